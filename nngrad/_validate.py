@@ -1,0 +1,60 @@
+"""Argument checks shared by the public API: each raises with the argument's name and what was expected."""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+
+
+def positive_int(name: str, value: object) -> int:
+    """Return ``value`` as an int, or raise if it is not a positive integer (bools are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive integer, got {value}")
+    return int(value)
+
+
+def positive_float(name: str, value: object) -> float:
+    """Return ``value`` as a float, or raise if it is not a finite number > 0."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a positive number, got {value!r} ({type(value).__name__})")
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be a positive finite number, got {value}")
+    return float(value)
+
+
+def choice(name: str, value: object, valid: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``valid``, else raise naming the valid choices."""
+    valid = list(valid)
+    if not isinstance(value, str) or value not in valid:
+        raise ValueError(f"{name} must be one of {', '.join(repr(v) for v in valid)}; got {value!r}")
+    return value
+
+
+def numeric_array(name: str, value: object, dtype: np.dtype | type | None = None) -> np.ndarray:
+    """Return ``value`` as a finite numeric array (of ``dtype`` when given), or raise."""
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise TypeError(f"{name} must be a numeric array: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    finite(name, arr)
+    return arr
+
+
+def finite(name: str, arr: np.ndarray) -> None:
+    """Raise ValueError if ``arr`` holds NaN or inf, saying how many and where the first one is."""
+    if np.issubdtype(arr.dtype, np.inexact):
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            first = tuple(int(i) for i in np.argwhere(bad)[0])
+            raise ValueError(
+                f"{name} must be finite, but {int(bad.sum())} value(s) are NaN or inf "
+                f"(first at index {first if arr.ndim != 1 else first[0]})"
+            )

@@ -1,0 +1,126 @@
+"""The textbook layers: each has ``forward`` and ``backward`` and keeps only what its backward needs.
+
+Shapes: ``B`` is the batch size; a single sample may be passed without the batch axis.
+No backward changes the array it is given.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class MulLayer:
+    """out = x * y (scalars or arrays of one shape); backward returns (dx, dy)."""
+
+    def __init__(self) -> None:
+        self.x = None
+        self.y = None
+
+    def forward(self, x, y):
+        self.x, self.y = x, y
+        return x * y
+
+    def backward(self, dout):
+        return dout * self.y, dout * self.x  # d(xy)/dx = y, d(xy)/dy = x
+
+
+class AddLayer:
+    """out = x + y; backward returns (dx, dy), both equal to dout."""
+
+    def forward(self, x, y):
+        return x + y
+
+    def backward(self, dout):
+        return dout * 1, dout * 1  # two new objects: the caller may change one without the other
+
+
+class Dense:
+    """Affine map ``out = x @ W + b``; ``W``: (in, out), ``b``: (out,), ``x``: (B, in) or (in,).
+
+    ``W`` and ``b`` may be views into a larger parameter vector (see :class:`nngrad.DNN`);
+    backward stores ``dW`` (in, out) and ``db`` (out,) and returns ``dx`` shaped like ``x``.
+    """
+
+    def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
+        if W.ndim != 2 or b.shape != (W.shape[1],):
+            raise ValueError(f"Dense needs W of shape (in, out) and b of shape (out,), got {W.shape} and {b.shape}")
+        self.W, self.b = W, b
+        self.x: np.ndarray | None = None
+        self.dW: np.ndarray | None = None
+        self.db: np.ndarray | None = None
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(in, out)."""
+        return self.W.shape
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        x = self.x
+        if x.ndim == 1:  # one sample: dW is an outer product
+            self.dW = np.outer(x, dout)
+            self.db = np.array(dout, copy=True)
+        else:
+            self.dW = x.T @ dout
+            self.db = dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+Affine = Dense
+
+
+class Sigmoid:
+    """out = 1 / (1 + exp(-x)); backward: dout * out * (1 - out)."""
+
+    def __init__(self) -> None:
+        self.out: np.ndarray | None = None
+
+    @staticmethod
+    def function(x: np.ndarray) -> np.ndarray:
+        with np.errstate(over="ignore"):  # exp(-x) = inf for x < -709 gives the right limit, 0
+            return 1.0 / (1.0 + np.exp(-x))
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.out = self.function(x)
+        return self.out
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout * (1.0 - self.out) * self.out
+
+
+class Relu:
+    """out = max(x, 0); backward passes dout where x > 0 and 0 elsewhere (the kink at 0 gets 0)."""
+
+    def __init__(self) -> None:
+        self.mask: np.ndarray | None = None
+
+    @staticmethod
+    def function(x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0.0)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return np.where(self.mask, 0.0, dout)  # a new array: dout is untouched
+
+
+class Identity:
+    """out = x; backward returns dout."""
+
+    @staticmethod
+    def function(x: np.ndarray) -> np.ndarray:
+        return x
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x
+
+    def backward(self, dout: np.ndarray) -> np.ndarray:
+        return dout
+
+
+ACTIVATIONS: dict[str, type] = {"sigmoid": Sigmoid, "relu": Relu, "identity": Identity}

@@ -1,0 +1,76 @@
+"""Loss layers and their vectorised values.
+
+``h``/``x``: network outputs of shape (..., B, C); the leading axes (if any) stack several
+networks' outputs, which is how the batched finite difference evaluates many losses at once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def mse(h: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """L = 1/2 * mean((h - y)^2) over the last two axes (all elements of one output)."""
+    d = h - y
+    axes = (-2, -1) if h.ndim >= 2 else None
+    return 0.5 * np.mean(d * d, axis=axes)
+
+
+def log_softmax(x: np.ndarray) -> np.ndarray:
+    """Numerically stable log-softmax over the last axis (no epsilon inside any log)."""
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    """Softmax over the last axis."""
+    return np.exp(log_softmax(x))
+
+
+def cross_entropy(logits: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Mean over the batch of -sum_c t * log softmax(logits); ``t``: one-hot (or probabilities), shaped like one output."""
+    nll = -(t * log_softmax(logits)).sum(axis=-1)
+    return nll.mean(axis=-1) if logits.ndim >= 2 else nll
+
+
+def one_hot(t: np.ndarray, num_classes: int) -> np.ndarray:
+    """Integer labels (B,) or a scalar label -> one-hot (B, C) or (C,)."""
+    return np.eye(num_classes)[t]
+
+
+class MeanSquaredError:
+    """L = 1/2 * mean((h - y)^2) over all elements; backward: (h - y) / h.size."""
+
+    def __init__(self) -> None:
+        self.h = self.y = None
+
+    def forward(self, h: np.ndarray, y: np.ndarray) -> float:
+        self.h, self.y = h, y
+        return float(mse(h, y))
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        return dout * (self.h - self.y) / self.h.size
+
+
+class SoftmaxWithLoss:
+    """Softmax then cross-entropy, mean over the batch; ``t``: one-hot (B, C) or integer labels (B,).
+
+    backward: (softmax(x) - t) / B.
+    """
+
+    def __init__(self) -> None:
+        self.y = self.t = None
+
+    def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        if t.ndim < x.ndim:  # integer labels -> one-hot
+            t = one_hot(t, x.shape[-1]).astype(x.dtype)
+        self.t = t
+        self.y = softmax(x)
+        return float(cross_entropy(x, t))
+
+    def backward(self, dout: float = 1.0) -> np.ndarray:
+        batch = self.y.shape[0] if self.y.ndim == 2 else 1
+        return dout * (self.y - self.t) / batch
+
+
+LOSSES: dict[str, type] = {"mse": MeanSquaredError, "softmax_ce": SoftmaxWithLoss}

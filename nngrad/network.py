@@ -1,0 +1,177 @@
+"""DNN: a stack of Dense layers and activations over ONE flat float64 parameter vector."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from . import _validate as check
+from .layers import ACTIVATIONS, Dense
+from .losses import LOSSES
+
+INITS = ("normal", "xavier", "he")
+
+
+class DNN:
+    """A dense network with ``hidden_depth`` hidden layers of ``num_neuron`` units.
+
+    There are ``hidden_depth + 1`` Dense layers: num_input -> num_neuron -> ... -> num_output.
+    Every layer's ``W`` (in, out) and ``b`` (out,) is a view into ``net.params`` (N,), in layer
+    order, W (row-major) before b. ``output_activation=None`` means the hidden activation for
+    ``loss="mse"`` and the identity for ``loss="softmax_ce"`` (the softmax is in the loss).
+
+    Weights start as N(0, init_std^2) (``init="normal"``), Glorot normal (``"xavier"``:
+    std = sqrt(2 / (in + out))) or He normal (``"he"``: std = sqrt(2 / in)); biases start at 0.
+    """
+
+    def __init__(
+        self,
+        hidden_depth: int,
+        num_neuron: int,
+        num_input: int,
+        num_output: int,
+        activation: str = "sigmoid",
+        loss: str = "mse",
+        output_activation: str | None = None,
+        init: str = "normal",
+        init_std: float = 0.01,
+        seed: int | np.random.Generator | None = None,
+        dtype: type | np.dtype = np.float64,
+    ) -> None:
+        self.hidden_depth = check.positive_int("hidden_depth", hidden_depth)
+        self.num_neuron = check.positive_int("num_neuron", num_neuron)
+        self.num_input = check.positive_int("num_input", num_input)
+        self.num_output = check.positive_int("num_output", num_output)
+        self.activation = check.choice("activation", activation, ACTIVATIONS)
+        self.loss_name = check.choice("loss", loss, LOSSES)
+        if output_activation is None:
+            output_activation = activation if loss == "mse" else "identity"
+        self.output_activation = check.choice("output_activation", output_activation, ACTIVATIONS)
+        self.init = check.choice("init", init, INITS)
+        self.init_std = check.positive_float("init_std", init_std)
+        if not (seed is None or isinstance(seed, np.random.Generator)
+                or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
+            raise TypeError(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}")
+        dtype = np.dtype(dtype)
+        if dtype not in (np.float64, np.float32):
+            raise TypeError(f"dtype must be float64 or float32, got {dtype}")
+
+        self.sizes = [self.num_input] + [self.num_neuron] * self.hidden_depth + [self.num_output]
+        shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
+        self._params = np.zeros(sum(i * o + o for i, o in shapes), dtype=dtype)
+        rng = np.random.default_rng(seed)
+        self.dense_layers: list[Dense] = []
+        self.activations: list = []  # one after each Dense layer
+        offset = 0
+        for k, (n_in, n_out) in enumerate(shapes):
+            W = self._params[offset:offset + n_in * n_out].reshape(n_in, n_out)
+            b = self._params[offset + n_in * n_out:offset + n_in * n_out + n_out]
+            offset += n_in * n_out + n_out
+            W[...] = rng.normal(0.0, self._init_scale(n_in, n_out), size=(n_in, n_out))
+            self.dense_layers.append(Dense(W, b))
+            last = k == len(shapes) - 1
+            self.activations.append(ACTIVATIONS[self.output_activation if last else self.activation]())
+        self.loss_layer = LOSSES[self.loss_name]()
+
+    def _init_scale(self, n_in: int, n_out: int) -> float:
+        if self.init == "xavier":
+            return float(np.sqrt(2.0 / (n_in + n_out)))
+        if self.init == "he":
+            return float(np.sqrt(2.0 / n_in))
+        return self.init_std
+
+    # -- parameters -----------------------------------------------------------------------
+    @property
+    def params(self) -> np.ndarray:
+        """All parameters, (N,): the layers' W and b are views of this one vector."""
+        return self._params
+
+    @params.setter
+    def params(self, value: np.ndarray) -> None:
+        value = check.numeric_array("params", value)
+        if value.shape != self._params.shape:
+            raise ValueError(f"params must have shape {self._params.shape}, got {value.shape}")
+        self._params[...] = value  # copy in: the layers' views stay valid
+
+    @property
+    def num_params(self) -> int:
+        """N, the number of parameters."""
+        return self._params.size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self._params.dtype
+
+    @property
+    def layers(self) -> list:
+        """Dense, activation, Dense, activation, ... in forward order."""
+        return [layer for pair in zip(self.dense_layers, self.activations) for layer in pair]
+
+    def copy(self) -> DNN:
+        """An independent network with the same architecture and parameter values."""
+        new = DNN(self.hidden_depth, self.num_neuron, self.num_input, self.num_output, self.activation,
+                  self.loss_name, self.output_activation, self.init, self.init_std, dtype=self.dtype)
+        new._params[...] = self._params
+        return new
+
+    def __repr__(self) -> str:
+        return (f"DNN(hidden_depth={self.hidden_depth}, num_neuron={self.num_neuron}, num_input={self.num_input}, "
+                f"num_output={self.num_output}, activation={self.activation!r}, loss={self.loss_name!r}, "
+                f"output_activation={self.output_activation!r}, N={self.num_params})")
+
+    # -- evaluation -------------------------------------------------------------------------
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        """Network output: x (B, num_input) -> (B, num_output); a single sample (num_input,) -> (num_output,)."""
+        return self._forward(self.check_x(x))
+
+    def loss(self, x: np.ndarray, y: np.ndarray) -> float:
+        """The loss of the batch: x (B, num_input), y targets (see :meth:`check_data`)."""
+        x, y = self.check_data(x, y)
+        return self._loss(x, y)
+
+    def _forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def _loss(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Loss without input checks: for inner loops over already-checked data."""
+        return self.loss_layer.forward(self._forward(x), y)
+
+    # -- input checks -----------------------------------------------------------------------
+    def check_params(self) -> None:
+        """Raise ValueError if any parameter is NaN or inf."""
+        check.finite("net.params", self._params)
+
+    def check_x(self, x: np.ndarray) -> np.ndarray:
+        """x as an array of the parameters' dtype, shape (B, num_input) or (num_input,)."""
+        self.check_params()
+        x = check.numeric_array("x", x, self.dtype)
+        n = self.num_input
+        if not (x.shape == (n,) or (x.ndim == 2 and x.shape[1] == n)):
+            raise ValueError(f"x must have shape (batch, {n}) or ({n},), got {x.shape}")
+        if x.shape[0] == 0:
+            raise ValueError("x must hold at least one sample, got an empty batch")
+        return x
+
+    def check_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Checked (x, y). y: for "mse", the output's shape (B, num_output) / (num_output,);
+        for "softmax_ce", one-hot or probability rows of that shape, or integer labels (B,) / ()."""
+        x = self.check_x(x)
+        out_shape = x.shape[:-1] + (self.num_output,)
+        y_arr = check.numeric_array("y", y)
+        if self.loss_name == "softmax_ce" and np.issubdtype(y_arr.dtype, np.integer) and y_arr.shape == x.shape[:-1]:
+            if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= self.num_output):
+                raise ValueError(f"y labels must lie in [0, {self.num_output}), got values from "
+                                 f"{y_arr.min()} to {y_arr.max()}")
+            return x, y_arr
+        if y_arr.shape != out_shape:
+            expected = f"{out_shape}" if self.loss_name == "mse" else f"{out_shape} (one-hot) or {x.shape[:-1]} (integer labels)"
+            raise ValueError(f"y must have shape {expected} for x of shape {x.shape}, got {y_arr.shape}")
+        y_arr = y_arr.astype(self.dtype, copy=False)
+        if self.loss_name == "softmax_ce":
+            sums = y_arr.sum(axis=-1)
+            if (y_arr < 0).any() or not np.allclose(sums, 1.0, atol=1e-6):
+                raise ValueError("y must hold one-hot (or probability) rows: non-negative, each summing to 1")
+        return x, y_arr
