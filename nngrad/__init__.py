@@ -2,13 +2,27 @@
 
 from .check import GradientReport, ParamError, gradient_check
 from .gradients import NumericalGradient, backprop_gradient, default_eps, finite_difference, numerical_gradient
-from .layers import Affine, AddLayer, Dense, Identity, MulLayer, Relu, Sigmoid
+from .layers import AddLayer, Affine, Dense, Identity, MulLayer, Relu, Sigmoid
 from .losses import MeanSquaredError, SoftmaxWithLoss
 from .network import DNN
 
 __all__ = [
-    "DNN", "Dense", "Affine", "MulLayer", "AddLayer", "Sigmoid", "Relu", "Identity",
-    "MeanSquaredError", "SoftmaxWithLoss",
-    "gradient_check", "GradientReport", "ParamError",
-    "backprop_gradient", "numerical_gradient", "finite_difference", "default_eps", "NumericalGradient",
+    "DNN",
+    "AddLayer",
+    "Affine",
+    "Dense",
+    "GradientReport",
+    "Identity",
+    "MeanSquaredError",
+    "MulLayer",
+    "NumericalGradient",
+    "ParamError",
+    "Relu",
+    "Sigmoid",
+    "SoftmaxWithLoss",
+    "backprop_gradient",
+    "default_eps",
+    "finite_difference",
+    "gradient_check",
+    "numerical_gradient",
 ]

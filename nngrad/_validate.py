@@ -38,7 +38,7 @@ def numeric_array(name: str, value: object, dtype: np.dtype | type | None = None
     """Return ``value`` as a finite numeric array (of ``dtype`` when given), or raise."""
     try:
         arr = np.asarray(value)
-    except Exception as exc:  # ragged lists and the like
+    except (TypeError, ValueError) as exc:  # ragged lists and the like
         raise TypeError(f"{name} must be a numeric array: {exc}") from None
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise TypeError(f"{name} must be a numeric array, got dtype {arr.dtype}")

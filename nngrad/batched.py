@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._progress import progress_bar
 from .losses import cross_entropy, mse, one_hot
 from .network import DNN
 
@@ -23,7 +24,7 @@ def chunk_size(net: DNN, batch: int, max_bytes: int) -> int:
 
 
 def batched_differences(
-    net: DNN, x: np.ndarray, y: np.ndarray, scheme: str, eps: float, max_bytes: int
+    net: DNN, x: np.ndarray, y: np.ndarray, scheme: str, eps: float, max_bytes: int, progress: bool = False
 ) -> tuple[np.ndarray, float | None, int]:
     """(grad (N,), base loss or None, loss evaluations) for already-checked x (B, in) or (in,) and y."""
     if x.ndim == 1:  # one sample: add the batch axis
@@ -56,6 +57,7 @@ def batched_differences(
     base = float(loss_of(hs[-1], y)) if scheme == "forward" else None
     count = 1 if scheme == "forward" else 0
     k = chunk_size(net, x.shape[0], max_bytes)
+    bar = progress_bar(net.num_params, progress, "batched differences", "param")
     offset = 0
     for l, layer in enumerate(dense):
         n_in, n_out = layer.shape
@@ -70,5 +72,9 @@ def batched_differences(
                 g = (plus - losses(l, h_aug, rows, cols, -eps)) / (2 * eps)
             count += len(rows) * (1 if scheme == "forward" else 2)
             grad[offset + start:offset + start + len(rows)] = g
+            if bar is not None:
+                bar.update(len(rows))
         offset += size
+    if bar is not None:
+        bar.close()
     return grad.astype(net.dtype, copy=False), base, count

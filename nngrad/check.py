@@ -82,11 +82,11 @@ class GradientReport:
         head = (f"gradient check: backprop vs {self.scheme} differences ({self.method}), eps={self.eps:.3g}, "
                 f"N={self.num_params}, {self.loss_evaluations} loss evaluations\n"
                 f"pass when |a-n| <= atol + rtol*(|a|+|n|), rtol={self.rtol:g}, atol={self.atol:g}\n")
-        lines = [f"{'layer':>5} {'param':<5} {'shape':<10} {'max abs err':>11} {'max rel err':>11} "
-                 f"{'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict"]
+        lines = [(f"{'layer':>5} {'param':<5} {'shape':<10} {'max abs err':>11} {'max rel err':>11} "
+                  f"{'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict")]
         for r in self.rows:
             lines.append(f"{r.layer:>5} {r.name:<5} {'x'.join(map(str, r.shape)):<10} {r.max_abs_error:>11.2e} "
-                         f"{r.max_rel_error:>11.2e} {str(r.worst_index):<12} {r.analytic:>12.5e} "
+                         f"{r.max_rel_error:>11.2e} {r.worst_index!s:<12} {r.analytic:>12.5e} "
                          f"{r.numerical:>12.5e}  {'ok' if r.passed else 'FAIL'}")
         tail = f"\nresult: {'PASS' if self.passed else 'FAIL'}"
         if self.near_kinks:
@@ -96,7 +96,7 @@ class GradientReport:
         return head + "\n".join(lines) + tail
 
 
-KINK_REACH = 100.0
+KINK_REACH = 10.0
 
 
 def gradient_check(
@@ -108,6 +108,7 @@ def gradient_check(
     rtol: float | None = None,
     atol: float | None = None,
     method: str = "loop",
+    progress: bool = False,
 ) -> GradientReport:
     """Compare backprop with a finite-difference gradient of ``net.loss(x, y)``.
 
@@ -126,7 +127,7 @@ def gradient_check(
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
     _, analytic = backprop_gradient(net, x, y)  # also checks x and y
     near_kinks = _near_kinks(net, KINK_REACH * eps)
-    num = numerical_gradient(net, x, y, scheme=scheme, eps=eps, method=method)
+    num = numerical_gradient(net, x, y, scheme=scheme, eps=eps, method=method, progress=progress)
     rows, offset = [], 0
     for k, layer in enumerate(net.dense_layers):
         for name, shape in (("W", layer.W.shape), ("b", layer.b.shape)):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as check
+from ._progress import progress_bar
 from .network import DNN
 
 SCHEMES = ("forward", "central")
@@ -62,6 +63,7 @@ def numerical_gradient(
     eps: float = 1e-4,
     method: str = "loop",
     max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: bool = False,
 ) -> NumericalGradient:
     """Finite-difference gradient of ``net.loss(x, y)`` with respect to ``net.params``.
 
@@ -70,7 +72,7 @@ def numerical_gradient(
     method "loop": the textbook algorithm, one scalar perturbed in place at a time and always
     restored exactly; "batched": the same evaluations, many perturbed networks per numpy call,
     reusing the unperturbed activations before the perturbed layer, in chunks of at most
-    ``max_bytes`` of working memory.
+    ``max_bytes`` of working memory. ``progress=True`` shows a progress bar (tqdm, on a terminal).
     """
     check.choice("scheme", scheme, SCHEMES)
     check.choice("method", method, METHODS)
@@ -78,16 +80,20 @@ def numerical_gradient(
     check.positive_int("max_bytes", max_bytes)
     x, y = net.check_data(x, y)
     if method == "loop":
-        grad, loss, count = finite_difference(lambda p: net._loss(x, y), net.params, scheme, eps)
+        grad, loss, count = finite_difference(lambda p: net._loss(x, y), net.params, scheme, eps, progress)
     else:
         from .batched import batched_differences
 
-        grad, loss, count = batched_differences(net, x, y, scheme, eps, max_bytes)
+        grad, loss, count = batched_differences(net, x, y, scheme, eps, max_bytes, progress)
     return NumericalGradient(grad, loss, count, scheme, eps, method)
 
 
 def finite_difference(
-    f: Callable[[np.ndarray], float], theta: np.ndarray, scheme: str = "central", eps: float | None = None
+    f: Callable[[np.ndarray], float],
+    theta: np.ndarray,
+    scheme: str = "central",
+    eps: float | None = None,
+    progress: bool = False,
 ) -> tuple[np.ndarray, float | None, int]:
     """(grad, f(theta) or None, evaluations) of a scalar function f of the array ``theta``.
 
@@ -109,6 +115,7 @@ def finite_difference(
 
     grad = np.empty(flat.size, dtype=np.float64)
     base = evaluate() if scheme == "forward" else None
+    bar = progress_bar(flat.size, progress, "finite differences", "param")
     for i in range(flat.size):
         old = flat[i]
         try:
@@ -121,4 +128,9 @@ def finite_difference(
                 grad[i] = (plus - evaluate()) / (2 * eps)
         finally:
             flat[i] = old
+        if bar is not None:
+            bar.update()
+    if bar is not None:
+        bar.close()
     return grad.reshape(theta.shape).astype(theta.dtype, copy=False), base, count
+

@@ -1,0 +1,60 @@
+import subprocess
+import sys
+
+import pytest
+
+from nngrad import Sigmoid
+from nngrad.cli import main
+
+
+def test_check_passes_with_exit_status_0(capsys):
+    assert main(["check", "--depth", "2", "--width", "8", "--batch", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "result: PASS" in out and "N=178" in out
+
+
+def test_check_with_relu_softmax_and_batched_method(capsys):
+    assert main(["check", "--depth", "3", "--width", "6", "--activation", "relu", "--loss", "softmax_ce",
+                 "--outputs", "4", "--method", "batched", "--scheme", "forward"]) == 0
+    assert "forward differences (batched)" in capsys.readouterr().out
+
+
+def test_check_exits_1_when_gradients_disagree(capsys, monkeypatch):
+    monkeypatch.setattr(Sigmoid, "backward", lambda self, dout: dout * self.out)
+    assert main(["check", "--depth", "1", "--width", "3", "--init", "xavier"]) == 1
+    assert "result: FAIL" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["check", "--depth", "0"], "argument --depth: expected a positive integer, got 0"),
+    (["check", "--width", "two"], "argument --width: expected a positive integer, got 'two'"),
+    (["check", "--scheme", "backward"], "argument --scheme: invalid choice"),
+    (["check", "--eps", "-1"], "argument --eps: expected a positive finite number"),
+    (["check", "--activation", "tanh"], "argument --activation: invalid choice"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_arguments_exit_2_with_one_line(capsys, argv, words):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_library_errors_exit_2_with_one_line(capsys, monkeypatch):
+    monkeypatch.setattr("nngrad.cli.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("x is bad")))
+    assert main(["check", "--depth", "1", "--width", "2"]) == 2
+    assert capsys.readouterr().err == "nngrad check: error: x is bad\n"
+
+
+def test_examples_print_the_exact_numbers(capsys):
+    assert main(["examples"]) == 0
+    out = capsys.readouterr().out
+    assert "price = 220, d_apple = 2.2, d_apple_num = 110, d_tax = 200" in out
+    assert "d_orange = 3.3, d_orange_num = 165, d_tax = 650" in out
+    assert "df/da = 7, df/db = 9, df/dc = 2" in out
+
+
+def test_the_module_runs_as_a_program_with_help():
+    done = subprocess.run([sys.executable, "-m", "nngrad", "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0 and "check" in done.stdout and "examples" in done.stdout
