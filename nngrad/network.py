@@ -166,6 +166,8 @@ class DNN:
                 raise ValueError(f"y labels must lie in [0, {self.num_output}), got values from "
                                  f"{y_arr.min()} to {y_arr.max()}")
             return x, y_arr
+        if self.loss_name == "softmax_ce" and y_arr.shape == x.shape[:-1]:
+            raise TypeError(f"y labels must be integers, got dtype {y_arr.dtype}")
         if y_arr.shape != out_shape:
             expected = f"{out_shape}" if self.loss_name == "mse" else f"{out_shape} (one-hot) or {x.shape[:-1]} (integer labels)"
             raise ValueError(f"y must have shape {expected} for x of shape {x.shape}, got {y_arr.shape}")

@@ -130,6 +130,11 @@ def test_softmax_targets_are_checked():
         net.loss(x, np.zeros(5, dtype=int))
 
 
+def test_float_labels_are_a_type_error():
+    with pytest.raises(TypeError, match="y labels must be integers, got dtype float64"):
+        DNN(1, 4, 3, 3, loss="softmax_ce").loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
 def test_non_numeric_input_is_a_type_error():
     with pytest.raises(TypeError, match="x must be a numeric array"):
         DNN(1, 4, 3, 2).forward([["a", "b", "c"]])

@@ -7,3 +7,11 @@ def test_ci_runs_the_test_command_of_the_readme():
     ci_command = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert "pytest" in ci_command
     assert ci_command in (ROOT / "README.md").read_text()
+
+
+def test_the_api_tour_runs():
+    text = (ROOT / "README.md").read_text()
+    blocks = [b.split("```", 1)[0] for b in text.split("```python\n")[1:]]
+    assert blocks
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})  # noqa: S102 - our own README
