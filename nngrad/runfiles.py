@@ -1,0 +1,118 @@
+"""A run folder on disk: run.json (plan, config, accuracy, machine), points.jsonl (each finished point,
+appended as it finishes), benchmark.json (pytest-benchmark's JSON). Whole files are written atomically."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import socket
+import tempfile
+from dataclasses import asdict
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+
+from .sweep import PlannedPoint, SweepConfig
+
+RUN_META = "run.json"
+POINTS = "points.jsonl"
+BENCHMARK_JSON = "benchmark.json"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_json(path: Path, data: object) -> None:
+    write_atomic(path, json.dumps(data, indent=1, default=_plain) + "\n")
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def new_run_dir(root: Path) -> Path:
+    """results/run-YYYYmmdd-HHMMSS-host, with -2, -3, ... appended rather than reuse an existing folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    base = f"run-{stamp}-{socket.gethostname().split('.')[0] or 'host'}"
+    for k in range(1, 1000):
+        path = root / (base if k == 1 else f"{base}-{k}")
+        try:
+            path.mkdir()
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not make a new run folder under {root}")
+
+
+def blas_info() -> list[dict]:
+    """Which BLAS numpy runs (library, kernel architecture, threads), from threadpoolctl."""
+    from threadpoolctl import threadpool_info
+
+    keys = ("internal_api", "version", "architecture", "num_threads", "threading_layer")
+    return [{k: info.get(k) for k in keys} for info in threadpool_info() if info.get("user_api") == "blas"]
+
+
+def machine_summary() -> dict:
+    env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ}
+    return {"node": socket.gethostname(), "system": platform.system(), "machine": platform.machine(),
+            "processor": platform.processor(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
+            "numpy": np.__version__, "blas": blas_info(), "blas_env": env}
+
+
+def new_run_meta(cfg: SweepConfig, points: list[PlannedPoint], accuracy: list[dict]) -> dict:
+    try:
+        version = metadata.version("nngrad")
+    except metadata.PackageNotFoundError:
+        version = "unknown"
+    return {"format": "nngrad-run/1", "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "nngrad_version": version, "config": asdict(cfg), "plan": [p.to_dict() for p in points],
+            "accuracy": accuracy, "machine": machine_summary()}
+
+
+def read_run_meta(run: Path) -> dict:
+    path = run / RUN_META
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{run} has no {RUN_META}: not a run folder made by 'nngrad bench'") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path} is not valid JSON ({exc})") from None
+
+
+def append_point(run: Path, record: dict) -> None:
+    """Append one finished point as a line of JSON, flushed to disk before returning."""
+    with open(run / POINTS, "a") as f:
+        f.write(json.dumps(record, default=_plain) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_points(run: Path) -> list[dict]:
+    """The finished points of a run; a last line cut short by a crash is ignored."""
+    path = run / POINTS
+    if not path.exists():
+        return []
+    records = []
+    for line in path.read_text().splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue
+    return records
