@@ -16,6 +16,8 @@ from nngrad.sweep import QUICK, accuracy_curve, plan
 def pytest_addoption(parser):
     parser.addoption("--nngrad-run", default=None, help="run folder holding run.json (the plan); points.jsonl is "
                      "appended there")
+    parser.addoption("--nngrad-unfinished", action="store_true", help="only the points of --nngrad-run that have "
+                     "not finished (measured or skipped): resume an interrupted sweep")
 
 
 def pytest_configure(config):
@@ -24,19 +26,29 @@ def pytest_configure(config):
         meta = runfiles.read_run_meta(Path(run))
     else:  # run directly: plan the quick sweep here
         meta = runfiles.new_run_meta(QUICK, plan(QUICK), accuracy_curve())
+    todo = meta["plan"]
+    if config.getoption("--nngrad-unfinished") and run:
+        done = {_key(r["point"]) for r in runfiles.read_points(Path(run)) if r["status"] in ("ok", "skipped")}
+        todo = [p for p in todo if _key(p) not in done]
     config.stash[META] = meta
+    config.stash[TODO] = todo
     config.stash[RUN_DIR] = Path(run) if run else None
     config.stash[RECORDS] = []
 
 
+def _key(p: dict) -> tuple:
+    return (p["method"], p["depth"], p["width"], p["batch"])
+
+
 META = pytest.StashKey[dict]()
+TODO = pytest.StashKey[list]()
 RUN_DIR = pytest.StashKey[Path | None]()
 RECORDS = pytest.StashKey[list]()
 
 
 def pytest_generate_tests(metafunc):
     if {"method", "depth", "width", "batch"} <= set(metafunc.fixturenames):
-        points = metafunc.config.stash[META]["plan"]
+        points = metafunc.config.stash[TODO]
         metafunc.parametrize(("method", "depth", "width", "batch"),
                              [(p["method"], p["depth"], p["width"], p["batch"]) for p in points],
                              ids=[f"{p['method']}-d{p['depth']}-w{p['width']}-b{p['batch']}" for p in points])
@@ -51,7 +63,7 @@ def sweep_config(request) -> dict:
 @pytest.fixture
 def planned(request, method, depth, width, batch) -> dict:
     """The planned point of this test (prediction, rounds, skip reason)."""
-    for p in request.config.stash[META]["plan"]:
+    for p in request.config.stash[TODO]:
         if (p["method"], p["depth"], p["width"], p["batch"]) == (method, depth, width, batch):
             return p
     raise LookupError(f"no planned point {method} d{depth} w{width} b{batch}")

@@ -15,7 +15,7 @@ def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch)
     checked = check_point(method, net, x, y)  # outside the timed region: gradient error and peak memory
     benchmark.extra_info.update({
         "depth": depth, "width": width, "batch": batch, "n_params": planned["n_params"],
-        "loss_evaluations": checked.loss_evaluations, "flops": planned["flops"],
+        "loss_evaluations": checked.loss_evaluations, "flops": planned["flops"], "forward_flops": planned["forward_flops"],
         "gradient_error": checked.gradient_error, "reference": checked.reference,
         "peak_memory_bytes": checked.peak_memory_bytes, "predicted_s": planned["predicted_s"],
     })

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -13,6 +15,9 @@ from .gradients import METHODS, SCHEMES
 from .layers import ACTIVATIONS
 from .losses import LOSSES
 from .network import DNN, INITS
+from .runner import SweepInterrupted
+from .sweep import METHODS as BENCH_METHODS
+from .sweep import QUICK, SweepConfig
 
 
 class UsageError(Exception):
@@ -42,6 +47,23 @@ def positive_float(text: str) -> float:
     if not (np.isfinite(value) and value > 0):
         raise argparse.ArgumentTypeError(f"expected a positive finite number, got {text}")
     return value
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    """'1,2,4' -> (1, 2, 4): positive integers, comma-separated."""
+    values = tuple(positive_int(v.strip()) for v in text.split(",") if v.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return values
+
+
+def method_list(text: str) -> tuple[str, ...]:
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    bad = [v for v in values if v not in BENCH_METHODS]
+    if bad or not values:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad)) or repr(text)}; "
+                                         f"valid: {', '.join(BENCH_METHODS)}")
+    return values
 
 
 def add_network_options(p: argparse.ArgumentParser, depth: int = 5, width: int = 32) -> None:
@@ -89,6 +111,47 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .report import build_report
+    from .runner import blas_env_warning, run_suite, start_run
+
+    if note := blas_env_warning():
+        print(note, file=sys.stderr)
+    if args.resume:
+        run = Path(args.resume)
+        if not (run / "run.json").is_file():
+            raise UsageError(f"--resume: {run} is not a run folder made by 'nngrad bench' (no run.json)")
+    else:
+        base = QUICK if args.quick else SweepConfig()
+        overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
+                                       ("methods", args.methods), ("budget_s", args.budget)) if v is not None}
+        run = start_run(replace(base, **overrides), Path(args.out))
+    print(f"run folder: {run}", file=sys.stderr)
+    status = run_suite(run)
+    report = build_report(run)
+    print(f"report: {report}")
+    if status == 1:
+        print("some points failed their gradient check or crashed: see the report's 'Failed' table", file=sys.stderr)
+    return status
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import build_report
+
+    print(f"report: {build_report(args.run, args.out)}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from .compare import compare
+
+    table, path = compare(args.run_a, args.run_b, args.out)
+    print(table[["method", "depth", "width", "batch", "median_s_a", "median_s_b", "ratio_b_over_a", "verdict"]]
+          .to_string(index=False, float_format=lambda v: f"{v:.3g}"))
+    print(f"comparison: {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nngrad", description="Numerical vs analytic (backprop) gradients of a dense network: "
                      "check they agree, time them, plot the gap.")
@@ -106,6 +169,38 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--atol", type=positive_float, default=None, help="absolute tolerance (default: by scheme)")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("bench", help="time numerical vs backprop gradients over depth and width; store, fit, plot",
+                       description="Run the benchmark suite (pytest-benchmark) over every depth x width x batch and "
+                       "method, write a new run folder under --out with the JSON, summary.csv, fits.csv, plots and "
+                       "report.md. Points predicted over --budget are recorded as predictions, not run. Exit status "
+                       "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
+                       "points are kept; resume with --resume).")
+    p.add_argument("--quick", action="store_true", help="a small sweep (about a minute or less)")
+    p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8")
+    p.add_argument("--widths", type=int_list, help="units per hidden layer, e.g. 8,32,128")
+    p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
+    p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(BENCH_METHODS)}")
+    p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
+                   "call (default 2, quick 0.5)")
+    p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
+    p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", help="rebuild summary, fits, plots and report.md of a stored run",
+                       description="Rebuild summary.csv, fits.csv, the plots and report.md from a run folder or a "
+                       "pytest-benchmark JSON of nngrad's suite, without re-running anything.")
+    p.add_argument("run", metavar="RUN", help="run folder or benchmark JSON file")
+    p.add_argument("--out", help="output folder (default: the run folder; for a JSON file, FILE-report/ beside it)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("compare", help="overlay two runs and tabulate per-point time ratios B/A",
+                       description="Compare two runs (two machines, versions or batch sizes): overlay plot, per-point "
+                       "ratios B/A, and the points slower or faster beyond the runs' own noise.")
+    p.add_argument("run_a", metavar="RUN_A", help="the baseline run (folder or JSON)")
+    p.add_argument("run_b", metavar="RUN_B", help="the run compared against it")
+    p.add_argument("--out", help="output folder (default: RUN_B/compare-<A>)")
+    p.set_defaults(func=cmd_compare)
+
     p = sub.add_parser("examples", help="the worked examples: apples, apples and oranges, the chain rule",
                        description="Run the classic computational-graph examples with MulLayer and AddLayer.")
     p.set_defaults(func=cmd_examples)
@@ -117,9 +212,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (UsageError, ValueError, TypeError, FloatingPointError) as exc:
+    except (UsageError, ValueError, TypeError, FloatingPointError, FileNotFoundError) as exc:
         print(f"nngrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except SweepInterrupted as exc:
+        print(f"nngrad {args.command}: {exc}", file=sys.stderr)
+        return 130
     except KeyboardInterrupt:
         print(f"nngrad {args.command}: interrupted", file=sys.stderr)
         return 130

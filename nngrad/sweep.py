@@ -70,6 +70,7 @@ class PlannedPoint:
     batch: int
     n_params: int
     flops: int
+    forward_flops: int
     forward_s: float
     predicted_s: float
     rounds: int
@@ -129,25 +130,39 @@ def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
     return float(np.median(times))
 
 
+def batched_speedup(batch: int, cfg: SweepConfig) -> float:
+    """Measured time of a batched finite difference / (N+1) forward passes, on a depth-2, width-32 network."""
+    net, x, y = build(2, 32, batch, cfg.num_input, cfg.num_output, cfg.seed)
+    t_forward = median_time(lambda: net._loss(x, y))
+    t_batched = median_time(lambda: run_method("numerical-batched", net, x, y), max_calls=5)
+    return t_batched / ((net.num_params + 1) * t_forward)
+
+
 def plan(cfg: SweepConfig) -> list[PlannedPoint]:
-    """Every point of the sweep with its predicted time; points over the budget get a skip_reason."""
+    """Every point of the sweep with its predicted time; points over the budget get a skip_reason.
+
+    Predictions: forward and backprop are timed directly (a few calls); numerical-loop = (N+1) x forward;
+    numerical-batched = (N+1) x forward x its speed-up measured on a small network of the same batch.
+    """
     points = []
-    for depth in cfg.depths:
-        for width in cfg.widths:
-            for batch in cfg.batches:
+    for batch in cfg.batches:
+        speedup = batched_speedup(batch, cfg) if "numerical-batched" in cfg.methods else 1.0
+        for depth in cfg.depths:
+            for width in cfg.widths:
                 net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed)
                 layer_sizes = sizes(depth, width, cfg)
+                n = num_params(layer_sizes)
                 t_forward = median_time(lambda: net._loss(x, y))
-                forward_flops = method_flops("forward", layer_sizes, batch)
+                predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward,
+                             "numerical-batched": (n + 1) * t_forward * speedup}
+                if "backprop" in cfg.methods:
+                    predicted["backprop"] = median_time(lambda: backprop_gradient(net, x, y))
                 for method in cfg.methods:
-                    flops = method_flops(method, layer_sizes, batch)
-                    if method == "backprop":
-                        predicted = median_time(lambda: backprop_gradient(net, x, y))
-                    else:  # forward: 1 x; loop: (N+1) x; batched: scaled by its operation count
-                        predicted = t_forward * flops / forward_flops
-                    points.append(_schedule(PlannedPoint(method, depth, width, batch, num_params(layer_sizes), flops,
-                                                         t_forward, predicted, 0, 0), cfg))
-    return points
+                    point = PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch),
+                                         method_flops("forward", layer_sizes, batch), t_forward, predicted[method],
+                                         0, 0)
+                    points.append(_schedule(point, cfg))
+    return sorted(points, key=lambda p: (METHODS.index(p.method), p.depth, p.width, p.batch))
 
 
 def _schedule(p: PlannedPoint, cfg: SweepConfig) -> PlannedPoint:
@@ -162,7 +177,7 @@ def _schedule(p: PlannedPoint, cfg: SweepConfig) -> PlannedPoint:
 class PointCheck:
     """The gradient check and memory of one point, measured outside the timed region."""
 
-    gradient_error: float  # norm-wise relative error against the reference (NaN for "forward")
+    gradient_error: float | None  # norm-wise relative error against the reference (None for "forward")
     reference: str
     loss_evaluations: int
     peak_memory_bytes: int
@@ -179,7 +194,7 @@ def check_point(method: str, net: DNN, x: np.ndarray, y: np.ndarray) -> PointChe
     finally:
         tracemalloc.stop()
     if method == "forward":
-        return PointCheck(float("nan"), "none (one loss evaluation)", evaluations, peak)
+        return PointCheck(None, "none (one loss evaluation)", evaluations, peak)
     if method == "backprop":
         reference, name = numerical_gradient(net, x, y, scheme="central", eps=default_eps("central"),
                                              method="batched").grad, "numerical-batched central"

@@ -24,3 +24,51 @@ def make_data(net: DNN, batch: int, rng: np.random.Generator, labels: bool = Tru
         return x, rng.random((batch, net.num_output))
     t = rng.integers(0, net.num_output, batch)
     return x, (t if labels else np.eye(net.num_output)[t])
+
+
+def fake_point(method: str, depth: int, width: int, batch: int = 16, status: str = "ok", seconds: float | None = None,
+               iqr_fraction: float = 0.02) -> dict:
+    """A point of nngrad's suite as stored: planned point, extra_info and pytest-benchmark stats whose median
+    follows the operation counts exactly (1 ns per flop) unless ``seconds`` is given."""
+    from nngrad.cost import method_flops, num_params
+
+    sizes = [10] + [width] * depth + [2]
+    n, flops, fwd = num_params(sizes), method_flops(method, sizes, batch), method_flops("forward", sizes, batch)
+    median = seconds if seconds is not None else flops * 1e-9
+    planned = {"method": method, "depth": depth, "width": width, "batch": batch, "n_params": n, "flops": flops,
+               "forward_flops": fwd, "forward_s": fwd * 1e-9, "predicted_s": median, "rounds": 5, "iterations": 1,
+               "skip_reason": "predicted too slow" if status == "skipped" else None}
+    evaluations = n + 1 if method.startswith("numerical") else 1
+    extra = {"depth": depth, "width": width, "batch": batch, "n_params": n, "loss_evaluations": evaluations,
+             "flops": flops, "forward_flops": fwd, "gradient_error": None if method == "forward" else 1e-7,
+             "peak_memory_bytes": 1000 * depth * width, "predicted_s": median}
+    stats = {"min": median * 0.98, "max": median * 1.1, "mean": median, "stddev": median * 0.01, "median": median,
+             "iqr": median * iqr_fraction, "q1": median * (1 - iqr_fraction / 2), "q3": median * (1 + iqr_fraction / 2),
+             "rounds": 5, "iterations": 1, "ops": 1 / median, "total": 5 * median, "data": [median] * 5}
+    return {"planned": planned, "extra_info": extra, "stats": stats, "status": status}
+
+
+def fake_benchmark_json(points: list[dict], accuracy: list[dict] | None = None) -> dict:
+    """A pytest-benchmark JSON (5.x layout) holding ``points`` as nngrad's suite writes it."""
+    benchmarks, records = [], []
+    for p in points:
+        params = {k: p["planned"][k] for k in ("method", "depth", "width", "batch")}
+        name = "test_gradient[{method}-d{depth}-w{width}-b{batch}]".format(**params)
+        if p["status"] == "ok":
+            benchmarks.append({"group": None, "name": name, "fullname": f"bench/test_gradients.py::{name}",
+                               "params": params, "param": name[14:-1], "extra_info": p["extra_info"],
+                               "options": {}, "stats": p["stats"]})
+        records.append({"status": p["status"], "point": p["planned"], "extra_info": p["extra_info"],
+                        "message": None if p["status"] == "ok" else "predicted too slow"})
+    return {"machine_info": {"node": "testhost", "machine": "x86_64", "blas": []},
+            "commit_info": {}, "benchmarks": benchmarks, "datetime": "2026-11-22T10:00:00", "version": "5.3.1",
+            "nngrad": {"format": "nngrad-run/1", "created": "2026-11-22T10:00:00",
+                       "config": {"depths": [1, 2], "widths": [8], "batches": [16]},
+                       "plan": [p["planned"] for p in points], "records": records,
+                       "accuracy": accuracy or [], "machine": {"node": "testhost", "cpu_count": 2}}}
+
+
+def sweep_points(depths=(1, 2, 4, 8), widths=(32, 64, 128, 256), methods=None, **kw) -> list[dict]:
+    from nngrad.sweep import METHODS
+
+    return [fake_point(m, d, w, **kw) for m in (methods or METHODS) for d in depths for w in widths]

@@ -1,0 +1,56 @@
+"""Two runs side by side: per-point time ratios B/A, flagged only when they exceed the runs' own noise."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import plots, runfiles
+from .results import KEY, load_run
+
+MIN_NOISE = 0.05  # never call a change under 5% significant, however steady both runs were
+
+
+def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Points measured in both runs: median_s of each, ratio B/A, the noise and the verdict.
+
+    noise = IQR/median of A + IQR/median of B (at least MIN_NOISE); "slower" when ratio > 1 + noise,
+    "faster" when ratio < 1 / (1 + noise), else "same".
+    """
+    cols = [*KEY, "n_params", "median_s", "iqr_s"]
+    ok_a, ok_b = a[a["status"] == "ok"][cols], b[b["status"] == "ok"][cols]
+    both = ok_a.merge(ok_b, on=[*KEY, "n_params"], suffixes=("_a", "_b"))
+    both["ratio_b_over_a"] = both["median_s_b"] / both["median_s_a"]
+    noise = both["iqr_s_a"] / both["median_s_a"] + both["iqr_s_b"] / both["median_s_b"]
+    both["noise"] = noise.clip(lower=MIN_NOISE)
+    both["verdict"] = np.select([both["ratio_b_over_a"] > 1 + both["noise"],
+                                 both["ratio_b_over_a"] < 1 / (1 + both["noise"])], ["slower", "faster"], "same")
+    return both.reset_index(drop=True)
+
+
+def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = None) -> tuple[pd.DataFrame, Path]:
+    """Write compare.csv, compare.png and compare.md into ``out``; returns the table and the markdown path."""
+    run_a, run_b = load_run(path_a), load_run(path_b)
+    table = ratio_table(run_a.points, run_b.points)
+    if table.empty:
+        raise ValueError(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
+    out = Path(out) if out else Path(path_b if Path(path_b).is_dir() else Path(path_b).parent) / f"compare-{run_a.name}"
+    out.mkdir(parents=True, exist_ok=True)
+    runfiles.write_atomic(out / "compare.csv", table.to_csv(index=False))
+    plots.save(plots.overlay(run_a.points, run_b.points, run_a.name, run_b.name,
+                             f"A = {run_a.label}\nB = {run_b.label}"), out / "compare.png")
+    changed = table[table["verdict"] != "same"]
+    text = "\n".join([
+        f"# {run_b.name} (B) against {run_a.name} (A)", "",
+        f"A: {run_a.label}  ", f"B: {run_b.label}", "",
+        f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
+        f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster beyond the "
+        f"noise (IQR/median of A + of B, at least {MIN_NOISE:.0%}).", "",
+        "![A and B](compare.png)", "",
+        "## Changed beyond the noise", "",
+        changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",
+        "## All points", "", table.to_markdown(index=False, floatfmt=".3g"), ""])
+    runfiles.write_atomic(out / "compare.md", text)
+    return table, out / "compare.md"

@@ -1,0 +1,141 @@
+"""A stored run -> tidy pandas tables: one row per point (measured, skipped, failed or not run).
+
+A run is a run folder (benchmark.json, or run.json + points.jsonl when the sweep was interrupted)
+or a pytest-benchmark JSON file written by nngrad's suite.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from . import runfiles
+
+KEY = ["method", "depth", "width", "batch"]
+OVERHEAD_FLOPS = 2.5e5  # a forward pass under this many flop is dominated by per-call overhead: kept out of fits
+COLUMNS = [*KEY, "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds", "iterations",
+           "loss_evaluations", "flops", "gflops", "peak_memory_bytes", "gradient_error", "predicted_s",
+           "forward_flops", "overhead_dominated", "message"]
+
+
+class RunError(ValueError):
+    """A run that cannot be read: the message says which file and why."""
+
+
+@dataclass
+class Run:
+    """One benchmark run: its points (tidy), accuracy curve and where it ran."""
+
+    name: str
+    points: pd.DataFrame
+    accuracy: pd.DataFrame
+    machine: dict = field(default_factory=dict)
+    created: str = ""
+    config: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """Machine and date, for plot captions."""
+        m = self.machine
+        blas = ", ".join(f"{b.get('internal_api')} {b.get('architecture')}" for b in m.get("blas", []) or [])
+        parts = [m.get("node", ""), m.get("machine", ""), f"{m.get('cpu_count', '?')} CPUs", blas]
+        return f"{self.name}: {', '.join(p for p in parts if p)} — {self.created[:19]}"
+
+
+def load_run(path: str | Path) -> Run:
+    """Read a run folder or a pytest-benchmark JSON of nngrad's suite; RunError says what is wrong."""
+    path = Path(path)
+    if not path.exists():
+        raise RunError(f"{path}: no such file or folder")
+    if path.is_dir():
+        bench = path / runfiles.BENCHMARK_JSON
+        if bench.exists():
+            return _from_benchmark_json(bench, name=path.name)
+        try:
+            meta = runfiles.read_run_meta(path)
+        except (FileNotFoundError, ValueError) as exc:
+            raise RunError(f"{path} holds no results: no {runfiles.BENCHMARK_JSON}, and {exc}") from None
+        records = runfiles.read_points(path)
+        if not records:
+            raise RunError(f"{path} holds no results yet: {runfiles.POINTS} is missing or empty")
+        return _assemble(path.name, meta, records, [])
+    return _from_benchmark_json(path, name=path.stem)
+
+
+def _read_json(path: Path) -> dict:
+    text = path.read_text()
+    if not text.strip():
+        raise RunError(f"{path} is empty")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path} is not valid JSON (truncated? {exc.msg} at line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), list):
+        raise RunError(f"{path} is not a pytest-benchmark JSON file (no 'benchmarks' list)")
+    return data
+
+
+def _from_benchmark_json(path: Path, name: str) -> Run:
+    data = _read_json(path)
+    meta = data.get("nngrad") or {}
+    for b in data["benchmarks"]:
+        if not set(KEY) <= set(b.get("params") or {}):
+            raise RunError(f"{path} is not from nngrad's benchmark suite: benchmark {b.get('name')!r} has no "
+                           f"{'/'.join(KEY)} parameters")
+    if not data["benchmarks"] and not meta.get("records"):
+        raise RunError(f"{path} holds no results (no benchmarks)")
+    machine = {**meta.get("machine", {}), **{k: v for k, v in (data.get("machine_info") or {}).items()
+                                           if k in ("node", "machine", "processor", "cpu", "blas")}}
+    meta = {**meta, "machine": machine, "created": data.get("datetime", meta.get("created", ""))}
+    return _assemble(name, meta, meta.get("records", []), data["benchmarks"])
+
+
+def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]) -> Run:
+    """Planned points + per-point records + pytest-benchmark entries -> one tidy row per point."""
+    rows: dict[tuple, dict] = {}
+    for p in meta.get("plan", []):
+        rows[tuple(p[k] for k in KEY)] = _row(p, "skipped" if p.get("skip_reason") else "not run",
+                                               message=p.get("skip_reason"))
+    for r in records:
+        p = r["point"]
+        row = _row(p, r["status"], r.get("extra_info"), r.get("message"))
+        if r.get("benchmark"):
+            row.update(_stats(r["benchmark"]["stats"]))
+        rows[tuple(p[k] for k in KEY)] = row
+    for b in benchmarks:  # pytest-benchmark's own entries are authoritative for what was measured
+        key = tuple(b["params"][k] for k in KEY)
+        planned = {k: v for k, v in rows.get(key, {}).items() if v is not None}
+        rows[key] = {**_row({**planned, **b["params"]}, "ok", b.get("extra_info")), **_stats(b["stats"])}
+    points = pd.DataFrame(list(rows.values()), columns=COLUMNS)
+    if not points.empty:
+        points = _derive(points).sort_values(KEY, key=_method_order).reset_index(drop=True)
+    accuracy = pd.DataFrame(meta.get("accuracy", []))
+    return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}))
+
+
+def _row(point: dict, status: str, extra: dict | None = None, message: str | None = None) -> dict:
+    info = {**point, **(extra or {})}
+    return {**{c: info.get(c) for c in COLUMNS}, "status": status, "message": message}
+
+
+def _stats(stats: dict) -> dict:
+    return {"median_s": stats["median"], "iqr_s": stats["iqr"], "q1_s": stats["q1"], "q3_s": stats["q3"],
+            "min_s": stats["min"], "rounds": stats["rounds"], "iterations": stats.get("iterations", 1)}
+
+
+def _derive(points: pd.DataFrame) -> pd.DataFrame:
+    points = points.copy()
+    for c in COLUMNS:
+        if c not in KEY and c not in ("status", "message", "overhead_dominated"):
+            points[c] = pd.to_numeric(points[c], errors="coerce")
+    points["gflops"] = points["flops"] / points["median_s"] / 1e9
+    points["overhead_dominated"] = points["forward_flops"] < OVERHEAD_FLOPS
+    return points
+
+
+def _method_order(col: pd.Series) -> pd.Series:
+    order = {"forward": 0, "backprop": 1, "numerical-loop": 2, "numerical-batched": 3}
+    return col.map(order).fillna(9) if col.name == "method" else col

@@ -1,0 +1,124 @@
+"""``nngrad bench``: plan a sweep, run the pytest-benchmark suite on it with a progress display, keep
+every finished point on disk, then build the report."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import runfiles
+from .sweep import PlannedPoint, SweepConfig, accuracy_curve, plan
+
+BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"
+DONE = ("ok", "skipped")  # a resumed sweep reruns failed and missing points
+
+
+class SweepInterrupted(Exception):
+    """Ctrl-C or a crash of the suite: what finished is on disk; the message says how to go on."""
+
+
+def bench_dir() -> Path:
+    if not (BENCH_DIR / "conftest.py").exists():
+        raise FileNotFoundError(f"the benchmark suite was not found at {BENCH_DIR}: run nngrad from a source checkout "
+                                "installed with 'pip install -e .'")
+    return BENCH_DIR
+
+
+def start_run(cfg: SweepConfig, out_root: Path) -> Path:
+    """A new run folder holding run.json: the plan (with predictions and skips) and the accuracy curve."""
+    bench_dir()
+    run = runfiles.new_run_dir(out_root)
+    print(f"planning {len(cfg.depths) * len(cfg.widths) * len(cfg.batches) * len(cfg.methods)} points "
+          "(timing one forward pass of each network) ...", file=sys.stderr)
+    runfiles.write_json(run / runfiles.RUN_META, runfiles.new_run_meta(cfg, plan(cfg), accuracy_curve()))
+    return run
+
+
+def run_suite(run: Path, progress: bool = True) -> int:
+    """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
+    meta = runfiles.read_run_meta(run)
+    finished = {_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
+    todo = [PlannedPoint(**p) for p in meta["plan"] if _key(p) not in finished and not p["skip_reason"]]
+    part = run / f"{runfiles.BENCHMARK_JSON}.part"
+    part.unlink(missing_ok=True)
+    cmd = [sys.executable, "-m", "pytest", str(bench_dir()), "-p", "no:cacheprovider", "-q", "-o", "addopts=-rfE",
+           f"--nngrad-run={run}", f"--benchmark-json={part}", "--benchmark-sort=name",
+           "--benchmark-columns=median,iqr,rounds,iterations"]
+    if finished:
+        cmd.append("--nngrad-unfinished")
+    with open(run / "pytest.log", "a") as log:
+        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=bench_dir().parent)
+        try:
+            _follow(run, todo, child, progress)
+        except KeyboardInterrupt:
+            child.wait()
+            raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
+    if child.returncode not in (0, 1) or not part.exists():
+        raise SweepInterrupted(_how_to_go_on(run, f"the suite stopped with status {child.returncode} "
+                                                  f"(see {run / 'pytest.log'})"))
+    _merge_benchmark_json(run, part)
+    return child.returncode
+
+
+def _key(p: dict) -> tuple:
+    return (p["method"], p["depth"], p["width"], p["batch"])
+
+
+def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool) -> None:
+    """Progress display: points done / total, current point, elapsed and predicted remaining time."""
+    from tqdm.auto import tqdm
+
+    weights = {p.key: max(p.expected_wall_s(), 1e-3) for p in todo}
+    start_count = len(runfiles.read_points(run))
+    bar = tqdm(total=round(sum(weights.values()), 1), unit="s", disable=not progress or None,
+               bar_format="{desc} {percentage:3.0f}%|{bar}| elapsed {elapsed}, remaining ~{remaining} {postfix}")
+    done: set = set()
+    with bar:
+        while True:
+            finished = child.poll() is not None
+            for r in runfiles.read_points(run)[start_count:]:
+                if _key(r["point"]) in weights and _key(r["point"]) not in done:
+                    done.add(_key(r["point"]))
+                    bar.update(round(weights[_key(r["point"])], 1))
+            current = next((p.test_id for p in todo if p.key not in done), "-")
+            bar.set_description_str(f"points {len(done)}/{len(todo)}")
+            bar.set_postfix_str(current if not finished else "done")
+            if finished:
+                return
+            time.sleep(0.25)
+
+
+def _merge_benchmark_json(run: Path, part: Path) -> None:
+    """benchmark.json = earlier benchmarks (when resuming) + the new ones; the new win on the same point."""
+    new = json.loads(part.read_text())
+    final = run / runfiles.BENCHMARK_JSON
+    if final.exists():
+        old = json.loads(final.read_text())
+        keys = {_key(b["params"]) for b in new["benchmarks"]}
+        new["benchmarks"] = [b for b in old["benchmarks"] if _key(b["params"]) not in keys] + new["benchmarks"]
+        new_records = {_key(r["point"]) for r in new["nngrad"]["records"]}
+        new["nngrad"]["records"] = [r for r in old["nngrad"]["records"] if _key(r["point"]) not in new_records] \
+            + new["nngrad"]["records"]
+    runfiles.write_json(final, new)
+    part.unlink()
+
+
+def _how_to_go_on(run: Path, what: str) -> str:
+    meta = runfiles.read_run_meta(run)
+    records = runfiles.read_points(run)
+    ok = sum(r["status"] == "ok" for r in records)
+    return (f"{what}: {ok} of {len(meta['plan'])} points measured and kept in {run / runfiles.POINTS}.\n"
+            f"  resume:  nngrad bench --resume {run}\n  report what is there:  nngrad report {run}")
+
+
+def blas_env_warning() -> str | None:
+    """A note when OpenBLAS tuning variables are set: they can slow a current numpy."""
+    names = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
+    if not names:
+        return None
+    return (f"note: {', '.join(names)} set in the environment; it can slow numpy's BLAS. For a benchmark, run "
+            f"'env {' '.join('-u ' + n for n in names)} nngrad bench ...' (the run records which BLAS kernel ran)")
