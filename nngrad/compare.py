@@ -45,9 +45,9 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     text = "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
         f"A: {run_a.label}  ", f"B: {run_b.label}", "",
-        f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
+        (f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
         f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster beyond the "
-        f"noise (IQR/median of A + of B, at least {MIN_NOISE:.0%}).", "",
+        f"noise (IQR/median of A + of B, at least {MIN_NOISE:.0%})."), "",
         "![A and B](compare.png)", "",
         "## Changed beyond the noise", "",
         changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",

@@ -5,21 +5,23 @@ Counts are multiply-adds x 2 of the matrix products (activations and biases are 
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 
 def num_params(sizes: list[int]) -> int:
     """N = sum of (in + 1) * out over the Dense layers."""
-    return sum((i + 1) * o for i, o in zip(sizes[:-1], sizes[1:]))
+    return sum((i + 1) * o for i, o in pairwise(sizes))
 
 
 def forward_flops(sizes: list[int], batch: int) -> int:
     """One forward pass: 2 * B * sum_i n_i * n_{i+1}."""
-    return 2 * batch * sum(i * o for i, o in zip(sizes[:-1], sizes[1:]))
+    return 2 * batch * sum(i * o for i, o in pairwise(sizes))
 
 
 def batched_flops(sizes: list[int], batch: int) -> int:
     """Forward differences evaluated as in nngrad.batched: one base pass, then per perturbed parameter of
     layer l a rank-one update of layer l+1 and full products through the layers after it."""
-    layers = list(zip(sizes[:-1], sizes[1:]))
+    layers = list(pairwise(sizes))
     total = forward_flops(sizes, batch)
     for l, (n_in, n_out) in enumerate(layers):
         after = layers[l + 1:]  # the last layer's perturbations change one output column: no products

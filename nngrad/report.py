@@ -81,10 +81,10 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     lines = [
         f"# nngrad benchmark: {run.name}", "",
         f"{run.label}", "",
-        f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
+        (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
         f"methods {cfg.get('methods')}, budget {cfg.get('budget_s')} s per call. "
         "Times are medians of one call (IQR in the table); the numerical methods are forward differences "
-        "(N+1 loss evaluations) at eps = sqrt(machine eps), each checked against backprop before timing.", "",
+        "(N+1 loss evaluations) at eps = sqrt(machine eps), each checked against backprop before timing."), "",
         headline(run.points), "",
     ]
     titles = {"time_vs_depth.png": "Time per gradient vs depth", "time_vs_width.png": "Time per gradient vs width",
@@ -93,11 +93,11 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     for name in images:
         lines += [f"## {titles.get(name, name)}", "", f"![{titles.get(name, name)}]({name})", ""]
     lines += ["## Cost model", "",
-              "Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
+              ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
               "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
               f"(forward and backprop ~ depth x width^2 ~ N; finite differences ~ N x forward ~ N^2). Points whose "
               f"forward pass does under {OVERHEAD_FLOPS:.3g} flop are dominated by per-call overhead and kept out "
-              "(`excluded_overhead`).", "",
+              "(`excluded_overhead`)."), "",
               fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty
               else "_no fit: not enough measured points_", ""]
     if not skipped.empty:

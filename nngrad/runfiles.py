@@ -97,9 +97,17 @@ def read_run_meta(run: Path) -> dict:
 
 
 def append_point(run: Path, record: dict) -> None:
-    """Append one finished point as a line of JSON, flushed to disk before returning."""
-    with open(run / POINTS, "a") as f:
-        f.write(json.dumps(record, default=_plain) + "\n")
+    """Append one finished point as a line of JSON, flushed to disk before returning (after a line cut short
+    by a crash, the new record starts on a line of its own)."""
+    path = run / POINTS
+    with open(path, "a+b") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell():
+            f.seek(-1, os.SEEK_END)
+            cut_short = f.read(1) != b"\n"
+        else:
+            cut_short = False
+        f.write((("\n" if cut_short else "") + json.dumps(record, default=_plain) + "\n").encode())
         f.flush()
         os.fsync(f.fileno())
 

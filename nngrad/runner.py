@@ -93,17 +93,15 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
 
 
 def _merge_benchmark_json(run: Path, part: Path) -> None:
-    """benchmark.json = earlier benchmarks (when resuming) + the new ones; the new win on the same point."""
+    """benchmark.json = this session's JSON + the points measured before it (a resumed run), taken from
+    points.jsonl; per point the latest record wins."""
     new = json.loads(part.read_text())
-    final = run / runfiles.BENCHMARK_JSON
-    if final.exists():
-        old = json.loads(final.read_text())
-        keys = {_key(b["params"]) for b in new["benchmarks"]}
-        new["benchmarks"] = [b for b in old["benchmarks"] if _key(b["params"]) not in keys] + new["benchmarks"]
-        new_records = {_key(r["point"]) for r in new["nngrad"]["records"]}
-        new["nngrad"]["records"] = [r for r in old["nngrad"]["records"] if _key(r["point"]) not in new_records] \
-            + new["nngrad"]["records"]
-    runfiles.write_json(final, new)
+    records = {_key(r["point"]): r for r in runfiles.read_points(run)}
+    measured = {_key(b["params"]) for b in new["benchmarks"]}
+    new["benchmarks"] = [r["benchmark"] for k, r in records.items() if r.get("benchmark") and k not in measured] \
+        + new["benchmarks"]
+    new["nngrad"]["records"] = [{k: v for k, v in r.items() if k != "benchmark"} for r in records.values()]
+    runfiles.write_json(run / runfiles.BENCHMARK_JSON, new)
     part.unlink()
 
 

@@ -149,20 +149,22 @@ def plan(cfg: SweepConfig) -> list[PlannedPoint]:
         speedup = batched_speedup(batch, cfg) if "numerical-batched" in cfg.methods else 1.0
         for depth in cfg.depths:
             for width in cfg.widths:
-                net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed)
-                layer_sizes = sizes(depth, width, cfg)
-                n = num_params(layer_sizes)
-                t_forward = median_time(lambda: net._loss(x, y))
-                predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward,
-                             "numerical-batched": (n + 1) * t_forward * speedup}
-                if "backprop" in cfg.methods:
-                    predicted["backprop"] = median_time(lambda: backprop_gradient(net, x, y))
-                for method in cfg.methods:
-                    point = PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch),
-                                         method_flops("forward", layer_sizes, batch), t_forward, predicted[method],
-                                         0, 0)
-                    points.append(_schedule(point, cfg))
+                points += _plan_network(depth, width, batch, cfg, speedup)
     return sorted(points, key=lambda p: (METHODS.index(p.method), p.depth, p.width, p.batch))
+
+
+def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, speedup: float) -> list[PlannedPoint]:
+    net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed)
+    layer_sizes = sizes(depth, width, cfg)
+    n = num_params(layer_sizes)
+    t_forward = median_time(lambda: net._loss(x, y))
+    predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward,
+                 "numerical-batched": (n + 1) * t_forward * speedup}
+    if "backprop" in cfg.methods:
+        predicted["backprop"] = median_time(lambda: backprop_gradient(net, x, y))
+    return [_schedule(PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch),
+                                   method_flops("forward", layer_sizes, batch), t_forward, predicted[method], 0, 0),
+                      cfg) for method in cfg.methods]
 
 
 def _schedule(p: PlannedPoint, cfg: SweepConfig) -> PlannedPoint:

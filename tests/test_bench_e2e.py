@@ -1,0 +1,100 @@
+"""A tiny sweep through the real pytest-benchmark suite, then report, compare, and an interrupted run resumed."""
+
+import csv
+import json
+
+import pytest
+
+from nngrad import runfiles
+from nngrad.cli import main
+
+PNGS = {"time_vs_depth.png", "time_vs_width.png", "cost_gap.png", "loss_evaluations.png", "memory_vs_depth.png",
+        "accuracy.png"}
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("results")
+    assert main(["bench", "--depths", "1,2", "--widths", "3,6", "--budget", "0.004", "--out", str(out)]) == 0
+    (folder,) = out.iterdir()
+    return folder
+
+
+def test_every_output_file_exists_and_is_well_formed(run):
+    names = {p.name for p in run.iterdir()}
+    assert {"benchmark.json", "run.json", "points.jsonl", "summary.csv", "fits.csv", "report.md"} | PNGS <= names
+    data = json.loads((run / "benchmark.json").read_text())
+    assert {"machine_info", "commit_info", "benchmarks", "datetime", "version", "nngrad"} <= set(data)
+    assert data["machine_info"]["blas"], "the BLAS that ran is recorded"
+    for b in data["benchmarks"]:
+        assert set(b["params"]) == {"method", "depth", "width", "batch"}
+        assert all(isinstance(v, (int, str)) for v in b["params"].values())
+        assert b["extra_info"]["loss_evaluations"] >= 1 and b["stats"]["rounds"] >= 3
+    for name in PNGS:
+        assert (run / name).read_bytes().startswith(b"\x89PNG")
+    rows = list(csv.DictReader((run / "summary.csv").open()))
+    assert len(rows) == 2 * 2 * 4 == len(data["nngrad"]["plan"])
+    for row in rows:
+        if row["status"] == "skipped":
+            assert float(row["predicted_s"]) > 0.004 and row["median_s"] == ""
+        else:
+            assert row["status"] == "ok" and float(row["median_s"]) > 0
+            if row["method"].startswith("numerical"):
+                assert int(float(row["loss_evaluations"])) == int(row["N"]) + 1
+                assert float(row["gradient_error"]) < 1e-5
+    report = (run / "report.md").read_text()
+    assert all(f"({name})" in report for name in PNGS) and "## Cost model" in report
+
+
+def test_report_rebuilds_from_the_stored_run(run, capsys):
+    (run / "summary.csv").unlink()
+    assert main(["report", str(run)]) == 0
+    assert (run / "summary.csv").exists() and "report.md" in capsys.readouterr().out
+
+
+def test_compare_a_run_with_itself_finds_no_change(run, tmp_path, capsys):
+    assert main(["compare", str(run), str(run), "--out", str(tmp_path)]) == 0
+    rows = list(csv.DictReader((tmp_path / "compare.csv").open()))
+    assert rows and all(r["verdict"] == "same" and float(r["ratio_b_over_a"]) == 1.0 for r in rows)
+
+
+def test_an_interrupted_run_is_reported_then_resumed(run, tmp_path):
+    partial = tmp_path / "partial"
+    partial.mkdir()
+    (partial / "run.json").write_text((run / "run.json").read_text())
+    lines = (run / "points.jsonl").read_text().splitlines()
+    (partial / "points.jsonl").write_text("\n".join(lines[:3]) + "\n" + lines[3][:20])  # a crash mid-line
+    assert main(["report", str(partial)]) == 0
+    summary = list(csv.DictReader((partial / "summary.csv").open()))
+    assert sum(r["status"] == "not run" for r in summary) > 0
+    assert main(["bench", "--resume", str(partial)]) == 0
+    data = json.loads((partial / "benchmark.json").read_text())
+    statuses = {(r["point"]["method"], r["point"]["depth"], r["point"]["width"]): r["status"]
+                for r in runfiles.read_points(partial)}
+    assert len(statuses) == 16 and "not run" not in statuses.values()
+    assert len(data["benchmarks"]) == sum(s == "ok" for s in statuses.values())
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["bench", "--depths", "1,0"], "argument --depths: expected a positive integer, got 0"),
+    (["bench", "--methods", "forward,adjoint"], "unknown method(s) 'adjoint'"),
+    (["bench", "--budget", "0"], "argument --budget: expected a positive finite number"),
+])
+def test_bad_bench_arguments_exit_2(capsys, argv, words):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and words in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("command", ["report", "compare"])
+def test_report_and_compare_of_a_missing_run_exit_2(tmp_path, capsys, command):
+    args = [str(tmp_path / "nope")] * (2 if command == "compare" else 1)
+    assert main([command, *args]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and err.count("\n") == 1
+
+
+def test_resume_of_a_folder_that_is_not_a_run_exits_2(tmp_path, capsys):
+    assert main(["bench", "--resume", str(tmp_path)]) == 2
+    assert "not a run folder" in capsys.readouterr().err
