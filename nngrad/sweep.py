@@ -18,12 +18,14 @@ import numpy as np
 
 from . import _validate as check
 from .cost import method_flops, num_params
-from .gradients import backprop_gradient, default_eps, numerical_gradient
+from .batched import predict_seconds
+from .gradients import DEFAULT_MAX_BYTES, backprop_gradient, default_eps, numerical_gradient
 from .network import DNN
 
 METHODS = ("forward", "backprop", "numerical-loop", "numerical-batched")
 FD_EPS = default_eps("forward")  # step of the timed forward differences: sqrt(machine eps)
 CHECK_TOL = 1e-5  # norm-wise relative error allowed between a point's gradient and its reference
+DIRECTIONS = 3  # random directions of the directional check of backprop
 MIN_ROUND_S = 2e-3  # fast calls are repeated within a round until it lasts this long
 
 
@@ -130,36 +132,28 @@ def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
     return float(np.median(times))
 
 
-def batched_speedup(batch: int, cfg: SweepConfig) -> float:
-    """Measured time of a batched finite difference / (N+1) forward passes, on a depth-2, width-32 network."""
-    net, x, y = build(2, 32, batch, cfg.num_input, cfg.num_output, cfg.seed)
-    t_forward = median_time(lambda: net._loss(x, y))
-    t_batched = median_time(lambda: run_method("numerical-batched", net, x, y), max_calls=5)
-    return t_batched / ((net.num_params + 1) * t_forward)
-
-
 def plan(cfg: SweepConfig) -> list[PlannedPoint]:
     """Every point of the sweep with its predicted time; points over the budget get a skip_reason.
 
     Predictions: forward and backprop are timed directly (a few calls); numerical-loop = (N+1) x forward;
-    numerical-batched = (N+1) x forward x its speed-up measured on a small network of the same batch.
+    numerical-batched: one chunk of perturbed networks per layer is timed and scaled to the layer's size.
     """
     points = []
     for batch in cfg.batches:
-        speedup = batched_speedup(batch, cfg) if "numerical-batched" in cfg.methods else 1.0
         for depth in cfg.depths:
             for width in cfg.widths:
-                points += _plan_network(depth, width, batch, cfg, speedup)
+                points += _plan_network(depth, width, batch, cfg)
     return sorted(points, key=lambda p: (METHODS.index(p.method), p.depth, p.width, p.batch))
 
 
-def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, speedup: float) -> list[PlannedPoint]:
+def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig) -> list[PlannedPoint]:
     net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed)
     layer_sizes = sizes(depth, width, cfg)
     n = num_params(layer_sizes)
     t_forward = median_time(lambda: net._loss(x, y))
-    predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward,
-                 "numerical-batched": (n + 1) * t_forward * speedup}
+    predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward}
+    if "numerical-batched" in cfg.methods:
+        predicted["numerical-batched"] = predict_seconds(net, x, y, DEFAULT_MAX_BYTES)
     if "backprop" in cfg.methods:
         predicted["backprop"] = median_time(lambda: backprop_gradient(net, x, y))
     return [_schedule(PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch),
@@ -198,12 +192,31 @@ def check_point(method: str, net: DNN, x: np.ndarray, y: np.ndarray) -> PointChe
     if method == "forward":
         return PointCheck(None, "none (one loss evaluation)", evaluations, peak)
     if method == "backprop":
-        reference, name = numerical_gradient(net, x, y, scheme="central", eps=default_eps("central"),
-                                             method="batched").grad, "numerical-batched central"
+        error, name = directional_error(net, x, y, output), f"central differences along {DIRECTIONS} random directions"
     else:
         reference, name = backprop_gradient(net, x, y)[1], "backprop"
-    error = float(np.linalg.norm(output - reference) / max(np.linalg.norm(reference), np.finfo(float).tiny))
+        error = float(np.linalg.norm(output - reference) / max(np.linalg.norm(reference), np.finfo(float).tiny))
     return PointCheck(error, name, evaluations, peak, passed=bool(error <= CHECK_TOL))
+
+
+def directional_error(net: DNN, x: np.ndarray, y: np.ndarray, grad: np.ndarray, seed: int = 0) -> float:
+    """Largest relative error |g.v - D_v L| / (|g.v| + |D_v L|) over random unit directions v, with D_v L the
+    central difference (L(p + h v) - L(p - h v)) / 2h: 2 loss evaluations per direction, whatever N is.
+    The parameters are restored exactly."""
+    p, saved = net.params, net.params.copy()
+    h = default_eps("central")
+    worst = 0.0
+    try:
+        for v in np.random.default_rng(seed).standard_normal((DIRECTIONS, p.size)):
+            v /= np.linalg.norm(v)
+            p[:] = saved + h * v
+            plus = net._loss(x, y)
+            p[:] = saved - h * v
+            numerical, analytic = (plus - net._loss(x, y)) / (2 * h), float(grad @ v)
+            worst = max(worst, abs(analytic - numerical) / max(abs(analytic) + abs(numerical), np.finfo(float).tiny))
+    finally:
+        p[:] = saved
+    return worst
 
 
 def accuracy_curve(depth: int = 3, width: int = 16, batch: int = 4, seed: int = 0) -> list[dict]:

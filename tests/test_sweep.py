@@ -60,12 +60,15 @@ def test_each_point_is_checked_against_its_reference(method):
     assert checked.loss_evaluations == (net.num_params + 1 if method != "backprop" else 1)
 
 
-def test_a_point_whose_gradient_disagrees_fails_its_check(monkeypatch):
+@pytest.mark.parametrize("method", ["backprop", "numerical-loop"])
+def test_a_point_whose_gradient_disagrees_fails_its_check(monkeypatch, method):
     net, x, y = sweep.build(2, 5, 3)
     real = sweep.backprop_gradient
     monkeypatch.setattr(sweep, "backprop_gradient", lambda *a: (0.0, 1.5 * real(*a)[1]))
-    checked = check_point("numerical-loop", net, x, y)
+    before = net.params.copy()
+    checked = check_point(method, net, x, y)
     assert not checked.passed and checked.gradient_error > 0.1
+    np.testing.assert_array_equal(net.params, before)
 
 
 def test_accuracy_curve_is_v_shaped():
