@@ -98,13 +98,13 @@ def batched_differences(
     return grad.astype(net.dtype, copy=False), base, count
 
 
-def predict_seconds(net: DNN, x: np.ndarray, y: np.ndarray, max_bytes: int) -> float:
-    """Predicted seconds of a forward-scheme batched gradient: one chunk of each layer is timed (best of two,
-    the first pays for cold memory) and scaled to the layer's parameter count."""
+def predict_seconds(net: DNN, x: np.ndarray, y: np.ndarray, max_bytes: int, pilot: int = 512) -> float:
+    """Predicted seconds of a forward-scheme batched gradient: ``pilot`` perturbed networks of each layer
+    are timed (best of two, the first pays for cold memory) and scaled to the layer's parameter count."""
     start = time.perf_counter()
     nets = PerturbedNetworks(net, x, y)
     total = time.perf_counter() - start
-    k = chunk_size(net, nets.hs[0].shape[0], max_bytes)
+    k = min(chunk_size(net, nets.hs[0].shape[0], max_bytes), pilot)
     for l, size in enumerate(nets.layer_sizes()):
         best = np.inf
         for _ in range(2):

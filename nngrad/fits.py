@@ -2,7 +2,8 @@
 
 Theory, per call: a forward pass and backprop cost ~ sum_i n_i n_{i+1} ~ depth * width^2 (linear in N);
 a finite-difference gradient costs ~ N forward passes ~ depth^2 * width^4 (N^2), so the
-numerical/backprop ratio grows like N. "theory_sizes" is the same fit applied to the operation
+numerical/backprop ratio grows like N (fitted on every point measured for both: per-call overhead is in
+its numerator and its denominator). "theory_sizes" is the same fit applied to the operation
 counts of the measured sizes (exact for these networks, where edge layers still matter);
 "theory_asymptotic" is the large-network limit. Points dominated by per-call overhead are left out.
 """
@@ -52,9 +53,10 @@ def cost_model(points: pd.DataFrame) -> pd.DataFrame:
         rows += _fit_rows(method, "time ~ " + " * ".join(f"{t}^k" for t in terms) if terms else "time ~ size",
                           sel, terms, sel["median_s"], excluded)
         rows += _fit_rows(method, "time ~ N^k", sel, ["N"], sel["median_s"], excluded)
-    backprop = usable[usable["method"] == "backprop"][[*KEY[1:], "median_s", "flops"]]
+    # the ratio keeps every point: per-call overhead sits in both its numerator and its denominator
+    backprop = measured[measured["method"] == "backprop"][[*KEY[1:], "median_s", "flops"]]
     for method in ("numerical-loop", "numerical-batched"):
-        both = usable[usable["method"] == method].merge(backprop, on=KEY[1:], suffixes=("", "_bp"))
+        both = measured[measured["method"] == method].merge(backprop, on=KEY[1:], suffixes=("", "_bp"))
         if both.empty:
             continue
         rows += _fit_rows(method, "ratio ~ N^k", both, ["N"], both["median_s"] / both["median_s_bp"], 0,

@@ -15,7 +15,7 @@ import pandas as pd
 from . import runfiles
 
 KEY = ["method", "depth", "width", "batch"]
-OVERHEAD_FLOPS = 2.5e5  # a forward pass under this many flop is dominated by per-call overhead: kept out of fits
+OVERHEAD_FLOPS = 5e5  # a forward pass under this many flop is dominated by per-call overhead: kept out of fits
 COLUMNS = [*KEY, "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds", "iterations",
            "loss_evaluations", "flops", "gflops", "peak_memory_bytes", "gradient_error", "predicted_s",
            "forward_flops", "overhead_dominated", "message"]

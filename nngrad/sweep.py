@@ -33,12 +33,12 @@ MIN_ROUND_S = 2e-3  # fast calls are repeated within a round until it lasts this
 class SweepConfig:
     """What to sweep. Every (depth, width, batch) combination is run for every method."""
 
-    depths: tuple[int, ...] = (1, 2, 4, 8)
-    widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256)
+    depths: tuple[int, ...] = (1, 2, 4, 8, 16)
+    widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512)
     batches: tuple[int, ...] = (16,)
     methods: tuple[str, ...] = METHODS
-    budget_s: float = 2.0  # a point whose one call is predicted slower than this is skipped
-    target_s: float = 0.4  # timed seconds aimed at per point (rounds x iterations x call)
+    budget_s: float = 5.0  # a point whose one call is predicted slower than this is skipped
+    target_s: float = 0.5  # timed seconds aimed at per point (rounds x iterations x call)
     max_rounds: int = 50
     num_input: int = 10
     num_output: int = 2
@@ -152,8 +152,11 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig) -> list[
     n = num_params(layer_sizes)
     t_forward = median_time(lambda: net._loss(x, y))
     predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward}
-    if "numerical-batched" in cfg.methods:
-        predicted["numerical-batched"] = predict_seconds(net, x, y, DEFAULT_MAX_BYTES)
+    if "numerical-batched" in cfg.methods:  # its operation count is a lower bound: no pilot when that is too slow
+        floor = t_forward * method_flops("numerical-batched", layer_sizes, batch) / method_flops("forward", layer_sizes,
+                                                                                                 batch)
+        predicted["numerical-batched"] = floor if floor > cfg.budget_s else predict_seconds(net, x, y,
+                                                                                             DEFAULT_MAX_BYTES)
     if "backprop" in cfg.methods:
         predicted["backprop"] = median_time(lambda: backprop_gradient(net, x, y))
     return [_schedule(PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch),
