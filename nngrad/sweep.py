@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from . import _validate as check
-from .cost import method_flops, num_params
 from .batched import predict_seconds
+from .cost import method_flops, num_params
 from .gradients import DEFAULT_MAX_BYTES, backprop_gradient, default_eps, numerical_gradient
 from .network import DNN
 
@@ -59,7 +59,7 @@ class SweepConfig:
         check.positive_float("target_s", self.target_s)
 
 
-QUICK = SweepConfig(depths=(1, 2, 4), widths=(8, 32, 128), budget_s=0.5, target_s=0.1, max_rounds=20)
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64, 256), budget_s=1.0, target_s=0.15, max_rounds=20)
 
 
 @dataclass
