@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numbers
 import os
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -21,6 +20,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
+
+from .runfiles import atomic_path
 
 METHOD_STYLE: dict[str, dict[str, str]] = {
     "forward": {"color": "#555555", "marker": "o"},
@@ -278,18 +279,18 @@ def accuracy(acc: pd.DataFrame, label: str) -> Figure:
 
 
 def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: str) -> Figure:
-    """Two runs' median time vs N, log-log, per method (smallest batch of each run): run A solid with filled
-    markers, run B dashed with hollow markers; measured (ok) rows only."""
+    """Two runs' median time vs N, log-log, per method (smallest batch of each run): run A filled markers,
+    run B hollow ones (markers only: points of one N differ in depth and width); measured (ok) rows only."""
     for name, frame, run in (("a", a, name_a), ("b", b, name_b)):
         _require(name, frame, ("method", "n_params", "batch", "status", "median_s"))
         _check(f"name_{name}", run, str, "a string")
     fig, ax = _figure(f"Time per call vs number of parameters: {name_a} vs {name_b}", label)
     drawn = 0
-    for frame, name, ls, mfc in ((a, name_a, "-", None), (b, name_b, "--", "none")):
+    for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
         ok = _smallest_batch(frame[(frame["status"] == "ok") & _positive(frame["median_s"]) & _positive(frame["n_params"])])
         for method in _ordered(ok["method"]):
             m = ok[ok["method"] == method].sort_values("n_params")
-            ax.plot(m["n_params"], m["median_s"], ls=ls, mfc=mfc, label=f"{method} — {name}", **_style(method))
+            ax.plot(m["n_params"], m["median_s"], mfc=mfc, label=f"{method} — {name}", **{**_style(method), "ls": "none"})
             drawn += len(m)
     if not drawn:
         return _finish(fig, ax, _N_LABEL, "median time per call (s)", f"no measured points in {name_a} or {name_b}")
@@ -301,13 +302,5 @@ def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: s
 def save(fig: Figure, path: str | os.PathLike[str]) -> None:
     """Write ``fig`` to ``path`` as PNG atomically: a temporary file in the same folder, renamed over ``path``."""
     _check("fig", fig, Figure, "a matplotlib Figure")
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".png")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            fig.savefig(f, format="png", bbox_inches="tight")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a report image should be readable like any other file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(Path(path)) as tmp:
+        fig.savefig(tmp, format="png", bbox_inches="tight")
