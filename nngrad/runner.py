@@ -75,7 +75,7 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
     weights = {p.key: max(p.expected_wall_s(), 1e-3) for p in todo}
     start_count = len(runfiles.read_points(run))
     bar = tqdm(total=round(sum(weights.values()), 1), unit="s", disable=not progress or None,
-               bar_format="{desc} {percentage:3.0f}%|{bar}| elapsed {elapsed}, remaining ~{remaining} {postfix}")
+               bar_format="{desc} {percentage:3.0f}%|{bar}| elapsed {elapsed}, remaining ~{remaining}{postfix}")
     done: set = set()
     with bar:
         while True:
@@ -86,7 +86,7 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
                     bar.update(round(weights[_key(r["point"])], 1))
             current = next((p.test_id for p in todo if p.key not in done), "-")
             bar.set_description_str(f"points {len(done)}/{len(todo)}")
-            bar.set_postfix_str(current if not finished else "done")
+            bar.set_postfix_str(f"now {current}" if not finished else "done")
             if finished:
                 return
             time.sleep(0.25)
