@@ -5,6 +5,7 @@ from .gradients import NumericalGradient, backprop_gradient, default_eps, finite
 from .layers import AddLayer, Affine, Dense, Identity, MulLayer, Relu, Sigmoid
 from .losses import MeanSquaredError, SoftmaxWithLoss
 from .network import DNN
+from .training import gradient_descent, train
 
 __all__ = [
     "DNN",
@@ -24,5 +25,7 @@ __all__ = [
     "default_eps",
     "finite_difference",
     "gradient_check",
+    "gradient_descent",
     "numerical_gradient",
+    "train",
 ]

@@ -152,6 +152,73 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _every_row(history, most: int = 25):
+    """At most ``most`` evenly spaced rows of a history, always with its last one."""
+    step = max(1, -(-len(history) // most))
+    return history.iloc[sorted(set(range(0, len(history), step)) | {len(history) - 1})]
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .plots import save
+    from .runfiles import new_run_dir, write_atomic
+
+    out = new_run_dir(Path(args.out), f"train-{args.task}")
+    if args.task == "classic":
+        return _train_classic(args, out)
+    from .curves import learning_curve
+    from .data import load_digits, load_mnist
+    from .training import train
+
+    if args.task == "digits":
+        data = load_digits(args.test_fraction, args.seed)
+    else:
+        if not (args.images and args.labels):
+            raise UsageError("mnist needs --images and --labels (IDX files, gzipped or not)")
+        data = load_mnist(args.images, args.labels, args.test_images, args.test_labels, args.test_fraction,
+                          args.seed, args.limit)
+    init = "he" if args.activation == "relu" else "xavier"
+    net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
+              loss="softmax_ce", init=init, seed=args.seed)
+    print(f"{data}\n{net}", file=sys.stderr)
+    history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
+                    batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
+                    progress=True, method=args.method)
+    write_atomic(out / "history.csv", history.to_csv(index=False))
+    label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
+             f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, {args.gradient}")
+    save(learning_curve(history, label), out / "learning_curve.png")
+    print(_every_row(history).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    last = history.iloc[-1]
+    print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {int(last['epoch'])} epochs, "
+          f"{last['elapsed_s']:.2f} s of training ({args.gradient}); history.csv and learning_curve.png in {out}")
+    return 0
+
+
+def _train_classic(args: argparse.Namespace, out: Path) -> int:
+    from .classic import CURVE_RTOL, classic_experiment
+    from .curves import classic_curves
+    from .plots import save
+    from .runfiles import write_atomic
+
+    history, summary = classic_experiment(args.depths, args.width, args.epochs, args.lr, args.seed, args.method,
+                                          progress=True)
+    write_atomic(out / "history.csv", history.to_csv(index=False))
+    write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    ratios = ", ".join(f"depth {r.depth}: {r.ratio:.0f}x" for r in summary.itertuples())
+    save(classic_curves(history, f"one sample, sigmoid width {args.width}, lr {args.lr:g}; time per epoch, "
+                                 f"numerical / backprop: {ratios}"), out / "learning_curve.png")
+    table = summary.to_markdown(index=False, floatfmt=".4g")
+    write_atomic(out / "report.md", "\n".join([
+        "# The classic experiment: backprop vs forward differences", "",
+        (f"One random sample, sigmoid DNN of width {args.width}, MSE, {args.epochs} epochs, lr {args.lr:g}; each "
+        f"depth trained from the same start once with backprop and once with forward differences "
+        f"(eps = 1e-4, {args.method}). The loss curves coincide when they differ by at most {CURVE_RTOL:g} "
+        "(relative) at every epoch."), "", table, "", "![learning curves](learning_curve.png)", ""]))
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"history.csv, summary.csv, learning_curve.png and report.md in {out}")
+    return 0 if summary["curves_coincide"].all() else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nngrad", description="Numerical vs analytic (backprop) gradients of a dense network: "
                      "check they agree, time them, plot the gap.")
@@ -201,6 +268,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: RUN_B/compare-<A>)")
     p.set_defaults(func=cmd_compare)
 
+    p = sub.add_parser("train", help="train a network: the classic experiment, digits, or MNIST IDX files",
+                       description="classic: one sample, sigmoid width 32, depth 5 and 10, trained with backprop and "
+                       "with forward differences (time per epoch and their ratio; exit 1 if the curves differ). "
+                       "digits: scikit-learn's 8x8 digits (the data extra), softmax classifier trained by mini-batch "
+                       "SGD. mnist: the same on IDX files. Writes history.csv and learning_curve.png into a new "
+                       "folder under --out.")
+    p.add_argument("task", choices=["classic", "digits", "mnist"])
+    p.add_argument("--depth", type=positive_int, default=1, help="hidden layers (digits/mnist; default %(default)s)")
+    p.add_argument("--depths", type=int_list, default=(5, 10), help="classic: hidden depths (default 5,10)")
+    p.add_argument("--width", type=positive_int, help="units per hidden layer (default 256; classic 32)")
+    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu", help="digits/mnist (default relu)")
+    p.add_argument("--epochs", type=positive_int, help="default 60 (classic 100)")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default 0.1; classic 0.01)")
+    p.add_argument("--batch-size", type=positive_int, default=16, help="samples per step (default %(default)s)")
+    p.add_argument("--gradient", choices=["backprop", "numerical"], default="backprop",
+                   help="digits/mnist: which gradient drives the descent (default %(default)s)")
+    p.add_argument("--method", choices=METHODS, default="loop", help="finite-difference method (default loop)")
+    p.add_argument("--seed", type=int, default=0, help="weights, split and shuffling (default %(default)s)")
+    p.add_argument("--test-fraction", type=positive_float, default=0.2, help="held-out share (default 0.2)")
+    p.add_argument("--images", help="mnist: IDX file of training images")
+    p.add_argument("--labels", help="mnist: IDX file of training labels")
+    p.add_argument("--test-images", help="mnist: IDX file of test images (else a split of the training files)")
+    p.add_argument("--test-labels", help="mnist: IDX file of test labels")
+    p.add_argument("--limit", type=positive_int, help="mnist: use only the first LIMIT samples of each file")
+    p.add_argument("--out", default="results", help="folder for the output folder (default %(default)s)")
+    p.set_defaults(func=cmd_train)
+
     p = sub.add_parser("examples", help="the worked examples: apples, apples and oranges, the chain rule",
                        description="Run the classic computational-graph examples with MulLayer and AddLayer.")
     p.set_defaults(func=cmd_examples)
@@ -210,9 +304,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "train":  # task-dependent defaults
+        classic = args.task == "classic"
+        args.width = args.width or (32 if classic else 256)
+        args.epochs = args.epochs or (100 if classic else 60)
+        args.lr = args.lr or (0.01 if classic else 0.1)
     try:
         return args.func(args)
-    except (UsageError, ValueError, TypeError, FloatingPointError, FileNotFoundError) as exc:
+    except (UsageError, ValueError, TypeError, FloatingPointError, FileNotFoundError, ImportError) as exc:
         print(f"nngrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except SweepInterrupted as exc:

@@ -55,11 +55,11 @@ def _plain(value: object) -> object:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def new_run_dir(root: Path) -> Path:
-    """results/run-YYYYmmdd-HHMMSS-host, with -2, -3, ... appended rather than reuse an existing folder."""
+def new_run_dir(root: Path, prefix: str = "run") -> Path:
+    """results/<prefix>-YYYYmmdd-HHMMSS-host, with -2, -3, ... appended rather than reuse an existing folder."""
     root.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    base = f"run-{stamp}-{socket.gethostname().split('.')[0] or 'host'}"
+    base = f"{prefix}-{stamp}-{socket.gethostname().split('.')[0] or 'host'}"
     for k in range(1, 1000):
         path = root / (base if k == 1 else f"{base}-{k}")
         try:
