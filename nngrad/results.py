@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import runfiles
+from .sweep import METHODS
 
 KEY = ["method", "depth", "width", "batch"]
 OVERHEAD_FLOPS = 5e5  # a forward pass under this many flop is dominated by per-call overhead: kept out of fits
@@ -61,8 +62,16 @@ def load_run(path: str | Path) -> Run:
         records = runfiles.read_points(path)
         if not records:
             raise RunError(f"{path} holds no results yet: {runfiles.POINTS} is missing or empty")
-        return _assemble(path.name, meta, records, [])
+        return _checked(path, _assemble, path.name, meta, records, [])
     return _from_benchmark_json(path, name=path.stem)
+
+
+def _checked(path: Path, build, *args) -> Run:
+    """build(*args), with a missing or ill-typed field reported as a RunError naming the file."""
+    try:
+        return build(*args)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise RunError(f"{path} is malformed: a record lacks or mistypes the field {exc}") from None
 
 
 def _read_json(path: Path) -> dict:
@@ -90,7 +99,7 @@ def _from_benchmark_json(path: Path, name: str) -> Run:
     machine = {**meta.get("machine", {}), **{k: v for k, v in (data.get("machine_info") or {}).items()
                                            if k in ("node", "machine", "processor", "cpu", "blas")}}
     meta = {**meta, "machine": machine, "created": data.get("datetime", meta.get("created", ""))}
-    return _assemble(name, meta, meta.get("records", []), data["benchmarks"])
+    return _checked(path, _assemble, name, meta, meta.get("records", []), data["benchmarks"])
 
 
 def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]) -> Run:
@@ -137,5 +146,4 @@ def _derive(points: pd.DataFrame) -> pd.DataFrame:
 
 
 def _method_order(col: pd.Series) -> pd.Series:
-    order = {"forward": 0, "backprop": 1, "numerical-loop": 2, "numerical-batched": 3}
-    return col.map(order).fillna(9) if col.name == "method" else col
+    return col.map({m: i for i, m in enumerate(METHODS)}).fillna(len(METHODS)) if col.name == "method" else col

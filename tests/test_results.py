@@ -52,6 +52,8 @@ def test_an_interrupted_run_is_read_from_its_finished_points(tmp_path, points):
     ('{"rows": []}', "is not a pytest-benchmark JSON file"),
     ('{"benchmarks": [{"name": "test_x", "params": {"n": 1}, "stats": {}}]}', "not from nngrad's benchmark suite"),
     ('{"benchmarks": []}', "holds no results"),
+    ('{"benchmarks": [{"params": {"method": "forward", "depth": 1, "width": 2, "batch": 1}, "stats": {}}]}',
+     "is malformed: a record lacks or mistypes the field 'median'"),
 ])
 def test_broken_or_foreign_json_is_rejected_with_its_reason(tmp_path, content, words):
     path = tmp_path / "b.json"
