@@ -31,7 +31,8 @@ def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = None) -> tuple[pd.DataFrame, Path]:
-    """Write compare.csv, compare.png and compare.md into ``out``; returns the table and the markdown path."""
+    """Write compare.csv, compare.png, compare_gap.png and compare.md into ``out``; returns the table and the
+    markdown path."""
     run_a, run_b = load_run(path_a), load_run(path_b)
     table = ratio_table(run_a.points, run_b.points)
     if table.empty:
@@ -39,8 +40,9 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     out = Path(out) if out else Path(path_b if Path(path_b).is_dir() else Path(path_b).parent) / f"compare-{run_a.name}"
     out.mkdir(parents=True, exist_ok=True)
     runfiles.write_atomic(out / "compare.csv", table.to_csv(index=False))
-    plots.save(plots.overlay(run_a.points, run_b.points, run_a.name, run_b.name,
-                             f"A = {run_a.label}\nB = {run_b.label}"), out / "compare.png")
+    label = f"A = {run_a.label}\nB = {run_b.label}"
+    plots.save(plots.overlay(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare.png")
+    plots.save(plots.overlay_gap(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare_gap.png")
     changed = table[table["verdict"] != "same"]
     text = "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
@@ -48,7 +50,7 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
         (f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
         f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster beyond the "
         f"noise (IQR/median of A + of B, at least {MIN_NOISE:.0%})."), "",
-        "![A and B](compare.png)", "",
+        "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
         "## Changed beyond the noise", "",
         changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",
         "## All points", "", table.to_markdown(index=False, floatfmt=".3g"), ""])

@@ -196,23 +196,31 @@ def _fit(fits: pd.DataFrame | None, method: str) -> pd.Series | None:
     return rows.iloc[0] if len(rows) else None
 
 
+_GAP_KEY = ["depth", "width", "batch"]
+_GAP_LABEL = "time ratio numerical / backprop (s/s)"
+
+
+def _gap(points: pd.DataFrame, method: str) -> pd.DataFrame:
+    """Measured ``method`` rows matched to backprop at the same depth, width and batch: n_params, ratio (by N)."""
+    ok = points[(points["status"] == "ok") & _positive(points["median_s"])]
+    backprop = ok.loc[ok["method"] == "backprop", [*_GAP_KEY, "median_s"]].rename(columns={"median_s": "backprop_s"})
+    both = ok[ok["method"] == method].merge(backprop, on=_GAP_KEY).sort_values("n_params")
+    return pd.DataFrame({"n_params": both["n_params"].astype(float), "ratio": both["median_s"] / both["backprop_s"]})
+
+
 def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Figure:
     """Median time ratio numerical / backprop vs N, log-log, at matching (depth, width, batch); the fitted
     ``ratio ~ N^k`` lines from ``fits`` when given, and the theoretical slope-1 line through the points."""
-    key = ["depth", "width", "batch"]
-    _require("points", points, ("method", *key, "n_params", "status", "median_s"))
+    _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     if fits is not None:
         _require("fits", fits, ("method", "model", "term", "exponent", "intercept", "stderr"))
-    ok = points[(points["status"] == "ok") & _positive(points["median_s"])]
-    backprop = ok.loc[ok["method"] == "backprop", [*key, "median_s"]].rename(columns={"median_s": "backprop_s"})
     fig, ax = _figure("Cost gap: numerical / backprop time vs number of parameters", label)
-    xlabel, ylabel = _N_LABEL, "time ratio numerical / backprop (s/s)"
     measured = []
     for method in ("numerical-loop", "numerical-batched"):
-        both = ok[ok["method"] == method].merge(backprop, on=key).sort_values("n_params")
-        if both.empty:
+        gap = _gap(points, method)
+        if gap.empty:
             continue
-        n, ratio = both["n_params"].to_numpy(float), (both["median_s"] / both["backprop_s"]).to_numpy()
+        n, ratio = gap["n_params"].to_numpy(), gap["ratio"].to_numpy()
         style = _style(method)
         ax.plot(n, ratio, ls="none", label=method, **style)
         measured.append((n, ratio))
@@ -221,14 +229,33 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
             ax.plot(grid, np.exp(fit["intercept"]) * grid ** fit["exponent"], color=style["color"], lw=1.5,
                     label=f"fit {method}: ratio ∝ N^k, k = {fit['exponent']:.2f} ± {fit['stderr']:.2f}")
     if not measured:
-        return _finish(fig, ax, xlabel, ylabel, "no numerical and backprop points measured\nat the same depth, width, batch")
+        return _finish(fig, ax, _N_LABEL, _GAP_LABEL,
+                       "no numerical and backprop points measured\nat the same depth, width, batch")
     n, ratio = (np.concatenate(v) for v in zip(*measured, strict=True))
     n0, r0 = np.exp(np.log(n).mean()), np.exp(np.log(ratio).mean())  # geometric mean anchors the theory line
     grid = np.geomspace(n.min(), n.max(), 50)
     ax.plot(grid, r0 * grid / n0, ls="--", color="0.5", label="theory: ratio ∝ N (slope 1)")
     ax.set_xscale("log")
     ax.set_yscale("log")
-    return _finish(fig, ax, xlabel, ylabel)
+    return _finish(fig, ax, _N_LABEL, _GAP_LABEL)
+
+
+def overlay_gap(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: str) -> Figure:
+    """Two runs' numerical / backprop time ratios vs N, log-log: run A filled markers, run B hollow ones."""
+    for name, frame in (("a", a), ("b", b)):
+        _require(name, frame, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
+    fig, ax = _figure(f"Cost gap: {name_a} vs {name_b}", label)
+    drawn = 0
+    for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
+        for method in ("numerical-loop", "numerical-batched"):
+            gap = _gap(frame, method)
+            ax.plot(gap["n_params"], gap["ratio"], mfc=mfc, label=f"{method} — {name}", **{**_style(method), "ls": "none"})
+            drawn += len(gap)
+    if not drawn:
+        return _finish(fig, ax, _N_LABEL, _GAP_LABEL, f"no numerical and backprop points in {name_a} or {name_b}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, _N_LABEL, _GAP_LABEL)
 
 
 def loss_evaluations(points: pd.DataFrame, label: str) -> Figure:

@@ -32,6 +32,9 @@ def gradient_descent(
     """
     lr = check.positive_float("lr", lr)
     check.choice("gradient", gradient, GRADIENTS)
+    check.choice("scheme", scheme, SCHEMES)
+    check.choice("method", method, METHODS)
+    check.positive_float("eps", eps)
     if gradient == "backprop":
         loss, grad = backprop_gradient(net, x, y)
     else:

@@ -26,8 +26,10 @@ def test_ratios_are_flagged_only_beyond_the_noise(tmp_path):
 def test_compare_writes_table_plot_and_markdown(tmp_path):
     table, md = compare(run_file(tmp_path, "a", (1, 1, 1)), run_file(tmp_path, "b", (2, 1, 1)), tmp_path / "out")
     assert len(table) == 3
-    assert {p.name for p in (tmp_path / "out").iterdir()} == {"compare.csv", "compare.png", "compare.md"}
-    assert (tmp_path / "out" / "compare.png").read_bytes().startswith(b"\x89PNG")
+    names = {"compare.csv", "compare.png", "compare_gap.png", "compare.md"}
+    assert {p.name for p in (tmp_path / "out").iterdir()} == names
+    for png in ("compare.png", "compare_gap.png"):
+        assert (tmp_path / "out" / png).read_bytes().startswith(b"\x89PNG")
     assert "1 slower, 0 faster" in md.read_text()
 
 

@@ -135,9 +135,10 @@ def test_float_labels_are_a_type_error():
         DNN(1, 4, 3, 3, loss="softmax_ce").loss(np.zeros((2, 3)), np.array([0.0, 1.0]))
 
 
-def test_non_numeric_input_is_a_type_error():
-    with pytest.raises(TypeError, match="x must be a numeric array"):
-        DNN(1, 4, 3, 2).forward([["a", "b", "c"]])
+@pytest.mark.parametrize("x", [[["a", "b", "c"]], [[1j, 0, 0]], [[1, 2], [3]]], ids=["text", "complex", "ragged"])
+def test_non_numeric_input_is_a_type_error(x):
+    with pytest.raises(TypeError, match="x must be a real numeric array"):
+        DNN(1, 4, 3, 2).forward(x)
 
 
 def test_bad_params_assignment_leaves_params_unchanged():

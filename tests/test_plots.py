@@ -258,6 +258,17 @@ def test_overlay_two_runs(points):
     assert not any("predicted" in k for k in by_label)  # only ok rows
 
 
+def test_overlay_gap_of_two_runs(points):
+    faster_backprop = points.assign(median_s=np.where(points.method == "backprop", points.median_s / 2,
+                                                      points.median_s))
+    ax = ax_of(plots.overlay_gap(points, faster_backprop, "A", "B", LABEL))
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log" and "ratio" in ax.get_ylabel()
+    by_label = lines(ax)
+    a, b = by_label["numerical-loop — A"], by_label["numerical-loop — B"]
+    assert b.get_markerfacecolor() == "none" and a.get_markerfacecolor() != "none"
+    np.testing.assert_allclose(b.get_ydata(), 2 * np.asarray(a.get_ydata()))
+
+
 # ---- every figure ----
 
 def all_figures(points, fits, acc):
@@ -269,6 +280,7 @@ def all_figures(points, fits, acc):
         "memory_vs_depth": plots.memory_vs_depth(points, 32, LABEL),
         "accuracy": plots.accuracy(acc, LABEL),
         "overlay": plots.overlay(points, points, "A", "B", LABEL),
+        "overlay_gap": plots.overlay_gap(points, points, "A", "B", LABEL),
     }
 
 

@@ -71,6 +71,8 @@ def test_the_classic_experiment_learns(rng):
     ({"lr": 0}, "lr must be a positive"),
     ({"gradient": "adjoint"}, "gradient must be one of 'backprop', 'numerical'"),
     ({"gradient": "numerical", "scheme": "x"}, "scheme must be one of"),
+    ({"method": "fast"}, "method must be one of"),
+    ({"eps": 0.0}, "eps must be a positive"),
 ])
 def test_bad_step_arguments_leave_parameters_unchanged(rng, kwargs, words):
     net = DNN(1, 3, 2, 2, seed=0)
