@@ -52,6 +52,14 @@ def test_report_rebuilds_from_the_stored_run(run, capsys):
     assert (run / "summary.csv").exists() and "report.md" in capsys.readouterr().out
 
 
+def test_report_of_a_json_file_goes_beside_it(run, tmp_path):
+    json_copy = tmp_path / "laptop.json"
+    json_copy.write_text((run / "benchmark.json").read_text())
+    assert main(["report", str(json_copy)]) == 0
+    out = tmp_path / "laptop-report"
+    assert {"summary.csv", "fits.csv", "report.md"} | PNGS <= {p.name for p in out.iterdir()}
+
+
 def test_compare_a_run_with_itself_finds_no_change(run, tmp_path, capsys):
     assert main(["compare", str(run), str(run), "--out", str(tmp_path)]) == 0
     rows = list(csv.DictReader((tmp_path / "compare.csv").open()))
