@@ -4,7 +4,6 @@ RUN/points.jsonl as it finishes, so an interrupted sweep loses nothing that was 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -28,16 +27,12 @@ def pytest_configure(config):
         meta = runfiles.new_run_meta(QUICK, plan(QUICK), accuracy_curve())
     todo = meta["plan"]
     if config.getoption("--nngrad-unfinished") and run:
-        done = {_key(r["point"]) for r in runfiles.read_points(Path(run)) if r["status"] in ("ok", "skipped")}
-        todo = [p for p in todo if _key(p) not in done]
+        done = {runfiles.point_key(r["point"]) for r in runfiles.read_points(Path(run)) if r["status"] in ("ok", "skipped")}
+        todo = [p for p in todo if runfiles.point_key(p) not in done]
     config.stash[META] = meta
     config.stash[TODO] = todo
     config.stash[RUN_DIR] = Path(run) if run else None
     config.stash[RECORDS] = []
-
-
-def _key(p: dict) -> tuple:
-    return (p["method"], p["depth"], p["width"], p["batch"])
 
 
 META = pytest.StashKey[dict]()
@@ -64,7 +59,7 @@ def sweep_config(request) -> dict:
 def planned(request, method, depth, width, batch) -> dict:
     """The planned point of this test (prediction, rounds, skip reason)."""
     for p in request.config.stash[TODO]:
-        if (p["method"], p["depth"], p["width"], p["batch"]) == (method, depth, width, batch):
+        if runfiles.point_key(p) == (method, depth, width, batch):
             return p
     raise LookupError(f"no planned point {method} d{depth} w{width} b{batch}")
 
@@ -105,4 +100,3 @@ def pytest_benchmark_update_json(config, benchmarks, output_json):
     meta = config.stash[META]
     output_json["nngrad"] = {**meta, "records": [
         {k: v for k, v in r.items() if k != "benchmark"} for r in config.stash[RECORDS]]}
-    json.dumps(output_json["nngrad"])  # fail here, not in pytest-benchmark, if anything is not plain JSON

@@ -105,6 +105,11 @@ def read_run_meta(run: Path) -> dict:
         raise ValueError(f"{path} is not valid JSON ({exc})") from None
 
 
+def point_key(point: dict) -> tuple:
+    """(method, depth, width, batch): what identifies a point of a sweep."""
+    return (point["method"], point["depth"], point["width"], point["batch"])
+
+
 def append_point(run: Path, record: dict) -> None:
     """Append one finished point as a line of JSON, flushed to disk before returning (after a line cut short
     by a crash, the new record starts on a line of its own)."""

@@ -41,8 +41,8 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
 def run_suite(run: Path, progress: bool = True) -> int:
     """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
     meta = runfiles.read_run_meta(run)
-    finished = {_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
-    todo = [PlannedPoint(**p) for p in meta["plan"] if _key(p) not in finished and not p["skip_reason"]]
+    finished = {runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
+    todo = [PlannedPoint(**p) for p in meta["plan"] if runfiles.point_key(p) not in finished and not p["skip_reason"]]
     part = run / f"{runfiles.BENCHMARK_JSON}.part"
     part.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "pytest", str(bench_dir()), "-p", "no:cacheprovider", "-q", "-o", "addopts=-rfE",
@@ -64,26 +64,24 @@ def run_suite(run: Path, progress: bool = True) -> int:
     return child.returncode
 
 
-def _key(p: dict) -> tuple:
-    return (p["method"], p["depth"], p["width"], p["batch"])
-
-
 def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool) -> None:
     """Progress display: points done / total, current point, elapsed and predicted remaining time."""
     from tqdm.auto import tqdm
 
     weights = {p.key: max(p.expected_wall_s(), 1e-3) for p in todo}
-    start_count = len(runfiles.read_points(run))
+    path = run / runfiles.POINTS
+    offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
     bar = tqdm(total=round(sum(weights.values()), 1), unit="s", disable=not progress or None,
                bar_format="{desc} {percentage:3.0f}%|{bar}| elapsed {elapsed}, remaining ~{remaining}{postfix}")
     done: set = set()
     with bar:
         while True:
             finished = child.poll() is not None
-            for r in runfiles.read_points(run)[start_count:]:
-                if _key(r["point"]) in weights and _key(r["point"]) not in done:
-                    done.add(_key(r["point"]))
-                    bar.update(round(weights[_key(r["point"])], 1))
+            records, offset = _new_records(path, offset)
+            for key in (runfiles.point_key(r["point"]) for r in records):
+                if key in weights and key not in done:
+                    done.add(key)
+                    bar.update(round(weights[key], 1))
             current = next((p.test_id for p in todo if p.key not in done), "-")
             bar.set_description_str(f"points {len(done)}/{len(todo)}")
             bar.set_postfix_str(f"now {current}" if not finished else "done")
@@ -92,12 +90,29 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
             time.sleep(0.25)
 
 
+def _new_records(path: Path, offset: int) -> tuple[list[dict], int]:
+    """The complete lines of ``path`` after byte ``offset``, parsed, and the offset after them."""
+    if not path.exists():
+        return [], offset
+    with open(path, "rb") as f:
+        f.seek(offset)
+        chunk = f.read()
+    complete = chunk[:chunk.rfind(b"\n") + 1]
+    records = []
+    for line in complete.splitlines():
+        try:
+            records.append(json.loads(line))
+        except json.JSONDecodeError:  # the tail of a line cut short by an earlier crash
+            continue
+    return records, offset + len(complete)
+
+
 def _merge_benchmark_json(run: Path, part: Path) -> None:
     """benchmark.json = this session's JSON + the points measured before it (a resumed run), taken from
     points.jsonl; per point the latest record wins."""
     new = json.loads(part.read_text())
-    records = {_key(r["point"]): r for r in runfiles.read_points(run)}
-    measured = {_key(b["params"]) for b in new["benchmarks"]}
+    records = {runfiles.point_key(r["point"]): r for r in runfiles.read_points(run)}
+    measured = {runfiles.point_key(b["params"]) for b in new["benchmarks"]}
     new["benchmarks"] = [r["benchmark"] for k, r in records.items() if r.get("benchmark") and k not in measured] \
         + new["benchmarks"]
     new["nngrad"]["records"] = [{k: v for k, v in r.items() if k != "benchmark"} for r in records.values()]

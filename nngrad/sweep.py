@@ -1,9 +1,9 @@
 """The benchmark sweep as data: which points, what each is predicted to cost, which are run.
 
 Shared by the pytest-benchmark suite (bench/) and ``nngrad bench``. Slow points: each point's
-time is predicted from the measured forward time before anything is timed (numerical-loop:
-(N+1) x forward; numerical-batched: the forward time scaled by its operation count); points
-predicted over the budget are not run but kept, with their prediction and the reason.
+time is predicted before anything is timed (numerical-loop: (N+1) x the measured forward time;
+numerical-batched: a timed pilot chunk of perturbed networks per layer); points predicted over the
+budget are not run but kept, with their prediction and the reason.
 """
 
 from __future__ import annotations
@@ -107,10 +107,6 @@ def build(depth: int, width: int, batch: int, num_input: int = 10, num_output: i
     return net, rng.random((batch, num_input)), rng.random((batch, num_output))
 
 
-def build_for(point: PlannedPoint, cfg: SweepConfig):
-    return build(point.depth, point.width, point.batch, cfg.num_input, cfg.num_output, cfg.seed)
-
-
 def run_method(method: str, net: DNN, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray | float, int]:
     """One call of a benchmark method: (its output, loss evaluations it performed)."""
     if method == "forward":
@@ -149,19 +145,17 @@ def plan(cfg: SweepConfig) -> list[PlannedPoint]:
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig) -> list[PlannedPoint]:
     net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed)
     layer_sizes = sizes(depth, width, cfg)
-    n = num_params(layer_sizes)
+    n, fwd = num_params(layer_sizes), method_flops("forward", layer_sizes, batch)
     t_forward = median_time(lambda: net._loss(x, y))
     predicted = {"forward": t_forward, "numerical-loop": (n + 1) * t_forward}
-    if "numerical-batched" in cfg.methods:  # its operation count is a lower bound: no pilot when that is too slow
-        floor = t_forward * method_flops("numerical-batched", layer_sizes, batch) / method_flops("forward", layer_sizes,
-                                                                                                 batch)
+    if "numerical-batched" in cfg.methods:  # its operation count gives a lower bound: no pilot when that is too slow
+        floor = t_forward * method_flops("numerical-batched", layer_sizes, batch) / fwd
         predicted["numerical-batched"] = floor if floor > cfg.budget_s else predict_seconds(net, x, y,
                                                                                              DEFAULT_MAX_BYTES)
     if "backprop" in cfg.methods:
         predicted["backprop"] = median_time(lambda: backprop_gradient(net, x, y))
-    return [_schedule(PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch),
-                                   method_flops("forward", layer_sizes, batch), t_forward, predicted[method], 0, 0),
-                      cfg) for method in cfg.methods]
+    return [_schedule(PlannedPoint(method, depth, width, batch, n, method_flops(method, layer_sizes, batch), fwd,
+                                   t_forward, predicted[method], 0, 0), cfg) for method in cfg.methods]
 
 
 def _schedule(p: PlannedPoint, cfg: SweepConfig) -> PlannedPoint:
@@ -185,7 +179,8 @@ class PointCheck:
 
 def check_point(method: str, net: DNN, x: np.ndarray, y: np.ndarray) -> PointCheck:
     """Run the method once under tracemalloc (peak memory), then compare its gradient with the reference:
-    backprop for the numerical methods, batched central differences for backprop."""
+    backprop for the numerical methods (norm-wise relative error), central differences along random
+    directions for backprop (see ``directional_error``)."""
     tracemalloc.start()
     try:
         output, evaluations = run_method(method, net, x, y)
