@@ -1,27 +1,20 @@
-"""The ``nngrad`` command line. Bad input: one line on stderr, exit status 2, no traceback."""
+"""The ``nngrad`` command line: arguments and their checks (commands.py does the work).
+Bad input: one line on stderr, exit status 2, no traceback."""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 
-from .check import gradient_check
-from .examples import EXAMPLES
+from .commands import UsageError, cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_report, cmd_train
 from .gradients import METHODS, SCHEMES
 from .layers import ACTIVATIONS
 from .losses import LOSSES
-from .network import DNN, INITS
+from .network import INITS
 from .runner import SweepInterrupted
 from .sweep import METHODS as BENCH_METHODS
-from .sweep import QUICK, SweepConfig
-
-
-class UsageError(Exception):
-    """A mistake in what the user asked for: reported in one line, exit status 2."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +50,16 @@ def int_list(text: str) -> tuple[int, ...]:
     return values
 
 
+def non_negative_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative number, got {text!r}") from None
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a non-negative finite number, got {text}")
+    return value
+
+
 def method_list(text: str) -> tuple[str, ...]:
     values = tuple(v.strip() for v in text.split(",") if v.strip())
     bad = [v for v in values if v not in BENCH_METHODS]
@@ -66,11 +69,11 @@ def method_list(text: str) -> tuple[str, ...]:
     return values
 
 
-def add_network_options(p: argparse.ArgumentParser, depth: int = 5, width: int = 32) -> None:
-    """Options that build a DNN (shared by the commands that make one)."""
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    """Options that build the DNN of ``nngrad check``."""
     g = p.add_argument_group("network")
-    g.add_argument("--depth", type=positive_int, default=depth, help="hidden Dense layers (default %(default)s)")
-    g.add_argument("--width", type=positive_int, default=width, help="units per hidden layer (default %(default)s)")
+    g.add_argument("--depth", type=positive_int, default=5, help="hidden Dense layers (default %(default)s)")
+    g.add_argument("--width", type=positive_int, default=32, help="units per hidden layer (default %(default)s)")
     g.add_argument("--inputs", type=positive_int, default=10, help="input features (default %(default)s)")
     g.add_argument("--outputs", type=positive_int, default=2, help="outputs or classes (default %(default)s)")
     g.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "identity"], default="sigmoid")
@@ -78,145 +81,6 @@ def add_network_options(p: argparse.ArgumentParser, depth: int = 5, width: int =
     g.add_argument("--init", choices=["auto", *INITS], default="auto",
                    help="weight init; auto: he for relu, normal(0, 0.01^2) for sigmoid (default)")
     g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s)")
-
-
-def build_network(args: argparse.Namespace) -> DNN:
-    init = args.init if args.init != "auto" else ("he" if args.activation == "relu" else "normal")
-    return DNN(args.depth, args.width, args.inputs, args.outputs, activation=args.activation, loss=args.loss,
-               init=init, seed=args.seed)
-
-
-def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """x ~ N(0, 1) (batch, in); y: uniform [0, 1) targets for mse, integer labels for softmax_ce."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, net.num_input))
-    y = rng.random((batch, net.num_output)) if net.loss_name == "mse" else rng.integers(0, net.num_output, batch)
-    return x, y
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    net = build_network(args)
-    x, y = random_data(net, args.batch, args.seed + 1)
-    print(net)
-    report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
-                            method=args.method, progress=True)
-    print(report)
-    return 0 if report.passed else 1
-
-
-def cmd_examples(args: argparse.Namespace) -> int:
-    for name, example in EXAMPLES.items():
-        values = example()
-        print(f"{name}: " + ", ".join(f"{k} = {v:.6g}" for k, v in values.items()))
-    return 0
-
-
-def cmd_bench(args: argparse.Namespace) -> int:
-    from .report import build_report
-    from .runner import blas_env_warning, run_suite, start_run
-
-    if note := blas_env_warning():
-        print(note, file=sys.stderr)
-    if args.resume:
-        run = Path(args.resume)
-        if not (run / "run.json").is_file():
-            raise UsageError(f"--resume: {run} is not a run folder made by 'nngrad bench' (no run.json)")
-    else:
-        base = QUICK if args.quick else SweepConfig()
-        overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
-                                       ("methods", args.methods), ("budget_s", args.budget)) if v is not None}
-        run = start_run(replace(base, **overrides), Path(args.out))
-    print(f"run folder: {run}", file=sys.stderr)
-    status = run_suite(run)
-    report = build_report(run)
-    print(f"report: {report}")
-    if status == 1:
-        print("some points failed their gradient check or crashed: see the report's 'Failed' table", file=sys.stderr)
-    return status
-
-
-def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
-
-    print(f"report: {build_report(args.run, args.out)}")
-    return 0
-
-
-def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
-
-    table, path = compare(args.run_a, args.run_b, args.out)
-    print(table[["method", "depth", "width", "batch", "median_s_a", "median_s_b", "ratio_b_over_a", "verdict"]]
-          .to_string(index=False, float_format=lambda v: f"{v:.3g}"))
-    print(f"comparison: {path}")
-    return 0
-
-
-def _every_row(history, most: int = 25):
-    """At most ``most`` evenly spaced rows of a history, always with its last one."""
-    step = max(1, -(-len(history) // most))
-    return history.iloc[sorted(set(range(0, len(history), step)) | {len(history) - 1})]
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    from .plots import save
-    from .runfiles import new_run_dir, write_atomic
-
-    out = new_run_dir(Path(args.out), f"train-{args.task}")
-    if args.task == "classic":
-        return _train_classic(args, out)
-    from .curves import learning_curve
-    from .data import load_digits, load_mnist
-    from .training import train
-
-    if args.task == "digits":
-        data = load_digits(args.test_fraction, args.seed)
-    else:
-        if not (args.images and args.labels):
-            raise UsageError("mnist needs --images and --labels (IDX files, gzipped or not)")
-        data = load_mnist(args.images, args.labels, args.test_images, args.test_labels, args.test_fraction,
-                          args.seed, args.limit)
-    init = "he" if args.activation == "relu" else "xavier"
-    net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
-              loss="softmax_ce", init=init, seed=args.seed)
-    print(f"{data}\n{net}", file=sys.stderr)
-    history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
-                    batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
-                    progress=True, method=args.method)
-    write_atomic(out / "history.csv", history.to_csv(index=False))
-    label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
-             f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, {args.gradient}")
-    save(learning_curve(history, label), out / "learning_curve.png")
-    print(_every_row(history).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    last = history.iloc[-1]
-    print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {int(last['epoch'])} epochs, "
-          f"{last['elapsed_s']:.2f} s of training ({args.gradient}); history.csv and learning_curve.png in {out}")
-    return 0
-
-
-def _train_classic(args: argparse.Namespace, out: Path) -> int:
-    from .classic import CURVE_RTOL, classic_experiment
-    from .curves import classic_curves
-    from .plots import save
-    from .runfiles import write_atomic
-
-    history, summary = classic_experiment(args.depths, args.width, args.epochs, args.lr, args.seed, args.method,
-                                          progress=True)
-    write_atomic(out / "history.csv", history.to_csv(index=False))
-    write_atomic(out / "summary.csv", summary.to_csv(index=False))
-    ratios = ", ".join(f"depth {r.depth}: {r.ratio:.0f}x" for r in summary.itertuples())
-    save(classic_curves(history, f"one sample, sigmoid width {args.width}, lr {args.lr:g}; time per epoch, "
-                                 f"numerical / backprop: {ratios}"), out / "learning_curve.png")
-    table = summary.to_markdown(index=False, floatfmt=".4g")
-    write_atomic(out / "report.md", "\n".join([
-        "# The classic experiment: backprop vs forward differences", "",
-        (f"One random sample, sigmoid DNN of width {args.width}, MSE, {args.epochs} epochs, lr {args.lr:g}; each "
-        f"depth trained from the same start once with backprop and once with forward differences "
-        f"(eps = 1e-4, {args.method}). The loss curves coincide when they differ by at most {CURVE_RTOL:g} "
-        "(relative) at every epoch."), "", table, "", "![learning curves](learning_curve.png)", ""]))
-    print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"history.csv, summary.csv, learning_curve.png and report.md in {out}")
-    return 0 if summary["curves_coincide"].all() else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -232,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scheme", choices=SCHEMES, default="central", help="finite-difference scheme (default %(default)s)")
     p.add_argument("--method", choices=METHODS, default="loop", help="finite-difference method (default %(default)s)")
     p.add_argument("--eps", type=positive_float, default=None, help="step (default: the scheme's optimal step)")
-    p.add_argument("--rtol", type=positive_float, default=None, help="relative tolerance (default: by scheme)")
-    p.add_argument("--atol", type=positive_float, default=None, help="absolute tolerance (default: by scheme)")
+    p.add_argument("--rtol", type=non_negative_float, default=None, help="relative tolerance (default: by scheme)")
+    p.add_argument("--atol", type=non_negative_float, default=None, help="absolute tolerance (default: by scheme)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("bench", help="time numerical vs backprop gradients over depth and width; store, fit, plot",

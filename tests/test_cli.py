@@ -42,7 +42,7 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, words):
 
 
 def test_library_errors_exit_2_with_one_line(capsys, monkeypatch):
-    monkeypatch.setattr("nngrad.cli.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("x is bad")))
+    monkeypatch.setattr("nngrad.commands.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("x is bad")))
     assert main(["check", "--depth", "1", "--width", "2"]) == 2
     assert capsys.readouterr().err == "nngrad check: error: x is bad\n"
 
