@@ -101,9 +101,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .plots import save
     from .runfiles import new_run_dir, write_atomic
 
-    out = new_run_dir(Path(args.out), f"train-{args.task}")
     if args.task == "classic":
-        return _train_classic(args, out)
+        return _train_classic(args, new_run_dir(Path(args.out), "train-classic"))
     from .curves import learning_curve
     from .data import load_digits, load_mnist
     from .training import train
@@ -122,6 +121,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
                     batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
                     progress=True, method=args.method)
+    out = new_run_dir(Path(args.out), f"train-{args.task}")  # only for a finished training
     write_atomic(out / "history.csv", history.to_csv(index=False))
     label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
              f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, {args.gradient}")

@@ -80,6 +80,7 @@ def test_bad_data_paths_exit_2_with_one_line(idx_files, tmp_path, capsys):
                  str(idx_files / "labels.idx.gz"), *out]) == 2
     err = capsys.readouterr().err
     assert "is not an IDX file" in err and err.count("\n") == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())  # no empty output folder
 
 
 def test_labels_out_of_range_exit_2(idx_files, tmp_path, capsys):
@@ -96,3 +97,4 @@ def test_a_diverging_training_exits_2_saying_the_epoch(idx_files, tmp_path, caps
                  str(idx_files / "labels.idx.gz"), "--lr", "1e300", "--epochs", "5", "--out", str(tmp_path / "o")]) == 2
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith("nngrad train: error: training diverged at epoch 1") and "lower learning rate" in last
+    assert not (tmp_path / "o").exists()
