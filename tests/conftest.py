@@ -26,6 +26,14 @@ def make_data(net: DNN, batch: int, rng: np.random.Generator, labels: bool = Tru
     return x, (t if labels else np.eye(net.num_output)[t])
 
 
+def assert_rejected(call, net: DNN, error: type[Exception], words: str) -> None:
+    """call() raises ``error`` matching ``words`` and leaves ``net.params`` exactly as they were."""
+    before = net.params.copy()
+    with pytest.raises(error, match=words):
+        call()
+    np.testing.assert_array_equal(net.params, before)
+
+
 def fake_point(method: str, depth: int, width: int, batch: int = 16, status: str = "ok", seconds: float | None = None,
                iqr_fraction: float = 0.02) -> dict:
     """A point of nngrad's suite as stored: planned point, extra_info and pytest-benchmark stats whose median
