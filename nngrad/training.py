@@ -105,7 +105,7 @@ def train(
                                    lambda xb, yb: gradient_descent(net, xb, yb, lr, gradient, scheme, eps, method)))
                 if bar is not None:
                     bar.update()
-                    bar.set_postfix({k: f"{v:.4g}" for k, v in rows[-1].items() if k not in ("epoch", "elapsed_s")})
+                    bar.set_postfix({k: f"{v:.4g}" for k, v in rows[-1].items() if k not in ("epoch", "step_s")})
     except FloatingPointError:
         net.params = saved
         raise FloatingPointError(f"training diverged at epoch {epoch}: the loss or its gradient became NaN or inf "
