@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nngrad import runfiles
+from nngrad.runner import DONE
 from nngrad.sweep import QUICK, accuracy_curve, plan
 
 
@@ -27,7 +28,7 @@ def pytest_configure(config):
         meta = runfiles.new_run_meta(QUICK, plan(QUICK), accuracy_curve())
     todo = meta["plan"]
     if config.getoption("--nngrad-unfinished") and run:
-        done = {runfiles.point_key(r["point"]) for r in runfiles.read_points(Path(run)) if r["status"] in ("ok", "skipped")}
+        done = {runfiles.point_key(r["point"]) for r in runfiles.read_points(Path(run)) if r["status"] in DONE}
         todo = [p for p in todo if runfiles.point_key(p) not in done]
     config.stash[META] = meta
     config.stash[TODO] = todo

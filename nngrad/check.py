@@ -159,8 +159,8 @@ def _param_error(layer: int, name: str, shape: tuple, a: np.ndarray, n: np.ndarr
 
 
 def _near_kinks(net: DNN, reach: float) -> int:
-    """How many ReLU inputs of the last forward pass lie within ``reach`` of 0 (Relu keeps x <= 0 as its mask;
-    the Dense layer after it keeps its output as input, so the ReLU input is recomputed from the layer before)."""
+    """How many ReLU inputs of the last forward pass lie within ``reach`` of 0 (recomputed from each Dense
+    layer's kept input: the Relu layer keeps only its mask)."""
     count = 0
     for dense, act in zip(net.dense_layers, net.activations):
         if isinstance(act, Relu):

@@ -72,6 +72,7 @@ class DNN:
             self.dense_layers.append(Dense(W, b))
             last = k == len(shapes) - 1
             self.activations.append(ACTIVATIONS[self.output_activation if last else self.activation]())
+        self.layers = [layer for pair in zip(self.dense_layers, self.activations) for layer in pair]  # forward order
         self.loss_layer = LOSSES[self.loss_name]()
 
     def _init_scale(self, n_in: int, n_out: int) -> float:
@@ -102,11 +103,6 @@ class DNN:
     @property
     def dtype(self) -> np.dtype:
         return self._params.dtype
-
-    @property
-    def layers(self) -> list:
-        """Dense, activation, Dense, activation, ... in forward order."""
-        return [layer for pair in zip(self.dense_layers, self.activations) for layer in pair]
 
     def copy(self) -> DNN:
         """An independent network with the same architecture and parameter values."""

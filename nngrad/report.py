@@ -10,16 +10,14 @@ from . import plots, runfiles
 from .fits import cost_model
 from .results import OVERHEAD_FLOPS, Run, load_run
 
-SUMMARY_COLUMNS = {"method": "method", "depth": "depth", "width": "width", "batch": "batch", "n_params": "N",
-                   "status": "status", "median_s": "median_s", "iqr_s": "iqr_s", "rounds": "rounds",
-                   "iterations": "iterations", "loss_evaluations": "loss_evaluations", "gflops": "gflops",
-                   "peak_memory_bytes": "peak_memory_bytes", "gradient_error": "gradient_error",
-                   "predicted_s": "predicted_s", "overhead_dominated": "overhead_dominated", "message": "note"}
+SUMMARY_COLUMNS = ["method", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
+                   "iterations", "loss_evaluations", "gflops", "peak_memory_bytes", "gradient_error", "predicted_s",
+                   "overhead_dominated", "message"]
 
 
 def summary_table(points: pd.DataFrame) -> pd.DataFrame:
     """One tidy row per point; skipped points carry their predicted time and the reason."""
-    return points[list(SUMMARY_COLUMNS)].rename(columns=SUMMARY_COLUMNS)
+    return points[SUMMARY_COLUMNS].rename(columns={"n_params": "N", "message": "note"})
 
 
 def middle(values: pd.Series) -> int:
