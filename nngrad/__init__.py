@@ -1,11 +1,14 @@
-"""nngrad: numerical vs analytic (backprop) gradients of a dense network, measured."""
+"""nngrad: the cost of a gradient of a dense network, every way there is: checked, timed and plotted."""
 
 from .check import GradientReport, ParamError, gradient_check
-from .gradients import NumericalGradient, backprop_gradient, default_eps, finite_difference, numerical_gradient
-from .layers import AddLayer, Affine, Dense, Identity, MulLayer, Relu, Sigmoid
-from .losses import MeanSquaredError, SoftmaxWithLoss
-from .network import DNN
-from .training import gradient_descent, train
+from .methods import GradientResult, Method, gradient, list_methods, register
+from .methods.backprop import backprop_gradient
+from .methods.finite_differences import NumericalGradient, finite_difference, numerical_gradient
+from .methods.schemes import default_eps
+from .model.layers import AddLayer, Affine, Dense, Identity, MulLayer, Relu, Sigmoid
+from .model.losses import MeanSquaredError, SoftmaxWithLoss
+from .model.network import DNN
+from .train import gradient_descent, train
 
 __all__ = [
     "DNN",
@@ -13,8 +16,10 @@ __all__ = [
     "Affine",
     "Dense",
     "GradientReport",
+    "GradientResult",
     "Identity",
     "MeanSquaredError",
+    "Method",
     "MulLayer",
     "NumericalGradient",
     "ParamError",
@@ -24,8 +29,11 @@ __all__ = [
     "backprop_gradient",
     "default_eps",
     "finite_difference",
+    "gradient",
     "gradient_check",
     "gradient_descent",
+    "list_methods",
     "numerical_gradient",
+    "register",
     "train",
 ]

@@ -8,13 +8,15 @@ import sys
 
 import numpy as np
 
-from .commands import UsageError, cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_report, cmd_train
-from .gradients import METHODS, SCHEMES
-from .layers import ACTIVATIONS
-from .losses import LOSSES
-from .network import INITS
-from .runner import SweepInterrupted
-from .sweep import METHODS as BENCH_METHODS
+from .commands import UsageError, cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
+from .methods import registered
+from .methods.finite_differences import VARIANTS
+from .methods.schemes import SCHEMES
+from .model.layers import ACTIVATIONS
+from .model.losses import LOSSES
+from .model.network import INITS
+from .sweep.runner import SweepInterrupted
+from .train.descent import training_gradients
 
 
 class _Parser(argparse.ArgumentParser):
@@ -54,11 +56,12 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def method_list(text: str) -> tuple[str, ...]:
-    values = tuple(v.strip() for v in text.split(",") if v.strip())
-    bad = [v for v in values if v not in BENCH_METHODS]
+    """'backprop,torch' -> ('backprop', 'torch'): registered method names, comma-separated, each once."""
+    values = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
+    bad = [v for v in values if v not in registered()]
     if bad or not values:
         raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad)) or repr(text)}; "
-                                         f"valid: {', '.join(BENCH_METHODS)}")
+                                         f"valid: {', '.join(registered())} (nngrad methods lists them)")
     return values
 
 
@@ -86,16 +89,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "print the report. Exit status 0: agree, 1: disagree, 2: bad input.")
     add_network_options(p)
     p.add_argument("--batch", type=positive_int, default=1, help="samples in the batch (default %(default)s)")
-    p.add_argument("--scheme", choices=SCHEMES, default="central", help="finite-difference scheme (default %(default)s)")
-    p.add_argument("--method", choices=METHODS, default="loop", help="finite-difference method (default %(default)s)")
+    p.add_argument("--scheme", choices=list(SCHEMES), default="central",
+                   help="finite-difference scheme (default %(default)s)")
+    p.add_argument("--method", choices=VARIANTS, default="loop", help="finite-difference method (default %(default)s)")
     p.add_argument("--eps", type=positive_float, default=None, help="step (default: the scheme's optimal step)")
     p.add_argument("--rtol", type=non_negative_float, default=None, help="relative tolerance (default: by scheme)")
     p.add_argument("--atol", type=non_negative_float, default=None, help="absolute tolerance (default: by scheme)")
     p.set_defaults(func=cmd_check)
 
-    p = sub.add_parser("bench", help="time numerical vs backprop gradients over depth and width; store, fit, plot",
-                       description="Run the benchmark suite (pytest-benchmark) over every depth x width x batch and "
-                       "method, write a new run folder under --out with the JSON, summary.csv, fits.csv, plots and "
+    p = sub.add_parser("bench", help="time every gradient method over depth and width; store, fit, plot",
+                       description="Run the benchmark suite (pytest-benchmark) over every depth x width x batch (and "
+                       "the classic network) and every method available here (nngrad methods lists them), write a "
+                       "new run folder under --out with the JSON, summary.csv, fits.csv, landscape.csv, plots and "
                        "report.md. Points predicted over --budget are recorded as predictions, not run. Exit status "
                        "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
                        "points are kept; resume with --resume).")
@@ -103,7 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8")
     p.add_argument("--widths", type=int_list, help="units per hidden layer, e.g. 8,32,128")
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
-    p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(BENCH_METHODS)}")
+    p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(registered())} "
+                   "(default: every one available here)")
+    p.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden activation (default sigmoid)")
+    p.add_argument("--loss", choices=list(LOSSES), help="loss (default mse)")
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
@@ -139,9 +147,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=positive_int, help="default 60 (classic 100)")
     p.add_argument("--lr", type=positive_float, help="learning rate (default 0.1; classic 0.01)")
     p.add_argument("--batch-size", type=positive_int, default=16, help="samples per step (default %(default)s)")
-    p.add_argument("--gradient", choices=["backprop", "numerical"], default="backprop",
-                   help="digits/mnist: which gradient drives the descent (default %(default)s)")
-    p.add_argument("--method", choices=METHODS, default="loop", help="finite-difference method (default loop)")
+    p.add_argument("--gradient", choices=training_gradients(),
+                   help="the gradient that drives the descent (default backprop); classic: the one trained against "
+                   "backprop (default numerical-loop)")
     p.add_argument("--seed", type=int, default=0, help="weights, split and shuffling (default %(default)s)")
     p.add_argument("--test-fraction", type=positive_float, default=0.2, help="held-out share (default 0.2)")
     p.add_argument("--images", help="mnist: IDX file of training images")
@@ -151,6 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=positive_int, help="mnist: use only the first LIMIT samples of each file")
     p.add_argument("--out", default="results", help="folder for the output folder (default %(default)s)")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("methods", help="list every gradient method, its family and work, and whether it is "
+                       "available here", description="List the registered gradient methods: name (what --methods "
+                       "takes), family, work per gradient, available here or why not, and what it is.")
+    p.set_defaults(func=cmd_methods)
 
     p = sub.add_parser("examples", help="the worked examples: apples, apples and oranges, the chain rule",
                        description="Run the classic computational-graph examples with MulLayer and AddLayer.")
@@ -166,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
         args.width = args.width or (32 if classic else 256)
         args.epochs = args.epochs or (100 if classic else 60)
         args.lr = args.lr or (0.01 if classic else 0.1)
+        args.gradient = args.gradient or ("numerical-loop" if classic else "backprop")
     try:
         return args.func(args)
     except (UsageError, ValueError, TypeError, FloatingPointError, FileNotFoundError, ImportError) as exc:

@@ -11,8 +11,9 @@ import numpy as np
 
 from .check import gradient_check
 from .examples import EXAMPLES
-from .network import DNN
-from .sweep import QUICK, SweepConfig
+from .methods import list_methods, registered
+from .model.network import DNN
+from .sweep.config import QUICK, SweepConfig
 
 
 class UsageError(Exception):
@@ -50,9 +51,19 @@ def cmd_examples(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_methods(args: argparse.Namespace) -> int:
+    table = list_methods()
+    table["available"] = table["available"].map({True: "yes", False: "no"})
+    print(table.to_string(index=False, columns=["name", "family", "work", "available", "description"]))
+    missing = table[table["available"] == "no"]
+    for row in missing.itertuples():
+        print(f"{row.name}: {row.reason}", file=sys.stderr)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
-    from .report import build_report
-    from .runner import blas_env_warning, run_suite, start_run
+    from .results.report import build_report
+    from .sweep.runner import blas_env_warning, run_suite, start_run
 
     if note := blas_env_warning():
         print(note, file=sys.stderr)
@@ -63,7 +74,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
     else:
         base = QUICK if args.quick else SweepConfig()
         overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
-                                       ("methods", args.methods), ("budget_s", args.budget)) if v is not None}
+                                       ("methods", args.methods), ("budget_s", args.budget),
+                                       ("activation", args.activation), ("loss", args.loss)) if v is not None}
+        if args.methods is None:
+            for m in registered().values():
+                if reason := m.missing():
+                    print(f"note: {m.name} is left out: {reason}", file=sys.stderr)
         run = start_run(replace(base, **overrides), Path(args.out))
     print(f"run folder: {run}", file=sys.stderr)
     status = run_suite(run)
@@ -75,14 +91,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import build_report
+    from .results.report import build_report
 
     print(f"report: {build_report(args.run, args.out)}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from .compare import compare
+    from .results.compare import compare
 
     table, path = compare(args.run_a, args.run_b, args.out)
     print(table[["method", "depth", "width", "batch", "median_s_a", "median_s_b", "ratio_b_over_a", "verdict"]]
@@ -98,14 +114,15 @@ def _every_row(history, most: int = 25):
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .plots import save
-    from .runfiles import new_run_dir, write_atomic
+    from ._figures import save
+    from ._files import write_atomic
+    from .sweep.runfiles import new_run_dir
 
     if args.task == "classic":
         return _train_classic(args, new_run_dir(Path(args.out), "train-classic"))
-    from .curves import learning_curve
     from .data import load_digits, load_mnist
-    from .training import train
+    from .train.curves import learning_curve
+    from .train.descent import train
 
     if args.task == "digits":
         data = load_digits(args.test_fraction, args.seed)
@@ -120,11 +137,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(f"{data}\n{net}", file=sys.stderr)
     history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
                     batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
-                    progress=True, method=args.method)
+                    progress=True)
     out = new_run_dir(Path(args.out), f"train-{args.task}")  # only for a finished training
     write_atomic(out / "history.csv", history.to_csv(index=False))
     label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
-             f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, {args.gradient}")
+             f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, "
+             f"{args.gradient}")
     save(learning_curve(history, label), out / "learning_curve.png")
     print(_every_row(history).to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     last = history.iloc[-1]
@@ -134,12 +152,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 
 def _train_classic(args: argparse.Namespace, out: Path) -> int:
-    from .classic import CURVE_RTOL, classic_experiment
-    from .curves import classic_curves
-    from .plots import save
-    from .runfiles import write_atomic
+    from ._figures import save
+    from ._files import write_atomic
+    from .train.classic import CURVE_RTOL, classic_experiment
+    from .train.curves import classic_curves
 
-    history, summary = classic_experiment(args.depths, args.width, args.epochs, args.lr, args.seed, args.method,
+    history, summary = classic_experiment(args.depths, args.width, args.epochs, args.lr, args.seed, args.gradient,
                                           progress=True)
     write_atomic(out / "history.csv", history.to_csv(index=False))
     write_atomic(out / "summary.csv", summary.to_csv(index=False))
@@ -150,8 +168,8 @@ def _train_classic(args: argparse.Namespace, out: Path) -> int:
     write_atomic(out / "report.md", "\n".join([
         "# The classic experiment: backprop vs forward differences", "",
         (f"One random sample, sigmoid DNN of width {args.width}, MSE, {args.epochs} epochs, lr {args.lr:g}; each "
-        f"depth trained from the same start once with backprop and once with forward differences "
-        f"(eps = 1e-4, {args.method}). The loss curves coincide when they differ by at most {CURVE_RTOL:g} "
+        f"depth trained from the same start once with backprop and once with {args.gradient} "
+        f"(eps = 1e-4 where it takes a step). The loss curves coincide when they differ by at most {CURVE_RTOL:g} "
         "(relative) at every epoch."), "", table, "", "![learning curves](learning_curve.png)", ""]))
     print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"history.csv, summary.csv, learning_curve.png and report.md in {out}")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import _validate as check
+from . import _validate as validate
 
 # IDX type codes (the third byte of the magic number) -> big-endian numpy dtypes
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -146,7 +146,7 @@ def _images_and_labels(images: str | Path, labels: str | Path, limit: int | None
     if y.min() < 0:
         raise ValueError(f"labels must be non-negative class numbers, {labels} holds {y.min()}")
     if limit is not None:
-        limit = check.positive_int("limit", limit)
+        limit = validate.positive_int("limit", limit)
         x, y = x[:limit], y[:limit]
     scale = 255.0 if x.dtype == np.uint8 else max(float(np.abs(x).max()), 1.0)
     return x.reshape(len(x), -1) / scale, y.astype(np.int64)

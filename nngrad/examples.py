@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .layers import AddLayer, MulLayer
+from .model.layers import AddLayer, MulLayer
 
 
 def apples(apple: float = 100, apple_num: float = 2, tax: float = 1.1) -> dict[str, float]:

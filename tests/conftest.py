@@ -39,18 +39,19 @@ def fake_point(method: str, depth: int, width: int, batch: int = 16, status: str
                iqr_fraction: float = 0.02) -> dict:
     """A point of nngrad's suite as stored: planned point, extra_info and pytest-benchmark stats whose median
     follows the operation counts exactly (1 ns per flop) unless ``seconds`` is given."""
-    from nngrad.cost import method_flops, num_params
+    from nngrad.methods import get
+    from nngrad.model.counts import forward_flops, num_params
 
     sizes = [10] + [width] * depth + [2]
-    n, flops, fwd = num_params(sizes), method_flops(method, sizes, batch), method_flops("forward", sizes, batch)
+    n, flops, fwd = num_params(sizes), get(method).flops(sizes, batch), forward_flops(sizes, batch)
     median = seconds if seconds is not None else flops * 1e-9
     planned = {"method": method, "depth": depth, "width": width, "batch": batch, "n_params": n, "flops": flops,
-               "forward_flops": fwd, "forward_s": fwd * 1e-9, "predicted_s": median, "rounds": 5, "iterations": 1,
+               "forward_flops": fwd, "forward_s": fwd * 1e-9, "predicted_s": median,
                "skip_reason": "predicted too slow" if status == "skipped" else None}
-    evaluations = n + 1 if method.startswith("numerical") else 1
-    extra = {"depth": depth, "width": width, "batch": batch, "n_params": n, "loss_evaluations": evaluations,
+    work = get(method).work_count(n)
+    extra = {"depth": depth, "width": width, "batch": batch, "n_params": n, "loss_evaluations": work, "work": work,
              "flops": flops, "forward_flops": fwd, "gradient_error": None if method == "forward" else 1e-7,
-             "peak_memory_bytes": 1000 * depth * width, "predicted_s": median}
+             "reference": "backprop", "peak_memory_bytes": 1000 * depth * width, "predicted_s": median}
     stats = {"min": median * 0.98, "max": median * 1.1, "mean": median, "stddev": median * 0.01, "median": median,
              "iqr": median * iqr_fraction, "q1": median * (1 - iqr_fraction / 2), "q3": median * (1 + iqr_fraction / 2),
              "rounds": 5, "iterations": 1, "ops": 1 / median, "total": 5 * median, "data": [median] * 5}
@@ -77,7 +78,8 @@ def fake_benchmark_json(points: list[dict], accuracy: list[dict] | None = None) 
                        "accuracy": accuracy or [], "machine": {"node": "testhost", "cpu_count": 2}}}
 
 
-def sweep_points(depths=(1, 2, 4, 8), widths=(32, 64, 128, 256), methods=None, **kw) -> list[dict]:
-    from nngrad.sweep import METHODS
+CLASSIC_METHODS = ("forward", "backprop", "numerical-loop", "numerical-batched")
 
-    return [fake_point(m, d, w, **kw) for m in (methods or METHODS) for d in depths for w in widths]
+
+def sweep_points(depths=(1, 2, 4, 8), widths=(32, 64, 128, 256), methods=CLASSIC_METHODS, **kw) -> list[dict]:
+    return [fake_point(m, d, w, **kw) for m in methods for d in depths for w in widths]

@@ -5,17 +5,21 @@ import json
 
 import pytest
 
-from nngrad import runfiles
 from nngrad.cli import main
+from nngrad.methods import get, registered
+from nngrad.sweep import runfiles
 
-PNGS = {"time_vs_depth.png", "time_vs_width.png", "cost_gap.png", "loss_evaluations.png", "memory_vs_depth.png",
-        "accuracy.png"}
+PNGS = {"landscape.png", "time_vs_depth.png", "time_vs_width.png", "cost_gap.png", "work.png",
+        "memory_vs_depth.png", "accuracy.png"}
+METHODS = [m for m, method in registered().items() if not method.requires]  # nngrad's own: the same with peers or not
+NETWORKS = 2 * 2 + 1  # depths x widths, and the classic network
 
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
-    assert main(["bench", "--depths", "1,2", "--widths", "3,6", "--budget", "0.004", "--out", str(out)]) == 0
+    assert main(["bench", "--depths", "1,2", "--widths", "3,6", "--budget", "0.004", "--out", str(out),
+                 "--methods", ",".join(METHODS)]) == 0
     (folder,) = out.iterdir()
     return folder
 
@@ -33,17 +37,23 @@ def test_every_output_file_exists_and_is_well_formed(run):
     for name in PNGS:
         assert (run / name).read_bytes().startswith(b"\x89PNG")
     rows = list(csv.DictReader((run / "summary.csv").open()))
-    assert len(rows) == 2 * 2 * 4 == len(data["nngrad"]["plan"])
+    assert len(rows) == NETWORKS * len(METHODS) == len(data["nngrad"]["plan"])
+    assert {r["method"] for r in rows} == set(METHODS)
     for row in rows:
         if row["status"] == "skipped":
             assert float(row["predicted_s"]) > 0.004 and row["median_s"] == ""
         else:
+            method = get(row["method"])
             assert row["status"] == "ok" and float(row["median_s"]) > 0
-            if row["method"].startswith("numerical"):
-                assert int(float(row["loss_evaluations"])) == int(row["N"]) + 1
-                assert float(row["gradient_error"]) < 1e-5
+            counted = row["tangent_passes"] if method.work_unit == "tangent passes" else row["loss_evaluations"]
+            assert int(float(counted)) == method.work_count(int(row["N"]))
+            if method.family != "function":
+                assert float(row["gradient_error"]) < method.check.tolerance
     report = (run / "report.md").read_text()
     assert all(f"({name})" in report for name in PNGS) and "## Cost model" in report
+    assert "### Every method at the classic network (depth 5, width 32, batch 16)" in report
+    landscape = list(csv.DictReader((run / "landscape.csv").open()))
+    assert [r["method"] for r in landscape] == METHODS
 
 
 def test_report_rebuilds_from_the_stored_run(run, capsys):
@@ -79,7 +89,7 @@ def test_an_interrupted_run_is_reported_then_resumed(run, tmp_path):
     data = json.loads((partial / "benchmark.json").read_text())
     statuses = {(r["point"]["method"], r["point"]["depth"], r["point"]["width"]): r["status"]
                 for r in runfiles.read_points(partial)}
-    assert len(statuses) == 16 and "not run" not in statuses.values()
+    assert len(statuses) == NETWORKS * len(METHODS) and "not run" not in statuses.values()
     assert len(data["benchmarks"]) == sum(s == "ok" for s in statuses.values())
 
 

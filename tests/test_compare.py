@@ -3,8 +3,8 @@ import json
 import pytest
 from conftest import fake_benchmark_json, fake_point
 
-from nngrad.compare import MIN_NOISE, compare, ratio_table
-from nngrad.results import load_run
+from nngrad.results.compare import MIN_NOISE, compare, ratio_table
+from nngrad.results.load import load_run
 
 
 def run_file(tmp_path, name, factors):

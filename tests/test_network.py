@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from nngrad import DNN, Identity, Relu, Sigmoid
-from nngrad.layers import Dense
+from nngrad.model.layers import Dense
 
 
 def test_parameter_count_of_the_classic_network():

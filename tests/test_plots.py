@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from nngrad import plots
+from nngrad.methods import registered
+from nngrad.results import plots
 
 LABEL = "host x86_64, 2 CPUs, OpenBLAS SkylakeX — 2026-11-22"
 METHODS = ("forward", "backprop", "numerical-loop", "numerical-batched")
@@ -66,10 +67,16 @@ def fits() -> pd.DataFrame:
 def acc() -> pd.DataFrame:
     eps = np.logspace(-12, -1, 23)
     mach = np.finfo(float).eps
-    rows = [("forward", h, 0.3 * h + mach / h, np.sqrt(mach)) for h in eps]
-    rows += [("central", h, 0.1 * h**2 + mach / h, mach ** (1 / 3)) for h in eps]
-    frame = pd.DataFrame(rows, columns=["scheme", "eps", "error", "default_eps"])
+    rows = [("numerical-batched", h, 0.3 * h + mach / h, np.sqrt(mach)) for h in eps]
+    rows += [("central-batched", h, 0.1 * h**2 + mach / h, mach ** (1 / 3)) for h in eps]
+    rows += [("complex-step", h, 1e-16, 1e-20) for h in eps]
+    frame = pd.DataFrame(rows, columns=["method", "eps", "error", "default_eps"])
     return frame.assign(depth=2, width=16, batch=8)
+
+
+def style(method: str) -> dict:
+    m = registered()[method]
+    return {"color": m.color, "marker": m.marker}
 
 
 def ax_of(fig: Figure):
@@ -134,7 +141,7 @@ def test_skipped_point_is_a_hollow_dashed_prediction_not_a_measurement(points):
     skipped = points[(points.status == "skipped")].iloc[0]
     assert pred.get_xdata()[-1] == 4 and pred.get_ydata()[-1] == pytest.approx(skipped.predicted_s)
     assert pred.get_linestyle() == "--" and pred.get_markerfacecolor() == "none"
-    assert pred.get_color() == line.get_color() == plots.METHOD_STYLE["numerical-loop"]["color"]
+    assert pred.get_color() == line.get_color() == style("numerical-loop")["color"]
 
 
 @pytest.mark.parametrize("timed", [False, True])
@@ -215,8 +222,8 @@ def test_cost_gap_without_fits_has_no_fit_line(points):
     assert {"numerical-loop", "numerical-batched", "theory: ratio ∝ N (slope 1)"} <= set(entries)
 
 
-def test_loss_evaluations_counts_and_references(points):
-    ax = ax_of(plots.loss_evaluations(points, LABEL))
+def test_work_counts_and_references(points):
+    ax = ax_of(plots.work(points, LABEL))
     assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
     assert "count" in ax.get_ylabel()
     by_label = lines(ax)
@@ -228,6 +235,24 @@ def test_loss_evaluations_counts_and_references(points):
     np.testing.assert_allclose(two_n.get_ydata(), 2 * np.asarray(two_n.get_xdata()))
 
 
+def test_landscape_shows_each_gradient_in_loss_evaluations_beside_its_theory(points):
+    ax = ax_of(plots.landscape(points, LABEL))
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "log" and "loss evaluation" in ax.get_ylabel()
+    by_label = lines(ax)
+    assert "forward" not in by_label  # the unit itself
+    ok = points[(points.status == "ok") & (points.batch == 16)]
+    key = ["depth", "width", "batch"]
+    loop = ok[ok.method == "numerical-loop"].merge(ok[ok.method == "forward"], on=key).sort_values("n_params_x")
+    line = by_label["numerical-loop"]
+    np.testing.assert_allclose(line.get_xdata(), loop.n_params_x)
+    np.testing.assert_allclose(line.get_ydata(), loop.median_s_x / loop.median_s_y)
+    (theory,) = [k for k in by_label if k.strip().endswith("(N + 1 loss evaluations)")][:1]
+    per_pass = float(np.median(loop.median_s_x / loop.median_s_y / (loop.n_params_x + 1)))
+    assert theory.strip().startswith(f"{per_pass:.2g} ×")
+    np.testing.assert_allclose(by_label["backprop"].get_ydata(), 3.0)  # the fixture's backprop is 3 forward passes
+    assert {"cheap-gradient bound (5)", "one loss evaluation"} <= set(legend(ax))
+
+
 # ---- accuracy, overlay ----
 
 def test_accuracy_v_curves_and_default_eps(acc):
@@ -236,12 +261,12 @@ def test_accuracy_v_curves_and_default_eps(acc):
     assert ax.get_xlabel() and ax.get_ylabel()
     title = ax.figure.get_suptitle()
     assert "depth 2" in title and "width 16" in title and "batch 8" in title
-    assert {"forward differences", "central differences"} <= set(legend(ax))
-    assert "forward default ≈ 1.5e-08" in message(ax)
-    assert "central default ≈ 6.1e-06" in message(ax)
+    assert {"numerical-batched", "central-batched", "complex-step"} <= set(legend(ax))
+    assert "default ≈ 1.5e-08" in message(ax) and "default ≈ 6.1e-06" in message(ax)
     vertical = [line for line in ax.get_lines() if np.ptp(line.get_xdata()) == 0]
-    assert sorted(line.get_xdata()[0] for line in vertical) == pytest.approx([np.sqrt(np.finfo(float).eps),
-                                                                             np.finfo(float).eps ** (1 / 3)])
+    assert sorted(line.get_xdata()[0] for line in vertical) == pytest.approx(
+        [1e-20, np.sqrt(np.finfo(float).eps), np.finfo(float).eps ** (1 / 3)])
+    assert lines(ax)["complex-step"].get_color() == style("complex-step")["color"]
 
 
 def test_overlay_two_runs(points):
@@ -276,7 +301,8 @@ def all_figures(points, fits, acc):
         "time_vs_depth": plots.time_vs_depth(points, 32, LABEL),
         "time_vs_width": plots.time_vs_width(points, 2, LABEL),
         "cost_gap": plots.cost_gap(points, fits, LABEL),
-        "loss_evaluations": plots.loss_evaluations(points, LABEL),
+        "work": plots.work(points, LABEL),
+        "landscape": plots.landscape(points, LABEL),
         "memory_vs_depth": plots.memory_vs_depth(points, 32, LABEL),
         "accuracy": plots.accuracy(acc, LABEL),
         "overlay": plots.overlay(points, points, "A", "B", LABEL),
@@ -287,24 +313,26 @@ def all_figures(points, fits, acc):
 def test_every_figure_is_readable_and_renders_without_warnings(points, fits, acc, tmp_path):
     for name, fig in all_figures(points, fits, acc).items():
         ax = ax_of(fig)
-        assert tuple(fig.get_size_inches()) == (7, 4.5) and fig.dpi >= 110, name
+        assert fig.get_size_inches()[0] >= 7 and fig.dpi >= 110, name
         assert LABEL in ax.get_title() and fig.get_suptitle(), name
         assert ax.get_xlabel() and "(" in ax.get_ylabel(), name
         assert legend(ax), name
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             plots.save(fig, tmp_path / f"{name}.png")
+        legend_box, axes_box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+        assert legend_box.x0 >= axes_box.x1, f"{name}: the legend covers the data"
         assert any(g.get_visible() for g in ax.yaxis.get_gridlines()), name
 
 
 def test_same_method_same_style_everywhere(points, fits):
     figs = [plots.time_vs_depth(points, 8, LABEL), plots.time_vs_width(points, 1, LABEL),
-            plots.cost_gap(points, fits, LABEL), plots.loss_evaluations(points, LABEL)]
+            plots.cost_gap(points, fits, LABEL), plots.work(points, LABEL), plots.landscape(points, LABEL)]
     for fig in figs:
         for label, line in lines(ax_of(fig)).items():
-            if label in plots.METHOD_STYLE:
-                assert line.get_color() == plots.METHOD_STYLE[label]["color"]
-                assert line.get_marker() == plots.METHOD_STYLE[label]["marker"]
+            if label in registered():
+                assert line.get_color() == style(label)["color"]
+                assert line.get_marker() == style(label)["marker"]
 
 
 # ---- save ----
@@ -353,7 +381,7 @@ def test_only_failed_points_says_so_and_counts_them(points):
 
 def test_cost_gap_without_backprop_says_so(points):
     ax = ax_of(plots.cost_gap(points[points.method != "backprop"], None, LABEL))
-    assert "no numerical and backprop points" in message(ax)
+    assert "no O(N) method and backprop measured" in message(ax)
 
 
 def test_empty_frames_do_not_raise(points, fits, acc):
@@ -367,7 +395,8 @@ FUNCS = {
     "time_vs_width": lambda p: plots.time_vs_width(p, 2, LABEL),
     "memory_vs_depth": lambda p: plots.memory_vs_depth(p, 32, LABEL),
     "cost_gap": lambda p: plots.cost_gap(p, None, LABEL),
-    "loss_evaluations": lambda p: plots.loss_evaluations(p, LABEL),
+    "work": lambda p: plots.work(p, LABEL),
+    "landscape": lambda p: plots.landscape(p, LABEL),
     "overlay": lambda p: plots.overlay(p, p, "A", "B", LABEL),
 }
 
@@ -394,5 +423,5 @@ def test_bad_arguments_raise_value_error(points, fits, acc):
 
 
 def test_import_touches_no_pyplot_or_backend():
-    code = "import sys, nngrad.plots; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
+    code = "import sys, nngrad.results.plots; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -3,8 +3,9 @@ import json
 import pytest
 from conftest import fake_benchmark_json, fake_point
 
-from nngrad import runfiles
-from nngrad.results import OVERHEAD_FLOPS, RunError, load_run
+from nngrad._files import write_json
+from nngrad.results.load import OVERHEAD_FLOPS, RunError, load_run
+from nngrad.sweep import runfiles
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def test_a_run_folder_is_read_from_benchmark_json(tmp_path, points):
 
 def test_an_interrupted_run_is_read_from_its_finished_points(tmp_path, points):
     data = fake_benchmark_json(points)
-    runfiles.write_json(tmp_path / "run.json", data["nngrad"])
+    write_json(tmp_path / "run.json", data["nngrad"])
     runfiles.append_point(tmp_path, {"status": "ok", "point": points[0]["planned"], "extra_info":
                                      points[0]["extra_info"], "benchmark": {"stats": points[0]["stats"]}})
     with open(tmp_path / "points.jsonl", "a") as f:
@@ -67,16 +68,16 @@ def test_missing_path_and_folder_without_results(tmp_path):
         load_run(tmp_path / "nope")
     with pytest.raises(RunError, match="holds no results"):
         load_run(tmp_path)
-    runfiles.write_json(tmp_path / "run.json", {"plan": []})
+    write_json(tmp_path / "run.json", {"plan": []})
     with pytest.raises(RunError, match="holds no results yet"):
         load_run(tmp_path)
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path):
     target = tmp_path / "x.json"
-    runfiles.write_json(target, {"a": 1})
+    write_json(target, {"a": 1})
     with pytest.raises(TypeError):
-        runfiles.write_json(target, {"a": object()})
+        write_json(target, {"a": object()})
     assert json.loads(target.read_text()) == {"a": 1}
     assert [f.name for f in tmp_path.iterdir()] == ["x.json"]
 

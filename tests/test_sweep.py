@@ -1,9 +1,16 @@
 import numpy as np
 import pytest
 
-from nngrad import DNN, sweep
-from nngrad.cost import batched_flops, forward_flops, method_flops, num_params
-from nngrad.sweep import QUICK, SweepConfig, check_point, plan
+from nngrad import DNN
+from nngrad.methods import get
+from nngrad.methods.checks import DIRECTIONS
+from nngrad.model.counts import forward_flops, num_params, suffix_flops
+from nngrad.sweep import accuracy
+from nngrad.sweep import plan as planning
+from nngrad.sweep.config import QUICK, SweepConfig
+from nngrad.sweep.networks import build
+from nngrad.sweep.plan import plan
+from nngrad.sweep.point_check import MIN_ROUND_S, check_point, schedule
 
 
 def test_operation_counts_of_a_small_network():
@@ -11,25 +18,39 @@ def test_operation_counts_of_a_small_network():
     assert num_params(sizes) == DNN(1, 3, 2, 1).num_params == 13
     assert forward_flops(sizes, batch=4) == 2 * 4 * (2 * 3 + 3 * 1)
     # layer 0: 9 perturbations, each a rank-one update of layer 1 (2*B*1); layer 1: 4, no products
-    assert batched_flops(sizes, 4) == forward_flops(sizes, 4) + 9 * 2 * 4 * 1
-    assert method_flops("numerical-loop", sizes, 4) == 14 * forward_flops(sizes, 4)
-    with pytest.raises(ValueError, match="unknown method"):
-        method_flops("adjoint", sizes, 4)
+    assert suffix_flops(sizes, 4) == 9 * 2 * 4 * 1
+    assert get("numerical-batched").flops(sizes, 4) == forward_flops(sizes, 4) + 9 * 2 * 4 * 1
+    assert get("numerical-loop").flops(sizes, 4) == 14 * forward_flops(sizes, 4)
+    assert get("backprop").flops(sizes, 4) == 3 * forward_flops(sizes, 4)
 
 
 def test_points_predicted_over_the_budget_are_skipped_with_their_prediction():
-    cfg = SweepConfig(depths=(1, 3), widths=(4, 64), budget_s=0.02, target_s=0.01)
+    methods = ("forward", "backprop", "numerical-loop", "numerical-batched", "forward-mode")
+    cfg = SweepConfig(depths=(1, 3), widths=(4, 64), methods=methods, budget_s=0.02, target_s=0.01, landscape=None)
     points = plan(cfg)
-    assert len(points) == 2 * 2 * 4
+    assert len(points) == 2 * 2 * len(methods)
     loop = {(p.depth, p.width): p for p in points if p.method == "numerical-loop"}
     big = loop[(3, 64)]
     assert big.predicted_s == pytest.approx((big.n_params + 1) * big.forward_s)
-    assert big.skip_reason and f"{big.predicted_s:.3g} s" in big.skip_reason and big.expected_wall_s() == 0
+    assert big.skip_reason and f"{big.predicted_s:.3g} s" in big.skip_reason and big.expected_wall_s(1.0) == 0
     for p in points:
         assert (p.skip_reason is None) == (p.predicted_s <= cfg.budget_s)
         if not p.skip_reason:
-            assert 3 <= p.rounds <= cfg.max_rounds and p.iterations >= 1
-            assert p.iterations * p.predicted_s >= sweep.MIN_ROUND_S or p.iterations == 1
+            assert p.expected_wall_s(1.0) >= 1.0
+
+
+def test_the_landscape_network_is_planned_for_every_method():
+    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("forward", "backprop"), landscape=(2, 5, 3))
+    assert {(p.method, p.depth, p.width, p.batch) for p in plan(cfg)} == {
+        (m, d, w, b) for m in ("forward", "backprop") for d, w, b in ((1, 4, 16), (2, 5, 3))}
+
+
+def test_a_method_that_does_not_apply_is_skipped_with_its_reason():
+    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("backprop", "complex-step"), activation="relu",
+                      landscape=None)
+    points = {p.method: p for p in plan(cfg)}
+    assert points["backprop"].skip_reason is None
+    assert "kink" in points["complex-step"].skip_reason and points["complex-step"].predicted_s is None
 
 
 def test_planned_points_hold_plain_json_values():
@@ -37,43 +58,80 @@ def test_planned_points_hold_plain_json_values():
     assert all(type(v) in (int, float, str, type(None)) for v in p.to_dict().values())
 
 
-@pytest.mark.parametrize("kwargs,words", [
-    ({"depths": ()}, "depths must list at least one size"),
-    ({"widths": (8, 0)}, "widths must be a positive integer"),
-    ({"methods": ("forward", "adjoint")}, "methods must be one of"),
-    ({"budget_s": 0}, "budget_s must be a positive"),
+@pytest.mark.parametrize("kwargs,error,words", [
+    ({"depths": ()}, ValueError, "depths must list at least one size"),
+    ({"widths": (8, 0)}, ValueError, "widths must be a positive integer"),
+    ({"methods": ("forward", "adjoint")}, ValueError, "method must be one of"),
+    ({"budget_s": 0}, ValueError, "budget_s must be a positive"),
+    ({"activation": "tanh"}, ValueError, "activation must be one of 'sigmoid', 'relu'"),
+    ({"loss": "hinge"}, ValueError, "loss must be one of 'mse', 'softmax_ce'"),
 ])
-def test_bad_sweep_configurations_are_rejected(kwargs, words):
-    with pytest.raises(ValueError, match=words):
+def test_bad_sweep_configurations_are_rejected(kwargs, error, words):
+    with pytest.raises(error, match=words):
         SweepConfig(**kwargs)
 
 
+def test_a_method_whose_package_is_missing_is_refused_with_how_to_install(monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(ImportError, match=r"torch needs torch, which is not installed: pip install"):
+        SweepConfig(methods=("backprop", "torch"))
+
+
 def test_quick_sweep_is_smaller_than_the_default():
-    assert len(QUICK.depths) * len(QUICK.widths) < len(SweepConfig().depths) * len(SweepConfig().widths)
+    assert len(QUICK.networks()) < len(SweepConfig().networks())
 
 
-@pytest.mark.parametrize("method", ["backprop", "numerical-loop", "numerical-batched"])
+@pytest.mark.parametrize("method", ["backprop", "numerical-loop", "numerical-batched", "central-batched",
+                                    "complex-step", "forward-mode"])
 def test_each_point_is_checked_against_its_reference(method):
-    net, x, y = sweep.build(2, 5, 3)
-    checked = check_point(method, net, x, y)
-    assert checked.passed and checked.gradient_error < sweep.CHECK_TOL and checked.peak_memory_bytes > 0
-    assert checked.loss_evaluations == (net.num_params + 1 if method != "backprop" else 1)
+    net, x, y = build(2, 5, 3)
+    m = get(method)
+    checked = check_point(m, m.prepare(net, x, y), net, x, y)
+    assert checked.passed and checked.gradient_error < checked.tolerance and checked.peak_memory_bytes > 0
+    assert checked.work == m.work_count(net.num_params)
+    assert checked.reference == ("backprop" if method != "backprop" else
+                                 f"central differences along {DIRECTIONS} random directions")
 
 
-@pytest.mark.parametrize("method", ["backprop", "numerical-loop"])
+@pytest.mark.parametrize("method", ["backprop", "numerical-loop", "complex-step"])
 def test_a_point_whose_gradient_disagrees_fails_its_check(monkeypatch, method):
-    net, x, y = sweep.build(2, 5, 3)
-    real = sweep.backprop_gradient
-    monkeypatch.setattr(sweep, "backprop_gradient", lambda *a: (0.0, 1.5 * real(*a)[1]))
+    net, x, y = build(2, 5, 3)
+    m = get(method)
+    real = m.prepare(net, x, y)
+
+    def wrong():
+        result = real()
+        result.grad = result.grad * 1.5
+        return result
+
     before = net.params.copy()
-    checked = check_point(method, net, x, y)
+    checked = check_point(m, wrong, net, x, y)
     assert not checked.passed and checked.gradient_error > 0.1
     np.testing.assert_array_equal(net.params, before)
 
 
-def test_accuracy_curve_is_v_shaped():
-    rows = sweep.accuracy_curve(depth=2, width=6, batch=2)
-    for scheme in ("forward", "central"):
-        errors = np.array([r["error"] for r in rows if r["scheme"] == scheme])
+def test_rounds_fill_the_target_time_and_rounds_last_long_enough():
+    assert schedule(1.0, 0.5, 50) == (3, 1)  # slow calls: the minimum of 3 rounds
+    rounds, iterations = schedule(1e-5, 0.5, 50)
+    assert iterations * 1e-5 >= MIN_ROUND_S and rounds == 50
+    assert schedule(0.01, 0.5, 50) == (50, 1)
+
+
+def test_a_pilot_predicts_a_batched_gradient_within_a_factor_of_three():
+    net, x, y = build(2, 32, 16)
+    m = get("numerical-batched")
+    predicted = planning.pilot_seconds(m.chunked(net, x, y))
+    measured = planning.median_time(m.prepare(net, x, y), min_total_s=0.1)
+    assert measured / 3 < predicted < 3 * measured
+
+
+def test_accuracy_is_v_shaped_for_finite_differences_and_flat_for_the_complex_step():
+    rows = accuracy.accuracy_curve(["numerical-batched", "central-batched", "complex-step", "forward-mode"],
+                                   depth=2, width=6, batch=2)
+    assert {r["method"] for r in rows} == {"numerical-batched", "central-batched", "complex-step"}  # those with a step
+    for method in ("numerical-batched", "central-batched"):
+        errors = np.array([r["error"] for r in rows if r["method"] == method])
         best = int(np.argmin(errors))
         assert 0 < best < len(errors) - 1 and errors[0] > 100 * errors[best] < errors[-1]
+    complex_step = {r["eps"]: r["error"] for r in rows if r["method"] == "complex-step"}
+    assert all(error < 1e-14 for eps, error in complex_step.items() if eps <= 1e-8)  # no cancellation at any tiny step

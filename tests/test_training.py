@@ -3,7 +3,7 @@ import pytest
 from conftest import assert_rejected, make_data
 
 from nngrad import DNN
-from nngrad.training import gradient_descent, train
+from nngrad.train.descent import gradient_descent, train
 
 
 def test_a_gradient_descent_step_lowers_the_loss(rng):
@@ -15,15 +15,15 @@ def test_a_gradient_descent_step_lowers_the_loss(rng):
 
 
 @pytest.mark.parametrize("loss,batch_size", [("mse", None), ("softmax_ce", 3)])
-@pytest.mark.parametrize("method", ["loop", "batched"])
-def test_backprop_and_numerical_training_give_the_same_parameters(rng, loss, batch_size, method):
+@pytest.mark.parametrize("gradient,options,atol", [("central-batched", {"eps": 1e-5}, 1e-9),
+                                                    ("complex-step", {}, 1e-13), ("forward-mode", {}, 1e-13)])
+def test_training_on_any_gradient_gives_the_parameters_of_backprop(rng, loss, batch_size, gradient, options, atol):
     a = DNN(2, 4, 3, 3, loss=loss, seed=0, init="xavier")
     b = a.copy()
     x, y = make_data(a, 7, rng)
     ha = train(a, x, y, epochs=5, lr=0.5, batch_size=batch_size, seed=1)
-    hb = train(b, x, y, epochs=5, lr=0.5, batch_size=batch_size, seed=1, gradient="numerical", scheme="central",
-               eps=1e-5, method=method)
-    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=1e-9)
+    hb = train(b, x, y, epochs=5, lr=0.5, batch_size=batch_size, seed=1, gradient=gradient, **options)
+    np.testing.assert_allclose(b.params, a.params, rtol=0, atol=atol)
     np.testing.assert_allclose(hb["loss"], ha["loss"], rtol=1e-8)
     assert len(ha) == 5 and ha["elapsed_s"].is_monotonic_increasing
 
@@ -67,24 +67,27 @@ def test_the_classic_experiment_learns(rng):
     assert history["loss"].iloc[-1] < history["loss"].iloc[0]
 
 
-@pytest.mark.parametrize("kwargs,words", [
-    ({"lr": 0}, "lr must be a positive"),
-    ({"gradient": "adjoint"}, "gradient must be one of 'backprop', 'numerical'"),
-    ({"gradient": "numerical", "scheme": "x"}, "scheme must be one of"),
-    ({"method": "fast"}, "method must be one of"),
-    ({"eps": 0.0}, "eps must be a positive"),
+@pytest.mark.parametrize("kwargs,error,words", [
+    ({"lr": 0}, ValueError, "lr must be a positive"),
+    ({"gradient": "adjoint"}, ValueError, "gradient must be one of 'backprop', 'numerical-loop', .*'forward-mode'"),
+    ({"gradient": "torch"}, ValueError, "gradient must be one of"),  # the peers time, they do not train
+    ({"gradient": "numerical-loop", "scheme": "x"}, TypeError, "unknown option.* scheme; its options are eps"),
+    ({"gradient": "backprop", "eps": 1e-4}, TypeError, "'backprop' got unknown option.* eps; it takes no options"),
+    ({"gradient": "numerical-batched", "eps": 0.0}, ValueError, "eps must be a positive"),
 ])
-def test_bad_step_arguments_leave_parameters_unchanged(rng, kwargs, words):
+def test_bad_step_arguments_leave_parameters_unchanged(rng, kwargs, error, words):
     net = DNN(1, 3, 2, 2, seed=0)
     x, y = make_data(net, 2, rng)
-    assert_rejected(lambda: gradient_descent(net, x, y, **kwargs), net, ValueError, words)
+    assert_rejected(lambda: gradient_descent(net, x, y, **kwargs), net, error, words)
 
 
 @pytest.mark.parametrize("kwargs,error,words", [
     ({"batch_size": 0}, ValueError, "batch_size must be a positive integer"),
     ({"lr": -0.1}, ValueError, "lr must be a positive"),
     ({"epochs": 0}, ValueError, "epochs must be a positive integer"),
-    ({"method": "fast"}, ValueError, "method must be one of"),
+    ({"gradient": "forward"}, ValueError, "gradient must be one of"),
+    ({"gradient": "complex-step", "max_bytes": 0}, ValueError, "max_bytes must be a positive integer"),
+    ({"gradient": "complex-step", "method": "fast"}, TypeError, "unknown option.* method; its options are eps"),
     ({"x_test": np.zeros((2, 2))}, ValueError, "give both or neither"),
 ])
 def test_bad_training_arguments_change_nothing(rng, kwargs, error, words):

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .plots import _figure, _finish, _require
+from .._figures import figure, finish, require
 
 
 def learning_curve(history: pd.DataFrame, label: str) -> Figure:
     """Loss per epoch (log scale) and, where present, train and test accuracy on a second axis."""
-    _require("history", history, ("epoch", "loss"))
-    fig, ax = _figure("Learning curve", label)
+    require("history", history, ("epoch", "loss"))
+    fig, ax = figure("Learning curve", label)
     ax.plot(history["epoch"], history["loss"], color="#1f77b4", label="training loss")
     if "test_loss" in history:
         ax.plot(history["epoch"], history["test_loss"], color="#1f77b4", ls="--", label="test loss")
@@ -25,17 +25,17 @@ def learning_curve(history: pd.DataFrame, label: str) -> Figure:
         acc.set_ylabel("accuracy (%)", color="#2ca02c")
         acc.set_ylim(top=100)
         acc.legend(loc="center right", fontsize=8)
-    return _finish(fig, ax, "epoch", "loss (mean over the epoch's steps)")
+    return finish(fig, ax, "epoch", "loss (mean over the epoch's steps)")
 
 
 def classic_curves(history: pd.DataFrame, label: str) -> Figure:
     """Loss per epoch of each depth, backprop (solid) against the finite difference (markers)."""
-    _require("history", history, ("epoch", "loss", "depth", "gradient"))
-    fig, ax = _figure("Backprop and finite differences learn the same", label)
+    require("history", history, ("epoch", "loss", "depth", "gradient"))
+    fig, ax = figure("Backprop and finite differences learn the same", label)
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     for k, (depth, rows) in enumerate(history.groupby("depth")):
         for gradient, curve in rows.groupby("gradient"):
             numerical = gradient != "backprop"
             ax.plot(curve["epoch"], curve["loss"], color=colors[k % len(colors)], ls="none" if numerical else "-",
                     marker="o" if numerical else None, ms=3, markevery=5, label=f"depth {depth}, {gradient}")
-    return _finish(fig, ax, "epoch", "loss (MSE, 1/2 mean squared error)")
+    return finish(fig, ax, "epoch", "loss (MSE, 1/2 mean squared error)")

@@ -12,23 +12,14 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
-from . import _validate as check
-from .gradients import METHODS, SCHEMES, backprop_gradient, default_eps, numerical_gradient
-from .layers import Relu
-from .network import DNN
+from .. import _validate as validate
+from ..methods.backprop import backprop_gradient
+from ..methods.finite_differences import VARIANTS, numerical_gradient
+from ..methods.schemes import scheme as get_scheme
+from ..model.network import DNN
 
 TINY = np.finfo(np.float64).tiny
-
-# Default (rtol, atol) by scheme for float64, from the error of each scheme at its default step:
-# central ~ u^(2/3) ~ 4e-11 of the loss scale, forward ~ sqrt(u) ~ 1.5e-8. float32 widens both.
-TOLERANCES = {
-    ("central", "float64"): (1e-6, 1e-8),
-    ("forward", "float64"): (1e-4, 1e-6),
-    ("central", "float32"): (1e-2, 1e-3),
-    ("forward", "float32"): (5e-2, 1e-2),
-}
 
 
 @dataclass
@@ -74,8 +65,10 @@ class GradientReport:
     def max_rel_error(self) -> float:
         return max(r.max_rel_error for r in self.rows)
 
-    def to_frame(self) -> pd.DataFrame:
-        """One row per parameter array."""
+    def to_frame(self):
+        """One row per parameter array (a pandas DataFrame)."""
+        import pandas as pd
+
         return pd.DataFrame([vars(r) for r in self.rows])
 
     def __str__(self) -> str:
@@ -113,20 +106,20 @@ def gradient_check(
     """Compare backprop with a finite-difference gradient of ``net.loss(x, y)``.
 
     eps=None takes the scheme's optimal step for the parameters' dtype (see ``default_eps``);
-    rtol/atol=None take the defaults in ``TOLERANCES`` for the scheme and dtype.
+    rtol/atol=None take the scheme's defaults for the dtype (``Scheme.tolerance``).
     Warns when the parameters are not float64: finite differences in float32 lose most digits.
     """
-    check.choice("scheme", scheme, SCHEMES)
-    check.choice("method", method, METHODS)
-    eps = default_eps(scheme, net.dtype) if eps is None else check.positive_float("eps", eps)
-    d_rtol, d_atol = TOLERANCES[(scheme, "float64" if net.dtype == np.float64 else "float32")]
+    formula = get_scheme(scheme)
+    validate.choice("method", method, VARIANTS)
+    eps = formula.default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
+    d_rtol, d_atol = formula.tolerance(net.dtype)
     rtol = d_rtol if rtol is None else _tolerance("rtol", rtol)
     atol = d_atol if atol is None else _tolerance("atol", atol)
     if net.dtype != np.float64:
         warnings.warn(f"net.params are {net.dtype}, not float64: finite differences lose most digits in low "
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
     _, analytic = backprop_gradient(net, x, y)  # also checks x and y
-    near_kinks = _near_kinks(net, KINK_REACH * eps)
+    near_kinks = _near_kinks(net, net.check_x(x), KINK_REACH * eps)
     num = numerical_gradient(net, x, y, scheme=scheme, eps=eps, method=method, progress=progress)
     rows, offset = [], 0
     for k, layer in enumerate(net.dense_layers):
@@ -158,12 +151,7 @@ def _param_error(layer: int, name: str, shape: tuple, a: np.ndarray, n: np.ndarr
                       bool(excess[worst] <= 1.0))
 
 
-def _near_kinks(net: DNN, reach: float) -> int:
-    """How many ReLU inputs of the last forward pass lie within ``reach`` of 0 (recomputed from each Dense
-    layer's kept input: the Relu layer keeps only its mask)."""
-    count = 0
-    for dense, act in zip(net.dense_layers, net.activations):
-        if isinstance(act, Relu):
-            z = dense.x @ dense.W + dense.b
-            count += int((np.abs(z) <= reach).sum())
-    return count
+def _near_kinks(net: DNN, x: np.ndarray, reach: float) -> int:
+    """How many ReLU inputs (pre-activations of non-analytic layers) lie within ``reach`` of 0."""
+    _, zs = net.trace(x)
+    return sum(int((np.abs(z) <= reach).sum()) for z, act in zip(zs, net.activations) if not act.analytic)

@@ -1,11 +1,12 @@
 """The cost model: how each method's time grows, measured (least squares in log-log) beside theory.
 
-Theory, per call: a forward pass and backprop cost ~ sum_i n_i n_{i+1} ~ depth * width^2 (linear in N);
-a finite-difference gradient costs ~ N forward passes ~ depth^2 * width^4 (N^2), so the
-numerical/backprop ratio grows like N (fitted on every point measured for both: per-call overhead is in
-its numerator and its denominator). "theory_sizes" is the same fit applied to the operation
-counts of the measured sizes (exact for these networks, where edge layers still matter);
-"theory_asymptotic" is the large-network limit. Points dominated by per-call overhead are left out.
+Theory, per call, from each method's family (methods.base.FAMILIES: work ~ N^k passes): a forward pass,
+backprop and the other reverse-mode methods (k = 0) cost ~ sum_i n_i n_{i+1} ~ depth * width^2 (linear in N);
+a finite difference or forward mode (k = 1) costs ~ N forward passes ~ depth^2 * width^4 (N^2), so its ratio to
+backprop grows like N (fitted on every point measured for both: per-call overhead is in its numerator and
+its denominator). "theory_sizes" is the same fit applied to the operation counts of the measured sizes
+(exact for these networks, where edge layers still matter); "theory_asymptotic" is the large-network limit.
+Points dominated by per-call overhead are left out.
 """
 
 from __future__ import annotations
@@ -13,14 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .results import KEY, OVERHEAD_FLOPS
+from ..methods.base import FAMILIES
+from .load import KEY, OVERHEAD_FLOPS
 
-ASYMPTOTIC = {  # exponent of depth, width, batch, N in time per call
-    "forward": {"depth": 1, "width": 2, "batch": 1, "N": 1},
-    "backprop": {"depth": 1, "width": 2, "batch": 1, "N": 1},
-    "numerical-loop": {"depth": 2, "width": 4, "batch": 1, "N": 2},
-    "numerical-batched": {"depth": 2, "width": 4, "batch": 1, "N": 2},
-}
+REFERENCE = "backprop"  # the ratio fits divide by it
 MIN_POINTS = 3
 FIT_COLUMNS = ["method", "model", "term", "exponent", "stderr", "intercept", "theory_sizes", "theory_asymptotic",
                "points", "excluded_overhead", "note"]
@@ -41,31 +38,37 @@ def power_fit(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, n
     return coef[1:], float(coef[0]), stderr
 
 
+def asymptotic(family: str) -> dict[str, float]:
+    """Exponents of depth, width, batch and N in the time per call of a method of ``family`` (NaN if unknown)."""
+    k = FAMILIES.get(family, np.nan)
+    return {"depth": 1 + k, "width": 2 + 2 * k, "batch": 1, "N": 1 + k}
+
+
 def cost_model(points: pd.DataFrame) -> pd.DataFrame:
     """Fitted exponents per method and model, beside theory; one row per (method, model, term)."""
     rows = []
     measured = points[points["status"] == "ok"]
     usable = measured[~measured["overhead_dominated"].astype(bool)]
-    for method in ASYMPTOTIC:
-        sel = usable[usable["method"] == method]
+    families = dict(zip(points["method"], points["family"]))
+    for method in measured["method"].unique():
+        sel, theory = usable[usable["method"] == method], asymptotic(families[method])
         excluded = int(((measured["method"] == method) & measured["overhead_dominated"].astype(bool)).sum())
         terms = [t for t in ("depth", "width", "batch") if sel[t].nunique() > 1]
         rows += _fit_rows(method, "time ~ " + " * ".join(f"{t}^k" for t in terms) if terms else "time ~ size",
-                          sel, terms, sel["median_s"], excluded)
-        rows += _fit_rows(method, "time ~ N^k", sel, ["N"], sel["median_s"], excluded)
+                          sel, terms, sel["median_s"], excluded, theory)
+        rows += _fit_rows(method, "time ~ N^k", sel, ["N"], sel["median_s"], excluded, theory)
     # the ratio keeps every point: per-call overhead sits in both its numerator and its denominator
-    backprop = measured[measured["method"] == "backprop"][[*KEY[1:], "median_s", "flops"]]
-    for method in ("numerical-loop", "numerical-batched"):
-        both = measured[measured["method"] == method].merge(backprop, on=KEY[1:], suffixes=("", "_bp"))
-        if both.empty:
+    reference = measured[measured["method"] == REFERENCE][[*KEY[1:], "median_s", "flops"]]
+    for method in measured["method"].unique():
+        both = measured[measured["method"] == method].merge(reference, on=KEY[1:], suffixes=("", "_ref"))
+        if method == REFERENCE or both.empty:
             continue
-        rows += _fit_rows(method, "ratio ~ N^k", both, ["N"], both["median_s"] / both["median_s_bp"], 0,
-                          theory=both["flops"] / both["flops_bp"], asymptotic={"N": 1})
+        rows += _fit_rows(method, "ratio ~ N^k", both, ["N"], both["median_s"] / both["median_s_ref"], 0,
+                          {"N": asymptotic(families[method])["N"] - 1}, both["flops"] / both["flops_ref"])
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
-def _fit_rows(method, model, sel, terms, y, excluded, theory=None, asymptotic=None) -> list[dict]:
-    asymptotic = asymptotic or ASYMPTOTIC[method]
+def _fit_rows(method, model, sel, terms, y, excluded, asymptotic, theory=None) -> list[dict]:
     columns = {"N": "n_params"}
     base = {"method": method, "model": model, "points": len(sel), "excluded_overhead": excluded}
     if not terms or len(sel) < MIN_POINTS or len(sel) <= len(terms):

@@ -8,33 +8,51 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
-from . import runfiles
-from .sweep import PlannedPoint, SweepConfig, accuracy_curve, plan
+from .._files import write_json
+from ..methods import get
+from ..methods.base import origin
+from . import runfiles, suite
+from .accuracy import accuracy_curve
+from .config import SweepConfig
+from .plan import PlannedPoint, plan
+from .runfiles import DONE
 
-BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"
-DONE = ("ok", "skipped")  # a resumed sweep reruns failed and missing points
+SUITE = Path(suite.__file__).resolve().parent / "test_gradients.py"  # inside the package, wherever installed
 
 
 class SweepInterrupted(Exception):
     """Ctrl-C or a crash of the suite: what finished is on disk; the message says how to go on."""
 
 
-def bench_dir() -> Path:
-    if not (BENCH_DIR / "conftest.py").exists():
-        raise FileNotFoundError(f"the benchmark suite was not found at {BENCH_DIR}: run nngrad from a source checkout "
-                                "installed with 'pip install -e .'")
-    return BENCH_DIR
+def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
+    """What each method of a sweep declares, for run.json: a report can read it without the method registered."""
+    out = {}
+    for name in names:
+        m, module = get(name), origin(name)
+        if module == "__main__":
+            raise ValueError(f"method {name!r} is registered by __main__: the suite runs in another process and "
+                             "cannot import it; register it when an importable module is imported")
+        out[name] = {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
+                     "description": m.description, "module": module, "color": m.color, "marker": m.marker}
+    return out
+
+
+def run_meta(cfg: SweepConfig) -> dict:
+    """run.json of a new sweep: the plan (with predictions and skips) and the accuracy study."""
+    return runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods), [p.to_dict() for p in plan(cfg)],
+                                 accuracy_curve(list(cfg.methods)))
 
 
 def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     """A new run folder holding run.json: the plan (with predictions and skips) and the accuracy curve."""
-    bench_dir()
+    method_declarations(cfg.methods)  # refuse what the suite could not run before making a folder
     run = runfiles.new_run_dir(out_root)
-    print(f"planning {len(cfg.depths) * len(cfg.widths) * len(cfg.batches) * len(cfg.methods)} points "
-          "(timing one forward pass of each network) ...", file=sys.stderr)
-    runfiles.write_json(run / runfiles.RUN_META, runfiles.new_run_meta(cfg, plan(cfg), accuracy_curve()))
+    print(f"planning {len(cfg.networks()) * len(cfg.methods)} points of {len(cfg.methods)} methods "
+          "(timing one forward pass of each network, a pilot of each batched method) ...", file=sys.stderr)
+    write_json(run / runfiles.RUN_META, run_meta(cfg))
     return run
 
 
@@ -42,18 +60,20 @@ def run_suite(run: Path, progress: bool = True) -> int:
     """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
     meta = runfiles.read_run_meta(run)
     finished = {runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
-    todo = [PlannedPoint(**p) for p in meta["plan"] if runfiles.point_key(p) not in finished and not p["skip_reason"]]
+    todo = [PlannedPoint.from_dict(p) for p in meta["plan"]
+            if runfiles.point_key(p) not in finished and not p["skip_reason"]]
     part = run / f"{runfiles.BENCHMARK_JSON}.part"
     part.unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "pytest", str(bench_dir()), "-p", "no:cacheprovider", "-q", "-o", "addopts=-rfE",
-           f"--nngrad-run={run}", f"--benchmark-json={part}", "--benchmark-sort=name",
-           "--benchmark-columns=median,iqr,rounds,iterations"]
+    cmd = [sys.executable, "-m", "pytest", str(SUITE), "-p", "nngrad.sweep.plugin", "-p", "no:cacheprovider",
+           "-q", "-c", os.devnull, "--rootdir", str(run), "-o", "addopts=-rfE", f"--nngrad-run={run}",
+           f"--benchmark-json={part}", "--benchmark-sort=name", "--benchmark-columns=median,iqr,rounds,iterations"]
     if finished:
         cmd.append("--nngrad-unfinished")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the suite imports what we do
     with open(run / "pytest.log", "a") as log:
-        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=bench_dir().parent)
+        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=run, env=env)
         try:
-            _follow(run, todo, child, progress)
+            _follow(run, todo, child, progress, meta["config"]["target_s"])
         except KeyboardInterrupt:
             child.wait()
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
@@ -64,11 +84,11 @@ def run_suite(run: Path, progress: bool = True) -> int:
     return child.returncode
 
 
-def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool) -> None:
+def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, target_s: float) -> None:
     """Progress display: points done / total, current point, elapsed and predicted remaining time."""
     from tqdm.auto import tqdm
 
-    weights = {p.key: max(p.expected_wall_s(), 1e-3) for p in todo}
+    weights = {p.key: max(p.expected_wall_s(target_s), 1e-3) for p in todo}
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
     bar = tqdm(total=round(sum(weights.values()), 1), unit="s", disable=not progress or None,
@@ -116,7 +136,7 @@ def _merge_benchmark_json(run: Path, part: Path) -> None:
     new["benchmarks"] = [r["benchmark"] for k, r in records.items() if r.get("benchmark") and k not in measured] \
         + new["benchmarks"]
     new["nngrad"]["records"] = [{k: v for k, v in r.items() if k != "benchmark"} for r in records.values()]
-    runfiles.write_json(run / runfiles.BENCHMARK_JSON, new)
+    write_json(run / runfiles.BENCHMARK_JSON, new)
     part.unlink()
 
 

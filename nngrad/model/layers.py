@@ -75,13 +75,22 @@ Affine = Dense
 class Sigmoid:
     """out = 1 / (1 + exp(-x)); backward: dout * out * (1 - out)."""
 
+    analytic = True  # holomorphic: the complex step applies
+
     def __init__(self) -> None:
         self.out: np.ndarray | None = None
 
     @staticmethod
     def function(x: np.ndarray) -> np.ndarray:
+        if np.iscomplexobj(x):  # the same function, without exp's complex overflow (inf * i -> nan)
+            return 0.5 + 0.5 * np.tanh(0.5 * x)
         with np.errstate(over="ignore"):  # exp(-x) = inf for x < -709 gives the right limit, 0
             return 1.0 / (1.0 + np.exp(-x))
+
+    @staticmethod
+    def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        """d out / d x, from the input x and the output out (any shape)."""
+        return out * (1.0 - out)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.out = self.function(x)
@@ -94,12 +103,18 @@ class Sigmoid:
 class Relu:
     """out = max(x, 0); backward passes dout where x > 0 and 0 elsewhere (the kink at 0 gets 0)."""
 
+    analytic = False  # a kink at 0: no complex extension
+
     def __init__(self) -> None:
         self.mask: np.ndarray | None = None
 
     @staticmethod
     def function(x: np.ndarray) -> np.ndarray:
         return np.maximum(x, 0.0)
+
+    @staticmethod
+    def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return (x > 0).astype(out.dtype)  # 0 at the kink, as in backward
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x <= 0
@@ -112,9 +127,15 @@ class Relu:
 class Identity:
     """out = x; backward returns dout."""
 
+    analytic = True
+
     @staticmethod
     def function(x: np.ndarray) -> np.ndarray:
         return x
+
+    @staticmethod
+    def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+        return np.ones_like(out)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x

@@ -1,5 +1,6 @@
-"""A run folder on disk: run.json (plan, config, accuracy, machine), points.jsonl (each finished point,
-appended as it finishes), benchmark.json (pytest-benchmark's JSON). Whole files are written atomically."""
+"""A run folder on disk: run.json (config, methods, plan, accuracy, machine), points.jsonl (each finished point,
+appended as it finishes), benchmark.json (pytest-benchmark's JSON). Whole files are written atomically.
+Reading a run needs nothing but this module: no sweep, no methods."""
 
 from __future__ import annotations
 
@@ -8,51 +9,17 @@ import json
 import os
 import platform
 import socket
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from .sweep import PlannedPoint, SweepConfig
+from .._files import plain
 
 RUN_META = "run.json"
 POINTS = "points.jsonl"
 BENCHMARK_JSON = "benchmark.json"
-
-
-@contextmanager
-def atomic_path(path: Path) -> Iterator[Path]:
-    """A temporary path beside ``path`` to write to; renamed over ``path`` only if the block succeeds."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix or ".tmp")
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a result is an ordinary file
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (a temporary file, flushed to disk, then renamed)."""
-    with atomic_path(path) as tmp, open(tmp, "w") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def write_json(path: Path, data: object) -> None:
-    write_atomic(path, json.dumps(data, indent=1, default=_plain) + "\n")
-
-
-def _plain(value: object) -> object:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+DONE = ("ok", "skipped")  # statuses of finished points: a resumed sweep reruns failed and missing ones
 
 
 def new_run_dir(root: Path, prefix: str = "run") -> Path:
@@ -85,14 +52,16 @@ def machine_summary() -> dict:
             "numpy": np.__version__, "blas": blas_info(), "blas_env": env}
 
 
-def new_run_meta(cfg: SweepConfig, points: list[PlannedPoint], accuracy: list[dict]) -> dict:
+def new_run_meta(config: dict, methods: dict[str, dict], plan: list[dict], accuracy: list[dict]) -> dict:
+    """The content of run.json: the sweep's config, what each method declared (family, work, module), the
+    plan, the accuracy study and the machine."""
     try:
         version = metadata.version("nngrad")
     except metadata.PackageNotFoundError:
         version = "unknown"
-    return {"format": "nngrad-run/1", "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
-            "nngrad_version": version, "config": asdict(cfg), "plan": [p.to_dict() for p in points],
-            "accuracy": accuracy, "machine": machine_summary()}
+    return {"format": "nngrad-run/2", "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
+            "nngrad_version": version, "config": config, "methods": methods, "plan": plan, "accuracy": accuracy,
+            "machine": machine_summary()}
 
 
 def read_run_meta(run: Path) -> dict:
@@ -121,7 +90,7 @@ def append_point(run: Path, record: dict) -> None:
             cut_short = f.read(1) != b"\n"
         else:
             cut_short = False
-        f.write((("\n" if cut_short else "") + json.dumps(record, default=_plain) + "\n").encode())
+        f.write((("\n" if cut_short else "") + json.dumps(record, default=plain) + "\n").encode())
         f.flush()
         os.fsync(f.fileno())
 

@@ -1,46 +1,41 @@
-"""Gradient descent driven by either gradient, and mini-batch training that records loss, accuracy and time."""
+"""Gradient descent driven by any of nngrad's own gradient methods, and mini-batch training that records loss,
+accuracy and time."""
 
 from __future__ import annotations
 
 import time
 
 import numpy as np
-import pandas as pd
 
-from . import _validate as check
-from ._progress import progress_bar
-from .gradients import METHODS, SCHEMES, backprop_gradient, numerical_gradient
-from .network import DNN
-
-GRADIENTS = ("backprop", "numerical")
+from .. import _validate as validate
+from .._progress import progress_bar
+from ..methods import get, registered
+from ..methods import gradient as compute_gradient
+from ..model.network import DNN
 
 
-def gradient_descent(
-    net: DNN,
-    x: np.ndarray,
-    y: np.ndarray,
-    lr: float = 0.01,
-    gradient: str = "backprop",
-    scheme: str = "forward",
-    eps: float = 1e-4,
-    method: str = "loop",
-) -> float:
+def training_gradients() -> list[str]:
+    """The methods that can drive training: nngrad's own gradient methods (the peers are for timing)."""
+    return [name for name, m in registered().items() if m.family != "function" and not m.requires]
+
+
+def _gradient_method(name: str) -> str:
+    validate.choice("gradient", name, training_gradients())
+    return name
+
+
+def gradient_descent(net: DNN, x: np.ndarray, y: np.ndarray, lr: float = 0.01, gradient: str = "backprop",
+                     **options) -> float:
     """One step params -= lr * dL/dparams; returns the loss before the step.
 
-    ``gradient="numerical"`` uses ``numerical_gradient(net, x, y, scheme, eps, method)``.
-    On bad input, or when the loss or gradient is not finite, nothing is changed.
+    ``gradient``: one of :func:`training_gradients` ("backprop", "numerical-loop", "complex-step", ...);
+    ``options`` go to it (e.g. ``eps=1e-4``). On bad input, or when the loss or gradient is not finite,
+    nothing is changed.
     """
-    lr = check.positive_float("lr", lr)
-    check.choice("gradient", gradient, GRADIENTS)
-    check.choice("scheme", scheme, SCHEMES)
-    check.choice("method", method, METHODS)
-    check.positive_float("eps", eps)
-    if gradient == "backprop":
-        loss, grad = backprop_gradient(net, x, y)
-    else:
-        result = numerical_gradient(net, x, y, scheme=scheme, eps=eps, method=method)
-        grad = result.grad
-        loss = result.loss if result.loss is not None else net.loss(x, y)
+    lr = validate.positive_float("lr", lr)
+    result = compute_gradient(net, x, y, _gradient_method(gradient), **options)
+    grad = result.grad
+    loss = result.loss if result.loss is not None else net.loss(x, y)
     if not (np.isfinite(loss) and np.isfinite(grad).all()):
         raise FloatingPointError(f"the loss or its gradient is not finite (loss={loss}); parameters left unchanged: "
                                  "try a lower learning rate")
@@ -50,7 +45,7 @@ def gradient_descent(
 
 def accuracy(net: DNN, x: np.ndarray, labels: np.ndarray) -> float:
     """Share of samples whose largest output is the label; x (B, in), labels (B,) integers."""
-    return float(np.mean(np.argmax(net._forward(x), axis=-1) == labels))
+    return float(np.mean(np.argmax(net.trace(x)[0][-1], axis=-1) == labels))
 
 
 def train(
@@ -65,11 +60,10 @@ def train(
     x_test: np.ndarray | None = None,
     y_test: np.ndarray | None = None,
     progress: bool = False,
-    scheme: str = "forward",
-    eps: float = 1e-4,
-    method: str = "loop",
-) -> pd.DataFrame:
-    """Mini-batch gradient descent; one row per epoch.
+    **options,
+):
+    """Mini-batch gradient descent on the ``gradient`` method (``options`` go to it); one row per epoch (a
+    pandas DataFrame).
 
     x (n, in), y targets as for ``net.loss``. ``batch_size=None`` takes all n samples per step; otherwise
     the samples are shuffled every epoch (``seed``). Columns: epoch, loss (mean over the epoch's steps,
@@ -78,17 +72,19 @@ def train(
     If the loss becomes NaN or inf, training stops, the parameters are restored to their values before
     training, and FloatingPointError says at which epoch.
     """
-    epochs = check.positive_int("epochs", epochs)
-    lr = check.positive_float("lr", lr)
-    check.choice("gradient", gradient, GRADIENTS)
-    check.choice("scheme", scheme, SCHEMES)
-    check.choice("method", method, METHODS)
-    eps = check.positive_float("eps", eps)
+    import pandas as pd
+
+    epochs = validate.positive_int("epochs", epochs)
+    lr = validate.positive_float("lr", lr)
+    method = get(_gradient_method(gradient))
+    if unknown := sorted(set(options) - set(method.options)):
+        raise TypeError(f"gradient {gradient!r} got unknown option(s) {', '.join(unknown)}; its options are "
+                        f"{', '.join(method.options) or 'none'}")
     x, y = net.check_data(x, y)
     if x.ndim == 1:
         x, y = x[None], y[None]
     n = x.shape[0]
-    batch_size = n if batch_size is None else min(check.positive_int("batch_size", batch_size), n)
+    batch_size = n if batch_size is None else min(validate.positive_int("batch_size", batch_size), n)
     if (x_test is None) != (y_test is None):
         raise ValueError("x_test and y_test go together: give both or neither")
     if x_test is not None:
@@ -102,7 +98,7 @@ def train(
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging loss is caught below, by value
             for epoch in range(1, epochs + 1):
                 rows.append(_epoch(net, x, y, x_test, y_test, rng, batch_size, classify, epoch,
-                                   lambda xb, yb: gradient_descent(net, xb, yb, lr, gradient, scheme, eps, method)))
+                                   lambda xb, yb: gradient_descent(net, xb, yb, lr, gradient, **options)))
                 if bar is not None:
                     bar.update()
                     bar.set_postfix({k: f"{v:.4g}" for k, v in rows[-1].items() if k not in ("epoch", "step_s")})
@@ -131,7 +127,7 @@ def _epoch(net, x, y, x_test, y_test, rng, batch_size, classify, epoch, step) ->
     if classify:
         row["accuracy"] = accuracy(net, x, y)
     if x_test is not None:
-        row["test_loss"] = net._loss(x_test, y_test)
+        row["test_loss"] = net.evaluate(x_test, y_test)
         if classify:
             row["test_accuracy"] = accuracy(net, x_test, y_test)
     return row

@@ -12,14 +12,18 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import runfiles
-from .sweep import METHODS
+from ..methods import registered
+from ..sweep import runfiles
 
 KEY = ["method", "depth", "width", "batch"]
 OVERHEAD_FLOPS = 5e5  # a forward pass under this many flop is dominated by per-call overhead: kept out of fits
-COLUMNS = [*KEY, "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds", "iterations",
-           "loss_evaluations", "flops", "gflops", "peak_memory_bytes", "gradient_error", "predicted_s",
+COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
+           "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
+           "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s",
            "forward_flops", "overhead_dominated", "message"]
+TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated")
+# runs written before methods were registered units (format nngrad-run/1) name their methods only
+LEGACY_ACCURACY = {"forward": "numerical-batched", "central": "central-batched"}  # scheme -> method
 
 
 class RunError(ValueError):
@@ -36,6 +40,7 @@ class Run:
     machine: dict = field(default_factory=dict)
     created: str = ""
     config: dict = field(default_factory=dict)
+    methods: dict = field(default_factory=dict)  # what each method declared (family, work_unit, description ...)
 
     @property
     def label(self) -> str:
@@ -119,10 +124,31 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
         planned = {k: v for k, v in rows.get(key, {}).items() if v is not None}
         rows[key] = {**_row({**planned, **b["params"]}, "ok", b.get("extra_info")), **_stats(b["stats"])}
     points = pd.DataFrame(list(rows.values()), columns=COLUMNS)
+    methods = _declarations(meta, points["method"].unique())
     if not points.empty:
-        points = _derive(points).sort_values(KEY, key=_method_order).reset_index(drop=True)
+        points["family"] = points["method"].map(lambda m: methods[m]["family"])
+        points["work_unit"] = points["method"].map(lambda m: methods[m]["work_unit"])
+        order = {m: i for i, m in enumerate(methods)}
+        points = _derive(points).sort_values(
+            KEY, key=lambda c: c.map(order) if c.name == "method" else c).reset_index(drop=True)
     accuracy = pd.DataFrame(meta.get("accuracy", []))
-    return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}))
+    if "scheme" in accuracy:
+        accuracy = accuracy.rename(columns={"scheme": "method"}).replace({"method": LEGACY_ACCURACY})
+    return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}),
+               methods)
+
+
+def _declarations(meta: dict, names) -> dict[str, dict]:
+    """What each method of the run declared: from run.json, else from this nngrad's registry (older runs), in
+    the registry's order; a method known to neither is "unknown"."""
+    known = {name: {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
+                    "description": m.description} for name, m in registered().items()}
+    stored = meta.get("methods") or {}
+    out = {n: {**known[n], **stored.get(n, {})} for n in known if n in names or n in stored}
+    for n in [*stored, *names]:
+        out.setdefault(n, stored.get(n) or {"family": "unknown", "work_unit": "loss evaluations", "work": "?",
+                                            "description": "not registered here"})
+    return out
 
 
 def _row(point: dict, status: str, extra: dict | None = None, message: str | None = None) -> dict:
@@ -138,12 +164,8 @@ def _stats(stats: dict) -> dict:
 def _derive(points: pd.DataFrame) -> pd.DataFrame:
     points = points.copy()
     for c in COLUMNS:
-        if c not in KEY and c not in ("status", "message", "overhead_dominated"):
+        if c not in KEY and c not in TEXT:
             points[c] = pd.to_numeric(points[c], errors="coerce")
     points["gflops"] = points["flops"] / points["median_s"] / 1e9
     points["overhead_dominated"] = points["forward_flops"] < OVERHEAD_FLOPS
     return points
-
-
-def _method_order(col: pd.Series) -> pd.Series:
-    return col.map({m: i for i, m in enumerate(METHODS)}).fillna(len(METHODS)) if col.name == "method" else col

@@ -1,6 +1,7 @@
-"""The two ways to get dL/dparams: backpropagation and the finite difference.
+"""The textbook finite difference: one parameter perturbed in place at a time, the loss evaluated again.
 
-Both return a flat gradient (N,) with the layout of ``net.params``.
+``numerical_gradient`` is the classic API (loop or batched, forward or central); ``numerical-loop`` is the
+registered method (forward differences, N + 1 loss evaluations).
 """
 
 from __future__ import annotations
@@ -10,13 +11,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validate as check
-from ._progress import progress_bar
-from .network import DNN
+from .. import _validate as validate
+from .._progress import progress_bar
+from ..model.counts import forward_flops, num_params
+from .base import Call, GradientResult, Method
+from .checks import against_backprop
+from .prefix import DEFAULT_MAX_BYTES
+from .schemes import SCHEMES, default_eps
+from .schemes import scheme as get_scheme
 
-SCHEMES = ("forward", "central")
-METHODS = ("loop", "batched")
-DEFAULT_MAX_BYTES = 64 * 2**20  # working memory of one batched chunk
+VARIANTS = ("loop", "batched")
+FD_CHECK_TOL = 1e-5  # norm-wise relative error a forward difference at its best step stays within
 
 
 @dataclass
@@ -35,28 +40,8 @@ class NumericalGradient:
     method: str
 
 
-def backprop_gradient(net: DNN, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-    """(loss, grad (N,)): one forward pass keeping intermediates, one backward pass (the chain rule).
-
-    Also leaves ``dW`` and ``db`` on every Dense layer.
-    """
-    x, y = net.check_data(x, y)
-    loss = net._loss(x, y)
-    dout = net.loss_layer.backward(1.0)
-    for layer in reversed(net.layers):
-        dout = layer.backward(dout)
-    grad = np.concatenate([part for d in net.dense_layers for part in (d.dW.ravel(), d.db)])
-    return loss, grad
-
-
-def default_eps(scheme: str, dtype: np.dtype | type = np.float64) -> float:
-    """The step that balances truncation and round-off: sqrt(u) (forward), u^(1/3) (central), u = machine eps."""
-    u = float(np.finfo(dtype).eps)
-    return u ** 0.5 if check.choice("scheme", scheme, SCHEMES) == "forward" else u ** (1 / 3)
-
-
 def numerical_gradient(
-    net: DNN,
+    net,
     x: np.ndarray,
     y: np.ndarray,
     scheme: str = "forward",
@@ -74,17 +59,18 @@ def numerical_gradient(
     reusing the unperturbed activations before the perturbed layer, in chunks of at most
     ``max_bytes`` of working memory. ``progress=True`` shows a progress bar (tqdm, on a terminal).
     """
-    check.choice("scheme", scheme, SCHEMES)
-    check.choice("method", method, METHODS)
-    eps = check.positive_float("eps", eps)
-    check.positive_int("max_bytes", max_bytes)
+    get_scheme(scheme)
+    validate.choice("method", method, VARIANTS)
+    eps = validate.positive_float("eps", eps)
+    validate.positive_int("max_bytes", max_bytes)
     x, y = net.check_data(x, y)
     if method == "loop":
-        grad, loss, count = finite_difference(lambda p: net._loss(x, y), net.params, scheme, eps, progress)
+        grad, loss, count = finite_difference(lambda p: net.evaluate(x, y), net.params, scheme, eps, progress)
     else:
-        from .batched import batched_differences
+        from .batched import differences
 
-        grad, loss, count = batched_differences(net, x, y, scheme, eps, max_bytes, progress)
+        result = differences(net, x, y, scheme, eps, max_bytes, progress)
+        grad, loss, count = result.grad, result.loss, result.loss_evaluations
     return NumericalGradient(grad, loss, count, scheme, eps, method)
 
 
@@ -101,8 +87,8 @@ def finite_difference(
     restored exactly, even when f raises; grad has theta's shape. f(theta) is returned for the
     forward scheme (it is its base evaluation), None for the central one.
     """
-    check.choice("scheme", scheme, SCHEMES)
-    eps = default_eps(scheme, theta.dtype) if eps is None else check.positive_float("eps", eps)
+    forward = get_scheme(scheme).base_evaluation
+    eps = default_eps(scheme, theta.dtype) if eps is None else validate.positive_float("eps", eps)
     flat = theta.reshape(-1)  # a view: writing flat[i] perturbs theta
     if not np.shares_memory(flat, theta):
         raise ValueError("theta must be a contiguous array that can be perturbed in place")
@@ -114,14 +100,14 @@ def finite_difference(
         return f(theta)
 
     grad = np.empty(flat.size, dtype=np.float64)
-    base = evaluate() if scheme == "forward" else None
+    base = evaluate() if forward else None
     bar = progress_bar(flat.size, progress, "finite differences", "param")
     for i in range(flat.size):
         old = flat[i]
         try:
             flat[i] = old + eps
             plus = evaluate()
-            if scheme == "forward":
+            if forward:
                 grad[i] = (plus - base) / eps
             else:
                 flat[i] = old - eps
@@ -134,3 +120,21 @@ def finite_difference(
         bar.close()
     return grad.reshape(theta.shape).astype(theta.dtype, copy=False), base, count
 
+
+def prepare_loop(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call:
+    eps = SCHEMES["forward"].default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
+
+    def call() -> GradientResult:
+        grad, loss, count = finite_difference(lambda p: net.evaluate(x, y), net.params, "forward", eps)
+        return GradientResult(grad, loss, "numerical-loop", count)
+
+    return call
+
+
+METHOD = Method(
+    name="numerical-loop", family="finite-difference", prepare=prepare_loop, options=("eps",),
+    description="the textbook forward difference: perturb one parameter in place, evaluate the loss again (N+1)",
+    work_count=SCHEMES["forward"].evaluations,
+    flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
+    check=against_backprop(FD_CHECK_TOL), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
+    color="#d62728", marker="^")

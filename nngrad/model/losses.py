@@ -17,8 +17,11 @@ def mse(h: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
-    """Numerically stable log-softmax over the last axis (no epsilon inside any log)."""
-    shifted = x - x.max(axis=-1, keepdims=True)
+    """Numerically stable log-softmax over the last axis (no epsilon inside any log).
+
+    The shift is the largest real part: any constant shift gives the same value, and a complex
+    input (the complex step) must not be compared lexicographically."""
+    shifted = x - np.real(x).max(axis=-1, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
 
 
@@ -41,8 +44,15 @@ def one_hot(t: np.ndarray, num_classes: int) -> np.ndarray:
 class MeanSquaredError:
     """L = 1/2 * mean((h - y)^2) over all elements; backward: (h - y) / h.size."""
 
+    function = staticmethod(mse)  # the value of stacked outputs (..., B, C) against targets (B, C)
+
     def __init__(self) -> None:
         self.h = self.y = None
+
+    @staticmethod
+    def targets(y: np.ndarray, num_classes: int) -> np.ndarray:
+        """Checked targets in the form ``function`` takes: unchanged for MSE."""
+        return y
 
     def forward(self, h: np.ndarray, y: np.ndarray) -> float:
         self.h, self.y = h, y
@@ -58,8 +68,15 @@ class SoftmaxWithLoss:
     backward: (softmax(x) - t) / B.
     """
 
+    function = staticmethod(cross_entropy)  # the value of stacked logits (..., B, C) against one-hot t (B, C)
+
     def __init__(self) -> None:
         self.y = self.t = None
+
+    @staticmethod
+    def targets(y: np.ndarray, num_classes: int) -> np.ndarray:
+        """Checked targets in the form ``function`` takes: integer labels become one-hot rows."""
+        return one_hot(y, num_classes) if np.issubdtype(y.dtype, np.integer) else y
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         if t.ndim < x.ndim:  # integer labels -> one-hot

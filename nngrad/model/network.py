@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from . import _validate as check
+from .. import _validate as validate
 from .layers import ACTIVATIONS, Dense
 from .losses import LOSSES
 
@@ -39,17 +39,17 @@ class DNN:
         seed: int | np.random.Generator | None = None,
         dtype: type | np.dtype = np.float64,
     ) -> None:
-        self.hidden_depth = check.positive_int("hidden_depth", hidden_depth)
-        self.num_neuron = check.positive_int("num_neuron", num_neuron)
-        self.num_input = check.positive_int("num_input", num_input)
-        self.num_output = check.positive_int("num_output", num_output)
-        self.activation = check.choice("activation", activation, ACTIVATIONS)
-        self.loss_name = check.choice("loss", loss, LOSSES)
+        self.hidden_depth = validate.positive_int("hidden_depth", hidden_depth)
+        self.num_neuron = validate.positive_int("num_neuron", num_neuron)
+        self.num_input = validate.positive_int("num_input", num_input)
+        self.num_output = validate.positive_int("num_output", num_output)
+        self.activation = validate.choice("activation", activation, ACTIVATIONS)
+        self.loss_name = validate.choice("loss", loss, LOSSES)
         if output_activation is None:
             output_activation = activation if loss == "mse" else "identity"
-        self.output_activation = check.choice("output_activation", output_activation, ACTIVATIONS)
-        self.init = check.choice("init", init, INITS)
-        self.init_std = check.positive_float("init_std", init_std)
+        self.output_activation = validate.choice("output_activation", output_activation, ACTIVATIONS)
+        self.init = validate.choice("init", init, INITS)
+        self.init_std = validate.positive_float("init_std", init_std)
         if not (seed is None or isinstance(seed, np.random.Generator)
                 or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
             raise TypeError(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}")
@@ -90,7 +90,7 @@ class DNN:
 
     @params.setter
     def params(self, value: np.ndarray) -> None:
-        value = check.numeric_array("params", value)
+        value = validate.numeric_array("params", value)
         if value.shape != self._params.shape:
             raise ValueError(f"params must have shape {self._params.shape}, got {value.shape}")
         self._params[...] = value  # copy in: the layers' views stay valid
@@ -119,31 +119,36 @@ class DNN:
     # -- evaluation -------------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
         """Network output: x (B, num_input) -> (B, num_output); a single sample (num_input,) -> (num_output,)."""
-        return self._forward(self.check_x(x))
+        return self.trace(self.check_x(x))[0][-1]
 
     def loss(self, x: np.ndarray, y: np.ndarray) -> float:
         """The loss of the batch: x (B, num_input), y targets (see :meth:`check_data`)."""
         x, y = self.check_data(x, y)
-        return self._loss(x, y)
+        return self.evaluate(x, y)
 
-    def _forward(self, x: np.ndarray) -> np.ndarray:
-        for layer in self.layers:
-            x = layer.forward(x)
-        return x
+    def trace(self, x: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """The forward pass of already-checked x, keeping what it computes: (hs, zs), where hs[l] is the input
+        of Dense layer l (hs[0] = x, hs[-1] = the output) and zs[l] its pre-activation hs[l] @ W + b.
+        The layers keep what their backward needs."""
+        hs, zs = [x], []
+        for dense, act in zip(self.dense_layers, self.activations):
+            zs.append(dense.forward(hs[-1]))
+            hs.append(act.forward(zs[-1]))
+        return hs, zs
 
-    def _loss(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Loss without input checks: for inner loops over already-checked data."""
-        return self.loss_layer.forward(self._forward(x), y)
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
+        """The loss of already-checked (x, y) (see :meth:`check_data`): no input checks, for inner loops."""
+        return self.loss_layer.forward(self.trace(x)[0][-1], y)
 
     # -- input checks -----------------------------------------------------------------------
     def check_params(self) -> None:
         """Raise ValueError if any parameter is NaN or inf."""
-        check.finite("net.params", self._params)
+        validate.finite("net.params", self._params)
 
     def check_x(self, x: np.ndarray) -> np.ndarray:
         """x as an array of the parameters' dtype, shape (B, num_input) or (num_input,)."""
         self.check_params()
-        x = check.numeric_array("x", x, self.dtype)
+        x = validate.numeric_array("x", x, self.dtype)
         n = self.num_input
         if not (x.shape == (n,) or (x.ndim == 2 and x.shape[1] == n)):
             raise ValueError(f"x must have shape (batch, {n}) or ({n},), got {x.shape}")
@@ -156,7 +161,7 @@ class DNN:
         for "softmax_ce", one-hot or probability rows of that shape, or integer labels (B,) / ()."""
         x = self.check_x(x)
         out_shape = x.shape[:-1] + (self.num_output,)
-        y_arr = check.numeric_array("y", y)
+        y_arr = validate.numeric_array("y", y)
         if self.loss_name == "softmax_ce" and np.issubdtype(y_arr.dtype, np.integer) and y_arr.shape == x.shape[:-1]:
             if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= self.num_output):
                 raise ValueError(f"y labels must lie in [0, {self.num_output}), got values from "

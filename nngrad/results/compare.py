@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import plots, runfiles
-from .results import KEY, load_run
+from .. import _files
+from . import plots
+from .load import KEY, load_run
 
 MIN_NOISE = 0.05  # never call a change under 5% significant, however steady both runs were
 
@@ -39,7 +40,7 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
         raise ValueError(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
     out = Path(out) if out else Path(path_b if Path(path_b).is_dir() else Path(path_b).parent) / f"compare-{run_a.name}"
     out.mkdir(parents=True, exist_ok=True)
-    runfiles.write_atomic(out / "compare.csv", table.to_csv(index=False))
+    _files.write_atomic(out / "compare.csv", table.to_csv(index=False))
     label = f"A = {run_a.label}\nB = {run_b.label}"
     plots.save(plots.overlay(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare.png")
     plots.save(plots.overlay_gap(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare_gap.png")
@@ -54,5 +55,5 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
         "## Changed beyond the noise", "",
         changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",
         "## All points", "", table.to_markdown(index=False, floatfmt=".3g"), ""])
-    runfiles.write_atomic(out / "compare.md", text)
+    _files.write_atomic(out / "compare.md", text)
     return table, out / "compare.md"

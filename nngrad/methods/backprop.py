@@ -1,0 +1,43 @@
+"""Reverse mode, by hand: one forward pass that keeps its intermediates, one backward pass (the chain rule)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.counts import forward_flops
+from .base import Call, GradientResult, Method
+from .checks import along_directions
+
+
+def backprop_gradient(net, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """(loss, grad (N,)): one forward pass keeping intermediates, one backward pass (the chain rule).
+
+    Also leaves ``dW`` and ``db`` on every Dense layer.
+    """
+    x, y = net.check_data(x, y)
+    return backprop(net, x, y)
+
+
+def backprop(net, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """:func:`backprop_gradient` of already-checked (x, y)."""
+    loss = net.evaluate(x, y)
+    dout = net.loss_layer.backward(1.0)
+    for layer in reversed(net.layers):
+        dout = layer.backward(dout)
+    grad = np.concatenate([part for d in net.dense_layers for part in (d.dW.ravel(), d.db)])
+    return loss, grad
+
+
+def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
+    def call() -> GradientResult:
+        loss, grad = backprop(net, x, y)
+        return GradientResult(grad, loss, "backprop", 1)
+
+    return call
+
+
+METHOD = Method(
+    name="backprop", family="reverse-mode", prepare=prepare,
+    description="nngrad's backpropagation: one forward pass keeping intermediates, one backward pass",
+    work_count=lambda n: 1, flops=lambda sizes, batch: 3 * forward_flops(sizes, batch),  # + dx and dW per layer
+    check=along_directions(), color="#1f77b4", marker="s")

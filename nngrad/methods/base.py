@@ -1,0 +1,163 @@
+"""What a gradient method declares, once: the registry that the API, the sweep, the fits, the plots, the
+report and the command line read. A method never knows it is being benchmarked: it declares its cost
+model as data, and the sweep turns that into predictions and timings."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# family -> exponent k of how its counted work grows with N (work ~ N^k)
+FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1, "finite-difference": 1}
+# how the sweep predicts one call's time: "timed" directly (cheap to prepare and call); "flops": its operation
+# count at the rate of one loss evaluation (cheap, but costly to prepare: a compiling peer); "per-evaluation":
+# counted work x one loss evaluation; "pilot": a timed chunk per layer scaled to the layer's size (``chunked``)
+PREDICTIONS = ("timed", "flops", "per-evaluation", "pilot")
+WORK_UNITS = ("loss evaluations", "tangent passes")
+
+
+@dataclass
+class GradientResult:
+    """A gradient and what it cost. ``grad``: (N,), layout of ``net.params`` (None for the "forward" method,
+    which computes only the loss); ``loss``: L(params) when the method computes it, else None. Work is counted
+    as it happens: ``loss_evaluations`` (real or complex), ``tangent_passes`` (forward mode)."""
+
+    grad: np.ndarray | None
+    loss: float | None
+    method: str
+    loss_evaluations: int
+    tangent_passes: int = 0
+    info: dict = field(default_factory=dict)  # what the method wants recorded (threads, compile time, ...)
+
+    @property
+    def work(self) -> int:
+        """Loss evaluations plus tangent passes: the passes over the network this gradient took."""
+        return self.loss_evaluations + self.tangent_passes
+
+
+Call = Callable[[], GradientResult]  # one gradient of prepared (net, x, y): what the sweep times
+
+
+@dataclass(frozen=True)
+class Check:
+    """How a method's gradient is checked before it is timed: ``error(net, x, y, result) -> float`` (a relative
+    error) against ``reference`` (a description), passed when <= ``tolerance``; ``error=None``: nothing to check."""
+
+    reference: str
+    tolerance: float = 0.0
+    error: Callable | None = None
+
+
+@dataclass(frozen=True)
+class Method:
+    """One way to get dL/dparams of a DNN, declared once.
+
+    ``prepare(net, x, y, **options) -> Call``: x, y already checked; does once what a user does once (convert
+    weights, compile) and returns the call that computes one gradient. ``work_count(N)``: the work a call is
+    expected to count (the theory the counts are tested against, never used as the count). ``flops(sizes,
+    batch)``: its operation count. ``supports(net)``: None, or why the method does not apply to ``net``.
+    ``chunked(net, x, y, **options)``: for "pilot" prediction, the method's chunked evaluation (see prefix.py).
+    ``color`` and ``marker``: how plots draw it, everywhere.
+    """
+
+    name: str
+    family: str
+    description: str
+    prepare: Callable[..., Call]
+    work_count: Callable[[int], int]
+    flops: Callable[[list[int], int], int]
+    check: Check
+    prediction: str = "timed"
+    work_unit: str = "loss evaluations"
+    requires: tuple[str, ...] = ()  # import names of optional packages
+    install: str = ""  # how to install them
+    options: tuple[str, ...] = ()  # keyword options prepare takes
+    supports: Callable[[object], str | None] = field(default=lambda net: None)
+    chunked: Callable | None = None
+    step: Callable[[np.dtype], float] | None = None  # default step of a method that takes ``eps``, by dtype
+    traced_memory: bool = True  # does tracemalloc see its allocations (numpy's do; torch's and JAX's do not)?
+    color: str = "#8c564b"
+    marker: str = "P"
+
+    def __post_init__(self) -> None:
+        if self.family not in FAMILIES:
+            raise ValueError(f"family must be one of {', '.join(FAMILIES)}; got {self.family!r}")
+        if self.prediction not in PREDICTIONS:
+            raise ValueError(f"prediction must be one of {', '.join(PREDICTIONS)}; got {self.prediction!r}")
+        if self.work_unit not in WORK_UNITS:
+            raise ValueError(f"work_unit must be one of {', '.join(WORK_UNITS)}; got {self.work_unit!r}")
+        if self.prediction == "pilot" and self.chunked is None:
+            raise ValueError(f"method {self.name!r}: a pilot prediction needs a chunked implementation")
+
+    def missing(self) -> str | None:
+        """None if every package the method needs is installed, else which are missing and how to install them."""
+        absent = [p for p in self.requires if importlib.util.find_spec(p) is None]
+        if not absent:
+            return None
+        return f"{self.name} needs {', '.join(absent)}, which is not installed" + (f": {self.install}" if self.install
+                                                                                    else "")
+
+    def work_count_label(self) -> str:
+        """The expected work per call as a formula in N, e.g. "N + 1 loss evaluations"."""
+        k0, k1 = self.work_count(0), self.work_count(1) - self.work_count(0)  # every work_count is affine in N
+        n = "" if k1 == 0 else ("N" if k1 == 1 else f"{k1}N")
+        count = n + (f" + {k0}" if n and k0 else "" if n else f"{k0}")
+        unit = {"loss evaluations": "loss evaluation", "tangent passes": "tangent pass"}[self.work_unit]
+        return f"{count} {unit if count == '1' else self.work_unit}"
+
+    def counted(self, result: GradientResult) -> int:
+        """The work ``result`` counted, in this method's unit."""
+        return result.tangent_passes if self.work_unit == "tangent passes" else result.loss_evaluations
+
+    @property
+    def work_exponent(self) -> int:
+        """k in work ~ N^k (0: a constant number of passes; 1: a pass per parameter)."""
+        return FAMILIES[self.family]
+
+
+_REGISTRY: dict[str, Method] = {}
+_ORIGIN: dict[str, str] = {}  # method name -> the module that registered it
+
+
+def register(method: Method) -> Method:
+    """Add ``method`` to the registry (its name must be new); returns it. To benchmark a method of your own,
+    register it when your module is imported: the suite runs in another process and imports that module."""
+    if not isinstance(method, Method):
+        raise TypeError(f"method must be a nngrad Method, got {type(method).__name__}")
+    if not isinstance(method.name, str) or not method.name or "," in method.name or method.name != method.name.strip():
+        raise ValueError(f"a method's name must be a non-empty string without commas or outer spaces, got "
+                         f"{method.name!r}")
+    if method.name in _REGISTRY:
+        raise ValueError(f"a method named {method.name!r} is already registered")
+    _REGISTRY[method.name] = method
+    _ORIGIN[method.name] = sys._getframe(1).f_globals.get("__name__", "__main__")
+    return method
+
+
+def origin(name: str) -> str:
+    """The module that registered the method ``name`` (importing it registers the method again elsewhere)."""
+    get(name)
+    return _ORIGIN[name]
+
+
+def unregister(name: str) -> None:
+    """Remove a registered method (tests register toy methods and take them out again)."""
+    _REGISTRY.pop(name, None)
+    _ORIGIN.pop(name, None)
+
+
+def registered() -> dict[str, Method]:
+    """Every registered method by name, in registration order (the order of tables and legends)."""
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> Method:
+    """The method called ``name``; ValueError listing the valid names otherwise."""
+    try:
+        return _REGISTRY[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"method must be one of {', '.join(map(repr, _REGISTRY))}; got {name!r}") from None

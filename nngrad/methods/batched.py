@@ -1,0 +1,69 @@
+"""Batched finite differences: the same N + 1 (forward) or 2N (central) loss evaluations as the loop, many
+perturbed networks per numpy call, reusing the unperturbed activations before the perturbed layer (prefix.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.counts import forward_flops, suffix_flops
+from .base import GradientResult, Method
+from .checks import against_backprop
+from .finite_differences import FD_CHECK_TOL
+from .prefix import DEFAULT_MAX_BYTES, Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
+from .schemes import SCHEMES
+
+
+class Differences(Kernel):
+    """Forward or central differences of a chunk of parameters, from one (or two) stacked loss evaluations."""
+
+    def __init__(self, prefix: Prefix, central: bool, eps: float) -> None:
+        self.prefix, self.eps, self.central = prefix, eps, central
+        if not central:
+            self.loss, self.loss_evaluations = prefix.base_loss(), 1
+
+    def __call__(self, l: int, start: int, stop: int) -> np.ndarray:
+        plus = self.prefix.losses(l, start, stop, self.eps)
+        self.loss_evaluations += plus.size
+        if not self.central:
+            return (plus - self.loss) / self.eps
+        minus = self.prefix.losses(l, start, stop, -self.eps)
+        self.loss_evaluations += minus.size
+        return (plus - minus) / (2 * self.eps)
+
+
+def _build(central: bool):
+    def build(net, x: np.ndarray, y: np.ndarray, eps: float, max_bytes: int) -> Chunked:
+        prefix = Prefix(net, x, y)
+        return Chunked(prefix, Differences(prefix, central, eps), chunk_size(prefix, net.dtype.itemsize, max_bytes))
+
+    return build
+
+
+FORWARD_BATCHED = ChunkedMethod("numerical-batched", _build(False), SCHEMES["forward"].default_eps)
+CENTRAL_BATCHED = ChunkedMethod("central-batched", _build(True), SCHEMES["central"].default_eps)
+
+
+def differences(net, x: np.ndarray, y: np.ndarray, scheme: str, eps: float | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES, progress: bool = False) -> GradientResult:
+    """A batched finite difference ("forward" or "central" ``scheme``) of already-checked (x, y)."""
+    method = CENTRAL_BATCHED if scheme == "central" else FORWARD_BATCHED
+    return method.prepare(net, x, y, eps, max_bytes, progress)()
+
+
+NUMERICAL = Method(
+    name="numerical-batched", family="finite-difference", options=("eps", "max_bytes"),
+    prepare=FORWARD_BATCHED.prepare, chunked=FORWARD_BATCHED.job, step=FORWARD_BATCHED.default_eps,
+    prediction="pilot",
+    description="forward differences (N+1 loss evaluations), many perturbed networks per numpy call, prefix reuse",
+    work_count=SCHEMES["forward"].evaluations,
+    flops=lambda sizes, batch: forward_flops(sizes, batch) + suffix_flops(sizes, batch),
+    check=against_backprop(FD_CHECK_TOL), color="#ff7f0e", marker="D")
+
+CENTRAL = Method(
+    name="central-batched", family="finite-difference", options=("eps", "max_bytes"),
+    prepare=CENTRAL_BATCHED.prepare, chunked=CENTRAL_BATCHED.job, step=CENTRAL_BATCHED.default_eps,
+    prediction="pilot",
+    description="central differences (2N loss evaluations, error O(eps^2)), batched like numerical-batched",
+    work_count=SCHEMES["central"].evaluations,
+    flops=lambda sizes, batch: forward_flops(sizes, batch) + 2 * suffix_flops(sizes, batch),
+    check=against_backprop(FD_CHECK_TOL), color="#bcbd22", marker="v")

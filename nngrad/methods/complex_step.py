@@ -1,0 +1,58 @@
+"""The complex step: dL/dp_i = Im L(p + i h e_i) / h. No subtraction, so no cancellation: exact to rounding
+at any tiny h (Squire & Trapp 1998). N complex loss evaluations, batched with prefix reuse (prefix.py).
+
+It needs a loss that is analytic in the parameters: sigmoid, identity, MSE and softmax cross-entropy are;
+ReLU is not (a kink at 0), so ReLU networks are refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..model.counts import forward_flops, suffix_flops
+from .base import Method
+from .checks import against_backprop
+from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
+
+STEP = 1e-20  # any h far below sqrt(u) works: the truncation error h^2 vanishes, and nothing cancels
+EXACT_CHECK_TOL = 1e-10  # norm-wise relative error allowed for a gradient that is exact to rounding
+
+
+class ComplexStep(Kernel):
+    """Im L(p + i h e_i) / h for a chunk of parameters, from one stacked complex loss evaluation."""
+
+    def __init__(self, prefix: Prefix, eps: float) -> None:
+        self.prefix, self.eps = prefix, eps
+
+    def __call__(self, l: int, start: int, stop: int) -> np.ndarray:
+        losses = self.prefix.losses(l, start, stop, 1j * self.eps)
+        self.loss_evaluations += losses.size
+        if self.loss is None:  # Re L(p + i h e_i) = L(p) - O(h^2): the loss, to rounding
+            self.loss = float(losses[0].real)
+        return losses.imag / self.eps
+
+
+def build(net, x: np.ndarray, y: np.ndarray, eps: float, max_bytes: int) -> Chunked:
+    prefix = Prefix(net, x, y)
+    return Chunked(prefix, ComplexStep(prefix, eps), chunk_size(prefix, 2 * net.dtype.itemsize, max_bytes))
+
+
+def supports(net) -> str | None:
+    """Why the complex step does not apply to ``net`` (a non-analytic activation), or None."""
+    kinks = sorted({type(a).__name__ for a in net.activations if not getattr(a, "analytic", False)})
+    if kinks:
+        return (f"complex-step needs a loss analytic in the parameters, but {', '.join(kinks)} has a kink (no complex "
+                "extension); use forward-mode or central-batched for this network")
+    return None
+
+
+COMPLEX_STEP = ChunkedMethod("complex-step", build, lambda dtype: STEP)
+
+METHOD = Method(
+    name="complex-step", family="finite-difference", options=("eps", "max_bytes"),
+    prepare=COMPLEX_STEP.prepare, chunked=COMPLEX_STEP.job, step=COMPLEX_STEP.default_eps, prediction="pilot",
+    supports=supports,
+    description="Im L(p + i h e_i) / h, h = 1e-20: N complex loss evaluations, exact to rounding (analytic losses)",
+    work_count=lambda n: n,
+    flops=lambda sizes, batch: forward_flops(sizes, batch) + 4 * suffix_flops(sizes, batch),  # complex x: 4 real
+    check=against_backprop(EXACT_CHECK_TOL), color="#17becf", marker="*")

@@ -1,0 +1,45 @@
+"""SciPy's finite differences: scipy.optimize.approx_fprime of the loss as a function of the flat parameter
+vector (forward differences, N + 1 evaluations, counted through the function it calls)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ... import _validate as validate
+from ...model.counts import forward_flops, num_params
+from ..base import Call, GradientResult, Method
+from ..checks import against_backprop
+from ..finite_differences import FD_CHECK_TOL
+from ..schemes import SCHEMES
+from ._common import INSTALL
+
+
+def prepare(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call:
+    from scipy.optimize import approx_fprime
+
+    eps = SCHEMES["forward"].default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
+    work = net.copy()  # approx_fprime hands over perturbed copies of the vector: the user's net is never touched
+    count = 0
+
+    def loss(p: np.ndarray) -> float:
+        nonlocal count
+        count += 1
+        work.params[...] = p
+        return work.evaluate(x, y)
+
+    def call() -> GradientResult:
+        nonlocal count
+        count = 0
+        grad = approx_fprime(net.params.copy(), loss, eps)
+        return GradientResult(grad.astype(net.dtype, copy=False), None, "scipy", count)
+
+    return call
+
+
+METHOD = Method(
+    name="scipy", family="finite-difference", prepare=prepare, requires=("scipy",), install=INSTALL,
+    options=("eps",), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
+    description="scipy.optimize.approx_fprime: forward differences of the loss over the flat vector (N+1)",
+    work_count=SCHEMES["forward"].evaluations,
+    flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
+    check=against_backprop(FD_CHECK_TOL), color="#8c564b", marker="<")

@@ -1,0 +1,159 @@
+"""Many perturbed networks per numpy call, reusing the unperturbed forward pass before the perturbed layer.
+
+Moving W[r, c] (or b[c]) of Dense layer l by s changes only column c of that layer's pre-activation, by
+s * h_l[:, r] (or s): the layers before l are not recomputed, and the next layer's pre-activation changes by a
+rank-one term, dh (B,) outer W_{l+1}[c, :]. K networks are evaluated together as stacked (K, B, width) arrays,
+K bounded by a memory budget. The finite differences, the complex step and forward mode all run on this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as validate
+from .._progress import progress_bar
+from .base import Call, GradientResult
+
+DEFAULT_MAX_BYTES = 64 * 2**20  # working memory of one chunk
+LIVE_ARRAYS = 4  # (K, B, width) arrays alive at once in a chunk, for the memory bound
+
+
+class Prefix:
+    """The unperturbed forward pass of one checked batch, kept: x (B, in) or (in,), y targets.
+
+    Layer l's parameters are the flat indices [0, (n_in + 1) * n_out) of that layer: W (row-major) then b,
+    so index p is row p // n_out, column p % n_out (row n_in: the bias, whose "input" is 1).
+    """
+
+    def __init__(self, net, x: np.ndarray, y: np.ndarray) -> None:
+        if x.ndim == 1:  # one sample: add the batch axis
+            x, y = x[None], np.asarray(y)[None]
+        self.loss_layer = net.loss_layer
+        self.y = net.loss_layer.targets(y, net.num_output).astype(net.dtype, copy=False)
+        self.dense, self.acts = net.dense_layers, net.activations
+        self.hs, self.zs = net.trace(x)  # h_l: input of Dense layer l (h_0 = x); z_l: its pre-activation
+        self.targets = y  # as checked, for the loss layer
+        ones = np.ones((x.shape[0], 1), dtype=x.dtype)
+        self.h_aug = [np.concatenate([h, ones], axis=1) for h in self.hs[:-1]]  # column n_in: b's "input"
+        self.layer_sizes = [(d.W.shape[0] + 1) * d.W.shape[1] for d in self.dense]  # in the order of net.params
+        self.batch, self.width = x.shape[0], max(h.shape[1] for h in self.hs)
+
+    def base_loss(self) -> float:
+        """L at the unperturbed parameters, from the kept output (one loss evaluation; the loss layer then holds
+        what its backward needs: dL/d output)."""
+        return float(self.loss_layer.forward(self.hs[-1], self.targets))
+
+    def index(self, l: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, cols) of layer l's parameters start..stop-1."""
+        return np.divmod(np.arange(start, stop), self.dense[l].W.shape[1])
+
+    def losses(self, l: int, start: int, stop: int, step: complex) -> np.ndarray:
+        """Losses (K,) of the networks whose layer-l parameter p (start <= p < stop) moved by ``step`` (real, or
+        imaginary for the complex step: then the losses are complex)."""
+        rows, cols = self.index(l, start, stop)
+        col = self.acts[l].function(self.zs[l][:, cols].T + step * self.h_aug[l][:, rows].T)  # new h_{l+1}[:, c]
+        return self.loss_layer.function(self.outputs(l, cols, col), self.y)
+
+    def outputs(self, l: int, cols: np.ndarray, col: np.ndarray) -> np.ndarray:
+        """Outputs (K, B, out) of the networks whose column cols[k] of h_{l+1} is col[k] (K, B)."""
+        last, k = len(self.dense) - 1, len(cols)
+        if l == last:
+            out = np.repeat(self.hs[-1][None].astype(col.dtype, copy=False), k, axis=0)
+            out[np.arange(k), :, cols] = col
+            return out
+        dh = col - self.hs[l + 1][:, cols].T  # (K, B): a rank-one change of the next pre-activation
+        out = self.acts[l + 1].function(self.zs[l + 1] + dh[:, :, None] * self.dense[l + 1].W[cols][:, None, :])
+        for m in range(l + 2, last + 1):
+            out = self.acts[m].function(matmul_stacked(out, self.dense[m].W) + self.dense[m].b)
+        return out
+
+
+def matmul_stacked(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """(K, B, n) @ (n, m) as one (K*B, n) @ (n, m) matrix product -> (K, B, m)."""
+    k, b, n = a.shape
+    return (a.reshape(k * b, n) @ w).reshape(k, b, w.shape[1])
+
+
+def chunk_size(prefix: Prefix, itemsize: int, max_bytes: int) -> int:
+    """How many networks one chunk evaluates at once within ``max_bytes`` (at least one)."""
+    return max(1, max_bytes // (LIVE_ARRAYS * prefix.batch * prefix.width * itemsize))
+
+
+class Kernel:
+    """Computes the gradient entries (stop - start,) of layer l's parameters start..stop-1 of one batch, counting
+    its work as it goes; ``loss`` is L at the unperturbed parameters when the method computes it."""
+
+    loss: float | None = None
+    loss_evaluations: int = 0
+    tangent_passes: int = 0
+
+    def __call__(self, l: int, start: int, stop: int) -> np.ndarray:
+        raise NotImplementedError
+
+
+@dataclass
+class Chunked:
+    """A gradient computed layer by layer in chunks of ``chunk`` networks by ``kernel``."""
+
+    prefix: Prefix
+    kernel: Kernel
+    chunk: int
+
+    def gradient(self, progress: bool = False, desc: str = "gradient") -> np.ndarray:
+        """The whole gradient (N,), in the layout of net.params."""
+        grad = np.empty(sum(self.prefix.layer_sizes), dtype=np.float64)
+        bar = progress_bar(grad.size, progress, desc, "param")
+        offset = 0
+        for l, size in enumerate(self.prefix.layer_sizes):
+            for start in range(0, size, self.chunk):
+                stop = min(start + self.chunk, size)
+                grad[offset + start:offset + stop] = self.kernel(l, start, stop)
+                if bar is not None:
+                    bar.update(stop - start)
+            offset += size
+        if bar is not None:
+            bar.close()
+        return grad
+
+    def pilot(self, l: int, networks: int) -> int:
+        """Run the kernel on the first ``networks`` parameters of layer l (for timing); returns how many ran."""
+        stop = min(networks, self.chunk, self.prefix.layer_sizes[l])
+        self.kernel(l, 0, stop)
+        return stop
+
+
+def step_and_memory(eps: float | None, max_bytes: int, default_eps: float) -> dict:
+    """The checked options of a chunked method: its step (``default_eps`` when None) and memory bound."""
+    return {"eps": default_eps if eps is None else validate.positive_float("eps", eps),
+            "max_bytes": validate.positive_int("max_bytes", max_bytes)}
+
+
+@dataclass(frozen=True)
+class ChunkedMethod:
+    """A method computed in chunks: ``build(net, x, y, eps, max_bytes) -> Chunked`` on already-checked data,
+    with the step ``default_eps(dtype)`` when none is given."""
+
+    name: str
+    build: Callable[..., Chunked]
+    default_eps: Callable[[np.dtype], float]
+
+    def job(self, net, x: np.ndarray, y: np.ndarray, eps: float | None = None,
+            max_bytes: int = DEFAULT_MAX_BYTES) -> Chunked:
+        """The chunks of one gradient (the sweep times a pilot chunk of each layer)."""
+        return self.build(net, x, y, **step_and_memory(eps, max_bytes, self.default_eps(net.dtype)))
+
+    def prepare(self, net, x: np.ndarray, y: np.ndarray, eps: float | None = None,
+                max_bytes: int = DEFAULT_MAX_BYTES, progress: bool = False) -> Call:
+        """Checks the options once; each call builds the prefix and runs every chunk."""
+        options = step_and_memory(eps, max_bytes, self.default_eps(net.dtype))
+
+        def call() -> GradientResult:
+            job = self.build(net, x, y, **options)
+            grad = job.gradient(progress, self.name).astype(net.dtype, copy=False)
+            k = job.kernel
+            return GradientResult(grad, k.loss, self.name, k.loss_evaluations, k.tangent_passes)
+
+        return call

@@ -1,0 +1,54 @@
+"""Finite-difference schemes: what each costs, its best step and the tolerance its error allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import _validate as validate
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """A finite-difference formula. Its error is O(eps^order) truncation plus ~u/eps round-off (u: machine eps),
+    balanced at eps = u^(1/(order+1)). ``tolerances``: default (rtol, atol) of a gradient check, by dtype name."""
+
+    name: str
+    formula: str
+    order: int
+    evaluations_per_parameter: int
+    base_evaluation: bool  # does it evaluate L at the unperturbed parameters?
+    tolerances: dict[str, tuple[float, float]]
+
+    def evaluations(self, n: int) -> int:
+        """Loss evaluations of a gradient of n parameters: N + 1 (forward), 2N (central)."""
+        return self.evaluations_per_parameter * n + int(self.base_evaluation)
+
+    def default_eps(self, dtype: np.dtype | type = np.float64) -> float:
+        """The step that balances truncation and round-off: sqrt(u) (forward), u^(1/3) (central)."""
+        return float(np.finfo(dtype).eps) ** (1 / (self.order + 1))
+
+    def tolerance(self, dtype: np.dtype | type) -> tuple[float, float]:
+        """Default (rtol, atol) of a gradient check with this scheme at its default step."""
+        return self.tolerances["float64" if np.dtype(dtype) == np.float64 else "float32"]
+
+
+# Default tolerances from the error of each scheme at its default step: central ~ u^(2/3) ~ 4e-11 of the
+# loss scale, forward ~ sqrt(u) ~ 1.5e-8; float32 widens both.
+SCHEMES: dict[str, Scheme] = {
+    "forward": Scheme("forward", "(L(p + eps e_i) - L(p)) / eps", 1, 1, True,
+                      {"float64": (1e-4, 1e-6), "float32": (5e-2, 1e-2)}),
+    "central": Scheme("central", "(L(p + eps e_i) - L(p - eps e_i)) / (2 eps)", 2, 2, False,
+                      {"float64": (1e-6, 1e-8), "float32": (1e-2, 1e-3)}),
+}
+
+
+def scheme(name: str) -> Scheme:
+    """The scheme called ``name``; ValueError naming the valid ones otherwise."""
+    return SCHEMES[validate.choice("scheme", name, SCHEMES)]
+
+
+def default_eps(name: str, dtype: np.dtype | type = np.float64) -> float:
+    """The step that balances truncation and round-off: sqrt(u) (forward), u^(1/3) (central), u = machine eps."""
+    return scheme(name).default_eps(dtype)

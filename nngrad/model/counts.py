@@ -1,0 +1,30 @@
+"""Operation counts of a dense network of layer ``sizes`` ([num_input, width, ..., num_output]).
+
+Counts are multiply-adds x 2 of the matrix products (activations and biases are O(B * n), ignored).
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+
+def num_params(sizes: list[int]) -> int:
+    """N = sum of (in + 1) * out over the Dense layers."""
+    return sum((i + 1) * o for i, o in pairwise(sizes))
+
+
+def forward_flops(sizes: list[int], batch: int) -> int:
+    """One forward pass: 2 * B * sum_i n_i * n_{i+1}."""
+    return 2 * batch * sum(i * o for i, o in pairwise(sizes))
+
+
+def suffix_flops(sizes: list[int], batch: int) -> int:
+    """All N perturbed networks evaluated with prefix reuse (nngrad.methods.prefix): per parameter of layer l,
+    a rank-one update of layer l+1 and full products through the layers after it (none for the last layer)."""
+    layers = list(pairwise(sizes))
+    total = 0
+    for l, (n_in, n_out) in enumerate(layers):
+        after = layers[l + 1:]
+        rank_one = 2 * batch * after[0][1] if after else 0
+        total += (n_in + 1) * n_out * (rank_one + 2 * batch * sum(i * o for i, o in after[1:]))
+    return total

@@ -1,0 +1,356 @@
+"""Benchmark DataFrames -> matplotlib figures. Pure: each function builds and returns a new ``Figure``
+(no pyplot, no global state, no GUI backend); ``save`` writes one to PNG atomically.
+
+Conventions in every plot: one colour and marker per method, as the method declares it (methods.base.Method);
+measured points are filled with q1..q3 error bars; skipped points are predictions (hollow markers on a dashed
+line at ``predicted_s``); failed points are never drawn as timings, only as an 'x' on the x axis. Where there is
+nothing to plot the figure says so; bad arguments (not a DataFrame, missing columns, wrong types) raise
+ValueError naming them.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator, NullLocator
+
+from .._figures import check_type as _check
+from .._figures import figure as _figure
+from .._figures import finish as _finish
+from .._figures import positive as _positive
+from .._figures import require as _require
+from .._figures import save
+from ..methods import registered
+from ..methods.base import FAMILIES
+
+_OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
+                                                  ("#843c39", "1"))]  # methods this nngrad does not know
+FIT_MODEL, FIT_TERM = "ratio ~ N^k", "N"
+REFERENCE = "backprop"
+MIB = 2.0**20
+_N_LABEL = "N, number of parameters (count)"
+# what the "vs depth/width" plots show: (column, scale, q1/q3 columns, prediction column, y label, title)
+_QUANTITIES = {
+    "time": ("median_s", 1.0, ("q1_s", "q3_s"), "predicted_s", "time per call (s)", "Time per call"),
+    "memory": ("peak_memory_bytes", 1 / MIB, (), None, "peak memory (MiB)", "Peak memory"),
+}
+_X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden layer)"}
+
+__all__ = ["accuracy", "cost_gap", "landscape", "memory_vs_depth", "overlay", "overlay_gap", "save",
+           "time_vs_depth", "time_vs_width", "work"]
+
+
+def _ordered(values: pd.Series) -> list[str]:
+    """Registered methods in registration order, then any others sorted."""
+    present = set(values)
+    return [m for m in registered() if m in present] + sorted(present - set(registered()), key=str)
+
+
+def _style(method: str) -> dict[str, str]:
+    """The colour and marker ``method`` declares; a fixed one per unknown name."""
+    if (m := registered().get(method)) is not None:
+        return {"color": m.color, "marker": m.marker}
+    return _OTHER[sum(map(ord, str(method))) % len(_OTHER)]
+
+
+def _family(points: pd.DataFrame, method: str) -> str:
+    """The family of ``method``: from the points' ``family`` column, else from the registry."""
+    if "family" in points and (known := points.loc[points["method"] == method, "family"].dropna()).size:
+        return str(known.iloc[0])
+    m = registered().get(method)
+    return m.family if m is not None else "unknown"
+
+
+def _grows_with_n(points: pd.DataFrame, method: str) -> bool:
+    """Does the method's work grow with N (finite differences, forward mode)?"""
+    return FAMILIES.get(_family(points, method), 0) >= 1
+
+
+def _smallest_batch(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[rows["batch"] == rows["batch"].min()] if len(rows) else rows
+
+
+def _int_axis(ax: Axes, values: pd.Series, log: bool) -> None:
+    """Integer x ticks at the swept values: log base 2 when ``log`` (and all > 0), else linear."""
+    ticks = sorted({int(v) for v in values})
+    if log and ticks and ticks[0] > 0:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.xaxis.set_minor_locator(NullLocator())
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+
+
+def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...], predicted: str | None) -> int:
+    """Per method: measured line with q1..q3 error bars, skipped rows as dashed hollow predictions, failed
+    rows as an 'x' on the x axis. Returns how many points were drawn as measurements or predictions."""
+    drawn = 0
+    for method in _ordered(rows["method"]):
+        style = _style(method)
+        rows_m = rows[rows["method"] == method].sort_values(x)
+        measured = rows_m[y].where((rows_m["status"] == "ok") & _positive(rows_m[y]))  # NaN: a gap in the line
+        ok = rows_m[measured.notna()]
+        if len(ok):
+            ax.plot(rows_m[x], measured, ls="-", label=method, **style)
+            if band:
+                yv = ok[y].to_numpy(float)
+                err = np.nan_to_num(np.clip([yv - ok[band[0]], ok[band[1]] - yv], 0, None))
+                ax.errorbar(ok[x], yv, yerr=err, fmt="none", ecolor=style["color"], capsize=2, lw=1)
+        skip = rows_m.iloc[:0]
+        if predicted is not None:
+            skip = rows_m[(rows_m["status"] == "skipped") & _positive(rows_m[predicted])]
+        if len(skip):
+            xs, ys = list(skip[x]), list(skip[predicted])
+            before = ok[ok[x] < xs[0]]
+            if len(before):  # dashed joint from the last measurement, without a marker on it
+                xs.insert(0, before[x].iloc[-1])
+                ys.insert(0, before[y].iloc[-1])
+            marks = list(range(len(xs) - len(skip), len(xs)))
+            ax.plot(xs, ys, ls="--", mfc="none", markevery=marks, label=f"{method} (predicted, not run)", **style)
+        failed = rows_m[rows_m["status"] == "failed"]
+        if len(failed):  # x in data, y in axes coordinates: on the x axis, never at a time
+            ax.plot(failed[x], np.zeros(len(failed)), ls="none", marker="x", ms=8, mew=2, color=style["color"],
+                    clip_on=False, transform=ax.get_xaxis_transform(), label=f"{method} (failed)")
+        drawn += len(ok) + len(skip)
+    return drawn
+
+
+def _versus(points: pd.DataFrame, x: str, fixed: str, value: int, label: str, quantity: str) -> Figure:
+    """``quantity`` vs ``x`` at ``fixed == value`` and the smallest batch there, one series per method."""
+    y, scale, band, predicted, ylabel, what = _QUANTITIES[quantity]
+    extra = (predicted,) if predicted else ()
+    _require("points", points, ("method", "depth", "width", "batch", "status", y, *band, *extra))
+    _check(fixed, value, numbers.Integral, "an integer")
+    rows = _smallest_batch(points[points[fixed] == value])
+    rows = rows.assign(**{c: rows[c] * scale for c in (y, *band)})
+    batch = f", batch {rows['batch'].iloc[0]}" if len(rows) else ""
+    fig, ax = _figure(f"{what} vs {x} ({fixed} {value}{batch})", label, (9, 5))
+    if not _series(ax, rows, x, y, band, predicted):
+        n_failed = int((rows["status"] == "failed").sum())
+        note = f" ({n_failed} failed)" if n_failed else ""
+        return _finish(fig, ax, _X_LABELS[x], ylabel, f"no measured points at {fixed} {value}{note}")
+    ax.set_yscale("log")
+    lo, hi = rows[x].min(), rows[x].max()
+    _int_axis(ax, rows[x], log=x == "width" or (lo > 0 and hi / lo >= 4))
+    return _finish(fig, ax, _X_LABELS[x], ylabel, outside=True)
+
+
+def time_vs_depth(points: pd.DataFrame, width: int, label: str) -> Figure:
+    """Seconds per call vs depth at ``width`` (smallest batch), one line per method; log y."""
+    return _versus(points, "depth", "width", width, label, "time")
+
+
+def time_vs_width(points: pd.DataFrame, depth: int, label: str) -> Figure:
+    """Seconds per call vs width at ``depth`` (smallest batch), one line per method; log-log."""
+    return _versus(points, "width", "depth", depth, label, "time")
+
+
+def memory_vs_depth(points: pd.DataFrame, width: int, label: str) -> Figure:
+    """Peak memory (MiB) vs depth at ``width`` (smallest batch), one line per method; log y."""
+    return _versus(points, "depth", "width", width, label, "memory")
+
+
+def _fit(fits: pd.DataFrame | None, method: str) -> pd.Series | None:
+    """The ``ratio ~ N^k`` fit row of ``method``, if ``fits`` has a finite one."""
+    if fits is None:
+        return None
+    rows = fits[(fits["method"] == method) & (fits["model"] == FIT_MODEL) & (fits["term"] == FIT_TERM)]
+    rows = rows[np.isfinite(rows["exponent"].astype(float)) & np.isfinite(rows["intercept"].astype(float))]
+    return rows.iloc[0] if len(rows) else None
+
+
+_GAP_KEY = ["depth", "width", "batch"]
+_GAP_LABEL = "time ratio method / backprop (s/s)"
+
+
+def _ratio(points: pd.DataFrame, method: str, reference: str) -> pd.DataFrame:
+    """Measured ``method`` rows matched to ``reference`` at the same depth, width and batch: n_params, ratio,
+    work (sorted by N)."""
+    ok = points[(points["status"] == "ok") & _positive(points["median_s"])]
+    ref = ok.loc[ok["method"] == reference, [*_GAP_KEY, "median_s"]].rename(columns={"median_s": "reference_s"})
+    both = ok[ok["method"] == method].merge(ref, on=_GAP_KEY).sort_values("n_params")
+    work = both["work"] if "work" in both else both["loss_evaluations"]
+    return pd.DataFrame({"n_params": both["n_params"].astype(float), "ratio": both["median_s"] / both["reference_s"],
+                         "work": pd.to_numeric(work, errors="coerce").astype(float)})
+
+
+def _gap_methods(points: pd.DataFrame) -> list[str]:
+    """The methods the cost gap shows: those whose work grows with N, in registry order."""
+    return [m for m in _ordered(points["method"]) if _grows_with_n(points, m)]
+
+
+def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Figure:
+    """Median time ratio method / backprop vs N, log-log, at matching (depth, width, batch), for every method
+    whose work grows with N (finite differences, forward mode); the fitted ``ratio ~ N^k`` lines from ``fits``
+    when given, and the theoretical slope-1 line through the points."""
+    _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
+    if fits is not None:
+        _require("fits", fits, ("method", "model", "term", "exponent", "intercept", "stderr"))
+    fig, ax = _figure("Cost gap: time of each O(N) gradient / backprop vs number of parameters", label, (9, 5))
+    measured = []
+    for method in _gap_methods(points):
+        gap = _ratio(points, method, REFERENCE)
+        if gap.empty:
+            continue
+        n, ratio = gap["n_params"].to_numpy(), gap["ratio"].to_numpy()
+        style = _style(method)
+        ax.plot(n, ratio, ls="none", label=method, **style)
+        measured.append((n, ratio))
+        if (fit := _fit(fits, method)) is not None:
+            grid = np.geomspace(n.min(), n.max(), 50)
+            ax.plot(grid, np.exp(fit["intercept"]) * grid ** fit["exponent"], color=style["color"], lw=1.2,
+                    label=f"fit {method}: ratio ∝ N^k, k = {fit['exponent']:.2f} ± {fit['stderr']:.2f}")
+    if not measured:
+        return _finish(fig, ax, _N_LABEL, _GAP_LABEL,
+                       "no O(N) method and backprop measured\nat the same depth, width, batch")
+    n, ratio = (np.concatenate(v) for v in zip(*measured, strict=True))
+    n0, r0 = np.exp(np.log(n).mean()), np.exp(np.log(ratio).mean())  # geometric mean anchors the theory line
+    grid = np.geomspace(n.min(), n.max(), 50)
+    ax.plot(grid, r0 * grid / n0, ls="--", color="0.5", label="theory: ratio ∝ N (slope 1)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
+
+
+CHEAP_GRADIENT_BOUND = 5  # reverse mode costs at most ~5 function evaluations (Griewank & Walther)
+_LANDSCAPE_LABEL = "time of one gradient / time of one loss evaluation (s/s)"
+
+
+def landscape(points: pd.DataFrame, label: str) -> Figure:
+    """The cost of every method in units of one loss evaluation, t(method) / t(forward) at the same (depth,
+    width, batch) vs N, log-log (smallest batch): the standard figure of automatic differentiation. Beside
+    each O(N) method its theory, c x (counted work), with c its measured constant per pass (the median of
+    ratio / work: 1 for the textbook loop, below 1 where passes are batched); the cheap-gradient bound (5)
+    and one loss evaluation (1) for reference."""
+    _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
+    fig, ax = _figure("The cost of a gradient in loss evaluations", label, (9, 5.5))
+    rows = _smallest_batch(points[points["status"] == "ok"])
+    drawn = []
+    for method in _ordered(rows["method"]):
+        if method == "forward":
+            continue
+        ratio = _ratio(rows, method, "forward")
+        if ratio.empty:
+            continue
+        style = _style(method)
+        ax.plot(ratio["n_params"], ratio["ratio"], ls="none", ms=6, label=method, **style)
+        drawn.append(ratio["n_params"].to_numpy())
+        if _grows_with_n(rows, method) and (ratio["work"] > 0).any():
+            per_pass = float(np.median(ratio["ratio"] / ratio["work"]))
+            work = ratio.drop_duplicates("n_params")
+            ax.plot(work["n_params"], per_pass * work["work"], ls="--", lw=1, color=style["color"],
+                    label=f"  {per_pass:.2g} × ({_work_formula(rows, method)})")
+    if not drawn:
+        return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
+    n = np.concatenate(drawn)
+    ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="0.3", lw=1, label="cheap-gradient bound (5)")
+    ax.axhline(1, ls="-.", color="0.6", lw=1, label="one loss evaluation")
+    ax.set_xlim(n.min() / 1.5, n.max() * 1.5)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, outside=True)
+
+
+def _work_formula(points: pd.DataFrame, method: str) -> str:
+    """The counted work of ``method`` as a formula ("N + 1 loss evaluations") from the registry, else "work"."""
+    m = registered().get(method)
+    return m.work_count_label() if m is not None else "counted work"
+
+
+def overlay_gap(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: str) -> Figure:
+    """Two runs' method / backprop time ratios vs N, log-log, for the O(N) methods: run A filled markers,
+    run B hollow ones."""
+    for name, frame in (("a", a), ("b", b)):
+        _require(name, frame, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
+    fig, ax = _figure(f"Cost gap: {name_a} vs {name_b}", label, (9, 5))
+    drawn = 0
+    for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
+        for method in _gap_methods(frame):
+            gap = _ratio(frame, method, REFERENCE)
+            if len(gap):
+                ax.plot(gap["n_params"], gap["ratio"], mfc=mfc, label=f"{method} — {name}",
+                        **{**_style(method), "ls": "none"})
+            drawn += len(gap)
+    if not drawn:
+        return _finish(fig, ax, _N_LABEL, _GAP_LABEL, f"no O(N) method and backprop points in {name_a} or {name_b}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
+
+
+def work(points: pd.DataFrame, label: str) -> Figure:
+    """Counted work per call (loss evaluations; tangent passes for forward mode) vs N, log-log, per method;
+    reference lines N + 1, 2N, N and 1."""
+    column = "work" if "work" in points else "loss_evaluations"
+    _require("points", points, ("method", "n_params", "status", column))
+    rows = points[(points["status"] == "ok") & _positive(points[column]) & _positive(points["n_params"])]
+    fig, ax = _figure("Work per gradient vs number of parameters", label, (9, 5))
+    xlabel, ylabel = _N_LABEL, "loss evaluations or tangent passes per call (count)"
+    if rows.empty:
+        return _finish(fig, ax, xlabel, ylabel, "no measured work counts")
+    for i, method in enumerate(_ordered(rows["method"])):
+        m = rows[rows["method"] == method].sort_values("n_params")  # shrinking markers keep equal counts visible
+        ax.plot(m["n_params"], m[column], ls="none", ms=max(3.0, 10 - 0.8 * i), label=method, **_style(method))
+    n = np.geomspace(rows["n_params"].min(), rows["n_params"].max(), 50)
+    ax.plot(n, 2 * n, ls=":", color="0.4", lw=1.2, label="2N (central differences)")
+    ax.plot(n, n + 1, ls="--", color="0.4", lw=1, label="N + 1 (forward differences)")
+    ax.plot(n, n, ls=(0, (1, 3)), color="0.55", lw=1.2, label="N (complex step, forward mode)")
+    ax.plot(n, np.ones_like(n), ls="-.", color="0.4", lw=1, label="1 (reverse mode, forward)")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, xlabel, ylabel, outside=True)
+
+
+def accuracy(acc: pd.DataFrame, label: str) -> Figure:
+    """Relative gradient error vs step eps, log-log, per method: the V of finite differences (round-off falls,
+    truncation rises with eps) against the flat complex step; a dotted vertical line at each default step."""
+    _require("acc", acc, ("method", "eps", "error", "default_eps", "depth", "width", "batch"))
+    where = ", ".join(f"{c} {'/'.join(str(v) for v in sorted(acc[c].dropna().unique()))}"
+                      for c in ("depth", "width", "batch"))
+    fig, ax = _figure(f"Gradient error vs step ({where})" if len(acc) else "Gradient error vs step", label, (9, 5))
+    xlabel, ylabel = "step eps (parameter units)", "relative error ‖g − g_backprop‖ / ‖g_backprop‖ (1)"
+    rows = acc[_positive(acc["eps"]) & _positive(acc["error"])]
+    if rows.empty:
+        return _finish(fig, ax, xlabel, ylabel, "no accuracy measurements")
+    for k, method in enumerate(_ordered(rows["method"])):
+        style = _style(method)
+        s = rows[rows["method"] == method].sort_values("eps")
+        ax.plot(s["eps"], s["error"], ls="-", ms=4, label=method, **style)
+        default = s["default_eps"][_positive(s["default_eps"])]
+        if len(default):
+            d = float(default.iloc[0])
+            ax.axvline(d, ls=":", color=style["color"], lw=1.2)
+            ax.text(d, 0.97 - 0.07 * k, f" default ≈ {d:.1e}", transform=ax.get_xaxis_transform(), ha="left",
+                    va="top", fontsize=7.5, color=style["color"])
+    ax.text(0.02, 0.03, "← round-off dominates", transform=ax.transAxes, fontsize=8, color="0.35")
+    ax.text(0.98, 0.03, "truncation dominates →", transform=ax.transAxes, fontsize=8, color="0.35", ha="right")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, xlabel, ylabel, outside=True)
+
+
+def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: str) -> Figure:
+    """Two runs' median time vs N, log-log, per method (smallest batch of each run): run A filled markers,
+    run B hollow ones (markers only: points of one N differ in depth and width); measured (ok) rows only."""
+    for name, frame, run in (("a", a, name_a), ("b", b, name_b)):
+        _require(name, frame, ("method", "n_params", "batch", "status", "median_s"))
+        _check(f"name_{name}", run, str, "a string")
+    fig, ax = _figure(f"Time per call vs number of parameters: {name_a} vs {name_b}", label, (9, 5))
+    drawn = 0
+    for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
+        ok = _smallest_batch(frame[(frame["status"] == "ok") & _positive(frame["median_s"])
+                                   & _positive(frame["n_params"])])
+        for method in _ordered(ok["method"]):
+            m = ok[ok["method"] == method].sort_values("n_params")
+            ax.plot(m["n_params"], m["median_s"], mfc=mfc, label=f"{method} — {name}",
+                    **{**_style(method), "ls": "none"})
+            drawn += len(m)
+    if not drawn:
+        return _finish(fig, ax, _N_LABEL, "median time per call (s)", f"no measured points in {name_a} or {name_b}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, _N_LABEL, "median time per call (s)", outside=True)

@@ -1,0 +1,195 @@
+"""A stored run -> summary.csv, fits.csv, landscape.csv, the plots (PNG) and report.md, without re-running
+anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import _files
+from . import plots
+from .fits import cost_model
+from .load import OVERHEAD_FLOPS, Run, load_run
+
+SUMMARY_COLUMNS = ["method", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
+                   "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
+                   "reference", "predicted_s", "compile_s", "overhead_dominated", "message"]
+CLASSIC = (5, 32, 16)  # depth, width, batch of the landscape table when the run does not say
+MIB = 2.0**20
+FIGURES = {  # file -> section title, in the report's order
+    "landscape.png": "The cost of a gradient in loss evaluations",
+    "cost_gap.png": "The cost gap: O(N) gradients / backprop",
+    "time_vs_depth.png": "Time per gradient vs depth",
+    "time_vs_width.png": "Time per gradient vs width",
+    "work.png": "Counted work: loss evaluations and tangent passes",
+    "memory_vs_depth.png": "Peak memory of one gradient",
+    "accuracy.png": "Accuracy vs step: finite differences and the complex step",
+}
+
+
+def summary_table(points: pd.DataFrame) -> pd.DataFrame:
+    """One tidy row per point; skipped points carry their predicted time and the reason."""
+    return points[SUMMARY_COLUMNS].rename(columns={"n_params": "N", "message": "note"})
+
+
+def middle(values) -> int:
+    """The middle of the sorted distinct values (the upper one of two): the fixed size of a 1-D plot."""
+    distinct = sorted(set(pd.Series(values).dropna()))
+    return int(distinct[len(distinct) // 2])
+
+
+def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
+    """Every method at the classic network (the run's ``landscape`` network): time, counted work, t / t(forward),
+    norm-wise relative error against backprop, peak memory. Returns (table, (depth, width, batch))."""
+    d, w, b = run.config.get("landscape") or CLASSIC
+    p = run.points
+    rows = p[(p["depth"] == d) & (p["width"] == w) & (p["batch"] == b)]
+    forward = rows.loc[(rows["method"] == "forward") & (rows["status"] == "ok"), "median_s"]
+    t_forward = float(forward.iloc[0]) if len(forward) else np.nan
+    table = pd.DataFrame({
+        "method": rows["method"], "family": rows["family"], "status": rows["status"],
+        "time_s": rows["median_s"], "iqr_s": rows["iqr_s"],
+        "work": [_work(r) for r in rows.itertuples()],
+        "t / t(forward)": rows["median_s"] / t_forward,
+        "error vs backprop": [_error(r) for r in rows.itertuples()],
+        "peak_MiB": rows["peak_memory_bytes"] / MIB,
+        "note": rows["message"].fillna(""),
+    })
+    return table.reset_index(drop=True), (d, w, b)
+
+
+def _work(row) -> str:
+    if row.status != "ok" or pd.isna(row.work):
+        return ""
+    return f"{int(row.work):,} {row.work_unit}"
+
+
+def _error(row) -> str:
+    if row.method == "backprop":
+        return "(reference)"
+    if row.status != "ok" or pd.isna(row.gradient_error) or row.reference != "backprop":
+        return ""
+    return f"{row.gradient_error:.1e}"
+
+
+def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
+    p, label, cfg = run.points, run.label, run.config
+    width, depth = middle(cfg.get("widths") or p["width"]), middle(cfg.get("depths") or p["depth"])
+    figs = {
+        "landscape.png": plots.landscape(p, label),
+        "cost_gap.png": plots.cost_gap(p, fits, label),
+        "time_vs_depth.png": plots.time_vs_depth(p, width, label),
+        "time_vs_width.png": plots.time_vs_width(p, depth, label),
+        "work.png": plots.work(p, label),
+        "memory_vs_depth.png": plots.memory_vs_depth(p, width, label),
+    }
+    if not run.accuracy.empty:
+        figs["accuracy.png"] = plots.accuracy(run.accuracy, label)
+    return figs
+
+
+def build_report(source: str | Path, out: str | Path | None = None) -> Path:
+    """Write summary.csv, fits.csv, landscape.csv, *.png and report.md for a run folder or benchmark JSON;
+    returns report.md."""
+    source = Path(source)
+    run = load_run(source)
+    out = Path(out) if out else (source if source.is_dir() else source.with_name(f"{source.stem}-report"))
+    out.mkdir(parents=True, exist_ok=True)
+    fits = cost_model(run.points)
+    summary = summary_table(run.points)
+    landscape, _ = landscape_table(run)
+    _files.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    _files.write_atomic(out / "fits.csv", fits.to_csv(index=False))
+    _files.write_atomic(out / "landscape.csv", landscape.to_csv(index=False))
+    images = figures(run, fits)
+    for name, fig in images.items():
+        plots.save(fig, out / name)
+    _files.write_atomic(out / "report.md", markdown(run, summary, fits, list(images)))
+    return out / "report.md"
+
+
+def headline(run: Run) -> str:
+    """At the classic network: backprop and the textbook finite difference in loss evaluations; and the largest
+    gap measured between an O(N) method and backprop."""
+    table, (d, w, b) = landscape_table(run)
+    ok = table[table["status"] == "ok"].set_index("method")
+    lines = []
+    if {"backprop", "forward"} <= set(ok.index):
+        n = int(run.points.loc[(run.points["depth"] == d) & (run.points["width"] == w), "n_params"].iloc[0])
+        bp = ok.loc["backprop"]
+        text = (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one backprop gradient cost "
+                f"**{bp['t / t(forward)']:.2g} loss evaluations** ({bp['time_s']:.3g} s)")
+        slow = ok[ok["family"] == "finite-difference"]
+        if len(slow):
+            name = slow["t / t(forward)"].idxmax()
+            text += (f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** "
+                     f"({slow.loc[name, 'time_s']:.3g} s)")
+        lines.append(text + ".")
+    gap = _largest_gap(run.points)
+    if gap:
+        lines.append(gap)
+    return " ".join(lines) or "No network had both an O(N) method and backprop measured."
+
+
+def _largest_gap(points: pd.DataFrame) -> str:
+    ok = points[points["status"] == "ok"]
+    bp = ok[ok["method"] == "backprop"][["depth", "width", "batch", "median_s"]]
+    slow = ok[ok["family"].isin(["finite-difference", "forward-mode"])]
+    both = slow.merge(bp, on=["depth", "width", "batch"], suffixes=("", "_bp"))
+    if both.empty:
+        return ""
+    top = both.loc[(both["median_s"] / both["median_s_bp"]).idxmax()]
+    return (f"The largest gap measured: {top['method']} at depth {int(top['depth'])}, width {int(top['width'])}, "
+            f"batch {int(top['batch'])} (N = {int(top['n_params']):,}) took {top['median_s']:.3g} s against backprop's "
+            f"{top['median_s_bp']:.3g} s, **{top['median_s'] / top['median_s_bp']:,.0f}x**.")
+
+
+def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str]) -> str:
+    skipped = summary[summary["status"] == "skipped"]
+    failed = summary[summary["status"].isin(["failed", "not run"])]
+    cfg = run.config
+    table, (d, w, b) = landscape_table(run)
+    methods = pd.DataFrame([{"method": name, "family": m.get("family"), "work per gradient": m.get("work"),
+                             "what it is": m.get("description")} for name, m in run.methods.items()])
+    lines = [
+        f"# nngrad benchmark: {run.name}", "",
+        f"{run.label}", "",
+        (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
+         f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
+         f"{cfg.get('num_output')} outputs, plus the classic network (depth {d}, width {w}, batch {b}); budget "
+         f"{cfg.get('budget_s')} s per call. Times are medians of one call (IQR in the tables); every gradient "
+         "was checked before it was timed (`reference`), and one that disagreed is a failed point, never a time."), "",
+        headline(run), "",
+        "## The methods", "", methods.to_markdown(index=False) if not methods.empty else "", "",
+    ]
+    for name in images:
+        title = FIGURES.get(name, name)
+        lines += [f"## {title}", "", f"![{title}]({name})", ""]
+        if name == "landscape.png":
+            lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
+                      table.to_markdown(index=False, floatfmt=".3g") if not table.empty else "_not in this run_", "",
+                      ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
+                       "relative error of its gradient against nngrad's backprop (backprop itself is checked by "
+                       "central differences along random directions). Peak memory is what tracemalloc sees: "
+                       "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), ""]
+    lines += ["## Cost model", "",
+              ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
+               "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
+               "by family (a constant number of passes ~ depth x width^2 ~ N; a pass per parameter ~ N x forward ~ "
+               f"N^2; ratios to backprop ~ N^0 or N^1). Points whose forward pass does under {OVERHEAD_FLOPS:.3g} "
+               "flop are dominated by per-call overhead and kept out of the time fits (`excluded_overhead`)."), "",
+              fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty
+              else "_no fit: not enough measured points_", ""]
+    if not skipped.empty:
+        lines += ["## Skipped (predicted, not run, or not applicable)", "",
+                  skipped[["method", "depth", "width", "batch", "N", "predicted_s", "note"]]
+                  .to_markdown(index=False, floatfmt=".3g"), ""]
+    if not failed.empty:
+        lines += ["## Failed or not run", "",
+                  failed[["method", "depth", "width", "batch", "N", "status", "note"]].to_markdown(index=False), ""]
+    measured = summary[summary["status"] == "ok"].drop(columns=["status", "note"])
+    lines += ["## Measured points", "", measured.to_markdown(index=False, floatfmt=".3g"), "",
+              "Compare another run with this one: `nngrad compare THIS_RUN OTHER_RUN`.", ""]
+    return "\n".join(lines)

@@ -1,0 +1,33 @@
+"""How the error of a gradient depends on the step: the V of finite differences (truncation against round-off)
+and the flat line of the complex step (no subtraction, no cancellation)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..methods import get
+from ..methods.backprop import backprop
+from ..methods.checks import relative_error
+from .networks import build
+
+STEPS = np.logspace(-20, -1, 39)
+
+
+def step_methods(methods: list[str], net) -> list[str]:
+    """Those of ``methods`` that take a step and are chunked (fast enough to run at every step), applicable."""
+    return [m for m in methods if get(m).step is not None and get(m).chunked is not None
+            and get(m).supports(net) is None and get(m).missing() is None]
+
+
+def accuracy_curve(methods: list[str], depth: int = 3, width: int = 16, batch: int = 4, seed: int = 0) -> list[dict]:
+    """Norm-wise relative error against backprop over the step eps (float64), one row per method and step."""
+    net, x, y = build(depth, width, batch, seed=seed)
+    exact = backprop(net, x, y)[1]
+    rows = []
+    for name in step_methods(methods, net):
+        method = get(name)
+        for eps in STEPS:
+            grad = method.prepare(net, x, y, eps=float(eps))().grad
+            rows.append({"method": name, "eps": float(eps), "error": relative_error(grad, exact),
+                         "default_eps": method.step(net.dtype), "depth": depth, "width": width, "batch": batch})
+    return rows

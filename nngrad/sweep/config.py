@@ -1,0 +1,62 @@
+"""What a sweep measures: sizes, methods, the network family and the time budget."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import _validate as validate
+from ..methods import available_methods, get
+from ..model.layers import ACTIVATIONS
+from ..model.losses import LOSSES
+
+CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """What to sweep. Every (depth, width, batch) combination, and the ``landscape`` network (the classic one:
+    10 inputs, 2 outputs, depth 5, width 32, batch 16), is run for every method. ``methods`` defaults to every
+    registered method available here; naming one whose package is missing raises ImportError saying how to
+    install it."""
+
+    depths: tuple[int, ...] = (1, 2, 4, 8, 16)
+    widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512)
+    batches: tuple[int, ...] = (16,)
+    methods: tuple[str, ...] = field(default_factory=lambda: tuple(available_methods()))
+    budget_s: float = 5.0  # a point whose one call is predicted slower than this is skipped
+    target_s: float = 0.5  # timed seconds aimed at per point (rounds x iterations x call)
+    max_rounds: int = 50
+    num_input: int = 10
+    num_output: int = 2
+    seed: int = 0
+    activation: str = "sigmoid"
+    loss: str = "mse"
+    landscape: tuple[int, int, int] | None = CLASSIC
+
+    def __post_init__(self) -> None:
+        for name in ("depths", "widths", "batches"):
+            values = getattr(self, name)
+            if not values:
+                raise ValueError(f"{name} must list at least one size")
+            for v in values:
+                validate.positive_int(name, v)
+        if not self.methods:
+            raise ValueError("methods must list at least one method")
+        for m in self.methods:
+            if reason := get(m).missing():
+                raise ImportError(reason)
+        validate.positive_float("budget_s", self.budget_s)
+        validate.positive_float("target_s", self.target_s)
+        validate.choice("activation", self.activation, [a for a in ACTIVATIONS if a != "identity"])
+        validate.choice("loss", self.loss, LOSSES)
+        if self.landscape is not None:
+            for v in self.landscape:
+                validate.positive_int("landscape", v)
+
+    def networks(self) -> list[tuple[int, int, int]]:
+        """Every (depth, width, batch) of the sweep: the grid, then the landscape network if it is not on it."""
+        grid = [(d, w, b) for b in self.batches for d in self.depths for w in self.widths]
+        return grid + ([tuple(self.landscape)] if self.landscape and tuple(self.landscape) not in grid else [])
+
+
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64, 256), budget_s=1.0, target_s=0.15, max_rounds=20)

@@ -1,0 +1,127 @@
+"""The sweep as data: which points, what each is predicted to cost, which are run.
+
+Each point's time is predicted before anything is timed, from what its method declares (methods.base
+PREDICTIONS): timed directly, its operation count at the forward pass's rate, its counted work x one loss
+evaluation, or a timed pilot chunk of each layer scaled to the layer's size. Points predicted over the budget
+are not run but kept with their prediction and the reason; so are points whose method does not apply.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, fields
+
+import numpy as np
+
+from ..methods import get
+from ..methods.base import Method
+from ..model.counts import forward_flops, num_params
+from .config import SweepConfig
+from .networks import build
+
+PILOT = 512  # perturbed networks timed per layer by a pilot
+
+
+@dataclass
+class PlannedPoint:
+    """One benchmark point, with its prediction (or why it is skipped)."""
+
+    method: str
+    depth: int
+    width: int
+    batch: int
+    n_params: int
+    flops: int
+    forward_flops: int
+    forward_s: float
+    predicted_s: float | None  # None: the method does not apply
+    skip_reason: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int, int, int]:
+        return (self.method, self.depth, self.width, self.batch)
+
+    @property
+    def test_id(self) -> str:
+        return f"{self.method}-d{self.depth}-w{self.width}-b{self.batch}"
+
+    def expected_wall_s(self, target_s: float) -> float:
+        """Seconds this point should take: about ``target_s`` timed, plus the check and memory runs."""
+        return 0.0 if self.skip_reason else target_s + 2 * self.predicted_s
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, point: dict) -> PlannedPoint:
+        """A point as stored in run.json (fields of older formats that are no longer planned are ignored)."""
+        return cls(**{f.name: point[f.name] for f in fields(cls) if f.name in point})
+
+
+def sizes(depth: int, width: int, cfg: SweepConfig) -> list[int]:
+    return [cfg.num_input] + [width] * depth + [cfg.num_output]
+
+
+def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
+    """Median seconds of one call of fn() (a quick estimate for planning, not a measurement)."""
+    times = []
+    start = time.perf_counter()
+    while len(times) < max_calls and (len(times) < 3 or time.perf_counter() - start < min_total_s):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def pilot_seconds(job) -> float:
+    """Seconds of a chunked gradient: a pilot chunk of each layer is timed (best of two, the first pays for cold
+    memory) and scaled to the layer's parameter count; the prefix's own time is added."""
+    total = 0.0
+    for l, size in enumerate(job.prefix.layer_sizes):
+        best, ran = np.inf, 1
+        for _ in range(2):
+            t0 = time.perf_counter()
+            ran = job.pilot(l, PILOT)
+            best = min(best, time.perf_counter() - t0)
+        total += best * size / ran
+    return total
+
+
+def predict(method: Method, net, x: np.ndarray, y: np.ndarray, t_forward: float, flops: int, fwd: int,
+            budget_s: float) -> float:
+    """Predicted seconds of one call of ``method`` on (net, x, y)."""
+    if method.prediction == "per-evaluation":
+        return method.work_count(net.num_params) * t_forward
+    floor = t_forward * flops / fwd  # its operation count at the forward pass's rate: a lower bound
+    if method.prediction == "flops" or floor > budget_s:  # no need to time what is over the budget anyway
+        return floor
+    if method.prediction == "pilot":
+        start = time.perf_counter()
+        job = method.chunked(net, x, y)
+        return time.perf_counter() - start + pilot_seconds(job)
+    return median_time(method.prepare(net, x, y))
+
+
+def plan(cfg: SweepConfig) -> list[PlannedPoint]:
+    """Every point of the sweep with its predicted time; points over the budget, or whose method does not apply
+    to the network, get a skip_reason. Ordered by method (registration order), then depth, width, batch."""
+    points = [p for network in cfg.networks() for p in _plan_network(*network, cfg)]
+    order = {m: i for i, m in enumerate(cfg.methods)}
+    return sorted(points, key=lambda p: (order[p.method], p.depth, p.width, p.batch))
+
+
+def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig) -> list[PlannedPoint]:
+    net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation, cfg.loss)
+    layer_sizes = sizes(depth, width, cfg)
+    n, fwd = num_params(layer_sizes), forward_flops(layer_sizes, batch)
+    t_forward = median_time(lambda: net.evaluate(x, y))
+    points = []
+    for name in cfg.methods:
+        method = get(name)
+        flops = method.flops(layer_sizes, batch)
+        reason = method.supports(net)
+        predicted = None if reason else predict(method, net, x, y, t_forward, flops, fwd, cfg.budget_s)
+        if predicted is not None and predicted > cfg.budget_s:
+            reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"
+        points.append(PlannedPoint(name, depth, width, batch, n, flops, fwd, t_forward, predicted, reason))
+    return points

@@ -1,0 +1,108 @@
+"""The pytest plugin of nngrad's benchmark suite (``nngrad.sweep.suite``): the plan comes from
+``--nngrad-run RUN`` (written by ``nngrad bench``) or, run directly (``pytest bench``), from the quick sweep.
+Every finished point is appended to RUN/points.jsonl as it finishes, so an interrupted sweep loses nothing
+that was measured."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+import pytest
+
+from . import runfiles
+from .runfiles import DONE
+
+META = pytest.StashKey[dict]()
+TODO = pytest.StashKey[list]()
+RUN_DIR = pytest.StashKey[Path | None]()
+RECORDS = pytest.StashKey[list]()
+
+
+def pytest_addoption(parser):
+    parser.addoption("--nngrad-run", default=None, help="run folder holding run.json (the plan); points.jsonl is "
+                     "appended there")
+    parser.addoption("--nngrad-unfinished", action="store_true", help="only the points of --nngrad-run that have "
+                     "not finished (measured or skipped): resume an interrupted sweep")
+
+
+def pytest_configure(config):
+    run = config.getoption("--nngrad-run")
+    if run:
+        meta = runfiles.read_run_meta(Path(run))
+        for declared in meta.get("methods", {}).values():  # methods registered outside nngrad: register them here
+            importlib.import_module(declared["module"])
+    else:  # run directly: plan the quick sweep here
+        from .config import QUICK
+        from .runner import run_meta
+
+        meta = run_meta(QUICK)
+    todo = meta["plan"]
+    if config.getoption("--nngrad-unfinished") and run:
+        done = {runfiles.point_key(r["point"]) for r in runfiles.read_points(Path(run)) if r["status"] in DONE}
+        todo = [p for p in todo if runfiles.point_key(p) not in done]
+    config.stash[META] = meta
+    config.stash[TODO] = todo
+    config.stash[RUN_DIR] = Path(run) if run else None
+    config.stash[RECORDS] = []
+
+
+def pytest_generate_tests(metafunc):
+    if {"method", "depth", "width", "batch"} <= set(metafunc.fixturenames):
+        points = metafunc.config.stash[TODO]
+        metafunc.parametrize(("method", "depth", "width", "batch"),
+                             [(p["method"], p["depth"], p["width"], p["batch"]) for p in points],
+                             ids=[f"{p['method']}-d{p['depth']}-w{p['width']}-b{p['batch']}" for p in points])
+
+
+@pytest.fixture
+def sweep_config(request) -> dict:
+    """The sweep's configuration (SweepConfig as a dict)."""
+    return request.config.stash[META]["config"]
+
+
+@pytest.fixture
+def planned(request, method, depth, width, batch) -> dict:
+    """The planned point of this test (prediction, skip reason)."""
+    for p in request.config.stash[TODO]:
+        if runfiles.point_key(p) == (method, depth, width, batch):
+            return p
+    raise LookupError(f"no planned point {method} d{depth} w{width} b{batch}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    point = item.funcargs.get("planned") if hasattr(item, "funcargs") else None
+    if point is None or not (report.when == "call" or (report.when == "setup" and report.skipped)):
+        return
+    bench = item.funcargs.get("benchmark")
+    stats = getattr(bench, "stats", None) if bench is not None else None
+    status = "skipped" if report.skipped else ("ok" if report.passed else "failed")
+    record = {"status": status, "point": point,
+              "benchmark": stats.as_dict(include_data=True) if stats is not None and status == "ok" else None,
+              "extra_info": dict(bench.extra_info) if bench is not None else {},
+              "message": None if report.passed else _message(report)}
+    item.config.stash[RECORDS].append(record)
+    run = item.config.stash[RUN_DIR]
+    if run is not None:
+        runfiles.append_point(run, record)
+
+
+def _message(report) -> str:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        return str(report.longrepr[2]).removeprefix("Skipped: ")
+    text = str(report.longrepr) if report.longrepr else ""
+    lines = [ln for ln in text.splitlines() if ln.startswith("E ")]
+    return (lines[0][1:].strip() if lines else text.splitlines()[-1] if text else "failed")[:500]
+
+
+def pytest_benchmark_update_machine_info(config, machine_info):
+    machine_info["blas"] = runfiles.blas_info()
+
+
+def pytest_benchmark_update_json(config, benchmarks, output_json):
+    meta = config.stash[META]
+    output_json["nngrad"] = {**meta, "records": [
+        {k: v for k, v in r.items() if k != "benchmark"} for r in config.stash[RECORDS]]}

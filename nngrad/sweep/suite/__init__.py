@@ -1,0 +1,1 @@
+"""The pytest-benchmark suite that ``nngrad bench`` runs (installed with the package)."""

@@ -1,0 +1,42 @@
+"""Time one gradient (or one loss evaluation) per point; check it first, untimed."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from nngrad.methods import get
+from nngrad.sweep.networks import build_point
+from nngrad.sweep.plan import median_time
+from nngrad.sweep.point_check import check_point, schedule
+
+REMEASURE_S = 0.05  # calls predicted faster than this are timed again before their rounds are scheduled
+
+
+def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch):
+    if planned["skip_reason"]:
+        pytest.skip(planned["skip_reason"])
+    net, x, y = build_point(planned, sweep_config)
+    m = get(method)
+    start = time.perf_counter()
+    call = m.prepare(net, x, y)  # what a user does once: convert weights, compile
+    prepare_s = time.perf_counter() - start
+    checked = check_point(m, call, net, x, y)  # outside the timed region: gradient error, work and peak memory
+    benchmark.group = f"depth={depth} width={width} batch={batch}"
+    benchmark.extra_info.update({
+        "depth": depth, "width": width, "batch": batch, "n_params": planned["n_params"], "family": m.family,
+        "loss_evaluations": checked.loss_evaluations, "tangent_passes": checked.tangent_passes,
+        "work": checked.work, "work_unit": m.work_unit, "flops": planned["flops"],
+        "forward_flops": planned["forward_flops"], "gradient_error": checked.gradient_error,
+        "reference": checked.reference, "peak_memory_bytes": checked.peak_memory_bytes,
+        "predicted_s": planned["predicted_s"], "prepare_s": prepare_s, **checked.info,
+    })
+    if not checked.passed:
+        pytest.fail(f"{method} gradient disagrees with {checked.reference}: relative error "
+                    f"{checked.gradient_error:.3g} > {checked.tolerance:g}; not timed")
+    seconds = planned["predicted_s"]
+    if seconds < REMEASURE_S:
+        seconds = median_time(call)
+    rounds, iterations = schedule(seconds, sweep_config["target_s"], sweep_config["max_rounds"])
+    benchmark.pedantic(call, rounds=rounds, iterations=iterations, warmup_rounds=1 if seconds < REMEASURE_S else 0)
