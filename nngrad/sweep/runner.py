@@ -58,6 +58,7 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
 
 def run_suite(run: Path, progress: bool = True) -> int:
     """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
+    run = run.resolve()  # the suite runs in the run folder
     meta = runfiles.read_run_meta(run)
     finished = {runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
     todo = [PlannedPoint.from_dict(p) for p in meta["plan"]
@@ -65,7 +66,7 @@ def run_suite(run: Path, progress: bool = True) -> int:
     part = run / f"{runfiles.BENCHMARK_JSON}.part"
     part.unlink(missing_ok=True)
     cmd = [sys.executable, "-m", "pytest", str(SUITE), "-p", "nngrad.sweep.plugin", "-p", "no:cacheprovider",
-           "-q", "-c", os.devnull, "--rootdir", str(run), "-o", "addopts=-rfE", f"--nngrad-run={run}",
+           "-q", "-c", os.devnull, "--rootdir", str(SUITE.parents[3]), "-o", "addopts=-rfE", f"--nngrad-run={run}",
            f"--benchmark-json={part}", "--benchmark-sort=name", "--benchmark-columns=median,iqr,rounds,iterations"]
     if finished:
         cmd.append("--nngrad-unfinished")
