@@ -114,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--loss", choices=list(LOSSES), help="loss (default mse)")
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
+    p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
+                   "to take at most this many seconds (default 120, quick 12; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
     p.set_defaults(func=cmd_bench)

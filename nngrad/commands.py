@@ -74,7 +74,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     else:
         base = QUICK if args.quick else SweepConfig()
         overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
-                                       ("methods", args.methods), ("budget_s", args.budget),
+                                       ("methods", args.methods), ("budget_s", args.budget), ("total_s", args.total),
                                        ("activation", args.activation), ("loss", args.loss)) if v is not None}
         if args.methods is None:
             for m in registered().values():

@@ -26,17 +26,37 @@ def test_operation_counts_of_a_small_network():
 
 def test_points_predicted_over_the_budget_are_skipped_with_their_prediction():
     methods = ("forward", "backprop", "numerical-loop", "numerical-batched", "forward-mode")
-    cfg = SweepConfig(depths=(1, 3), widths=(4, 64), methods=methods, budget_s=0.02, target_s=0.01, landscape=None)
+    cfg = SweepConfig(depths=(1, 3), widths=(4, 64), methods=methods, budget_s=0.02, target_s=0.01, landscape=None,
+                      total_s=None)
     points = plan(cfg)
     assert len(points) == 2 * 2 * len(methods)
     loop = {(p.depth, p.width): p for p in points if p.method == "numerical-loop"}
     big = loop[(3, 64)]
     assert big.predicted_s == pytest.approx((big.n_params + 1) * big.forward_s)
-    assert big.skip_reason and f"{big.predicted_s:.3g} s" in big.skip_reason and big.expected_wall_s(1.0) == 0
+    assert big.skip_reason and f"{big.predicted_s:.3g} s" in big.skip_reason and big.expected_wall_s(1.0, 50) == 0
     for p in points:
         assert (p.skip_reason is None) == (p.predicted_s <= cfg.budget_s)
         if not p.skip_reason:
-            assert p.expected_wall_s(1.0) >= 1.0
+            assert p.expected_wall_s(1.0, 50) >= 3 * p.predicted_s
+
+
+def test_the_costliest_points_are_left_out_to_fit_the_total_but_never_the_landscape():
+    methods = ("forward", "backprop", "numerical-loop", "numerical-batched")
+    kwargs = {"depths": (1, 2, 3), "widths": (8, 48), "methods": methods, "target_s": 0.05, "landscape": (1, 8, 16)}
+    everything = plan(SweepConfig(**kwargs, total_s=None))
+    cost = {p.key: p.expected_wall_s(0.05, 50) for p in everything}
+    slow = sum(c for (method, *_), c in cost.items() if method.startswith("numerical"))
+    total = sum(cost.values()) - slow / 2
+    fitted = plan(SweepConfig(**kwargs, total_s=total))
+    left_out = [p for p in fitted if p.skip_reason and "total" in p.skip_reason]
+    kept = [p for p in fitted if not p.skip_reason]
+    assert left_out and sum(p.expected_wall_s(0.05, 50) for p in kept) <= total * 1.5  # timings vary between plans
+    tiny = plan(SweepConfig(**kwargs, total_s=1e-3))
+    assert [p.method for p in tiny if not p.skip_reason] == list(methods)  # only the landscape network stays
+    assert all((p.depth, p.width) == (1, 8) for p in tiny if not p.skip_reason)
+    assert {p.method for p in left_out} <= {"numerical-loop", "numerical-batched"}  # O(N) work goes first
+    slow_kept = [p.predicted_s for p in kept if p.method in ("numerical-loop", "numerical-batched")]
+    assert min(p.predicted_s for p in left_out) >= np.median(slow_kept)  # and of it the costliest
 
 
 def test_the_landscape_network_is_planned_for_every_method():

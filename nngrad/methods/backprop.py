@@ -40,4 +40,4 @@ METHOD = Method(
     name="backprop", family="reverse-mode", prepare=prepare,
     description="nngrad's backpropagation: one forward pass keeping intermediates, one backward pass",
     work_count=lambda n: 1, flops=lambda sizes, batch: 3 * forward_flops(sizes, batch),  # + dx and dW per layer
-    check=along_directions(), color="#1f77b4", marker="s")
+    check=along_directions(), prediction="flops", color="#1f77b4", marker="s")

@@ -18,6 +18,8 @@ FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1,
 # counted work x one loss evaluation; "pilot": a timed chunk per layer scaled to the layer's size (``chunked``)
 PREDICTIONS = ("timed", "flops", "per-evaluation", "pilot")
 WORK_UNITS = ("loss evaluations", "tangent passes")
+REFERENCE = "backprop"  # the gradient every other is compared with (checks, cost gap, ratio fits)
+UNIT = "forward"  # one loss evaluation: the unit every gradient's cost is measured in
 
 
 @dataclass

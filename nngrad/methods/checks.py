@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import Check, GradientResult
+from .base import REFERENCE, Check, GradientResult
 from .schemes import default_eps
 
 TINY = np.finfo(np.float64).tiny
@@ -23,7 +23,7 @@ def against_backprop(tolerance: float) -> Check:
 
         return relative_error(result.grad, backprop(net, x, y)[1])
 
-    return Check("backprop", tolerance, error)
+    return Check(REFERENCE, tolerance, error)
 
 
 def along_directions(tolerance: float = 1e-5, directions: int = DIRECTIONS) -> Check:

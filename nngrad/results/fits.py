@@ -14,10 +14,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..methods.base import FAMILIES
+from ..methods.base import FAMILIES, REFERENCE
 from .load import KEY, OVERHEAD_FLOPS
 
-REFERENCE = "backprop"  # the ratio fits divide by it
 MIN_POINTS = 3
 FIT_COLUMNS = ["method", "model", "term", "exponent", "stderr", "intercept", "theory_sizes", "theory_asymptotic",
                "points", "excluded_overhead", "note"]

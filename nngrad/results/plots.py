@@ -25,12 +25,11 @@ from .._figures import positive as _positive
 from .._figures import require as _require
 from .._figures import save
 from ..methods import registered
-from ..methods.base import FAMILIES
+from ..methods.base import FAMILIES, REFERENCE, UNIT
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
 FIT_MODEL, FIT_TERM = "ratio ~ N^k", "N"
-REFERENCE = "backprop"
 MIB = 2.0**20
 _N_LABEL = "N, number of parameters (count)"
 # what the "vs depth/width" plots show: (column, scale, q1/q3 columns, prediction column, y label, title)
@@ -231,9 +230,9 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
     rows = _smallest_batch(points[points["status"] == "ok"])
     drawn = []
     for method in _ordered(rows["method"]):
-        if method == "forward":
+        if method == UNIT:
             continue
-        ratio = _ratio(rows, method, "forward")
+        ratio = _ratio(rows, method, UNIT)
         if ratio.empty:
             continue
         style = _style(method)

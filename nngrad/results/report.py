@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _files
+from ..methods.base import REFERENCE, UNIT
 from . import plots
 from .fits import cost_model
 from .load import OVERHEAD_FLOPS, Run, load_run
@@ -46,7 +47,7 @@ def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
     d, w, b = run.config.get("landscape") or CLASSIC
     p = run.points
     rows = p[(p["depth"] == d) & (p["width"] == w) & (p["batch"] == b)]
-    forward = rows.loc[(rows["method"] == "forward") & (rows["status"] == "ok"), "median_s"]
+    forward = rows.loc[(rows["method"] == UNIT) & (rows["status"] == "ok"), "median_s"]
     t_forward = float(forward.iloc[0]) if len(forward) else np.nan
     table = pd.DataFrame({
         "method": rows["method"], "family": rows["family"], "status": rows["status"],
@@ -67,9 +68,9 @@ def _work(row) -> str:
 
 
 def _error(row) -> str:
-    if row.method == "backprop":
+    if row.method == REFERENCE:
         return "(reference)"
-    if row.status != "ok" or pd.isna(row.gradient_error) or row.reference != "backprop":
+    if row.status != "ok" or pd.isna(row.gradient_error) or row.reference != REFERENCE:
         return ""
     return f"{row.gradient_error:.1e}"
 
@@ -116,9 +117,9 @@ def headline(run: Run) -> str:
     table, (d, w, b) = landscape_table(run)
     ok = table[table["status"] == "ok"].set_index("method")
     lines = []
-    if {"backprop", "forward"} <= set(ok.index):
+    if {REFERENCE, UNIT} <= set(ok.index):
         n = int(run.points.loc[(run.points["depth"] == d) & (run.points["width"] == w), "n_params"].iloc[0])
-        bp = ok.loc["backprop"]
+        bp = ok.loc[REFERENCE]
         text = (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one backprop gradient cost "
                 f"**{bp['t / t(forward)']:.2g} loss evaluations** ({bp['time_s']:.3g} s)")
         slow = ok[ok["family"] == "finite-difference"]
@@ -135,7 +136,7 @@ def headline(run: Run) -> str:
 
 def _largest_gap(points: pd.DataFrame) -> str:
     ok = points[points["status"] == "ok"]
-    bp = ok[ok["method"] == "backprop"][["depth", "width", "batch", "median_s"]]
+    bp = ok[ok["method"] == REFERENCE][["depth", "width", "batch", "median_s"]]
     slow = ok[ok["family"].isin(["finite-difference", "forward-mode"])]
     both = slow.merge(bp, on=["depth", "width", "batch"], suffixes=("", "_bp"))
     if both.empty:

@@ -17,13 +17,15 @@ class SweepConfig:
     """What to sweep. Every (depth, width, batch) combination, and the ``landscape`` network (the classic one:
     10 inputs, 2 outputs, depth 5, width 32, batch 16), is run for every method. ``methods`` defaults to every
     registered method available here; naming one whose package is missing raises ImportError saying how to
-    install it."""
+    install it. Two limits keep a sweep's wall time predictable: ``budget_s`` per call, and ``total_s`` for the
+    whole suite (the costliest points are left out first; the landscape network's never)."""
 
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
     widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512)
     batches: tuple[int, ...] = (16,)
     methods: tuple[str, ...] = field(default_factory=lambda: tuple(available_methods()))
     budget_s: float = 5.0  # a point whose one call is predicted slower than this is skipped
+    total_s: float | None = 120.0  # the costliest points are left out until the suite is predicted to fit this
     target_s: float = 0.5  # timed seconds aimed at per point (rounds x iterations x call)
     max_rounds: int = 50
     num_input: int = 10
@@ -46,6 +48,8 @@ class SweepConfig:
             if reason := get(m).missing():
                 raise ImportError(reason)
         validate.positive_float("budget_s", self.budget_s)
+        if self.total_s is not None:
+            validate.positive_float("total_s", self.total_s)
         validate.positive_float("target_s", self.target_s)
         validate.choice("activation", self.activation, [a for a in ACTIVATIONS if a != "identity"])
         validate.choice("loss", self.loss, LOSSES)
@@ -59,4 +63,5 @@ class SweepConfig:
         return grid + ([tuple(self.landscape)] if self.landscape and tuple(self.landscape) not in grid else [])
 
 
-QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64, 256), budget_s=1.0, target_s=0.15, max_rounds=20)
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64, 256), budget_s=1.0, total_s=12.0, target_s=0.15,
+                    max_rounds=20)

@@ -18,8 +18,10 @@ from ..methods.base import Method
 from ..model.counts import forward_flops, num_params
 from .config import SweepConfig
 from .networks import build
+from .point_check import schedule
 
 PILOT = 512  # perturbed networks timed per layer by a pilot
+POINT_OVERHEAD_S = 0.03  # pytest, the check's reference, the record on disk: per point, whatever the method
 
 
 @dataclass
@@ -45,9 +47,12 @@ class PlannedPoint:
     def test_id(self) -> str:
         return f"{self.method}-d{self.depth}-w{self.width}-b{self.batch}"
 
-    def expected_wall_s(self, target_s: float) -> float:
-        """Seconds this point should take: about ``target_s`` timed, plus the check and memory runs."""
-        return 0.0 if self.skip_reason else target_s + 2 * self.predicted_s
+    def expected_wall_s(self, target_s: float, max_rounds: int) -> float:
+        """Seconds this point should take: its timed rounds, the untimed check call and warm-up, the overhead."""
+        if self.skip_reason:
+            return 0.0
+        rounds, iterations = schedule(self.predicted_s, target_s, max_rounds)
+        return (rounds * iterations + 2) * self.predicted_s + POINT_OVERHEAD_S
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -74,17 +79,26 @@ def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
 
 
 def pilot_seconds(job) -> float:
-    """Seconds of a chunked gradient: a pilot chunk of each layer is timed (best of two, the first pays for cold
-    memory) and scaled to the layer's parameter count; the prefix's own time is added."""
-    total = 0.0
-    for l, size in enumerate(job.prefix.layer_sizes):
-        best, ran = np.inf, 1
-        for _ in range(2):
-            t0 = time.perf_counter()
-            ran = job.pilot(l, PILOT)
-            best = min(best, time.perf_counter() - t0)
-        total += best * size / ran
-    return total
+    """Seconds of a chunked gradient: a pilot chunk of a layer is timed (best of two, the first pays for cold
+    memory) and scaled to the layer's parameter count. Timed: the first two and the last two layers; a hidden
+    layer between them costs per network linearly in the number of layers after it, so it is interpolated."""
+    sizes = job.prefix.layer_sizes
+    timed = sorted({0, 1, len(sizes) - 2, len(sizes) - 1} & set(range(len(sizes))))
+    per_network = {l: _pilot(job, l) for l in timed}
+    first, last = timed[min(1, len(timed) - 1)], timed[max(len(timed) - 2, 0)]
+    for l in range(first + 1, last):
+        per_network[l] = np.interp(l, [first, last], [per_network[first], per_network[last]])
+    return float(sum(per_network[l] * size for l, size in enumerate(sizes)))
+
+
+def _pilot(job, l: int) -> float:
+    """Seconds per network of layer l's pilot chunk, best of two."""
+    best, ran = np.inf, 1
+    for _ in range(2):
+        t0 = time.perf_counter()
+        ran = job.pilot(l, PILOT)
+        best = min(best, time.perf_counter() - t0)
+    return best / ran
 
 
 def predict(method: Method, net, x: np.ndarray, y: np.ndarray, t_forward: float, flops: int, fwd: int,
@@ -106,8 +120,25 @@ def plan(cfg: SweepConfig) -> list[PlannedPoint]:
     """Every point of the sweep with its predicted time; points over the budget, or whose method does not apply
     to the network, get a skip_reason. Ordered by method (registration order), then depth, width, batch."""
     points = [p for network in cfg.networks() for p in _plan_network(*network, cfg)]
+    if cfg.total_s is not None:
+        _fit_total(points, cfg)
     order = {m: i for i, m in enumerate(cfg.methods)}
     return sorted(points, key=lambda p: (order[p.method], p.depth, p.width, p.batch))
+
+
+def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
+    """Leave out the costliest points until the rest is predicted to take at most ``cfg.total_s`` seconds: those of
+    the methods whose work grows with N first (they are what runs long), never the landscape network's."""
+    cost = {id(p): p.expected_wall_s(cfg.target_s, cfg.max_rounds) for p in points}
+    total = sum(cost.values())
+    landscape = tuple(cfg.landscape or ())
+    for p in sorted(points, key=lambda p: (-get(p.method).work_exponent, -cost[id(p)])):
+        if total <= cfg.total_s:
+            return
+        if cost[id(p)] and (p.depth, p.width, p.batch) != landscape:
+            total -= cost[id(p)]
+            p.skip_reason = (f"predicted {p.predicted_s:.3g} s per call: left out to fit the sweep in its total of "
+                             f"{cfg.total_s:g} s")
 
 
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig) -> list[PlannedPoint]:

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -71,10 +72,10 @@ def run_suite(run: Path, progress: bool = True) -> int:
     if finished:
         cmd.append("--nngrad-unfinished")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the suite imports what we do
-    with open(run / "pytest.log", "a") as log:
-        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=run, env=env)
+    with open(run / "pytest.log", "a") as log, tempfile.TemporaryDirectory() as scratch:  # pytest-benchmark's litter
+        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=scratch, env=env)
         try:
-            _follow(run, todo, child, progress, meta["config"]["target_s"])
+            _follow(run, todo, child, progress, meta["config"])
         except KeyboardInterrupt:
             child.wait()
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
@@ -85,11 +86,11 @@ def run_suite(run: Path, progress: bool = True) -> int:
     return child.returncode
 
 
-def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, target_s: float) -> None:
+def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, cfg: dict) -> None:
     """Progress display: points done / total, current point, elapsed and predicted remaining time."""
     from tqdm.auto import tqdm
 
-    weights = {p.key: max(p.expected_wall_s(target_s), 1e-3) for p in todo}
+    weights = {p.key: max(p.expected_wall_s(cfg["target_s"], cfg["max_rounds"]), 1e-3) for p in todo}
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
     bar = tqdm(total=round(sum(weights.values()), 1), unit="s", disable=not progress or None,
