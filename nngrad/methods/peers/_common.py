@@ -40,7 +40,8 @@ def blas_threads() -> int | None:
 
 def numpy_like_loss(xp, acts: list[str], loss: str, x, t):
     """loss(params) for params = [W_0, b_0, W_1, b_1, ...], written with the numpy-like namespace ``xp``."""
-    functions = {"sigmoid": lambda z: 0.5 * (xp.tanh(0.5 * z) + 1.0), "relu": lambda z: xp.maximum(z, 0.0),
+    functions = {"sigmoid": lambda z: 0.5 * (xp.tanh(0.5 * z) + 1.0),
+                 "relu": lambda z: xp.where(z > 0, z, 0.0),  # derivative 0 at the kink, as nngrad's Relu (maximum: 1/2)
                  "identity": lambda z: z}
     layers = [functions[a] for a in acts]
 

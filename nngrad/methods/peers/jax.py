@@ -1,5 +1,8 @@
 """JAX: jax.value_and_grad of the same loss, jit-compiled (compilation before the first call, timed apart),
-64-bit floats enabled for float64 networks."""
+64-bit floats enabled for float64 networks (``jax_enable_x64`` is a process-wide setting: it stays on).
+
+``prepare`` copies the weights into JAX arrays once, as a JAX user holds them: a prepared call computes the
+gradient at the weights it was prepared with (``nngrad.gradient`` prepares anew on every call)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """PyTorch autograd on the CPU: the same weights (shared with net.params, no copy), the same batch, the dtype
-of the network, and as many threads as numpy's BLAS."""
+of the network, and as many threads as numpy's BLAS (``torch.set_num_threads``: a process-wide setting)."""
 
 from __future__ import annotations
 
