@@ -46,7 +46,8 @@ class Run:
     def label(self) -> str:
         """Machine and date, for plot captions."""
         m = self.machine
-        blas = ", ".join(f"{b.get('internal_api')} {b.get('architecture')}" for b in m.get("blas", []) or [])
+        blas = ", ".join(dict.fromkeys(f"{b.get('internal_api')} {b.get('architecture')}"
+                                       for b in m.get("blas", []) or []))  # numpy's, and scipy's or torch's
         parts = [m.get("node", ""), m.get("machine", ""), f"{m.get('cpu_count', '?')} CPUs", blas]
         return f"{self.name}: {', '.join(p for p in parts if p)} — {self.created[:19]}"
 
