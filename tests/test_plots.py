@@ -222,17 +222,23 @@ def test_cost_gap_without_fits_has_no_fit_line(points):
     assert {"numerical-loop", "numerical-batched", "theory: ratio ∝ N (slope 1)"} <= set(entries)
 
 
-def test_work_counts_and_references(points):
-    ax = ax_of(plots.work(points, LABEL))
-    assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
-    assert "count" in ax.get_ylabel()
-    by_label = lines(ax)
-    loop = by_label["numerical-loop"]
-    np.testing.assert_allclose(loop.get_ydata(), np.asarray(loop.get_xdata()) + 1)
-    assert np.all(by_label["backprop"].get_ydata() == 1)
-    assert {"N + 1 (forward differences)", "2N (central differences)"} <= set(legend(ax))
-    two_n = by_label["2N (central differences)"]
-    np.testing.assert_allclose(two_n.get_ydata(), 2 * np.asarray(two_n.get_xdata()))
+def test_work_has_a_panel_per_method_with_its_counts_on_its_declared_work(points, tmp_path):
+    fig = plots.work(points, LABEL)
+    panels = {ax.get_title().split(":")[0]: ax for ax in fig.get_axes() if ax.get_visible()}
+    assert list(panels) == list(METHODS)  # registry order, one each: equal counts never hide one another
+    assert panels["numerical-loop"].get_title() == "numerical-loop: N + 1 loss evaluations"
+    for method, ax in panels.items():
+        counts, declared = ax.get_lines()
+        assert ax.get_xscale() == "log" and ax.get_yscale() == "log"
+        assert counts.get_color() == style(method)["color"] and declared.get_linestyle() == "--"
+        n = np.asarray(counts.get_xdata())
+        np.testing.assert_allclose(counts.get_ydata(), [registered()[method].work_count(int(k)) for k in n])
+    assert "count" in fig.get_supylabel() and "N" in fig.get_supxlabel()
+    assert LABEL in fig.get_suptitle()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        plots.save(fig, tmp_path / "work.png")
+    assert "no measured work counts" in message(ax_of(plots.work(points.iloc[:0], LABEL)))
 
 
 def test_landscape_shows_each_gradient_in_loss_evaluations_beside_its_theory(points):
@@ -301,7 +307,6 @@ def all_figures(points, fits, acc):
         "time_vs_depth": plots.time_vs_depth(points, 32, LABEL),
         "time_vs_width": plots.time_vs_width(points, 2, LABEL),
         "cost_gap": plots.cost_gap(points, fits, LABEL),
-        "work": plots.work(points, LABEL),
         "landscape": plots.landscape(points, LABEL),
         "memory_vs_depth": plots.memory_vs_depth(points, 32, LABEL),
         "accuracy": plots.accuracy(acc, LABEL),
@@ -327,7 +332,7 @@ def test_every_figure_is_readable_and_renders_without_warnings(points, fits, acc
 
 def test_same_method_same_style_everywhere(points, fits):
     figs = [plots.time_vs_depth(points, 8, LABEL), plots.time_vs_width(points, 1, LABEL),
-            plots.cost_gap(points, fits, LABEL), plots.work(points, LABEL), plots.landscape(points, LABEL)]
+            plots.cost_gap(points, fits, LABEL), plots.landscape(points, LABEL)]
     for fig in figs:
         for label, line in lines(ax_of(fig)).items():
             if label in registered():

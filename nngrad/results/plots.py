@@ -15,6 +15,7 @@ import numbers
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, NullLocator
 
@@ -282,26 +283,37 @@ def overlay_gap(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, labe
 
 
 def work(points: pd.DataFrame, label: str) -> Figure:
-    """Counted work per call (loss evaluations; tangent passes for forward mode) vs N, log-log, per method;
-    reference lines N + 1, 2N, N and 1."""
+    """Counted work per call (loss evaluations; tangent passes for forward mode) vs N, log-log: one small panel
+    per method (so that equal counts never hide one another), each with the work its method declares."""
     column = "work" if "work" in points else "loss_evaluations"
     _require("points", points, ("method", "n_params", "status", column))
     rows = points[(points["status"] == "ok") & _positive(points[column]) & _positive(points["n_params"])]
-    fig, ax = _figure("Work per gradient vs number of parameters", label, (9, 5))
-    xlabel, ylabel = _N_LABEL, "loss evaluations or tangent passes per call (count)"
-    if rows.empty:
+    title, xlabel, ylabel = "Work per gradient vs number of parameters", _N_LABEL, "work per call (count)"
+    methods = _ordered(rows["method"])
+    if not methods:
+        fig, ax = _figure(title, label)
         return _finish(fig, ax, xlabel, ylabel, "no measured work counts")
-    for i, method in enumerate(_ordered(rows["method"])):
-        m = rows[rows["method"] == method].sort_values("n_params")  # shrinking markers keep equal counts visible
-        ax.plot(m["n_params"], m[column], ls="none", ms=max(3.0, 10 - 0.8 * i), label=method, **_style(method))
+    cols = min(4, len(methods))
+    fig = Figure(figsize=(2.6 * cols + 0.6, 2.2 * -(-len(methods) // cols) + 0.9), dpi=120, layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(-(-len(methods) // cols), cols, sharex=True, sharey=True, squeeze=False).ravel()
+    fig.suptitle(f"{title}\n{label}", fontsize=11)
     n = np.geomspace(rows["n_params"].min(), rows["n_params"].max(), 50)
-    ax.plot(n, 2 * n, ls=":", color="0.4", lw=1.2, label="2N (central differences)")
-    ax.plot(n, n + 1, ls="--", color="0.4", lw=1, label="N + 1 (forward differences)")
-    ax.plot(n, n, ls=(0, (1, 3)), color="0.55", lw=1.2, label="N (complex step, forward mode)")
-    ax.plot(n, np.ones_like(n), ls="-.", color="0.4", lw=1, label="1 (reverse mode, forward)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    return _finish(fig, ax, xlabel, ylabel, outside=True)
+    for ax, method in zip(axes, methods):
+        m = rows[rows["method"] == method]
+        ax.plot(m["n_params"], m[column], ls="none", ms=5, **_style(method))
+        declared = registered().get(method)
+        if declared is not None:
+            ax.plot(n, [max(declared.work_count(int(k)), 1) for k in n], ls="--", color="0.4", lw=1)
+        ax.set_title(f"{method}: {_work_formula(rows, method)}", fontsize=8)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.grid(True, which="major", alpha=0.45)
+    for ax in axes[len(methods):]:
+        ax.set_visible(False)
+    fig.supxlabel(xlabel, fontsize=10)
+    fig.supylabel(f"{ylabel}; dashed: declared", fontsize=10)
+    return fig
 
 
 def accuracy(acc: pd.DataFrame, label: str) -> Figure:
