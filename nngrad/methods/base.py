@@ -18,6 +18,7 @@ FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1,
 # counted work x one loss evaluation; "pilot": a timed chunk per layer scaled to the layer's size (``chunked``)
 PREDICTIONS = ("timed", "flops", "per-evaluation", "pilot")
 WORK_UNITS = ("loss evaluations", "tangent passes")
+SINGULAR = {"loss evaluations": "loss evaluation", "tangent passes": "tangent pass"}
 REFERENCE = "backprop"  # the gradient every other is compared with (checks, cost gap, ratio fits)
 UNIT = "forward"  # one loss evaluation: the unit every gradient's cost is measured in
 
@@ -108,8 +109,7 @@ class Method:
         k0, k1 = self.work_count(0), self.work_count(1) - self.work_count(0)  # every work_count is affine in N
         n = "" if k1 == 0 else ("N" if k1 == 1 else f"{k1}N")
         count = n + (f" + {k0}" if n and k0 else "" if n else f"{k0}")
-        unit = {"loss evaluations": "loss evaluation", "tangent passes": "tangent pass"}[self.work_unit]
-        return f"{count} {unit if count == '1' else self.work_unit}"
+        return f"{count} {SINGULAR[self.work_unit] if count == '1' else self.work_unit}"
 
     def counted(self, result: GradientResult) -> int:
         """The work ``result`` counted, in this method's unit."""

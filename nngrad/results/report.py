@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _files
-from ..methods.base import REFERENCE, UNIT
+from ..methods.base import REFERENCE, SINGULAR, UNIT
 from . import plots
 from .fits import cost_model
 from .load import OVERHEAD_FLOPS, Run, load_run
@@ -64,7 +64,7 @@ def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
 def _work(row) -> str:
     if row.status != "ok" or pd.isna(row.work):
         return ""
-    return f"{int(row.work):,} {row.work_unit}"
+    return f"{int(row.work):,} {row.work_unit if row.work != 1 else SINGULAR.get(row.work_unit, row.work_unit)}"
 
 
 def _error(row) -> str:
@@ -170,7 +170,8 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
         if name == "landscape.png":
             lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
-                      table.to_markdown(index=False, floatfmt=".3g") if not table.empty else "_not in this run_", "",
+                      table.fillna("").to_markdown(index=False, floatfmt=".3g") if not table.empty
+                      else "_not in this run_", "",
                       ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
                        "relative error of its gradient against nngrad's backprop (backprop itself is checked by "
                        "central differences along random directions). Peak memory is what tracemalloc sees: "
