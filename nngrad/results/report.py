@@ -170,7 +170,8 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
         if name == "landscape.png":
             lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
-                      table.fillna("").to_markdown(index=False, floatfmt=".3g") if not table.empty
+                      table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g")
+                      if not table.empty
                       else "_not in this run_", "",
                       ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
                        "relative error of its gradient against nngrad's backprop (backprop itself is checked by "
