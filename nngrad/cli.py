@@ -104,7 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "report.md. Points predicted over --budget are recorded as predictions, not run. Exit status "
                        "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
                        "points are kept; resume with --resume).")
-    p.add_argument("--quick", action="store_true", help="a small sweep (about 20 s on 2 cores)")
+    p.add_argument("--quick", action="store_true", help="a small sweep (about 25 s on 2 cores with every peer)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8")
     p.add_argument("--widths", type=int_list, help="units per hidden layer, e.g. 8,32,128")
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
@@ -115,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
-                   "to take at most this many seconds (default 120, quick 12; planning and the report come on top)")
+                   "to take at most this many seconds (default 120, quick 8; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
     p.set_defaults(func=cmd_bench)

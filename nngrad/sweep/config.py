@@ -63,5 +63,5 @@ class SweepConfig:
         return grid + ([tuple(self.landscape)] if self.landscape and tuple(self.landscape) not in grid else [])
 
 
-QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64, 256), budget_s=1.0, total_s=12.0, target_s=0.15,
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 128), budget_s=1.0, total_s=8.0, target_s=0.15,
                     max_rounds=20)
