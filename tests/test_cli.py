@@ -1,3 +1,4 @@
+import csv
 import subprocess
 import sys
 
@@ -58,3 +59,35 @@ def test_examples_print_the_exact_numbers(capsys):
 def test_the_module_runs_as_a_program_with_help():
     done = subprocess.run([sys.executable, "-m", "nngrad", "--help"], capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "check" in done.stdout and "examples" in done.stdout
+
+
+def test_methods_lists_every_method_and_why_one_is_unavailable(capsys, monkeypatch):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)  # as on a machine without the peers
+    assert main(["methods"]) == 0
+    out, err = capsys.readouterr()
+    for name in ("backprop", "complex-step", "forward-mode", "torch", "scipy"):
+        assert name in out
+    assert "torch: torch needs torch, which is not installed: pip install" in err
+
+
+def test_bench_of_a_method_whose_package_is_missing_says_how_to_install_it(capsys, monkeypatch, tmp_path):
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    assert main(["bench", "--methods", "backprop,torch", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "torch needs torch, which is not installed: pip install 'nngrad[peers]'" in err and err.count("\n") == 1
+    assert not any(tmp_path.iterdir())  # no empty run folder left behind
+
+
+def test_complex_step_on_a_relu_sweep_is_a_skipped_point_with_its_reason(tmp_path):
+    assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "backprop,complex-step", "--activation",
+                 "relu", "--loss", "softmax_ce", "--out", str(tmp_path)]) == 0
+    (run,) = tmp_path.iterdir()
+    rows = {(r["method"], r["depth"]): r for r in csv.DictReader((run / "summary.csv").open())}
+    assert rows[("complex-step", "1")]["status"] == "skipped" and "kink" in rows[("complex-step", "1")]["note"]
+    assert rows[("backprop", "1")]["status"] == "ok"
+
+
+def test_train_classic_takes_any_gradient_method(tmp_path, capsys):
+    assert main(["train", "classic", "--depths", "1", "--width", "4", "--epochs", "3", "--gradient", "complex-step",
+                 "--out", str(tmp_path)]) == 0
+    assert "complex-step" in (next(tmp_path.iterdir()) / "history.csv").read_text()
