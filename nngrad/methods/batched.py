@@ -7,8 +7,7 @@ import numpy as np
 
 from ..model.counts import forward_flops, suffix_flops
 from .base import GradientResult, Method
-from .checks import against_backprop
-from .finite_differences import FD_CHECK_TOL
+from .checks import FINITE_DIFFERENCE_TOL, against_backprop
 from .prefix import DEFAULT_MAX_BYTES, Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
 from .schemes import SCHEMES
 
@@ -57,7 +56,7 @@ NUMERICAL = Method(
     description="forward differences (N+1 loss evaluations), many perturbed networks per numpy call, prefix reuse",
     work_count=SCHEMES["forward"].evaluations,
     flops=lambda sizes, batch: forward_flops(sizes, batch) + suffix_flops(sizes, batch),
-    check=against_backprop(FD_CHECK_TOL), color="#ff7f0e", marker="D")
+    check=against_backprop(FINITE_DIFFERENCE_TOL), color="#ff7f0e", marker="D")
 
 CENTRAL = Method(
     name="central-batched", family="finite-difference", options=("eps", "max_bytes"),
@@ -66,4 +65,4 @@ CENTRAL = Method(
     description="central differences (2N loss evaluations, error O(eps^2)), batched like numerical-batched",
     work_count=SCHEMES["central"].evaluations,
     flops=lambda sizes, batch: forward_flops(sizes, batch) + 2 * suffix_flops(sizes, batch),
-    check=against_backprop(FD_CHECK_TOL), color="#bcbd22", marker="v")
+    check=against_backprop(FINITE_DIFFERENCE_TOL), color="#bcbd22", marker="v")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import REFERENCE, Check, GradientResult
+from .base import REFERENCE, Check, GradientResult, get
 from .schemes import default_eps
 
 TINY = np.finfo(np.float64).tiny
 DIRECTIONS = 3  # random directions of the directional check
+FINITE_DIFFERENCE_TOL = 1e-5  # norm-wise relative error a forward difference at its best step stays within
+EXACT_TOL = 1e-10  # for gradients exact to rounding: complex step, forward mode, the frameworks
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -17,11 +19,9 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def against_backprop(tolerance: float) -> Check:
-    """Norm-wise relative error of the gradient against nngrad's backprop."""
+    """Norm-wise relative error of the gradient against the reference method (nngrad's backprop)."""
     def error(net, x, y, result: GradientResult) -> float:
-        from .backprop import backprop
-
-        return relative_error(result.grad, backprop(net, x, y)[1])
+        return relative_error(result.grad, get(REFERENCE).prepare(net, x, y)().grad)
 
     return Check(REFERENCE, tolerance, error)
 

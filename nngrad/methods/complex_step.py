@@ -11,11 +11,10 @@ import numpy as np
 
 from ..model.counts import forward_flops, suffix_flops
 from .base import Method
-from .checks import against_backprop
+from .checks import EXACT_TOL, against_backprop
 from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
 
 STEP = 1e-20  # any h far below sqrt(u) works: the truncation error h^2 vanishes, and nothing cancels
-EXACT_CHECK_TOL = 1e-10  # norm-wise relative error allowed for a gradient that is exact to rounding
 
 
 class ComplexStep(Kernel):
@@ -55,4 +54,4 @@ METHOD = Method(
     description="Im L(p + i h e_i) / h, h = 1e-20: N complex loss evaluations, exact to rounding (analytic losses)",
     work_count=lambda n: n,
     flops=lambda sizes, batch: forward_flops(sizes, batch) + 4 * suffix_flops(sizes, batch),  # complex x: 4 real
-    check=against_backprop(EXACT_CHECK_TOL), color="#17becf", marker="*")
+    check=against_backprop(EXACT_TOL), color="#17becf", marker="*")

@@ -15,13 +15,12 @@ from .. import _validate as validate
 from .._progress import progress_bar
 from ..model.counts import forward_flops, num_params
 from .base import Call, GradientResult, Method
-from .checks import against_backprop
+from .checks import FINITE_DIFFERENCE_TOL, against_backprop
 from .prefix import DEFAULT_MAX_BYTES
 from .schemes import SCHEMES, default_eps
 from .schemes import scheme as get_scheme
 
 VARIANTS = ("loop", "batched")
-FD_CHECK_TOL = 1e-5  # norm-wise relative error a forward difference at its best step stays within
 
 
 @dataclass
@@ -136,5 +135,5 @@ METHOD = Method(
     description="the textbook forward difference: perturb one parameter in place, evaluate the loss again (N+1)",
     work_count=SCHEMES["forward"].evaluations,
     flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
-    check=against_backprop(FD_CHECK_TOL), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
+    check=against_backprop(FINITE_DIFFERENCE_TOL), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
     color="#d62728", marker="^")

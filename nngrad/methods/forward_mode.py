@@ -12,8 +12,7 @@ import numpy as np
 
 from ..model.counts import forward_flops, suffix_flops
 from .base import Method
-from .checks import against_backprop
-from .complex_step import EXACT_CHECK_TOL
+from .checks import EXACT_TOL, against_backprop
 from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size, matmul_stacked
 
 
@@ -52,4 +51,4 @@ METHOD = Method(
     description="forward-mode differentiation: N tangent (Jacobian-vector) passes, batched with prefix reuse, exact",
     work_count=lambda n: n, work_unit="tangent passes",
     flops=lambda sizes, batch: forward_flops(sizes, batch) + suffix_flops(sizes, batch),
-    check=against_backprop(EXACT_CHECK_TOL), color="#9467bd", marker="X")
+    check=against_backprop(EXACT_TOL), color="#9467bd", marker="X")

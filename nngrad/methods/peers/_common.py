@@ -6,11 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from ...model.counts import forward_flops
-from ..checks import against_backprop
+from ..checks import EXACT_TOL, against_backprop
 
-PEER_CHECK_TOL = 1e-10  # every peer's gradient against nngrad's backprop, norm-wise relative, float64
 INSTALL = "pip install 'nngrad[peers]' (or: pip install torch==2.13.0 jax autograd scipy)"
-PEER_CHECK = against_backprop(PEER_CHECK_TOL)
+PEER_CHECK = against_backprop(EXACT_TOL)  # every peer against backprop, float64
 
 
 def reverse_flops(sizes: list[int], batch: int) -> int:

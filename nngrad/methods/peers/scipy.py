@@ -8,8 +8,7 @@ import numpy as np
 from ... import _validate as validate
 from ...model.counts import forward_flops, num_params
 from ..base import Call, GradientResult, Method
-from ..checks import against_backprop
-from ..finite_differences import FD_CHECK_TOL
+from ..checks import FINITE_DIFFERENCE_TOL, against_backprop
 from ..schemes import SCHEMES
 from ._common import INSTALL
 
@@ -42,4 +41,4 @@ METHOD = Method(
     description="scipy.optimize.approx_fprime: forward differences of the loss over the flat vector (N+1)",
     work_count=SCHEMES["forward"].evaluations,
     flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
-    check=against_backprop(FD_CHECK_TOL), color="#8c564b", marker="<")
+    check=against_backprop(FINITE_DIFFERENCE_TOL), color="#8c564b", marker="<")
