@@ -54,7 +54,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
 def cmd_methods(args: argparse.Namespace) -> int:
     table = list_methods()
     table["available"] = table["available"].map({True: "yes", False: "no"})
-    print(table.to_string(index=False, columns=["name", "family", "work", "available", "description"]))
+    print(table[["name", "family", "work", "available", "description"]].to_markdown(index=False, tablefmt="simple"))
     missing = table[table["available"] == "no"]
     for row in missing.itertuples():
         print(f"{row.name}: {row.reason}", file=sys.stderr)
