@@ -36,11 +36,6 @@ class GradientResult:
     tangent_passes: int = 0
     info: dict = field(default_factory=dict)  # what the method wants recorded (threads, compile time, ...)
 
-    @property
-    def work(self) -> int:
-        """Loss evaluations plus tangent passes: the passes over the network this gradient took."""
-        return self.loss_evaluations + self.tangent_passes
-
 
 Call = Callable[[], GradientResult]  # one gradient of prepared (net, x, y): what the sweep times
 

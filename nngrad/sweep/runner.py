@@ -59,7 +59,7 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
 
 def run_suite(run: Path, progress: bool = True) -> int:
     """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
-    run = run.resolve()  # the suite runs in the run folder
+    run = run.resolve()  # the suite runs in a scratch folder: it is told where the run is, absolutely
     meta = runfiles.read_run_meta(run)
     finished = {runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
     todo = [PlannedPoint.from_dict(p) for p in meta["plan"]
