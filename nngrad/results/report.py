@@ -56,7 +56,7 @@ def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
         "t / t(forward)": rows["median_s"] / t_forward,
         "error vs backprop": [_error(r) for r in rows.itertuples()],
         "peak_MiB": rows["peak_memory_bytes"] / MIB,
-        "note": rows["message"].fillna(""),
+        "note": [_note(r) for r in rows.itertuples()],
     })
     return table.reset_index(drop=True), (d, w, b)
 
@@ -65,6 +65,12 @@ def _work(row) -> str:
     if row.status != "ok" or pd.isna(row.work):
         return ""
     return f"{int(row.work):,} {row.work_unit if row.work != 1 else SINGULAR.get(row.work_unit, row.work_unit)}"
+
+
+def _note(row) -> str:
+    if pd.notna(row.compile_s):
+        return f"compiled once, in {row.compile_s:.2g} s (not timed)"
+    return "" if pd.isna(row.message) else str(row.message)
 
 
 def _error(row) -> str:
