@@ -93,8 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="finite-difference scheme (default %(default)s)")
     p.add_argument("--method", choices=VARIANTS, default="loop", help="finite-difference method (default %(default)s)")
     p.add_argument("--eps", type=positive_float, default=None, help="step (default: the scheme's optimal step)")
-    p.add_argument("--rtol", type=non_negative_float, default=None, help="relative tolerance (default: by scheme)")
-    p.add_argument("--atol", type=non_negative_float, default=None, help="absolute tolerance (default: by scheme)")
+    p.add_argument("--reference", choices=["auto", "complex-step", "finite-differences"], default="auto",
+                   help="what each array is checked against; auto: the complex step where the loss is analytic in "
+                   "it, finite differences elsewhere (default %(default)s)")
+    p.add_argument("--rtol", type=non_negative_float, default=None,
+                   help="relative tolerance (default: 1e-8 against the complex step, by scheme against differences)")
+    p.add_argument("--atol", type=non_negative_float, default=None,
+                   help="absolute tolerance (default: each array's reference's own error)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("bench", help="time every gradient method over depth and width; store, fit, plot",

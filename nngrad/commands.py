@@ -39,7 +39,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     x, y = random_data(net, args.batch, args.seed + 1)
     print(net)
     report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
-                            method=args.method, progress=True)
+                            method=args.method, reference=args.reference, progress=True)
     print(report)
     return 0 if report.passed else 1
 

@@ -49,9 +49,20 @@ def build(arch: dict) -> tuple[DNN, np.ndarray, np.ndarray]:
 @given(arch=architectures)
 def test_backprop_matches_central_differences_over_random_architectures(arch, method):
     net, x, y = build(arch)
-    report = gradient_check(net, x, y, scheme="central", method=method, rtol=1e-6, atol=1e-8)
-    assert report.passed, str(report)
+    report = gradient_check(net, x, y, scheme="central", method=method, reference="finite-differences")
+    assert report.status != "FAIL", str(report)  # arrays below the differences' resolution are inconclusive
+    assert all(r.verdict != "ok" or r.scale > 0 for r in report.rows)
     assert rel_error(report.numerical, report.analytic) < 1e-6
+
+
+@settings(suppress_health_check=[HealthCheck.filter_too_much])
+@given(arch=architectures)
+def test_backprop_passes_its_check_at_every_scale_over_random_architectures(arch):
+    net, x, y = build(arch)
+    report = gradient_check(net, x, y)  # the complex step wherever the loss is analytic
+    assert report.status != "FAIL", str(report)
+    if arch["activation"] == "sigmoid":  # analytic everywhere: every array verified, whatever its scale
+        assert report.passed, str(report)
 
 
 @settings(suppress_health_check=[HealthCheck.filter_too_much])

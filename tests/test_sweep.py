@@ -3,7 +3,6 @@ import pytest
 
 from nngrad import DNN
 from nngrad.methods import get
-from nngrad.methods.checks import DIRECTIONS
 from nngrad.model.counts import forward_flops, num_params, suffix_flops
 from nngrad.sweep import accuracy
 from nngrad.sweep import plan as planning
@@ -109,8 +108,8 @@ def test_each_point_is_checked_against_its_reference(method):
     checked = check_point(m, m.prepare(net, x, y), net, x, y)
     assert checked.passed and checked.gradient_error < checked.tolerance and checked.peak_memory_bytes > 0
     assert checked.work == m.work_count(net.num_params)
-    assert checked.reference == ("backprop" if method != "backprop" else
-                                 f"central differences along {DIRECTIONS} random directions")
+    assert checked.reference == "backprop" if method != "backprop" else "random directions" in checked.reference
+    assert not checked.unresolved
 
 
 @pytest.mark.parametrize("method", ["backprop", "numerical-loop", "complex-step"])

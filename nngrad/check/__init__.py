@@ -1,5 +1,8 @@
-"""Checking gradients: backprop against a finite difference, per layer and per parameter array."""
+"""Checking gradients: nngrad's backprop of a DNN per parameter array (gradient_check); findings and reports."""
 
-from .network_check import GradientReport, ParamError, gradient_check
+from .compare import ArrayCheck
+from .findings import Finding
+from .network_check import gradient_check
+from .report import GradientReport, ParamError
 
-__all__ = ["GradientReport", "ParamError", "gradient_check"]
+__all__ = ["ArrayCheck", "Finding", "GradientReport", "ParamError", "gradient_check"]

@@ -1,95 +1,35 @@
-"""gradient_check: backprop against a finite difference, per layer and per W/b, with a verdict.
+"""gradient_check: nngrad's backprop of a DNN against a reference, per parameter array at the array's own scale.
 
-An element passes when |a - n| <= atol + rtol * (|a| + |n|) (a: analytic, n: numerical).
-The relative part alone is meaningless where gradients vanish (deep sigmoid networks reach
-1e-15 in their first layers, below the finite difference's round-off), so the absolute part
-covers the finite difference's own error there. Reported relative error: |a - n| / max(|a| + |n|, tiny).
+The reference of each array is the complex step where the loss is analytic in that array's parameters (no
+ReLU from its layer on): exact to rounding, it verifies gradients of any magnitude, the 1e-15 of a deep sigmoid
+network's first layer included. Elsewhere it is a finite difference, whose own error (round-off u |L| / eps and
+truncation eps^order |L|, times KAPPA) is each element's absolute allowance; an array whose whole gradient lies
+within RESOLVE times that error is "unresolvable", never passed on an absolute tolerance.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from .. import _validate as validate
 from ..methods.backprop import backprop_gradient
-from ..methods.finite_differences import VARIANTS, numerical_gradient
+from ..methods.batched import CENTRAL_BATCHED, FORWARD_BATCHED
+from ..methods.checks import KAPPA
+from ..methods.complex_step import COMPLEX_STEP_METHOD
+from ..methods.finite_differences import VARIANTS, finite_difference
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
+from .compare import ArrayCheck, compare
+from .findings import Finding
+from .probe import bracketed, one_sided
+from .report import GradientReport
 
-TINY = np.finfo(np.float64).tiny
-
-
-@dataclass
-class ParamError:
-    """The errors of one parameter array (W or b of one Dense layer)."""
-
-    layer: int
-    name: str
-    shape: tuple[int, ...]
-    max_abs_error: float
-    max_rel_error: float
-    worst_index: tuple[int, ...]
-    analytic: float
-    numerical: float
-    passed: bool
-
-
-@dataclass
-class GradientReport:
-    """What :func:`gradient_check` found; ``str(report)`` is a readable table."""
-
-    rows: list[ParamError]
-    scheme: str
-    eps: float
-    rtol: float
-    atol: float
-    method: str
-    loss_evaluations: int
-    num_params: int
-    near_kinks: int
-    analytic: np.ndarray = field(repr=False)
-    numerical: np.ndarray = field(repr=False)
-
-    @property
-    def passed(self) -> bool:
-        return all(r.passed for r in self.rows)
-
-    @property
-    def max_abs_error(self) -> float:
-        return max(r.max_abs_error for r in self.rows)
-
-    @property
-    def max_rel_error(self) -> float:
-        return max(r.max_rel_error for r in self.rows)
-
-    def to_frame(self):
-        """One row per parameter array (a pandas DataFrame)."""
-        import pandas as pd
-
-        return pd.DataFrame([vars(r) for r in self.rows])
-
-    def __str__(self) -> str:
-        head = (f"gradient check: backprop vs {self.scheme} differences ({self.method}), eps={self.eps:.3g}, "
-                f"N={self.num_params}, {self.loss_evaluations} loss evaluations\n"
-                f"pass when |a-n| <= atol + rtol*(|a|+|n|), rtol={self.rtol:g}, atol={self.atol:g}\n")
-        lines = [(f"{'layer':>5} {'param':<5} {'shape':<10} {'max abs err':>11} {'max rel err':>11} "
-                  f"{'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict")]
-        for r in self.rows:
-            lines.append(f"{r.layer:>5} {r.name:<5} {'x'.join(map(str, r.shape)):<10} {r.max_abs_error:>11.2e} "
-                         f"{r.max_rel_error:>11.2e} {r.worst_index!s:<12} {r.analytic:>12.5e} "
-                         f"{r.numerical:>12.5e}  {'ok' if r.passed else 'FAIL'}")
-        tail = f"\nresult: {'PASS' if self.passed else 'FAIL'}"
-        if self.near_kinks:
-            tail += (f"\nnote: {self.near_kinks} ReLU input(s) lie within {KINK_REACH:g}*eps of the kink at 0; "
-                     "a finite difference that crosses a kink disagrees with backprop without any bug "
-                     "(try init='he', another seed or a smaller eps)")
-        return head + "\n".join(lines) + tail
-
-
-KINK_REACH = 10.0
+REFERENCES = ("auto", "complex-step", "finite-differences")
+EXACT_RTOL = {"float64": 1e-8, "float32": 1e-4}  # backprop against the complex step: both exact to rounding
+EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations
+KINK_REACH = 10.0  # ReLU inputs within this many steps of 0 can be crossed by a finite difference
 
 
 def gradient_check(
@@ -101,57 +41,132 @@ def gradient_check(
     rtol: float | None = None,
     atol: float | None = None,
     method: str = "loop",
+    reference: str = "auto",
     progress: bool = False,
 ) -> GradientReport:
-    """Compare backprop with a finite-difference gradient of ``net.loss(x, y)``.
+    """Compare backprop with a reference gradient of ``net.loss(x, y)``, per parameter array (each layer's W, b).
 
-    eps=None takes the scheme's optimal step for the parameters' dtype (see ``default_eps``);
-    rtol/atol=None take the scheme's defaults for the dtype (``Scheme.tolerance``).
-    Warns when the parameters are not float64: finite differences in float32 lose most digits.
+    reference "auto": the complex step for the arrays in which the loss is analytic, a finite difference
+    (``scheme``, ``method`` "loop" or "batched", step ``eps``) for the others; "complex-step" or
+    "finite-differences" for every array. eps=None: the scheme's optimal step for the dtype. rtol=None: 1e-8
+    against the complex step, the scheme's default against a finite difference; atol=None: each array's
+    absolute allowance is its reference's own error (given: that number for every element).
     """
     formula = get_scheme(scheme)
     validate.choice("method", method, VARIANTS)
+    validate.choice("reference", reference, REFERENCES)
     eps = formula.default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
-    d_rtol, d_atol = formula.tolerance(net.dtype)
-    rtol = d_rtol if rtol is None else _tolerance("rtol", rtol)
-    atol = d_atol if atol is None else _tolerance("atol", atol)
+    rtol = None if rtol is None else _tolerance("rtol", rtol)
+    atol = None if atol is None else _tolerance("atol", atol)
+    dtype = "float64" if net.dtype == np.float64 else "float32"
+    if reference == "complex-step" and not net.analytic_from(0):
+        raise ValueError("reference='complex-step' needs a loss analytic in every parameter, but this network has "
+                         "ReLU layers (a kink): use reference='auto'")
+    loss, analytic = backprop_gradient(net, x, y)  # also checks x and y
+    x, y = net.check_data(x, y)
+    layers = range(len(net.dense_layers))
+    exact = [l for l in layers if reference != "finite-differences" and net.analytic_from(l)]
+    numerical, evaluations = _references(net, x, y, exact, [l for l in layers if l not in exact], formula.name, eps,
+                                         method, progress)
+    fd_error = KAPPA * formula.error(eps, loss, net.dtype)
+    fd_floor = fd_error if atol is None else atol
+    rows = []
+    for a in net.param_arrays():
+        is_exact = a.layer in exact
+        a_rtol = rtol if rtol is not None else (EXACT_RTOL[dtype] if is_exact else formula.tolerance(net.dtype)[0])
+        scale = float(np.abs(numerical[a.start:a.stop]).max())
+        floor = (EXACT_FLOOR * np.finfo(net.dtype).eps * scale if atol is None else atol) if is_exact else fd_floor
+        rows.append(compare(f"{a.name}{a.layer}", a.shape, analytic[a.start:a.stop], numerical[a.start:a.stop],
+                            "complex step" if is_exact else f"{formula.name} differences", a_rtol, floor,
+                            0.0 if is_exact else fd_error, a.layer))
     if net.dtype != np.float64:
         warnings.warn(f"net.params are {net.dtype}, not float64: finite differences lose most digits in low "
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
-    _, analytic = backprop_gradient(net, x, y)  # also checks x and y
-    near_kinks = _near_kinks(net, net.check_x(x), KINK_REACH * eps)
-    num = numerical_gradient(net, x, y, scheme=scheme, eps=eps, method=method, progress=progress)
-    rows, offset = [], 0
-    for k, layer in enumerate(net.dense_layers):
-        for name, shape in (("W", layer.W.shape), ("b", layer.b.shape)):
-            size = int(np.prod(shape))
-            a = analytic[offset:offset + size].astype(np.float64)
-            n = num.grad[offset:offset + size].astype(np.float64)
-            offset += size
-            rows.append(_param_error(k, name, shape, a, n, rtol, atol))
-    return GradientReport(rows, scheme, eps, rtol, atol, method, num.loss_evaluations, net.num_params,
-                          near_kinks, analytic, num.grad)
+    evaluations += _explain_kinks(net, x, y, rows, analytic, eps, fd_floor)
+    near = _near_kinks(net, x, KINK_REACH * eps)
+    rtols = {("complex step" if exact_layer else f"{formula.name} differences"):
+             (rtol if rtol is not None else EXACT_RTOL[dtype] if exact_layer else formula.tolerance(net.dtype)[0])
+             for exact_layer in {a.layer in exact for a in net.param_arrays()}}
+    return GradientReport(repr(net), rows, _findings(net, loss, analytic, numerical, rows, near, eps, formula.name),
+                          "element-wise", formula.name, eps, rtols, evaluations, net.num_params, analytic, numerical,
+                          atol, method, near)
 
 
-def _tolerance(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
-    return float(value)
+def _references(net, x, y, exact: list[int], inexact: list[int], scheme: str, eps: float, method: str,
+                progress: bool) -> tuple[np.ndarray, int]:
+    """(reference gradient (N,), loss evaluations): the complex step for the ``exact`` layers, the finite
+    difference for the others."""
+    numerical, evaluations = np.full(net.num_params, np.nan), 0
+    if exact:
+        job = COMPLEX_STEP_METHOD.job(net, x, y)
+        numerical[:] = job.gradient(progress, "complex step", layers=exact)
+        evaluations += job.kernel.loss_evaluations
+    if inexact and method == "batched":
+        job = (CENTRAL_BATCHED if scheme == "central" else FORWARD_BATCHED).job(net, x, y, eps=eps)
+        done = job.gradient(progress, f"{scheme} differences", layers=inexact)
+        numerical[np.isfinite(done)] = done[np.isfinite(done)]
+        evaluations += job.kernel.loss_evaluations
+    elif inexact:
+        arrays = [a for a in net.param_arrays() if a.layer in inexact]
+        start, stop = arrays[0].start, arrays[-1].stop  # the layers from the first ReLU on: one contiguous block
+        grad, _, count = finite_difference(lambda p: net.evaluate(x, y), net.params[start:stop], scheme, eps,
+                                           progress)
+        numerical[start:stop], evaluations = grad, evaluations + count
+    return numerical, evaluations
 
 
-def _param_error(layer: int, name: str, shape: tuple, a: np.ndarray, n: np.ndarray,
-                 rtol: float, atol: float) -> ParamError:
-    err = np.abs(a - n)
-    scale = np.abs(a) + np.abs(n)
-    rel = err / np.maximum(scale, TINY)
-    excess = err / np.maximum(atol + rtol * scale, TINY)  # > 1: fails
-    worst = int(np.argmax(excess))
-    return ParamError(layer, name, tuple(shape), float(err.max()), float(rel.max()),
-                      tuple(int(i) for i in np.unravel_index(worst, shape)), float(a[worst]), float(n[worst]),
-                      bool(excess[worst] <= 1.0))
+def _explain_kinks(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, eps: float, slack: float,
+                   most: int = 1000) -> int:
+    """Rows of a finite difference that fail only where the left and right differences bracket backprop's value
+    get the verdict "kink": a kink was crossed, not a bug (at most ``most`` elements a row are probed). Returns the
+    loss evaluations this took."""
+    evaluations = 0
+    for row, a in zip(rows, net.param_arrays()):
+        if row.verdict != "FAIL" or row.reference == "complex step" or len(row.failing) > most:
+            continue
+        left, right, count = one_sided(lambda: net.evaluate(x, y), net.params[a.start:a.stop], row.failing, eps)
+        evaluations += count
+        if bracketed(analytic[a.start:a.stop][row.failing], left, right, slack).all():
+            row.verdict = "kink"
+    return evaluations
+
+
+def _findings(net: DNN, loss: float, analytic: np.ndarray, numerical: np.ndarray, rows: list[ArrayCheck],
+              near: int, eps: float, scheme: str) -> list[Finding]:
+    found = []
+    if not (np.isfinite(loss) and np.isfinite(analytic).all() and np.isfinite(numerical).all()):
+        found.append(Finding("nonfinite", "the loss or a gradient is NaN or inf: look for an overflow (too large a "
+                             "learning rate or init) or a division by zero"))
+    if not analytic.any() and not numerical.any():
+        found.append(Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing "
+                             "(dead ReLUs?): try init='he', another seed, or inputs that activate the units"))
+    if unresolved := [r for r in rows if r.verdict == "unresolvable"]:
+        found.append(Finding("unresolvable", f"{', '.join(r.name for r in unresolved)}: gradients up to "
+                             f"{max(r.scale for r in unresolved):.1e} lie within what {scheme} differences at "
+                             f"eps={eps:.1e} resolve; the complex step verifies any scale where the loss is analytic "
+                             "(reference='auto')"))
+    if kinks := [r.name for r in rows if r.verdict == "kink"]:
+        found.append(Finding("kink", f"{', '.join(kinks)}: the {scheme} difference crossed a ReLU kink ({near} ReLU "
+                             f"inputs lie within {KINK_REACH:g} steps of 0); the left and right differences bracket "
+                             "backprop's value: not a bug"))
+    elif near and any(r.verdict == "FAIL" for r in rows):
+        found.append(Finding("kink", f"{near} ReLU inputs lie within {KINK_REACH:g} steps of 0: the finite difference "
+                             "may have crossed kinks (its left and right differences do not bracket every "
+                             "disagreement): try init='he', another seed or a smaller eps before suspecting the "
+                             "backward"))
+    if net.dtype != np.float64:
+        found.append(Finding("float32", "the parameters are float32: tolerances are widened and finite differences "
+                             "lose most digits; build the network with dtype=float64 for a sharper check"))
+    return found
 
 
 def _near_kinks(net: DNN, x: np.ndarray, reach: float) -> int:
     """How many ReLU inputs (pre-activations of non-analytic layers) lie within ``reach`` of 0."""
     _, zs = net.trace(x)
     return sum(int((np.abs(z) <= reach).sum()) for z, act in zip(zs, net.activations) if not act.analytic)
+
+
+def _tolerance(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value >= 0:
+        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+    return float(value)

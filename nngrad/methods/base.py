@@ -42,8 +42,9 @@ Call = Callable[[], GradientResult]  # one gradient of prepared (net, x, y): wha
 
 @dataclass(frozen=True)
 class Check:
-    """How a method's gradient is checked before it is timed: ``error(net, x, y, result) -> float`` (a relative
-    error) against ``reference`` (a description), passed when <= ``tolerance``; ``error=None``: nothing to check."""
+    """How a method's gradient is checked before it is timed: ``error(net, x, y, result) -> (relative error, names
+    of the parameter arrays it could not resolve)`` against ``reference`` (a description), passed when the error
+    is <= ``tolerance``; ``error=None``: nothing to check."""
 
     reference: str
     tolerance: float = 0.0

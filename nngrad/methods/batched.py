@@ -56,7 +56,7 @@ NUMERICAL = Method(
     description="forward differences (N+1 loss evaluations), many perturbed networks per numpy call, prefix reuse",
     work_count=SCHEMES["forward"].evaluations,
     flops=lambda sizes, batch: forward_flops(sizes, batch) + suffix_flops(sizes, batch),
-    check=against_backprop(FINITE_DIFFERENCE_TOL), color="#ff7f0e", marker="D")
+    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), color="#ff7f0e", marker="D")
 
 CENTRAL = Method(
     name="central-batched", family="finite-difference", options=("eps", "max_bytes"),
@@ -65,4 +65,4 @@ CENTRAL = Method(
     description="central differences (2N loss evaluations, error O(eps^2)), batched like numerical-batched",
     work_count=SCHEMES["central"].evaluations,
     flops=lambda sizes, batch: forward_flops(sizes, batch) + 2 * suffix_flops(sizes, batch),
-    check=against_backprop(FINITE_DIFFERENCE_TOL), color="#bcbd22", marker="v")
+    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["central"]), color="#bcbd22", marker="v")

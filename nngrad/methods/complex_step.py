@@ -13,8 +13,7 @@ from ..model.counts import forward_flops, suffix_flops
 from .base import Method
 from .checks import EXACT_TOL, against_backprop
 from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
-
-STEP = 1e-20  # any h far below sqrt(u) works: the truncation error h^2 vanishes, and nothing cancels
+from .schemes import COMPLEX_STEP
 
 
 class ComplexStep(Kernel):
@@ -45,11 +44,12 @@ def supports(net) -> str | None:
     return None
 
 
-COMPLEX_STEP = ChunkedMethod("complex-step", build, lambda dtype: STEP)
+COMPLEX_STEP_METHOD = ChunkedMethod("complex-step", build, lambda dtype: COMPLEX_STEP)
 
 METHOD = Method(
     name="complex-step", family="finite-difference", options=("eps", "max_bytes"),
-    prepare=COMPLEX_STEP.prepare, chunked=COMPLEX_STEP.job, step=COMPLEX_STEP.default_eps, prediction="pilot",
+    prepare=COMPLEX_STEP_METHOD.prepare, chunked=COMPLEX_STEP_METHOD.job, step=COMPLEX_STEP_METHOD.default_eps,
+    prediction="pilot",
     supports=supports,
     description="Im L(p + i h e_i) / h, h = 1e-20: N complex loss evaluations, exact to rounding (analytic losses)",
     work_count=lambda n: n,

@@ -135,5 +135,5 @@ METHOD = Method(
     description="the textbook forward difference: perturb one parameter in place, evaluate the loss again (N+1)",
     work_count=SCHEMES["forward"].evaluations,
     flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
-    check=against_backprop(FINITE_DIFFERENCE_TOL), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
+    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
     color="#d62728", marker="^")

@@ -57,6 +57,14 @@ class Prefix:
         col = self.acts[l].function(self.zs[l][:, cols].T + step * self.h_aug[l][:, rows].T)  # new h_{l+1}[:, c]
         return self.loss_layer.function(self.outputs(l, cols, col), self.y)
 
+    def losses_from(self, l: int, dz: np.ndarray) -> np.ndarray:
+        """Losses (K,) of the networks whose layer-l pre-activation is z_l + dz[k]; dz: (K, B, n_l), real or complex
+        (a change of layer l's W by V gives dz = h_l @ V, of its b by v gives dz = v)."""
+        out = self.acts[l].function(self.zs[l] + dz)
+        for m in range(l + 1, len(self.dense)):
+            out = self.acts[m].function(matmul_stacked(out, self.dense[m].W) + self.dense[m].b)
+        return self.loss_layer.function(out, self.y)
+
     def outputs(self, l: int, cols: np.ndarray, col: np.ndarray) -> np.ndarray:
         """Outputs (K, B, out) of the networks whose column cols[k] of h_{l+1} is col[k] (K, B)."""
         last, k = len(self.dense) - 1, len(cols)
@@ -102,18 +110,20 @@ class Chunked:
     kernel: Kernel
     chunk: int
 
-    def gradient(self, progress: bool = False, desc: str = "gradient") -> np.ndarray:
-        """The whole gradient (N,), in the layout of net.params."""
-        grad = np.empty(sum(self.prefix.layer_sizes), dtype=np.float64)
-        bar = progress_bar(grad.size, progress, desc, "param")
-        offset = 0
-        for l, size in enumerate(self.prefix.layer_sizes):
-            for start in range(0, size, self.chunk):
-                stop = min(start + self.chunk, size)
-                grad[offset + start:offset + stop] = self.kernel(l, start, stop)
+    def gradient(self, progress: bool = False, desc: str = "gradient", layers=None) -> np.ndarray:
+        """The whole gradient (N,), in the layout of net.params; with ``layers``, only the entries of those Dense
+        layers are computed (the others stay NaN)."""
+        sizes = self.prefix.layer_sizes
+        layers = range(len(sizes)) if layers is None else layers
+        grad = np.full(sum(sizes), np.nan)
+        bar = progress_bar(sum(sizes[l] for l in layers), progress, desc, "param")
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        for l in layers:
+            for start in range(0, sizes[l], self.chunk):
+                stop = min(start + self.chunk, sizes[l])
+                grad[offsets[l] + start:offsets[l] + stop] = self.kernel(l, start, stop)
                 if bar is not None:
                     bar.update(stop - start)
-            offset += size
         if bar is not None:
             bar.close()
         return grad

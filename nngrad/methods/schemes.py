@@ -29,6 +29,12 @@ class Scheme:
         """The step that balances truncation and round-off: sqrt(u) (forward), u^(1/3) (central)."""
         return float(np.finfo(dtype).eps) ** (1 / (self.order + 1))
 
+    def error(self, eps: float, loss: float, dtype: np.dtype | type = np.float64) -> float:
+        """Estimated error of one entry at step ``eps``: round-off u |L| / eps plus truncation eps^order |L|
+        (the derivatives of L taken at the scale of L itself)."""
+        u = float(np.finfo(dtype).eps)
+        return (u / eps + eps ** self.order) * abs(loss)
+
     def tolerance(self, dtype: np.dtype | type) -> tuple[float, float]:
         """Default (rtol, atol) of a gradient check with this scheme at its default step."""
         return self.tolerances["float64" if np.dtype(dtype) == np.float64 else "float32"]
@@ -42,6 +48,9 @@ SCHEMES: dict[str, Scheme] = {
     "central": Scheme("central", "(L(p + eps e_i) - L(p - eps e_i)) / (2 eps)", 2, 2, False,
                       {"float64": (1e-6, 1e-8), "float32": (1e-2, 1e-3)}),
 }
+
+
+COMPLEX_STEP = 1e-20  # the complex step's h: far below sqrt(u), its truncation h^2 vanishes and nothing cancels
 
 
 def scheme(name: str) -> Scheme:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 
@@ -11,6 +12,17 @@ from .layers import ACTIVATIONS, Dense
 from .losses import LOSSES
 
 INITS = ("normal", "xavier", "he")
+
+
+class ParamArray(NamedTuple):
+    """Where one parameter array lives in ``net.params``: Dense layer ``layer``'s "W" or "b", of ``shape``,
+    at flat indices start..stop-1."""
+
+    layer: int
+    name: str
+    shape: tuple[int, ...]
+    start: int
+    stop: int
 
 
 class DNN:
@@ -94,6 +106,20 @@ class DNN:
         if value.shape != self._params.shape:
             raise ValueError(f"params must have shape {self._params.shape}, got {value.shape}")
         self._params[...] = value  # copy in: the layers' views stay valid
+
+    def param_arrays(self) -> list[ParamArray]:
+        """Every parameter array in the order of ``params``: W then b of each Dense layer."""
+        arrays, offset = [], 0
+        for k, dense in enumerate(self.dense_layers):
+            for name, array in (("W", dense.W), ("b", dense.b)):
+                arrays.append(ParamArray(k, name, array.shape, offset, offset + array.size))
+                offset += array.size
+        return arrays
+
+    def analytic_from(self, layer: int) -> bool:
+        """Is the loss analytic in Dense layer ``layer``'s parameters (no kink from that layer on: the complex step
+        applies to them)?"""
+        return all(act.analytic for act in self.activations[layer:])
 
     @property
     def num_params(self) -> int:

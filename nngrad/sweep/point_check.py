@@ -24,6 +24,7 @@ class PointCheck:
     tangent_passes: int
     work: int  # counted in the method's own unit (method.work_unit)
     peak_memory_bytes: int | None  # None where tracemalloc cannot see the method's allocations
+    unresolved: list[str]  # parameter arrays the check could not judge (below a finite difference's resolution)
     passed: bool
     info: dict  # what the method recorded (threads, compile time, ...)
 
@@ -37,9 +38,9 @@ def check_point(method: Method, call: Call, net, x: np.ndarray, y: np.ndarray) -
     finally:
         tracemalloc.stop()
     check = method.check
-    error = None if check.error is None else float(check.error(net, x, y, result))
+    error, unresolved = (None, []) if check.error is None else check.error(net, x, y, result)
     return PointCheck(error, check.reference, check.tolerance, result.loss_evaluations, result.tangent_passes,
-                      method.counted(result), peak if method.traced_memory else None,
+                      method.counted(result), peak if method.traced_memory else None, unresolved,
                       passed=error is None or bool(error <= check.tolerance), info=result.info)
 
 

@@ -41,4 +41,4 @@ METHOD = Method(
     description="scipy.optimize.approx_fprime: forward differences of the loss over the flat vector (N+1)",
     work_count=SCHEMES["forward"].evaluations,
     flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
-    check=against_backprop(FINITE_DIFFERENCE_TOL), color="#8c564b", marker="<")
+    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), color="#8c564b", marker="<")

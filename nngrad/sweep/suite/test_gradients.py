@@ -29,7 +29,8 @@ def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch)
         "loss_evaluations": checked.loss_evaluations, "tangent_passes": checked.tangent_passes,
         "work": checked.work, "work_unit": m.work_unit, "flops": planned["flops"],
         "forward_flops": planned["forward_flops"], "gradient_error": checked.gradient_error,
-        "reference": checked.reference, "peak_memory_bytes": checked.peak_memory_bytes,
+        "reference": checked.reference, "unresolved_arrays": ",".join(checked.unresolved),
+        "peak_memory_bytes": checked.peak_memory_bytes,
         "predicted_s": planned["predicted_s"], "prepare_s": prepare_s, **checked.info,
     })
     if not checked.passed:

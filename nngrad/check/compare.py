@@ -1,0 +1,65 @@
+"""One array of claimed derivatives against its reference, judged at the array's own scale."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+TINY = np.finfo(np.float64).tiny
+RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
+VERDICTS = ("ok", "FAIL", "kink", "unresolvable", "zero")
+
+
+@dataclass
+class ArrayCheck:
+    """The errors of one array (a parameter's gradient, or an input's): the worst element (largest error measured
+    against its tolerance) with both values, and the verdict: "ok"; "FAIL"; "kink" (every disagreeing element is
+    explained by a finite difference that crossed a kink); "unresolvable" (the reference's own error is as large
+    as the array's gradient: nothing can be concluded); "zero" (both are exactly zero: nothing to check)."""
+
+    name: str
+    shape: tuple[int, ...]
+    reference: str
+    scale: float  # largest |reference| in the array
+    max_abs_error: float
+    max_rel_error: float
+    worst_index: tuple[int, ...]
+    analytic: float
+    numerical: float
+    tolerance: float  # allowed |analytic - numerical| at the worst element
+    verdict: str
+    layer: int | None = None  # the Dense layer of a DNN's parameter
+    failing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int), repr=False)  # flat indices
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict in ("ok", "kink")
+
+
+def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: np.ndarray, reference: str,
+            rtol: float, floor: float, resolution: float = 0.0, layer: int | None = None) -> ArrayCheck:
+    """Judge ``analytic`` against ``numerical`` (both of ``shape``, flattened or not): an element passes when
+    |a - n| <= rtol (|a| + |n|) + floor (``floor``: the reference's own error per element, or a user's absolute
+    tolerance). Unresolvable when the whole array stays within RESOLVE x ``resolution`` (the error of an inexact
+    reference: 0 for an exact one); zero when both are all zero."""
+    a = np.asarray(analytic, dtype=np.float64).reshape(-1)
+    n = np.asarray(numerical, dtype=np.float64).reshape(-1)
+    err, both = np.abs(a - n), np.abs(a) + np.abs(n)
+    allowed = rtol * both + floor
+    excess = np.where(np.isfinite(err), err / np.maximum(allowed, TINY), np.inf)  # > 1: fails; NaN fails
+    worst = int(np.argmax(excess)) if a.size else 0
+    scale = float(np.abs(n).max()) if n.size else 0.0
+    if not a.size or (not both.any() and np.isfinite(both).all()):
+        verdict = "zero"
+    elif excess[worst] > 1:
+        verdict = "FAIL"
+    elif resolution and max(scale, float(np.abs(a).max())) <= RESOLVE * resolution:
+        verdict = "unresolvable"
+    else:
+        verdict = "ok"
+    index = tuple(int(i) for i in np.unravel_index(worst, shape)) if a.size else ()
+    return ArrayCheck(name, tuple(shape), reference, scale, float(err.max()) if a.size else 0.0,
+                      float((err / np.maximum(both, TINY)).max()) if a.size else 0.0, index,
+                      float(a[worst]) if a.size else 0.0, float(n[worst]) if a.size else 0.0,
+                      float(allowed[worst]) if a.size else 0.0, verdict, layer, np.flatnonzero(excess > 1))

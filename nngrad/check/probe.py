@@ -1,0 +1,34 @@
+"""Finite differences of a scalar function f() of a flat array perturbed in place, at chosen elements: each
+element restored exactly, even when f raises."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+
+def one_sided(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], eps: float
+              ) -> tuple[np.ndarray, np.ndarray, int]:
+    """(left, right, evaluations): the backward and forward differences (f(p) - f(p - eps e_i)) / eps and
+    (f(p + eps e_i) - f(p)) / eps at ``indices`` of ``flat`` (a 1-D view that f reads)."""
+    indices = list(indices)
+    base = f()
+    left, right = np.empty(len(indices)), np.empty(len(indices))
+    for k, i in enumerate(indices):
+        old = flat[i]
+        try:
+            flat[i] = old + eps
+            right[k] = (f() - base) / eps
+            flat[i] = old - eps
+            left[k] = (base - f()) / eps
+        finally:
+            flat[i] = old
+    return left, right, 1 + 2 * len(indices)
+
+
+def bracketed(analytic: np.ndarray, left: np.ndarray, right: np.ndarray, slack: float) -> np.ndarray:
+    """Where the analytic value lies between the left and right differences (within ``slack``), and those two
+    differ by more than the slack: a kink between p - eps and p + eps explains the central difference."""
+    low, high = np.minimum(left, right), np.maximum(left, right)
+    return (high - low > slack) & (analytic >= low - slack) & (analytic <= high + slack)
