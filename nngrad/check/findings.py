@@ -10,6 +10,9 @@ KINDS: dict[str, bool | None] = {
     "dout-modified": True,  # backward changed the dout it was given
     "params-changed": True,  # forward or backward changed the layer's parameters
     "not-repeatable": True,  # backward twice on the same input gave different gradients
+    "input-modified": True,  # forward or backward changed its input in place
+    "shape": True,  # a gradient of the wrong shape (or none)
+    "scaled": True,  # a gradient off by one constant factor everywhere (sum vs mean, a missing 1/2)
     "zero-gradient": None,  # every gradient is exactly zero: the check proves nothing
     "unresolvable": None,  # an array below what the finite difference can resolve
     "kink": False,  # a finite difference crossed a kink: left and right differences bracket the analytic value

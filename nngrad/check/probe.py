@@ -32,3 +32,19 @@ def bracketed(analytic: np.ndarray, left: np.ndarray, right: np.ndarray, slack: 
     differ by more than the slack: a kink between p - eps and p + eps explains the central difference."""
     low, high = np.minimum(left, right), np.maximum(left, right)
     return (high - low > slack) & (analytic >= low - slack) & (analytic <= high + slack)
+
+
+def directional(f: Callable[[], float], flat: np.ndarray, directions: np.ndarray, eps: float) -> tuple[np.ndarray, int]:
+    """(derivatives, evaluations): (f(p + eps v) - f(p - eps v)) / 2 eps along each row v of ``directions``
+    (K, flat.size); ``flat`` is restored exactly, even when f raises."""
+    saved = flat.copy()
+    out = np.empty(len(directions))
+    try:
+        for k, v in enumerate(directions):
+            flat[:] = saved + eps * v
+            plus = f()
+            flat[:] = saved - eps * v
+            out[k] = (plus - f()) / (2 * eps)
+    finally:
+        flat[:] = saved
+    return out, 2 * len(directions)

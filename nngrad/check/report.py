@@ -67,10 +67,10 @@ class GradientReport:
 
     def __str__(self) -> str:
         rtols = ", ".join(f"{rtol:g} against the {reference}" for reference, rtol in self.rtols.items())
-        floor = "the reference's own error (its rounding for the complex step)" if self.atol is None else f"{self.atol:g}"
-        head = (f"gradient check of {self.subject}\n{self.mode}, {self.loss_evaluations} loss evaluations; finite "
-                f"differences: {self.scheme} ({self.method}), eps={self.eps:.3g}\npass when |a-n| <= rtol*(|a|+|n|) + floor; rtol "
-                f"{rtols}; floor: {floor}\n")
+        floor = "each reference's own error" if self.atol is None else f"{self.atol:g}"
+        head = (f"gradient check of {self.subject}\n{self.mode}, {self.loss_evaluations} evaluations; finite "
+                f"differences: {self.scheme} ({self.method}), eps={self.eps:.3g}\npass when |a-n| <= rtol*(|a|+|n|) "
+                f"+ floor; rtol {rtols}; floor: {floor}\n")
         lines = [(f"{'array':<8} {'shape':<10} {'reference':<20} {'scale':>9} {'max abs err':>11} "
                   f"{'max rel err':>11} {'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict")]
         for r in self.rows:
