@@ -85,14 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("check", help="compare backprop with a finite-difference gradient, layer by layer",
-                       description="Build a random DNN and batch, compare backprop with finite differences and "
-                       "print the report. Exit status 0: agree, 1: disagree, 2: bad input.")
+                       description="Build a random DNN and batch, compare backprop with the complex step (where the "
+                       "loss is analytic) or finite differences, per layer and W/b, and print the report; or, with "
+                       "--layer, check a layer class of yours. Exit status 0: PASS, 1: FAIL or INCONCLUSIVE (the "
+                       "findings say why), 2: bad input.")
     add_network_options(p)
     p.add_argument("--batch", type=positive_int, default=1, help="samples in the batch (default %(default)s)")
     p.add_argument("--scheme", choices=list(SCHEMES), default="central",
                    help="finite-difference scheme (default %(default)s)")
     p.add_argument("--method", choices=VARIANTS, default="loop", help="finite-difference method (default %(default)s)")
     p.add_argument("--eps", type=positive_float, default=None, help="step (default: the scheme's optimal step)")
+    g = p.add_argument_group("your own layer (instead of a DNN)")
+    g.add_argument("--layer", metavar="FILE.py:Class",
+                   help="check a layer class of yours (FILE.py:Class or module:Class), built with no arguments or "
+                   "--kwargs: forward(x) / backward(dout), or a loss layer forward(x, t) / backward(dout=1)")
+    g.add_argument("--input-shape", type=int_list, metavar="SHAPE", help="shape of the random input x, e.g. 4,3")
+    g.add_argument("--kwargs", default="{}", metavar="JSON", help="keyword arguments of the class, as JSON")
+    g.add_argument("--mode", choices=["auto", "full", "fast"], default="auto",
+                   help="every element, random directions, or auto: every element up to 10,000 (default auto)")
     p.add_argument("--reference", choices=["auto", "complex-step", "finite-differences"], default="auto",
                    help="what each array is checked against; auto: the complex step where the loss is analytic in "
                    "it, finite differences elsewhere (default %(default)s)")

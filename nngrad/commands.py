@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -35,6 +36,8 @@ def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    if args.layer:
+        return _check_user_layer(args)
     net = build_network(args)
     x, y = random_data(net, args.batch, args.seed + 1)
     print(net)
@@ -42,6 +45,53 @@ def cmd_check(args: argparse.Namespace) -> int:
                             method=args.method, reference=args.reference, progress=True)
     print(report)
     return 0 if report.passed else 1
+
+
+def _check_user_layer(args: argparse.Namespace) -> int:
+    """nngrad check --layer FILE.py:Class --input-shape ...: build the user's layer, check it, print the report."""
+    from .check import check_layer
+    from .user_code import load_class
+
+    if not args.input_shape:
+        raise UsageError("--layer needs --input-shape, the shape of x (e.g. --input-shape 4,3)")
+    cls = load_class(args.layer)
+    try:
+        kwargs = json.loads(args.kwargs)
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"--kwargs must be a JSON object, e.g. '{{\"n\": 3}}': {exc}") from None
+    if not isinstance(kwargs, dict):
+        raise UsageError(f"--kwargs must be a JSON object of keyword arguments, got {args.kwargs}")
+    layer = _user_call(f"{cls.__name__}(**{kwargs})", lambda: cls(**kwargs), "")
+    rng = np.random.default_rng(args.seed)
+    x = rng.standard_normal(args.input_shape)
+    inputs, t = x, None
+    if _positional(layer.forward) == 2:  # a loss layer forward(x, t), or two inputs forward(x, y)
+        t = np.eye(x.shape[-1])[rng.integers(0, x.shape[-1], x.shape[:-1])] if x.ndim else np.ones(())
+        if np.ndim(_user_call(f"{cls.__name__}.forward", lambda: layer.forward(x.copy(), t))) != 0:
+            inputs, t = (x, rng.standard_normal(args.input_shape)), None
+    report = _user_call(f"the check of {cls.__name__}",
+                        lambda: check_layer(layer, inputs, t=t, mode=args.mode, eps=args.eps, rtol=args.rtol,
+                                            atol=args.atol, seed=args.seed))
+    print(report)
+    return 0 if report.passed else 1
+
+
+def _user_call(what: str, call, hint: str = " (is --input-shape right?)"):
+    """call(), with an exception from the user's code turned into one line naming it."""
+    try:
+        return call()
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything; say what and where
+        raise UsageError(f"{what} raised {type(exc).__name__}: {exc}{hint}") from None
+
+
+def _positional(method) -> int:
+    """How many positional arguments a bound method takes (1 for forward(x), 2 for forward(x, t))."""
+    import inspect
+
+    parameters = inspect.signature(method).parameters.values()
+    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in parameters)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:

@@ -91,3 +91,76 @@ def test_train_classic_takes_any_gradient_method(tmp_path, capsys):
     assert main(["train", "classic", "--depths", "1", "--width", "4", "--epochs", "3", "--gradient", "complex-step",
                  "--out", str(tmp_path)]) == 0
     assert "complex-step" in (next(tmp_path.iterdir()) / "history.csv").read_text()
+
+
+LAYERS = '''
+import numpy as np
+
+
+class Affine:
+    def __init__(self, n_in=3, n_out=2):
+        self.W = np.random.default_rng(0).standard_normal((n_in, n_out))
+        self.b = np.zeros(n_out)
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+class InPlaceRelu:
+    def forward(self, x):
+        self.mask = x <= 0
+        return np.where(self.mask, 0.0, x)
+
+    def backward(self, dout):
+        dout[self.mask] = 0
+        return dout
+
+
+class Broken:
+    def __init__(self):
+        raise RuntimeError("cannot build")
+'''
+
+
+@pytest.fixture
+def layer_file(tmp_path):
+    path = tmp_path / "mylayers.py"
+    path.write_text(LAYERS)
+    return path
+
+
+@pytest.mark.parametrize("spec,extra,status,words", [
+    ("Affine", ["--input-shape", "4,3"], 0, "result: PASS"),
+    ("Affine", ["--input-shape", "4,5", "--kwargs", '{"n_in": 5}'], 0, "dW "),
+    ("InPlaceRelu", ["--input-shape", "4,3"], 1, "dout-modified"),
+])
+def test_check_of_a_user_layer_file(capsys, layer_file, spec, extra, status, words):
+    assert main(["check", "--layer", f"{layer_file}:{spec}", *extra]) == status
+    assert words in capsys.readouterr().out
+
+
+def test_check_of_a_layer_from_an_importable_module(capsys):
+    assert main(["check", "--layer", "nngrad.model.layers:Sigmoid", "--input-shape", "5,2"]) == 0
+    assert main(["check", "--layer", "nngrad.model.losses:SoftmaxWithLoss", "--input-shape", "5,3"]) == 0
+    assert "dx " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("spec,extra,words", [
+    ("{dir}/nope.py:Affine", ["--input-shape", "2"], "no such file"),
+    ("{file}:Nope", ["--input-shape", "2"], "has no class 'Nope' (it defines: Affine, Broken, InPlaceRelu)"),
+    ("{file}:Broken", ["--input-shape", "2"], "Broken(**{}) raised RuntimeError: cannot build"),
+    ("{file}:Affine", ["--input-shape", "4,5"], "raised ValueError: matmul"),
+    ("{file}:Affine", [], "--layer needs --input-shape"),
+    ("{file}:Affine", ["--input-shape", "4,3", "--kwargs", "n_in=3"], "--kwargs must be a JSON object"),
+    ("{file}", ["--input-shape", "4,3"], "--layer must be FILE.py:ClassName"),
+    ("no_such_module:X", ["--input-shape", "2"], "no module 'no_such_module'"),
+])
+def test_bad_layer_arguments_exit_2_with_one_line(capsys, layer_file, spec, extra, words):
+    assert main(["check", "--layer", spec.format(dir=layer_file.parent, file=layer_file), *extra]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and "Traceback" not in err
