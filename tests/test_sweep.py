@@ -1,3 +1,5 @@
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -96,8 +98,11 @@ def test_a_method_whose_package_is_missing_is_refused_with_how_to_install(monkey
         SweepConfig(methods=("backprop", "torch"))
 
 
-def test_quick_sweep_is_smaller_than_the_default():
+def test_quick_sweep_is_smaller_than_the_default_and_measures_every_method_at_several_sizes():
     assert len(QUICK.networks()) < len(SweepConfig().networks())
+    kept = [p for p in plan(replace(QUICK, methods=("forward", "backprop", "numerical-loop", "forward-mode")))
+            if not p.skip_reason]
+    assert all(sum(p.method == m for p in kept) >= 3 for m in ("forward", "numerical-loop", "forward-mode"))
 
 
 @pytest.mark.parametrize("method", ["backprop", "numerical-loop", "numerical-batched", "central-batched",

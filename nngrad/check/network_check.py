@@ -139,7 +139,7 @@ def _findings(net: DNN, loss: float, analytic: np.ndarray, numerical: np.ndarray
                              "learning rate or init) or a division by zero"))
     if not analytic.any() and not numerical.any():
         found.append(Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing "
-                             "(dead ReLUs?): try init='he', another seed, or inputs that activate the units"))
+                             "(dead ReLUs?): try another seed, a larger batch, or an init (he) and inputs that activate the units"))
     if unresolved := [r for r in rows if r.verdict == "unresolvable"]:
         found.append(Finding("unresolvable", f"{', '.join(r.name for r in unresolved)}: gradients up to "
                              f"{max(r.scale for r in unresolved):.1e} lie within what {scheme} differences at "

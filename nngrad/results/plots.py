@@ -294,9 +294,12 @@ def work(points: pd.DataFrame, label: str) -> Figure:
         fig, ax = _figure(title, label)
         return _finish(fig, ax, xlabel, ylabel, "no measured work counts")
     cols = min(4, len(methods))
-    fig = Figure(figsize=(2.6 * cols + 0.6, 2.2 * -(-len(methods) // cols) + 0.9), dpi=120, layout="constrained")
+    rows_n = -(-len(methods) // cols)
+    fig = Figure(figsize=(2.6 * cols + 0.6, 2.2 * rows_n + 0.9), dpi=120)  # fixed margins: constrained layout of
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.7 / (2.2 * rows_n + 0.9), top=1 - 0.75 / (2.2 * rows_n + 0.9),
+                        hspace=0.35, wspace=0.12)  # a dozen panels costs seconds
     FigureCanvasAgg(fig)
-    axes = fig.subplots(-(-len(methods) // cols), cols, sharex=True, sharey=True, squeeze=False).ravel()
+    axes = fig.subplots(rows_n, cols, sharex=True, sharey=True, squeeze=False).ravel()
     fig.suptitle(f"{title}\n{label}", fontsize=11)
     n = np.geomspace(rows["n_params"].min(), rows["n_params"].max(), 50)
     for ax, method in zip(axes, methods):

@@ -34,8 +34,9 @@ def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch)
         "predicted_s": planned["predicted_s"], "prepare_s": prepare_s, **checked.info,
     })
     if not checked.passed:
+        unresolved = f" (arrays it cannot resolve: {', '.join(checked.unresolved)})" if checked.unresolved else ""
         pytest.fail(f"{method} gradient disagrees with {checked.reference}: relative error "
-                    f"{checked.gradient_error:.3g} > {checked.tolerance:g}; not timed")
+                    f"{checked.gradient_error:.3g} > {checked.tolerance:g}{unresolved}; not timed")
     seconds = planned["predicted_s"]
     if seconds < REMEASURE_S:
         seconds = median_time(call)
