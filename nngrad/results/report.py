@@ -158,6 +158,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     failed = summary[summary["status"].isin(["failed", "not run"])]
     cfg = run.config
     table, (d, w, b) = landscape_table(run)
+    classic = f", plus the classic network (depth {d}, width {w}, batch {b})" if not table.empty else ""
     methods = pd.DataFrame([{"method": name, "family": m.get("family"), "work per gradient": m.get("work"),
                              "what it is": m.get("description")} for name, m in run.methods.items()])
     lines = [
@@ -165,7 +166,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         f"{run.label}", "",
         (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
          f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
-         f"{cfg.get('num_output')} outputs, plus the classic network (depth {d}, width {w}, batch {b}); budget "
+         f"{cfg.get('num_output')} outputs{classic}; budget "
          f"{cfg.get('budget_s')} s per call. Times are medians of one call (IQR in the tables); every gradient "
          "was checked before it was timed (`reference`), and one that disagreed is a failed point, never a time."), "",
         headline(run), "",
@@ -174,7 +175,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     for name in images:
         title = FIGURES.get(name, name)
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
-        if name == "landscape.png":
+        if name == "landscape.png" and not table.empty:
             lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
                       table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g")
                       if not table.empty

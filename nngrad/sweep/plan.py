@@ -18,7 +18,7 @@ from ..methods.base import Method
 from ..model.counts import forward_flops, num_params
 from .config import SweepConfig
 from .networks import build
-from .point_check import schedule
+from .point_check import REMEASURE_S, schedule
 
 PILOT = 512  # perturbed networks timed per layer by a pilot
 POINT_OVERHEAD_S = 0.03  # pytest, the check's reference, the record on disk: per point, whatever the method
@@ -48,11 +48,13 @@ class PlannedPoint:
         return f"{self.method}-d{self.depth}-w{self.width}-b{self.batch}"
 
     def expected_wall_s(self, target_s: float, max_rounds: int) -> float:
-        """Seconds this point should take: its timed rounds, the untimed check call and warm-up, the overhead."""
+        """Seconds this point should take: its timed rounds, the untimed check call (and a warm-up round for a
+        fast call), the overhead."""
         if self.skip_reason:
             return 0.0
         rounds, iterations = schedule(self.predicted_s, target_s, max_rounds)
-        return (rounds * iterations + 2) * self.predicted_s + POINT_OVERHEAD_S
+        untimed = 2 if self.predicted_s < REMEASURE_S else 1
+        return (rounds * iterations + untimed) * self.predicted_s + POINT_OVERHEAD_S
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -11,6 +11,7 @@ import numpy as np
 from ..methods.base import Call, Method
 
 MIN_ROUND_S = 2e-3  # fast calls are repeated within a round until it lasts this long
+REMEASURE_S = 0.05  # calls predicted faster are timed again before their rounds are scheduled, and warmed up
 
 
 @dataclass

@@ -9,9 +9,7 @@ import pytest
 from nngrad.methods import get
 from nngrad.sweep.networks import build_point
 from nngrad.sweep.plan import median_time
-from nngrad.sweep.point_check import check_point, schedule
-
-REMEASURE_S = 0.05  # calls predicted faster than this are timed again before their rounds are scheduled
+from nngrad.sweep.point_check import REMEASURE_S, check_point, schedule
 
 
 def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch):
