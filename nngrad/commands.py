@@ -113,6 +113,7 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .results.report import build_report
+    from .sweep.runfiles import unfinished
     from .sweep.runner import blas_env_warning, run_suite, start_run
 
     if note := blas_env_warning():
@@ -121,6 +122,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         run = Path(args.resume)
         if not (run / "run.json").is_file():
             raise UsageError(f"--resume: {run} is not a run folder made by 'nngrad bench' (no run.json)")
+        if not unfinished(run) and (run / "report.md").is_file():  # a finished run: nothing to do, nothing written
+            print(f"nothing left to do: every point of {run} is finished or skipped by its plan; its report: "
+                  f"{run / 'report.md'} (nngrad report {run} rebuilds it)")
+            return 0
     else:
         base = QUICK if args.quick else SweepConfig()
         overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),

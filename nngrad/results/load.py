@@ -65,8 +65,11 @@ def load_run(path: str | Path) -> Run:
             meta = runfiles.read_run_meta(path)
         except (FileNotFoundError, ValueError) as exc:
             raise RunError(f"{path} holds no results: no {runfiles.BENCHMARK_JSON}, and {exc}") from None
-        records = runfiles.read_points(path)
-        if not records:
+        try:
+            records = runfiles.read_points(path)
+        except ValueError as exc:
+            raise RunError(str(exc)) from None
+        if not records and not meta.get("plan"):
             raise RunError(f"{path} holds no results yet: {runfiles.POINTS} is missing or empty")
         return _checked(path, _assemble, path.name, meta, records, [])
     return _from_benchmark_json(path, name=path.stem)
@@ -100,7 +103,7 @@ def _from_benchmark_json(path: Path, name: str) -> Run:
         if not set(KEY) <= set(b.get("params") or {}):
             raise RunError(f"{path} is not from nngrad's benchmark suite: benchmark {b.get('name')!r} has no "
                            f"{'/'.join(KEY)} parameters")
-    if not data["benchmarks"] and not meta.get("records"):
+    if not data["benchmarks"] and not meta.get("records") and not meta.get("plan"):
         raise RunError(f"{path} holds no results (no benchmarks)")
     machine = {**meta.get("machine", {}), **{k: v for k, v in (data.get("machine_info") or {}).items()
                                            if k in ("node", "machine", "processor", "cpu", "blas")}}

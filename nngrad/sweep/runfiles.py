@@ -96,14 +96,30 @@ def append_point(run: Path, record: dict) -> None:
 
 
 def read_points(run: Path) -> list[dict]:
-    """The finished points of a run; a last line cut short by a crash is ignored."""
+    """The finished points of a run. A last line cut short by a crash is ignored (so is a line cut short before
+    a newer record: append_point starts a new line after it); any other line that is not a record is damage,
+    and raises ValueError naming the file and the line."""
     path = run / POINTS
     if not path.exists():
         return []
+    text = path.read_text()
+    lines = text.splitlines()
     records = []
-    for line in path.read_text().splitlines():
+    for number, line in enumerate(lines, 1):
         try:
-            records.append(json.loads(line))
+            record = json.loads(line)
         except json.JSONDecodeError:
-            continue
+            if line.startswith("{"):  # a record cut short by a crash (append_point starts the next on a new line)
+                continue
+            raise ValueError(f"{path} line {number} is not a record of a point (damaged file?): "
+                             f"{line[:60]!r}") from None
+        if not isinstance(record, dict) or "point" not in record or "status" not in record:
+            raise ValueError(f"{path} line {number} is not a record of a point (damaged file?): {line[:60]!r}")
+        records.append(record)
     return records
+
+
+def unfinished(run: Path) -> list[dict]:
+    """The planned points of a run that are neither finished (measured or skipped) nor skipped by the plan."""
+    finished = {point_key(r["point"]) for r in read_points(run) if r["status"] in DONE}
+    return [p for p in read_run_meta(run)["plan"] if point_key(p) not in finished and not p["skip_reason"]]

@@ -19,7 +19,6 @@ from . import runfiles, suite
 from .accuracy import accuracy_curve
 from .config import SweepConfig
 from .plan import PlannedPoint, plan
-from .runfiles import DONE
 
 SUITE = Path(suite.__file__).resolve().parent / "test_gradients.py"  # inside the package, wherever installed
 
@@ -61,11 +60,14 @@ def run_suite(run: Path, progress: bool = True) -> int:
     """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
     run = run.resolve()  # the suite runs in a scratch folder: it is told where the run is, absolutely
     meta = runfiles.read_run_meta(run)
-    finished = {runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in DONE}
-    todo = [PlannedPoint.from_dict(p) for p in meta["plan"]
-            if runfiles.point_key(p) not in finished and not p["skip_reason"]]
+    todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
+    finished = len(runfiles.read_points(run)) > 0
     part = run / f"{runfiles.BENCHMARK_JSON}.part"
     part.unlink(missing_ok=True)
+    (run / runfiles.BENCHMARK_JSON).unlink(missing_ok=True)  # rebuilt at the end: a stale one must not win
+    if not todo:  # every point was skipped by the plan: no suite to run, the points are the plan's
+        _merge_benchmark_json(run, None, meta)
+        return 0
     cmd = [sys.executable, "-m", "pytest", str(SUITE), "-p", "nngrad.sweep.plugin", "-p", "no:cacheprovider",
            "-q", "-c", os.devnull, "--rootdir", str(SUITE.parents[3]), "-o", "addopts=-rfE", f"--nngrad-run={run}",
            f"--benchmark-json={part}", "--benchmark-sort=name", "--benchmark-columns=median,iqr,rounds,iterations"]
@@ -79,11 +81,11 @@ def run_suite(run: Path, progress: bool = True) -> int:
         except KeyboardInterrupt:
             child.wait()
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
-    if child.returncode not in (0, 1) or not part.exists():
+    if child.returncode not in (0, 1, 5):  # 5: pytest collected nothing
         raise SweepInterrupted(_how_to_go_on(run, f"the suite stopped with status {child.returncode} "
                                                   f"(see {run / 'pytest.log'})"))
-    _merge_benchmark_json(run, part)
-    return child.returncode
+    _merge_benchmark_json(run, part if part.exists() else None, meta)  # no JSON: nothing was timed
+    return 1 if child.returncode == 1 else 0
 
 
 def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, cfg: dict) -> None:
@@ -129,17 +131,20 @@ def _new_records(path: Path, offset: int) -> tuple[list[dict], int]:
     return records, offset + len(complete)
 
 
-def _merge_benchmark_json(run: Path, part: Path) -> None:
-    """benchmark.json = this session's JSON + the points measured before it (a resumed run), taken from
-    points.jsonl; per point the latest record wins."""
-    new = json.loads(part.read_text())
+def _merge_benchmark_json(run: Path, part: Path | None, meta: dict) -> None:
+    """benchmark.json = this session's JSON (pytest-benchmark writes none when nothing was timed) + the points
+    measured before it (a resumed run), taken from points.jsonl; per point the latest record wins."""
+    new = json.loads(part.read_text()) if part is not None else {
+        "machine_info": {"node": meta["machine"].get("node"), "blas": meta["machine"].get("blas")},
+        "commit_info": {}, "benchmarks": [], "datetime": meta.get("created", ""), "version": "", "nngrad": meta}
     records = {runfiles.point_key(r["point"]): r for r in runfiles.read_points(run)}
     measured = {runfiles.point_key(b["params"]) for b in new["benchmarks"]}
     new["benchmarks"] = [r["benchmark"] for k, r in records.items() if r.get("benchmark") and k not in measured] \
         + new["benchmarks"]
     new["nngrad"]["records"] = [{k: v for k, v in r.items() if k != "benchmark"} for r in records.values()]
     write_json(run / runfiles.BENCHMARK_JSON, new)
-    part.unlink()
+    if part is not None:
+        part.unlink()
 
 
 def _how_to_go_on(run: Path, what: str) -> str:

@@ -1,0 +1,73 @@
+"""Runs that end in unusual ways: finished, every point skipped or failed, interrupted after a stale JSON."""
+
+import importlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from nngrad.cli import main
+from nngrad.methods import unregister
+from nngrad.results.load import RunError, load_run
+from nngrad.sweep import runfiles, runner
+
+REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
+
+
+def test_resuming_a_finished_run_says_so_and_writes_nothing(tmp_path, capsys):
+    run = tmp_path / "reference"
+    shutil.copytree(REFERENCE, run)
+    before = {p.name: p.stat().st_mtime_ns for p in run.iterdir()}
+    assert main(["bench", "--resume", str(run)]) == 0
+    assert "nothing left to do" in capsys.readouterr().out
+    assert {p.name: p.stat().st_mtime_ns for p in run.iterdir()} == before  # not a byte written, no pytest.log
+
+
+def test_a_run_whose_every_point_is_skipped_is_reported(tmp_path):
+    assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "numerical-loop", "--budget", "1e-9",
+                 "--out", str(tmp_path)]) == 0
+    (run,) = tmp_path.iterdir()
+    assert set(load_run(run).points["status"]) == {"skipped"} and "## Skipped" in (run / "report.md").read_text()
+
+
+def test_a_session_whose_every_point_fails_is_reported_with_exit_1(tmp_path):
+    module = importlib.import_module("toy_wrong")
+    try:
+        assert main(["bench", "--depths", "1", "--widths", "3", "--methods", module.NAME, "--out", str(tmp_path)]) == 1
+    finally:
+        unregister(module.NAME)
+        sys.modules.pop("toy_wrong", None)
+    (run,) = tmp_path.iterdir()
+    points = load_run(run).points
+    assert set(points["status"]) == {"failed"} and "## Failed" in (run / "report.md").read_text()
+
+
+def test_an_interrupted_resume_reports_its_new_points_not_a_stale_json(tmp_path, monkeypatch):
+    assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "forward,backprop", "--out",
+                 str(tmp_path)]) == 0
+    (run,) = tmp_path.iterdir()
+    lines = (run / runfiles.POINTS).read_text().splitlines()
+    (run / runfiles.POINTS).write_text(lines[0] + "\n")  # as if the other points had not finished
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_follow", interrupt)
+    with pytest.raises(runner.SweepInterrupted):
+        runner.run_suite(run, progress=False)
+    assert not (run / runfiles.BENCHMARK_JSON).exists()  # the stale JSON, whose points all said ok, is gone
+    assert len(load_run(run).points) == 4  # read from run.json and points.jsonl
+
+
+def test_a_damaged_line_of_points_is_an_error_naming_it_but_a_line_cut_short_is_not(tmp_path):
+    record = json.dumps({"status": "ok", "point": {"method": "forward", "depth": 1, "width": 3, "batch": 16}})
+    (tmp_path / runfiles.POINTS).write_text(f'{record}\n{{"status": "ok", "poi\n{record}\n{{"sta')
+    assert len(runfiles.read_points(tmp_path)) == 2  # two records cut short by crashes are skipped
+    (tmp_path / runfiles.POINTS).write_text(f"{record}\ngarbage here\n{record}\n")
+    with pytest.raises(ValueError, match=r"points.jsonl line 2 is not a record of a point"):
+        runfiles.read_points(tmp_path)
+    (tmp_path / runfiles.RUN_META).write_text(json.dumps({"plan": []}))
+    with pytest.raises(RunError, match="line 2"):
+        load_run(tmp_path)
