@@ -21,6 +21,20 @@ class UsageError(Exception):
     """A mistake in what the user asked for: reported in one line, exit status 2."""
 
 
+def output_folder(path: str | Path | None) -> Path | None:
+    """``--out`` as a folder that exists or can be made (None stays None); a file there is a usage error."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file; give a folder (it is made if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"--out {path}: cannot make this folder ({exc.strerror})") from None
+    return path
+
+
 def build_network(args: argparse.Namespace) -> DNN:
     init = args.init if args.init != "auto" else ("he" if args.activation == "relu" else "normal")
     return DNN(args.depth, args.width, args.inputs, args.outputs, activation=args.activation, loss=args.loss,
@@ -135,7 +149,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             for m in registered().values():
                 if reason := m.missing():
                     print(f"note: {m.name} is left out: {reason}", file=sys.stderr)
-        run = start_run(replace(base, **overrides), Path(args.out))
+        run = start_run(replace(base, **overrides), output_folder(args.out))
     print(f"run folder: {run}", file=sys.stderr)
     status = run_suite(run)
     report = build_report(run)
@@ -148,14 +162,14 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from .results.report import build_report
 
-    print(f"report: {build_report(args.run, args.out)}")
+    print(f"report: {build_report(args.run, output_folder(args.out))}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from .results.compare import compare
 
-    table, path = compare(args.run_a, args.run_b, args.out)
+    table, path = compare(args.run_a, args.run_b, output_folder(args.out))
     print(table[["method", "depth", "width", "batch", "median_s_a", "median_s_b", "ratio_b_over_a", "verdict"]]
           .to_string(index=False, float_format=lambda v: f"{v:.3g}"))
     print(f"comparison: {path}")
@@ -174,7 +188,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .sweep.runfiles import new_run_dir
 
     if args.task == "classic":
-        return _train_classic(args, new_run_dir(Path(args.out), "train-classic"))
+        return _train_classic(args, output_folder(args.out))
     from .data import load_digits, load_mnist
     from .train.curves import learning_curve
     from .train.descent import train
@@ -193,7 +207,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
                     batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
                     progress=True)
-    out = new_run_dir(Path(args.out), f"train-{args.task}")  # only for a finished training
+    out = new_run_dir(output_folder(args.out), f"train-{args.task}")  # only for a finished training
     write_atomic(out / "history.csv", history.to_csv(index=False))
     label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
              f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, "
@@ -206,14 +220,16 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _train_classic(args: argparse.Namespace, out: Path) -> int:
+def _train_classic(args: argparse.Namespace, root: Path) -> int:
     from ._figures import save
     from ._files import write_atomic
+    from .sweep.runfiles import new_run_dir
     from .train.classic import CURVE_RTOL, classic_experiment
     from .train.curves import classic_curves
 
     history, summary = classic_experiment(args.depths, args.width, args.epochs, args.lr, args.seed, args.gradient,
                                           progress=True)
+    out = new_run_dir(root, "train-classic")  # only for a finished experiment
     write_atomic(out / "history.csv", history.to_csv(index=False))
     write_atomic(out / "summary.csv", summary.to_csv(index=False))
     ratios = ", ".join(f"depth {r.depth}: {r.ratio:.0f}x" for r in summary.itertuples())

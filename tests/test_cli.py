@@ -1,6 +1,7 @@
 import csv
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -164,3 +165,19 @@ def test_bad_layer_arguments_exit_2_with_one_line(capsys, layer_file, spec, extr
     assert main(["check", "--layer", spec.format(dir=layer_file.parent, file=layer_file), *extra]) == 2
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv", [
+    ["bench", "--depths", "1", "--widths", "3", "--methods", "forward", "--out", "{file}"],
+    ["report", "{run}", "--out", "{file}"],
+    ["compare", "{run}", "{run}", "--out", "{file}"],
+    ["train", "classic", "--depths", "1", "--width", "3", "--epochs", "1", "--out", "{file}"],
+])
+def test_out_naming_a_file_is_one_line_and_exit_2(tmp_path, capsys, argv):
+    file = tmp_path / "taken.txt"
+    file.write_text("mine")
+    run = Path(__file__).resolve().parent.parent / "results" / "reference"
+    assert main([a.format(file=file, run=run) for a in argv]) == 2
+    err = capsys.readouterr().err
+    assert f"--out {file} is a file" in err and err.count("\n") == 1
+    assert file.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["taken.txt"]
