@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Iterable
 
 import numpy as np
@@ -58,3 +59,33 @@ def finite(name: str, arr: np.ndarray) -> None:
                 f"{name} must be finite, but {int(bad.sum())} value(s) are NaN or inf "
                 f"(first at index {first if arr.ndim != 1 else first[0]})"
             )
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux MemAvailable, else free physical pages), or None."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def fits_in_memory(what: str, nbytes: float) -> None:
+    """Raise ValueError, before anything is allocated, if ``what`` needs more memory than the machine has free."""
+    free = available_memory()
+    if free is not None and nbytes > free:
+        raise ValueError(f"{what} would need {_size(nbytes)} of memory, and this machine has {_size(free)} "
+                         "available: use a smaller network or batch")
+
+
+def _size(nbytes: float) -> str:
+    for unit, scale in (("TiB", 2**40), ("GiB", 2**30), ("MiB", 2**20)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.1f} {unit}"
+    return f"{nbytes:,.0f} bytes"

@@ -55,6 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     net = build_network(args)
     x, y = random_data(net, args.batch, args.seed + 1)
     print(net)
+    _refuse_what_would_not_finish(net, x, y, args.scheme)
     report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
                             method=args.method, reference=args.reference, progress=True)
     print(report)
@@ -106,6 +107,25 @@ def _positional(method) -> int:
 
     parameters = inspect.signature(method).parameters.values()
     return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in parameters)
+
+
+CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predicted to take longer
+
+
+def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme: str) -> None:
+    """Predict the check's time (one reference evaluation a parameter, two for central differences, each about a
+    forward pass) from one timed forward pass; refuse beyond CHECK_LIMIT_S, note anything over a minute."""
+    import time
+
+    start = time.perf_counter()
+    net.loss(x, y)
+    seconds = (time.perf_counter() - start) * net.num_params * (2 if scheme == "central" else 1)
+    if seconds > CHECK_LIMIT_S:
+        raise UsageError(f"checking all {net.num_params:,} parameters would take about {seconds / 3600:,.0f} hours "
+                         f"(a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
+                         "network (--depth, --width)")
+    if seconds > 60:
+        print(f"note: the reference gradient takes up to about {seconds / 60:.0f} minutes", file=sys.stderr)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:

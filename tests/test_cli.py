@@ -181,3 +181,26 @@ def test_out_naming_a_file_is_one_line_and_exit_2(tmp_path, capsys, argv):
     err = capsys.readouterr().err
     assert f"--out {file} is a file" in err and err.count("\n") == 1
     assert file.read_text() == "mine" and sorted(p.name for p in tmp_path.iterdir()) == ["taken.txt"]
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["check", "--width", "100000"], "a network of 40,001,700,002 parameters (float64) would need"),
+    (["check", "--depth", "100000", "--width", "2"], "checking all 600,022 parameters would take about"),
+    (["bench", "--widths", "100000", "--depths", "2", "--methods", "backprop"], "the sweep's largest network"),
+    (["bench", "--widths", "100000000"], "TiB of memory, and this machine has"),
+])
+def test_sizes_that_cannot_fit_or_finish_are_refused_at_once(tmp_path, capsys, argv, words):
+    assert main([*argv, *(["--out", str(tmp_path / "runs")] if argv[0] == "bench" else [])]) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1 and not (tmp_path / "runs").exists()
+
+
+def test_planning_interrupted_leaves_no_run_folder(tmp_path, monkeypatch):
+    from nngrad.sweep import runner
+
+    def interrupted(cfg):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_meta", interrupted)
+    assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "forward", "--out", str(tmp_path)]) == 130
+    assert not any(tmp_path.iterdir())

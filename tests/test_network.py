@@ -148,3 +148,8 @@ def test_bad_params_assignment_leaves_params_unchanged():
         with pytest.raises(ValueError, match="params must"):
             net.params = bad
     np.testing.assert_array_equal(net.params, before)
+
+
+def test_a_network_larger_than_the_free_memory_is_refused_before_anything_is_allocated():
+    with pytest.raises(ValueError, match=r"a network of 40,001,700,002 parameters \(float64\) would need 596.1 GiB"):
+        DNN(5, 100_000, 10, 2)

@@ -18,6 +18,12 @@ def forward_flops(sizes: list[int], batch: int) -> int:
     return 2 * batch * sum(i * o for i, o in pairwise(sizes))
 
 
+def memory_bytes(sizes: list[int], batch: int, itemsize: int = 8) -> int:
+    """Memory of a gradient of this network, roughly: parameters, their gradient and a reference (3N), and a
+    forward pass kept for backward (two arrays per layer: pre-activation and output)."""
+    return itemsize * (3 * num_params(sizes) + 2 * batch * sum(sizes))
+
+
 def suffix_flops(sizes: list[int], batch: int) -> int:
     """All N perturbed networks evaluated with prefix reuse (nngrad.methods.prefix): per parameter of layer l,
     a rank-one update of layer l+1 and full products through the layers after it (none for the last layer)."""

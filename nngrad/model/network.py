@@ -71,6 +71,8 @@ class DNN:
 
         self.sizes = [self.num_input] + [self.num_neuron] * self.hidden_depth + [self.num_output]
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
+        n = sum(i * o + o for i, o in shapes)
+        validate.fits_in_memory(f"a network of {n:,} parameters ({dtype})", 2 * n * dtype.itemsize)  # + its init
         self._params = np.zeros(sum(i * o + o for i, o in shapes), dtype=dtype)
         rng = np.random.default_rng(seed)
         self.dense_layers: list[Dense] = []

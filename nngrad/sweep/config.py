@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from .. import _validate as validate
 from ..methods import available_methods, get
+from ..methods.prefix import DEFAULT_MAX_BYTES
+from ..model.counts import memory_bytes, num_params
 from ..model.layers import ACTIVATIONS
 from ..model.losses import LOSSES
 
@@ -56,6 +58,14 @@ class SweepConfig:
         if self.landscape is not None:
             for v in self.landscape:
                 validate.positive_int("landscape", v)
+        d, w, b = max(self.networks(), key=lambda n: memory_bytes(self.sizes(n[0], n[1]), n[2]))
+        validate.fits_in_memory(f"the sweep's largest network (depth {d}, width {w}, batch {b}, N = "
+                                f"{num_params(self.sizes(d, w)):,})",
+                                memory_bytes(self.sizes(d, w), b) + DEFAULT_MAX_BYTES)
+
+    def sizes(self, depth: int, width: int) -> list[int]:
+        """Layer sizes of a network of the sweep: [num_input, width x depth, num_output]."""
+        return [self.num_input] + [width] * depth + [self.num_output]
 
     def networks(self) -> list[tuple[int, int, int]]:
         """Every (depth, width, batch) of the sweep: the grid, then the landscape network if it is not on it."""

@@ -65,10 +65,6 @@ class PlannedPoint:
         return cls(**{f.name: point[f.name] for f in fields(cls) if f.name in point})
 
 
-def sizes(depth: int, width: int, cfg: SweepConfig) -> list[int]:
-    return [cfg.num_input] + [width] * depth + [cfg.num_output]
-
-
 def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
     """Median seconds of one call of fn() (a quick estimate for planning, not a measurement)."""
     times = []
@@ -145,7 +141,7 @@ def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
 
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig) -> list[PlannedPoint]:
     net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation, cfg.loss)
-    layer_sizes = sizes(depth, width, cfg)
+    layer_sizes = cfg.sizes(depth, width)
     n, fwd = num_params(layer_sizes), forward_flops(layer_sizes, batch)
     t_forward = median_time(lambda: net.evaluate(x, y))
     points = []

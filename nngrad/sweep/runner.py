@@ -52,7 +52,11 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     run = runfiles.new_run_dir(out_root)
     print(f"planning {len(cfg.networks()) * len(cfg.methods)} points of {len(cfg.methods)} methods "
           "(timing one forward pass of each network, a pilot of each batched method) ...", file=sys.stderr)
-    write_json(run / runfiles.RUN_META, run_meta(cfg))
+    try:
+        write_json(run / runfiles.RUN_META, run_meta(cfg))
+    except BaseException:  # Ctrl-C or a failure while planning: leave no empty run folder behind
+        run.rmdir()
+        raise
     return run
 
 
