@@ -150,6 +150,9 @@ def test_bad_params_assignment_leaves_params_unchanged():
     np.testing.assert_array_equal(net.params, before)
 
 
-def test_a_network_larger_than_the_free_memory_is_refused_before_anything_is_allocated():
-    with pytest.raises(ValueError, match=r"a network of 40,001,700,002 parameters \(float64\) would need 596.1 GiB"):
-        DNN(5, 100_000, 10, 2)
+def test_a_network_larger_than_the_free_memory_is_refused_before_anything_is_allocated(monkeypatch):
+    monkeypatch.setattr("nngrad._validate.available_memory", lambda: 2**30)
+    assert DNN(1, 1000, 1000, 32).num_params == 1_033_032  # 16 MiB fits in 1 GiB
+    with pytest.raises(ValueError, match=r"a network of 100,020,001 parameters \(float64\) would need 1.5 GiB of "
+                                         r"memory, and this machine has 1.0 GiB available"):
+        DNN(1, 10_000, 10_000, 1)
