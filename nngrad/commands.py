@@ -148,10 +148,12 @@ def cmd_methods(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .results.report import build_report
     from .sweep.runfiles import unfinished
-    from .sweep.runner import blas_env_warning, run_suite, start_run
+    from .sweep.runner import blas_env_warning, blas_hangs, run_suite, start_run
 
     if note := blas_env_warning():
         print(note, file=sys.stderr)
+        if hang := blas_hangs():
+            raise UsageError(hang)
     if args.resume:
         run = Path(args.resume)
         if not (run / "run.json").is_file():

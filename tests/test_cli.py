@@ -204,3 +204,17 @@ def test_planning_interrupted_leaves_no_run_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(runner, "run_meta", interrupted)
     assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "forward", "--out", str(tmp_path)]) == 130
     assert not any(tmp_path.iterdir())
+
+
+def test_a_blas_that_does_not_answer_stops_bench_with_the_remedy(tmp_path, capsys, monkeypatch):
+    from nngrad.sweep import runner
+
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Haswell")
+    monkeypatch.setattr(runner, "BLAS_PROBE", "import time; time.sleep(30)")  # a product that never returns
+    monkeypatch.setattr(runner, "BLAS_TIMEOUT_S", 0.5)
+    assert main(["bench", "--quick", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "did not answer within 0.5 s with OPENBLAS_CORETYPE set" in err and "env -u OPENBLAS_CORETYPE" in err
+    assert not any(tmp_path.iterdir())
+    monkeypatch.setattr(runner, "BLAS_PROBE", "pass")  # a BLAS that answers: no hang reported
+    assert runner.blas_hangs() is None

@@ -159,6 +159,26 @@ def _how_to_go_on(run: Path, what: str) -> str:
             f"  resume:  nngrad bench --resume {run}\n  report what is there:  nngrad report {run}")
 
 
+BLAS_PROBE = "import numpy as np; a = np.ones((256, 256)); float((a @ a).sum())"  # a small product: ~1 ms
+BLAS_TIMEOUT_S = 30.0
+TUNING = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+
+def blas_hangs() -> str | None:
+    """With OpenBLAS tuning variables set, numpy's products hang on some machines: time a small product in a
+    subprocess; None if it answers, else the one-line remedy. Nothing is probed when neither variable is set."""
+    names = [k for k in TUNING if k in os.environ]
+    if not names:
+        return None
+    try:
+        subprocess.run([sys.executable, "-c", BLAS_PROBE], check=False, capture_output=True, timeout=BLAS_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        return (f"numpy's matrix product did not answer within {BLAS_TIMEOUT_S:g} s with {' and '.join(names)} set "
+                f"(OpenBLAS hangs with them on some machines): run 'env {' '.join('-u ' + n for n in names)} nngrad "
+                "bench ...'")
+    return None
+
+
 def blas_env_warning() -> str | None:
     """A note when OpenBLAS tuning variables are set: they can slow a current numpy."""
     names = [k for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ]
