@@ -120,3 +120,36 @@ def test_a_diverging_step_stops_and_leaves_parameters_unchanged(rng):
     with pytest.raises(FloatingPointError, match="lower learning rate"), np.errstate(all="ignore"):
         gradient_descent(net, x * 1e150, y, lr=1.0)
     np.testing.assert_array_equal(net.params, before)
+
+
+def test_a_step_that_overflows_leaves_the_parameters_as_they_were(rng):
+    net = DNN(1, 4, 3, 2, activation="relu", output_activation="identity", init="he", seed=0)
+    x, y = make_data(net, 4, rng)
+    before = net.params.copy()
+    with pytest.raises(FloatingPointError, match="diverged"):
+        train(net, 10 * x, y, epochs=3, lr=1e308)  # the step itself overflows to inf
+    np.testing.assert_array_equal(net.params, before)
+    with pytest.raises(FloatingPointError, match="parameters left unchanged"):
+        gradient_descent(net, 10 * x, y, lr=1e308)
+    np.testing.assert_array_equal(net.params, before)
+
+
+def test_an_interrupted_training_restores_the_parameters(rng, monkeypatch):
+    net = DNN(1, 4, 3, 2, seed=0)
+    x, y = make_data(net, 4, rng)
+    before = net.params.copy()
+    calls = []
+
+    def step_then_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    from nngrad.train import descent
+
+    real = descent.gradient_descent
+    monkeypatch.setattr(descent, "gradient_descent", step_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        train(net, x, y, epochs=5, lr=0.5)
+    np.testing.assert_array_equal(net.params, before)

@@ -36,10 +36,12 @@ def gradient_descent(net: DNN, x: np.ndarray, y: np.ndarray, lr: float = 0.01, g
     result = compute_gradient(net, x, y, _gradient_method(gradient), **options)
     grad = result.grad
     loss = result.loss if result.loss is not None else net.loss(x, y)
-    if not (np.isfinite(loss) and np.isfinite(grad).all()):
-        raise FloatingPointError(f"the loss or its gradient is not finite (loss={loss}); parameters left unchanged: "
-                                 "try a lower learning rate")
-    net.params -= lr * grad
+    with np.errstate(over="ignore", invalid="ignore"):
+        stepped = net.params - lr * grad  # a new array: net.params change only once the step is known finite
+    if not (np.isfinite(loss) and np.isfinite(stepped).all()):
+        raise FloatingPointError(f"the loss, its gradient or the step is not finite (loss={loss}); parameters left "
+                                 "unchanged: try a lower learning rate")
+    net.params[...] = stepped
     return loss
 
 
@@ -107,6 +109,9 @@ def train(
         raise FloatingPointError(f"training diverged at epoch {epoch}: the loss or its gradient became NaN or inf "
                                  f"(learning rate {lr:g}); parameters restored to their values before training. "
                                  "Try a lower learning rate.") from None
+    except BaseException:  # any other failure or Ctrl-C: a failed call leaves net.params as they were
+        net.params = saved
+        raise
     finally:
         if bar is not None:
             bar.close()
