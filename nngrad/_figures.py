@@ -14,22 +14,23 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ._files import atomic_path
+from .errors import InvalidValue
 
 
 def require(name: str, frame: object, columns: Iterable[str]) -> pd.DataFrame:
     """Return ``frame`` if it is a DataFrame holding ``columns``, else raise ValueError naming what is wrong."""
     if not isinstance(frame, pd.DataFrame):
-        raise ValueError(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")  # noqa: TRY004 (API: ValueError)
+        raise InvalidValue(f"{name} must be a pandas DataFrame, got {type(frame).__name__}")
     missing = [c for c in dict.fromkeys(columns) if c not in frame.columns]
     if missing:
-        raise ValueError(f"{name} is missing column(s): {', '.join(missing)}")
+        raise InvalidValue(f"{name} is missing column(s): {', '.join(missing)}")
     return frame
 
 
 def check_type(name: str, value: object, kind: type, what: str) -> None:
     """Raise ValueError unless ``value`` is a ``kind`` (bools refused), saying it must be ``what``."""
     if isinstance(value, bool) or not isinstance(value, kind):
-        raise ValueError(f"{name} must be {what}, got {type(value).__name__} {value!r}")  # noqa: TRY004 (API: ValueError)
+        raise InvalidValue(f"{name} must be {what}, got {type(value).__name__} {value!r}")
 
 
 def positive(values: pd.Series) -> pd.Series:

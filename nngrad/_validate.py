@@ -8,22 +8,24 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from .errors import InvalidType, InvalidValue
+
 
 def positive_int(name: str, value: object) -> int:
     """Return ``value`` as an int, or raise if it is not a positive integer (bools are refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
+        raise InvalidType(f"{name} must be a positive integer, got {value!r} ({type(value).__name__})")
     if value <= 0:
-        raise ValueError(f"{name} must be a positive integer, got {value}")
+        raise InvalidValue(f"{name} must be a positive integer, got {value}")
     return int(value)
 
 
 def positive_float(name: str, value: object) -> float:
     """Return ``value`` as a float, or raise if it is not a finite number > 0."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a positive number, got {value!r} ({type(value).__name__})")
+        raise InvalidType(f"{name} must be a positive number, got {value!r} ({type(value).__name__})")
     if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
+        raise InvalidValue(f"{name} must be a positive finite number, got {value}")
     return float(value)
 
 
@@ -31,7 +33,7 @@ def choice(name: str, value: object, valid: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``valid``, else raise naming the valid choices."""
     valid = list(valid)
     if not isinstance(value, str) or value not in valid:
-        raise ValueError(f"{name} must be one of {', '.join(repr(v) for v in valid)}; got {value!r}")
+        raise InvalidValue(f"{name} must be one of {', '.join(repr(v) for v in valid)}; got {value!r}")
     return value
 
 
@@ -40,9 +42,9 @@ def numeric_array(name: str, value: object, dtype: np.dtype | type | None = None
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:  # ragged lists and the like
-        raise TypeError(f"{name} must be a real numeric array: {exc}") from None
+        raise InvalidType(f"{name} must be a real numeric array: {exc}") from None
     if arr.dtype == object or np.iscomplexobj(arr) or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
+        raise InvalidType(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     finite(name, arr)
@@ -55,7 +57,7 @@ def finite(name: str, arr: np.ndarray) -> None:
         bad = ~np.isfinite(arr)
         if bad.any():
             first = tuple(int(i) for i in np.argwhere(bad)[0])
-            raise ValueError(
+            raise InvalidValue(
                 f"{name} must be finite, but {int(bad.sum())} value(s) are NaN or inf "
                 f"(first at index {first if arr.ndim != 1 else first[0]})"
             )
@@ -80,7 +82,7 @@ def fits_in_memory(what: str, nbytes: float) -> None:
     """Raise ValueError, before anything is allocated, if ``what`` needs more memory than the machine has free."""
     free = available_memory()
     if free is not None and nbytes > free:
-        raise ValueError(f"{what} would need {_size(nbytes)} of memory, and this machine has {_size(free)} "
+        raise InvalidValue(f"{what} would need {_size(nbytes)} of memory, and this machine has {_size(free)} "
                          "available: use a smaller network or batch")
 
 

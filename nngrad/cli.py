@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
 import numpy as np
 
-from .commands import UsageError, cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
+from .commands import cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
+from .errors import UserError
 from .methods import registered
 from .methods.finite_differences import VARIANTS
 from .methods.schemes import SCHEMES
@@ -199,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         args.gradient = args.gradient or ("numerical-loop" if classic else "backprop")
     try:
         return args.func(args)
-    except (UsageError, ValueError, TypeError, FloatingPointError, FileNotFoundError, ImportError) as exc:
+    except (UserError, FloatingPointError, FileNotFoundError) as exc:  # the user's mistake (or their data's)
         print(f"nngrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except SweepInterrupted as exc:
@@ -208,6 +210,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"nngrad {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception:  # noqa: BLE001 - an error of nngrad's own: its traceback, and where to report it
+        traceback.print_exc()
+        print(f"nngrad {args.command}: internal error (a bug in nngrad, not in your input): please report it with "
+              "the traceback above", file=sys.stderr)
+        return 3
 
 
 if __name__ == "__main__":

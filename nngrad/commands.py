@@ -11,13 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from .check import gradient_check
+from .errors import UserError
 from .examples import EXAMPLES
 from .methods import list_methods, registered
 from .model.network import DNN
 from .sweep.config import QUICK, SweepConfig
 
 
-class UsageError(Exception):
+class UsageError(UserError):
     """A mistake in what the user asked for: reported in one line, exit status 2."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .check import GradientReport, check_function, check_layer, gradient_check
+from .errors import InvalidType
 
 
 def assert_gradients_close(subject, *args, **kwargs) -> GradientReport:
@@ -22,7 +23,7 @@ def assert_gradients_close(subject, *args, **kwargs) -> GradientReport:
     elif callable(subject):
         report = check_function(subject, *args, **kwargs)
     else:
-        raise TypeError(f"subject must be a layer (forward/backward), a DNN or a function, got a "
+        raise InvalidType(f"subject must be a layer (forward/backward), a DNN or a function, got a "
                         f"{type(subject).__name__}")
     if not report.passed:
         worst = [f"{r.name}: {r.verdict} at {r.worst_index}: analytic {r.analytic:.6g}, numerical {r.numerical:.6g} "

@@ -7,8 +7,10 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from .errors import InvalidValue
 
-class UserCodeError(ValueError):
+
+class UserCodeError(InvalidValue):
     """The user's code could not be loaded: the message says what and where."""
 
 

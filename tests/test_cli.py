@@ -7,6 +7,7 @@ import pytest
 
 from nngrad import Sigmoid
 from nngrad.cli import main
+from nngrad.errors import InvalidValue
 
 
 def test_check_passes_with_exit_status_0(capsys):
@@ -43,10 +44,17 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, words):
     assert words in err and err.count("\n") == 1 and "Traceback" not in err
 
 
-def test_library_errors_exit_2_with_one_line(capsys, monkeypatch):
-    monkeypatch.setattr("nngrad.commands.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("x is bad")))
+def test_a_users_mistake_found_by_the_library_is_one_line_and_exit_2(capsys, monkeypatch):
+    monkeypatch.setattr("nngrad.commands.gradient_check", lambda *a, **k: (_ for _ in ()).throw(InvalidValue("x is bad")))
     assert main(["check", "--depth", "1", "--width", "2"]) == 2
     assert capsys.readouterr().err == "nngrad check: error: x is bad\n"
+
+
+def test_an_internal_error_shows_its_traceback_and_asks_for_a_report(capsys, monkeypatch):
+    monkeypatch.setattr("nngrad.commands.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("a bug")))
+    assert main(["check", "--depth", "1", "--width", "2"]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ValueError: a bug" in err and "internal error (a bug in nngrad" in err
 
 
 def test_examples_print_the_exact_numbers(capsys):

@@ -8,6 +8,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .. import _validate as validate
+from ..errors import InvalidType, InvalidValue
 from ..methods.schemes import SCHEMES
 from .diagnostics import common, scaled
 from .findings import Finding
@@ -26,7 +27,7 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
     per part) or "auto". f and grad_f get a copy of theta: the user's array is never changed.
     """
     if not (callable(f) and callable(grad_f)):
-        raise TypeError(f"f and grad_f must be callables, got {type(f).__name__} and {type(grad_f).__name__}")
+        raise InvalidType(f"f and grad_f must be callables, got {type(f).__name__} and {type(grad_f).__name__}")
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
     original = validate.numeric_array("theta", theta)
@@ -75,7 +76,7 @@ def _parts(parts, theta: np.ndarray) -> list[tuple[str, tuple[int, ...], int, in
         out.append((str(name), shape, offset, offset + size))
         offset += size
     if offset != theta.size:
-        raise ValueError(f"parts must cover theta exactly: their sizes add up to {offset}, theta has {theta.size} "
+        raise InvalidValue(f"parts must cover theta exactly: their sizes add up to {offset}, theta has {theta.size} "
                          "elements")
     return out
 

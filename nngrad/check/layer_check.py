@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import _validate as validate
+from ..errors import InvalidType, InvalidValue
 from ..methods.schemes import SCHEMES
 from .diagnostics import common, scaled
 from .findings import Finding
@@ -35,7 +36,7 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
     not repeatable, a gradient off by one factor, all-zero gradients, a kink crossed, NaN or inf, float32.
     """
     if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
-        raise TypeError(f"layer must have forward and backward methods, got a {type(layer).__name__}")
+        raise InvalidType(f"layer must have forward and backward methods, got a {type(layer).__name__}")
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
     several = isinstance(x, (tuple, list))
@@ -123,10 +124,10 @@ def _parameters(layer, params, candidates: dict, inputs: list) -> dict[str, str]
     names = dict(params) if isinstance(params, dict) else {p: f"d{p}" for p in params}
     for p, g in names.items():
         if p not in candidates:
-            raise ValueError(f"params: the layer has no float array attribute {p!r}; it has "
+            raise InvalidValue(f"params: the layer has no float array attribute {p!r}; it has "
                              f"{', '.join(candidates) or 'none'}")
         if not isinstance(getattr(layer, g, None), np.ndarray):
-            raise TypeError(f"params: after backward the layer has no array {g!r}, the gradient of {p!r}")
+            raise InvalidType(f"params: after backward the layer has no array {g!r}, the gradient of {p!r}")
     return names
 
 

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 from .. import _validate as validate
+from ..errors import InvalidValue
 from ..methods.backprop import backprop_gradient
 from ..methods.batched import CENTRAL_BATCHED, FORWARD_BATCHED
 from ..methods.checks import KAPPA
@@ -60,7 +61,7 @@ def gradient_check(
     atol = None if atol is None else _tolerance("atol", atol)
     dtype = "float64" if net.dtype == np.float64 else "float32"
     if reference == "complex-step" and not net.analytic_from(0):
-        raise ValueError("reference='complex-step' needs a loss analytic in every parameter, but this network has "
+        raise InvalidValue("reference='complex-step' needs a loss analytic in every parameter, but this network has "
                          "ReLU layers (a kink): use reference='auto'")
     loss, analytic = backprop_gradient(net, x, y)  # also checks x and y
     x, y = net.check_data(x, y)
@@ -168,5 +169,5 @@ def _near_kinks(net: DNN, x: np.ndarray, reach: float) -> int:
 
 def _tolerance(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}")
+        raise InvalidValue(f"{name} must be a non-negative number, got {value!r}")
     return float(value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidType, InvalidValue, MissingPackage
 from . import backprop, batched, complex_step, finite_differences, forward_mode, forward_pass
 from .base import FAMILIES, GradientResult, Method, get, register, registered, unregister
 from .peers import autograd, jax, scipy, torch
@@ -28,12 +29,12 @@ def gradient(net, x: np.ndarray, y: np.ndarray, method: str = "backprop", **opti
     unknown = sorted(set(options) - set(m.options))
     if unknown:
         takes = f"its options are {', '.join(m.options)}" if m.options else "it takes no options"
-        raise TypeError(f"method {m.name!r} got unknown option(s) {', '.join(unknown)}; {takes}")
+        raise InvalidType(f"method {m.name!r} got unknown option(s) {', '.join(unknown)}; {takes}")
     if reason := m.missing():
-        raise ImportError(reason)
+        raise MissingPackage(reason)
     x, y = net.check_data(x, y)
     if reason := m.supports(net):
-        raise ValueError(reason)
+        raise InvalidValue(reason)
     return m.prepare(net, x, y, **options)()
 
 

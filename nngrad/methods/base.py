@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..errors import InvalidType, InvalidValue
+
 # family -> exponent k of how its counted work grows with N (work ~ N^k)
 FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1, "finite-difference": 1}
 # how the sweep predicts one call's time: "timed" directly (cheap to prepare and call); "flops": its operation
@@ -84,13 +86,13 @@ class Method:
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
-            raise ValueError(f"family must be one of {', '.join(FAMILIES)}; got {self.family!r}")
+            raise InvalidValue(f"family must be one of {', '.join(FAMILIES)}; got {self.family!r}")
         if self.prediction not in PREDICTIONS:
-            raise ValueError(f"prediction must be one of {', '.join(PREDICTIONS)}; got {self.prediction!r}")
+            raise InvalidValue(f"prediction must be one of {', '.join(PREDICTIONS)}; got {self.prediction!r}")
         if self.work_unit not in WORK_UNITS:
-            raise ValueError(f"work_unit must be one of {', '.join(WORK_UNITS)}; got {self.work_unit!r}")
+            raise InvalidValue(f"work_unit must be one of {', '.join(WORK_UNITS)}; got {self.work_unit!r}")
         if self.prediction == "pilot" and self.chunked is None:
-            raise ValueError(f"method {self.name!r}: a pilot prediction needs a chunked implementation")
+            raise InvalidValue(f"method {self.name!r}: a pilot prediction needs a chunked implementation")
 
     def missing(self) -> str | None:
         """None if every package the method needs is installed, else which are missing and how to install them."""
@@ -125,12 +127,12 @@ def register(method: Method) -> Method:
     """Add ``method`` to the registry (its name must be new); returns it. To benchmark a method of your own,
     register it when your module is imported: the suite runs in another process and imports that module."""
     if not isinstance(method, Method):
-        raise TypeError(f"method must be a nngrad Method, got {type(method).__name__}")
+        raise InvalidType(f"method must be a nngrad Method, got {type(method).__name__}")
     if not isinstance(method.name, str) or not method.name or "," in method.name or method.name != method.name.strip():
-        raise ValueError(f"a method's name must be a non-empty string without commas or outer spaces, got "
+        raise InvalidValue(f"a method's name must be a non-empty string without commas or outer spaces, got "
                          f"{method.name!r}")
     if method.name in _REGISTRY:
-        raise ValueError(f"a method named {method.name!r} is already registered")
+        raise InvalidValue(f"a method named {method.name!r} is already registered")
     _REGISTRY[method.name] = method
     _ORIGIN[method.name] = sys._getframe(1).f_globals.get("__name__", "__main__")
     return method
@@ -158,4 +160,4 @@ def get(name: str) -> Method:
     try:
         return _REGISTRY[name]
     except (KeyError, TypeError):
-        raise ValueError(f"method must be one of {', '.join(map(repr, _REGISTRY))}; got {name!r}") from None
+        raise InvalidValue(f"method must be one of {', '.join(map(repr, _REGISTRY))}; got {name!r}") from None

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
+from ..errors import InvalidValue
 from ..model.counts import forward_flops, num_params
 from .base import Call, GradientResult, Method
 from .checks import FINITE_DIFFERENCE_TOL, against_backprop
@@ -90,7 +91,7 @@ def finite_difference(
     eps = default_eps(scheme, theta.dtype) if eps is None else validate.positive_float("eps", eps)
     flat = theta.reshape(-1)  # a view: writing flat[i] perturbs theta
     if not np.shares_memory(flat, theta):
-        raise ValueError("theta must be a contiguous array that can be perturbed in place")
+        raise InvalidValue("theta must be a contiguous array that can be perturbed in place")
     count = 0
 
     def evaluate() -> float:

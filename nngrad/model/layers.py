@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..errors import InvalidValue
+
 
 class MulLayer:
     """out = x * y (scalars or arrays of one shape); backward returns (dx, dy)."""
@@ -43,7 +45,7 @@ class Dense:
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
         if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise ValueError(f"Dense needs W of shape (in, out) and b of shape (out,), got {W.shape} and {b.shape}")
+            raise InvalidValue(f"Dense needs W of shape (in, out) and b of shape (out,), got {W.shape} and {b.shape}")
         self.W, self.b = W, b
         self.x: np.ndarray | None = None
         self.dW: np.ndarray | None = None

@@ -8,6 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as validate
+from ..errors import InvalidType, InvalidValue
 from .layers import ACTIVATIONS, Dense
 from .losses import LOSSES
 
@@ -64,10 +65,10 @@ class DNN:
         self.init_std = validate.positive_float("init_std", init_std)
         if not (seed is None or isinstance(seed, np.random.Generator)
                 or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
-            raise TypeError(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}")
+            raise InvalidType(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}")
         dtype = np.dtype(dtype)
         if dtype not in (np.float64, np.float32):
-            raise TypeError(f"dtype must be float64 or float32, got {dtype}")
+            raise InvalidType(f"dtype must be float64 or float32, got {dtype}")
 
         self.sizes = [self.num_input] + [self.num_neuron] * self.hidden_depth + [self.num_output]
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
@@ -106,7 +107,7 @@ class DNN:
     def params(self, value: np.ndarray) -> None:
         value = validate.numeric_array("params", value)
         if value.shape != self._params.shape:
-            raise ValueError(f"params must have shape {self._params.shape}, got {value.shape}")
+            raise InvalidValue(f"params must have shape {self._params.shape}, got {value.shape}")
         self._params[...] = value  # copy in: the layers' views stay valid
 
     def param_arrays(self) -> list[ParamArray]:
@@ -179,9 +180,9 @@ class DNN:
         x = validate.numeric_array("x", x, self.dtype)
         n = self.num_input
         if not (x.shape == (n,) or (x.ndim == 2 and x.shape[1] == n)):
-            raise ValueError(f"x must have shape (batch, {n}) or ({n},), got {x.shape}")
+            raise InvalidValue(f"x must have shape (batch, {n}) or ({n},), got {x.shape}")
         if x.shape[0] == 0:
-            raise ValueError("x must hold at least one sample, got an empty batch")
+            raise InvalidValue("x must hold at least one sample, got an empty batch")
         return x
 
     def check_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -192,17 +193,17 @@ class DNN:
         y_arr = validate.numeric_array("y", y)
         if self.loss_name == "softmax_ce" and np.issubdtype(y_arr.dtype, np.integer) and y_arr.shape == x.shape[:-1]:
             if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= self.num_output):
-                raise ValueError(f"y labels must lie in [0, {self.num_output}), got values from "
+                raise InvalidValue(f"y labels must lie in [0, {self.num_output}), got values from "
                                  f"{y_arr.min()} to {y_arr.max()}")
             return x, y_arr
         if self.loss_name == "softmax_ce" and y_arr.shape == x.shape[:-1]:
-            raise TypeError(f"y labels must be integers, got dtype {y_arr.dtype}")
+            raise InvalidType(f"y labels must be integers, got dtype {y_arr.dtype}")
         if y_arr.shape != out_shape:
             expected = f"{out_shape}" if self.loss_name == "mse" else f"{out_shape} (one-hot) or {x.shape[:-1]} (integer labels)"
-            raise ValueError(f"y must have shape {expected} for x of shape {x.shape}, got {y_arr.shape}")
+            raise InvalidValue(f"y must have shape {expected} for x of shape {x.shape}, got {y_arr.shape}")
         y_arr = y_arr.astype(self.dtype, copy=False)
         if self.loss_name == "softmax_ce":
             sums = y_arr.sum(axis=-1)
             if (y_arr < 0).any() or not np.allclose(sums, 1.0, atol=1e-6):
-                raise ValueError("y must hold one-hot (or probability) rows: non-negative, each summing to 1")
+                raise InvalidValue("y must hold one-hot (or probability) rows: non-negative, each summing to 1")
         return x, y_arr

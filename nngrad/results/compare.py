@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _files
+from ..errors import InvalidValue
 from . import plots
 from .load import KEY, load_run
 
@@ -37,7 +38,7 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     run_a, run_b = load_run(path_a), load_run(path_b)
     table = ratio_table(run_a.points, run_b.points)
     if table.empty:
-        raise ValueError(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
+        raise InvalidValue(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
     out = Path(out) if out else Path(path_b if Path(path_b).is_dir() else Path(path_b).parent) / f"compare-{run_a.name}"
     out.mkdir(parents=True, exist_ok=True)
     _files.write_atomic(out / "compare.csv", table.to_csv(index=False))

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import InvalidValue
 from ..methods import registered
 from ..sweep import runfiles
 
@@ -26,7 +27,7 @@ TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_domin
 LEGACY_ACCURACY = {"forward": "numerical-batched", "central": "central-batched"}  # scheme -> method
 
 
-class RunError(ValueError):
+class RunError(InvalidValue):
     """A run that cannot be read: the message says which file and why."""
 
 

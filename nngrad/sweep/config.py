@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import _validate as validate
+from ..errors import InvalidValue, MissingPackage
 from ..methods import available_methods, get
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from ..model.counts import memory_bytes, num_params
@@ -41,14 +42,14 @@ class SweepConfig:
         for name in ("depths", "widths", "batches"):
             values = getattr(self, name)
             if not values:
-                raise ValueError(f"{name} must list at least one size")
+                raise InvalidValue(f"{name} must list at least one size")
             for v in values:
                 validate.positive_int(name, v)
         if not self.methods:
-            raise ValueError("methods must list at least one method")
+            raise InvalidValue("methods must list at least one method")
         for m in self.methods:
             if reason := get(m).missing():
-                raise ImportError(reason)
+                raise MissingPackage(reason)
         validate.positive_float("budget_s", self.budget_s)
         if self.total_s is not None:
             validate.positive_float("total_s", self.total_s)

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .._files import plain
+from ..errors import InvalidValue
 
 RUN_META = "run.json"
 POINTS = "points.jsonl"
@@ -71,7 +72,7 @@ def read_run_meta(run: Path) -> dict:
     except FileNotFoundError:
         raise FileNotFoundError(f"{run} has no {RUN_META}: not a run folder made by 'nngrad bench'") from None
     except json.JSONDecodeError as exc:
-        raise ValueError(f"{path} is not valid JSON ({exc})") from None
+        raise InvalidValue(f"{path} is not valid JSON ({exc})") from None
 
 
 def point_key(point: dict) -> tuple:
@@ -111,10 +112,10 @@ def read_points(run: Path) -> list[dict]:
         except json.JSONDecodeError:
             if line.startswith("{"):  # a record cut short by a crash (append_point starts the next on a new line)
                 continue
-            raise ValueError(f"{path} line {number} is not a record of a point (damaged file?): "
+            raise InvalidValue(f"{path} line {number} is not a record of a point (damaged file?): "
                              f"{line[:60]!r}") from None
         if not isinstance(record, dict) or "point" not in record or "status" not in record:
-            raise ValueError(f"{path} line {number} is not a record of a point (damaged file?): {line[:60]!r}")
+            raise InvalidValue(f"{path} line {number} is not a record of a point (damaged file?): {line[:60]!r}")
         records.append(record)
     return records
 

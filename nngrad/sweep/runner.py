@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .._files import write_json
+from ..errors import InvalidValue
 from ..methods import get
 from ..methods.base import origin
 from . import runfiles, suite
@@ -33,7 +34,7 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
     for name in names:
         m, module = get(name), origin(name)
         if module == "__main__":
-            raise ValueError(f"method {name!r} is registered by __main__: the suite runs in another process and "
+            raise InvalidValue(f"method {name!r} is registered by __main__: the suite runs in another process and "
                              "cannot import it; register it when an importable module is imported")
         out[name] = {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
                      "description": m.description, "module": module, "color": m.color, "marker": m.marker}

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
+from ..errors import InvalidType, InvalidValue
 from ..methods import get, registered
 from ..methods import gradient as compute_gradient
 from ..model.network import DNN
@@ -80,7 +81,7 @@ def train(
     lr = validate.positive_float("lr", lr)
     method = get(_gradient_method(gradient))
     if unknown := sorted(set(options) - set(method.options)):
-        raise TypeError(f"gradient {gradient!r} got unknown option(s) {', '.join(unknown)}; its options are "
+        raise InvalidType(f"gradient {gradient!r} got unknown option(s) {', '.join(unknown)}; its options are "
                         f"{', '.join(method.options) or 'none'}")
     x, y = net.check_data(x, y)
     if x.ndim == 1:
@@ -88,7 +89,7 @@ def train(
     n = x.shape[0]
     batch_size = n if batch_size is None else min(validate.positive_int("batch_size", batch_size), n)
     if (x_test is None) != (y_test is None):
-        raise ValueError("x_test and y_test go together: give both or neither")
+        raise InvalidValue("x_test and y_test go together: give both or neither")
     if x_test is not None:
         x_test, y_test = net.check_data(x_test, y_test)
     classify = net.loss_name == "softmax_ce" and np.issubdtype(y.dtype, np.integer)
