@@ -70,8 +70,8 @@ def test_backprop_passes_its_check_at_every_scale_over_random_architectures(arch
 def test_batched_agrees_with_loop_to_1e_9(arch):
     net, x, y = build(arch)
     for scheme in ("forward", "central"):
-        loop = numerical_gradient(net, x, y, scheme=scheme, method="loop")
-        batched = numerical_gradient(net, x, y, scheme=scheme, method="batched", max_bytes=50_000)
+        loop = numerical_gradient(net, x, y, scheme=scheme, eps=1e-4, method="loop")  # the same step for both:
+        batched = numerical_gradient(net, x, y, scheme=scheme, eps=1e-4, method="batched", max_bytes=50_000)
         assert rel_error(batched.grad, loop.grad) < 1e-9
         assert batched.loss_evaluations == loop.loss_evaluations
         assert batched.loss == loop.loss
@@ -203,3 +203,26 @@ def test_gradients_reject_wrong_shapes_and_nan(rng):
     y[0, 0] = np.nan
     with pytest.raises(ValueError, match="y must be finite"):
         numerical_gradient(net, x, y)
+
+
+@pytest.mark.parametrize("call", [
+    lambda net, x, y: numerical_gradient(net, x, y, eps=1e-300),
+    lambda net, x, y: numerical_gradient(net, x, y, eps=1e-300, method="batched"),
+    lambda net, x, y: gradient_check(net, x, y, eps=1e-300),
+])
+def test_a_step_lost_against_the_parameters_is_refused(rng, call):
+    net = DNN(1, 3, 2, 2, seed=0)
+    x, y = make_data(net, 2, rng)
+    assert_rejected(lambda: call(net, x, y), net, ValueError, r"eps=1e-300 is lost against \d+ of 17 parameters")
+
+
+def test_finite_difference_refuses_an_integer_array():
+    with pytest.raises(TypeError, match="theta must be a floating-point numpy array"):
+        finite_difference(lambda t: float(t.sum()), np.arange(4))
+
+
+def test_the_default_step_is_the_schemes_optimal_one_for_the_dtype(rng):
+    net = DNN(2, 5, 3, 2, seed=0, dtype=np.float32)
+    x, y = make_data(net, 3, rng)
+    for scheme in ("forward", "central"):
+        assert numerical_gradient(net, x, y, scheme=scheme).eps == default_eps(scheme, np.float32)

@@ -19,7 +19,7 @@ from ..methods.backprop import backprop_gradient
 from ..methods.batched import CENTRAL_BATCHED, FORWARD_BATCHED
 from ..methods.checks import KAPPA
 from ..methods.complex_step import COMPLEX_STEP_METHOD
-from ..methods.finite_differences import VARIANTS, finite_difference
+from ..methods.finite_differences import VARIANTS, finite_difference, step_resolves
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
 from .compare import ArrayCheck, compare
@@ -57,6 +57,7 @@ def gradient_check(
     validate.choice("method", method, VARIANTS)
     validate.choice("reference", reference, REFERENCES)
     eps = formula.default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
+    step_resolves("eps", eps, net.params)
     rtol = None if rtol is None else _tolerance("rtol", rtol)
     atol = None if atol is None else _tolerance("atol", atol)
     dtype = "float64" if net.dtype == np.float64 else "float32"

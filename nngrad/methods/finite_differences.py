@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
-from ..errors import InvalidValue
+from ..errors import InvalidType, InvalidValue
 from ..model.counts import forward_flops, num_params
 from .base import Call, GradientResult, Method
 from .checks import FINITE_DIFFERENCE_TOL, against_backprop
@@ -45,13 +45,15 @@ def numerical_gradient(
     x: np.ndarray,
     y: np.ndarray,
     scheme: str = "forward",
-    eps: float = 1e-4,
+    eps: float | None = None,
     method: str = "loop",
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: bool = False,
 ) -> NumericalGradient:
     """Finite-difference gradient of ``net.loss(x, y)`` with respect to ``net.params``.
 
+    eps=None: the step that balances truncation and round-off for the scheme and the parameters' dtype
+    (sqrt(u) forward, u^(1/3) central; the classic lesson's 1e-4 is a fine explicit choice in float64).
     scheme "forward": (L(p + eps e_i) - L(p)) / eps, exactly N + 1 loss evaluations;
     scheme "central": (L(p + eps e_i) - L(p - eps e_i)) / (2 eps), exactly 2N.
     method "loop": the textbook algorithm, one scalar perturbed in place at a time and always
@@ -59,9 +61,10 @@ def numerical_gradient(
     reusing the unperturbed activations before the perturbed layer, in chunks of at most
     ``max_bytes`` of working memory. ``progress=True`` shows a progress bar (tqdm, on a terminal).
     """
-    get_scheme(scheme)
+    formula = get_scheme(scheme)
     validate.choice("method", method, VARIANTS)
-    eps = validate.positive_float("eps", eps)
+    eps = formula.default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
+    step_resolves("eps", eps, net.params)
     validate.positive_int("max_bytes", max_bytes)
     x, y = net.check_data(x, y)
     if method == "loop":
@@ -88,7 +91,11 @@ def finite_difference(
     forward scheme (it is its base evaluation), None for the central one.
     """
     forward = get_scheme(scheme).base_evaluation
+    if not isinstance(theta, np.ndarray) or theta.dtype.kind != "f":
+        raise InvalidType(f"theta must be a floating-point numpy array (it is perturbed in place), got "
+                          f"{getattr(theta, 'dtype', type(theta).__name__)}")
     eps = default_eps(scheme, theta.dtype) if eps is None else validate.positive_float("eps", eps)
+    step_resolves("eps", eps, theta)
     flat = theta.reshape(-1)  # a view: writing flat[i] perturbs theta
     if not np.shares_memory(flat, theta):
         raise InvalidValue("theta must be a contiguous array that can be perturbed in place")
@@ -119,6 +126,16 @@ def finite_difference(
     if bar is not None:
         bar.close()
     return grad.reshape(theta.shape).astype(theta.dtype, copy=False), base, count
+
+
+def step_resolves(name: str, eps: float, theta: np.ndarray) -> None:
+    """Raise if the step vanishes against some parameters (theta + eps == theta): their differences would be 0."""
+    lost = int(np.count_nonzero(theta + np.asarray(eps, dtype=theta.dtype) == theta))
+    if lost:
+        raise InvalidValue(f"{name}={eps:g} is lost against {lost} of {theta.size} parameters (theta + {name} == "
+                           f"theta in {theta.dtype}): their finite differences would be 0; use a step of at least "
+                           f"{np.finfo(theta.dtype).eps * float(np.abs(theta).max()):.1e} (the default is the "
+                           "scheme's optimal step)")
 
 
 def prepare_loop(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call:
