@@ -59,7 +59,9 @@ def int_list(text: str) -> tuple[int, ...]:
 
 def method_list(text: str) -> tuple[str, ...]:
     """'backprop,torch' -> ('backprop', 'torch'): registered method names, comma-separated, each once."""
-    values = tuple(dict.fromkeys(v.strip() for v in text.split(",") if v.strip()))
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    if twice := sorted({v for v in values if values.count(v) > 1}):
+        raise argparse.ArgumentTypeError(f"{', '.join(twice)} named twice: each method is timed once")
     bad = [v for v in values if v not in registered()]
     if bad or not values:
         raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad)) or repr(text)}; "
@@ -159,18 +161,18 @@ def build_parser() -> argparse.ArgumentParser:
                        "SGD. mnist: the same on IDX files. Writes history.csv and learning_curve.png into a new "
                        "folder under --out.")
     p.add_argument("task", choices=["classic", "digits", "mnist"])
-    p.add_argument("--depth", type=positive_int, default=1, help="hidden layers (digits/mnist; default %(default)s)")
-    p.add_argument("--depths", type=int_list, default=(5, 10), help="classic: hidden depths (default 5,10)")
+    p.add_argument("--depth", type=positive_int, help="hidden layers (digits/mnist; default 1)")
+    p.add_argument("--depths", type=int_list, help="classic: hidden depths (default 5,10)")
     p.add_argument("--width", type=positive_int, help="units per hidden layer (default 256; classic 32)")
-    p.add_argument("--activation", choices=["relu", "sigmoid"], default="relu", help="digits/mnist (default relu)")
+    p.add_argument("--activation", choices=["relu", "sigmoid"], help="digits/mnist (default relu)")
     p.add_argument("--epochs", type=positive_int, help="default 60 (classic 100)")
     p.add_argument("--lr", type=positive_float, help="learning rate (default 0.1; classic 0.01)")
-    p.add_argument("--batch-size", type=positive_int, default=16, help="samples per step (default %(default)s)")
+    p.add_argument("--batch-size", type=positive_int, help="digits/mnist: samples per step (default 16)")
     p.add_argument("--gradient", choices=training_gradients(),
                    help="the gradient that drives the descent (default backprop); classic: the one trained against "
                    "backprop (default numerical-loop)")
     p.add_argument("--seed", type=int, default=0, help="weights, split and shuffling (default %(default)s)")
-    p.add_argument("--test-fraction", type=positive_float, default=0.2, help="held-out share (default 0.2)")
+    p.add_argument("--test-fraction", type=positive_float, help="digits/mnist: held-out share (default 0.2)")
     p.add_argument("--images", help="mnist: IDX file of training images")
     p.add_argument("--labels", help="mnist: IDX file of training labels")
     p.add_argument("--test-images", help="mnist: IDX file of test images (else a split of the training files)")
@@ -190,15 +192,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# train options that apply to one task only (the others are common), and each task's defaults
+TASK_OPTIONS = {"depths": {"classic"}, "depth": {"digits", "mnist"}, "activation": {"digits", "mnist"},
+                "batch_size": {"digits", "mnist"}, "test_fraction": {"digits", "mnist"}, "images": {"mnist"},
+                "labels": {"mnist"}, "test_images": {"mnist"}, "test_labels": {"mnist"}, "limit": {"mnist"}}
+TASK_DEFAULTS = {"classic": {"depths": (5, 10), "width": 32, "epochs": 100, "lr": 0.01, "gradient": "numerical-loop"},
+                 "digits": {"depth": 1, "width": 256, "activation": "relu", "epochs": 60, "lr": 0.1, "batch_size": 16,
+                            "test_fraction": 0.2, "gradient": "backprop"}}
+TASK_DEFAULTS["mnist"] = TASK_DEFAULTS["digits"]
+
+
+def _train_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse an option the task does not use (it would be ignored), then fill in the task's defaults."""
+    for option, tasks in TASK_OPTIONS.items():
+        if getattr(args, option) is not None and args.task not in tasks:
+            parser.exit(2, f"nngrad train: error: --{option.replace('_', '-')} does not apply to 'train {args.task}' "
+                           f"(only to {' and '.join(sorted(tasks))})\n")
+    for option, value in TASK_DEFAULTS[args.task].items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.command == "train":  # task-dependent defaults
-        classic = args.task == "classic"
-        args.width = args.width or (32 if classic else 256)
-        args.epochs = args.epochs or (100 if classic else 60)
-        args.lr = args.lr or (0.01 if classic else 0.1)
-        args.gradient = args.gradient or ("numerical-loop" if classic else "backprop")
+    if args.command == "train":
+        _train_defaults(parser, args)
     try:
         return args.func(args)
     except (UserError, FloatingPointError, FileNotFoundError) as exc:  # the user's mistake (or their data's)

@@ -159,6 +159,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
         run = Path(args.resume)
         if not (run / "run.json").is_file():
             raise UsageError(f"--resume: {run} is not a run folder made by 'nngrad bench' (no run.json)")
+        given = [f"--{k}" for k in ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget",
+                                     "total", "out") if getattr(args, k) not in (None, False, "results")]
+        if given:
+            raise UsageError(f"--resume continues the stored plan of {run}: {', '.join(given)} cannot change it; "
+                             "start a new run instead")
         if not unfinished(run) and (run / "report.md").is_file():  # a finished run: nothing to do, nothing written
             print(f"nothing left to do: every point of {run} is finished or skipped by its plan; its report: "
                   f"{run / 'report.md'} (nngrad report {run} rebuilds it)")

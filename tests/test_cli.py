@@ -226,3 +226,23 @@ def test_a_blas_that_does_not_answer_stops_bench_with_the_remedy(tmp_path, capsy
     assert not any(tmp_path.iterdir())
     monkeypatch.setattr(runner, "BLAS_PROBE", "pass")  # a BLAS that answers: no hang reported
     assert runner.blas_hangs() is None
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["train", "classic", "--batch-size", "4"], "--batch-size does not apply to 'train classic' (only to digits and"),
+    (["train", "classic", "--activation", "relu"], "--activation does not apply to 'train classic'"),
+    (["train", "digits", "--limit", "5"], "--limit does not apply to 'train digits' (only to mnist)"),
+    (["train", "digits", "--depths", "1,2"], "--depths does not apply to 'train digits' (only to classic)"),
+    (["bench", "--methods", "backprop,backprop"], "backprop named twice: each method is timed once"),
+])
+def test_options_that_would_be_ignored_are_refused(capsys, argv, words):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and words in err and err.count("\n") == 1
+
+
+def test_resume_refuses_options_that_cannot_change_the_stored_plan(capsys):
+    run = Path(__file__).resolve().parent.parent / "results" / "reference"
+    assert main(["bench", "--resume", str(run), "--depths", "1,2", "--budget", "1"]) == 2
+    assert "--depths, --budget cannot change it; start a new run instead" in capsys.readouterr().err
