@@ -38,3 +38,23 @@ def test_runs_without_common_points_are_an_error(tmp_path):
     other.write_text(json.dumps(fake_benchmark_json([fake_point("forward", 8, 8)])))
     with pytest.raises(ValueError, match="no measured point in common"):
         compare(run_file(tmp_path, "a", (1, 1, 1)), other, tmp_path / "out")
+
+
+def test_points_measured_in_only_one_run_are_listed(tmp_path):
+    a = run_file(tmp_path, "a", (1, 1, 1))
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(fake_benchmark_json([fake_point("backprop", 1, 64, seconds=1e-3),
+                                                 fake_point("backprop", 8, 64, seconds=5e-3)])))
+    table, md = compare(a, b, tmp_path / "out")
+    only = table[table["verdict"].str.startswith("only")].sort_values("depth")
+    assert list(only["verdict"]) == ["only in A", "only in A", "only in B"] and list(only["depth"]) == [2, 4, 8]
+    assert "## Measured in only one run" in md.read_text() and "only in B" in (tmp_path / "out" / "compare.csv").read_text()
+
+
+def test_a_run_compared_with_itself_says_so(tmp_path, capsys):
+    from nngrad.cli import main
+
+    a = run_file(tmp_path, "a", (1, 1, 1))
+    assert main(["compare", str(a), str(a), "--out", str(tmp_path / "out")]) == 0
+    assert "A and B are the same run" in capsys.readouterr().err
+    assert "**A and B are the same run**" in (tmp_path / "out" / "compare.md").read_text()

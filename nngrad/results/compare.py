@@ -32,16 +32,29 @@ def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     return both.reset_index(drop=True)
 
 
+def only_in_one(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Points measured in one run and not the other: key, N, its median_s_a or median_s_b, "only in A" or "B"."""
+    cols = [*KEY, "n_params", "median_s"]
+    ok_a, ok_b = a[a["status"] == "ok"][cols], b[b["status"] == "ok"][cols]
+    frames = []
+    for mine, other, side in ((ok_a, ok_b, "A"), (ok_b, ok_a, "B")):
+        alone = mine.merge(other[KEY], on=KEY, how="left", indicator=True)
+        alone = alone[alone["_merge"] == "left_only"].drop(columns="_merge")
+        frames.append(alone.rename(columns={"median_s": f"median_s_{side.lower()}"}).assign(verdict=f"only in {side}"))
+    return pd.concat(frames, ignore_index=True)
+
+
 def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = None) -> tuple[pd.DataFrame, Path]:
     """Write compare.csv, compare.png, compare_gap.png and compare.md into ``out``; returns the table and the
     markdown path."""
     run_a, run_b = load_run(path_a), load_run(path_b)
-    table = ratio_table(run_a.points, run_b.points)
+    same = Path(path_a).resolve() == Path(path_b).resolve()
+    table, only = ratio_table(run_a.points, run_b.points), only_in_one(run_a.points, run_b.points)
     if table.empty:
         raise InvalidValue(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
     out = Path(out) if out else Path(path_b if Path(path_b).is_dir() else Path(path_b).parent) / f"compare-{run_a.name}"
     out.mkdir(parents=True, exist_ok=True)
-    _files.write_atomic(out / "compare.csv", table.to_csv(index=False))
+    _files.write_atomic(out / "compare.csv", pd.concat([table, only], ignore_index=True).to_csv(index=False))
     label = f"A = {run_a.label}\nB = {run_b.label}"
     plots.save(plots.overlay(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare.png")
     plots.save(plots.overlay_gap(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare_gap.png")
@@ -49,12 +62,15 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     text = "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
         f"A: {run_a.label}  ", f"B: {run_b.label}", "",
+        *(["**A and B are the same run**: every ratio is 1 by construction.", ""] if same else []),
         (f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
         f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster beyond the "
         f"noise (IQR/median of A + of B, at least {MIN_NOISE:.0%})."), "",
         "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
         "## Changed beyond the noise", "",
         changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",
+        "## Measured in only one run", "",
+        only.to_markdown(index=False, floatfmt=".3g") if not only.empty else "_none_", "",
         "## All points", "", table.to_markdown(index=False, floatfmt=".3g"), ""])
     _files.write_atomic(out / "compare.md", text)
-    return table, out / "compare.md"
+    return pd.concat([table, only], ignore_index=True), out / "compare.md"
