@@ -247,7 +247,27 @@ def cmd_train(args: argparse.Namespace) -> int:
     last = history.iloc[-1]
     print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {int(last['epoch'])} epochs, "
           f"{last['elapsed_s']:.2f} s of training ({args.gradient}); history.csv and learning_curve.png in {out}")
+    if verdict := training_failed(history, data.num_classes, args.lr):
+        print(f"nngrad train: {verdict}", file=sys.stderr)
+        return 1
     return 0
+
+
+CHANCE_MARGIN = 1.5  # a test accuracy under 1.5 x chance (1 / classes) did not learn
+
+
+def training_failed(history, num_classes: int, lr: float) -> str | None:
+    """Why a training did not learn (its loss rose, or its test accuracy stayed near chance), or None."""
+    first, last = history.iloc[0], history.iloc[-1]
+    chance = 1 / num_classes
+    if last["test_accuracy"] < CHANCE_MARGIN * chance:
+        return (f"training ended no better than chance: test accuracy {100 * last['test_accuracy']:.1f}% with "
+                f"{num_classes} classes ({100 * chance:.0f}% by guessing); with the loss at {last['loss']:.3g}, the "
+                f"learning rate {lr:g} is probably too large (or too small): try another")
+    if last["loss"] > first["loss"]:
+        return (f"the training loss rose from {first['loss']:.3g} to {last['loss']:.3g}: the learning rate {lr:g} "
+                "is probably too large")
+    return None
 
 
 def _train_classic(args: argparse.Namespace, root: Path) -> int:

@@ -98,3 +98,10 @@ def test_a_diverging_training_exits_2_saying_the_epoch(idx_files, tmp_path, caps
     last = capsys.readouterr().err.splitlines()[-1]
     assert last.startswith("nngrad train: error: training diverged at epoch 1") and "lower learning rate" in last
     assert not (tmp_path / "o").exists()
+
+
+def test_a_training_that_learns_nothing_says_so_and_exits_1(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    assert main(["train", "digits", "--lr", "1e6", "--epochs", "2", "--out", str(tmp_path)]) == 1
+    assert "no better than chance" in capsys.readouterr().err
+    assert list(tmp_path.iterdir())  # the history is kept: it shows what happened
