@@ -84,8 +84,9 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nngrad", description="Numerical vs analytic (backprop) gradients of a dense network: "
-                     "check they agree, time them, plot the gap.")
+    parser = _Parser(prog="nngrad", description="The cost of a gradient of a dense network, every way there is: "
+                     "check the gradients agree, time them, plot the gap. Exit status 2: bad input (one line); 3: an "
+                     "internal error of nngrad (its traceback, to report); 130: interrupted.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("check", help="compare backprop with a finite-difference gradient, layer by layer",
@@ -159,7 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "with forward differences (time per epoch and their ratio; exit 1 if the curves differ). "
                        "digits: scikit-learn's 8x8 digits (the data extra), softmax classifier trained by mini-batch "
                        "SGD. mnist: the same on IDX files. Writes history.csv and learning_curve.png into a new "
-                       "folder under --out.")
+                       "folder under --out. Exit status 1: the curves differ (classic), or the training learned "
+                       "nothing (its loss rose, or it ended no better than chance).")
     p.add_argument("task", choices=["classic", "digits", "mnist"])
     p.add_argument("--depth", type=positive_int, help="hidden layers (digits/mnist; default 1)")
     p.add_argument("--depths", type=int_list, help="classic: hidden depths (default 5,10)")
