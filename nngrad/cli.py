@@ -4,6 +4,7 @@ Bad input: one line on stderr, exit status 2, no traceback."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import traceback
 
@@ -215,9 +216,24 @@ def _train_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace) -
             setattr(args, option, value)
 
 
+NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")
+
+
+def joined_negative_values(argv: list[str]) -> list[str]:
+    """["--eps", "-1e-4"] -> ["--eps=-1e-4"]: argparse takes "-1e-4" for an option; joined, the value reaches the
+    option's own check, which says what it expects."""
+    out: list[str] = []
+    for token in argv:
+        if out and out[-1].startswith("--") and "=" not in out[-1] and NEGATIVE_NUMBER.match(token):
+            out[-1] = f"{out[-1]}={token}"
+        else:
+            out.append(token)
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
     if args.command == "train":
         _train_defaults(parser, args)
     try:

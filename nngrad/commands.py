@@ -132,7 +132,8 @@ def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme
 def cmd_examples(args: argparse.Namespace) -> int:
     for name, example in EXAMPLES.items():
         values = example()
-        print(f"{name}: " + ", ".join(f"{k} = {v:.6g}" for k, v in values.items()))
+        print(f"{name}: {example.__doc__.split(';')[0].split(' and ')[0].strip()}\n  "
+              + ", ".join(f"{k} = {v:.6g}" for k, v in values.items()))
     return 0
 
 

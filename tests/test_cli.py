@@ -246,3 +246,19 @@ def test_resume_refuses_options_that_cannot_change_the_stored_plan(capsys):
     run = Path(__file__).resolve().parent.parent / "results" / "reference"
     assert main(["bench", "--resume", str(run), "--depths", "1,2", "--budget", "1"]) == 2
     assert "--depths, --budget cannot change it; start a new run instead" in capsys.readouterr().err
+
+
+def test_a_negative_value_reaches_the_options_own_check(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["check", "--eps", "-1e-4"])
+    assert info.value.code == 2
+    assert "argument --eps: expected a positive finite number, got -1e-4" in capsys.readouterr().err
+
+
+def test_examples_say_what_they_compute(capsys):
+    assert main(["examples"]) == 0
+    assert "chain_rule: f = (a + b) * (b + c)\n  f = 14" in capsys.readouterr().out
+
+
+def test_training_outputs_are_not_committed_by_accident():
+    assert "results/train-*/" in (Path(__file__).resolve().parent.parent / ".gitignore").read_text().splitlines()

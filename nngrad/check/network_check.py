@@ -152,10 +152,10 @@ def _findings(net: DNN, loss: float, analytic: np.ndarray, numerical: np.ndarray
                              f"inputs lie within {KINK_REACH:g} steps of 0); the left and right differences bracket "
                              "backprop's value: not a bug"))
     elif near and any(r.verdict == "FAIL" for r in rows):
+        remedy = "another seed or a smaller eps" + ("" if net.init == "he" else ", or init='he'")
         found.append(Finding("kink", f"{near} ReLU inputs lie within {KINK_REACH:g} steps of 0: the finite difference "
                              "may have crossed kinks (its left and right differences do not bracket every "
-                             "disagreement): try init='he', another seed or a smaller eps before suspecting the "
-                             "backward"))
+                             f"disagreement): try {remedy} before suspecting the backward"))
     if net.dtype != np.float64:
         found.append(Finding("float32", "the parameters are float32: tolerances are widened and finite differences "
                              "lose most digits; build the network with dtype=float64 for a sharper check"))
