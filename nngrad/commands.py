@@ -235,10 +235,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
               loss="softmax_ce", init=init, seed=args.seed)
     print(f"{data}\n{net}", file=sys.stderr)
+    root = output_folder(args.out)
+    _announce_training_time(net, data, args)
     history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
                     batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
-                    progress=True)
-    out = new_run_dir(output_folder(args.out), f"train-{args.task}")  # only for a finished training
+                    progress=True, keep_on_interrupt=True)
+    out = new_run_dir(root, f"train-{args.task}")  # only once an epoch has finished
     write_atomic(out / "history.csv", history.to_csv(index=False))
     label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
              f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, "
@@ -248,10 +250,31 @@ def cmd_train(args: argparse.Namespace) -> int:
     last = history.iloc[-1]
     print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {int(last['epoch'])} epochs, "
           f"{last['elapsed_s']:.2f} s of training ({args.gradient}); history.csv and learning_curve.png in {out}")
+    if history.attrs.get("interrupted"):
+        print(f"nngrad train: interrupted after {len(history)} of {args.epochs} epochs; their history and curve are "
+              f"in {out}", file=sys.stderr)
+        return 130
     if verdict := training_failed(history, data.num_classes, args.lr):
         print(f"nngrad train: {verdict}", file=sys.stderr)
         return 1
     return 0
+
+
+def _announce_training_time(net: DNN, data, args: argparse.Namespace) -> None:
+    """Time one step of the chosen gradient (on a copy of the network) and say how long the training should take."""
+    import math
+    import time
+
+    from .train.descent import gradient_descent
+
+    batch = min(args.batch_size, len(data.y_train))
+    start = time.perf_counter()
+    gradient_descent(net.copy(), data.x_train[:batch], data.y_train[:batch], args.lr, args.gradient)
+    step = time.perf_counter() - start
+    seconds = step * math.ceil(len(data.y_train) / batch) * args.epochs
+    if seconds > 60:
+        print(f"note: {args.epochs} epochs of {args.gradient} should take about {seconds / 60:,.0f} minutes "
+              f"({step:.3g} s a step); Ctrl-C keeps the finished epochs", file=sys.stderr)
 
 
 CHANCE_MARGIN = 1.5  # a test accuracy under 1.5 x chance (1 / classes) did not learn

@@ -153,3 +153,22 @@ def test_an_interrupted_training_restores_the_parameters(rng, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         train(net, x, y, epochs=5, lr=0.5)
     np.testing.assert_array_equal(net.params, before)
+
+
+def test_an_interrupted_training_can_keep_its_finished_epochs(rng, monkeypatch):
+    from nngrad.train import descent
+
+    net = DNN(1, 4, 3, 2, seed=0)
+    x, y = make_data(net, 4, rng)
+    real, calls = descent._epoch, []
+
+    def epoch_then_interrupt(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(descent, "_epoch", epoch_then_interrupt)
+    history = train(net, x, y, epochs=5, lr=0.5, keep_on_interrupt=True)
+    assert list(history["epoch"]) == [1, 2] and history.attrs["interrupted"]
+    assert not train(net, x, y, epochs=1, lr=0.5).attrs["interrupted"]

@@ -63,6 +63,7 @@ def train(
     x_test: np.ndarray | None = None,
     y_test: np.ndarray | None = None,
     progress: bool = False,
+    keep_on_interrupt: bool = False,
     **options,
 ):
     """Mini-batch gradient descent on the ``gradient`` method (``options`` go to it); one row per epoch (a
@@ -73,7 +74,9 @@ def train(
     each taken before its update), for "softmax_ce" accuracy on x, then test_loss and test_accuracy when
     a test set is given, and elapsed_s: seconds spent in the steps so far (evaluation is not counted).
     If the loss becomes NaN or inf, training stops, the parameters are restored to their values before
-    training, and FloatingPointError says at which epoch.
+    training, and FloatingPointError says at which epoch. Ctrl-C restores them too, unless
+    ``keep_on_interrupt``: then the finished epochs are returned (``history.attrs["interrupted"]`` is True) and
+    the parameters are those after the last finished step.
     """
     import pandas as pd
 
@@ -110,13 +113,18 @@ def train(
         raise FloatingPointError(f"training diverged at epoch {epoch}: the loss or its gradient became NaN or inf "
                                  f"(learning rate {lr:g}); parameters restored to their values before training. "
                                  "Try a lower learning rate.") from None
-    except BaseException:  # any other failure or Ctrl-C: a failed call leaves net.params as they were
+    except KeyboardInterrupt:
+        if not (keep_on_interrupt and rows):
+            net.params = saved
+            raise
+    except BaseException:  # any other failure: a failed call leaves net.params as they were
         net.params = saved
         raise
     finally:
         if bar is not None:
             bar.close()
     history = pd.DataFrame(rows)
+    history.attrs["interrupted"] = len(rows) < epochs
     history["elapsed_s"] = history.pop("step_s").cumsum()
     return history
 
