@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import pytest
 
@@ -116,3 +117,17 @@ def test_report_and_compare_of_a_missing_run_exit_2(tmp_path, capsys, command):
 def test_resume_of_a_folder_that_is_not_a_run_exits_2(tmp_path, capsys):
     assert main(["bench", "--resume", str(tmp_path)]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_progress_without_a_terminal_is_plain_lines_with_consistent_counts(tmp_path, capsys, monkeypatch):
+    from nngrad.sweep import runner
+
+    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)  # a line at every look
+    assert main(["bench", "--depths", "1", "--widths", "3,5", "--budget", "0.004", "--methods",
+                 "forward,backprop,numerical-loop", "--out", str(tmp_path)]) == 0
+    err = capsys.readouterr().err  # captured: not a terminal
+    planned = re.search(r"planned (\d+) points: (\d+) to time(, \d+ left out \(.*budget of 0.004 s)?", err)
+    total, timed = int(planned[1]), int(planned[2])
+    assert total == 3 * 3 and bool(planned[3]) == (timed < total)
+    lines = [line for line in err.splitlines() if line.startswith("points ")]
+    assert lines and lines[-1].startswith(f"points {timed}/{timed}, elapsed ") and lines[-1].endswith("done")

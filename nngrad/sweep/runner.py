@@ -54,11 +54,24 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     print(f"planning {len(cfg.networks()) * len(cfg.methods)} points of {len(cfg.methods)} methods "
           "(timing one forward pass of each network, a pilot of each batched method) ...", file=sys.stderr)
     try:
-        write_json(run / runfiles.RUN_META, run_meta(cfg))
+        meta = run_meta(cfg)
+        write_json(run / runfiles.RUN_META, meta)
     except BaseException:  # Ctrl-C or a failure while planning: leave no empty run folder behind
         run.rmdir()
         raise
+    print(plan_summary(meta["plan"], cfg), file=sys.stderr)
     return run
+
+
+def plan_summary(points: list[dict], cfg: SweepConfig) -> str:
+    """'planned 140 points: 118 to time, 22 left out (...)', the reasons counted."""
+    skipped = [p["skip_reason"] for p in points if p["skip_reason"]]
+    reasons = {f"over the budget of {cfg.budget_s:g} s per call": sum("> budget" in r for r in skipped),
+               f"to fit the total of {cfg.total_s:g} s": sum("total of" in r for r in skipped),
+               "not applicable": sum("> budget" not in r and "total of" not in r for r in skipped)}
+    why = ", ".join(f"{n} {reason}" for reason, n in reasons.items() if n)
+    return f"planned {len(points)} points: {len(points) - len(skipped)} to time" + (
+        f", {len(skipped)} left out ({why}; drawn as predictions)" if skipped else "")
 
 
 def run_suite(run: Path, progress: bool = True) -> int:
@@ -93,16 +106,22 @@ def run_suite(run: Path, progress: bool = True) -> int:
     return 1 if child.returncode == 1 else 0
 
 
+PLAIN_EVERY_S = 10.0  # without a terminal, a progress line this often
+
+
 def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, cfg: dict) -> None:
-    """Progress display: points done / total, current point, elapsed and predicted remaining time."""
+    """Progress of the suite: points done / to time, the current point, elapsed and predicted remaining time
+    (from each point's prediction). A bar on a terminal; plain lines every PLAIN_EVERY_S seconds otherwise."""
     from tqdm.auto import tqdm
 
-    weights = {p.key: max(p.expected_wall_s(cfg["target_s"], cfg["max_rounds"]), 1e-3) for p in todo}
+    weights = {p.key: p.expected_wall_s(cfg["target_s"], cfg["max_rounds"]) for p in todo}
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
-    bar = tqdm(total=round(sum(weights.values()), 1), unit="s", disable=not progress or None,
-               bar_format="{desc} {percentage:3.0f}%|{bar}| elapsed {elapsed}, remaining ~{remaining}{postfix}")
+    terminal = progress and sys.stderr.isatty()
+    bar = tqdm(total=len(todo), unit="point", disable=not terminal,
+               bar_format="points {n_fmt}/{total_fmt} {percentage:3.0f}%|{bar}| elapsed {elapsed}{postfix}")
     done: set = set()
+    start = last_line = time.monotonic()
     with bar:
         while True:
             finished = child.poll() is not None
@@ -110,13 +129,23 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
             for key in (runfiles.point_key(r["point"]) for r in records):
                 if key in weights and key not in done:
                     done.add(key)
-                    bar.update(round(weights[key], 1))
+                    bar.update()
             current = next((p.test_id for p in todo if p.key not in done), "-")
-            bar.set_description_str(f"points {len(done)}/{len(todo)}")
-            bar.set_postfix_str(f"now {current}" if not finished else "done")
+            left = sum(w for k, w in weights.items() if k not in done)
+            status = f"~{_clock(left)} left (predicted), now {current}" if not finished else "done"
+            bar.set_postfix_str(status, refresh=False)
+            if progress and not terminal and (finished or time.monotonic() - last_line >= PLAIN_EVERY_S):
+                print(f"points {len(done)}/{len(todo)}, elapsed {_clock(time.monotonic() - start)}, {status}",
+                      file=sys.stderr, flush=True)
+                last_line = time.monotonic()
             if finished:
                 return
             time.sleep(0.25)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(round(seconds), 60)
+    return f"{minutes}:{secs:02d}"
 
 
 def _new_records(path: Path, offset: int) -> tuple[list[dict], int]:
