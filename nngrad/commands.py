@@ -23,16 +23,15 @@ class UsageError(UserError):
 
 
 def output_folder(path: str | Path | None) -> Path | None:
-    """``--out`` as a folder that exists or can be made (None stays None); a file there is a usage error."""
+    """``--out`` checked before any work: a folder, or nothing yet (it is made when there is something to write);
+    a file there is a usage error. None stays None."""
     if path is None:
         return None
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise UsageError(f"--out {path} is a file; give a folder (it is made if missing)")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"--out {path}: cannot make this folder ({exc.strerror})") from None
+    if any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        raise UsageError(f"--out {path}: a part of this path is a file, not a folder")
     return path
 
 
