@@ -27,6 +27,7 @@ from .._figures import require as _require
 from .._figures import save
 from ..methods import registered
 from ..methods.base import FAMILIES, REFERENCE, UNIT
+from ..methods.prefix import DEFAULT_MAX_BYTES
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -103,6 +104,10 @@ def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...],
         skip = rows_m.iloc[:0]
         if predicted is not None:
             skip = rows_m[(rows_m["status"] == "skipped") & _positive(rows_m[predicted])]
+        elif len(unrun := rows_m[rows_m["status"] == "skipped"]):  # no prediction to draw: hollow marks near the
+            row = sum(label.endswith("(not run)") for label in ax.get_legend_handles_labels()[1])  # axis, a row each
+            ax.plot(unrun[x], np.full(len(unrun), 0.03 * (row + 1)), ls="none", mfc="none", clip_on=False,
+                    transform=ax.get_xaxis_transform(), label=f"{method} (not run)", **style)
         if len(skip):
             xs, ys = list(skip[x]), list(skip[predicted])
             before = ok[ok[x] < xs[0]]
@@ -149,9 +154,17 @@ def time_vs_width(points: pd.DataFrame, depth: int, label: str) -> Figure:
     return _versus(points, "width", "depth", depth, label, "time")
 
 
-def memory_vs_depth(points: pd.DataFrame, width: int, label: str) -> Figure:
-    """Peak memory (MiB) vs depth at ``width`` (smallest batch), one line per method; log y."""
-    return _versus(points, "depth", "width", width, label, "memory")
+def memory_vs_depth(points: pd.DataFrame, width: int, label: str, bound_bytes: int | None = DEFAULT_MAX_BYTES
+                    ) -> Figure:
+    """Peak memory (MiB) vs depth at ``width`` (smallest batch), one line per method; log y; points not run are
+    hollow marks on the axis; a dotted line at the batched methods' memory bound (``bound_bytes``)."""
+    fig = _versus(points, "depth", "width", width, label, "memory")
+    ax = fig.get_axes()[0]
+    if bound_bytes and ax.get_lines():
+        ax.axhline(bound_bytes / MIB, ls=":", color="0.3", lw=1,
+                   label=f"memory bound of a batched chunk ({bound_bytes / MIB:g} MiB, max_bytes)")
+        _finish(fig, ax, ax.get_xlabel(), ax.get_ylabel(), outside=True)
+    return fig
 
 
 def _fit(fits: pd.DataFrame | None, method: str) -> pd.Series | None:
@@ -210,7 +223,8 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
     n, ratio = (np.concatenate(v) for v in zip(*measured, strict=True))
     n0, r0 = np.exp(np.log(n).mean()), np.exp(np.log(ratio).mean())  # geometric mean anchors the theory line
     grid = np.geomspace(n.min(), n.max(), 50)
-    ax.plot(grid, r0 * grid / n0, ls="--", color="0.5", label="theory: ratio ∝ N (slope 1)")
+    ax.plot(grid, r0 * grid / n0, ls="--", color="0.5",
+            label="theory: ratio ∝ N (slope 1; placed through\nthe points' geometric mean: the constant is not theory)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
