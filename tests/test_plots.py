@@ -431,3 +431,25 @@ def test_bad_arguments_raise_value_error(points, fits, acc):
 def test_import_touches_no_pyplot_or_backend():
     code = "import sys, nngrad.results.plots; assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_learning_curves_keep_legends_off_the_data_and_the_classic_gap_on_an_axis():
+    from nngrad.train.curves import classic_curves, learning_curve
+
+    history = pd.DataFrame({"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.2], "test_loss": [1.1, 0.6, 0.3],
+                            "accuracy": [0.5, 0.9, 1.0], "test_accuracy": [0.4, 0.8, 0.95], "elapsed_s": [1, 2, 3]})
+    fig = learning_curve(history, LABEL)
+    fig.canvas.draw()
+    _, acc_ax = fig.get_axes()
+    assert acc_ax.get_ylim()[1] > 100  # the 100% line is not on the frame
+    assert acc_ax.get_legend().get_window_extent().x0 >= acc_ax.get_window_extent().x1
+    classic = pd.concat([history.assign(depth=5, gradient=g, elapsed_s=history["elapsed_s"] * f)
+                         for g, f in (("backprop", 1e-3), ("numerical-loop", 1.0))])
+    ax = ax_of(classic_curves(classic, LABEL))
+    assert "time" in ax.get_xlabel() and ax.get_xscale() == "log"
+
+
+def test_memory_plot_marks_points_not_run_and_the_chunk_bound(points):
+    ax = ax_of(plots.memory_vs_depth(points, 32, LABEL))
+    entries = legend(ax)
+    assert "numerical-loop (not run)" in entries and any("memory bound" in e for e in entries)
