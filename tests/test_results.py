@@ -73,15 +73,6 @@ def test_missing_path_and_folder_without_results(tmp_path):
         load_run(tmp_path)
 
 
-def test_atomic_write_leaves_no_partial_file(tmp_path):
-    target = tmp_path / "x.json"
-    write_json(target, {"a": 1})
-    with pytest.raises(TypeError):
-        write_json(target, {"a": object()})
-    assert json.loads(target.read_text()) == {"a": 1}
-    assert [f.name for f in tmp_path.iterdir()] == ["x.json"]
-
-
 def test_new_run_folders_never_reuse_a_name(tmp_path):
     first, second = runfiles.new_run_dir(tmp_path), runfiles.new_run_dir(tmp_path)
     assert first != second and first.is_dir() and second.is_dir()

@@ -1,0 +1,143 @@
+"""Tests that catch the mutations a review planted and the old suite let through (issue 9.15): each names the
+mutation it kills."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import fake_benchmark_json, fake_point, make_data
+
+import nngrad
+from nngrad import DNN, Dense, gradient, gradient_check
+from nngrad._files import write_atomic
+from nngrad.results.compare import ratio_table
+from nngrad.results.fits import power_fit
+from nngrad.results.load import _assemble
+from nngrad.sweep import runfiles
+
+
+def test_batched_chunks_stay_within_their_memory_bound(rng):
+    """Kills: chunk_size ignoring max_bytes."""
+    net = DNN(3, 64, 10, 2, seed=0)
+    x, y = make_data(net, 16, rng)
+    for max_bytes in (2**20, 8 * 2**20):
+        tracemalloc.start()
+        gradient(net, x, y, "numerical-batched", max_bytes=max_bytes)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 2 * max_bytes  # the chunk's arrays within the bound, the prefix and gradient beside it
+
+
+@pytest.mark.parametrize("method", ["numerical-batched", "central-batched", "complex-step", "forward-mode"])
+def test_a_single_sample_is_a_batch_of_one_for_the_batched_methods(method):
+    """Kills: the 1-D single-sample path not adding the batch axis to y."""
+    net = DNN(2, 5, 3, 2, loss="mse", seed=0)
+    x, y = np.array([0.1, -0.4, 0.7]), np.array([0.2, 0.9])
+    np.testing.assert_allclose(gradient(net, x, y, method).grad, gradient(net, x[None], y[None], method).grad,
+                               rtol=1e-9, atol=1e-15)
+
+
+def test_a_single_samples_db_is_not_the_callers_dout():
+    """Kills: the single-sample db aliasing dout."""
+    layer = Dense(np.ones((3, 2)), np.zeros(2))
+    layer.forward(np.ones(3))
+    dout = np.array([1.0, 2.0])
+    layer.backward(dout)
+    dout[:] = 0
+    np.testing.assert_array_equal(layer.db, [1.0, 2.0])
+
+
+def test_the_checker_catches_an_error_of_one_part_in_ten_thousand(rng, monkeypatch):
+    """Kills: the pass threshold 100x looser, or the tolerances 1000x looser."""
+    net = DNN(2, 5, 3, 2, seed=0)
+    x, y = make_data(net, 3, rng)
+    real = nngrad.check.network_check.backprop_gradient
+    monkeypatch.setattr(nngrad.check.network_check, "backprop_gradient",
+                        lambda *a: (real(*a)[0], real(*a)[1] * (1 + 1e-4)))
+    assert gradient_check(net, x, y).status == "FAIL"
+
+
+def test_the_fits_standard_error_is_the_least_squares_one():
+    """Kills: the fit's standard error scaled."""
+    rng = np.random.default_rng(3)
+    n = np.geomspace(10, 1e5, 20)
+    y = 3 * n ** 1.5 * np.exp(rng.normal(0, 0.2, n.size))
+    k, _, se = power_fit(n[:, None], y)
+    coef, cov = np.polyfit(np.log(n), np.log(y), 1, cov=True)
+    assert k[0] == pytest.approx(coef[0]) and se[0] == pytest.approx(np.sqrt(cov[0, 0]), rel=1e-9)
+
+
+def test_the_comparisons_noise_is_the_sum_of_both_runs_relative_iqr():
+    """Kills: compare's noise formula changed."""
+    a = pd.DataFrame([{"method": "forward", "depth": 1, "width": 8, "batch": 16, "n_params": 106, "status": "ok",
+                       "median_s": 1.0, "iqr_s": 0.10}])
+    b = a.assign(median_s=2.0, iqr_s=0.30)
+    assert ratio_table(a, b)["noise"].iloc[0] == pytest.approx(0.10 / 1.0 + 0.30 / 2.0)
+
+
+def test_a_failed_write_keeps_the_old_file_whole(tmp_path, monkeypatch):
+    """Kills: write_atomic made non-atomic (the old atomic test failed before any file was opened)."""
+    target = tmp_path / "summary.csv"
+    target.write_text("old")
+
+    def replace_fails(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", replace_fails)
+    with pytest.raises(OSError, match="disk full"):
+        write_atomic(target, "new content, written in full to a temporary file first")
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["summary.csv"]
+
+
+def test_the_latest_record_of_a_point_wins():
+    """Kills: "latest record wins" reversed."""
+    p = fake_point("forward", 1, 8)
+    data = fake_benchmark_json([p])
+    first = {"status": "failed", "point": p["planned"], "extra_info": p["extra_info"], "message": "first"}
+    later = {"status": "skipped", "point": p["planned"], "extra_info": p["extra_info"], "message": "later"}
+    points = _assemble("t", data["nngrad"], [first, later], []).points
+    assert list(points["status"]) == ["skipped"] and list(points["message"]) == ["later"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process group")
+def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path):
+    """Kills: resume re-running finished points; the old resume test never sent a real SIGINT."""
+    cmd = [sys.executable, "-m", "nngrad", "bench", "--depths", "1,2,4", "--widths", "8,16", "--methods",
+           "forward,backprop,numerical-batched", "--out", str(tmp_path)]
+    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        runs = list(tmp_path.iterdir())
+        if runs and (runs[0] / runfiles.POINTS).exists() and len(runfiles.read_points(runs[0])) >= 3:
+            break
+        time.sleep(0.1)
+    os.killpg(child.pid, signal.SIGINT)  # Ctrl-C, to the whole group as a terminal sends it
+    assert child.wait(timeout=60) == 130
+    (run,) = tmp_path.iterdir()
+    before = [runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in runfiles.DONE]
+    assert before and len(runfiles.unfinished(run)) > 0
+    done = subprocess.run([sys.executable, "-m", "nngrad", "bench", "--resume", str(run)], capture_output=True,
+                          text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    after = [runfiles.point_key(r["point"]) for r in runfiles.read_points(run)]
+    assert not set(before) & set(after[len(before):])  # nothing finished before was measured again
+    assert not runfiles.unfinished(run)
+
+
+def test_the_readme_tour_gives_the_numbers_the_readme_claims():
+    """The README test ran the tour and checked none of what its comments claim."""
+    net = nngrad.DNN(hidden_depth=5, num_neuron=32, num_input=10, num_output=2, seed=0)
+    x, y = np.random.default_rng(0).random((1, 10)), np.array([[0.2, 0.9]])
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert net.num_params == 4642 and "N = 4642 parameters" in readme
+    assert net.dense_layers[0].W.shape == (10, 32) and "# (10, 32)" in readme
+    assert nngrad.numerical_gradient(net, x, y).loss_evaluations == 4643 and "loss_evaluations == 4643" in readme
+    r = nngrad.gradient(net, x, y, method="forward-mode")
+    assert (r.loss_evaluations, r.tangent_passes) == (1, 4642) and "1 and 4642, counted" in readme
