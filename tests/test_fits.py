@@ -50,3 +50,16 @@ def test_overhead_dominated_points_are_kept_out_and_counted():
 def test_too_few_points_say_so_instead_of_fitting():
     fits = cost_model(points_frame(sweep_points(depths=(1,), widths=(256,))))
     assert fits["exponent"].isna().all() and fits["note"].str.contains("not enough points").all()
+
+
+def test_a_known_departure_from_the_operation_counts_is_measured_exactly():
+    """Times = flops x 1e-9 x depth^0.5: the fitted depth exponent must exceed the theory's by exactly 0.5 (a fit
+    that returned theory, or anything else deterministic, fails)."""
+    points = sweep_points(methods=("forward",))
+    for p in points:
+        scale = p["planned"]["depth"] ** 0.5
+        for key in ("median", "q1", "q3", "min"):
+            p["stats"][key] *= scale
+    fits = cost_model(points_frame(points))
+    row = fits[(fits["method"] == "forward") & (fits["term"] == "depth")].iloc[0]
+    assert row["exponent"] - row["theory_sizes"] == pytest.approx(0.5, abs=1e-9)
