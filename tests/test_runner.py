@@ -71,3 +71,15 @@ def test_a_damaged_line_of_points_is_an_error_naming_it_but_a_line_cut_short_is_
     (tmp_path / runfiles.RUN_META).write_text(json.dumps({"plan": []}))
     with pytest.raises(RunError, match="line 2"):
         load_run(tmp_path)
+
+
+def test_a_record_cut_short_by_a_crash_is_removed_when_the_run_resumes(tmp_path, capsys):
+    assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "forward,backprop", "--out",
+                 str(tmp_path)]) == 0
+    (run,) = tmp_path.iterdir()
+    lines = (run / runfiles.POINTS).read_text().splitlines()
+    (run / runfiles.POINTS).write_text("\n".join(lines[:2]) + "\n" + lines[2][:30])  # a crash mid-line
+    (run / "report.md").unlink()
+    assert main(["bench", "--resume", str(run)]) == 0
+    assert "cut short by a crash: removed" in capsys.readouterr().err
+    assert all(line.startswith("{") and line.endswith("}") for line in (run / runfiles.POINTS).read_text().splitlines())

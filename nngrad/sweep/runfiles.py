@@ -120,6 +120,19 @@ def read_points(run: Path) -> list[dict]:
     return records
 
 
+def trim_cut_line(run: Path) -> bool:
+    """Remove a last line of points.jsonl cut short by a crash (a record that never finished); True if there was
+    one."""
+    path = run / POINTS
+    if not path.exists():
+        return False
+    data = path.read_bytes()
+    if not data or data.endswith(b"\n"):
+        return False
+    path.write_bytes(data[:data.rfind(b"\n") + 1])
+    return True
+
+
 def unfinished(run: Path) -> list[dict]:
     """The planned points of a run that are neither finished (measured or skipped) nor skipped by the plan."""
     finished = {point_key(r["point"]) for r in read_points(run) if r["status"] in DONE}

@@ -77,6 +77,9 @@ def plan_summary(points: list[dict], cfg: SweepConfig) -> str:
 def run_suite(run: Path, progress: bool = True) -> int:
     """Run the suite on the run's plan (only unfinished points when some are done); returns pytest's status."""
     run = run.resolve()  # the suite runs in a scratch folder: it is told where the run is, absolutely
+    if runfiles.trim_cut_line(run):
+        print(f"note: the last record of {run / runfiles.POINTS} was cut short by a crash: removed (its point runs "
+              "again)", file=sys.stderr)
     meta = runfiles.read_run_meta(run)
     todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
     finished = len(runfiles.read_points(run)) > 0
