@@ -13,7 +13,9 @@ from ..methods.schemes import SCHEMES
 from .diagnostics import common, scaled
 from .findings import Finding
 from .report import GradientReport
-from .targets import MODES, Target, check_targets, resolve_mode
+from .targets import MODES, Target, check_targets, resolve_mode, targets_report
+
+SUBJECT = "a function of theta"
 
 
 def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarray], np.ndarray], theta,
@@ -43,7 +45,7 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
             work[...] = original
         if analytic.shape != work.shape:
             found.append(Finding("shape", f"grad_f returned shape {analytic.shape}; theta has shape {work.shape}"))
-            return _report([], [], found, "not checked", 0, eps, 0.0, atol, [])
+            return targets_report(SUBJECT, [], [], found, "not checked", 0, eps, 0.0, atol)
         if not np.allclose(np.asarray(grad_f(work), dtype=float), analytic, rtol=1e-12, atol=0, equal_nan=True):
             found.append(Finding("not-repeatable", "grad_f gave another gradient the second time (state kept between "
                                  "calls?)"))
@@ -58,7 +60,7 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
         if resolved == "full":
             found += [s for r, t, n in zip(rows, targets, values) if (s := scaled(r, t.analytic, n, None))]
         found += common(rows, [value, analytic, work], kinks, {dtype})
-        return _report(rows, targets, found, "element-wise" if resolved == "full" else "random directions",
+        return targets_report(SUBJECT, rows, targets, found, "element-wise" if resolved == "full" else "random directions",
                        evaluations + 3, eps, rtol, atol, values)
     finally:
         work[...] = original
@@ -79,11 +81,3 @@ def _parts(parts, theta: np.ndarray) -> list[tuple[str, tuple[int, ...], int, in
         raise InvalidValue(f"parts must cover theta exactly: their sizes add up to {offset}, theta has {theta.size} "
                          "elements")
     return out
-
-
-def _report(rows, targets, found, mode: str, evaluations: int, eps, rtol: float, atol, values) -> GradientReport:
-    analytic = np.concatenate([t.analytic for t in targets]) if targets else np.zeros(0)
-    numerical = np.concatenate(list(values)) if len(values) else np.zeros(0)
-    return GradientReport("a function of theta", rows, found, mode, "central", eps or float("nan"),
-                          {"central differences": rtol}, evaluations, sum(t.values.size for t in targets), analytic,
-                          numerical, atol)

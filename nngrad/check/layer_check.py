@@ -18,7 +18,7 @@ from ..methods.schemes import SCHEMES
 from .diagnostics import common, scaled
 from .findings import Finding
 from .report import GradientReport
-from .targets import MODES, Target, check_targets, resolve_mode
+from .targets import MODES, Target, check_targets, resolve_mode, targets_report
 
 LAYER_STATE = ("x", "out", "y", "t", "mask", "dout", "dx")  # what layers cache: never a parameter
 
@@ -74,7 +74,8 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
         restore()
         found += _shapes(dxs, inputs, grads, candidates, several)
         if any(f.kind == "shape" for f in found):
-            return _report(type(layer).__name__, [], [], found, "not checked", 0, eps, rtol or 0.0, atol)
+            return targets_report(f"layer {type(layer).__name__}", [], [], found, "not checked", 0, eps, rtol or 0.0,
+                                  atol)
         targets = [Target(f"d{_name(k, several)}", v.shape, v.reshape(-1), np.asarray(dx, dtype=float).reshape(-1))
                    for k, (v, dx) in enumerate(zip(inputs, dxs))]
         targets += [Target(f"d{p}", candidates[p].shape, candidates[p].reshape(-1), grads[p].reshape(-1))
@@ -90,7 +91,7 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
         if resolved == "full":
             found += [s for r, tg, n in zip(rows, targets, values) if (s := scaled(r, tg.analytic, n, batch))]
         found += common(rows, [out, *dxs, *grads.values(), *inputs], kinks, {dtype})
-        return _report(type(layer).__name__, rows, targets, found,
+        return targets_report(f"layer {type(layer).__name__}", rows, targets, found,
                        "element-wise" if resolved == "full" else "random directions", evaluations, eps, rtol, atol,
                        values)
     finally:
@@ -177,12 +178,3 @@ def _shapes(dxs: list, inputs: list, grads: dict, candidates: dict, several: boo
         if g.shape != candidates[p].shape:
             found.append(Finding("shape", f"d{p} has shape {g.shape}; {p} has shape {candidates[p].shape}"))
     return found
-
-
-def _report(name: str, rows, targets, found, mode: str, evaluations: int, eps, rtol: float, atol,
-            values=()) -> GradientReport:
-    analytic = np.concatenate([t.analytic for t in targets]) if targets else np.zeros(0)
-    numerical = np.concatenate(list(values)) if len(values) else np.zeros(0)
-    return GradientReport(f"layer {name}", rows, found, mode, "central", eps or float("nan"),
-                          {"central differences": rtol}, evaluations, sum(t.values.size for t in targets),
-                          analytic, numerical, atol)

@@ -72,23 +72,21 @@ def gradient_check(
                                          method, progress)
     fd_error = KAPPA * formula.error(eps, loss, net.dtype)
     fd_floor = fd_error if atol is None else atol
-    rows = []
+    rows, rtols = [], {}
     for a in net.param_arrays():
         is_exact = a.layer in exact
         a_rtol = rtol if rtol is not None else (EXACT_RTOL[dtype] if is_exact else formula.tolerance(net.dtype)[0])
         scale = float(np.abs(numerical[a.start:a.stop]).max())
         floor = (EXACT_FLOOR * np.finfo(net.dtype).eps * scale if atol is None else atol) if is_exact else fd_floor
+        reference_name = "complex step" if is_exact else f"{formula.name} differences"
+        rtols[reference_name] = a_rtol
         rows.append(compare(f"{a.name}{a.layer}", a.shape, analytic[a.start:a.stop], numerical[a.start:a.stop],
-                            "complex step" if is_exact else f"{formula.name} differences", a_rtol, floor,
-                            0.0 if is_exact else fd_error, a.layer))
+                            reference_name, a_rtol, floor, 0.0 if is_exact else fd_error, a.layer))
     if net.dtype != np.float64:
         warnings.warn(f"net.params are {net.dtype}, not float64: finite differences lose most digits in low "
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
     evaluations += _explain_kinks(net, x, y, rows, analytic, eps, fd_floor)
     near = _near_kinks(net, x, KINK_REACH * eps)
-    rtols = {("complex step" if exact_layer else f"{formula.name} differences"):
-             (rtol if rtol is not None else EXACT_RTOL[dtype] if exact_layer else formula.tolerance(net.dtype)[0])
-             for exact_layer in {a.layer in exact for a in net.param_arrays()}}
     return GradientReport(repr(net), rows, _findings(net, loss, analytic, numerical, rows, near, eps, formula.name),
                           "element-wise", formula.name, eps, rtols, evaluations, net.num_params, analytic, numerical,
                           atol, method, near)

@@ -13,6 +13,7 @@ from ..methods.finite_differences import finite_difference
 from ..methods.schemes import SCHEMES
 from .compare import ArrayCheck, compare
 from .probe import bracketed, directional, one_sided
+from .report import GradientReport
 
 MODES = ("auto", "full", "fast")
 FULL_UP_TO = 10_000  # "auto" checks every element up to this many in all, random directions beyond
@@ -69,3 +70,14 @@ def check_targets(f: Callable[[], float], targets: list[Target], scale: float, m
             values.append(numerical.reshape(-1))
         evaluations += count
     return rows, values, evaluations, kinks
+
+
+def targets_report(subject: str, rows: list[ArrayCheck], targets: list[Target], findings: list, mode: str,
+                   evaluations: int, eps: float | None, rtol: float, atol: float | None,
+                   values=()) -> GradientReport:
+    """The report of a check of users' code (a layer, a function) against central differences."""
+    analytic = np.concatenate([t.analytic for t in targets]) if targets else np.zeros(0)
+    numerical = np.concatenate(list(values)) if len(values) else np.zeros(0)
+    return GradientReport(subject, rows, findings, mode, "central", eps or float("nan"),
+                          {"central differences": rtol}, evaluations, sum(t.values.size for t in targets),
+                          analytic, numerical, atol)

@@ -26,16 +26,20 @@ def gradient(net, x: np.ndarray, y: np.ndarray, method: str = "backprop", **opti
     method's package is missing, ValueError when it does not apply to ``net``; ``net.params`` never change.
     """
     m = get(method)
-    unknown = sorted(set(options) - set(m.options))
-    if unknown:
-        takes = f"its options are {', '.join(m.options)}" if m.options else "it takes no options"
-        raise InvalidType(f"method {m.name!r} got unknown option(s) {', '.join(unknown)}; {takes}")
+    check_options(m, options)
     if reason := m.missing():
         raise MissingPackage(reason)
     x, y = net.check_data(x, y)
     if reason := m.supports(net):
         raise InvalidValue(reason)
     return m.prepare(net, x, y, **options)()
+
+
+def check_options(m: Method, options: dict) -> None:
+    """Raise naming the options ``m`` does not take, and those it does."""
+    if unknown := sorted(set(options) - set(m.options)):
+        takes = f"its options are {', '.join(m.options)}" if m.options else "it takes no options"
+        raise InvalidType(f"method {m.name!r} got unknown option(s) {', '.join(unknown)}; {takes}")
 
 
 def available_methods() -> list[str]:
@@ -53,7 +57,7 @@ def list_methods():
     available here (bool), reason (when not: the missing package and how to install it), description."""
     import pandas as pd
 
-    rows = [{"name": m.name, "family": m.family, "work": f"{m.work_count_label()}", "available": m.missing() is None,
+    rows = [{"name": m.name, "family": m.family, "work": m.work_count_label(), "available": m.missing() is None,
              "reason": m.missing() or "", "description": m.description} for m in registered().values()]
     return pd.DataFrame(rows)
 

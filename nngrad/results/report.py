@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import _files
 from ..methods.base import REFERENCE, SINGULAR, UNIT
+from ..sweep.config import CLASSIC  # the landscape network of a run that does not say
 from . import plots
 from .fits import cost_model
 from .load import OVERHEAD_FLOPS, Run, load_run
@@ -17,7 +18,6 @@ from .load import OVERHEAD_FLOPS, Run, load_run
 SUMMARY_COLUMNS = ["method", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
                    "reference", "predicted_s", "compile_s", "overhead_dominated", "message"]
-CLASSIC = (5, 32, 16)  # depth, width, batch of the landscape table when the run does not say
 MIB = 2.0**20
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",

@@ -9,8 +9,8 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
-from ..errors import InvalidType, InvalidValue
-from ..methods import get, registered
+from ..errors import InvalidValue
+from ..methods import check_options, get, registered
 from ..methods import gradient as compute_gradient
 from ..model.network import DNN
 
@@ -82,10 +82,7 @@ def train(
 
     epochs = validate.positive_int("epochs", epochs)
     lr = validate.positive_float("lr", lr)
-    method = get(_gradient_method(gradient))
-    if unknown := sorted(set(options) - set(method.options)):
-        raise InvalidType(f"gradient {gradient!r} got unknown option(s) {', '.join(unknown)}; its options are "
-                        f"{', '.join(method.options) or 'none'}")
+    check_options(get(_gradient_method(gradient)), options)  # before the first epoch, not at its first step
     x, y = net.check_data(x, y)
     if x.ndim == 1:
         x, y = x[None], y[None]
