@@ -43,7 +43,7 @@ def fake_point(method: str, depth: int, width: int, batch: int = 16, status: str
     from nngrad.model.counts import forward_flops, num_params
 
     sizes = [10] + [width] * depth + [2]
-    n, flops, fwd = num_params(sizes), get(method).flops(sizes, batch), forward_flops(sizes, batch)
+    n, flops, fwd = num_params(sizes), get(method).operations(sizes, batch), forward_flops(sizes, batch)
     median = seconds if seconds is not None else flops * 1e-9
     planned = {"method": method, "depth": depth, "width": width, "batch": batch, "n_params": n, "flops": flops,
                "forward_flops": fwd, "forward_s": fwd * 1e-9, "predicted_s": median,

@@ -1,26 +1,105 @@
 import json
+import time
 
+import numpy as np
+import pandas as pd
 import pytest
 from conftest import fake_benchmark_json, fake_point
 
-from nngrad.results.compare import MIN_NOISE, compare, ratio_table
+from nngrad.results.compare import MIN_EFFECT, TOO_FEW, bootstrap_medians, compare, ratio_table
 from nngrad.results.load import load_run
 
 
-def run_file(tmp_path, name, factors):
+def run_file(tmp_path, name, factors, rounds=None):
+    """A run of backprop at depths 1, 2, 4 (width 64), median 1 ms x factor; ``rounds``: the raw per-call times of
+    each point (default: 5 rounds equal to its median), stored as pytest-benchmark's stats["data"]."""
     points = [fake_point("backprop", d, 64, seconds=1e-3 * f) for d, f in zip((1, 2, 4), factors)]
+    for p, data in zip(points, rounds or [None] * len(points)):
+        if data is not None:
+            s = p["stats"]
+            q1, q3 = np.percentile(data, [25, 75])
+            s.update(data=[float(t) for t in data], median=float(np.median(data)), q1=float(q1), q3=float(q3),
+                     iqr=float(q3 - q1), min=float(np.min(data)), rounds=len(data))
     path = tmp_path / f"{name}.json"
     path.write_text(json.dumps(fake_benchmark_json(points)))
     return path
 
 
-def test_ratios_are_flagged_only_beyond_the_noise(tmp_path):
+def table_of(tmp_path, rounds_a, rounds_b):
+    """ratio_table of two runs whose one point (depth 1) has the given raw rounds."""
+    a = load_run(run_file(tmp_path, "a", (1,), [rounds_a])).points
+    b = load_run(run_file(tmp_path, "b", (1,), [rounds_b])).points
+    return ratio_table(a, b)
+
+
+def test_the_loaded_points_carry_the_raw_rounds_per_call(tmp_path):
+    rounds = [1e-3, 2e-3, 3e-3, 4e-3]
+    points = load_run(run_file(tmp_path, "a", (1,), [rounds])).points
+    assert points["round_times_s"].iloc[0] == tuple(rounds) and points["median_s"].iloc[0] == np.median(rounds)
+
+
+def test_steady_ratios_are_flagged_only_beyond_the_minimum_effect(tmp_path):
     a = load_run(run_file(tmp_path, "a", (1, 1, 1))).points
     b = load_run(run_file(tmp_path, "b", (2.0, 1.02, 1 / 3))).points
     table = ratio_table(a, b)
     assert list(table["ratio_b_over_a"].round(3)) == [2.0, 1.02, 0.333]
-    assert list(table["verdict"]) == ["slower", "same", "faster"]
-    assert (table["noise"] >= MIN_NOISE).all()
+    assert list(table["verdict"]) == ["slower", "same", "faster"]  # 1.02 is certain but under MIN_EFFECT
+    assert MIN_EFFECT == 0.05 and "noise" not in table
+
+
+def test_runs_drawn_from_one_distribution_are_the_same_and_their_interval_holds_1(tmp_path):
+    rng = np.random.default_rng(1)
+    row = table_of(tmp_path, 1e-3 * rng.lognormal(0, 0.1, 30), 1e-3 * rng.lognormal(0, 0.1, 30)).iloc[0]
+    assert row["verdict"] == "same" and row["ratio_ci_low"] < 1 < row["ratio_ci_high"]
+
+
+def test_rounds_1_5_times_longer_are_slower_with_an_interval_around_1_5(tmp_path):
+    rng = np.random.default_rng(2)
+    a = 1e-3 * rng.lognormal(0, 0.02, 20)
+    row = table_of(tmp_path, a, 1.5 * a * rng.lognormal(0, 0.02, 20)).iloc[0]
+    assert row["verdict"] == "slower" and 1 < row["ratio_ci_low"] < 1.5 < row["ratio_ci_high"]
+
+
+def test_a_large_ratio_within_overlapping_noisy_rounds_is_the_same(tmp_path):
+    a = 1e-3 * np.array([0.3, 0.5, 0.8, 1.0, 1.5, 2.2, 3.0])  # median 1.0
+    b = 1e-3 * np.array([0.4, 0.6, 0.9, 1.3, 1.8, 2.6, 3.2])  # median 1.3, rounds interleaved with A's
+    row = table_of(tmp_path, a, b).iloc[0]
+    assert row["ratio_b_over_a"] == pytest.approx(1.3)
+    assert row["verdict"] == "same" and row["ratio_ci_low"] < 1 < row["ratio_ci_high"]
+
+
+def test_the_interval_is_reproducible(tmp_path):
+    rng = np.random.default_rng(3)
+    rounds_a, rounds_b = 1e-3 * rng.lognormal(0, 0.3, 12), 1e-3 * rng.lognormal(0.1, 0.3, 12)
+    first, second = table_of(tmp_path, rounds_a, rounds_b), table_of(tmp_path, rounds_a, rounds_b)
+    pd.testing.assert_frame_equal(first, second)
+    assert first["ratio_ci_low"].iloc[0] < first["ratio_ci_high"].iloc[0]
+
+
+def test_fewer_than_3_rounds_are_not_tested(tmp_path):
+    row = table_of(tmp_path, [1e-3, 1e-3], [2e-3, 2e-3]).iloc[0]
+    assert row["verdict"] == TOO_FEW and np.isnan(row["ratio_ci_low"]) and row["ratio_b_over_a"] == 2
+
+
+def test_the_bootstrap_medians_are_numpys_median_of_the_resamples():
+    rng = np.random.default_rng(4)
+    rounds = pd.Series([tuple(rng.random(n)) for n in (3, 4, 7, 7, 50)])
+    fast = bootstrap_medians(rounds, side=0)
+    for i, n in enumerate((3, 4, 7, 7, 50)):
+        idx = np.random.default_rng([0, 0, n]).integers(0, n, (fast.shape[1], n))
+        sorted_rounds = np.sort(rounds[i])  # the indices are drawn over each point's sorted rounds
+        assert np.allclose(fast[i], np.median(sorted_rounds[idx], axis=1), rtol=0, atol=1e-15)
+
+
+def test_200_points_compare_in_well_under_a_second():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame([{"method": "backprop", "depth": d, "width": w, "batch": 16, "n_params": d * w,
+                           "status": "ok", "median_s": 1.0, "iqr_s": 0.1,
+                           "round_times_s": tuple(rng.lognormal(0, 0.1, 3 + (d * w) % 48))}
+                          for d in range(20) for w in range(10)])
+    start = time.perf_counter()
+    table = ratio_table(frame, frame)
+    assert len(table) == 200 and table["ratio_ci_low"].notna().all() and time.perf_counter() - start < 0.5
 
 
 def test_compare_writes_table_plot_and_markdown(tmp_path):

@@ -74,12 +74,16 @@ def test_the_fits_standard_error_is_the_least_squares_one():
     assert k[0] == pytest.approx(coef[0]) and se[0] == pytest.approx(np.sqrt(cov[0, 0]), rel=1e-9)
 
 
-def test_the_comparisons_noise_is_the_sum_of_both_runs_relative_iqr():
-    """Kills: compare's noise formula changed."""
-    a = pd.DataFrame([{"method": "forward", "depth": 1, "width": 8, "batch": 16, "n_params": 106, "status": "ok",
-                       "median_s": 1.0, "iqr_s": 0.10}])
-    b = a.assign(median_s=2.0, iqr_s=0.30)
-    assert ratio_table(a, b)["noise"].iloc[0] == pytest.approx(0.10 / 1.0 + 0.30 / 2.0)
+def test_the_comparisons_interval_of_constant_rounds_is_the_ratio_itself():
+    """Kills: compare's bootstrap interval or verdict rule changed (every resample of constant rounds has the
+    same median, so the interval is exactly [r, r])."""
+    a = pd.DataFrame([{"method": "forward", "depth": d, "width": 8, "batch": 16, "n_params": 106, "status": "ok",
+                       "median_s": 1.0, "iqr_s": 0.0, "round_times_s": (1.0,) * 5} for d in (1, 2, 3)])
+    b = a.assign(median_s=[2.0, 1.04, 0.95], round_times_s=[(2.0,) * 7, (1.04,) * 4, (0.95,) * 3])
+    table = ratio_table(a, b)
+    assert list(table["ratio_ci_low"]) == list(table["ratio_ci_high"]) == list(table["ratio_b_over_a"])
+    assert list(table["ratio_ci_low"]) == [2.0, 1.04, 0.95]
+    assert list(table["verdict"]) == ["slower", "same", "faster"]  # 1.04 < 1.05; 0.95 < 1/1.05
 
 
 def test_a_failed_write_keeps_the_old_file_whole(tmp_path, monkeypatch):

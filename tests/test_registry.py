@@ -57,8 +57,7 @@ def test_a_method_registered_by_main_is_refused_before_anything_runs(tmp_path, c
 
 @pytest.mark.parametrize("change,words", [
     ({"family": "sideways"}, "family must be one of"),
-    ({"prediction": "guess"}, "prediction must be one of"),
-    ({"prediction": "pilot"}, "a pilot prediction needs a chunked implementation"),
+    ({"flops": None}, "must declare its cost"),
     ({"work_unit": "seconds"}, "work_unit must be one of"),
 ])
 def test_a_method_that_declares_nonsense_is_refused(change, words):

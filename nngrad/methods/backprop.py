@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.counts import forward_flops
+from . import cost
 from .base import Call, GradientResult, Method
 from .checks import along_directions
 
@@ -39,5 +39,5 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
 METHOD = Method(
     name="backprop", family="reverse-mode", prepare=prepare,
     description="nngrad's backpropagation: one forward pass keeping intermediates, one backward pass",
-    work_count=lambda n: 1, flops=lambda sizes, batch: 3 * forward_flops(sizes, batch),  # + dx and dW per layer
-    check=along_directions(), prediction="flops", color="#1f77b4", marker="s")
+    work_count=lambda n: 1, cost=lambda net: cost.forward(net) + cost.backward(net),
+    check=along_directions(), color="#1f77b4", marker="s")

@@ -12,13 +12,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidType, InvalidValue
+from .cost import Cost, Network
 
 # family -> exponent k of how its counted work grows with N (work ~ N^k)
 FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1, "finite-difference": 1}
-# how the sweep predicts one call's time: "timed" directly (cheap to prepare and call); "flops": its operation
-# count at the rate of one loss evaluation (cheap, but costly to prepare: a compiling peer); "per-evaluation":
-# counted work x one loss evaluation; "pilot": a timed chunk per layer scaled to the layer's size (``chunked``)
-PREDICTIONS = ("timed", "flops", "per-evaluation", "pilot")
 WORK_UNITS = ("loss evaluations", "tangent passes")
 SINGULAR = {"loss evaluations": "loss evaluation", "tangent passes": "tangent pass"}
 REFERENCE = "backprop"  # the gradient every other is compared with (checks, cost gap, ratio fits)
@@ -59,10 +56,12 @@ class Method:
 
     ``prepare(net, x, y, **options) -> Call``: x, y already checked; does once what a user does once (convert
     weights, compile) and returns the call that computes one gradient. ``work_count(N)``: the work a call is
-    expected to count (the theory the counts are tested against, never used as the count). ``flops(sizes,
-    batch)``: its operation count. ``supports(net)``: None, or why the method does not apply to ``net``.
-    ``chunked(net, x, y, **options)``: for "pilot" prediction, the method's chunked evaluation (see prefix.py).
-    ``color`` and ``marker``: how plots draw it, everywhere.
+    expected to count (the theory the counts are tested against, never used as the count). ``cost(network) ->
+    Cost``: the work of one call with the default options (numpy calls, matrix-product flops, element-wise
+    work: the cost model, methods/cost.py); a method without one is predicted by timing a call, and then
+    declares ``flops(sizes, batch)``, its operation count. ``supports(net)``: None, or why the method does not
+    apply to ``net``. ``chunked(net, x, y, **options)``: the method's chunked evaluation (see prefix.py), if it
+    has one. ``color`` and ``marker``: how plots draw it, everywhere.
     """
 
     name: str
@@ -70,9 +69,9 @@ class Method:
     description: str
     prepare: Callable[..., Call]
     work_count: Callable[[int], int]
-    flops: Callable[[list[int], int], int]
     check: Check
-    prediction: str = "timed"
+    cost: Callable[[Network], Cost] | None = None
+    flops: Callable[[list[int], int], int] | None = None
     work_unit: str = "loss evaluations"
     requires: tuple[str, ...] = ()  # import names of optional packages
     install: str = ""  # how to install them
@@ -87,12 +86,10 @@ class Method:
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise InvalidValue(f"family must be one of {', '.join(FAMILIES)}; got {self.family!r}")
-        if self.prediction not in PREDICTIONS:
-            raise InvalidValue(f"prediction must be one of {', '.join(PREDICTIONS)}; got {self.prediction!r}")
+        if self.cost is None and self.flops is None:
+            raise InvalidValue(f"method {self.name!r} must declare its cost (or at least its flops)")
         if self.work_unit not in WORK_UNITS:
             raise InvalidValue(f"work_unit must be one of {', '.join(WORK_UNITS)}; got {self.work_unit!r}")
-        if self.prediction == "pilot" and self.chunked is None:
-            raise InvalidValue(f"method {self.name!r}: a pilot prediction needs a chunked implementation")
 
     def missing(self) -> str | None:
         """None if every package the method needs is installed, else which are missing and how to install them."""
@@ -108,6 +105,12 @@ class Method:
         n = "" if k1 == 0 else ("N" if k1 == 1 else f"{k1}N")
         count = n + (f" + {k0}" if n and k0 else "" if n else f"{k0}")
         return f"{count} {SINGULAR[self.work_unit] if count == '1' else self.work_unit}"
+
+    def operations(self, sizes: list[int], batch: int) -> int:
+        """Its matrix-product flops on a network of layer ``sizes`` and ``batch`` samples."""
+        if self.flops is not None:
+            return int(self.flops(sizes, batch))
+        return int(self.cost(Network(tuple(sizes), batch)).flops)
 
     def counted(self, result: GradientResult) -> int:
         """The work ``result`` counted, in this method's unit."""

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.counts import forward_flops, suffix_flops
+from . import cost
 from .base import GradientResult, Method
 from .checks import FINITE_DIFFERENCE_TOL, against_backprop
-from .prefix import DEFAULT_MAX_BYTES, Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
+from .prefix import DEFAULT_MAX_BYTES, Chunked, ChunkedMethod, Kernel, Prefix, chunk_size, chunked_cost
 from .schemes import SCHEMES
 
 
@@ -38,6 +38,19 @@ def _build(central: bool):
     return build
 
 
+def _cost(central: bool):
+    def work(net: cost.Network) -> cost.Cost:
+        differences = 2 if central else 1  # loss evaluations per parameter
+
+        def kernel(l: int, k: int) -> cost.Cost:
+            return cost.perturbed_losses(net, l, k) * differences + cost.passes(2 * differences, 2 * k)
+
+        base = cost.Cost() if central else cost.loss(net.loss, 1, net.batch, net.sizes[-1])
+        return chunked_cost(net, kernel, net.itemsize) + base
+
+    return work
+
+
 FORWARD_BATCHED = ChunkedMethod("numerical-batched", _build(False), SCHEMES["forward"].default_eps)
 CENTRAL_BATCHED = ChunkedMethod("central-batched", _build(True), SCHEMES["central"].default_eps)
 
@@ -52,17 +65,13 @@ def differences(net, x: np.ndarray, y: np.ndarray, scheme: str, eps: float | Non
 NUMERICAL = Method(
     name="numerical-batched", family="finite-difference", options=("eps", "max_bytes"),
     prepare=FORWARD_BATCHED.prepare, chunked=FORWARD_BATCHED.job, step=FORWARD_BATCHED.default_eps,
-    prediction="pilot",
     description="forward differences (N+1 loss evaluations), many perturbed networks per numpy call, prefix reuse",
-    work_count=SCHEMES["forward"].evaluations,
-    flops=lambda sizes, batch: forward_flops(sizes, batch) + suffix_flops(sizes, batch),
+    work_count=SCHEMES["forward"].evaluations, cost=_cost(central=False),
     check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), color="#ff7f0e", marker="D")
 
 CENTRAL = Method(
     name="central-batched", family="finite-difference", options=("eps", "max_bytes"),
     prepare=CENTRAL_BATCHED.prepare, chunked=CENTRAL_BATCHED.job, step=CENTRAL_BATCHED.default_eps,
-    prediction="pilot",
     description="central differences (2N loss evaluations, error O(eps^2)), batched like numerical-batched",
-    work_count=SCHEMES["central"].evaluations,
-    flops=lambda sizes, batch: forward_flops(sizes, batch) + 2 * suffix_flops(sizes, batch),
+    work_count=SCHEMES["central"].evaluations, cost=_cost(central=True),
     check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["central"]), color="#bcbd22", marker="v")

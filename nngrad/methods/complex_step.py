@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.counts import forward_flops, suffix_flops
+from . import cost
 from .base import Method
 from .checks import EXACT_TOL, against_backprop
-from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size
+from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size, chunked_cost
 from .schemes import COMPLEX_STEP
 
 
@@ -44,14 +44,20 @@ def supports(net) -> str | None:
     return None
 
 
+def work(net: cost.Network) -> cost.Cost:
+    """N complex loss evaluations, in chunks of complex numbers (twice the bytes)."""
+    def kernel(l: int, k: int) -> cost.Cost:
+        return cost.perturbed_losses(net, l, k, complex_=True) + cost.passes(2, 2 * k)
+
+    return chunked_cost(net, kernel, 2 * net.itemsize)
+
+
 COMPLEX_STEP_METHOD = ChunkedMethod("complex-step", build, lambda dtype: COMPLEX_STEP)
 
 METHOD = Method(
     name="complex-step", family="finite-difference", options=("eps", "max_bytes"),
     prepare=COMPLEX_STEP_METHOD.prepare, chunked=COMPLEX_STEP_METHOD.job, step=COMPLEX_STEP_METHOD.default_eps,
-    prediction="pilot",
     supports=supports,
     description="Im L(p + i h e_i) / h, h = 1e-20: N complex loss evaluations, exact to rounding (analytic losses)",
-    work_count=lambda n: n,
-    flops=lambda sizes, batch: forward_flops(sizes, batch) + 4 * suffix_flops(sizes, batch),  # complex x: 4 real
+    work_count=lambda n: n, cost=work,
     check=against_backprop(EXACT_TOL), color="#17becf", marker="*")

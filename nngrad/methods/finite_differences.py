@@ -14,7 +14,7 @@ import numpy as np
 from .. import _validate as validate
 from .._progress import progress_bar
 from ..errors import InvalidType, InvalidValue
-from ..model.counts import forward_flops, num_params
+from . import cost
 from .base import Call, GradientResult, Method
 from .checks import FINITE_DIFFERENCE_TOL, against_backprop
 from .prefix import DEFAULT_MAX_BYTES
@@ -152,6 +152,6 @@ METHOD = Method(
     name="numerical-loop", family="finite-difference", prepare=prepare_loop, options=("eps",),
     description="the textbook forward difference: perturb one parameter in place, evaluate the loss again (N+1)",
     work_count=SCHEMES["forward"].evaluations,
-    flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
-    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
+    cost=lambda net: cost.forward(net) * (net.n_params + 1) + cost.passes(8, 0) * net.n_params,  # + a step in place
+    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), step=SCHEMES["forward"].default_eps,
     color="#d62728", marker="^")

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.counts import forward_flops, suffix_flops
+from . import cost
 from .base import Method
 from .checks import EXACT_TOL, against_backprop
-from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size, matmul_stacked
+from .prefix import Chunked, ChunkedMethod, Kernel, Prefix, chunk_size, chunked_cost, matmul_stacked
 
 
 class Tangents(Kernel):
@@ -32,9 +32,11 @@ class Tangents(Kernel):
         self.tangent_passes += t.shape[0]
         if l == last:
             return (t * self.g[:, cols].T).sum(axis=1)
-        tangent = t[:, :, None] * p.dense[l + 1].W[cols][:, None, :] * self.d[l + 1]  # (K, B, n): rank one
+        tangent = t[:, :, None] * p.dense[l + 1].W[cols][:, None, :]  # (K, B, n): rank one
+        tangent *= self.d[l + 1]
         for m in range(l + 2, last + 1):
-            tangent = matmul_stacked(tangent, p.dense[m].W) * self.d[m]
+            tangent = matmul_stacked(tangent, p.dense[m].W)
+            tangent *= self.d[m]
         return tangent.reshape(len(cols), -1) @ self.g.ravel()  # dL = <dL/d output, tangent of the output>
 
 
@@ -43,12 +45,19 @@ def build(net, x: np.ndarray, y: np.ndarray, eps: float, max_bytes: int) -> Chun
     return Chunked(prefix, Tangents(prefix), chunk_size(prefix, net.dtype.itemsize, max_bytes))
 
 
+def work(net: cost.Network) -> cost.Cost:
+    """The primal pass's loss and derivatives (dL/d output, act'(z) per layer), then N tangent passes."""
+    b = net.batch
+    kept = cost.loss(net.loss, 1, b, net.sizes[-1]) + cost.passes(3, 2 * b * net.sizes[-1])
+    kept += sum((cost.passes(2, 2 * b * o) for _, o, _ in net.layers), cost.Cost())
+    return chunked_cost(net, lambda l, k: cost.tangent_passes(net, l, k), net.itemsize) + kept
+
+
 FORWARD_MODE = ChunkedMethod("forward-mode", build, lambda dtype: 0.0)  # no step: exact
 
 METHOD = Method(
     name="forward-mode", family="forward-mode", options=("max_bytes",),
-    prepare=FORWARD_MODE.prepare, chunked=FORWARD_MODE.job, prediction="pilot",
+    prepare=FORWARD_MODE.prepare, chunked=FORWARD_MODE.job,
     description="forward-mode differentiation: N tangent (Jacobian-vector) passes, batched with prefix reuse, exact",
-    work_count=lambda n: n, work_unit="tangent passes",
-    flops=lambda sizes, batch: forward_flops(sizes, batch) + suffix_flops(sizes, batch),
+    work_count=lambda n: n, work_unit="tangent passes", cost=work,
     check=against_backprop(EXACT_TOL), color="#9467bd", marker="X")

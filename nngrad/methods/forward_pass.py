@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..model.counts import forward_flops
+from . import cost
 from .base import Call, Check, GradientResult, Method
 
 
@@ -18,5 +18,5 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
 METHOD = Method(
     name="forward", family="function", prepare=prepare,
     description="one loss evaluation (a forward pass and the loss), no gradient: the unit of cost",
-    work_count=lambda n: 1, flops=forward_flops, check=Check("none (one loss evaluation)"), prediction="flops",
+    work_count=lambda n: 1, cost=cost.forward, check=Check("none (one loss evaluation)"),
     color="#555555", marker="o")

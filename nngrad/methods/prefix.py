@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
+from . import cost
 from .base import Call, GradientResult
 
 DEFAULT_MAX_BYTES = 64 * 2**20  # working memory of one chunk
@@ -54,16 +55,23 @@ class Prefix:
         """Losses (K,) of the networks whose layer-l parameter p (start <= p < stop) moved by ``step`` (real, or
         imaginary for the complex step: then the losses are complex)."""
         rows, cols = self.index(l, start, stop)
-        col = self.acts[l].function(self.zs[l][:, cols].T + step * self.h_aug[l][:, rows].T)  # new h_{l+1}[:, c]
-        return self.loss_layer.function(self.outputs(l, cols, col), self.y)
+        col = self.h_aug[l][:, rows].T * step  # (K, B): the change of z_l[:, c]
+        col += self.zs[l][:, cols].T
+        return self.loss_layer.function(self.outputs(l, cols, self.acts[l].inplace(col)), self.y)  # new h_{l+1}[:, c]
 
     def losses_from(self, l: int, dz: np.ndarray) -> np.ndarray:
         """Losses (K,) of the networks whose layer-l pre-activation is z_l + dz[k]; dz: (K, B, n_l), real or complex
         (a change of layer l's W by V gives dz = h_l @ V, of its b by v gives dz = v)."""
-        out = self.acts[l].function(self.zs[l] + dz)
-        for m in range(l + 1, len(self.dense)):
-            out = self.acts[m].function(matmul_stacked(out, self.dense[m].W) + self.dense[m].b)
-        return self.loss_layer.function(out, self.y)
+        return self.loss_layer.function(self.suffix(l + 1, self.acts[l].inplace(self.zs[l] + dz)), self.y)
+
+    def suffix(self, m: int, out: np.ndarray) -> np.ndarray:
+        """Outputs (K, B, out) of stacked inputs ``out`` (K, B, n) of Dense layer m through the layers from m on:
+        one matrix product per layer for all K networks, the rest in place."""
+        for dense, act in zip(self.dense[m:], self.acts[m:]):
+            out = matmul_stacked(out, dense.W)
+            out += dense.b
+            act.inplace(out)
+        return out
 
     def outputs(self, l: int, cols: np.ndarray, col: np.ndarray) -> np.ndarray:
         """Outputs (K, B, out) of the networks whose column cols[k] of h_{l+1} is col[k] (K, B)."""
@@ -72,11 +80,10 @@ class Prefix:
             out = np.repeat(self.hs[-1][None].astype(col.dtype, copy=False), k, axis=0)
             out[np.arange(k), :, cols] = col
             return out
-        dh = col - self.hs[l + 1][:, cols].T  # (K, B): a rank-one change of the next pre-activation
-        out = self.acts[l + 1].function(self.zs[l + 1] + dh[:, :, None] * self.dense[l + 1].W[cols][:, None, :])
-        for m in range(l + 2, last + 1):
-            out = self.acts[m].function(matmul_stacked(out, self.dense[m].W) + self.dense[m].b)
-        return out
+        col -= self.hs[l + 1][:, cols].T  # (K, B): a rank-one change of the next pre-activation
+        z = col[:, :, None] * self.dense[l + 1].W[cols][:, None, :]
+        z += self.zs[l + 1]
+        return self.suffix(l + 2, self.acts[l + 1].inplace(z))
 
 
 def matmul_stacked(a: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -87,7 +94,26 @@ def matmul_stacked(a: np.ndarray, w: np.ndarray) -> np.ndarray:
 
 def chunk_size(prefix: Prefix, itemsize: int, max_bytes: int) -> int:
     """How many networks one chunk evaluates at once within ``max_bytes`` (at least one)."""
-    return max(1, max_bytes // (LIVE_ARRAYS * prefix.batch * prefix.width * itemsize))
+    return networks_per_chunk(prefix.batch, prefix.width, itemsize, max_bytes)
+
+
+def networks_per_chunk(batch: int, width: int, itemsize: int, max_bytes: int) -> int:
+    """Networks per chunk: LIVE_ARRAYS arrays (K, batch, width) of ``itemsize`` bytes within ``max_bytes``."""
+    return max(1, max_bytes // (LIVE_ARRAYS * batch * width * itemsize))
+
+
+def chunked_cost(net: cost.Network, kernel: Callable[[int, int], cost.Cost], itemsize: int,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> cost.Cost:
+    """The cost of a Chunked gradient: the kept forward pass, then ``kernel(l, k)`` for each chunk of k networks
+    of layer l (and the chunk's own bookkeeping)."""
+    per_chunk = networks_per_chunk(net.batch, net.width, itemsize, max_bytes)
+    total = cost.prefix(net)
+    for l, (i, o, _) in enumerate(net.layers):
+        full, rest = divmod((i + 1) * o, per_chunk)
+        total += (kernel(l, per_chunk) + cost.passes(3, per_chunk)) * full
+        if rest:
+            total += kernel(l, rest) + cost.passes(3, rest)
+    return total
 
 
 class Kernel:
@@ -128,12 +154,6 @@ class Chunked:
             bar.close()
         return grad
 
-    def pilot(self, l: int, networks: int) -> int:
-        """Run the kernel on the first ``networks`` parameters of layer l (for timing); returns how many ran."""
-        stop = min(networks, self.chunk, self.prefix.layer_sizes[l])
-        self.kernel(l, 0, stop)
-        return stop
-
 
 def step_and_memory(eps: float | None, max_bytes: int, default_eps: float) -> dict:
     """The checked options of a chunked method: its step (``default_eps`` when None) and memory bound."""
@@ -152,7 +172,7 @@ class ChunkedMethod:
 
     def job(self, net, x: np.ndarray, y: np.ndarray, eps: float | None = None,
             max_bytes: int = DEFAULT_MAX_BYTES) -> Chunked:
-        """The chunks of one gradient (the sweep times a pilot chunk of each layer)."""
+        """The chunks of one gradient."""
         return self.build(net, x, y, **step_and_memory(eps, max_bytes, self.default_eps(net.dtype)))
 
     def prepare(self, net, x: np.ndarray, y: np.ndarray, eps: float | None = None,

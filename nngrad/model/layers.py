@@ -90,6 +90,21 @@ class Sigmoid:
             return 1.0 / (1.0 + np.exp(-x))
 
     @staticmethod
+    def inplace(x: np.ndarray) -> np.ndarray:
+        """``function(x)`` written over x (a float array the caller owns): no temporaries, for stacked arrays."""
+        if np.iscomplexobj(x):  # 1/2 + tanh(x/2)/2, as in function
+            x *= 0.5
+            np.tanh(x, out=x)
+            x *= 0.5
+            x += 0.5
+            return x
+        np.negative(x, out=x)
+        with np.errstate(over="ignore"):
+            np.exp(x, out=x)
+        x += 1.0
+        return np.reciprocal(x, out=x)
+
+    @staticmethod
     def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
         """d out / d x, from the input x and the output out (any shape)."""
         return out * (1.0 - out)
@@ -115,6 +130,10 @@ class Relu:
         return np.maximum(x, 0.0)
 
     @staticmethod
+    def inplace(x: np.ndarray) -> np.ndarray:
+        return np.maximum(x, 0.0, out=x)
+
+    @staticmethod
     def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
         return (x > 0).astype(out.dtype)  # 0 at the kink, as in backward
 
@@ -133,6 +152,10 @@ class Identity:
 
     @staticmethod
     def function(x: np.ndarray) -> np.ndarray:
+        return x
+
+    @staticmethod
+    def inplace(x: np.ndarray) -> np.ndarray:
         return x
 
     @staticmethod

@@ -1,4 +1,5 @@
-"""Two runs side by side: per-point time ratios B/A, flagged only when they exceed the runs' own noise."""
+"""Two runs side by side: per-point time ratios B/A, flagged only when a bootstrap interval over the rounds
+lies wholly beyond a minimum effect."""
 
 from __future__ import annotations
 
@@ -12,24 +13,64 @@ from ..errors import InvalidValue
 from . import plots
 from .load import KEY, load_run
 
-MIN_NOISE = 0.05  # never call a change under 5% significant, however steady both runs were
+MIN_EFFECT = 0.05  # never call a change under 5% a change, however steady both runs were
+MIN_ROUNDS = 3  # fewer raw rounds in either run: no interval, verdict "same (too few rounds)"
+RESAMPLES = 2000  # bootstrap resamples of each run's rounds
+CONFIDENCE = 0.95  # percentile interval of the ratio of medians
+SEED = 0  # fixed: the same two runs always give the same table
+TOO_FEW = "same (too few rounds)"
 
 
 def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Points measured in both runs: median_s of each, ratio B/A, the noise and the verdict.
+    """Points measured in both runs: median_s and rounds of each, ratio B/A, its interval and the verdict.
 
-    noise = IQR/median of A + IQR/median of B (at least MIN_NOISE); "slower" when ratio > 1 + noise,
-    "faster" when ratio < 1 / (1 + noise), else "same".
+    ratio_b_over_a = median_s_b / median_s_a; [ratio_ci_low, ratio_ci_high] is the CONFIDENCE percentile interval
+    of median(B*) / median(A*) over RESAMPLES bootstrap resamples A*, B* of each run's per-call round times
+    (resampled with replacement, independently, SEED fixed). "slower" when ratio_ci_low > 1 + MIN_EFFECT,
+    "faster" when ratio_ci_high < 1 / (1 + MIN_EFFECT), else "same". Where either run kept fewer than MIN_ROUNDS
+    raw rounds (or none: hand-made files) the interval is NaN and the verdict TOO_FEW: the spread of so few
+    rounds says nothing of the median's uncertainty, and the old IQR rule-of-thumb is what this replaced.
     """
-    cols = [*KEY, "n_params", "median_s", "iqr_s"]
-    ok_a, ok_b = a[a["status"] == "ok"][cols], b[b["status"] == "ok"][cols]
-    both = ok_a.merge(ok_b, on=[*KEY, "n_params"], suffixes=("_a", "_b"))
+    cols = [*KEY, "n_params", "median_s", "iqr_s", "round_times_s"]
+    ok_a, ok_b = a[a["status"] == "ok"].reindex(columns=cols), b[b["status"] == "ok"].reindex(columns=cols)
+    both = ok_a.merge(ok_b, on=[*KEY, "n_params"], suffixes=("_a", "_b")).reset_index(drop=True)
+    both["rounds_a"], both["rounds_b"] = _count(both["round_times_s_a"]), _count(both["round_times_s_b"])
     both["ratio_b_over_a"] = both["median_s_b"] / both["median_s_a"]
-    noise = both["iqr_s_a"] / both["median_s_a"] + both["iqr_s_b"] / both["median_s_b"]
-    both["noise"] = noise.clip(lower=MIN_NOISE)
-    both["verdict"] = np.select([both["ratio_b_over_a"] > 1 + both["noise"],
-                                 both["ratio_b_over_a"] < 1 / (1 + both["noise"])], ["slower", "faster"], "same")
-    return both.reset_index(drop=True)
+    low, high = ratio_interval(both["round_times_s_a"], both["round_times_s_b"])
+    both["ratio_ci_low"], both["ratio_ci_high"] = low, high
+    tested = (both["rounds_a"] >= MIN_ROUNDS) & (both["rounds_b"] >= MIN_ROUNDS)
+    both["verdict"] = np.select([~tested, low > 1 + MIN_EFFECT, high < 1 / (1 + MIN_EFFECT)],
+                                [TOO_FEW, "slower", "faster"], "same")
+    return both.drop(columns=["round_times_s_a", "round_times_s_b"])
+
+
+def _count(rounds: pd.Series) -> np.ndarray:
+    """Number of raw rounds of each point (0 where none was kept): (P,)."""
+    return np.array([len(r) if isinstance(r, (tuple, list, np.ndarray)) else 0 for r in rounds], dtype=int)
+
+
+def ratio_interval(rounds_a: pd.Series, rounds_b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap interval of median(B) / median(A) per point: (low, high), each (P,); NaN where a side has
+    fewer than MIN_ROUNDS rounds. rounds_a, rounds_b: P sequences of per-call seconds."""
+    med_a, med_b = bootstrap_medians(rounds_a, side=0), bootstrap_medians(rounds_b, side=1)  # (P, RESAMPLES)
+    tail = 100 * (1 - CONFIDENCE) / 2
+    low, high = np.percentile(med_b / med_a, [tail, 100 - tail], axis=1)
+    return low, high
+
+
+def bootstrap_medians(rounds: pd.Series, side: int) -> np.ndarray:
+    """Medians of RESAMPLES resamples with replacement of each point's rounds: (P, RESAMPLES); rows of NaN where
+    a point has fewer than MIN_ROUNDS rounds. Points with the same number of rounds n share one draw of indices,
+    seeded by (SEED, side, n): a point's interval depends on its own rounds only, not on the rest of the table."""
+    counts = _count(rounds)
+    out = np.full((len(counts), RESAMPLES), np.nan)
+    for n in np.unique(counts[counts >= MIN_ROUNDS]):
+        rows = np.flatnonzero(counts == n)
+        x = np.sort(np.array([rounds.iloc[i] for i in rows], dtype=float), axis=1)  # (p, n), each row ascending
+        idx = np.sort(np.random.default_rng([SEED, side, int(n)]).integers(0, n, (RESAMPLES, n)), axis=1)
+        # x sorted and idx sorted make x[idx] sorted: its median is the mean of its middle two order statistics
+        out[rows] = (x[:, idx[:, (n - 1) // 2]] + x[:, idx[:, n // 2]]) / 2
+    return out
 
 
 def only_in_one(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -58,16 +99,20 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     label = f"A = {run_a.label}\nB = {run_b.label}"
     plots.save(plots.overlay(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare.png")
     plots.save(plots.overlay_gap(run_a.points, run_b.points, run_a.name, run_b.name, label), out / "compare_gap.png")
-    changed = table[table["verdict"] != "same"]
+    changed = table[table["verdict"].isin(["slower", "faster"])]
+    few = (table["verdict"] == TOO_FEW).sum()
     text = "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
         f"A: {run_a.label}  ", f"B: {run_b.label}", "",
         *(["**A and B are the same run**: every ratio is 1 by construction.", ""] if same else []),
         (f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
-        f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster beyond the "
-        f"noise (IQR/median of A + of B, at least {MIN_NOISE:.0%})."), "",
+        f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster."
+        + (f" {few} not tested (fewer than {MIN_ROUNDS} raw rounds in A or B)." if few else "")), "",
+        (f"The test: the {CONFIDENCE:.0%} bootstrap interval of the ratio of medians B/A over the rounds of each run "
+         f"({RESAMPLES:,} resamples); flagged when the whole interval lies beyond ±{MIN_EFFECT:.0%} "
+         f"(above {1 + MIN_EFFECT:.3g}: slower; below 1/{1 + MIN_EFFECT:.3g}: faster)."), "",
         "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
-        "## Changed beyond the noise", "",
+        f"## Changed (the whole interval beyond ±{MIN_EFFECT:.0%})", "",
         changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",
         "## Measured in only one run", "",
         only.to_markdown(index=False, floatfmt=".3g") if not only.empty else "_none_", "",

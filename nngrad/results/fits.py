@@ -3,10 +3,17 @@
 Theory, per call, from each method's family (methods.base.FAMILIES: work ~ N^k passes): a forward pass,
 backprop and the other reverse-mode methods (k = 0) cost ~ sum_i n_i n_{i+1} ~ depth * width^2 (linear in N);
 a finite difference or forward mode (k = 1) costs ~ N forward passes ~ depth^2 * width^4 (N^2), so its ratio to
-backprop grows like N (fitted on every point measured for both: per-call overhead is in its numerator and
-its denominator). "theory_sizes" is the same fit applied to the operation counts of the measured sizes
+backprop grows like N. "theory_sizes" is the same fit applied to the operation counts of the measured sizes
 (exact for these networks, where edge layers still matter); "theory_asymptotic" is the large-network limit.
-Points dominated by per-call overhead are left out.
+
+Regimes: points flagged ``overhead_dominated`` are left out of the time fits (regime "compute-bound"). The ratio
+is fitted three times: over every point measured for both methods ("all": per-call overhead sits in its numerator
+and its denominator), over the compute-bound points only and over the overhead-dominated ones only, since a
+single power law across both regimes bends and its residuals are systematic.
+
+Uncertainty: ``stderr`` is the ordinary least-squares error (it assumes independent noise); ``ci_low``, ``ci_high``
+are the CONFIDENCE percentile interval of the exponent over RESAMPLES bootstrap resamples of the fit's points
+(with replacement, SEED fixed), which stays honest when the residuals are systematic.
 """
 
 from __future__ import annotations
@@ -18,13 +25,19 @@ from ..methods.base import FAMILIES, REFERENCE
 from .load import KEY, OVERHEAD_FLOPS
 
 MIN_POINTS = 3
-FIT_COLUMNS = ["method", "model", "term", "exponent", "stderr", "intercept", "theory_sizes", "theory_asymptotic",
-               "points", "excluded_overhead", "note"]
+RESAMPLES = 1000  # bootstrap resamples of each fit's points
+CONFIDENCE = 0.95  # percentile interval of each exponent
+SEED = 0  # fixed: the same points always give the same interval
+MIN_KEPT = 0.5  # fewer than this fraction of resamples able to fit (the rest rank-deficient): no interval
+RANK_TOL = 1e-9  # singular values of the centred log sizes under this (relative, at least absolute) are zero
+REGIMES = ("all", "compute-bound", "overhead-dominated")
+FIT_COLUMNS = ["method", "model", "regime", "term", "exponent", "ci_low", "ci_high", "stderr", "intercept",
+               "theory_sizes", "theory_asymptotic", "points", "excluded_overhead", "note"]
 
 
 def power_fit(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     """Least squares log y = c + sum_j k_j log x_j. features: (n, m) positive; y: (n,) positive.
-    Returns (k (m,), c, standard errors of k (m,), NaN where there are no residual degrees of freedom)."""
+    Returns (k (m,), c, OLS standard errors of k (m,), NaN where there are no residual degrees of freedom)."""
     X = np.column_stack([np.ones(len(y)), np.log(features)])
     coef, *_ = np.linalg.lstsq(X, np.log(y), rcond=None)
     dof = len(y) - X.shape[1]
@@ -37,6 +50,35 @@ def power_fit(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, n
     return coef[1:], float(coef[0]), stderr
 
 
+def bootstrap_exponents(features: np.ndarray, y: np.ndarray, resamples: int = RESAMPLES,
+                        seed: int = SEED) -> np.ndarray:
+    """The exponents k of power_fit on ``resamples`` resamples of the n points with replacement: (kept, m).
+    features: (n, m) positive; y: (n,) positive. Rank-deficient resamples (e.g. every drawn point the same size)
+    are dropped. Vectorised: one batched SVD of the centred log sizes (centring removes the intercept)."""
+    idx = np.random.default_rng(seed).integers(0, len(y), (resamples, len(y)))  # (R, n)
+    logx, logy = np.log(features)[idx], np.log(y)[idx]  # (R, n, m), (R, n)
+    logx = logx - logx.mean(axis=1, keepdims=True)
+    logy = logy - logy.mean(axis=1, keepdims=True)
+    u, s, vt = np.linalg.svd(logx, full_matrices=False)  # (R, n, m), (R, m), (R, m, m)
+    full = s[:, -1] > RANK_TOL * np.maximum(s[:, 0], 1.0)
+    u, s, vt, logy = u[full], s[full], vt[full], logy[full]
+    return np.einsum("rji,rj->ri", vt, np.einsum("rnm,rn->rm", u, logy) / s)  # k = V S^-1 U^T y
+
+
+def bootstrap_interval(features: np.ndarray, y: np.ndarray, resamples: int = RESAMPLES,
+                       seed: int = SEED) -> tuple[np.ndarray, np.ndarray, int]:
+    """CONFIDENCE percentile interval of each exponent over bootstrap resamples of the points.
+    features: (n, m); y: (n,). Returns (low (m,), high (m,), kept resamples); NaN where fewer than
+    MIN_KEPT * resamples could be fitted."""
+    k = bootstrap_exponents(features, y, resamples, seed)
+    if len(k) < max(MIN_KEPT * resamples, 1):
+        nan = np.full(features.shape[1], np.nan)
+        return nan, nan.copy(), len(k)
+    tail = 100 * (1 - CONFIDENCE) / 2
+    low, high = np.percentile(k, [tail, 100 - tail], axis=0)
+    return low, high, len(k)
+
+
 def asymptotic(family: str) -> dict[str, float]:
     """Exponents of depth, width, batch and N in the time per call of a method of ``family`` (NaN if unknown)."""
     k = FAMILIES.get(family, np.nan)
@@ -44,37 +86,72 @@ def asymptotic(family: str) -> dict[str, float]:
 
 
 def cost_model(points: pd.DataFrame) -> pd.DataFrame:
-    """Fitted exponents per method and model, beside theory; one row per (method, model, term)."""
-    rows = []
+    """Fitted exponents per method, model and regime, beside theory; one row per (method, model, regime, term),
+    with FIT_COLUMNS."""
     measured = points[points["status"] == "ok"]
-    usable = measured[~measured["overhead_dominated"].astype(bool)]
     families = dict(zip(points["method"], points["family"]))
+    rows = []
     for method in measured["method"].unique():
-        sel, theory = usable[usable["method"] == method], asymptotic(families[method])
-        excluded = int(((measured["method"] == method) & measured["overhead_dominated"].astype(bool)).sum())
-        terms = [t for t in ("depth", "width", "batch") if sel[t].nunique() > 1]
-        rows += _fit_rows(method, "time ~ " + " * ".join(f"{t}^k" for t in terms) if terms else "time ~ size",
-                          sel, terms, sel["median_s"], excluded, theory)
-        rows += _fit_rows(method, "time ~ N^k", sel, ["N"], sel["median_s"], excluded, theory)
-    # the ratio keeps every point: per-call overhead sits in both its numerator and its denominator
-    reference = measured[measured["method"] == REFERENCE][[*KEY[1:], "median_s", "flops"]]
+        rows += _time_rows(measured[measured["method"] == method], asymptotic(families[method]))
+    reference = measured[measured["method"] == REFERENCE][[*KEY[1:], "median_s", "flops", "overhead_dominated"]]
     for method in measured["method"].unique():
         both = measured[measured["method"] == method].merge(reference, on=KEY[1:], suffixes=("", "_ref"))
-        if method == REFERENCE or both.empty:
-            continue
-        rows += _fit_rows(method, "ratio ~ N^k", both, ["N"], both["median_s"] / both["median_s_ref"], 0,
-                          {"N": asymptotic(families[method])["N"] - 1}, both["flops"] / both["flops_ref"])
+        if method != REFERENCE and not both.empty:
+            rows += _ratio_rows(both, asymptotic(families[method])["N"] - 1)
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
-def _fit_rows(method, model, sel, terms, y, excluded, asymptotic, theory=None) -> list[dict]:
-    columns = {"N": "n_params"}
-    base = {"method": method, "model": model, "points": len(sel), "excluded_overhead": excluded}
-    if not terms or len(sel) < MIN_POINTS or len(sel) <= len(terms):
-        return [{**base, "term": ",".join(terms) or "-", "note": f"not enough points to fit (need > {len(terms)} "
-                 f"and >= {MIN_POINTS} above {OVERHEAD_FLOPS:.3g} flop per forward pass)"}]
-    features = sel[[columns.get(t, t) for t in terms]].to_numpy(dtype=float)
+def _time_rows(mine: pd.DataFrame, theory: dict[str, float]) -> list[dict]:
+    """Time fits of one method's measured points (P rows), compute-bound points only."""
+    overhead = mine["overhead_dominated"].astype(bool)
+    sel, excluded = mine[~overhead], int(overhead.sum())
+    terms = [t for t in ("depth", "width", "batch") if sel[t].nunique() > 1]
+    model = "time ~ " + " * ".join(f"{t}^k" for t in terms) if terms else "time ~ size"
+    return (_fit_rows(mine["method"].iloc[0], model, "compute-bound", sel, terms, sel["median_s"], excluded, theory)
+            + _fit_rows(mine["method"].iloc[0], "time ~ N^k", "compute-bound", sel, ["N"], sel["median_s"], excluded,
+                        theory))
+
+
+def _ratio_rows(both: pd.DataFrame, exponent: float) -> list[dict]:
+    """Ratio fits t(method) / t(backprop) ~ N^k per regime; both: one method's points merged with the reference's
+    (columns with suffix _ref). A pair is compute-bound when neither side is overhead-dominated."""
+    overhead = both["overhead_dominated"].astype(bool) | both["overhead_dominated_ref"].astype(bool)
+    rows = []
+    for regime, keep in zip(REGIMES, (overhead | ~overhead, ~overhead, overhead), strict=True):
+        sel = both[keep]
+        excluded = int(overhead.sum()) if regime == "compute-bound" else 0
+        rows += _fit_rows(both["method"].iloc[0], "ratio ~ N^k", regime, sel, ["N"],
+                          sel["median_s"] / sel["median_s_ref"], excluded, {"N": exponent},
+                          sel["flops"] / sel["flops_ref"])
+    return rows
+
+
+def _fit_rows(method, model, regime, sel, terms, y, excluded, asymptotic, theory=None) -> list[dict]:
+    """One row per term of the power fit of y (P,) on sel's sizes (P rows), or one row whose note says why not."""
+    base = {"method": method, "model": model, "regime": regime, "points": len(sel), "excluded_overhead": excluded}
+    features = sel[[{"N": "n_params"}.get(t, t) for t in terms]].to_numpy(dtype=float)
+    if why := _unfittable(features, terms, regime):
+        return [{**base, "term": ",".join(terms) or "-", "note": why}]
     k, c, se = power_fit(features, np.asarray(y, dtype=float))
+    low, high, kept = bootstrap_interval(features, np.asarray(y, dtype=float))
     k_th, _, _ = power_fit(features, np.asarray(sel["flops"] if theory is None else theory, dtype=float))
-    return [{**base, "term": t, "exponent": k[j], "stderr": se[j], "intercept": c, "theory_sizes": k_th[j],
-             "theory_asymptotic": asymptotic[t], "note": ""} for j, t in enumerate(terms)]
+    note = "" if np.isfinite(low).all() else (
+        f"no bootstrap interval: only {kept} of {RESAMPLES} resamples of the {len(sel)} points vary enough in size "
+        f"to fit (need {MIN_KEPT:.0%})")
+    return [{**base, "term": t, "exponent": k[j], "ci_low": low[j], "ci_high": high[j], "stderr": se[j],
+             "intercept": c, "theory_sizes": k_th[j], "theory_asymptotic": asymptotic[t], "note": note}
+            for j, t in enumerate(terms)]
+
+
+def _unfittable(features: np.ndarray, terms: list[str], regime: str) -> str:
+    """Why the sizes features (P, m) cannot give the exponents of terms, or "" when they can."""
+    where = {"all": "", "overhead-dominated": " overhead-dominated",
+             "compute-bound": f" compute-bound (overhead-dominated points, e.g. under {OVERHEAD_FLOPS:.3g} flop per "
+                              "forward pass, are left out)"}[regime]
+    if not terms or len(features) < MIN_POINTS or len(features) <= len(terms):
+        return f"not enough points to fit (need > {len(terms)} and >= {MIN_POINTS}{where})"
+    centred = np.log(features) - np.log(features).mean(axis=0)
+    s = np.linalg.svd(centred, compute_uv=False)
+    if s[-1] <= RANK_TOL * max(s[0], 1.0):
+        return f"not enough points to fit: the {len(features)}{where} points do not vary in {', '.join(terms)}"
+    return ""

@@ -17,12 +17,14 @@ from ..methods import registered
 from ..sweep import runfiles
 
 KEY = ["method", "depth", "width", "batch"]
-OVERHEAD_FLOPS = 5e5  # a forward pass under this many flop is dominated by per-call overhead: kept out of fits
+OVERHEAD_FLOPS = 5e5  # runs without a cost model: a forward pass under this many flop is overhead-dominated
+MODEL_TERMS = ["model_calls_s", "model_flops_s", "model_elementwise_s"]  # the cost model's prediction, by term
 COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
            "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
            "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s",
-           "forward_flops", "overhead_dominated", "message"]
-TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated")
+           "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant"]
+TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant")
+RAW = ("round_times_s",)  # a tuple of per-call seconds, one per timed round (None where the run kept none)
 # runs written before methods were registered units (format nngrad-run/1) name their methods only
 LEGACY_ACCURACY = {"forward": "numerical-batched", "central": "central-batched"}  # scheme -> method
 
@@ -42,6 +44,7 @@ class Run:
     created: str = ""
     config: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)  # what each method declared (family, work_unit, description ...)
+    constants: dict = field(default_factory=dict)  # the machine constants of the cost model (empty: older runs)
 
     @property
     def label(self) -> str:
@@ -140,7 +143,7 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
     if "scheme" in accuracy:
         accuracy = accuracy.rename(columns={"scheme": "method"}).replace({"method": LEGACY_ACCURACY})
     return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}),
-               methods)
+               methods, meta.get("machine_constants") or {})
 
 
 def _declarations(meta: dict, names) -> dict[str, dict]:
@@ -162,15 +165,26 @@ def _row(point: dict, status: str, extra: dict | None = None, message: str | Non
 
 
 def _stats(stats: dict) -> dict:
+    """pytest-benchmark's stats -> columns. Its ``data`` are already per call (each round's time / iterations),
+    like its median, so median(round_times_s) == median_s."""
+    data = stats.get("data")
     return {"median_s": stats["median"], "iqr_s": stats["iqr"], "q1_s": stats["q1"], "q3_s": stats["q3"],
-            "min_s": stats["min"], "rounds": stats["rounds"], "iterations": stats.get("iterations", 1)}
+            "min_s": stats["min"], "rounds": stats["rounds"], "iterations": stats.get("iterations", 1),
+            "round_times_s": tuple(float(t) for t in data) if data else None}
 
 
 def _derive(points: pd.DataFrame) -> pd.DataFrame:
     points = points.copy()
     for c in COLUMNS:
-        if c not in KEY and c not in TEXT:
+        if c not in KEY and c not in TEXT and c not in RAW:
             points[c] = pd.to_numeric(points[c], errors="coerce")
     points["gflops"] = points["flops"] / points["median_s"] / 1e9
-    points["overhead_dominated"] = points["forward_flops"] < OVERHEAD_FLOPS
+    terms = points[MODEL_TERMS]
+    points["model_s"] = terms.sum(axis=1, min_count=len(MODEL_TERMS))
+    modelled = points["model_s"].notna()
+    points["dominant"] = None
+    points.loc[modelled, "dominant"] = terms[modelled].idxmax(axis=1).str.removeprefix("model_").str.removesuffix("_s")
+    # per-call overhead dominates where the model's call term is the largest (older runs: by flop count)
+    points["overhead_dominated"] = (points["dominant"] == "calls").where(modelled,
+                                                                          points["forward_flops"] < OVERHEAD_FLOPS)
     return points

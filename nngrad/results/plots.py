@@ -41,8 +41,8 @@ _QUANTITIES = {
 }
 _X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden layer)"}
 
-__all__ = ["accuracy", "cost_gap", "landscape", "memory_vs_depth", "overlay", "overlay_gap", "save",
-           "time_vs_depth", "time_vs_width", "work"]
+__all__ = ["accuracy", "cost_gap", "landscape", "memory_vs_depth", "overlay", "overlay_gap", "predicted_vs_measured",
+           "save", "time_vs_depth", "time_vs_width", "work"]
 
 
 def _ordered(values: pd.Series) -> list[str]:
@@ -168,12 +168,21 @@ def memory_vs_depth(points: pd.DataFrame, width: int, label: str, bound_bytes: i
 
 
 def _fit(fits: pd.DataFrame | None, method: str) -> pd.Series | None:
-    """The ``ratio ~ N^k`` fit row of ``method``, if ``fits`` has a finite one."""
+    """The ``ratio ~ N^k`` fit row of ``method`` over all its points, if ``fits`` has a finite one."""
     if fits is None:
         return None
     rows = fits[(fits["method"] == method) & (fits["model"] == FIT_MODEL) & (fits["term"] == FIT_TERM)]
+    if "regime" in rows:
+        rows = rows[rows["regime"] == "all"]
     rows = rows[np.isfinite(rows["exponent"].astype(float)) & np.isfinite(rows["intercept"].astype(float))]
     return rows.iloc[0] if len(rows) else None
+
+
+def _interval(fit: pd.Series) -> str:
+    """'[0.91, 1.05] (95% bootstrap)', or '± stderr' for fits made before the bootstrap."""
+    if np.isfinite(fit.get("ci_low", np.nan)):
+        return f"[{fit['ci_low']:.2f}, {fit['ci_high']:.2f}] (95%)"
+    return f"± {fit['stderr']:.2f}"
 
 
 _GAP_KEY = ["depth", "width", "batch"]
@@ -216,7 +225,7 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
         if (fit := _fit(fits, method)) is not None:
             grid = np.geomspace(n.min(), n.max(), 50)
             ax.plot(grid, np.exp(fit["intercept"]) * grid ** fit["exponent"], color=style["color"], lw=1.2,
-                    label=f"fit {method}: ratio ∝ N^k, k = {fit['exponent']:.2f} ± {fit['stderr']:.2f}")
+                    label=f"fit {method}: ratio ∝ N^k, k = {fit['exponent']:.2f} {_interval(fit)}")
     if not measured:
         return _finish(fig, ax, _N_LABEL, _GAP_LABEL,
                        "no O(N) method and backprop measured\nat the same depth, width, batch")
@@ -382,3 +391,30 @@ def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: s
     ax.set_xscale("log")
     ax.set_yscale("log")
     return _finish(fig, ax, _N_LABEL, "median time per call (s)", outside=True)
+
+
+def predicted_vs_measured(points: pd.DataFrame, label: str, band: float = 0.3) -> Figure:
+    """Measured median time per call against the cost model's prediction, every measured point of every method,
+    log-log: the diagonal (a perfect prediction) and the +-``band`` band around it."""
+    _require("points", points, ("method", "status", "median_s", "model_s"))
+    fig, ax = _figure("The cost model against the measurements", label, (8, 6))
+    rows = points[(points["status"] == "ok") & _positive(points["median_s"]) & _positive(points["model_s"])]
+    if rows.empty:
+        return _finish(fig, ax, "predicted time per call (s)", "measured time per call (s)",
+                       "no measured point has a cost-model prediction (a run from before the model)")
+    for method in _ordered(rows["method"]):
+        sel = rows[rows["method"] == method]
+        ax.plot(sel["model_s"], sel["median_s"], ls="none", ms=5, alpha=0.85, label=method, **_style(method))
+    lo = min(rows["model_s"].min(), rows["median_s"].min()) / 2
+    hi = max(rows["model_s"].max(), rows["median_s"].max()) * 2
+    line = np.array([lo, hi])
+    ax.plot(line, line, color="0.2", lw=1, label="measured = predicted")
+    ax.fill_between(line, line / (1 + band), line * (1 + band), color="0.5", alpha=0.15, lw=0,
+                    label=f"within ±{band:.0%}")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(lo, hi)
+    ax.set_aspect("equal")
+    return _finish(fig, ax, "predicted time per call (s), cost model", "measured median time per call (s)",
+                   outside=True)

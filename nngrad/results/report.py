@@ -11,13 +11,14 @@ import pandas as pd
 from .. import _files
 from ..methods.base import REFERENCE, SINGULAR, UNIT
 from ..sweep.config import CLASSIC  # the landscape network of a run that does not say
-from . import plots
+from . import plots, prediction
 from .fits import cost_model
-from .load import OVERHEAD_FLOPS, Run, load_run
+from .limits import limits_table
+from .load import Run, load_run
 
 SUMMARY_COLUMNS = ["method", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "reference", "predicted_s", "compile_s", "overhead_dominated", "message"]
+                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "message"]
 MIB = 2.0**20
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
@@ -28,6 +29,7 @@ FIGURES = {  # file -> section title, in the report's order
     "memory_vs_depth.png": "Peak memory of one gradient",
     "accuracy.png": "Accuracy vs step: finite differences and the complex step",
 }
+MODEL_FIGURE = "model.png"  # shown in the cost model's own section
 
 
 def summary_table(points: pd.DataFrame) -> pd.DataFrame:
@@ -41,10 +43,15 @@ def middle(values) -> int:
     return int(distinct[len(distinct) // 2])
 
 
+def _classic(run: Run) -> tuple[int, int, int]:
+    """The run's classic (landscape) network: depth, width, batch."""
+    return tuple(run.config.get("landscape") or CLASSIC)
+
+
 def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
     """Every method at the classic network (the run's ``landscape`` network): time, counted work, t / t(forward),
     norm-wise relative error against backprop, peak memory. Returns (table, (depth, width, batch))."""
-    d, w, b = run.config.get("landscape") or CLASSIC
+    d, w, b = _classic(run)
     p = run.points
     rows = p[(p["depth"] == d) & (p["width"] == w) & (p["batch"] == b)]
     forward = rows.loc[(rows["method"] == UNIT) & (rows["status"] == "ok"), "median_s"]
@@ -94,6 +101,7 @@ def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
     }
     if not run.accuracy.empty:
         figs["accuracy.png"] = plots.accuracy(run.accuracy, label)
+    figs[MODEL_FIGURE] = plots.predicted_vs_measured(p, label, prediction.BAND)
     return figs
 
 
@@ -108,6 +116,7 @@ def build_report(source: str | Path, out: str | Path | None = None) -> Path:
     summary = summary_table(run.points)
     landscape, _ = landscape_table(run)
     _files.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    _files.write_atomic(out / "limits.csv", limits_table(run.points, _classic(run)).to_csv(index=False))
     _files.write_atomic(out / "fits.csv", fits.to_csv(index=False))
     _files.write_atomic(out / "landscape.csv", landscape.to_csv(index=False))
     images = figures(run, fits)
@@ -127,17 +136,21 @@ def headline(run: Run) -> str:
         n = int(run.points.loc[(run.points["depth"] == d) & (run.points["width"] == w), "n_params"].iloc[0])
         bp = ok.loc[REFERENCE]
         text = (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one backprop gradient cost "
-                f"**{bp['t / t(forward)']:.2g} loss evaluations** ({bp['time_s']:.3g} s)")
+                f"**{bp['t / t(forward)']:.2g} loss evaluations** ({_median_iqr(bp)})")
         slow = ok[ok["family"] == "finite-difference"]
         if len(slow):
             name = slow["t / t(forward)"].idxmax()
-            text += (f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** "
-                     f"({slow.loc[name, 'time_s']:.3g} s)")
+            text += f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(slow.loc[name])})"
         lines.append(text + ".")
     gap = _largest_gap(run.points)
     if gap:
         lines.append(gap)
     return " ".join(lines) or "No network had both an O(N) method and backprop measured."
+
+
+def _median_iqr(row) -> str:
+    """'0.123 s, IQR 0.004 s': a time with its spread over the rounds."""
+    return f"median {row['time_s']:.3g} s, IQR {row['iqr_s']:.2g} s"
 
 
 def _largest_gap(points: pd.DataFrame) -> str:
@@ -151,6 +164,46 @@ def _largest_gap(points: pd.DataFrame) -> str:
     return (f"The largest gap measured: {top['method']} at depth {int(top['depth'])}, width {int(top['width'])}, "
             f"batch {int(top['batch'])} (N = {int(top['n_params']):,}) took {top['median_s']:.3g} s against backprop's "
             f"{top['median_s_bp']:.3g} s, **{top['median_s'] / top['median_s_bp']:,.0f}x**.")
+
+
+def model_section(run: Run) -> list[str]:
+    """The cost model: the machine constants, the fraction of points predicted within the band, each method's
+    agreement and dominant term, the largest misses."""
+    c = run.constants
+    lines = ["## The cost model: every timing predicted from three machine constants", ""]
+    if not c:
+        return lines + ["_This run was made before the cost model: no machine constants were measured._", ""]
+    libraries = ", ".join(f"{name} {s * 1e6:.3g} µs" for name, s in (c.get("library_call_s") or {}).items())
+    inside = prediction.fraction_inside(run.points)
+    lines += [
+        ("Predicted time = numpy calls x (fixed cost of a call) + matrix-product flops / (GEMM rate) + element-wise "
+         "work / (element-wise rate). Each method states its work from the code it runs; the constants were "
+         "measured at the start of this run, before any point was timed; nothing is fitted to the timings."), "",
+        f"- fixed cost of a numpy call on small arrays: **{c['call_s'] * 1e6:.3g} µs**",
+        f"- float64 matrix-product rate at the sweep's shapes: **{c['gemm_flop_s'] / 1e9:.3g} GFLOP/s**",
+        f"- element-wise rate (nngrad's sigmoid, in place): **{c['elementwise_s'] * 1e9:.3g} ns per element**",
+        *([f"- per call of a peer's library (its gradient of a tiny network, per declared call): {libraries}"]
+          if libraries else []), "",
+        (f"**{inside:.0%}** of the measured points are predicted within ±{prediction.BAND:.0%} (goal: "
+         f"{prediction.GOAL:.0%})." if np.isfinite(inside) else "_No measured point has a prediction._"), "",
+        f"![predicted against measured]({MODEL_FIGURE})", "",
+        prediction.by_method(run.points).to_markdown(index=False, floatfmt=".3g"), ""]
+    misses = prediction.largest_misses(run.points)
+    if not misses.empty:
+        lines += ["Largest misses (the dominant term of the prediction is where the model and the machine part):", "",
+                  misses.to_markdown(index=False, floatfmt=".3g"), ""]
+    return lines
+
+
+def limits_section(run: Run) -> list[str]:
+    """The targets of both sides of the comparison, measured in this run."""
+    table = limits_table(run.points, _classic(run))
+    return ["## Peers and limits", "",
+            ("Is each side implemented well? Ratios of two methods' median times in this run, the worst one where the "
+             "target applies. Every timed call is the computation alone: inputs are checked once before timing, for "
+             "nngrad's methods and the peers alike; a peer's conversion of the weights and JAX's compilation are "
+             "done before timing and recorded apart."), "",
+            table.to_markdown(index=False, floatfmt=".3g"), ""]
 
 
 def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str]) -> str:
@@ -172,7 +225,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         headline(run), "",
         "## The methods", "", methods.to_markdown(index=False) if not methods.empty else "", "",
     ]
-    for name in images:
+    for name in (i for i in images if i != MODEL_FIGURE):
         title = FIGURES.get(name, name)
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
         if name == "landscape.png" and not table.empty:
@@ -184,14 +237,18 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
                        "relative error of its gradient against nngrad's backprop (backprop itself is checked by "
                        "central differences along random directions). Peak memory is what tracemalloc sees: "
                        "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), ""]
-    lines += ["## Cost model", "",
-              ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
-               "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
-               "by family (a constant number of passes ~ depth x width^2 ~ N; a pass per parameter ~ N x forward ~ "
-               f"N^2; ratios to backprop ~ N^0 or N^1). Points whose forward pass does under {OVERHEAD_FLOPS:.3g} "
-               "flop are dominated by per-call overhead and kept out of the time fits (`excluded_overhead`)."), "",
-              fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty
-              else "_no fit: not enough measured points_", ""]
+    lines += model_section(run) + limits_section(run) + [
+        "## Fitted exponents", "",
+        ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
+         "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
+         "by family (a constant number of passes ~ depth x width^2 ~ N; a pass per parameter ~ N x forward ~ "
+         "N^2; ratios to backprop ~ N^0 or N^1). Time fits use only the points where the cost model says the "
+         "fixed cost per call does not dominate (`excluded_overhead` counts the others); where too few remain the "
+         "note says so, and the cost model above explains the shape instead. `stderr` is the ordinary "
+         "least-squares error, which assumes independent noise; `ci_low`..`ci_high`, a 95% bootstrap interval "
+         "over the points, is the one to trust. The ratio is also fitted per regime."), "",
+        fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty
+        else "_no fit: not enough measured points_", ""]
     if not skipped.empty:
         lines += ["## Skipped (predicted, not run, or not applicable)", "",
                   skipped[["method", "depth", "width", "batch", "N", "predicted_s", "note"]]

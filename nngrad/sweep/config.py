@@ -13,15 +13,18 @@ from ..model.layers import ACTIVATIONS
 from ..model.losses import LOSSES
 
 CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there
+# besides the grid, for every method: the classic network at batch 1 and 64, wide networks at batch 64 (where
+# the report's "peers and limits" targets apply)
+TARGET_NETWORKS = ((5, 32, 1), (5, 32, 64), (2, 64, 64), (2, 256, 64), (2, 512, 64))
 
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """What to sweep. Every (depth, width, batch) combination, and the ``landscape`` network (the classic one:
-    10 inputs, 2 outputs, depth 5, width 32, batch 16), is run for every method. ``methods`` defaults to every
+    """What to sweep. Every (depth, width, batch) combination, the ``landscape`` network (the classic one:
+    10 inputs, 2 outputs, depth 5, width 32, batch 16) and the ``extra`` networks are run for every method. ``methods`` defaults to every
     registered method available here; naming one whose package is missing raises ImportError saying how to
     install it. Two limits keep a sweep's wall time predictable: ``budget_s`` per call, and ``total_s`` for the
-    whole suite (the costliest points are left out first; the landscape network's never)."""
+    whole suite (the costliest points are left out first; never those of the classic network, at any batch)."""
 
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
     widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512)
@@ -37,6 +40,7 @@ class SweepConfig:
     activation: str = "sigmoid"
     loss: str = "mse"
     landscape: tuple[int, int, int] | None = CLASSIC
+    extra: tuple[tuple[int, int, int], ...] = TARGET_NETWORKS
 
     def __post_init__(self) -> None:
         for name in ("depths", "widths", "batches"):
@@ -56,9 +60,12 @@ class SweepConfig:
         validate.positive_float("target_s", self.target_s)
         validate.choice("activation", self.activation, [a for a in ACTIVATIONS if a != "identity"])
         validate.choice("loss", self.loss, LOSSES)
-        if self.landscape is not None:
-            for v in self.landscape:
-                validate.positive_int("landscape", v)
+        for name, networks in (("landscape", [self.landscape] if self.landscape else []), ("extra", self.extra)):
+            for network in networks:
+                if len(network) != 3:
+                    raise InvalidValue(f"{name} must hold (depth, width, batch) triples, got {network!r}")
+                for v in network:
+                    validate.positive_int(name, v)
         d, w, b = max(self.networks(), key=lambda n: memory_bytes(self.sizes(n[0], n[1]), n[2]))
         validate.fits_in_memory(f"the sweep's largest network (depth {d}, width {w}, batch {b}, N = "
                                 f"{num_params(self.sizes(d, w)):,})",
@@ -69,11 +76,12 @@ class SweepConfig:
         return [self.num_input] + [width] * depth + [self.num_output]
 
     def networks(self) -> list[tuple[int, int, int]]:
-        """Every (depth, width, batch) of the sweep: the grid, then the landscape network if it is not on it."""
+        """Every (depth, width, batch) of the sweep: the grid, then the landscape and extra networks not on it."""
         grid = [(d, w, b) for b in self.batches for d in self.depths for w in self.widths]
-        return grid + ([tuple(self.landscape)] if self.landscape and tuple(self.landscape) not in grid else [])
+        extra = [tuple(n) for n in ([self.landscape] if self.landscape else []) + list(self.extra)]
+        return list(dict.fromkeys(grid + extra))
 
 
 # the quick sweep: small networks only (the classic network's finite differences alone would take its time)
 QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=8.0, target_s=0.1, max_rounds=10,
-                    landscape=None)
+                    landscape=None, extra=())

@@ -53,16 +53,17 @@ def machine_summary() -> dict:
             "numpy": np.__version__, "blas": blas_info(), "blas_env": env}
 
 
-def new_run_meta(config: dict, methods: dict[str, dict], plan: list[dict], accuracy: list[dict]) -> dict:
+def new_run_meta(config: dict, methods: dict[str, dict], plan: list[dict], accuracy: list[dict],
+                 constants: dict) -> dict:
     """The content of run.json: the sweep's config, what each method declared (family, work, module), the
-    plan, the accuracy study and the machine."""
+    plan, the accuracy study, the machine and its constants for the cost model."""
     try:
         version = metadata.version("nngrad")
     except metadata.PackageNotFoundError:
         version = "unknown"
     return {"format": "nngrad-run/2", "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
             "nngrad_version": version, "config": config, "methods": methods, "plan": plan, "accuracy": accuracy,
-            "machine": machine_summary()}
+            "machine": machine_summary(), "machine_constants": constants}
 
 
 def read_run_meta(run: Path) -> dict:

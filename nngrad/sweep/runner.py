@@ -19,6 +19,7 @@ from ..methods.base import origin
 from . import runfiles, suite
 from .accuracy import accuracy_curve
 from .config import SweepConfig
+from .machine import measure
 from .plan import PlannedPoint, plan
 
 SUITE = Path(suite.__file__).resolve().parent / "test_gradients.py"  # inside the package, wherever installed
@@ -42,9 +43,12 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
 
 
 def run_meta(cfg: SweepConfig) -> dict:
-    """run.json of a new sweep: the plan (with predictions and skips) and the accuracy study."""
-    return runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods), [p.to_dict() for p in plan(cfg)],
-                                 accuracy_curve(list(cfg.methods)))
+    """run.json of a new sweep: the machine constants, the plan (with predictions and skips) and the accuracy
+    study."""
+    constants = measure(cfg.methods)
+    return runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
+                                 [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods)),
+                                 constants.to_dict())
 
 
 def start_run(cfg: SweepConfig, out_root: Path) -> Path:
@@ -52,7 +56,7 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     method_declarations(cfg.methods)  # refuse what the suite could not run before making a folder
     run = runfiles.new_run_dir(out_root)
     print(f"planning {len(cfg.networks()) * len(cfg.methods)} points of {len(cfg.methods)} methods "
-          "(timing one forward pass of each network, a pilot of each batched method) ...", file=sys.stderr)
+          "(measuring this machine's constants for the cost model) ...", file=sys.stderr)
     try:
         meta = run_meta(cfg)
         write_json(run / runfiles.RUN_META, meta)

@@ -5,16 +5,22 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...model.counts import forward_flops
+from .. import cost
 from ..checks import EXACT_TOL, against_backprop
 
 INSTALL = "pip install 'nngrad[peers]' (or: pip install torch==2.13.0 jax autograd scipy)"
 PEER_CHECK = against_backprop(EXACT_TOL)  # every peer against backprop, float64
 
 
-def reverse_flops(sizes: list[int], batch: int) -> int:
-    """A reverse-mode gradient: the forward pass and two products per layer backward."""
-    return 3 * forward_flops(sizes, batch)
+def reverse_cost(library: str, library_calls: float, numpy_calls: float = 0.0):
+    """The cost of a peer's reverse-mode gradient: ``library_calls(net)`` calls of its library (and
+    ``numpy_calls(net)`` of numpy's), the products and element-wise work of nngrad's backprop."""
+    def work(net: cost.Network) -> cost.Cost:
+        math = cost.forward(net) + cost.backward(net)
+        return cost.Cost(numpy_calls(net) if callable(numpy_calls) else numpy_calls, math.flops, math.elementwise,
+                         library_calls(net), library)
+
+    return work
 
 
 def activations(net) -> list[str]:

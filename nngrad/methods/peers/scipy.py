@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import _validate as validate
-from ...model.counts import forward_flops, num_params
+from .. import cost
 from ..base import Call, GradientResult, Method
 from ..checks import FINITE_DIFFERENCE_TOL, against_backprop
 from ..schemes import SCHEMES
@@ -37,8 +37,11 @@ def prepare(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call
 
 METHOD = Method(
     name="scipy", family="finite-difference", prepare=prepare, requires=("scipy",), install=INSTALL,
-    options=("eps",), prediction="per-evaluation", step=SCHEMES["forward"].default_eps,
+    options=("eps",), step=SCHEMES["forward"].default_eps,
     description="scipy.optimize.approx_fprime: forward differences of the loss over the flat vector (N+1)",
     work_count=SCHEMES["forward"].evaluations,
-    flops=lambda sizes, batch: (num_params(sizes) + 1) * forward_flops(sizes, batch),
+    # per evaluation: the loss, approx_fprime's perturbed vector and nngrad's checked copy of it; once: its N x N
+    # matrix of steps
+    cost=lambda net: (cost.forward(net) + cost.passes(20, 6 * net.n_params)) * (net.n_params + 1)
+    + cost.passes(2, net.n_params ** 2),
     check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), color="#8c564b", marker="<")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..base import Call, GradientResult, Method
-from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, blas_threads, reverse_flops
+from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, blas_threads, reverse_cost
 
 
 def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
@@ -44,5 +44,7 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
 METHOD = Method(
     name="torch", family="reverse-mode", prepare=prepare, requires=("torch",), install=INSTALL,
     description="PyTorch autograd (eager, CPU), same weights, dtype and thread count as numpy's BLAS",
-    work_count=lambda n: 1, flops=reverse_flops, check=PEER_CHECK, prediction="flops",
+    work_count=lambda n: 1, check=PEER_CHECK,
+    # per layer: addmm and the activation, and their 4 backward operations; the loss's 4 and theirs; the gathering
+    cost=reverse_cost("torch", lambda net: 6 * len(net.layers) + 8 + 2 * len(net.layers) + 4),
     traced_memory=False, color="#e377c2", marker="h")

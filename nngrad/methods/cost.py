@@ -1,0 +1,195 @@
+"""The cost model: one call's work in three kinds, each priced by a measured machine constant.
+
+time = calls x (fixed cost of a call) + flops / (matrix-product rate) + element-wise work / (element-wise rate)
+
+``calls``: numpy calls, each paying a fixed cost whatever the array's size (on small arrays this is all there
+is); ``flops``: the multiply-adds x 2 of the matrix products; ``elementwise``: element-wise work in sigmoid
+elements (one element through nngrad's sigmoid: a negation, an exp, an add, a reciprocal). A plain pass over
+one element (an add, a multiply, a copy) counts PASS of a sigmoid element: the exp is most of a sigmoid.
+A peer's calls are issued by its own library (torch, jax, autograd), whose fixed cost per call is its own
+constant, measured like numpy's (``Constants.library_call_s``).
+
+Each method states its cost from the code it runs (``Method.cost``); nothing here is fitted to the timings.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from ..model.counts import num_params
+
+PASS = 1 / 8  # one plain element-wise pass, in sigmoid elements
+ACTIVATION = {  # (numpy calls, element-wise work per element) of an activation computed in place
+    "sigmoid": (4, 1.0), "relu": (1, PASS), "identity": (0, 0.0)}
+
+
+@dataclass(frozen=True)
+class Constants:
+    """The machine, as the cost model sees it: seconds per numpy call on small arrays, matrix-product flop/s,
+    seconds per sigmoid element; and the fixed cost per call of each peer library measured in the run."""
+
+    call_s: float
+    gemm_flop_s: float
+    elementwise_s: float
+    library_call_s: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"call_s": self.call_s, "gemm_flop_s": self.gemm_flop_s, "elementwise_s": self.elementwise_s,
+                "library_call_s": dict(self.library_call_s)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Constants:
+        return cls(d["call_s"], d["gemm_flop_s"], d["elementwise_s"], dict(d.get("library_call_s") or {}))
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The work of one call: numpy ``calls``, ``library_calls`` issued by a peer's ``library``, matrix-product
+    ``flops``, ``elementwise`` work in sigmoid elements."""
+
+    calls: float = 0.0
+    flops: float = 0.0
+    elementwise: float = 0.0
+    library_calls: float = 0.0
+    library: str | None = None
+
+    def __add__(self, other: Cost) -> Cost:
+        return Cost(self.calls + other.calls, self.flops + other.flops, self.elementwise + other.elementwise,
+                    self.library_calls + other.library_calls, self.library or other.library)
+
+    def __mul__(self, k: float) -> Cost:
+        return Cost(self.calls * k, self.flops * k, self.elementwise * k, self.library_calls * k, self.library)
+
+    __rmul__ = __mul__
+
+    def terms(self, c: Constants) -> dict[str, float]:
+        """Seconds of each term: {"calls", "flops", "elementwise"} (calls: numpy's and the library's)."""
+        library_s = c.library_call_s.get(self.library, math.nan) * self.library_calls if self.library_calls else 0.0
+        return {"calls": self.calls * c.call_s + library_s, "flops": self.flops / c.gemm_flop_s,
+                "elementwise": self.elementwise * c.elementwise_s}
+
+    def seconds(self, c: Constants) -> float:
+        """Predicted seconds of one call on the machine ``c`` (NaN if it needs a library ``c`` did not measure)."""
+        return sum(self.terms(c).values())
+
+    def dominant(self, c: Constants) -> str:
+        """The term that takes most of the predicted time."""
+        terms = self.terms(c)
+        return max(terms, key=terms.get)
+
+
+@dataclass(frozen=True)
+class Network:
+    """What a call's cost depends on: layer ``sizes`` [in, width, ..., out], ``batch``, the activations, the
+    loss and the bytes per number."""
+
+    sizes: tuple[int, ...]
+    batch: int
+    activation: str = "sigmoid"
+    output_activation: str = "sigmoid"
+    loss: str = "mse"
+    itemsize: int = 8
+
+    @classmethod
+    def of(cls, net, batch: int) -> Network:
+        """The cost-relevant shape of a DNN and a batch size."""
+        return cls(tuple(net.sizes), batch, net.activation, net.output_activation, net.loss_name, net.dtype.itemsize)
+
+    @property
+    def layers(self) -> list[tuple[int, int, str]]:
+        """(n_in, n_out, activation) of each Dense layer."""
+        last = len(self.sizes) - 2
+        return [(i, o, self.output_activation if k == last else self.activation)
+                for k, (i, o) in enumerate(zip(self.sizes[:-1], self.sizes[1:]))]
+
+    @property
+    def n_params(self) -> int:
+        return num_params(list(self.sizes))
+
+    @property
+    def width(self) -> int:
+        return max(self.sizes)
+
+
+def activation(name: str, elements: float) -> Cost:
+    """An activation over ``elements`` elements."""
+    calls, per_element = ACTIVATION[name]
+    return Cost(calls, 0, per_element * elements)
+
+
+def passes(calls: float, elements: float) -> Cost:
+    """``calls`` plain element-wise numpy calls over ``elements`` elements in all."""
+    return Cost(calls, 0, PASS * elements)
+
+
+def dense(rows: float, n_in: int, n_out: int) -> Cost:
+    """x @ W + b for x of ``rows`` rows: one product, one add."""
+    return Cost(2, 2 * rows * n_in * n_out, PASS * rows * n_out)
+
+
+def loss(name: str, stacked: float, batch: int, outputs: int) -> Cost:
+    """The loss of ``stacked`` networks' outputs (stacked, batch, outputs), one value each."""
+    elements = stacked * batch * outputs
+    if name == "mse":  # d = h - y; d * d; mean; 0.5 *
+        return passes(6, 3 * elements)
+    return passes(11, 8 * elements) + Cost(0, 0, elements)  # log-softmax (an exp per element), x t, sums, mean
+
+
+def forward(net: Network, stacked: float = 1) -> Cost:
+    """One loss evaluation of ``stacked`` networks at once."""
+    rows = stacked * net.batch
+    total = sum((dense(rows, i, o) + activation(act, rows * o) for i, o, act in net.layers), Cost())
+    return total + loss(net.loss, stacked, net.batch, net.sizes[-1])
+
+
+def backward(net: Network) -> Cost:
+    """nngrad's backward pass: the loss's derivative, then per layer the activation's derivative (3 passes),
+    dW = x.T @ dout, db = dout.sum(0), dx = dout @ W.T; then the gradient gathered into one vector."""
+    b = net.batch
+    total = passes(3, 2 * b * net.sizes[-1])
+    for i, o, act in net.layers:
+        total += passes(3 if act != "identity" else 0, 3 * b * o) + Cost(3, 4 * b * i * o, PASS * b * o)
+    return total + passes(2 * len(net.layers) + 1, net.n_params)
+
+
+def prefix(net: Network) -> Cost:
+    """prefix.Prefix and the gradient vector: the kept forward pass (no loss), each layer's input with a column
+    of ones."""
+    b = net.batch
+    kept = sum((dense(b, i, o) + activation(act, b * o) + passes(2, b * (i + 1)) for i, o, act in net.layers), Cost())
+    return kept + passes(5, net.n_params)
+
+
+def perturbed_losses(net: Network, l: int, k: int, complex_: bool = False) -> Cost:
+    """prefix.Prefix.losses: k networks whose layer-l parameters each moved by a step, evaluated from the kept
+    activations: the changed column of layer l, a rank-one change of layer l+1, full layers after it."""
+    b, layers, scale = net.batch, net.layers, 4.0 if complex_ else 1.0  # a complex multiply: about 4 real ones
+    cost = passes(6, 4 * k * b) + activation(layers[l][2], k * b)  # index, step x input, + z, the activation
+    if l == len(layers) - 1:
+        cost += passes(4, k * b * net.sizes[-1])  # the kept output, repeated, one column replaced
+    else:
+        n = layers[l + 1][1]
+        cost += passes(5, 2 * k * b + 2 * k * b * n) + activation(layers[l + 1][2], k * b * n)
+        for i, o, act in layers[l + 2:]:
+            cost += Cost(2, 0, 0) + dense(k * b, i, o) * scale + activation(act, k * b * o)
+    return Cost(cost.calls, cost.flops, cost.elementwise * (2 if complex_ else 1)) + loss(net.loss, k, b,
+                                                                                           net.sizes[-1])
+
+
+def tangent_passes(net: Network, l: int, k: int) -> Cost:
+    """forward_mode.Tangents: k tangent passes of layer-l parameters, using the kept derivatives (no exp)."""
+    b, layers = net.batch, net.layers
+    cost = passes(5, 3 * k * b)
+    if l == len(layers) - 1:
+        return cost + passes(3, 2 * k * b)
+    n = layers[l + 1][1]
+    cost += passes(3, k * n + 2 * k * b * n)
+    for i, o, _ in layers[l + 2:]:
+        cost += Cost(3, 2 * k * b * i * o, PASS * k * b * o)  # reshape, product, x act'(z)
+    return cost + Cost(2, 2 * k * b * net.sizes[-1], 0)  # the tangents of the output . dL/d output
+
+
+def reverse_flops(net: Network) -> float:
+    """A reverse-mode gradient's products: the forward pass and two per layer backward."""
+    return 3 * sum(2 * net.batch * i * o for i, o, _ in net.layers)

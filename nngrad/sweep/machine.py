@@ -1,0 +1,97 @@
+"""The three machine constants of the cost model (methods/cost.py), measured by short microbenchmarks at the
+start of a run: the fixed cost of a numpy call on small arrays, the float64 matrix-product rate at the sweep's
+shapes, and the rate of the element-wise sigmoid over arrays like the sweep's. Each is the median of repeats,
+so that one slow repeat (a shared machine) does not move it. A peer's library (torch, jax, autograd) issues its
+own calls: their fixed cost is measured on that peer's gradient of a tiny network."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from ..methods import get
+from ..methods.base import Method
+from ..methods.cost import Constants, Network
+from ..model.layers import Sigmoid
+from .networks import build
+
+REPEATS = 7
+GEMM_SHAPES = ((16, 64), (16, 256), (2048, 16), (2048, 64))  # (rows, width): (rows, w) @ (w, w)
+ELEMENTS = (2**12, 2**16, 2**20)  # sigmoid over arrays this long
+TINY = (1, 2, 1, 2, 2)  # depth, width, batch, inputs, outputs of the network a peer's cost per call is timed on
+
+
+def best_of(fn: Callable[[], object], repeats: int = REPEATS, min_s: float = 2e-3) -> float:
+    """Median seconds of one fn() call, each repeat looping fn until it lasts ``min_s``."""
+    fn()
+    loops, times = 1, []
+    while True:
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        if time.perf_counter() - t0 >= min_s:
+            break
+        loops *= 2
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        times.append((time.perf_counter() - t0) / loops)
+    return float(np.median(times))
+
+
+def call_seconds() -> float:
+    """Seconds per numpy call on small arrays: a layer's operations (product, add, exp, multiply) on (1, 4)."""
+    rng = np.random.default_rng(0)
+    x, w, b = rng.normal(size=(1, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
+
+    def four_calls():
+        z = x @ w + b
+        return np.exp(z) * z
+
+    return best_of(four_calls) / 4
+
+
+def gemm_flop_rate() -> float:
+    """float64 flop/s of matrix products (rows, w) @ (w, w) at the sweep's shapes (median over the shapes)."""
+    rng = np.random.default_rng(0)
+    rates = []
+    for rows, width in GEMM_SHAPES:
+        a, w = rng.normal(size=(rows, width)), rng.normal(size=(width, width))
+        out = np.empty((rows, width))
+        rates.append(2 * rows * width * width / best_of(lambda a=a, w=w, out=out: np.matmul(a, w, out=out)))
+    return float(np.median(rates))
+
+
+def elementwise_seconds() -> float:
+    """Seconds per element of nngrad's in-place sigmoid, the median over array lengths (applied again and again
+    to one array: its values stay in (0, 1), where exp costs what it costs anywhere)."""
+    rng = np.random.default_rng(0)
+    arrays = [rng.normal(size=n) for n in ELEMENTS]
+    return float(np.median([best_of(lambda buf=buf: Sigmoid.inplace(buf)) / buf.size for buf in arrays]))
+
+
+def library_call_seconds(method: Method, numpy_only: Constants) -> float:
+    """Seconds per call of the library of a peer ``method``: its gradient of a tiny network (every array a few
+    numbers: nothing but calls) timed, less what numpy's part of its declared cost predicts, over the library
+    calls it declares."""
+    net, x, y = build(*TINY)
+    work = method.cost(Network.of(net, TINY[2]))
+    seconds = best_of(method.prepare(net, x, y)) - replace(work, library_calls=0).seconds(numpy_only)
+    return max(seconds, 0.0) / work.library_calls
+
+
+def measure(methods: tuple[str, ...] = ()) -> Constants:
+    """The machine constants, and the per-call cost of the library of each of ``methods`` that issues its own
+    calls (a peer): a second or two in all."""
+    numpy_only = Constants(call_seconds(), gemm_flop_rate(), elementwise_seconds())
+    libraries = {}
+    for name in methods:
+        method = get(name)
+        work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
+        if work is not None and work.library_calls and work.library not in libraries and method.missing() is None:
+            libraries[work.library] = library_call_seconds(method, numpy_only)
+    return replace(numpy_only, library_call_s=libraries)
