@@ -126,7 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
                        "points are kept; resume with --resume).")
     p.add_argument("--quick", action="store_true", help="a small sweep (about 25 s on 2 cores with every peer)")
-    p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8")
+    p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
+                   "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
+                   "classic network stays)")
     p.add_argument("--widths", type=int_list, help="units per hidden layer, e.g. 8,32,128")
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
     p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(registered())} "

@@ -173,6 +173,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
                                        ("methods", args.methods), ("budget_s", args.budget), ("total_s", args.total),
                                        ("activation", args.activation), ("loss", args.loss)) if v is not None}
+        if {"depths", "widths", "batches"} & set(overrides):  # a grid of one's own: no extra networks of the targets
+            overrides["extra"] = ()
         if args.methods is None:
             for m in registered().values():
                 if reason := m.missing():

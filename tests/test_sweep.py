@@ -37,7 +37,7 @@ def test_operation_counts_of_a_small_network():
 def test_points_predicted_over_the_budget_are_skipped_with_their_prediction():
     methods = ("forward", "backprop", "numerical-loop", "numerical-batched", "forward-mode")
     cfg = SweepConfig(depths=(1, 3), widths=(4, 64), methods=methods, budget_s=0.02, target_s=0.01, landscape=None,
-                      total_s=None)
+                      total_s=None, extra=())
     points = plan(cfg)
     assert len(points) == 2 * 2 * len(methods)
     loop = {(p.depth, p.width): p for p in points if p.method == "numerical-loop"}
@@ -54,7 +54,8 @@ def test_points_predicted_over_the_budget_are_skipped_with_their_prediction():
 
 def test_the_costliest_points_are_left_out_to_fit_the_total_but_never_the_landscape():
     methods = ("forward", "backprop", "numerical-loop", "numerical-batched")
-    kwargs = {"depths": (1, 2, 3), "widths": (8, 48), "methods": methods, "target_s": 0.05, "landscape": (1, 8, 16)}
+    kwargs = {"depths": (1, 2, 3), "widths": (8, 48), "methods": methods, "target_s": 0.05, "landscape": (1, 8, 16),
+              "extra": ((1, 8, 4),)}
     everything = plan(SweepConfig(**kwargs, total_s=None))
     cost = {p.key: p.expected_wall_s(0.05, 50) for p in everything}
     slow = sum(c for (method, *_), c in cost.items() if method.startswith("numerical"))
@@ -64,22 +65,23 @@ def test_the_costliest_points_are_left_out_to_fit_the_total_but_never_the_landsc
     kept = [p for p in fitted if not p.skip_reason]
     assert left_out and sum(p.expected_wall_s(0.05, 50) for p in kept) <= total * 1.5  # timings vary between plans
     tiny = plan(SweepConfig(**kwargs, total_s=1e-3))
-    assert [p.method for p in tiny if not p.skip_reason] == list(methods)  # only the landscape network stays
-    assert all((p.depth, p.width) == (1, 8) for p in tiny if not p.skip_reason)
+    kept_tiny = [p for p in tiny if not p.skip_reason]  # only the classic network stays, at each of its batches
+    assert sorted((p.method, p.batch) for p in kept_tiny) == sorted((m, b) for m in methods for b in (4, 16))
+    assert all((p.depth, p.width) == (1, 8) for p in kept_tiny)
     assert {p.method for p in left_out} <= {"numerical-loop", "numerical-batched"}  # O(N) work goes first
     slow_kept = [p.predicted_s for p in kept if p.method in ("numerical-loop", "numerical-batched")]
     assert min(p.predicted_s for p in left_out) >= np.median(slow_kept)  # and of it the costliest
 
 
 def test_the_landscape_network_is_planned_for_every_method():
-    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("forward", "backprop"), landscape=(2, 5, 3))
+    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("forward", "backprop"), landscape=(2, 5, 3), extra=())
     assert {(p.method, p.depth, p.width, p.batch) for p in plan(cfg)} == {
         (m, d, w, b) for m in ("forward", "backprop") for d, w, b in ((1, 4, 16), (2, 5, 3))}
 
 
 def test_a_method_that_does_not_apply_is_skipped_with_its_reason():
     cfg = SweepConfig(depths=(1,), widths=(4,), methods=("backprop", "complex-step"), activation="relu",
-                      landscape=None)
+                      landscape=None, extra=())
     points = {p.method: p for p in plan(cfg)}
     assert points["backprop"].skip_reason is None
     assert "kink" in points["complex-step"].skip_reason and points["complex-step"].predicted_s is None

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from ..model.counts import num_params
 
 PASS = 1 / 8  # one plain element-wise pass, in sigmoid elements
+COMPLEX_ACTIVATION = 6  # numpy's complex sigmoid (a complex tanh) costs about six real ones (numpy 2, x86-64)
 ACTIVATION = {  # (numpy calls, element-wise work per element) of an activation computed in place
     "sigmoid": (4, 1.0), "relu": (1, PASS), "identity": (0, 0.0)}
 
@@ -145,11 +146,12 @@ def forward(net: Network, stacked: float = 1) -> Cost:
 
 def backward(net: Network) -> Cost:
     """nngrad's backward pass: the loss's derivative, then per layer the activation's derivative (3 passes),
-    dW = x.T @ dout, db = dout.sum(0), dx = dout @ W.T; then the gradient gathered into one vector."""
+    dW = x.T @ dout, db = dout.sum(0), dx = dout @ W.T (4 calls with the transposes); then the gradient
+    gathered into one vector."""
     b = net.batch
     total = passes(3, 2 * b * net.sizes[-1])
     for i, o, act in net.layers:
-        total += passes(3 if act != "identity" else 0, 3 * b * o) + Cost(3, 4 * b * i * o, PASS * b * o)
+        total += passes(3 if act != "identity" else 0, 3 * b * o) + Cost(4, 4 * b * i * o, PASS * b * o)
     return total + passes(2 * len(net.layers) + 1, net.n_params)
 
 
@@ -164,17 +166,23 @@ def prefix(net: Network) -> Cost:
 def perturbed_losses(net: Network, l: int, k: int, complex_: bool = False) -> Cost:
     """prefix.Prefix.losses: k networks whose layer-l parameters each moved by a step, evaluated from the kept
     activations: the changed column of layer l, a rank-one change of layer l+1, full layers after it."""
-    b, layers, scale = net.batch, net.layers, 4.0 if complex_ else 1.0  # a complex multiply: about 4 real ones
-    cost = passes(6, 4 * k * b) + activation(layers[l][2], k * b)  # index, step x input, + z, the activation
+    b, layers = net.batch, net.layers
+    # complex numbers: a product costs about 4 real ones, a pass 2, an activation COMPLEX_ACTIVATION
+    flop, pass_, act = (4.0, 2.0, COMPLEX_ACTIVATION) if complex_ else (1.0, 1.0, 1.0)
+
+    def apply(name: str, elements: float) -> Cost:
+        calls, per_element = ACTIVATION[name]
+        return Cost(calls, 0, per_element * elements * act)
+
+    cost = passes(6, 4 * k * b * pass_) + apply(layers[l][2], k * b)  # index, step x input, + z, the activation
     if l == len(layers) - 1:
-        cost += passes(4, k * b * net.sizes[-1])  # the kept output, repeated, one column replaced
+        cost += passes(4, k * b * net.sizes[-1] * pass_)  # the kept output, repeated, one column replaced
     else:
         n = layers[l + 1][1]
-        cost += passes(5, 2 * k * b + 2 * k * b * n) + activation(layers[l + 1][2], k * b * n)
-        for i, o, act in layers[l + 2:]:
-            cost += Cost(2, 0, 0) + dense(k * b, i, o) * scale + activation(act, k * b * o)
-    return Cost(cost.calls, cost.flops, cost.elementwise * (2 if complex_ else 1)) + loss(net.loss, k, b,
-                                                                                           net.sizes[-1])
+        cost += passes(5, (2 * k * b + 2 * k * b * n) * pass_) + apply(layers[l + 1][2], k * b * n)
+        for i, o, name in layers[l + 2:]:
+            cost += Cost(4, 2 * k * b * i * o * flop, PASS * k * b * o * pass_) + apply(name, k * b * o)
+    return cost + loss(net.loss, k, b, net.sizes[-1]) * pass_
 
 
 def tangent_passes(net: Network, l: int, k: int) -> Cost:
@@ -186,10 +194,5 @@ def tangent_passes(net: Network, l: int, k: int) -> Cost:
     n = layers[l + 1][1]
     cost += passes(3, k * n + 2 * k * b * n)
     for i, o, _ in layers[l + 2:]:
-        cost += Cost(3, 2 * k * b * i * o, PASS * k * b * o)  # reshape, product, x act'(z)
-    return cost + Cost(2, 2 * k * b * net.sizes[-1], 0)  # the tangents of the output . dL/d output
-
-
-def reverse_flops(net: Network) -> float:
-    """A reverse-mode gradient's products: the forward pass and two per layer backward."""
-    return 3 * sum(2 * net.batch * i * o for i, o, _ in net.layers)
+        cost += Cost(4, 2 * k * b * i * o, PASS * k * b * o)  # reshape, product, reshape, x act'(z)
+    return cost + Cost(3, 2 * k * b * net.sizes[-1], 0)  # the tangents of the output . dL/d output

@@ -22,15 +22,3 @@ def memory_bytes(sizes: list[int], batch: int, itemsize: int = 8) -> int:
     """Memory of a gradient of this network, roughly: parameters, their gradient and a reference (3N), and a
     forward pass kept for backward (two arrays per layer: pre-activation and output)."""
     return itemsize * (3 * num_params(sizes) + 2 * batch * sum(sizes))
-
-
-def suffix_flops(sizes: list[int], batch: int) -> int:
-    """All N perturbed networks evaluated with prefix reuse (nngrad.methods.prefix): per parameter of layer l,
-    a rank-one update of layer l+1 and full products through the layers after it (none for the last layer)."""
-    layers = list(pairwise(sizes))
-    total = 0
-    for l, (n_in, n_out) in enumerate(layers):
-        after = layers[l + 1:]
-        rank_one = 2 * batch * after[0][1] if after else 0
-        total += (n_in + 1) * n_out * (rank_one + 2 * batch * sum(i * o for i, o in after[1:]))
-    return total

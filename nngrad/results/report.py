@@ -127,8 +127,8 @@ def build_report(source: str | Path, out: str | Path | None = None) -> Path:
 
 
 def headline(run: Run) -> str:
-    """At the classic network: backprop and the textbook finite difference in loss evaluations; and the largest
-    gap measured between an O(N) method and backprop."""
+    """At the classic network (which every default run measures, whatever the machine: the budget never leaves it
+    out): backprop and the costliest finite difference, in loss evaluations, with medians and IQRs."""
     table, (d, w, b) = landscape_table(run)
     ok = table[table["status"] == "ok"].set_index("method")
     lines = []
@@ -142,10 +142,7 @@ def headline(run: Run) -> str:
             name = slow["t / t(forward)"].idxmax()
             text += f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(slow.loc[name])})"
         lines.append(text + ".")
-    gap = _largest_gap(run.points)
-    if gap:
-        lines.append(gap)
-    return " ".join(lines) or "No network had both an O(N) method and backprop measured."
+    return " ".join(lines) or "The classic network was not measured with backprop and the forward pass."
 
 
 def _median_iqr(row) -> str:
@@ -212,6 +209,8 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     cfg = run.config
     table, (d, w, b) = landscape_table(run)
     classic = f", plus the classic network (depth {d}, width {w}, batch {b})" if not table.empty else ""
+    if extra := cfg.get("extra"):
+        classic += ", and the networks of the targets (depth, width, batch): " + ", ".join(map(str, map(tuple, extra)))
     methods = pd.DataFrame([{"method": name, "family": m.get("family"), "work per gradient": m.get("work"),
                              "what it is": m.get("description")} for name, m in run.methods.items()])
     lines = [
@@ -228,6 +227,8 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     for name in (i for i in images if i != MODEL_FIGURE):
         title = FIGURES.get(name, name)
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
+        if name == "cost_gap.png" and (gap := _largest_gap(run.points)):
+            lines += [gap + " (The largest network measured depends on this machine's speed and the budget.)", ""]
         if name == "landscape.png" and not table.empty:
             lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
                       table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g")

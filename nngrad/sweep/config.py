@@ -31,8 +31,8 @@ class SweepConfig:
     batches: tuple[int, ...] = (16,)
     methods: tuple[str, ...] = field(default_factory=lambda: tuple(available_methods()))
     budget_s: float = 5.0  # a point whose one call is predicted slower than this is skipped
-    total_s: float | None = 120.0  # the costliest points are left out until the suite is predicted to fit this
-    target_s: float = 0.5  # timed seconds aimed at per point (rounds x iterations x call)
+    total_s: float | None = 180.0  # the costliest points are left out until the suite is predicted to fit this
+    target_s: float = 0.25  # timed seconds aimed at per point (rounds x iterations x call)
     max_rounds: int = 50
     num_input: int = 10
     num_output: int = 2
@@ -83,5 +83,5 @@ class SweepConfig:
 
 
 # the quick sweep: small networks only (the classic network's finite differences alone would take its time)
-QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=8.0, target_s=0.1, max_rounds=10,
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=25.0, target_s=0.1, max_rounds=10,
                     landscape=None, extra=())

@@ -1,0 +1,126 @@
+"""The cost model: machine constants measured by microbenchmarks, each method's stated work, and the report's
+comparison of predicted and measured times."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nngrad.methods import get, registered
+from nngrad.methods.cost import Constants, Cost, Network
+from nngrad.results import prediction
+from nngrad.sweep import machine
+
+MACHINE = Constants(call_s=1e-6, gemm_flop_s=1e10, elementwise_s=1e-8,
+                    library_call_s={"torch": 5e-6, "jax": 1e-5, "autograd": 2e-5})
+COSTED = [name for name, m in registered().items() if m.cost is not None]
+
+
+def test_the_microbenchmarks_return_positive_finite_constants():
+    c = machine.measure()
+    for value in (c.call_s, c.gemm_flop_s, c.elementwise_s):
+        assert np.isfinite(value) and value > 0
+    assert 1e-8 < c.call_s < 1e-3 and 1e7 < c.gemm_flop_s < 1e13 and 1e-11 < c.elementwise_s < 1e-6  # sane units
+    assert c.library_call_s == {}  # no peer named: none measured
+
+
+@pytest.mark.parametrize("library,method", [("torch", "torch"), ("jax", "jax"), ("autograd", "autograd")])
+def test_a_peers_cost_per_call_is_measured_when_it_is_in_the_run(library, method):
+    pytest.importorskip(library)
+    c = machine.measure((method,))
+    assert set(c.library_call_s) == {library} and 0 < c.library_call_s[library] < 1e-2
+
+
+@pytest.mark.parametrize("term", ["calls", "flops", "elementwise", "library_calls"])
+def test_predicted_time_grows_with_each_count(term):
+    base = Cost(10, 1e6, 1e4, 5, "torch")
+    more = dataclasses.replace(base, **{term: getattr(base, term) * 2})
+    assert more.seconds(MACHINE) > base.seconds(MACHINE)
+    assert (base * 3).seconds(MACHINE) == pytest.approx(3 * base.seconds(MACHINE))
+    assert (base + base).seconds(MACHINE) == pytest.approx(2 * base.seconds(MACHINE))
+
+
+def test_the_terms_price_each_count_by_its_constant():
+    terms = Cost(calls=100, flops=2e10, elementwise=1e6).terms(MACHINE)
+    assert terms == pytest.approx({"calls": 1e-4, "flops": 2.0, "elementwise": 1e-2})
+    assert Cost(calls=100, flops=2e10, elementwise=1e6).dominant(MACHINE) == "flops"
+
+
+def test_a_library_the_machine_did_not_measure_makes_the_prediction_nan_not_zero():
+    assert np.isnan(Cost(library_calls=3, library="tensorflow").seconds(MACHINE))
+
+
+@pytest.mark.parametrize("method", COSTED)
+def test_every_methods_stated_work_grows_with_depth_width_and_batch(method):
+    cost = get(method).cost
+
+    def seconds(depth, width, batch):
+        return cost(Network((10, *[width] * depth, 2), batch)).seconds(MACHINE)
+
+    small = seconds(2, 8, 4)
+    assert 0 < small < seconds(3, 8, 4) and small < seconds(2, 16, 4) and small < seconds(2, 8, 8)
+
+
+@pytest.mark.parametrize("method", ["numerical-loop", "numerical-batched", "central-batched", "forward-mode"])
+def test_the_work_of_an_o_n_method_grows_faster_than_backprops(method):
+    def ratio(width):
+        net = Network((10, width, width, 2), 16)
+        return get(method).cost(net).seconds(MACHINE) / get("backprop").cost(net).seconds(MACHINE)
+
+    assert ratio(64) > 2 * ratio(16)
+
+
+def test_the_loop_states_n_plus_one_forward_passes():
+    net = Network((3, 5, 2), 4)
+    loop, forward = get("numerical-loop").cost(net), get("forward").cost(net)
+    assert loop.flops == (net.n_params + 1) * forward.flops
+    assert loop.elementwise == pytest.approx((net.n_params + 1) * forward.elementwise)
+
+
+def test_central_differences_state_twice_the_perturbed_work_of_forward_differences():
+    net = Network((10, 32, 32, 2), 16)
+    fwd, central = get("numerical-batched").cost(net), get("central-batched").cost(net)
+    assert 1.8 < central.elementwise / fwd.elementwise < 2.05
+
+
+def test_a_smaller_memory_bound_costs_more_calls_not_more_arithmetic():
+    from nngrad.methods.cost import perturbed_losses
+    from nngrad.methods.prefix import chunked_cost
+
+    net = Network((10, 32, 32, 2), 16)
+    big = chunked_cost(net, lambda l, k: perturbed_losses(net, l, k), 8, max_bytes=64 * 2**20)
+    small = chunked_cost(net, lambda l, k: perturbed_losses(net, l, k), 8, max_bytes=2**16)
+    assert small.calls > 10 * big.calls
+    assert small.flops == pytest.approx(big.flops) and small.elementwise == pytest.approx(big.elementwise)
+
+
+def synthetic_points(seconds: list[float], model: list[float]) -> pd.DataFrame:
+    n = len(seconds)
+    return pd.DataFrame({"method": ["backprop"] * n, "depth": range(1, n + 1), "width": 8, "batch": 16,
+                         "n_params": [100 * (i + 1) for i in range(n)], "status": "ok", "median_s": seconds,
+                         "model_s": model, "dominant": "calls"})
+
+
+def test_times_generated_from_the_model_are_all_predicted_exactly():
+    model = [1e-4, 3e-4, 2e-3, 5e-2]
+    points = synthetic_points(model, model)
+    assert prediction.fraction_inside(points) == 1.0
+    assert (prediction.predicted_points(points)["error"] == 1.0).all()
+    assert prediction.largest_misses(points).empty
+
+
+def test_a_point_outside_the_band_is_counted_and_named_as_a_miss():
+    model = [1e-4, 3e-4, 2e-3, 5e-2]
+    points = synthetic_points([1e-4, 3e-4 * 1.29, 2e-3 / 1.31, 5e-2 * 3], model)
+    assert prediction.fraction_inside(points) == 0.5  # 1.29 is inside +-30%, 1/1.31 and 3 are not
+    misses = prediction.largest_misses(points)
+    assert list(misses["depth"]) == [4, 3] and misses["measured/predicted"].iloc[0] == pytest.approx(3)
+    table = prediction.by_method(points)
+    assert table.loc[0, "points"] == 4 and table.loc[0, "inside"] == 0.5
+
+
+def test_points_without_a_prediction_are_left_out_of_the_fraction():
+    points = synthetic_points([1e-3, 1e-3], [1e-3, np.nan])
+    assert prediction.fraction_inside(points) == 1.0 and len(prediction.predicted_points(points)) == 1
+    assert np.isnan(prediction.fraction_inside(synthetic_points([1e-3], [np.nan])))
