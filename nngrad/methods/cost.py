@@ -3,7 +3,8 @@
 time = calls x (fixed cost of a call) + flops / (matrix-product rate) + element-wise work / (element-wise rate)
 
 ``calls``: numpy calls, each paying a fixed cost whatever the array's size (on small arrays this is all there
-is); ``flops``: the multiply-adds x 2 of the matrix products; ``elementwise``: element-wise work in sigmoid
+is). A block of nngrad's code counts what it costs on a tiny network in units of one call (CALLS): Python's
+own overhead (a method call, ``np.errstate``, ``np.mean``) is part of it; ``flops``: the multiply-adds x 2 of the matrix products; ``elementwise``: element-wise work in sigmoid
 elements (one element through nngrad's sigmoid: a negation, an exp, an add, a reciprocal). A plain pass over
 one element (an add, a multiply, a copy) counts PASS of a sigmoid element: the exp is most of a sigmoid.
 A peer's calls are issued by its own library (torch, jax, autograd), whose fixed cost per call is its own
@@ -21,8 +22,24 @@ from ..model.counts import num_params
 
 PASS = 1 / 8  # one plain element-wise pass, in sigmoid elements
 COMPLEX_ACTIVATION = 6  # numpy's complex sigmoid (a complex tanh) costs about six real ones (numpy 2, x86-64)
-ACTIVATION = {  # (numpy calls, element-wise work per element) of an activation computed in place
-    "sigmoid": (4, 1.0), "relu": (1, PASS), "identity": (0, 0.0)}
+ACTIVATION = {  # (calls, element-wise work per element) of an activation, as a layer or in place
+    "sigmoid": (7, 1.0), "relu": (3, PASS), "identity": (1, 0.0)}
+# fixed costs of nngrad's code blocks in calls, each timed on a tiny network (Python 3.11, numpy 2) in units of the
+# machine's call constant: they are properties of the code, like its flops
+CALLS = {
+    "dense": 4,  # x @ W + b as a layer (stacked: reshape, product, reshape, += b)
+    "mse": 9, "softmax_ce": 14,  # a loss, single or stacked
+    "evaluate": 4,  # DNN.evaluate / trace around the layers
+    "backward layer": 8, "backward": 16,  # per layer (activation and Dense), and the rest (loss, gathering)
+    "prefix layer": 9, "prefix": 18,  # prefix.Prefix: per layer (kept pass, input with ones), and the rest
+    "column": 22,  # a chunk's changed column of layer l: indices, step x input, + z, the activation
+    "rank one": 26,  # the next layer's rank-one change and its activation
+    "suffix layer": 18,  # a layer after it, for all the chunk's networks: the stacked product, + b, the activation
+    "output column": 8,  # or, when l is the last layer, the kept output repeated and one column replaced
+    "chunk": 4,  # a chunk's bookkeeping in Chunked.gradient: its slice of the gradient
+    "chunked": 65,  # a chunked gradient's own setup: the kernel, the gradient vector, the layer offsets, the result
+    "tangent column": 9, "tangent rank one": 4, "tangent layer": 4, "tangent output": 3,  # forward mode's blocks
+}
 
 
 @dataclass(frozen=True)
@@ -126,21 +143,22 @@ def passes(calls: float, elements: float) -> Cost:
 
 def dense(rows: float, n_in: int, n_out: int) -> Cost:
     """x @ W + b for x of ``rows`` rows: one product, one add."""
-    return Cost(2, 2 * rows * n_in * n_out, PASS * rows * n_out)
+    return Cost(CALLS["dense"], 2 * rows * n_in * n_out, PASS * rows * n_out)
 
 
 def loss(name: str, stacked: float, batch: int, outputs: int) -> Cost:
     """The loss of ``stacked`` networks' outputs (stacked, batch, outputs), one value each."""
     elements = stacked * batch * outputs
     if name == "mse":  # d = h - y; d * d; mean; 0.5 *
-        return passes(6, 3 * elements)
-    return passes(11, 8 * elements) + Cost(0, 0, elements)  # log-softmax (an exp per element), x t, sums, mean
+        return passes(CALLS["mse"], 3 * elements)
+    return passes(CALLS["softmax_ce"], 8 * elements) + Cost(0, 0, elements)  # log-softmax (an exp per element), x t,
+    # sums, mean
 
 
 def forward(net: Network, stacked: float = 1) -> Cost:
     """One loss evaluation of ``stacked`` networks at once."""
     rows = stacked * net.batch
-    total = sum((dense(rows, i, o) + activation(act, rows * o) for i, o, act in net.layers), Cost())
+    total = sum((dense(rows, i, o) + activation(act, rows * o) for i, o, act in net.layers), Cost(CALLS["evaluate"]))
     return total + loss(net.loss, stacked, net.batch, net.sizes[-1])
 
 
@@ -149,18 +167,20 @@ def backward(net: Network) -> Cost:
     dW = x.T @ dout, db = dout.sum(0), dx = dout @ W.T (4 calls with the transposes); then the gradient
     gathered into one vector."""
     b = net.batch
-    total = passes(3, 2 * b * net.sizes[-1])
+    total = passes(CALLS["backward"], 2 * b * net.sizes[-1] + net.n_params)
     for i, o, act in net.layers:
-        total += passes(3 if act != "identity" else 0, 3 * b * o) + Cost(4, 4 * b * i * o, PASS * b * o)
-    return total + passes(2 * len(net.layers) + 1, net.n_params)
+        total += passes(CALLS["backward layer"], (3 if act != "identity" else 0) * b * o + b * o)
+        total += Cost(0, 4 * b * i * o)
+    return total
 
 
 def prefix(net: Network) -> Cost:
     """prefix.Prefix and the gradient vector: the kept forward pass (no loss), each layer's input with a column
     of ones."""
     b = net.batch
-    kept = sum((dense(b, i, o) + activation(act, b * o) + passes(2, b * (i + 1)) for i, o, act in net.layers), Cost())
-    return kept + passes(5, net.n_params)
+    kept = sum((Cost(0, 2 * b * i * o, ACTIVATION[act][1] * b * o) + passes(CALLS["prefix layer"], b * (i + 2) + b * o)
+                for i, o, act in net.layers), Cost())
+    return kept + passes(CALLS["prefix"], net.n_params)
 
 
 def perturbed_losses(net: Network, l: int, k: int, complex_: bool = False) -> Cost:
@@ -170,29 +190,30 @@ def perturbed_losses(net: Network, l: int, k: int, complex_: bool = False) -> Co
     # complex numbers: a product costs about 4 real ones, a pass 2, an activation COMPLEX_ACTIVATION
     flop, pass_, act = (4.0, 2.0, COMPLEX_ACTIVATION) if complex_ else (1.0, 1.0, 1.0)
 
-    def apply(name: str, elements: float) -> Cost:
-        calls, per_element = ACTIVATION[name]
-        return Cost(calls, 0, per_element * elements * act)
+    def apply(name: str, elements: float) -> Cost:  # the call is counted in the block around it
+        return Cost(0, 0, ACTIVATION[name][1] * elements * act)
 
-    cost = passes(6, 4 * k * b * pass_) + apply(layers[l][2], k * b)  # index, step x input, + z, the activation
+    cost = passes(CALLS["column"], 4 * k * b * pass_) + apply(layers[l][2], k * b)
     if l == len(layers) - 1:
-        cost += passes(4, k * b * net.sizes[-1] * pass_)  # the kept output, repeated, one column replaced
+        cost += passes(CALLS["output column"], k * b * net.sizes[-1] * pass_)
     else:
         n = layers[l + 1][1]
-        cost += passes(5, (2 * k * b + 2 * k * b * n) * pass_) + apply(layers[l + 1][2], k * b * n)
+        cost += passes(CALLS["rank one"], (2 * k * b + 2 * k * b * n) * pass_) + apply(layers[l + 1][2], k * b * n)
         for i, o, name in layers[l + 2:]:
-            cost += Cost(4, 2 * k * b * i * o * flop, PASS * k * b * o * pass_) + apply(name, k * b * o)
-    return cost + loss(net.loss, k, b, net.sizes[-1]) * pass_
+            cost += Cost(CALLS["suffix layer"], 2 * k * b * i * o * flop, PASS * k * b * o * pass_)
+            cost += apply(name, k * b * o)
+    stacked = loss(net.loss, k, b, net.sizes[-1])
+    return cost + Cost(stacked.calls, 0, stacked.elementwise * pass_)
 
 
 def tangent_passes(net: Network, l: int, k: int) -> Cost:
     """forward_mode.Tangents: k tangent passes of layer-l parameters, using the kept derivatives (no exp)."""
     b, layers = net.batch, net.layers
-    cost = passes(5, 3 * k * b)
+    cost = passes(CALLS["tangent column"], 3 * k * b)
     if l == len(layers) - 1:
-        return cost + passes(3, 2 * k * b)
+        return cost + passes(CALLS["tangent output"], 2 * k * b)
     n = layers[l + 1][1]
-    cost += passes(3, k * n + 2 * k * b * n)
+    cost += passes(CALLS["tangent rank one"], k * n + 2 * k * b * n)
     for i, o, _ in layers[l + 2:]:
-        cost += Cost(4, 2 * k * b * i * o, PASS * k * b * o)  # reshape, product, reshape, x act'(z)
-    return cost + Cost(3, 2 * k * b * net.sizes[-1], 0)  # the tangents of the output . dL/d output
+        cost += Cost(CALLS["tangent layer"], 2 * k * b * i * o, PASS * k * b * o)  # the product, x act'(z)
+    return cost + Cost(CALLS["tangent output"], 2 * k * b * net.sizes[-1], 0)  # the output's tangents . dL/d output

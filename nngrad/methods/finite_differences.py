@@ -152,6 +152,6 @@ METHOD = Method(
     name="numerical-loop", family="finite-difference", prepare=prepare_loop, options=("eps",),
     description="the textbook forward difference: perturb one parameter in place, evaluate the loss again (N+1)",
     work_count=SCHEMES["forward"].evaluations,
-    cost=lambda net: cost.forward(net) * (net.n_params + 1) + cost.passes(8, 0) * net.n_params,  # + a step in place
+    cost=lambda net: cost.forward(net) * (net.n_params + 1) + cost.passes(3, 0) * net.n_params,  # + a step in place
     check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), step=SCHEMES["forward"].default_eps,
     color="#d62728", marker="^")

@@ -107,12 +107,12 @@ def chunked_cost(net: cost.Network, kernel: Callable[[int, int], cost.Cost], ite
     """The cost of a Chunked gradient: the kept forward pass, then ``kernel(l, k)`` for each chunk of k networks
     of layer l (and the chunk's own bookkeeping)."""
     per_chunk = networks_per_chunk(net.batch, net.width, itemsize, max_bytes)
-    total = cost.prefix(net)
+    total = cost.prefix(net) + cost.Cost(cost.CALLS["chunked"])
     for l, (i, o, _) in enumerate(net.layers):
         full, rest = divmod((i + 1) * o, per_chunk)
-        total += (kernel(l, per_chunk) + cost.passes(3, per_chunk)) * full
+        total += (kernel(l, per_chunk) + cost.passes(cost.CALLS["chunk"], per_chunk)) * full
         if rest:
-            total += kernel(l, rest) + cost.passes(3, rest)
+            total += kernel(l, rest) + cost.passes(cost.CALLS["chunk"], rest)
     return total
 
 
