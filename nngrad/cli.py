@@ -121,11 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("bench", help="time every gradient method over depth and width; store, fit, plot",
                        description="Run the benchmark suite (pytest-benchmark) over every depth x width x batch (and "
                        "the classic network) and every method available here (nngrad methods lists them), write a "
-                       "new run folder under --out with the JSON, summary.csv, fits.csv, landscape.csv, plots and "
-                       "report.md. Points predicted over --budget are recorded as predictions, not run. Exit status "
+                       "new run folder under --out with the JSON, summary.csv, fits.csv, landscape.csv, limits.csv, plots and "
+                       "report.md. A run starts by measuring three machine constants for its cost model, which "
+                       "predicts every point; points predicted over --budget are recorded as predictions, not run. Exit status "
                        "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
                        "points are kept; resume with --resume).")
-    p.add_argument("--quick", action="store_true", help="a small sweep (about 25 s on 2 cores with every peer)")
+    p.add_argument("--quick", action="store_true", help="a small sweep (about 40 s on 2 cores with every peer)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
                    "classic network stays)")
@@ -138,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
-                   "to take at most this many seconds (default 120, quick 8; planning and the report come on top)")
+                   "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
     p.set_defaults(func=cmd_bench)
@@ -152,7 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", help="overlay two runs and tabulate per-point time ratios B/A",
                        description="Compare two runs (two machines, versions or batch sizes): overlay plot, per-point "
-                       "ratios B/A, and the points slower or faster beyond the runs' own noise.")
+                       "ratios B/A with a 95% bootstrap interval over each run's rounds, and the points whose whole interval lies "
+                       "beyond +-5% (slower or faster).")
     p.add_argument("run_a", metavar="RUN_A", help="the baseline run (folder or JSON)")
     p.add_argument("run_b", metavar="RUN_B", help="the run compared against it")
     p.add_argument("--out", help="output folder (default: RUN_B/compare-<A>)")
