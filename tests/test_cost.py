@@ -124,3 +124,23 @@ def test_points_without_a_prediction_are_left_out_of_the_fraction():
     points = synthetic_points([1e-3, 1e-3], [1e-3, np.nan])
     assert prediction.fraction_inside(points) == 1.0 and len(prediction.predicted_points(points)) == 1
     assert np.isnan(prediction.fraction_inside(synthetic_points([1e-3], [np.nan])))
+
+
+def run_with(machine: dict, constants: dict):
+    from nngrad.results.load import Run
+
+    return Run("r", pd.DataFrame(), pd.DataFrame(), machine=machine, constants=constants)
+
+
+def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved():
+    from nngrad.results.report import busy
+
+    start = {"call_s": 1e-6, "gemm_flop_s": 3e10, "elementwise_s": 7e-9}
+    quiet = {"cpu_count": 2, "load_average": 0.4, "after": {"constants": {**start, "gemm_flop_s": 2.8e10},
+                                                            "load_average": 1.1}}
+    assert busy(run_with(quiet, start)) is None
+    moved = {**quiet, "after": {"constants": {**start, "gemm_flop_s": 1e9}, "load_average": 1.0}}
+    assert "gemm_flop_s 3e+10 -> 1e+09" in busy(run_with(moved, start))
+    loaded = {**quiet, "load_average": 3.5}
+    assert "load average 3.5 on 2 CPUs" in busy(run_with(loaded, start))
+    assert busy(run_with({}, {})) is None  # a run from before: nothing to say

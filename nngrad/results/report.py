@@ -192,6 +192,25 @@ def model_section(run: Run) -> list[str]:
     return lines
 
 
+BUSY_CHANGE = 0.3  # a machine constant that moved more than this between the start and the end of a run
+
+
+def busy(run: Run) -> str | None:
+    """A warning when the machine was busy while the run was timed: a constant that moved by more than BUSY_CHANGE
+    between the start and the end, or a load average above the number of CPUs; None otherwise."""
+    m, start = run.machine, run.constants
+    end = (m.get("after") or {}).get("constants") or {}
+    moved = [f"{name} {start[name]:.3g} -> {end[name]:.3g}" for name in ("call_s", "gemm_flop_s", "elementwise_s")
+             if name in start and name in end and abs(end[name] / start[name] - 1) > BUSY_CHANGE]
+    loads = [v for v in (m.get("load_average"), (m.get("after") or {}).get("load_average")) if v is not None]
+    cpus = m.get("cpu_count") or 1
+    if moved or any(v > cpus for v in loads):
+        return ("The machine was busy while this run was timed: "
+                + "; ".join(moved + [f"load average {max(loads):.1f} on {cpus} CPUs"] * bool(loads))
+                + ". Its timings (and ratios) are not reproducible: run again on a quiet machine.")
+    return None
+
+
 def limits_section(run: Run) -> list[str]:
     """The targets of both sides of the comparison, measured in this run."""
     table = limits_table(run.points, _classic(run))
@@ -216,6 +235,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     lines = [
         f"# nngrad benchmark: {run.name}", "",
         f"{run.label}", "",
+        *([f"**{note}**", ""] if (note := busy(run)) else []),
         (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
          f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
          f"{cfg.get('num_output')} outputs{classic}; budget "

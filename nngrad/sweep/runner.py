@@ -109,8 +109,18 @@ def run_suite(run: Path, progress: bool = True) -> int:
     if child.returncode not in (0, 1, 5):  # 5: pytest collected nothing
         raise SweepInterrupted(_how_to_go_on(run, f"the suite stopped with status {child.returncode} "
                                                   f"(see {run / 'pytest.log'})"))
+    meta = _measure_after(run, meta)
     _merge_benchmark_json(run, part if part.exists() else None, meta)  # no JSON: nothing was timed
     return 1 if child.returncode == 1 else 0
+
+
+def _measure_after(run: Path, meta: dict) -> dict:
+    """The machine measured again once the suite is done (constants that moved, or a load average above the
+    cores, say the machine was busy while it was timed), kept in run.json."""
+    after = {"constants": measure(tuple(meta["config"]["methods"])).to_dict(), "load_average": os.getloadavg()[0]}
+    meta = {**meta, "machine": {**meta.get("machine", {}), "after": after}}
+    write_json(run / runfiles.RUN_META, meta)
+    return meta
 
 
 PLAIN_EVERY_S = 10.0  # without a terminal, a progress line this often
