@@ -145,3 +145,52 @@ def test_the_readme_tour_gives_the_numbers_the_readme_claims():
     assert nngrad.numerical_gradient(net, x, y).loss_evaluations == 4643 and "loss_evaluations == 4643" in readme
     r = nngrad.gradient(net, x, y, method="forward-mode")
     assert (r.loss_evaluations, r.tangent_passes) == (1, 4642) and "1 and 4642, counted" in readme
+
+
+# -- survivors of a mutmut run (issue 9.15): each test kills the mutants named ------------------------------------
+
+def test_a_schemes_error_is_round_off_over_the_step_plus_truncation():
+    """Kills: Scheme.error's u / eps written u * eps; Scheme.tolerance always giving float32's."""
+    from nngrad.methods.schemes import SCHEMES
+
+    u = float(np.finfo(np.float64).eps)
+    assert SCHEMES["forward"].error(1e-6, 2.0) == pytest.approx((u / 1e-6 + 1e-6) * 2.0, rel=1e-12)
+    assert SCHEMES["central"].error(1e-4, -3.0) == pytest.approx((u / 1e-4 + 1e-8) * 3.0, rel=1e-12)
+    for scheme in SCHEMES.values():
+        assert scheme.tolerance(np.float64)[0] < scheme.tolerance(np.float32)[0]
+
+
+def test_an_arrays_check_names_the_worst_element_anywhere_with_its_values():
+    """Kills: the worst element fixed at index 0; an error between 1x and 2x its allowance passing; the reported
+    errors, values and failing indices replaced or computed wrongly."""
+    from nngrad.check.compare import compare
+
+    analytic = np.array([[1.0, 2.0], [3.0, 4.0]])
+    numerical = analytic.copy()
+    numerical[1, 0] = 3.0 * (1 + 3e-6)  # 1.5x its allowance of rtol (|a| + |n|) at rtol 1e-6
+    numerical[0, 1] = 2.0 * (1 + 1e-7)  # within it
+    check = compare("W", (2, 2), analytic, numerical, "ref", rtol=1e-6, floor=0.0)
+    assert check.verdict == "FAIL" and check.worst_index == (1, 0)
+    assert (check.analytic, check.numerical) == (3.0, numerical[1, 0])
+    assert check.max_abs_error == pytest.approx(9e-6)
+    assert check.max_rel_error == pytest.approx(9e-6 / (3.0 + numerical[1, 0]))
+    assert check.tolerance == pytest.approx(1e-6 * (3.0 + numerical[1, 0]))
+    assert list(check.failing) == [2]
+    assert compare("b", (0,), np.zeros(0), np.zeros(0), "ref", 1e-6, 0.0).verdict == "zero"
+
+
+def test_the_theory_exponents_of_each_family_are_the_operation_counts():
+    """Kills: the depth, width or batch exponent of the asymptotic theory changed."""
+    from nngrad.results.fits import asymptotic
+
+    assert asymptotic("reverse-mode") == {"depth": 1, "width": 2, "batch": 1, "N": 1}
+    assert asymptotic("finite-difference") == {"depth": 2, "width": 4, "batch": 1, "N": 2}
+    assert all(np.isnan(v) for k, v in asymptotic("unknown").items() if k != "batch")
+
+
+def test_a_fit_with_no_residual_degrees_of_freedom_has_no_standard_error():
+    """Kills: power_fit's dof > 0 written >= 0 or > 1, and its NaN standard errors replaced."""
+    k, c, se = power_fit(np.array([[1.0], [2.0]]), np.array([3.0, 12.0]))  # two points, two coefficients
+    assert k[0] == pytest.approx(2.0) and c == pytest.approx(np.log(3.0)) and np.isnan(se).all()
+    k, _, se = power_fit(np.array([[1.0], [2.0], [4.0]]), np.array([3.0, 12.0, 48.0]))  # one dof, exact
+    assert k[0] == pytest.approx(2.0) and se[0] == pytest.approx(0.0, abs=1e-12)

@@ -1,7 +1,8 @@
 """The three machine constants of the cost model (methods/cost.py), measured by short microbenchmarks at the
 start of a run: the fixed cost of a numpy call on small arrays, the float64 matrix-product rate at the sweep's
-shapes, and the rate of the element-wise sigmoid over arrays like the sweep's. Each is the median of repeats,
-so that one slow repeat (a shared machine) does not move it. A peer's library (torch, jax, autograd) issues its
+shapes, and the rate of the element-wise sigmoid over arrays like the sweep's. The machine is first kept busy
+for WARM_UP_S (an idle CPU starts at a low clock: measured cold, the constants came out 50% slow), then each
+constant is the best of repeats: what the machine can do, as a point's median is on a quiet machine. A peer's library (torch, jax, autograd) issues its
 own calls: their fixed cost is measured on that peer's gradient of a tiny network."""
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from ..model.layers import Sigmoid
 from .networks import build
 
 REPEATS = 7
+WARM_UP_S = 0.5
 GEMM_SHAPES = ((16, 64), (16, 256), (2048, 16), (2048, 64))  # (rows, width): (rows, w) @ (w, w)
 ELEMENTS = (2**12, 2**16, 2**20)  # sigmoid over arrays this long
 TINY = (1, 2, 1, 2, 2)  # depth, width, batch, inputs, outputs of the network a peer's cost per call is timed on
 
 
 def best_of(fn: Callable[[], object], repeats: int = REPEATS, min_s: float = 2e-3) -> float:
-    """Median seconds of one fn() call, each repeat looping fn until it lasts ``min_s``."""
+    """Seconds of one fn() call, the best of ``repeats``, each repeat looping fn until it lasts ``min_s``."""
     fn()
     loops, times = 1, []
     while True:
@@ -40,7 +42,15 @@ def best_of(fn: Callable[[], object], repeats: int = REPEATS, min_s: float = 2e-
         for _ in range(loops):
             fn()
         times.append((time.perf_counter() - t0) / loops)
-    return float(np.median(times))
+    return float(np.min(times))
+
+
+def warm_up(seconds: float = WARM_UP_S) -> None:
+    """Keep the CPU busy with products and exps for ``seconds``, so that it runs at its working clock."""
+    a = np.random.default_rng(0).random((256, 256))
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        np.exp(a @ a / 256)
 
 
 def call_seconds() -> float:
@@ -87,6 +97,7 @@ def library_call_seconds(method: Method, numpy_only: Constants) -> float:
 def measure(methods: tuple[str, ...] = ()) -> Constants:
     """The machine constants, and the per-call cost of the library of each of ``methods`` that issues its own
     calls (a peer): a second or two in all."""
+    warm_up()
     numpy_only = Constants(call_seconds(), gemm_flop_rate(), elementwise_seconds())
     libraries = {}
     for name in methods:
