@@ -45,6 +45,7 @@ class Run:
     config: dict = field(default_factory=dict)
     methods: dict = field(default_factory=dict)  # what each method declared (family, work_unit, description ...)
     constants: dict = field(default_factory=dict)  # the machine constants of the cost model (empty: older runs)
+    headline: dict = field(default_factory=dict)  # the headline's interleaved timings (sweep/headline.py)
 
     @property
     def label(self) -> str:
@@ -143,7 +144,7 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
     if "scheme" in accuracy:
         accuracy = accuracy.rename(columns={"scheme": "method"}).replace({"method": LEGACY_ACCURACY})
     return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}),
-               methods, meta.get("machine_constants") or {})
+               methods, meta.get("machine_constants") or {}, meta.get("headline") or {})
 
 
 def _declarations(meta: dict, names) -> dict[str, dict]:

@@ -10,6 +10,7 @@ import pandas as pd
 
 from .. import _files
 from ..methods.base import REFERENCE, SINGULAR, UNIT
+from ..model.counts import num_params
 from ..sweep.config import CLASSIC  # the landscape network of a run that does not say
 from . import plots, prediction
 from .fits import cost_model
@@ -127,8 +128,17 @@ def build_report(source: str | Path, out: str | Path | None = None) -> Path:
 
 
 def headline(run: Run) -> str:
-    """At the classic network (which every default run measures, whatever the machine: the budget never leaves it
-    out): backprop and the costliest finite difference, in loss evaluations, with medians and IQRs."""
+    """At the classic network (which every default run measures, whatever the machine): backprop and the textbook
+    finite difference in loss evaluations, from the interleaved rounds of the headline study (median and IQR of
+    the per-round ratios); from the sweep's points for a run without that study."""
+    if study := headline_ratios(run):
+        (d, w, b), n = study["network"], study["n_params"]
+        parts = [f"**{study[m]['median']:,.3g} loss evaluations** for {m} (IQR {study[m]['q1']:,.3g} to "
+                 f"{study[m]['q3']:,.3g})" for m in ("backprop", "numerical-loop")]
+        return (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one gradient cost "
+                f"{parts[0]} and {parts[1]}: medians of the per-round ratios over {study['rounds']} rounds that time "
+                "the loss, backprop and the loop in alternation (so that a second run reproduces them; a loss "
+                f"evaluation took {study['forward_s'] * 1e3:.3g} ms).")
     table, (d, w, b) = landscape_table(run)
     ok = table[table["status"] == "ok"].set_index("method")
     lines = []
@@ -143,6 +153,29 @@ def headline(run: Run) -> str:
             text += f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(slow.loc[name])})"
         lines.append(text + ".")
     return " ".join(lines) or "The classic network was not measured with backprop and the forward pass."
+
+
+def headline_ratios(run: Run) -> dict | None:
+    """The headline study's per-round ratios to the forward pass: {method: {"median", "q1", "q3"}} with the
+    network, N, the rounds and the forward pass's median seconds; None for a run without the study."""
+    study = run.headline
+    if not study or "seconds" not in study:
+        return None
+    seconds = {m: np.asarray(v, dtype=float) for m, v in study["seconds"].items()}
+    forward = seconds[UNIT]
+    out = {"network": study["network"], "rounds": len(forward), "forward_s": float(np.median(forward)),
+           "n_params": num_params(_sizes(run, *study["network"][:2]))}
+    for method in ("backprop", "numerical-loop"):
+        ratio = seconds[method] / forward
+        out[method] = {"median": float(np.median(ratio)), "q1": float(np.percentile(ratio, 25)),
+                       "q3": float(np.percentile(ratio, 75))}
+    return out
+
+
+def _sizes(run: Run, depth: int, width: int) -> list[int]:
+    """Layer sizes of a network of the run's family."""
+    cfg = run.config
+    return [cfg.get("num_input", 10)] + [width] * depth + [cfg.get("num_output", 2)]
 
 
 def _median_iqr(row) -> str:

@@ -19,6 +19,7 @@ from ..methods.base import origin
 from . import runfiles, suite
 from .accuracy import accuracy_curve
 from .config import SweepConfig
+from .headline import headline_study
 from .machine import measure
 from .plan import PlannedPoint, plan
 
@@ -43,12 +44,13 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
 
 
 def run_meta(cfg: SweepConfig) -> dict:
-    """run.json of a new sweep: the machine constants, the plan (with predictions and skips) and the accuracy
-    study."""
+    """run.json of a new sweep: the machine constants, the plan (with predictions and skips), the accuracy study
+    and the headline's interleaved timings."""
     constants = measure(cfg.methods)
-    return runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
+    meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
                                  [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods)),
                                  constants.to_dict())
+    return {**meta, "headline": headline_study(cfg)}
 
 
 def start_run(cfg: SweepConfig, out_root: Path) -> Path:
