@@ -137,3 +137,16 @@ def test_a_run_compared_with_itself_says_so(tmp_path, capsys):
     assert main(["compare", str(a), str(a), "--out", str(tmp_path / "out")]) == 0
     assert "A and B are the same run" in capsys.readouterr().err
     assert "**A and B are the same run**" in (tmp_path / "out" / "compare.md").read_text()
+
+
+def test_a_method_whose_points_all_moved_is_flagged_and_scattered_points_are_not():
+    from nngrad.results.compare import method_table
+
+    rng = np.random.default_rng(3)
+    scattered = np.exp(rng.normal(0, 0.3, 40))  # single points beyond +-10% both ways, centred on 1
+    moved = 1.5 * np.exp(rng.normal(0, 0.05, 20))
+    table = pd.DataFrame({"method": ["a"] * 40 + ["b"] * 20, "ratio_b_over_a": np.concatenate([scattered, moved])})
+    verdicts = method_table(table).set_index("method")
+    assert verdicts.loc["a", "verdict"] == "same" and verdicts.loc["a", "ci_low"] < 1 < verdicts.loc["a", "ci_high"]
+    assert verdicts.loc["b", "verdict"] == "slower" and verdicts.loc["b", "ci_low"] > 1.3
+    assert method_table(table).equals(method_table(table))  # seeded: reproducible
