@@ -11,7 +11,7 @@ from nngrad.methods import get, registered
 from nngrad.sweep import runfiles
 
 PNGS = {"landscape.png", "time_vs_depth.png", "time_vs_width.png", "cost_gap.png", "work.png",
-        "memory_vs_depth.png", "accuracy.png"}
+        "memory_vs_depth.png", "accuracy.png", "model.png"}
 METHODS = [m for m, method in registered().items() if not method.requires]  # nngrad's own: the same with peers or not
 NETWORKS = 2 * 2 + 1  # depths x widths, and the classic network
 
@@ -51,7 +51,13 @@ def test_every_output_file_exists_and_is_well_formed(run):
             if method.family != "function":
                 assert float(row["gradient_error"]) < method.check.tolerance
     report = (run / "report.md").read_text()
-    assert all(f"({name})" in report for name in PNGS) and "## Cost model" in report
+    assert all(f"({name})" in report for name in PNGS) and "## The cost model" in report
+    assert "## Peers and limits" in report and "of the measured points are predicted within ±30%" in report
+    constants = data["nngrad"]["machine_constants"]
+    assert all(constants[k] > 0 for k in ("call_s", "gemm_flop_s", "elementwise_s"))
+    assert data["nngrad"]["machine"]["after"]["constants"]["call_s"] > 0  # measured again at the end
+    limits = list(csv.DictReader((run / "limits.csv").open()))
+    assert limits and all(r["verdict"] in ("pass", "miss", "not measured") for r in limits)
     assert "### Every method at the classic network (depth 5, width 32, batch 16)" in report
     landscape = list(csv.DictReader((run / "landscape.csv").open()))
     assert [r["method"] for r in landscape] == METHODS

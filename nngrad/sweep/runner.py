@@ -194,7 +194,8 @@ def _merge_benchmark_json(run: Path, part: Path | None, meta: dict) -> None:
     measured = {runfiles.point_key(b["params"]) for b in new["benchmarks"]}
     new["benchmarks"] = [r["benchmark"] for k, r in records.items() if r.get("benchmark") and k not in measured] \
         + new["benchmarks"]
-    new["nngrad"]["records"] = [{k: v for k, v in r.items() if k != "benchmark"} for r in records.values()]
+    new["nngrad"] = {**new["nngrad"], "machine": meta["machine"],  # with the constants measured after the suite
+                     "records": [{k: v for k, v in r.items() if k != "benchmark"} for r in records.values()]}
     write_json(run / runfiles.BENCHMARK_JSON, new)
     if part is not None:
         part.unlink()
