@@ -230,16 +230,17 @@ BUSY_CHANGE = 0.3  # a machine constant that moved more than this between the st
 
 def busy(run: Run) -> str | None:
     """A warning when the machine was busy while the run was timed: a constant that moved by more than BUSY_CHANGE
-    between the start and the end, or a load average above the number of CPUs; None otherwise."""
+    between the start and the end, or a load average of at least half the CPUs before the run started (the run
+    itself then loads every CPU, so the load at its end says nothing); None otherwise."""
     m, start = run.machine, run.constants
     end = (m.get("after") or {}).get("constants") or {}
     moved = [f"{name} {start[name]:.3g} -> {end[name]:.3g}" for name in ("call_s", "gemm_flop_s", "elementwise_s")
              if name in start and name in end and abs(end[name] / start[name] - 1) > BUSY_CHANGE]
-    loads = [v for v in (m.get("load_average"), (m.get("after") or {}).get("load_average")) if v is not None]
-    cpus = m.get("cpu_count") or 1
-    if moved or any(v > cpus for v in loads):
+    load, cpus = m.get("load_average"), m.get("cpu_count") or 1
+    loaded = load is not None and load >= cpus / 2
+    if moved or loaded:
         return ("The machine was busy while this run was timed: "
-                + "; ".join(moved + [f"load average {max(loads):.1f} on {cpus} CPUs"] * bool(loads))
+                + "; ".join(moved + [f"load average {load:.1f} on {cpus} CPUs before it started"] * loaded)
                 + ". Its timings (and ratios) are not reproducible: run again on a quiet machine.")
     return None
 
