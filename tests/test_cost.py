@@ -136,11 +136,16 @@ def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved():
     from nngrad.results.report import busy
 
     start = {"call_s": 1e-6, "gemm_flop_s": 3e10, "elementwise_s": 7e-9}
-    quiet = {"cpu_count": 2, "load_average": 0.4, "after": {"constants": {**start, "gemm_flop_s": 2.8e10},
-                                                            "load_average": 1.1}}
+    quiet = {"cpu_count": 2, "others_load": 0.05, "after": {"constants": {**start, "gemm_flop_s": 2.8e10},
+                                                            "others_load": 0.1}}
     assert busy(run_with(quiet, start)) is None
-    moved = {**quiet, "after": {"constants": {**start, "gemm_flop_s": 1e9}, "load_average": 1.0}}
+    moved = {**quiet, "after": {"constants": {**start, "gemm_flop_s": 1e9}, "others_load": 0.0}}
     assert "gemm_flop_s 3e+10 -> 1e+09" in busy(run_with(moved, start))
-    loaded = {**quiet, "load_average": 1.5}
-    assert "load average 1.5 on 2 CPUs before it started" in busy(run_with(loaded, start))
+    loaded = {**quiet, "others_load": 0.6}
+    assert "other processes used 60% of the CPUs before it" in busy(run_with(loaded, start))
     assert busy(run_with({}, {})) is None  # a run from before: nothing to say
+
+
+def test_the_load_of_other_processes_is_a_fraction_of_the_cpus():
+    load = machine.others_load(0.2)
+    assert load is None or 0.0 <= load <= 1.0

@@ -226,21 +226,22 @@ def model_section(run: Run) -> list[str]:
 
 
 BUSY_CHANGE = 0.3  # a machine constant that moved more than this between the start and the end of a run
+BUSY_LOAD = 0.25  # other processes using more than this fraction of the CPUs before or after a run
 
 
 def busy(run: Run) -> str | None:
     """A warning when the machine was busy while the run was timed: a constant that moved by more than BUSY_CHANGE
-    between the start and the end, or a load average of at least half the CPUs before the run started (the run
-    itself then loads every CPU, so the load at its end says nothing); None otherwise."""
+    between the start and the end, or other processes using more than BUSY_LOAD of the CPUs just before or just
+    after it (sampled while nngrad slept); None otherwise."""
     m, start = run.machine, run.constants
     end = (m.get("after") or {}).get("constants") or {}
     moved = [f"{name} {start[name]:.3g} -> {end[name]:.3g}" for name in ("call_s", "gemm_flop_s", "elementwise_s")
              if name in start and name in end and abs(end[name] / start[name] - 1) > BUSY_CHANGE]
-    load, cpus = m.get("load_average"), m.get("cpu_count") or 1
-    loaded = load is not None and load >= cpus / 2
+    loads = {"before": m.get("others_load"), "after": (m.get("after") or {}).get("others_load")}
+    loaded = [f"other processes used {v:.0%} of the CPUs {when} it" for when, v in loads.items()
+              if v is not None and v > BUSY_LOAD]
     if moved or loaded:
-        return ("The machine was busy while this run was timed: "
-                + "; ".join(moved + [f"load average {load:.1f} on {cpus} CPUs before it started"] * loaded)
+        return ("The machine was busy while this run was timed: " + "; ".join(moved + loaded)
                 + ". Its timings (and ratios) are not reproducible: run again on a quiet machine.")
     return None
 

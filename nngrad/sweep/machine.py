@@ -95,6 +95,25 @@ def library_call_seconds(method: Method, numpy_only: Constants) -> float:
     return max(seconds, 0.0) / work.library_calls
 
 
+def others_load(seconds: float = 0.5) -> float | None:
+    """The fraction of the machine's CPU time that other processes used over ``seconds`` while this one slept
+    (from /proc/stat; None where there is none): how busy the machine is before or after a run."""
+    def sample() -> tuple[int, int] | None:
+        try:
+            with open("/proc/stat") as f:
+                fields = [int(v) for v in f.readline().split()[1:]]
+        except (OSError, ValueError):
+            return None
+        return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)  # total, idle + iowait
+
+    first = sample()
+    time.sleep(seconds)
+    second = sample()
+    if first is None or second is None or second[0] == first[0]:
+        return None
+    return 1.0 - (second[1] - first[1]) / (second[0] - first[0])
+
+
 def measure(methods: tuple[str, ...] = ()) -> Constants:
     """The machine constants, and the per-call cost of the library of each of ``methods`` that issues its own
     calls (a peer): a second or two in all."""

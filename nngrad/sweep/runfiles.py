@@ -50,7 +50,7 @@ def machine_summary() -> dict:
     env = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS") if k in os.environ}
     return {"node": socket.gethostname(), "system": platform.system(), "machine": platform.machine(),
             "processor": platform.processor(), "cpu_count": os.cpu_count(), "python": platform.python_version(),
-            "numpy": np.__version__, "blas": blas_info(), "blas_env": env, "load_average": os.getloadavg()[0]}
+            "numpy": np.__version__, "blas": blas_info(), "blas_env": env}
 
 
 def new_run_meta(config: dict, methods: dict[str, dict], plan: list[dict], accuracy: list[dict],

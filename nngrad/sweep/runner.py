@@ -20,7 +20,7 @@ from . import runfiles, suite
 from .accuracy import accuracy_curve
 from .config import SweepConfig
 from .headline import headline_study
-from .machine import measure
+from .machine import measure, others_load
 from .plan import PlannedPoint, plan
 
 SUITE = Path(suite.__file__).resolve().parent / "test_gradients.py"  # inside the package, wherever installed
@@ -46,11 +46,12 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
 def run_meta(cfg: SweepConfig) -> dict:
     """run.json of a new sweep: the machine constants, the plan (with predictions and skips), the accuracy study
     and the headline's interleaved timings."""
+    others = others_load()
     constants = measure(cfg.methods)
     meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
                                  [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods)),
                                  constants.to_dict())
-    return {**meta, "headline": headline_study(cfg)}
+    return {**meta, "machine": {**meta["machine"], "others_load": others}, "headline": headline_study(cfg)}
 
 
 def start_run(cfg: SweepConfig, out_root: Path) -> Path:
@@ -117,9 +118,9 @@ def run_suite(run: Path, progress: bool = True) -> int:
 
 
 def _measure_after(run: Path, meta: dict) -> dict:
-    """The machine measured again once the suite is done (constants that moved, or a load average above the
-    cores, say the machine was busy while it was timed), kept in run.json."""
-    after = {"constants": measure(tuple(meta["config"]["methods"])).to_dict(), "load_average": os.getloadavg()[0]}
+    """The machine measured again once the suite is done (constants that moved, or other processes' load, say
+    the machine was busy while it was timed), kept in run.json."""
+    after = {"others_load": others_load(), "constants": measure(tuple(meta["config"]["methods"])).to_dict()}
     meta = {**meta, "machine": {**meta.get("machine", {}), "after": after}}
     write_json(run / runfiles.RUN_META, meta)
     return meta
