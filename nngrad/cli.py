@@ -126,7 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "predicts every point; points predicted over --budget are recorded as predictions, not run. Exit status "
                        "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
                        "points are kept; resume with --resume).")
-    p.add_argument("--quick", action="store_true", help="a small sweep (about 40 s on 2 cores with every peer)")
+    p.add_argument("--quick", action="store_true", help="a small sweep (about 35 s on 2 cores with every peer)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
                    "classic network stays)")

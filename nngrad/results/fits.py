@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..methods.base import FAMILIES, REFERENCE
-from .load import KEY, OVERHEAD_FLOPS
+from .load import KEY
 
 MIN_POINTS = 3
 RESAMPLES = 1000  # bootstrap resamples of each fit's points
@@ -146,8 +146,8 @@ def _fit_rows(method, model, regime, sel, terms, y, excluded, asymptotic, theory
 def _unfittable(features: np.ndarray, terms: list[str], regime: str) -> str:
     """Why the sizes features (P, m) cannot give the exponents of terms, or "" when they can."""
     where = {"all": "", "overhead-dominated": " overhead-dominated",
-             "compute-bound": f" compute-bound (overhead-dominated points, e.g. under {OVERHEAD_FLOPS:.3g} flop per "
-                              "forward pass, are left out)"}[regime]
+             "compute-bound": " compute-bound (points where the cost model's fixed cost per call dominates are left "
+                              "out; the cost model explains their shape)"}[regime]
     if not terms or len(features) < MIN_POINTS or len(features) <= len(terms):
         return f"not enough points to fit (need > {len(terms)} and >= {MIN_POINTS}{where})"
     centred = np.log(features) - np.log(features).mean(axis=0)
