@@ -88,10 +88,10 @@ class DNN:
         self.sizes = [self.num_input] + [self.num_neuron] * self.hidden_depth + [self.num_output]
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         n = sum(i * o + o for i, o in shapes)
-        validate.fits_in_memory(f"a network of {n:,} parameters ({dtype})", 2 * n * dtype.itemsize)  # + its init
         if self.backend.device != "cpu":
             validate.fits_in_memory(f"a network of {n:,} parameters ({dtype}) on {self.backend.device}",
                                     n * dtype.itemsize, self.backend.free_bytes(), "device memory")
+        validate.fits_in_memory(f"a network of {n:,} parameters ({dtype})", 2 * n * dtype.itemsize)  # + its init
         self._params = np.zeros(sum(i * o + o for i, o in shapes), dtype=dtype)
         rng = np.random.default_rng(seed)
         self.dense_layers: list[Dense] = []
@@ -190,7 +190,8 @@ class DNN:
     def __repr__(self) -> str:
         return (f"DNN(hidden_depth={self.hidden_depth}, num_neuron={self.num_neuron}, num_input={self.num_input}, "
                 f"num_output={self.num_output}, activation={self.activation!r}, loss={self.loss_name!r}, "
-                f"output_activation={self.output_activation!r}, N={self.num_params})")
+                f"output_activation={self.output_activation!r}, N={self.num_params}"
+                + ("" if self.backend.is_numpy else f", {self.backend}") + ")")
 
     # -- evaluation -------------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
