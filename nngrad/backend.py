@@ -1,6 +1,6 @@
 """Where arrays live: a device ("cpu", "cuda", "cuda:N"), the array library that computes there, and moving
 arrays to it. numpy on the CPU by default; PyTorch tensors on a CUDA device (or on the CPU when asked for);
-array_api_strict on the CPU to prove the core uses only the array API standard. The core reaches every library
+CuPy on a CUDA device when asked for; array_api_strict on the CPU to prove the core uses only the array API standard. The core reaches every library
 through one namespace (array-api-compat); plain numpy keeps its own (numpy >= 2 is a standard namespace)."""
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ import numpy as np
 from .errors import InvalidValue, MissingPackage, UserError
 
 DEVICES = ("cpu", "cuda", "cuda:N")
-LIBRARIES = ("numpy", "torch", "array_api_strict")
-INSTALL = {"torch": "pip install torch (a CUDA build of PyTorch for a GPU)",
+LIBRARIES = ("numpy", "torch", "array_api_strict", "cupy")
+INSTALL = {"torch": "pip install torch (a CUDA build of PyTorch for a GPU)", "cupy": "pip install cupy-cuda12x",
            "array_api_strict": "pip install array-api-strict", "array_api_compat": "pip install array-api-compat"}
 _NUMPY_IS_STANDARD = int(np.__version__.split(".")[0]) >= 2
+_NUMPY_TYPES = (np.ndarray, np.generic)
 
 
 class NoDevice(UserError, RuntimeError):
@@ -75,6 +76,8 @@ class Backend:
             import torch
 
             return int(torch.cuda.mem_get_info(self.native)[0])
+        if self.library == "cupy":
+            return int(self.native.mem_info[0])
         from ._validate import available_memory
 
         return available_memory()
@@ -85,6 +88,8 @@ class Backend:
             import torch
 
             torch.cuda.synchronize(self.native)
+        elif self.library == "cupy":
+            self.native.synchronize()
 
 
 def backend(device: str = "cpu", library: str | None = None) -> Backend:
@@ -107,6 +112,8 @@ def backend(device: str = "cpu", library: str | None = None) -> Backend:
         import array_api_strict
 
         return Backend("array_api_strict", "cpu", array_api_strict, array_api_strict.Device("CPU_DEVICE"))
+    if library == "cupy":
+        return _cupy(kind, index, device)
     _require("torch")
     import array_api_compat.torch as xp
     import torch
@@ -122,10 +129,34 @@ def backend(device: str = "cpu", library: str | None = None) -> Backend:
     return Backend("torch", f"cuda:{index}", xp, torch.device("cuda", index))
 
 
+def _cupy(kind: str, index: int | None, device: str) -> Backend:
+    """CuPy on CUDA device ``index`` (the current one when None)."""
+    if kind != "cuda":
+        raise InvalidValue(f"cupy arrays live on a CUDA device only; got device {device!r}")
+    _require("cupy")
+    import array_api_compat.cupy as xp
+    import cupy
+
+    try:
+        count = cupy.cuda.runtime.getDeviceCount()
+    except cupy.cuda.runtime.CUDARuntimeError:
+        count = 0
+    if count == 0:
+        raise NoDevice("no CUDA device: cupy.cuda.runtime.getDeviceCount() is 0")
+    index = cupy.cuda.runtime.getDevice() if index is None else index
+    if index >= count:
+        raise NoDevice(f"no CUDA device {index}: cupy sees {count} (cuda:0 to cuda:{count - 1})")
+    return Backend("cupy", f"cuda:{index}", xp, cupy.cuda.Device(index))
+
+
 def namespace(*arrays) -> ModuleType:
     """The array namespace of ``arrays``: numpy itself for numpy arrays (numpy >= 2), else array-api-compat's."""
-    if _NUMPY_IS_STANDARD and all(isinstance(a, np.ndarray | np.generic) for a in arrays):
-        return np
+    for a in arrays:  # a loop, not all(...): this runs in inner loops
+        if not isinstance(a, _NUMPY_TYPES):
+            break
+    else:
+        if _NUMPY_IS_STANDARD:
+            return np
     import array_api_compat
 
     return array_api_compat.array_namespace(*arrays)
@@ -140,6 +171,8 @@ def describe(a) -> str:
         return f"torch on {a.device}"
     if module == "array_api_strict":
         return "array_api_strict on cpu"
+    if module == "cupy":
+        return f"cupy on cuda:{a.device.id}"
     return f"{module} on {getattr(a, 'device', '?')}"
 
 
@@ -147,8 +180,11 @@ def to_numpy(a) -> np.ndarray:
     """A numpy copy (or the array itself, for numpy) of an array of any supported library on any device."""
     if isinstance(a, np.ndarray):
         return a
-    if type(a).__module__.split(".")[0] == "torch":
+    module = type(a).__module__.split(".")[0]
+    if module == "torch":
         return a.detach().cpu().numpy()
+    if module == "cupy":
+        return a.get()
     return np.from_dlpack(a)
 
 
@@ -159,7 +195,12 @@ def synchronize(device: str | Backend = "cpu") -> None:
         device.synchronize()
         return
     kind, index = parse_device(device)
-    if kind == "cuda":
-        import torch
+    if kind == "cuda":  # a wait for the whole device: every stream, whichever library queued its kernels
+        if importlib.util.find_spec("torch") is not None:
+            import torch
 
-        torch.cuda.synchronize(index)
+            torch.cuda.synchronize(index)
+        else:
+            import cupy
+
+            (cupy.cuda.Device() if index is None else cupy.cuda.Device(index)).synchronize()

@@ -128,8 +128,6 @@ def build_parser() -> argparse.ArgumentParser:
                        "0: done, 1: some point failed its gradient check, 2: bad input, 130: interrupted (finished "
                        "points are kept; resume with --resume).")
     p.add_argument("--quick", action="store_true", help="a small sweep (about 25 s on 2 cores with every peer)")
-    p.add_argument("--device", default="cpu", help="where nngrad's own methods run: cpu (the only one the sweep "
-                   "times so far; cuda and cuda:N are checked, then refused)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
                    "classic network stays)")
@@ -145,6 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "to take at most this many seconds (default 120, quick 8; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
+    p.add_argument("--device", default="cpu", help="where nngrad's own methods run: cpu (the only one the sweep "
+                   "times so far; cuda and cuda:N are checked, then refused)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="rebuild summary, fits, plots and report.md of a stored run",

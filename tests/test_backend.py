@@ -33,7 +33,7 @@ def test_unknown_device_names_the_accepted_values(bad):
 def test_cpu_is_numpy_unless_a_library_is_asked_for():
     assert nb.backend("cpu").xp is np and nb.backend("cpu").is_numpy
     assert nb.backend("cpu", "array_api_strict").library == "array_api_strict"
-    with pytest.raises(InvalidValue, match="backend must be one of numpy, torch, array_api_strict; got 'jax'"):
+    with pytest.raises(InvalidValue, match="backend must be one of numpy, torch, array_api_strict, cupy; got 'jax'"):
         nb.backend("cpu", "jax")
     with pytest.raises(InvalidValue, match="numpy arrays live on the CPU only"):
         nb.backend("cuda", "numpy")
@@ -47,6 +47,14 @@ def test_cuda_without_torch_says_how_to_install(monkeypatch):
     assert "\n" not in str(info.value)
     with pytest.raises(MissingPackage, match="torch is not installed"):
         nngrad.DNN(1, 2, 2, 1, device="cuda:0")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("cupy") is not None, reason="cupy is installed")
+def test_cupy_missing_says_how_to_install():
+    with pytest.raises(MissingPackage, match=r"^cupy is not installed: pip install cupy-cuda12x$"):
+        nngrad.DNN(1, 2, 2, 1, device="cuda", backend="cupy")
+    with pytest.raises(InvalidValue, match="cupy arrays live on a CUDA device only"):
+        nb.backend("cpu", "cupy")
 
 
 @needs_torch

@@ -40,12 +40,14 @@ class Prefix:
         if x.ndim == 1:  # one sample: add the batch axis
             x, y = x[None, ...], (np.asarray(y) if self.numpy else y)[None, ...]
         self.loss_layer = net.loss_layer
-        self.y = xp.astype(net.loss_layer.targets(y, net.num_output), x.dtype, copy=False)
+        y_checked = net.loss_layer.targets(y, net.num_output)
+        self.y = y_checked.astype(x.dtype, copy=False) if self.numpy else xp.astype(y_checked, x.dtype)
         self.dense, self.acts = net.dense_layers, net.activations
         self.hs, self.zs = net.trace(x)  # h_l: input of Dense layer l (h_0 = x); z_l: its pre-activation
         self.targets = y  # as checked, for the loss layer
         self.device = None if self.numpy else _device(x)
-        ones = xp.ones((x.shape[0], 1), dtype=x.dtype, device=self.device)
+        ones = np.ones((x.shape[0], 1), dtype=x.dtype) if self.numpy else xp.ones((x.shape[0], 1), dtype=x.dtype,
+                                                                                  device=self.device)
         self.h_aug = [xp.concat([h, ones], axis=1) for h in self.hs[:-1]]  # column n_in: b's "input"
         self._cast: dict = {}  # (id of an array, dtype) -> the array in that dtype (complex weights, off numpy)
         self.layer_sizes = [(d.W.shape[0] + 1) * d.W.shape[1] for d in self.dense]  # in the order of net.params
