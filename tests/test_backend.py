@@ -365,3 +365,34 @@ def test_gpu_cli_check_and_train_end_to_end(capsys, tmp_path):
     pytest.importorskip("sklearn")
     assert main(["train", "digits", "--epochs", "3", "--device", "cuda", "--out", str(tmp_path)]) == 0
     assert len(list(tmp_path.glob("train-digits-*/history.csv"))) == 1
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+def test_training_off_numpy_follows_numpys_history(library, rng):
+    net = nngrad.DNN(1, 6, 4, 3, activation="relu", loss="softmax_ce", init="he", seed=0)
+    moved = net.to("cpu", library)
+    x, y = make_data(net, 12, rng)
+    expected = nngrad.train(net, x, y, epochs=3, lr=0.1, batch_size=4, seed=0)
+    got = nngrad.train(moved, x, y, epochs=3, lr=0.1, batch_size=4, seed=0)
+    np.testing.assert_allclose(got["loss"], expected["loss"], rtol=1e-12)
+    np.testing.assert_allclose(got["accuracy"], expected["accuracy"])
+    np.testing.assert_allclose(nb.to_numpy(moved.params), net.params, rtol=1e-12, atol=1e-15)
+
+
+def test_check_on_a_device_compares_each_exact_method_with_the_cpu(monkeypatch, capsys, rng):
+    """What 'nngrad check --device cuda' adds, run here on array_api_strict in the device's place."""
+    from nngrad import commands
+
+    net = nngrad.DNN(2, 4, 3, 2, seed=0)
+    x, y = make_data(net, 3, rng)
+    monkeypatch.setattr(nngrad.DNN, "to", lambda self, device: self.__class__.copy(self)
+                        if device == "cpu" else nngrad.DNN(2, 4, 3, 2, seed=0, backend="array_api_strict"))
+    assert commands._check_on_device(net, x, y, "strict")
+    out = capsys.readouterr().out
+    assert out.count("vs backprop on the CPU: relative gap") == 3 and "FAIL" not in out
+    monkeypatch.setattr(nngrad.Sigmoid, "backward", lambda self, dout: dout * self.out)  # a wrong derivative ...
+    net_wrong = nngrad.DNN(2, 4, 3, 2, seed=0)
+    monkeypatch.setattr(nngrad.DNN, "to", lambda self, device: nngrad.DNN(2, 4, 3, 2, seed=0,
+                                                                          backend="array_api_strict"))
+    assert not commands._check_on_device(net_wrong, x, y, "strict")  # ... shows as forward mode's gap
+    assert "forward-mode on cpu vs backprop on the CPU" in capsys.readouterr().out
