@@ -17,7 +17,7 @@ def mse(h: np.ndarray, y: np.ndarray) -> np.ndarray:
     """L = 1/2 * mean((h - y)^2) over the last two axes (all elements of one output)."""
     d = h - y
     axes = (-2, -1) if h.ndim >= 2 else None
-    return 0.5 * namespace(d).mean(d * d, axis=axes)
+    return 0.5 * (np if isinstance(d, np.ndarray) else namespace(d)).mean(d * d, axis=axes)
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
@@ -77,7 +77,7 @@ class MeanSquaredError:
         return float(mse(h, y))
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        return dout * (self.h - self.y) / math.prod(self.h.shape)
+        return dout * (self.h - self.y) / math.prod(self.h.shape)  # h.size: torch's is a method
 
 
 class SoftmaxWithLoss:
