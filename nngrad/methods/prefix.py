@@ -25,6 +25,7 @@ from .base import Call, GradientResult
 
 DEFAULT_MAX_BYTES = 64 * 2**20  # working memory of one chunk
 LIVE_ARRAYS = 4  # (K, B, width) arrays alive at once in a chunk, for the memory bound
+LIVE_ARRAYS_STANDARD = 8  # the same off numpy: no out= buffers, so each activation makes its temporaries
 
 
 class Prefix:
@@ -146,6 +147,8 @@ def _device(a):
 
 def chunk_size(prefix: Prefix, itemsize: int, max_bytes: int) -> int:
     """How many networks one chunk evaluates at once within ``max_bytes`` (at least one)."""
+    if not prefix.numpy:
+        return max(1, max_bytes // (LIVE_ARRAYS_STANDARD * prefix.batch * prefix.width * itemsize))
     return networks_per_chunk(prefix.batch, prefix.width, itemsize, max_bytes)
 
 
