@@ -78,11 +78,13 @@ def available_memory() -> int | None:
         return None
 
 
-def fits_in_memory(what: str, nbytes: float) -> None:
-    """Raise ValueError, before anything is allocated, if ``what`` needs more memory than the machine has free."""
-    free = available_memory()
+def fits_in_memory(what: str, nbytes: float, free: int | None = None, memory: str = "memory") -> None:
+    """Raise ValueError, before anything is allocated, if ``what`` needs more memory than the machine has free
+    (or than ``free`` bytes of ``memory``, e.g. a device's)."""
+    free = available_memory() if free is None else free
     if free is not None and nbytes > free:
-        raise InvalidValue(f"{what} would need {_size(nbytes)} of memory, and this machine has {_size(free)} "
+        where = "this machine has" if memory == "memory" else "the device has"
+        raise InvalidValue(f"{what} would need {_size(nbytes)} of {memory}, and {where} {_size(free)} "
                          "available: use a smaller network or batch")
 
 

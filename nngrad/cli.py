@@ -97,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "findings say why), 2: bad input.")
     add_network_options(p)
     p.add_argument("--batch", type=positive_int, default=1, help="samples in the batch (default %(default)s)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N: also compute backprop, forward-mode (and "
+                   "the complex step where it applies) there and compare them with the CPU's (default %(default)s)")
     p.add_argument("--scheme", choices=list(SCHEMES), default="central",
                    help="finite-difference scheme (default %(default)s)")
     p.add_argument("--method", choices=VARIANTS, default="loop", help="finite-difference method (default %(default)s)")
@@ -142,6 +144,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
+    p.add_argument("--device", default="cpu", help="where nngrad's own methods run: cpu (the only one the sweep "
+                   "times so far; cuda and cuda:N are checked, then refused)")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="rebuild summary, fits, plots and report.md of a stored run",
@@ -168,6 +172,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "folder under --out. Exit status 1: the curves differ (classic), or the training learned "
                        "nothing (its loss rose, or it ended no better than chance).")
     p.add_argument("task", choices=["classic", "digits", "mnist"])
+    p.add_argument("--device", help="digits/mnist: cpu, cuda or cuda:N (torch tensors there; default cpu)")
     p.add_argument("--depth", type=positive_int, help="hidden layers (digits/mnist; default 1)")
     p.add_argument("--depths", type=int_list, help="classic: hidden depths (default 5,10)")
     p.add_argument("--width", type=positive_int, help="units per hidden layer (default 256; classic 32)")
@@ -201,11 +206,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 # train options that apply to one task only (the others are common), and each task's defaults
 TASK_OPTIONS = {"depths": {"classic"}, "depth": {"digits", "mnist"}, "activation": {"digits", "mnist"},
+                "device": {"digits", "mnist"},
                 "batch_size": {"digits", "mnist"}, "test_fraction": {"digits", "mnist"}, "images": {"mnist"},
                 "labels": {"mnist"}, "test_images": {"mnist"}, "test_labels": {"mnist"}, "limit": {"mnist"}}
 TASK_DEFAULTS = {"classic": {"depths": (5, 10), "width": 32, "epochs": 100, "lr": 0.01, "gradient": "numerical-loop"},
                  "digits": {"depth": 1, "width": 256, "activation": "relu", "epochs": 60, "lr": 0.1, "batch_size": 16,
-                            "test_fraction": 0.2, "gradient": "backprop"}}
+                            "test_fraction": 0.2, "gradient": "backprop", "device": "cpu"}}
 TASK_DEFAULTS["mnist"] = TASK_DEFAULTS["digits"]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..backend import namespace
 from . import cost
 from .base import Call, GradientResult, Method
 from .checks import along_directions
@@ -24,7 +25,11 @@ def backprop(net, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     dout = net.loss_layer.backward(1.0)
     for layer in reversed(net.layers):
         dout = layer.backward(dout)
-    grad = np.concatenate([part for d in net.dense_layers for part in (d.dW.ravel(), d.db)])
+    if isinstance(dout, np.ndarray):
+        grad = np.concatenate([part for d in net.dense_layers for part in (d.dW.ravel(), d.db)])
+    else:  # any array API namespace
+        xp = namespace(dout)
+        grad = xp.concat([part for d in net.dense_layers for part in (xp.reshape(d.dW, (-1,)), d.db)])
     return loss, grad
 
 
@@ -37,7 +42,7 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
 
 
 METHOD = Method(
-    name="backprop", family="reverse-mode", prepare=prepare,
+    name="backprop", array_api=True, family="reverse-mode", prepare=prepare,
     description="nngrad's backpropagation: one forward pass keeping intermediates, one backward pass",
     work_count=lambda n: 1, cost=lambda net: cost.forward(net) + cost.backward(net),
     check=along_directions(), color="#1f77b4", marker="s")

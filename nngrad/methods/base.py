@@ -4,6 +4,7 @@ model as data, and the sweep turns that into predictions and timings."""
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import sys
 from collections.abc import Callable
@@ -61,7 +62,10 @@ class Method:
     work: the cost model, methods/cost.py); a method without one is predicted by timing a call, and then
     declares ``flops(sizes, batch)``, its operation count. ``supports(net)``: None, or why the method does not
     apply to ``net``. ``chunked(net, x, y, **options)``: the method's chunked evaluation (see prefix.py), if it
-    has one. ``color`` and ``marker``: how plots draw it, everywhere.
+    has one. ``color`` and ``marker``: how plots draw it, everywhere. ``array_api``: does it run on a network
+    whose arrays are not numpy's (torch, on a CUDA device perhaps; array_api_strict)? Its prepared call then
+    ends by waiting for the device (nngrad.backend.synchronize), so that a clock read after it is honest; a
+    method without it refuses such a network.
     """
 
     name: str
@@ -80,6 +84,7 @@ class Method:
     chunked: Callable | None = None
     step: Callable[[np.dtype], float] | None = None  # default step of a method that takes ``eps``, by dtype
     traced_memory: bool = True  # does tracemalloc see its allocations (numpy's do; torch's and JAX's do not)?
+    array_api: bool = False  # runs on any array namespace and device, not only numpy
     color: str = "#8c564b"
     marker: str = "P"
 
@@ -90,6 +95,7 @@ class Method:
             raise InvalidValue(f"method {self.name!r} must declare its cost (or at least its flops)")
         if self.work_unit not in WORK_UNITS:
             raise InvalidValue(f"work_unit must be one of {', '.join(WORK_UNITS)}; got {self.work_unit!r}")
+        object.__setattr__(self, "prepare", _on_devices(self.name, self.prepare, self.array_api))
 
     def missing(self) -> str | None:
         """None if every package the method needs is installed, else which are missing and how to install them."""
@@ -120,6 +126,36 @@ class Method:
     def work_exponent(self) -> int:
         """k in work ~ N^k (0: a constant number of passes; 1: a pass per parameter)."""
         return FAMILIES[self.family]
+
+
+def _on_devices(name: str, prepare: Callable[..., Call], array_api: bool) -> Callable[..., Call]:
+    """``prepare`` as is for a numpy network; for any other, refused (a numpy-only method) or its call followed by
+    a wait for the device (a clock read after the call then counts the device's work)."""
+    if getattr(prepare, "on_devices", False):
+        return prepare
+
+    def prepared(net, *args, **options) -> Call:
+        where = getattr(net, "backend", None)
+        if where is None or where.is_numpy:
+            return prepare(net, *args, **options)
+        if not array_api:
+            others = ", ".join(n for n, m in _REGISTRY.items() if m.array_api)
+            raise InvalidValue(f"method {name!r} runs on numpy networks only, and this network is {where}: use "
+                               f"net.to('cpu'), or one of {others}")
+        call = prepare(net, *args, **options)
+        if where.device == "cpu":
+            return call
+
+        def synchronized() -> GradientResult:
+            result = call()
+            where.synchronize()
+            return result
+
+        return synchronized
+
+    functools.update_wrapper(prepared, prepare)  # its name, doc and signature (inspect follows __wrapped__)
+    prepared.on_devices = True
+    return prepared
 
 
 _REGISTRY: dict[str, Method] = {}

@@ -24,10 +24,11 @@ class ComplexStep(Kernel):
 
     def __call__(self, l: int, start: int, stop: int) -> np.ndarray:
         losses = self.prefix.losses(l, start, stop, 1j * self.eps)
-        self.loss_evaluations += losses.size
+        self.loss_evaluations += losses.shape[0]
+        xp = self.prefix.xp
         if self.loss is None:  # Re L(p + i h e_i) = L(p) - O(h^2): the loss, to rounding
-            self.loss = float(losses[0].real)
-        return losses.imag / self.eps
+            self.loss = float(xp.real(losses[0]))
+        return xp.imag(losses) / self.eps
 
 
 def build(net, x: np.ndarray, y: np.ndarray, eps: float, max_bytes: int) -> Chunked:
@@ -55,7 +56,7 @@ def work(net: cost.Network) -> cost.Cost:
 COMPLEX_STEP_METHOD = ChunkedMethod("complex-step", build, lambda dtype: COMPLEX_STEP)
 
 METHOD = Method(
-    name="complex-step", family="finite-difference", options=("eps", "max_bytes"),
+    name="complex-step", array_api=True, family="finite-difference", options=("eps", "max_bytes"),
     prepare=COMPLEX_STEP_METHOD.prepare, chunked=COMPLEX_STEP_METHOD.job, step=COMPLEX_STEP_METHOD.default_eps,
     supports=supports,
     description="Im L(p + i h e_i) / h, h = 1e-20: N complex loss evaluations, exact to rounding (analytic losses)",

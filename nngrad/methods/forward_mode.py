@@ -27,6 +27,8 @@ class Tangents(Kernel):
 
     def __call__(self, l: int, start: int, stop: int) -> np.ndarray:
         p, last = self.prefix, len(self.prefix.dense) - 1
+        if not p.numpy:
+            return self.standard(l, start, stop)
         rows, cols = p.index(l, start, stop)
         t = self.d[l][:, cols].T * p.h_aug[l][:, rows].T  # (K, B): tangent of h_{l+1}[:, c], zero elsewhere
         self.tangent_passes += t.shape[0]
@@ -38,6 +40,21 @@ class Tangents(Kernel):
             tangent = matmul_stacked(tangent, p.dense[m].W)
             tangent *= self.d[m]
         return tangent.reshape(len(cols), -1) @ self.g.ravel()  # dL = <dL/d output, tangent of the output>
+
+    def standard(self, l: int, start: int, stop: int):
+        """The same, in the array API standard's functions (torch, CuPy, array_api_strict)."""
+        p, last = self.prefix, len(self.prefix.dense) - 1
+        xp, (rows, cols) = p.xp, p.index(l, start, stop)
+        t = p.columns(self.d[l], cols) * p.columns(p.h_aug[l], rows)
+        self.tangent_passes += t.shape[0]
+        if l == last:
+            return xp.sum(t * p.columns(self.g, cols), axis=1)
+        tangent = t[:, :, None] * p.rows(p.dense[l + 1].W, cols)[:, None, :]
+        tangent *= self.d[l + 1]
+        for m in range(l + 2, last + 1):
+            tangent = matmul_stacked(tangent, p.dense[m].W)
+            tangent *= self.d[m]
+        return xp.reshape(tangent, (cols.shape[0], -1)) @ xp.reshape(self.g, (-1,))
 
 
 def build(net, x: np.ndarray, y: np.ndarray, eps: float, max_bytes: int) -> Chunked:
@@ -56,7 +73,7 @@ def work(net: cost.Network) -> cost.Cost:
 FORWARD_MODE = ChunkedMethod("forward-mode", build, lambda dtype: 0.0)  # no step: exact
 
 METHOD = Method(
-    name="forward-mode", family="forward-mode", options=("max_bytes",),
+    name="forward-mode", array_api=True, family="forward-mode", options=("max_bytes",),
     prepare=FORWARD_MODE.prepare, chunked=FORWARD_MODE.job,
     description="forward-mode differentiation: N tangent (Jacobian-vector) passes, batched with prefix reuse, exact",
     work_count=lambda n: n, work_unit="tangent passes", cost=work,

@@ -16,7 +16,7 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
 
 
 METHOD = Method(
-    name="forward", family="function", prepare=prepare,
+    name="forward", array_api=True, family="function", prepare=prepare,
     description="one loss evaluation (a forward pass and the loss), no gradient: the unit of cost",
     work_count=lambda n: 1, cost=cost.forward, check=Check("none (one loss evaluation)"),
     color="#555555", marker="o")

@@ -4,6 +4,10 @@ Moving W[r, c] (or b[c]) of Dense layer l by s changes only column c of that lay
 s * h_l[:, r] (or s): the layers before l are not recomputed, and the next layer's pre-activation changes by a
 rank-one term, dh (B,) outer W_{l+1}[c, :]. K networks are evaluated together as stacked (K, B, width) arrays,
 K bounded by a memory budget. The finite differences, the complex step and forward mode all run on this.
+
+numpy arrays take the fast paths (fancy indexing, activations written in place with ``out=``); the arrays of any
+other array API namespace (torch on a CUDA device, array_api_strict) take the standard's functions (``take``,
+new arrays), the same arithmetic.
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
+from ..backend import namespace
 from . import cost
 from .base import Call, GradientResult
 
 DEFAULT_MAX_BYTES = 64 * 2**20  # working memory of one chunk
 LIVE_ARRAYS = 4  # (K, B, width) arrays alive at once in a chunk, for the memory bound
+LIVE_ARRAYS_STANDARD = 8  # the same off numpy: no out= buffers, so each activation makes its temporaries
 
 
 class Prefix:
@@ -30,15 +36,21 @@ class Prefix:
     """
 
     def __init__(self, net, x: np.ndarray, y: np.ndarray) -> None:
+        self.numpy = isinstance(x, np.ndarray)
+        xp = self.xp = namespace(x)
         if x.ndim == 1:  # one sample: add the batch axis
-            x, y = x[None], np.asarray(y)[None]
+            x, y = x[None, ...], (np.asarray(y) if self.numpy else y)[None, ...]
         self.loss_layer = net.loss_layer
-        self.y = net.loss_layer.targets(y, net.num_output).astype(net.dtype, copy=False)
+        y_checked = net.loss_layer.targets(y, net.num_output)
+        self.y = y_checked.astype(x.dtype, copy=False) if self.numpy else xp.astype(y_checked, x.dtype)
         self.dense, self.acts = net.dense_layers, net.activations
         self.hs, self.zs = net.trace(x)  # h_l: input of Dense layer l (h_0 = x); z_l: its pre-activation
         self.targets = y  # as checked, for the loss layer
-        ones = np.ones((x.shape[0], 1), dtype=x.dtype)
-        self.h_aug = [np.concatenate([h, ones], axis=1) for h in self.hs[:-1]]  # column n_in: b's "input"
+        self.device = None if self.numpy else _device(x)
+        ones = np.ones((x.shape[0], 1), dtype=x.dtype) if self.numpy else xp.ones((x.shape[0], 1), dtype=x.dtype,
+                                                                                  device=self.device)
+        self.h_aug = [xp.concat([h, ones], axis=1) for h in self.hs[:-1]]  # column n_in: b's "input"
+        self._cast: dict = {}  # (id of an array, dtype) -> the array in that dtype (complex weights, off numpy)
         self.layer_sizes = [(d.W.shape[0] + 1) * d.W.shape[1] for d in self.dense]  # in the order of net.params
         self.batch, self.width = x.shape[0], max(h.shape[1] for h in self.hs)
 
@@ -49,14 +61,37 @@ class Prefix:
 
     def index(self, l: int, start: int, stop: int) -> tuple[np.ndarray, np.ndarray]:
         """(rows, cols) of layer l's parameters start..stop-1."""
-        return np.divmod(np.arange(start, stop), self.dense[l].W.shape[1])
+        if self.numpy:
+            return np.divmod(np.arange(start, stop), self.dense[l].W.shape[1])
+        p = self.xp.arange(start, stop, device=self.device)
+        return p // self.dense[l].W.shape[1], p % self.dense[l].W.shape[1]
+
+    def columns(self, a: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """a[:, cols].T: (K, B) from a (B, n)."""
+        return a[:, cols].T if self.numpy else self.xp.take(a, cols, axis=1).T
+
+    def rows(self, w: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """w[rows]: (K, m) from w (n, m)."""
+        return w[rows] if self.numpy else self.xp.take(w, rows, axis=0)
+
+    def cast(self, a: np.ndarray, dtype) -> np.ndarray:
+        """``a`` in ``dtype`` (complex weights for complex activations: torch multiplies only equal dtypes), kept."""
+        if self.numpy or a.dtype == dtype:
+            return a
+        key = (id(a), dtype)
+        if key not in self._cast:
+            self._cast[key] = (a, self.xp.astype(a, dtype))  # a kept alive: its id stays its own
+        return self._cast[key][1]
 
     def losses(self, l: int, start: int, stop: int, step: complex) -> np.ndarray:
         """Losses (K,) of the networks whose layer-l parameter p (start <= p < stop) moved by ``step`` (real, or
         imaginary for the complex step: then the losses are complex)."""
         rows, cols = self.index(l, start, stop)
-        col = self.h_aug[l][:, rows].T * step  # (K, B): the change of z_l[:, c]
-        col += self.zs[l][:, cols].T
+        h = self.h_aug[l]
+        if not self.numpy and isinstance(step, complex):
+            h = self.cast(h, complex_dtype(self.xp, h.dtype))
+        col = self.columns(h, rows) * step  # (K, B): the change of z_l[:, c]
+        col += self.columns(self.zs[l], cols)
         return self.loss_layer.function(self.outputs(l, cols, self.acts[l].inplace(col)), self.y)  # new h_{l+1}[:, c]
 
     def losses_from(self, l: int, dz: np.ndarray) -> np.ndarray:
@@ -68,20 +103,24 @@ class Prefix:
         """Outputs (K, B, out) of stacked inputs ``out`` (K, B, n) of Dense layer m through the layers from m on:
         one matrix product per layer for all K networks, the rest in place."""
         for dense, act in zip(self.dense[m:], self.acts[m:]):
-            out = matmul_stacked(out, dense.W)
+            out = matmul_stacked(out, self.cast(dense.W, out.dtype))
             out += dense.b
-            act.inplace(out)
+            out = act.inplace(out)  # numpy: in place (the same array); other namespaces: a new one
         return out
 
     def outputs(self, l: int, cols: np.ndarray, col: np.ndarray) -> np.ndarray:
         """Outputs (K, B, out) of the networks whose column cols[k] of h_{l+1} is col[k] (K, B)."""
-        last, k = len(self.dense) - 1, len(cols)
+        last, k = len(self.dense) - 1, cols.shape[0]
         if l == last:
+            if not self.numpy:  # the output with column cols[k] replaced, for each k: no scattered writes
+                xp, h = self.xp, self.hs[-1]
+                hit = cols[:, None, None] == xp.arange(h.shape[1], dtype=cols.dtype, device=self.device)
+                return xp.where(hit, col[:, :, None], xp.astype(h, col.dtype)[None, ...])
             out = np.repeat(self.hs[-1][None].astype(col.dtype, copy=False), k, axis=0)
             out[np.arange(k), :, cols] = col
             return out
-        col -= self.hs[l + 1][:, cols].T  # (K, B): a rank-one change of the next pre-activation
-        z = col[:, :, None] * self.dense[l + 1].W[cols][:, None, :]
+        col -= self.columns(self.hs[l + 1], cols)  # (K, B): a rank-one change of the next pre-activation
+        z = col[:, :, None] * self.rows(self.cast(self.dense[l + 1].W, col.dtype), cols)[:, None, :]
         z += self.zs[l + 1]
         return self.suffix(l + 2, self.acts[l + 1].inplace(z))
 
@@ -89,11 +128,27 @@ class Prefix:
 def matmul_stacked(a: np.ndarray, w: np.ndarray) -> np.ndarray:
     """(K, B, n) @ (n, m) as one (K*B, n) @ (n, m) matrix product -> (K, B, m)."""
     k, b, n = a.shape
+    if not isinstance(a, np.ndarray):
+        xp = namespace(a)
+        return xp.reshape(xp.reshape(a, (k * b, n)) @ w, (k, b, w.shape[1]))
     return (a.reshape(k * b, n) @ w).reshape(k, b, w.shape[1])
+
+
+def complex_dtype(xp, real_dtype):
+    """The complex dtype of a real one: complex128 for float64, complex64 for float32."""
+    return xp.complex128 if real_dtype == xp.float64 else xp.complex64
+
+
+def _device(a):
+    from array_api_compat import device
+
+    return device(a)
 
 
 def chunk_size(prefix: Prefix, itemsize: int, max_bytes: int) -> int:
     """How many networks one chunk evaluates at once within ``max_bytes`` (at least one)."""
+    if not prefix.numpy:
+        return max(1, max_bytes // (LIVE_ARRAYS_STANDARD * prefix.batch * prefix.width * itemsize))
     return networks_per_chunk(prefix.batch, prefix.width, itemsize, max_bytes)
 
 
@@ -139,11 +194,14 @@ class Chunked:
     def gradient(self, progress: bool = False, desc: str = "gradient", layers=None) -> np.ndarray:
         """The whole gradient (N,), in the layout of net.params; with ``layers``, only the entries of those Dense
         layers are computed (the others stay NaN)."""
-        sizes = self.prefix.layer_sizes
+        sizes, p = self.prefix.layer_sizes, self.prefix
         layers = range(len(sizes)) if layers is None else layers
-        grad = np.full(sum(sizes), np.nan)
+        if p.numpy:
+            grad = np.full(sum(sizes), np.nan)
+        else:
+            grad = p.xp.full(sum(sizes), float("nan"), dtype=p.xp.float64, device=p.device)
         bar = progress_bar(sum(sizes[l] for l in layers), progress, desc, "param")
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        offsets = [0, *np.cumsum(sizes).tolist()]
         for l in layers:
             for start in range(0, sizes[l], self.chunk):
                 stop = min(start + self.chunk, sizes[l])
@@ -182,7 +240,9 @@ class ChunkedMethod:
 
         def call() -> GradientResult:
             job = self.build(net, x, y, **options)
-            grad = job.gradient(progress, self.name).astype(net.dtype, copy=False)
+            grad = job.gradient(progress, self.name)
+            p = job.prefix
+            grad = grad.astype(net.dtype, copy=False) if p.numpy else p.xp.astype(grad, net.params.dtype)
             k = job.kernel
             return GradientResult(grad, k.loss, self.name, k.loss_evaluations, k.tangent_passes)
 

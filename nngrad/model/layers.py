@@ -1,13 +1,16 @@
 """The textbook layers: each has ``forward`` and ``backward`` and keeps only what its backward needs.
 
 Shapes: ``B`` is the batch size; a single sample may be passed without the batch axis.
-No backward changes the array it is given.
+No backward changes the array it is given. Arrays may be numpy's (the fast paths: ``out=`` buffers) or of any
+array API namespace (torch tensors on a CUDA device, array_api_strict): each function then takes its namespace
+from its argument (nngrad.backend.namespace).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..backend import namespace
 from ..errors import InvalidValue
 
 
@@ -44,8 +47,9 @@ class Dense:
     """
 
     def __init__(self, W: np.ndarray, b: np.ndarray) -> None:
-        if W.ndim != 2 or b.shape != (W.shape[1],):
-            raise InvalidValue(f"Dense needs W of shape (in, out) and b of shape (out,), got {W.shape} and {b.shape}")
+        if W.ndim != 2 or tuple(b.shape) != (W.shape[1],):
+            raise InvalidValue(f"Dense needs W of shape (in, out) and b of shape (out,), got {tuple(W.shape)} and "
+                               f"{tuple(b.shape)}")
         self.W, self.b = W, b
         self.x: np.ndarray | None = None
         self.dW: np.ndarray | None = None
@@ -54,7 +58,7 @@ class Dense:
     @property
     def shape(self) -> tuple[int, int]:
         """(in, out)."""
-        return self.W.shape
+        return tuple(self.W.shape)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.x = x
@@ -62,12 +66,21 @@ class Dense:
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
         x = self.x
-        if x.ndim == 1:  # one sample: dW is an outer product
-            self.dW = np.outer(x, dout)
-            self.db = np.array(dout, copy=True)
+        if isinstance(x, np.ndarray):
+            if x.ndim == 1:  # one sample: dW is an outer product
+                self.dW = np.outer(x, dout)
+                self.db = np.array(dout, copy=True)
+            else:
+                self.dW = x.T @ dout
+                self.db = dout.sum(axis=0)
+            return dout @ self.W.T
+        xp = namespace(x, dout)
+        if x.ndim == 1:
+            self.dW = x[:, None] * dout[None, :]
+            self.db = xp.asarray(dout, copy=True)
         else:
             self.dW = x.T @ dout
-            self.db = dout.sum(axis=0)
+            self.db = xp.sum(dout, axis=0)
         return dout @ self.W.T
 
 
@@ -84,6 +97,11 @@ class Sigmoid:
 
     @staticmethod
     def function(x: np.ndarray) -> np.ndarray:
+        if not isinstance(x, np.ndarray):
+            xp = namespace(x)
+            if xp.isdtype(x.dtype, "complex floating"):
+                return 0.5 + 0.5 * xp.tanh(0.5 * x)
+            return 1.0 / (1.0 + xp.exp(-x))
         if np.iscomplexobj(x):  # the same function, without exp's complex overflow (inf * i -> nan)
             return 0.5 + 0.5 * np.tanh(0.5 * x)
         with np.errstate(over="ignore"):  # exp(-x) = inf for x < -709 gives the right limit, 0
@@ -91,7 +109,10 @@ class Sigmoid:
 
     @staticmethod
     def inplace(x: np.ndarray) -> np.ndarray:
-        """``function(x)`` written over x (a float array the caller owns): no temporaries, for stacked arrays."""
+        """``function(x)`` written over x (a float array the caller owns): no temporaries, for stacked arrays.
+        numpy only (``out=``); other namespaces get ``function(x)``, a new array."""
+        if not isinstance(x, np.ndarray):
+            return Sigmoid.function(x)
         if np.iscomplexobj(x):  # 1/2 + tanh(x/2)/2, as in function
             x *= 0.5
             np.tanh(x, out=x)
@@ -127,22 +148,26 @@ class Relu:
 
     @staticmethod
     def function(x: np.ndarray) -> np.ndarray:
+        if not isinstance(x, np.ndarray):
+            return namespace(x).where(x > 0, x, 0.0)
         return np.maximum(x, 0.0)
 
     @staticmethod
     def inplace(x: np.ndarray) -> np.ndarray:
+        if not isinstance(x, np.ndarray):
+            return Relu.function(x)
         return np.maximum(x, 0.0, out=x)
 
     @staticmethod
     def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return (x > 0).astype(out.dtype)  # 0 at the kink, as in backward
+        return namespace(x).astype(x > 0, out.dtype)  # 0 at the kink, as in backward
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.mask = x <= 0
-        return np.where(self.mask, 0.0, x)
+        return namespace(x).where(self.mask, 0.0, x)
 
     def backward(self, dout: np.ndarray) -> np.ndarray:
-        return np.where(self.mask, 0.0, dout)  # a new array: dout is untouched
+        return namespace(dout).where(self.mask, 0.0, dout)  # a new array: dout is untouched
 
 
 class Identity:
@@ -160,7 +185,7 @@ class Identity:
 
     @staticmethod
     def derivative(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-        return np.ones_like(out)
+        return namespace(out).ones_like(out)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         return x

@@ -6,14 +6,18 @@ networks' outputs, which is how the batched finite difference evaluates many los
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from ..backend import namespace
 
 
 def mse(h: np.ndarray, y: np.ndarray) -> np.ndarray:
     """L = 1/2 * mean((h - y)^2) over the last two axes (all elements of one output)."""
     d = h - y
     axes = (-2, -1) if h.ndim >= 2 else None
-    return 0.5 * np.mean(d * d, axis=axes)
+    return 0.5 * (np if isinstance(d, np.ndarray) else namespace(d)).mean(d * d, axis=axes)
 
 
 def log_softmax(x: np.ndarray) -> np.ndarray:
@@ -21,24 +25,38 @@ def log_softmax(x: np.ndarray) -> np.ndarray:
 
     The shift is the largest real part: any constant shift gives the same value, and a complex
     input (the complex step) must not be compared lexicographically."""
-    shifted = x - np.real(x).max(axis=-1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    if isinstance(x, np.ndarray):  # numpy's methods: no function-call overhead in inner loops
+        shifted = x - np.real(x).max(axis=-1, keepdims=True)
+        return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    xp = namespace(x)
+    real = xp.real(x) if xp.isdtype(x.dtype, "complex floating") else x
+    shifted = x - xp.max(real, axis=-1, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
 
 
 def softmax(x: np.ndarray) -> np.ndarray:
     """Softmax over the last axis."""
-    return np.exp(log_softmax(x))
+    return namespace(x).exp(log_softmax(x))
 
 
 def cross_entropy(logits: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Mean over the batch of -sum_c t * log softmax(logits); ``t``: one-hot (or probabilities), shaped like one output."""
-    nll = -(t * log_softmax(logits)).sum(axis=-1)
-    return nll.mean(axis=-1) if logits.ndim >= 2 else nll
+    if isinstance(logits, np.ndarray):
+        nll = -(t * log_softmax(logits)).sum(axis=-1)
+        return nll.mean(axis=-1) if logits.ndim >= 2 else nll
+    xp = namespace(logits)
+    nll = -xp.sum(t * log_softmax(logits), axis=-1)
+    return xp.mean(nll, axis=-1) if logits.ndim >= 2 else nll
 
 
 def one_hot(t: np.ndarray, num_classes: int) -> np.ndarray:
-    """Integer labels (B,) or a scalar label -> one-hot (B, C) or (C,)."""
-    return np.eye(num_classes)[t]
+    """Integer labels (B,) or a scalar label -> one-hot (B, C) or (C,), float64 (numpy) or the default float."""
+    if isinstance(t, np.ndarray | np.generic | int):
+        return np.eye(num_classes)[t]
+    from array_api_compat import device
+
+    xp = namespace(t)
+    return xp.astype(t[..., None] == xp.arange(num_classes, dtype=t.dtype, device=device(t)), xp.float64)
 
 
 class MeanSquaredError:
@@ -59,7 +77,7 @@ class MeanSquaredError:
         return float(mse(h, y))
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
-        return dout * (self.h - self.y) / self.h.size
+        return dout * (self.h - self.y) / math.prod(self.h.shape)  # h.size: torch's is a method
 
 
 class SoftmaxWithLoss:
@@ -76,11 +94,11 @@ class SoftmaxWithLoss:
     @staticmethod
     def targets(y: np.ndarray, num_classes: int) -> np.ndarray:
         """Checked targets in the form ``function`` takes: integer labels become one-hot rows."""
-        return one_hot(y, num_classes) if np.issubdtype(y.dtype, np.integer) else y
+        return one_hot(y, num_classes) if namespace(y).isdtype(y.dtype, "integral") else y
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
         if t.ndim < x.ndim:  # integer labels -> one-hot
-            t = one_hot(t, x.shape[-1]).astype(x.dtype)
+            t = namespace(x).astype(one_hot(t, x.shape[-1]), x.dtype)
         self.t = t
         self.y = softmax(x)
         return float(cross_entropy(x, t))

@@ -8,6 +8,8 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as validate
+from ..backend import Backend, describe, to_numpy
+from ..backend import backend as find_backend
 from ..errors import InvalidType, InvalidValue
 from .layers import ACTIVATIONS, Dense
 from .losses import LOSSES
@@ -36,6 +38,13 @@ class DNN:
 
     Weights start as N(0, init_std^2) (``init="normal"``), Glorot normal (``"xavier"``:
     std = sqrt(2 / (in + out))) or He normal (``"he"``: std = sqrt(2 / in)); biases start at 0.
+
+    Where the arrays live: ``device`` "cpu" (default), "cuda" or "cuda:N", and ``backend`` the array library:
+    None means numpy on "cpu" and torch on "cuda"; "torch" on "cpu" gives CPU tensors, "array_api_strict" the
+    standard's minimal namespace (nngrad.backend). The weights are drawn by numpy whatever the device (a seed gives
+    the same network everywhere); ``net.params`` is then that library's 1-D array on that device, the layers' W
+    and b views of it. ``net.dtype`` is always the numpy dtype of the precision; ``net.to(device, backend)`` moves
+    a copy.
     """
 
     def __init__(
@@ -51,7 +60,10 @@ class DNN:
         init_std: float = 0.01,
         seed: int | np.random.Generator | None = None,
         dtype: type | np.dtype = np.float64,
+        device: str = "cpu",
+        backend: str | None = None,
     ) -> None:
+        self.backend: Backend = find_backend(device, backend)
         self.hidden_depth = validate.positive_int("hidden_depth", hidden_depth)
         self.num_neuron = validate.positive_int("num_neuron", num_neuron)
         self.num_input = validate.positive_int("num_input", num_input)
@@ -66,13 +78,19 @@ class DNN:
         if not (seed is None or isinstance(seed, np.random.Generator)
                 or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0)):
             raise InvalidType(f"seed must be None, a non-negative integer or a numpy Generator, got {seed!r}")
-        dtype = np.dtype(dtype)
+        try:
+            dtype = np.dtype(dtype)
+        except TypeError:  # a library's dtype (torch.float64, ...): by its name
+            dtype = np.dtype(str(dtype).rsplit(".", 1)[-1])
         if dtype not in (np.float64, np.float32):
             raise InvalidType(f"dtype must be float64 or float32, got {dtype}")
 
         self.sizes = [self.num_input] + [self.num_neuron] * self.hidden_depth + [self.num_output]
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         n = sum(i * o + o for i, o in shapes)
+        if self.backend.device != "cpu":
+            validate.fits_in_memory(f"a network of {n:,} parameters ({dtype}) on {self.backend.device}",
+                                    n * dtype.itemsize, self.backend.free_bytes(), "device memory")
         validate.fits_in_memory(f"a network of {n:,} parameters ({dtype})", 2 * n * dtype.itemsize)  # + its init
         self._params = np.zeros(sum(i * o + o for i, o in shapes), dtype=dtype)
         rng = np.random.default_rng(seed)
@@ -87,8 +105,20 @@ class DNN:
             self.dense_layers.append(Dense(W, b))
             last = k == len(shapes) - 1
             self.activations.append(ACTIVATIONS[self.output_activation if last else self.activation]())
+        self._dtype = dtype
+        if not self.backend.is_numpy:  # the same weights, moved: one flat array there, the layers' views of it
+            self._params = self.backend.asarray(self._params, dtype)
+            self._place_views(shapes)
         self.layers = [layer for pair in zip(self.dense_layers, self.activations) for layer in pair]  # forward order
         self.loss_layer = LOSSES[self.loss_name]()
+
+    def _place_views(self, shapes: list[tuple[int, int]]) -> None:
+        """Point every Dense layer's W and b at its slice of ``self._params`` (any array library)."""
+        xp, offset = self.backend.xp, 0
+        for dense, (n_in, n_out) in zip(self.dense_layers, shapes):
+            dense.W = xp.reshape(self._params[offset:offset + n_in * n_out], (n_in, n_out))
+            dense.b = self._params[offset + n_in * n_out:offset + n_in * n_out + n_out]
+            offset += n_in * n_out + n_out
 
     def _init_scale(self, n_in: int, n_out: int) -> float:
         if self.init == "xavier":
@@ -105,6 +135,9 @@ class DNN:
 
     @params.setter
     def params(self, value: np.ndarray) -> None:
+        if not self.backend.is_numpy:
+            self._params[...] = self._on_device("params", value, self._dtype, tuple(self._params.shape))
+            return
         value = validate.numeric_array("params", value)
         if value.shape != self._params.shape:
             raise InvalidValue(f"params must have shape {self._params.shape}, got {value.shape}")
@@ -127,23 +160,38 @@ class DNN:
     @property
     def num_params(self) -> int:
         """N, the number of parameters."""
-        return self._params.size
+        return int(self._params.shape[0])
 
     @property
     def dtype(self) -> np.dtype:
-        return self._params.dtype
+        """The numpy dtype of the parameters' precision (float64 or float32), whatever library holds them."""
+        return self._dtype
+
+    @property
+    def device(self) -> str:
+        """Where the parameters live: "cpu" or "cuda:N"."""
+        return self.backend.device
 
     def copy(self) -> DNN:
-        """An independent network with the same architecture and parameter values."""
+        """An independent network with the same architecture, parameter values and device."""
+        return self.to(self.backend.device, self.backend.library)
+
+    def to(self, device: str = "cpu", backend: str | None = None) -> DNN:
+        """A copy of this network whose arrays live on ``device`` in the library ``backend`` (see the class)."""
         new = DNN(self.hidden_depth, self.num_neuron, self.num_input, self.num_output, self.activation,
-                  self.loss_name, self.output_activation, self.init, self.init_std, dtype=self.dtype)
-        new._params[...] = self._params
+                  self.loss_name, self.output_activation, self.init, self.init_std, dtype=self.dtype,
+                  device=device, backend=backend)
+        if new.backend == self.backend:
+            new._params[...] = self._params
+        else:
+            new._params[...] = new.backend.asarray(to_numpy(self._params))
         return new
 
     def __repr__(self) -> str:
         return (f"DNN(hidden_depth={self.hidden_depth}, num_neuron={self.num_neuron}, num_input={self.num_input}, "
                 f"num_output={self.num_output}, activation={self.activation!r}, loss={self.loss_name!r}, "
-                f"output_activation={self.output_activation!r}, N={self.num_params})")
+                f"output_activation={self.output_activation!r}, N={self.num_params}"
+                + ("" if self.backend.is_numpy else f", {self.backend}") + ")")
 
     # -- evaluation -------------------------------------------------------------------------
     def forward(self, x: np.ndarray) -> np.ndarray:
@@ -172,12 +220,38 @@ class DNN:
     # -- input checks -----------------------------------------------------------------------
     def check_params(self) -> None:
         """Raise ValueError if any parameter is NaN or inf."""
-        validate.finite("net.params", self._params)
+        if self.backend.is_numpy:
+            validate.finite("net.params", self._params)
+        elif not bool(self.backend.xp.all(self.backend.xp.isfinite(self._params))):
+            validate.finite("net.params", to_numpy(self._params))
+
+    def _on_device(self, name: str, value, dtype, shape: tuple):
+        """``value`` checked (finite, real, numeric, of ``shape``) and moved to the network's library and device."""
+        arr = validate.numeric_array(name, self._host(name, value), dtype)
+        if arr.shape != shape:
+            raise InvalidValue(f"{name} must have shape {shape}, got {arr.shape}")
+        return self.backend.asarray(arr)
+
+    def _host(self, name: str, value):
+        """``value`` as numpy for the checks. Off numpy, an array of another library or device is refused, naming
+        both; a numpy network takes any CPU array (as it always has) and refuses a device's."""
+        if not _foreign(value):
+            return value
+        where = describe(value)
+        if where != str(self.backend) and (not self.backend.is_numpy or not where.endswith(" on cpu")):
+            raise InvalidValue(f"{name} is {where} but the network is {self.backend}: arrays from two devices in one "
+                               f"call (move it there, or the network with net.to(...))")
+        return to_numpy(value)
 
     def check_x(self, x: np.ndarray) -> np.ndarray:
-        """x as an array of the parameters' dtype, shape (B, num_input) or (num_input,)."""
+        """x as an array of the parameters' dtype, shape (B, num_input) or (num_input,), on the network's device."""
+        if not self.backend.is_numpy:
+            return self.backend.asarray(self._check_x(self._host("x", x)), self.dtype)
+        return self._check_x(x)
+
+    def _check_x(self, x: np.ndarray) -> np.ndarray:
         self.check_params()
-        x = validate.numeric_array("x", x, self.dtype)
+        x = validate.numeric_array("x", self._host("x", x), self.dtype)
         n = self.num_input
         if not (x.shape == (n,) or (x.ndim == 2 and x.shape[1] == n)):
             raise InvalidValue(f"x must have shape (batch, {n}) or ({n},), got {x.shape}")
@@ -187,10 +261,18 @@ class DNN:
 
     def check_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Checked (x, y). y: for "mse", the output's shape (B, num_output) / (num_output,);
-        for "softmax_ce", one-hot or probability rows of that shape, or integer labels (B,) / ()."""
-        x = self.check_x(x)
+        for "softmax_ce", one-hot or probability rows of that shape, or integer labels (B,) / ().
+        Off numpy, x and y may be numpy or arrays on the network's device; they are checked on the host and
+        returned on the device."""
+        if not self.backend.is_numpy:
+            x, y = self._check_data(self._host("x", x), self._host("y", y))
+            return self.backend.asarray(x), self.backend.asarray(y)
+        return self._check_data(x, y)
+
+    def _check_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        x = self._check_x(x)
         out_shape = x.shape[:-1] + (self.num_output,)
-        y_arr = validate.numeric_array("y", y)
+        y_arr = validate.numeric_array("y", self._host("y", y))
         if self.loss_name == "softmax_ce" and np.issubdtype(y_arr.dtype, np.integer) and y_arr.shape == x.shape[:-1]:
             if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= self.num_output):
                 raise InvalidValue(f"y labels must lie in [0, {self.num_output}), got values from "
@@ -207,3 +289,8 @@ class DNN:
             if (y_arr < 0).any() or not np.allclose(sums, 1.0, atol=1e-6):
                 raise InvalidValue("y must hold one-hot (or probability) rows: non-negative, each summing to 1")
         return x, y_arr
+
+
+def _foreign(x) -> bool:
+    """Is ``x`` an array of a library other than numpy (a torch tensor, on a CUDA device perhaps)?"""
+    return not isinstance(x, np.ndarray | list | tuple | int | float | np.generic) and hasattr(x, "__dlpack__")

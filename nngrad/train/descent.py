@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .._progress import progress_bar
+from ..backend import namespace
 from ..errors import InvalidValue
 from ..methods import check_options, get, registered
 from ..methods import gradient as compute_gradient
@@ -39,7 +40,8 @@ def gradient_descent(net: DNN, x: np.ndarray, y: np.ndarray, lr: float = 0.01, g
     loss = result.loss if result.loss is not None else net.loss(x, y)
     with np.errstate(over="ignore", invalid="ignore"):
         stepped = net.params - lr * grad  # a new array: net.params change only once the step is known finite
-    if not (np.isfinite(loss) and np.isfinite(stepped).all()):
+    xp = namespace(stepped)
+    if not (np.isfinite(loss) and bool(xp.all(xp.isfinite(stepped)))):
         raise FloatingPointError(f"the loss, its gradient or the step is not finite (loss={loss}); parameters left "
                                  "unchanged: try a lower learning rate")
     net.params[...] = stepped
@@ -48,7 +50,8 @@ def gradient_descent(net: DNN, x: np.ndarray, y: np.ndarray, lr: float = 0.01, g
 
 def accuracy(net: DNN, x: np.ndarray, labels: np.ndarray) -> float:
     """Share of samples whose largest output is the label; x (B, in), labels (B,) integers."""
-    return float(np.mean(np.argmax(net.trace(x)[0][-1], axis=-1) == labels))
+    xp = namespace(x)
+    return float(xp.mean(xp.astype(xp.argmax(net.trace(x)[0][-1], axis=-1) == labels, xp.float64)))
 
 
 def train(
@@ -85,16 +88,16 @@ def train(
     check_options(get(_gradient_method(gradient)), options)  # before the first epoch, not at its first step
     x, y = net.check_data(x, y)
     if x.ndim == 1:
-        x, y = x[None], y[None]
+        x, y = x[None, ...], y[None, ...]
     n = x.shape[0]
     batch_size = n if batch_size is None else min(validate.positive_int("batch_size", batch_size), n)
     if (x_test is None) != (y_test is None):
         raise InvalidValue("x_test and y_test go together: give both or neither")
     if x_test is not None:
         x_test, y_test = net.check_data(x_test, y_test)
-    classify = net.loss_name == "softmax_ce" and np.issubdtype(y.dtype, np.integer)
+    classify = net.loss_name == "softmax_ce" and namespace(y).isdtype(y.dtype, "integral")
     rng = np.random.default_rng(seed)
-    saved = net.params.copy()
+    saved = namespace(net.params).asarray(net.params, copy=True)
     rows: list[dict] = []
     bar = progress_bar(epochs, progress, f"training ({gradient})", "epoch")
     try:
@@ -131,9 +134,13 @@ def _epoch(net, x, y, x_test, y_test, rng, batch_size, classify, epoch, step) ->
     n = x.shape[0]
     order = rng.permutation(n) if batch_size < n else np.arange(n)
     start, total = time.perf_counter(), 0.0
+    if not isinstance(x, np.ndarray):  # the indices where the data are
+        order = net.backend.asarray(order)
+    xp = namespace(x)
     for s in range(0, n, batch_size):
         idx = order[s:s + batch_size]
-        total += step(x[idx], y[idx]) * len(idx)
+        total += step(xp.take(x, idx, axis=0), xp.take(y, idx, axis=0)) * idx.shape[0]
+    net.backend.synchronize()  # the last step's update counted in this epoch's time
     row = {"epoch": epoch, "loss": total / n, "step_s": time.perf_counter() - start}
     if classify:
         row["accuracy"] = accuracy(net, x, y)
