@@ -113,8 +113,8 @@ def test_the_latest_record_of_a_point_wins():
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process group")
 def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path):
     """Kills: resume re-running finished points; the old resume test never sent a real SIGINT."""
-    cmd = [sys.executable, "-m", "nngrad", "bench", "--depths", "1,2,4", "--widths", "8,16", "--methods",
-           "forward,backprop,numerical-batched", "--out", str(tmp_path)]
+    cmd = [sys.executable, "-m", "nngrad", "bench", "--depths", "1,2,4,8", "--widths", "8,16,32", "--methods",
+           "forward,backprop,numerical-batched", "--out", str(tmp_path)]  # 39 points: far from done after 3
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -122,6 +122,7 @@ def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path
         if runs and (runs[0] / runfiles.POINTS).exists() and len(runfiles.read_points(runs[0])) >= 3:
             break
         time.sleep(0.1)
+    assert child.poll() is None, "the sweep finished before it could be interrupted"
     os.killpg(child.pid, signal.SIGINT)  # Ctrl-C, to the whole group as a terminal sends it
     assert child.wait(timeout=60) == 130
     (run,) = tmp_path.iterdir()
