@@ -51,7 +51,7 @@ def _row(method: str, depth: int, width: int, batch: int) -> dict:
 @pytest.fixture
 def points() -> pd.DataFrame:
     rows = [_row(m, d, w, 16) for d in (1, 2, 4) for w in (8, 32) for m in METHODS]
-    rows += [_row(m, 1, 32, 64) for m in METHODS]  # a larger batch at one point: the plots keep the smallest
+    rows += [_row(m, 1, 32, 64) for m in METHODS]  # a larger batch at one point: the plots keep the grid's
     return pd.DataFrame(rows)
 
 
@@ -124,7 +124,7 @@ def test_time_vs_depth_scales_labels_and_legend(points):
     assert "numerical-loop (predicted, not run)" in entries
 
 
-def test_time_vs_depth_draws_medians_of_the_smallest_batch(points):
+def test_time_vs_depth_draws_medians_of_the_grids_batch(points):
     ax = ax_of(plots.time_vs_depth(points, 32, LABEL))
     for method in ("forward", "backprop"):
         want = expected(points, method, width=32).sort_values("depth")
@@ -453,3 +453,15 @@ def test_memory_plot_marks_points_not_run_and_the_chunk_bound(points):
     ax = ax_of(plots.memory_vs_depth(points, 32, LABEL))
     entries = legend(ax)
     assert "numerical-loop (not run)" in entries and any("memory bound" in e for e in entries)
+
+
+def test_extra_networks_at_a_smaller_batch_do_not_replace_the_grid(points):
+    """The default sweep adds the classic network at batch 1: the plots still show the grid's batch 16."""
+    extra = pd.concat([points, pd.DataFrame([_row(m, 2, 32, 1) for m in METHODS])], ignore_index=True)
+    ax = ax_of(plots.time_vs_depth(extra, 32, LABEL))
+    xs, ys = zip(*measured(lines(ax)["backprop"]))
+    want = expected(points, "backprop", width=32).sort_values("depth")
+    np.testing.assert_array_equal(xs, want.depth)
+    np.testing.assert_allclose(ys, want.median_s)
+    landscape = ax_of(plots.landscape(extra, LABEL))
+    assert len(measured(lines(landscape)["backprop"])) > 1  # the whole grid, not the one batch-1 network

@@ -71,8 +71,13 @@ def _grows_with_n(points: pd.DataFrame, method: str) -> bool:
     return FAMILIES.get(_family(points, method), 0) >= 1
 
 
-def _smallest_batch(rows: pd.DataFrame) -> pd.DataFrame:
-    return rows[rows["batch"] == rows["batch"].min()] if len(rows) else rows
+def _main_batch(rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the batch size with the most points (the sweep's grid, not a few extra networks at other
+    batches); the smallest such batch on a tie."""
+    if not len(rows):
+        return rows
+    counts = rows["batch"].value_counts()
+    return rows[rows["batch"] == counts[counts == counts.max()].index.min()]
 
 
 def _int_axis(ax: Axes, values: pd.Series, log: bool) -> None:
@@ -125,12 +130,12 @@ def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...],
 
 
 def _versus(points: pd.DataFrame, x: str, fixed: str, value: int, label: str, quantity: str) -> Figure:
-    """``quantity`` vs ``x`` at ``fixed == value`` and the smallest batch there, one series per method."""
+    """``quantity`` vs ``x`` at ``fixed == value`` and the main batch there (the one with most points), one series per method."""
     y, scale, band, predicted, ylabel, what = _QUANTITIES[quantity]
     extra = (predicted,) if predicted else ()
     _require("points", points, ("method", "depth", "width", "batch", "status", y, *band, *extra))
     _check(fixed, value, numbers.Integral, "an integer")
-    rows = _smallest_batch(points[points[fixed] == value])
+    rows = _main_batch(points[points[fixed] == value])
     rows = rows.assign(**{c: rows[c] * scale for c in (y, *band)})
     batch = f", batch {rows['batch'].iloc[0]}" if len(rows) else ""
     fig, ax = _figure(f"{what} vs {x} ({fixed} {value}{batch})", label, (9, 5))
@@ -145,18 +150,18 @@ def _versus(points: pd.DataFrame, x: str, fixed: str, value: int, label: str, qu
 
 
 def time_vs_depth(points: pd.DataFrame, width: int, label: str) -> Figure:
-    """Seconds per call vs depth at ``width`` (smallest batch), one line per method; log y."""
+    """Seconds per call vs depth at ``width`` (the batch with most points), one line per method; log y."""
     return _versus(points, "depth", "width", width, label, "time")
 
 
 def time_vs_width(points: pd.DataFrame, depth: int, label: str) -> Figure:
-    """Seconds per call vs width at ``depth`` (smallest batch), one line per method; log-log."""
+    """Seconds per call vs width at ``depth`` (the batch with most points), one line per method; log-log."""
     return _versus(points, "width", "depth", depth, label, "time")
 
 
 def memory_vs_depth(points: pd.DataFrame, width: int, label: str, bound_bytes: int | None = DEFAULT_MAX_BYTES
                     ) -> Figure:
-    """Peak memory (MiB) vs depth at ``width`` (smallest batch), one line per method; log y; points not run are
+    """Peak memory (MiB) vs depth at ``width`` (the batch with most points), one line per method; log y; points not run are
     hollow marks on the axis; a dotted line at the batched methods' memory bound (``bound_bytes``)."""
     fig = _versus(points, "depth", "width", width, label, "memory")
     ax = fig.get_axes()[0]
@@ -245,13 +250,13 @@ _LANDSCAPE_LABEL = "time of one gradient / time of one loss evaluation (s/s)"
 
 def landscape(points: pd.DataFrame, label: str) -> Figure:
     """The cost of every method in units of one loss evaluation, t(method) / t(forward) at the same (depth,
-    width, batch) vs N, log-log (smallest batch): the standard figure of automatic differentiation. Beside
+    width, batch) vs N, log-log (the batch with most points): the standard figure of automatic differentiation. Beside
     each O(N) method its theory, c x (counted work), with c its measured constant per pass (the median of
     ratio / work: 1 for the textbook loop, below 1 where passes are batched); the cheap-gradient bound (5)
     and one loss evaluation (1) for reference."""
     _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     fig, ax = _figure("The cost of a gradient in loss evaluations", label, (9, 5.5))
-    rows = _smallest_batch(points[points["status"] == "ok"])
+    rows = _main_batch(points[points["status"] == "ok"])
     drawn = []
     for method in _ordered(rows["method"]):
         if method == UNIT:
@@ -371,7 +376,7 @@ def accuracy(acc: pd.DataFrame, label: str) -> Figure:
 
 
 def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: str) -> Figure:
-    """Two runs' median time vs N, log-log, per method (smallest batch of each run): run A filled markers,
+    """Two runs' median time vs N, log-log, per method (the batch with most points in each run): run A filled markers,
     run B hollow ones (markers only: points of one N differ in depth and width); measured (ok) rows only."""
     for name, frame, run in (("a", a, name_a), ("b", b, name_b)):
         _require(name, frame, ("method", "n_params", "batch", "status", "median_s"))
@@ -379,7 +384,7 @@ def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: s
     fig, ax = _figure(f"Time per call vs number of parameters: {name_a} vs {name_b}", label, (9, 5))
     drawn = 0
     for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
-        ok = _smallest_batch(frame[(frame["status"] == "ok") & _positive(frame["median_s"])
+        ok = _main_batch(frame[(frame["status"] == "ok") & _positive(frame["median_s"])
                                    & _positive(frame["n_params"])])
         for method in _ordered(ok["method"]):
             m = ok[ok["method"] == method].sort_values("n_params")
