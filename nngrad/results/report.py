@@ -133,8 +133,8 @@ def headline(run: Run) -> str:
     the per-round ratios); from the sweep's points for a run without that study."""
     if study := headline_ratios(run):
         (d, w, b), n = study["network"], study["n_params"]
-        parts = [f"**{study[m]['median']:,.3g} loss evaluations** for {m} (IQR {study[m]['q1']:,.3g} to "
-                 f"{study[m]['q3']:,.3g})" for m in ("backprop", "numerical-loop")]
+        parts = [f"**{_count(study[m]['median'])} loss evaluations** for {m} (IQR {_count(study[m]['q1'])} to "
+                 f"{_count(study[m]['q3'])})" for m in ("backprop", "numerical-loop")]
         return (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one gradient cost "
                 f"{parts[0]} and {parts[1]}: medians of the per-round ratios over {study['rounds']} rounds that time "
                 "the loss, backprop and the loop in alternation (so that a second run reproduces them; a loss "
@@ -153,6 +153,11 @@ def headline(run: Run) -> str:
             text += f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(slow.loc[name])})"
         lines.append(text + ".")
     return " ".join(lines) or "The classic network was not measured with backprop and the forward pass."
+
+
+def _count(value: float) -> str:
+    """3 significant digits, in full with thousands separators from 1,000 on: 1.97, 4,670."""
+    return f"{float(f'{value:.3g}'):,.0f}" if value >= 1000 else f"{value:.3g}"
 
 
 def headline_ratios(run: Run) -> dict | None:
