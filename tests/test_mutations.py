@@ -195,3 +195,24 @@ def test_a_fit_with_no_residual_degrees_of_freedom_has_no_standard_error():
     assert k[0] == pytest.approx(2.0) and c == pytest.approx(np.log(3.0)) and np.isnan(se).all()
     k, _, se = power_fit(np.array([[1.0], [2.0], [4.0]]), np.array([3.0, 12.0, 48.0]))  # one dof, exact
     assert k[0] == pytest.approx(2.0) and se[0] == pytest.approx(0.0, abs=1e-12)
+
+
+def test_a_relu_networks_arrays_are_resolved_and_a_wrong_one_is_caught():
+    """Kills: the resolution floor written RESOLVE / floor or KAPPA / (every ReLU array "unresolved", nothing
+    checked, and nobody noticed); an array below the resolution is named, not judged."""
+    from nngrad.methods.backprop import backprop
+    from nngrad.methods.checks import directional_error
+
+    net = DNN(2, 8, 4, 3, activation="relu", init="he", seed=3)
+    x, y = make_data(net, 6, np.random.default_rng(4))
+    grad = backprop(net, x, y)[1]
+    error, unresolved = directional_error(net, x, y, grad)
+    assert unresolved == [] and error < 1e-6  # central differences resolve every array of a He-initialised net
+    wrong = grad.copy()
+    first = net.param_arrays()[0]
+    wrong[first.start:first.stop] *= 1.01  # 1% off in the first layer's W only
+    error, unresolved = directional_error(net, x, y, wrong)
+    assert unresolved == [] and error > 1e-3
+    tiny = DNN(2, 8, 4, 3, activation="relu", init="normal", init_std=1e-9, seed=3)  # gradients ~0 below L's noise
+    _, unresolved = directional_error(tiny, x, y, backprop(tiny, x, y)[1])
+    assert unresolved and all(name[0] in "Wb" and name[1:].isdigit() for name in unresolved)
