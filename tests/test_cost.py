@@ -44,7 +44,6 @@ def test_predicted_time_grows_with_each_count(term):
 def test_the_terms_price_each_count_by_its_constant():
     terms = Cost(calls=100, flops=2e10, elementwise=1e6).terms(MACHINE)
     assert terms == pytest.approx({"calls": 1e-4, "flops": 2.0, "elementwise": 1e-2})
-    assert Cost(calls=100, flops=2e10, elementwise=1e6).dominant(MACHINE) == "flops"
 
 
 def test_a_library_the_machine_did_not_measure_makes_the_prediction_nan_not_zero():

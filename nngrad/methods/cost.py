@@ -56,10 +56,6 @@ class Constants:
         return {"call_s": self.call_s, "gemm_flop_s": self.gemm_flop_s, "elementwise_s": self.elementwise_s,
                 "library_call_s": dict(self.library_call_s)}
 
-    @classmethod
-    def from_dict(cls, d: dict) -> Constants:
-        return cls(d["call_s"], d["gemm_flop_s"], d["elementwise_s"], dict(d.get("library_call_s") or {}))
-
 
 @dataclass(frozen=True)
 class Cost:
@@ -90,11 +86,6 @@ class Cost:
     def seconds(self, c: Constants) -> float:
         """Predicted seconds of one call on the machine ``c`` (NaN if it needs a library ``c`` did not measure)."""
         return sum(self.terms(c).values())
-
-    def dominant(self, c: Constants) -> str:
-        """The term that takes most of the predicted time."""
-        terms = self.terms(c)
-        return max(terms, key=terms.get)
 
 
 @dataclass(frozen=True)
