@@ -37,6 +37,26 @@ def parse_device(device: str) -> tuple[str, int | None]:
     raise InvalidValue(f"device must be one of {', '.join(DEVICES)}; got {device!r}")
 
 
+def parse_target(spec: str) -> tuple[str, str | None]:
+    """A place to compute, as a benchmark names it: "DEVICE" (its default library) or "LIBRARY@DEVICE", e.g.
+    "cuda" -> ("cuda", None), "torch@cpu" -> ("cpu", "torch"); InvalidValue naming the forms otherwise."""
+    if isinstance(spec, str) and "@" in spec:
+        library, _, device = spec.partition("@")
+        library = library.strip().lower()
+        if library not in LIBRARIES:
+            raise InvalidValue(f"device must be DEVICE or LIBRARY@DEVICE with LIBRARY one of {', '.join(LIBRARIES)}; "
+                               f"got {spec!r}")
+        parse_device(device)
+        return device.strip().lower(), library
+    parse_device(spec)
+    return spec.strip().lower(), None
+
+
+def target(spec: str) -> Backend:
+    """The Backend a benchmark's device ``spec`` names ("cpu", "cuda", "cuda:1", "torch@cpu", ...)."""
+    return backend(*parse_target(spec))
+
+
 def _require(package: str) -> None:
     if importlib.util.find_spec(package) is None:
         raise MissingPackage(f"{package} is not installed: {INSTALL.get(package, 'pip install ' + package)}")
@@ -58,6 +78,35 @@ class Backend:
 
     def __str__(self) -> str:
         return f"{self.library} on {self.device}"
+
+    @property
+    def label(self) -> str:
+        """How a benchmark names it: the device alone with its default library ("cpu", "cuda:0"), else
+        "LIBRARY@DEVICE" ("torch@cpu", "cupy@cuda:0"); :func:`target` reads it back."""
+        default = "numpy" if self.device == "cpu" else "torch"
+        return self.device if self.library == default else f"{self.library}@{self.device}"
+
+    def describe(self) -> dict:
+        """What a benchmark records of it: the library and its version; on a CUDA device its name, memory,
+        compute capability, and the CUDA and driver versions."""
+        module = __import__(self.library)
+        info = {"label": self.label, "library": self.library, "version": getattr(module, "__version__", "?"),
+                "device": self.device}
+        if self.device == "cpu":
+            return info
+        if self.library == "torch":
+            import torch
+
+            props = torch.cuda.get_device_properties(self.native)
+            info.update(name=props.name, memory_bytes=int(props.total_memory), capability=f"{props.major}.{props.minor}",
+                        cuda=torch.version.cuda)
+        else:
+            import cupy
+
+            props = cupy.cuda.runtime.getDeviceProperties(self.native.id)
+            info.update(name=props["name"].decode(), memory_bytes=int(props["totalGlobalMem"]),
+                        capability=f"{props['major']}.{props['minor']}", cuda=cupy.cuda.runtime.runtimeGetVersion())
+        return {**info, "driver": _driver_version()}
 
     def dtype(self, dtype: np.dtype | type):
         """The library's dtype of numpy ``dtype`` (float32, float64, complex64, complex128, int64, bool)."""
@@ -90,6 +139,18 @@ class Backend:
             torch.cuda.synchronize(self.native)
         elif self.library == "cupy":
             self.native.synchronize()
+
+
+def _driver_version() -> str | None:
+    """The NVIDIA driver's version (nvidia-smi), None where it cannot be asked."""
+    import subprocess
+
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.splitlines()[0].strip() if out.strip() else None
 
 
 def backend(device: str = "cpu", library: str | None = None) -> Backend:
@@ -185,6 +246,8 @@ def to_numpy(a) -> np.ndarray:
         return a.detach().cpu().numpy()
     if module == "cupy":
         return a.get()
+    if module in ("jax", "jaxlib"):
+        return np.asarray(a)
     return np.from_dlpack(a)
 
 

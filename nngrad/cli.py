@@ -11,7 +11,8 @@ import traceback
 import numpy as np
 
 from .commands import cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
-from .errors import UserError
+from .backend import parse_target
+from .errors import InvalidValue, UserError
 from .methods import registered
 from .methods.finite_differences import VARIANTS
 from .methods.schemes import SCHEMES
@@ -67,6 +68,19 @@ def method_list(text: str) -> tuple[str, ...]:
     if bad or not values:
         raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad)) or repr(text)}; "
                                          f"valid: {', '.join(registered())} (nngrad methods lists them)")
+    return values
+
+
+def device_list(text: str) -> tuple[str, ...]:
+    """'cpu,cuda' -> ('cpu', 'cuda'): devices as nngrad.backend.target reads them, comma-separated."""
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected devices separated by commas, e.g. cpu,cuda; got {text!r}")
+    for v in values:
+        try:
+            parse_target(v)
+        except InvalidValue as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
     return values
 
 
@@ -144,8 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
                    "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
-    p.add_argument("--device", default="cpu", help="where nngrad's own methods run: cpu (the only one the sweep "
-                   "times so far; cuda and cuda:N are checked, then refused)")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--device", help="where every point runs: cpu (numpy, the default), cuda or cuda:N (torch "
+                       "tensors on that GPU), or LIBRARY@DEVICE (torch@cpu, cupy@cuda:0, array_api_strict@cpu); on a "
+                       "device only the methods that run there are timed (nngrad's own, torch, jax)")
+    where.add_argument("--devices", type=device_list, help="several of those in one run, e.g. cpu,cuda: the "
+                       "report draws their cost gaps side by side")
     p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser("report", help="rebuild summary, fits, plots and report.md of a stored run",

@@ -179,9 +179,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from .sweep.runfiles import unfinished
     from .sweep.runner import blas_env_warning, blas_hangs, run_suite, start_run
 
-    if backend(args.device).device != "cpu":  # checked before anything is written
-        raise UsageError(f"--device {args.device}: the benchmark sweep times the CPU only so far; "
-                         "'nngrad check --device' and 'nngrad train digits --device' run on it")
+    devices = args.devices or ((args.device,) if args.device else None)
     if note := blas_env_warning():
         print(note, file=sys.stderr)
         if hang := blas_hangs():
@@ -191,7 +189,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not (run / "run.json").is_file():
             raise UsageError(f"--resume: {run} is not a run folder made by 'nngrad bench' (no run.json)")
         given = [f"--{k}" for k in ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget",
-                                     "total", "out") if getattr(args, k) not in (None, False, "results")]
+                                     "total", "out", "device", "devices") if getattr(args, k) not in (None, False, "results")]
         if given:
             raise UsageError(f"--resume continues the stored plan of {run}: {', '.join(given)} cannot change it; "
                              "start a new run instead")
@@ -203,7 +201,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         base = QUICK if args.quick else SweepConfig()
         overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
                                        ("methods", args.methods), ("budget_s", args.budget), ("total_s", args.total),
-                                       ("activation", args.activation), ("loss", args.loss)) if v is not None}
+                                       ("activation", args.activation), ("loss", args.loss), ("devices", devices))
+                     if v is not None}
         if {"depths", "widths", "batches"} & set(overrides):  # a grid of one's own: no extra networks of the targets
             overrides["extra"] = ()
         if args.methods is None:

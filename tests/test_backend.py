@@ -205,7 +205,20 @@ def test_one_sample_without_the_batch_axis(library, rng):
 
 
 @pytest.mark.parametrize("library", LIBRARIES)
-@pytest.mark.parametrize("method", ["numerical-loop", "scipy", "torch"])
+@pytest.mark.parametrize("method", ["torch", "jax"])
+def test_the_peers_run_on_any_library_and_return_the_gradient_there(library, method, rng):
+    """torch autograd and JAX take the network where it is (torch's own tensors, or a copy of the values) and
+    give numpy's backprop to rounding, as an array of the network's library."""
+    if reason := nngrad.methods.get(method).missing():
+        pytest.skip(reason)
+    net, moved, x, y = on_both(library, "sigmoid", "mse", rng)
+    got = nngrad.gradient(moved, x, y, method=method)
+    assert type(got.grad).__module__.split(".")[0] == library
+    assert relative_gap(nb.to_numpy(got.grad), nngrad.gradient(net, x, y, method="backprop").grad) <= 1e-12
+
+
+@pytest.mark.parametrize("library", LIBRARIES)
+@pytest.mark.parametrize("method", ["numerical-loop", "scipy", "autograd"])
 def test_numpy_only_methods_refuse_other_libraries_in_one_line(library, method, rng):
     _net, moved, x, y = on_both(library, "sigmoid", "mse", rng)
     if nngrad.methods.get(method).missing():

@@ -16,7 +16,7 @@ MACHINE = Constants(call_s=1e-6, gemm_flop_s=1e10, elementwise_s=1e-8,
 
 
 def plan(cfg):
-    return plan_on(cfg, MACHINE)
+    return plan_on(cfg, {"cpu": MACHINE})
 from nngrad.sweep.point_check import MIN_ROUND_S, check_point, schedule
 
 

@@ -7,7 +7,7 @@ or a pytest-benchmark JSON file written by nngrad's suite.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -15,8 +15,9 @@ import pandas as pd
 from ..errors import InvalidValue
 from ..methods import registered
 from ..sweep import runfiles
+from ..sweep.runfiles import point_key
 
-KEY = ["method", "depth", "width", "batch"]
+KEY = ["method", "depth", "width", "batch", "device"]  # device: "cpu" in runs made before devices
 OVERHEAD_FLOPS = 5e5  # runs without a cost model: a forward pass under this many flop is overhead-dominated
 MODEL_TERMS = ["model_calls_s", "model_flops_s", "model_elementwise_s"]  # the cost model's prediction, by term
 COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
@@ -46,6 +47,22 @@ class Run:
     methods: dict = field(default_factory=dict)  # what each method declared (family, work_unit, description ...)
     constants: dict = field(default_factory=dict)  # the machine constants of the cost model (empty: older runs)
     headline: dict = field(default_factory=dict)  # the headline's interleaved timings (sweep/headline.py)
+    device_constants: dict = field(default_factory=dict)  # the cost model's constants by device label
+
+    @property
+    def devices(self) -> list[str]:
+        """The devices of its points, in the order the sweep listed them ("cpu" alone for older runs)."""
+        listed = list((self.config or {}).get("devices") or ["cpu"])
+        found = list(self.points["device"].unique()) if "device" in self.points else []
+        return [d for d in listed if d in found] + [d for d in found if d not in listed] or listed[:1]
+
+    def on(self, device: str) -> Run:
+        """This run restricted to the points of ``device``, with that device's constants (the headline is numpy's
+        on the CPU: kept only there)."""
+        points = self.points[self.points["device"] == device].reset_index(drop=True)
+        constants = self.device_constants.get(device) or (self.constants if device == self.devices[0] else {})
+        return replace(self, name=self.name if device == "cpu" else f"{self.name} on {device}", points=points,
+                       constants=constants, headline=self.headline if device == "cpu" else {})
 
     @property
     def label(self) -> str:
@@ -105,9 +122,9 @@ def _from_benchmark_json(path: Path, name: str) -> Run:
     data = _read_json(path)
     meta = data.get("nngrad") or {}
     for b in data["benchmarks"]:
-        if not set(KEY) <= set(b.get("params") or {}):
+        if not set(KEY[:4]) <= set(b.get("params") or {}):
             raise RunError(f"{path} is not from nngrad's benchmark suite: benchmark {b.get('name')!r} has no "
-                           f"{'/'.join(KEY)} parameters")
+                           f"{'/'.join(KEY[:4])} parameters")
     if not data["benchmarks"] and not meta.get("records") and not meta.get("plan"):
         raise RunError(f"{path} holds no results (no benchmarks)")
     machine = {**meta.get("machine", {}), **{k: v for k, v in (data.get("machine_info") or {}).items()
@@ -120,16 +137,15 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
     """Planned points + per-point records + pytest-benchmark entries -> one tidy row per point."""
     rows: dict[tuple, dict] = {}
     for p in meta.get("plan", []):
-        rows[tuple(p[k] for k in KEY)] = _row(p, "skipped" if p.get("skip_reason") else "not run",
-                                               message=p.get("skip_reason"))
+        rows[point_key(p)] = _row(p, "skipped" if p.get("skip_reason") else "not run", message=p.get("skip_reason"))
     for r in records:
         p = r["point"]
         row = _row(p, r["status"], r.get("extra_info"), r.get("message"))
         if r.get("benchmark"):
             row.update(_stats(r["benchmark"]["stats"]))
-        rows[tuple(p[k] for k in KEY)] = row
+        rows[point_key(p)] = row
     for b in benchmarks:  # pytest-benchmark's own entries are authoritative for what was measured
-        key = tuple(b["params"][k] for k in KEY)
+        key = point_key(b["params"])
         planned = {k: v for k, v in rows.get(key, {}).items() if v is not None}
         rows[key] = {**_row({**planned, **b["params"]}, "ok", b.get("extra_info")), **_stats(b["stats"])}
     points = pd.DataFrame(list(rows.values()), columns=COLUMNS)
@@ -144,7 +160,8 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
     if "scheme" in accuracy:
         accuracy = accuracy.rename(columns={"scheme": "method"}).replace({"method": LEGACY_ACCURACY})
     return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}),
-               methods, meta.get("machine_constants") or {}, meta.get("headline") or {})
+               methods, meta.get("machine_constants") or {}, meta.get("headline") or {},
+               meta.get("device_constants") or {})
 
 
 def _declarations(meta: dict, names) -> dict[str, dict]:
@@ -161,7 +178,7 @@ def _declarations(meta: dict, names) -> dict[str, dict]:
 
 
 def _row(point: dict, status: str, extra: dict | None = None, message: str | None = None) -> dict:
-    info = {**point, **(extra or {})}
+    info = {**point, **(extra or {}), "device": point.get("device", "cpu")}  # older JAX records: extra "device"
     return {**{c: info.get(c) for c in COLUMNS}, "status": status, "message": message}
 
 

@@ -41,7 +41,7 @@ _QUANTITIES = {
 }
 _X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden layer)"}
 
-__all__ = ["accuracy", "cost_gap", "landscape", "memory_vs_depth", "overlay", "overlay_gap", "predicted_vs_measured",
+__all__ = ["accuracy", "cost_gap", "device_gap", "landscape", "memory_vs_depth", "overlay", "overlay_gap", "predicted_vs_measured",
            "save", "time_vs_depth", "time_vs_width", "work"]
 
 
@@ -423,3 +423,31 @@ def predicted_vs_measured(points: pd.DataFrame, label: str, band: float = 0.3) -
     ax.set_aspect("equal")
     return _finish(fig, ax, "predicted time per call (s), cost model", "measured median time per call (s)",
                    outside=True)
+
+
+_DEVICE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
+_DEVICE_METHODS = {"numerical-batched": ("-", "o"), "forward-mode": ("--", "^")}
+
+
+def device_gap(points: pd.DataFrame, knees: dict[str, float | None], label: str) -> Figure:
+    """The cost gap of every device in one figure: t(method) / t(backprop) on the same device vs N, log-log, for
+    the batched finite difference (solid) and forward mode (dashed), one colour per device; ``knees`` (device ->
+    N, or None) are drawn as dotted verticals: where that device's finite difference starts to grow with N."""
+    _require("points", points, ("method", "device", *_GAP_KEY, "n_params", "status", "median_s"))
+    fig, ax = _figure("Cost gap per device: time of an O(N) gradient / backprop on the same device", label, (9, 5))
+    drawn = False
+    for k, device in enumerate(dict.fromkeys(points["device"])):
+        color, mine = _DEVICE_COLORS[k % len(_DEVICE_COLORS)], points[points["device"] == device]
+        for method, (ls, marker) in _DEVICE_METHODS.items():
+            gap = _ratio(_main_batch(mine), method, REFERENCE)
+            if not gap.empty:
+                ax.plot(gap["n_params"], gap["ratio"], ls=ls, marker=marker, color=color, label=f"{method} on {device}")
+                drawn = True
+        if knees.get(device):
+            ax.axvline(knees[device], ls=":", color=color, lw=1.2,
+                       label=f"{device}: finite difference grows with N from N ≈ {knees[device]:,.0f}")
+    if not drawn:
+        return _finish(fig, ax, _N_LABEL, _GAP_LABEL, "no O(N) method and backprop measured on the same device")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    return _finish(fig, ax, _N_LABEL, "time ratio method / backprop on its device (s/s)", outside=True)

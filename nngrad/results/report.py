@@ -12,12 +12,12 @@ from .. import _files
 from ..methods.base import REFERENCE, SINGULAR, UNIT
 from ..model.counts import num_params
 from ..sweep.config import CLASSIC  # the landscape network of a run that does not say
-from . import plots, prediction
+from . import devices, plots, prediction
 from .fits import cost_model
 from .limits import limits_table
 from .load import Run, load_run
 
-SUMMARY_COLUMNS = ["method", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
+SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
                    "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "message"]
 MIB = 2.0**20
@@ -110,20 +110,25 @@ def build_report(source: str | Path, out: str | Path | None = None) -> Path:
     """Write summary.csv, fits.csv, landscape.csv, *.png and report.md for a run folder or benchmark JSON;
     returns report.md."""
     source = Path(source)
-    run = load_run(source)
+    whole = load_run(source)
+    run = whole.on(whole.devices[0])  # the report's sections are the first device's; devices.section the rest
     out = Path(out) if out else (source if source.is_dir() else source.with_name(f"{source.stem}-report"))
     out.mkdir(parents=True, exist_ok=True)
     fits = cost_model(run.points)
     summary = summary_table(run.points)
     landscape, _ = landscape_table(run)
-    _files.write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    _files.write_atomic(out / "summary.csv", summary_table(whole.points).to_csv(index=False))
     _files.write_atomic(out / "limits.csv", limits_table(run.points, _classic(run)).to_csv(index=False))
     _files.write_atomic(out / "fits.csv", fits.to_csv(index=False))
     _files.write_atomic(out / "landscape.csv", landscape.to_csv(index=False))
     images = figures(run, fits)
-    for name, fig in images.items():
+    on_devices = devices.figures(whole) if len(whole.devices) > 1 else {}
+    if on_devices:
+        _files.write_atomic(out / "devices.csv", devices.constants_table(whole).to_csv(index=False))
+    for name, fig in {**images, **on_devices}.items():
         plots.save(fig, out / name)
-    _files.write_atomic(out / "report.md", markdown(run, summary, fits, list(images)))
+    _files.write_atomic(out / "report.md", markdown(run, summary, fits, list(images)) + "\n".join(
+        devices.section(whole)))
     return out / "report.md"
 
 
@@ -263,6 +268,7 @@ def limits_section(run: Run) -> list[str]:
 
 
 def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str]) -> str:
+    summary = summary.drop(columns=["device"])  # one device's: the devices section names it
     skipped = summary[summary["status"] == "skipped"]
     failed = summary[summary["status"].isin(["failed", "not run"])]
     cfg = run.config

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import _validate as validate
+from ..backend import target
 from ..errors import InvalidValue, MissingPackage
 from ..methods import available_methods, get
 from ..methods.prefix import DEFAULT_MAX_BYTES
@@ -24,7 +25,10 @@ class SweepConfig:
     10 inputs, 2 outputs, depth 5, width 32, batch 16) and the ``extra`` networks are run for every method. ``methods`` defaults to every
     registered method available here; naming one whose package is missing raises ImportError saying how to
     install it. Two limits keep a sweep's wall time predictable: ``budget_s`` per call, and ``total_s`` for the
-    whole suite (the costliest points are left out first; never those of the classic network, at any batch)."""
+    whole suite (the costliest points are left out first; never those of the classic network, at any batch).
+    ``devices``: where each point runs, "cpu" (numpy), "cuda" or "cuda:N" (torch tensors), or "LIBRARY@DEVICE"
+    ("torch@cpu", "array_api_strict@cpu", "cupy@cuda:0"); stored as their labels ("cuda" becomes "cuda:0"). On a
+    device other than numpy's CPU only the methods that run there (``Method.array_api``) are planned."""
 
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
     widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512)
@@ -41,6 +45,7 @@ class SweepConfig:
     loss: str = "mse"
     landscape: tuple[int, int, int] | None = CLASSIC
     extra: tuple[tuple[int, int, int], ...] = TARGET_NETWORKS
+    devices: tuple[str, ...] = ("cpu",)
 
     def __post_init__(self) -> None:
         for name in ("depths", "widths", "batches"):
@@ -49,11 +54,20 @@ class SweepConfig:
                 raise InvalidValue(f"{name} must list at least one size")
             for v in values:
                 validate.positive_int(name, v)
+        if isinstance(self.devices, str) or not self.devices:
+            raise InvalidValue(f"devices must list at least one device, e.g. ('cpu', 'cuda'); got {self.devices!r}")
+        labels = tuple(target(d).label for d in self.devices)  # a bad or missing device: one line, here
+        if len(set(labels)) < len(labels):
+            raise InvalidValue(f"devices must not name one device twice; got {', '.join(self.devices)}")
+        object.__setattr__(self, "devices", labels)
         if not self.methods:
             raise InvalidValue("methods must list at least one method")
         for m in self.methods:
             if reason := get(m).missing():
                 raise MissingPackage(reason)
+        if "cpu" not in self.devices and (stay := [m for m in self.methods if not get(m).array_api]):
+            raise InvalidValue(f"methods {', '.join(stay)} run on numpy's CPU only, and devices are "
+                               f"{', '.join(self.devices)}: add cpu to the devices, or leave those methods out")
         validate.positive_float("budget_s", self.budget_s)
         if self.total_s is not None:
             validate.positive_float("total_s", self.total_s)
@@ -67,9 +81,19 @@ class SweepConfig:
                 for v in network:
                     validate.positive_int(name, v)
         d, w, b = max(self.networks(), key=lambda n: memory_bytes(self.sizes(n[0], n[1]), n[2]))
-        validate.fits_in_memory(f"the sweep's largest network (depth {d}, width {w}, batch {b}, N = "
-                                f"{num_params(self.sizes(d, w)):,})",
-                                memory_bytes(self.sizes(d, w), b) + DEFAULT_MAX_BYTES)
+        for label in self.devices:  # the same bound as a method's chunks, against where the arrays live
+            where = target(label)
+            validate.fits_in_memory(f"the sweep's largest network (depth {d}, width {w}, batch {b}, N = "
+                                    f"{num_params(self.sizes(d, w)):,}) on {label}",
+                                    memory_bytes(self.sizes(d, w), b) + DEFAULT_MAX_BYTES,
+                                    None if where.device == "cpu" else where.free_bytes(),
+                                    "memory" if where.device == "cpu" else "device memory")
+
+    def methods_on(self, device: str) -> list[str]:
+        """The sweep's methods that run on ``device`` (a label of ``devices``): all of them on numpy's CPU."""
+        if device == "cpu":
+            return list(self.methods)
+        return [m for m in self.methods if get(m).array_api]
 
     def sizes(self, depth: int, width: int) -> list[int]:
         """Layer sizes of a network of the sweep: [num_input, width x depth, num_output]."""

@@ -3,7 +3,12 @@ start of a run: the fixed cost of a numpy call on small arrays, the float64 matr
 shapes, and the rate of the element-wise sigmoid over arrays like the sweep's. The machine is first kept busy
 for WARM_UP_S (an idle CPU starts at a low clock: measured cold, the constants came out 50% slow), then each
 constant is the best of repeats: what the machine can do, as a point's median is on a quiet machine. A peer's library (torch, jax, autograd) issues its
-own calls: their fixed cost is measured on that peer's gradient of a tiny network."""
+own calls: their fixed cost is measured on that peer's gradient of a tiny network.
+
+On another array library or a device (a GPU through torch) the same three constants are measured with that
+library's operations, the device synchronised before every clock read: the fixed cost of a call is then a
+kernel launch, and the rates are measured at sizes large enough to fill the device (DEVICE_GEMM_SHAPES,
+DEVICE_ELEMENTS)."""
 
 from __future__ import annotations
 
@@ -13,37 +18,42 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..backend import Backend, backend
 from ..methods import get
 from ..methods.base import Method
 from ..methods.cost import Constants, Network
 from ..model.layers import Sigmoid
 from .networks import build
 
+NUMPY = backend("cpu")
+
 REPEATS = 7
 WARM_UP_S = 0.5
 TRIALS = 3  # the three microbenchmarks are run this many times in turn, the best of each kept
 GEMM_SHAPES = ((16, 64), (16, 256), (2048, 16), (2048, 64))  # (rows, width): (rows, w) @ (w, w)
 ELEMENTS = (2**12, 2**16, 2**20)  # sigmoid over arrays this long
+DEVICE_GEMM_SHAPES = ((2**14, 256), (2**16, 256), (2**14, 1024))  # on a device: its rate at full occupancy
+DEVICE_ELEMENTS = (2**20, 2**22, 2**24)
 TINY = (1, 2, 1, 2, 2)  # depth, width, batch, inputs, outputs of the network a peer's cost per call is timed on
 
 
-def best_of(fn: Callable[[], object], repeats: int = REPEATS, min_s: float = 2e-3) -> float:
-    """Seconds of one fn() call, the best of ``repeats``, each repeat looping fn until it lasts ``min_s``."""
+def best_of(fn: Callable[[], object], repeats: int = REPEATS, min_s: float = 2e-3,
+            sync: Callable[[], None] = lambda: None) -> float:
+    """Seconds of one fn() call, the best of ``repeats``, each repeat looping fn until it lasts ``min_s``;
+    ``sync()`` (a device's wait) runs before every clock read."""
+    def loop(loops: int) -> float:
+        sync()
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            fn()
+        sync()
+        return time.perf_counter() - t0
+
     fn()
-    loops, times = 1, []
-    while True:
-        t0 = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        if time.perf_counter() - t0 >= min_s:
-            break
+    loops = 1
+    while loop(loops) < min_s:
         loops *= 2
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        for _ in range(loops):
-            fn()
-        times.append((time.perf_counter() - t0) / loops)
-    return float(np.min(times))
+    return float(np.min([loop(loops) / loops for _ in range(repeats)]))
 
 
 def warm_up(seconds: float = WARM_UP_S) -> None:
@@ -54,42 +64,61 @@ def warm_up(seconds: float = WARM_UP_S) -> None:
         np.exp(a @ a / 256)
 
 
-def call_seconds() -> float:
-    """Seconds per numpy call on small arrays: a layer's operations (product, add, exp, multiply) on (1, 4)."""
-    rng = np.random.default_rng(0)
-    x, w, b = rng.normal(size=(1, 4)), rng.normal(size=(4, 4)), rng.normal(size=4)
+def call_seconds(where: Backend = NUMPY) -> float:
+    """Seconds per call on small arrays: a layer's operations (product, add, exp, multiply) on (1, 4)."""
+    rng, xp = np.random.default_rng(0), where.xp
+    x, w, b = (where.asarray(rng.normal(size=s)) for s in ((1, 4), (4, 4), 4))
 
     def four_calls():
         z = x @ w + b
-        return np.exp(z) * z
+        return xp.exp(z) * z
 
-    return best_of(four_calls) / 4
+    return best_of(four_calls, sync=where.synchronize) / 4
 
 
-def gemm_flop_rate() -> float:
-    """float64 flop/s of matrix products (rows, w) @ (w, w) at the sweep's shapes (median over the shapes)."""
-    rng = np.random.default_rng(0)
-    rates = []
-    for rows, width in GEMM_SHAPES:
-        a, w = rng.normal(size=(rows, width)), rng.normal(size=(width, width))
-        out = np.empty((rows, width))
-        rates.append(2 * rows * width * width / best_of(lambda a=a, w=w, out=out: np.matmul(a, w, out=out)))
+def own_call_seconds(where: Backend) -> float:
+    """Seconds per call off numpy: nngrad's backprop of a tiny network there (every array a few numbers: nothing
+    but calls), over the calls its cost declares. Each call pays what nngrad's code pays there: the array-api
+    namespace lookup, the library's dispatch and, on a device, the kernel launch."""
+    net, x, y = build(*TINY)
+    net = net.to(where.device, where.library)
+    method = get("backprop")
+    return best_of(method.prepare(net, *net.check_data(x, y))) / method.cost(Network.of(net, TINY[2])).calls
+
+
+def gemm_flop_rate(where: Backend = NUMPY) -> float:
+    """float64 flop/s of matrix products (rows, w) @ (w, w) at the sweep's shapes on the CPU, at shapes that fill
+    the device elsewhere (median over the shapes)."""
+    rng, rates = np.random.default_rng(0), []
+    for rows, width in GEMM_SHAPES if where.device == "cpu" else DEVICE_GEMM_SHAPES:
+        a, w = where.asarray(rng.normal(size=(rows, width))), where.asarray(rng.normal(size=(width, width)))
+        if where.is_numpy:
+            out = np.empty((rows, width))
+            seconds = best_of(lambda a=a, w=w, out=out: np.matmul(a, w, out=out))
+        else:
+            seconds = best_of(lambda a=a, w=w: a @ w, sync=where.synchronize)
+        rates.append(2 * rows * width * width / seconds)
     return float(np.median(rates))
 
 
-def elementwise_seconds() -> float:
-    """Seconds per element of nngrad's in-place sigmoid, the median over array lengths (applied again and again
-    to one array: its values stay in (0, 1), where exp costs what it costs anywhere)."""
+def elementwise_seconds(where: Backend = NUMPY) -> float:
+    """Seconds per element of nngrad's in-place sigmoid (a new array off numpy), the median over array lengths
+    (applied again and again to one array: its values stay in (0, 1), where exp costs what it costs anywhere)."""
     rng = np.random.default_rng(0)
-    arrays = [rng.normal(size=n) for n in ELEMENTS]
-    return float(np.median([best_of(lambda buf=buf: Sigmoid.inplace(buf)) / buf.size for buf in arrays]))
+    lengths = ELEMENTS if where.device == "cpu" else DEVICE_ELEMENTS
+    arrays = [where.asarray(rng.normal(size=n)) for n in lengths]
+    return float(np.median([best_of(lambda buf=buf: Sigmoid.inplace(buf), sync=where.synchronize) / n
+                            for buf, n in zip(arrays, lengths, strict=True)]))
 
 
-def library_call_seconds(method: Method, numpy_only: Constants) -> float:
+def library_call_seconds(method: Method, numpy_only: Constants, where: Backend = NUMPY) -> float:
     """Seconds per call of the library of a peer ``method``: its gradient of a tiny network (every array a few
     numbers: nothing but calls) timed, less what numpy's part of its declared cost predicts, over the library
     calls it declares."""
     net, x, y = build(*TINY)
+    if not where.is_numpy:
+        net = net.to(where.device, where.library)
+        x, y = net.check_data(x, y)
     work = method.cost(Network.of(net, TINY[2]))
     seconds = best_of(method.prepare(net, x, y)) - replace(work, library_calls=0).seconds(numpy_only)
     return max(seconds, 0.0) / work.library_calls
@@ -114,16 +143,17 @@ def others_load(seconds: float = 0.5) -> float | None:
     return 1.0 - (second[1] - first[1]) / (second[0] - first[0])
 
 
-def measure(methods: tuple[str, ...] = ()) -> Constants:
-    """The machine constants, and the per-call cost of the library of each of ``methods`` that issues its own
-    calls (a peer): a second or two in all."""
+def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY) -> Constants:
+    """The machine constants of ``where`` (numpy on the CPU by default), and the per-call cost of the library of
+    each of ``methods`` that issues its own calls (a peer): a second or two in all."""
     warm_up()
-    trials = [(call_seconds(), gemm_flop_rate(), elementwise_seconds()) for _ in range(TRIALS)]
+    calls = call_seconds if where.is_numpy else own_call_seconds
+    trials = [(calls(where), gemm_flop_rate(where), elementwise_seconds(where)) for _ in range(TRIALS)]
     numpy_only = Constants(min(t[0] for t in trials), max(t[1] for t in trials), min(t[2] for t in trials))
     libraries = {}
     for name in methods:
         method = get(name)
         work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
         if work is not None and work.library_calls and work.library not in libraries and method.missing() is None:
-            libraries[work.library] = library_call_seconds(method, numpy_only)
+            libraries[work.library] = library_call_seconds(method, numpy_only, where)
     return replace(numpy_only, library_call_s=libraries)

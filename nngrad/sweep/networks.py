@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 
+from ..backend import target
 from ..model.network import DNN
 
 
@@ -23,7 +24,20 @@ def build(depth: int, width: int, batch: int, num_input: int = 10, num_output: i
     return net, x, y
 
 
-def build_point(point: dict, cfg: dict) -> tuple[DNN, np.ndarray, np.ndarray]:
-    """(net, x, y) of a planned point (a dict) under a sweep configuration (SweepConfig as a dict)."""
-    return build(point["depth"], point["width"], point["batch"], cfg["num_input"], cfg["num_output"], cfg["seed"],
-                 cfg.get("activation", "sigmoid"), cfg.get("loss", "mse"))
+def build_on(device: str, *args) -> tuple[DNN, object, object]:
+    """(net, x, y) of :func:`build` (``args``), moved to ``device`` (a benchmark's label: "cpu", "cuda:0",
+    "torch@cpu", ...): the same weights and data there."""
+    net, x, y = build(*args)
+    if device == "cpu":
+        return net, x, y
+    where = target(device)
+    on = net.to(where.device, where.library)
+    return (on, *on.check_data(x, y))
+
+
+def build_point(point: dict, cfg: dict, device: str | None = None) -> tuple[DNN, np.ndarray, np.ndarray]:
+    """(net, x, y) of a planned point (a dict) under a sweep configuration (SweepConfig as a dict), on the point's
+    device (or on ``device``: "cpu" gives the numpy twin its gradient is checked against)."""
+    return build_on(device or point.get("device", "cpu"), point["depth"], point["width"], point["batch"],
+                    cfg["num_input"], cfg["num_output"], cfg["seed"], cfg.get("activation", "sigmoid"),
+                    cfg.get("loss", "mse"))

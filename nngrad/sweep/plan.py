@@ -18,8 +18,9 @@ from ..methods import get
 from ..methods.base import Method
 from ..methods.cost import Constants, Network
 from ..model.counts import forward_flops, num_params
+from . import runfiles
 from .config import SweepConfig
-from .networks import build
+from .networks import build_on
 from .point_check import REMEASURE_S, schedule
 
 # pytest, the untimed check (its reference gradient), JAX's compilation, the record on disk: per point, whatever the
@@ -44,14 +45,15 @@ class PlannedPoint:
     model_calls_s: float | None = None
     model_flops_s: float | None = None
     model_elementwise_s: float | None = None
+    device: str = "cpu"  # where it runs: a label of SweepConfig.devices
 
     @property
-    def key(self) -> tuple[str, int, int, int]:
-        return (self.method, self.depth, self.width, self.batch)
+    def key(self) -> tuple[str, int, int, int, str]:
+        return (self.method, self.depth, self.width, self.batch, self.device)
 
     @property
     def test_id(self) -> str:
-        return f"{self.method}-d{self.depth}-w{self.width}-b{self.batch}"
+        return runfiles.test_id(self.to_dict())
 
     def expected_wall_s(self, target_s: float, max_rounds: int) -> float:
         """Seconds this point should take: its timed rounds, the untimed check call (and a warm-up round for a
@@ -92,15 +94,17 @@ def predict(method: Method, net, x: np.ndarray, y: np.ndarray, batch: int,
     return sum(terms.values()), terms
 
 
-def plan(cfg: SweepConfig, constants: Constants) -> list[PlannedPoint]:
-    """Every point of the sweep with its predicted time on the machine ``constants``; points over the budget, or
-    whose method does not apply to the network, get a skip_reason. Ordered by method (registration order), then
-    depth, width, batch."""
-    points = [p for network in cfg.networks() for p in _plan_network(*network, cfg, constants)]
+def plan(cfg: SweepConfig, constants: dict[str, Constants]) -> list[PlannedPoint]:
+    """Every point of the sweep on every device, with its predicted time from that device's ``constants`` (by
+    device label); points over the budget, or whose method does not apply to the network, get a skip_reason.
+    Ordered by device, method (registration order), then depth, width, batch."""
+    points = [p for device in cfg.devices for network in cfg.networks()
+              for p in _plan_network(*network, cfg, constants[device], device)]
     if cfg.total_s is not None:
         _fit_total(points, cfg)
     order = {m: i for i, m in enumerate(cfg.methods)}
-    return sorted(points, key=lambda p: (order[p.method], p.depth, p.width, p.batch))
+    devices = {d: i for i, d in enumerate(cfg.devices)}
+    return sorted(points, key=lambda p: (devices[p.device], order[p.method], p.depth, p.width, p.batch))
 
 
 def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
@@ -119,17 +123,20 @@ def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
                              f"{cfg.total_s:g} s")
 
 
-def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constants: Constants) -> list[PlannedPoint]:
-    net, x, y = build(depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation, cfg.loss)
+def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constants: Constants,
+                  device: str = "cpu") -> list[PlannedPoint]:
+    net, x, y = build_on(device, depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation,
+                         cfg.loss)
     layer_sizes = cfg.sizes(depth, width)
     n, fwd = num_params(layer_sizes), forward_flops(layer_sizes, batch)
     points = []
-    for name in cfg.methods:
+    for name in cfg.methods_on(device):
         method = get(name)
         reason = method.supports(net)
         predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants)
         if predicted is not None and predicted > cfg.budget_s:
             reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"
         points.append(PlannedPoint(name, depth, width, batch, n, method.operations(layer_sizes, batch), fwd,
-                                   predicted, reason, *(terms.get(t) for t in ("calls", "flops", "elementwise"))))
+                                   predicted, reason, *(terms.get(t) for t in ("calls", "flops", "elementwise")),
+                                   device))
     return points

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from . import runfiles
-from .runfiles import DONE
+from .runfiles import DONE, test_id
 
 META = pytest.StashKey[dict]()
 TODO = pytest.StashKey[list]()
@@ -48,11 +48,11 @@ def pytest_configure(config):
 
 
 def pytest_generate_tests(metafunc):
-    if {"method", "depth", "width", "batch"} <= set(metafunc.fixturenames):
+    if {"method", "depth", "width", "batch", "device"} <= set(metafunc.fixturenames):
         points = metafunc.config.stash[TODO]
-        metafunc.parametrize(("method", "depth", "width", "batch"),
-                             [(p["method"], p["depth"], p["width"], p["batch"]) for p in points],
-                             ids=[f"{p['method']}-d{p['depth']}-w{p['width']}-b{p['batch']}" for p in points])
+        metafunc.parametrize(("method", "depth", "width", "batch", "device"),
+                             [runfiles.point_key(p)[:4] + (p.get("device", "cpu"),) for p in points],
+                             ids=[test_id(p) for p in points])
 
 
 @pytest.fixture
@@ -62,12 +62,12 @@ def sweep_config(request) -> dict:
 
 
 @pytest.fixture
-def planned(request, method, depth, width, batch) -> dict:
+def planned(request, method, depth, width, batch, device) -> dict:
     """The planned point of this test (prediction, skip reason)."""
     for p in request.config.stash[TODO]:
-        if runfiles.point_key(p) == (method, depth, width, batch):
+        if runfiles.point_key(p) == (method, depth, width, batch, device):
             return p
-    raise LookupError(f"no planned point {method} d{depth} w{width} b{batch}")
+    raise LookupError(f"no planned point {method} d{depth} w{width} b{batch} on {device}")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -76,9 +76,16 @@ def read_run_meta(run: Path) -> dict:
         raise InvalidValue(f"{path} is not valid JSON ({exc})") from None
 
 
+def test_id(point: dict) -> str:
+    """The suite's id of a point: "method-dD-wW-bB", with "-DEVICE" off numpy's CPU."""
+    device = point.get("device", "cpu")
+    return f"{point['method']}-d{point['depth']}-w{point['width']}-b{point['batch']}" + (
+        "" if device == "cpu" else f"-{device}")
+
+
 def point_key(point: dict) -> tuple:
-    """(method, depth, width, batch): what identifies a point of a sweep."""
-    return (point["method"], point["depth"], point["width"], point["batch"])
+    """(method, depth, width, batch, device): what identifies a point of a sweep (older runs: device "cpu")."""
+    return (point["method"], point["depth"], point["width"], point["batch"], point.get("device", "cpu"))
 
 
 def append_point(run: Path, record: dict) -> None:

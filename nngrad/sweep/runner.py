@@ -13,6 +13,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .._files import write_json
+from ..backend import target
 from ..errors import InvalidValue
 from ..methods import get
 from ..methods.base import origin
@@ -44,14 +45,18 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
 
 
 def run_meta(cfg: SweepConfig) -> dict:
-    """run.json of a new sweep: the machine constants, the plan (with predictions and skips), the accuracy study
-    and the headline's interleaved timings."""
+    """run.json of a new sweep: each device's machine constants (``machine_constants``: the first device's;
+    ``device_constants``: by device label) and description, the plan (with predictions and skips), the accuracy
+    study and the headline's interleaved timings (numpy on the CPU)."""
     others = others_load()
-    constants = measure(cfg.methods)
+    constants = {d: measure(tuple(cfg.methods_on(d)), target(d)) for d in cfg.devices}
     meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
                                  [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods)),
-                                 constants.to_dict())
-    return {**meta, "machine": {**meta["machine"], "others_load": others}, "headline": headline_study(cfg)}
+                                 constants[cfg.devices[0]].to_dict())
+    machine = {**meta["machine"], "others_load": others, "devices": [target(d).describe() for d in cfg.devices]}
+    headline = headline_study(cfg) if "cpu" in cfg.devices else None
+    return {**meta, "machine": machine, "device_constants": {d: c.to_dict() for d, c in constants.items()},
+            "headline": headline}
 
 
 def start_run(cfg: SweepConfig, out_root: Path) -> Path:
@@ -120,7 +125,8 @@ def run_suite(run: Path, progress: bool = True) -> int:
 def _measure_after(run: Path, meta: dict) -> dict:
     """The machine measured again once the suite is done (constants that moved, or other processes' load, say
     the machine was busy while it was timed), kept in run.json."""
-    after = {"others_load": others_load(), "constants": measure().to_dict()}  # numpy's three: what 'busy' compares
+    first = (meta.get("config") or {}).get("devices", ["cpu"])[0]  # the device whose constants 'busy' compares
+    after = {"others_load": others_load(), "constants": measure(where=target(first)).to_dict()}
     meta = {**meta, "machine": {**meta.get("machine", {}), "after": after}}
     write_json(run / runfiles.RUN_META, meta)
     return meta

@@ -1,5 +1,6 @@
 """JAX: jax.value_and_grad of the same loss, jit-compiled (compilation before the first call, timed apart),
-64-bit floats enabled for float64 networks (``jax_enable_x64`` is a process-wide setting: it stays on).
+64-bit floats enabled for float64 networks (``jax_enable_x64`` is a process-wide setting: it stays on), on the
+network's device: JAX's CPU for a CPU network, its GPU N for a network on cuda:N (a CUDA build of jaxlib).
 
 ``prepare`` copies the weights into JAX arrays once, as a JAX user holds them: a prepared call computes the
 gradient at the weights it was prepared with (``nngrad.gradient`` prepares anew on every call)."""
@@ -10,6 +11,8 @@ import time
 
 import numpy as np
 
+from ...backend import to_numpy
+from ...errors import MissingPackage
 from ..base import Call, GradientResult, Method
 from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, numpy_like_loss, reverse_cost
 
@@ -21,9 +24,10 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
         jax.config.update("jax_enable_x64", True)  # else JAX silently computes in float32
     import jax.numpy as jnp
 
-    xb, t = batch(net, x, y)
+    device = _device(jax, net.device)
+    xb, t = (jax.device_put(a, device) for a in batch(net, to_numpy(x), to_numpy(y)))
     traced = 0
-    value = numpy_like_loss(jnp, activations(net), net.loss_name, jnp.asarray(xb), jnp.asarray(t))
+    value = numpy_like_loss(jnp, activations(net), net.loss_name, xb, t)
 
     def loss(params):
         nonlocal traced
@@ -31,24 +35,43 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
         return value(params)
 
     compiled = jax.jit(jax.value_and_grad(loss))  # a concatenate inside the jit made XLA's CPU code ~50x slower
-    params = [jnp.asarray(p) for p in arrays(net)]
+    params = [jax.device_put(to_numpy(p), device) for p in arrays(net)]
     start = time.perf_counter()
     jax.block_until_ready(compiled(params))
-    info = {"jax": jax.__version__, "compile_s": time.perf_counter() - start, "device": str(jax.devices()[0])}
+    info = {"jax": jax.__version__, "compile_s": time.perf_counter() - start, "jax_device": str(device)}
     per_call = traced  # loss evaluations in one call of the compiled gradient
+    on_cpu = net.device == "cpu"
 
     def call() -> GradientResult:
         v, g = compiled(params)
-        return GradientResult(np.concatenate([np.asarray(gi).ravel() for gi in g]), float(v), "jax", per_call,
-                              info=info)
+        if on_cpu:  # numpy gathers faster than an XLA concatenate on the CPU
+            return GradientResult(net.backend.asarray(np.concatenate([np.asarray(gi).ravel() for gi in g])), float(v),
+                                  "jax", per_call, info=info)
+        return GradientResult(jnp.concatenate([gi.ravel() for gi in g]), float(v), "jax", per_call, info=info)
 
     return call
 
 
+def _device(jax, device: str):
+    """JAX's device for nngrad's ``device`` ("cpu" or "cuda:N")."""
+    if device == "cpu":
+        return jax.devices("cpu")[0]
+    try:
+        gpus = jax.devices("gpu")
+    except RuntimeError:
+        gpus = []
+    index = int(device.partition(":")[2] or 0)
+    if index >= len(gpus):
+        raise MissingPackage(f"jax sees {len(gpus)} GPU(s), so it cannot run on {device}: a CUDA build of jaxlib "
+                             "is needed (pip install 'jax[cuda12]')")
+    return gpus[index]
+
+
 METHOD = Method(
     name="jax", family="reverse-mode", prepare=prepare, requires=("jax",), install=INSTALL,
-    description="jax.value_and_grad of the same loss, jit-compiled (compile time recorded apart), float64",
-    work_count=lambda n: 1, check=PEER_CHECK,
+    description="jax.value_and_grad of the same loss, jit-compiled (compile time recorded apart), on the "
+                "network's device, float64",
+    work_count=lambda n: 1, check=PEER_CHECK, array_api=True,
     cost=reverse_cost("jax", lambda net: 1 + 2 * len(net.layers), lambda net: 2 * len(net.layers) + 2),  # one dispatch,
     # the arrays brought back, gathered by numpy
     traced_memory=False, color="#2ca02c", marker="p")

@@ -12,18 +12,20 @@ from nngrad.sweep.plan import median_time
 from nngrad.sweep.point_check import REMEASURE_S, check_point, schedule
 
 
-def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch):
+def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch, device):
     if planned["skip_reason"]:
         pytest.skip(planned["skip_reason"])
     net, x, y = build_point(planned, sweep_config)
     m = get(method)
     start = time.perf_counter()
-    call = m.prepare(net, x, y)  # what a user does once: convert weights, compile
+    call = m.prepare(net, x, y)  # what a user does once: convert weights, compile (off the CPU: ends synchronised)
     prepare_s = time.perf_counter() - start
-    checked = check_point(m, call, net, x, y)  # outside the timed region: gradient error, work and peak memory
-    benchmark.group = f"depth={depth} width={width} batch={batch}"
+    # outside the timed region: gradient error (against numpy's backprop on the CPU), work and peak memory
+    checked = check_point(m, call, net, x, y, cpu=build_point(planned, sweep_config, "cpu"))
+    benchmark.group = f"depth={depth} width={width} batch={batch}" + ("" if device == "cpu" else f" on {device}")
     benchmark.extra_info.update({
-        "depth": depth, "width": width, "batch": batch, "n_params": planned["n_params"], "family": m.family,
+        "depth": depth, "width": width, "batch": batch, "device": device, "n_params": planned["n_params"],
+        "family": m.family,
         "loss_evaluations": checked.loss_evaluations, "tangent_passes": checked.tangent_passes,
         "work": checked.work, "work_unit": m.work_unit, "flops": planned["flops"],
         "forward_flops": planned["forward_flops"], "gradient_error": checked.gradient_error,

@@ -1,0 +1,92 @@
+"""The devices of a run side by side (``nngrad bench --devices cpu,cuda``): each device's machine constants and
+how well they predict its points, the cost gap of every device in one figure, each device's landscape, and the N
+from which each device's finite difference grows with N (a GPU runs the N + 1 evaluations side by side until
+it is full: flat first, proportional to N after)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from . import plots, prediction
+from .load import Run
+
+GAP_METHOD = "numerical-batched"  # the finite difference whose growth with N the knee describes
+
+
+def slug(device: str) -> str:
+    """A device label as part of a file name: "cuda:0" -> "cuda-0", "torch@cpu" -> "torch-cpu"."""
+    return re.sub(r"[^A-Za-z0-9_]+", "-", device)
+
+
+def knee(points: pd.DataFrame, method: str = GAP_METHOD) -> tuple[float | None, int | None]:
+    """(N from which ``method``'s time grows with N, the depth it was found at), from the measured points of one
+    device at the depth with most of them: t = a + b N fitted by least squares on relative residuals, and N = a / b,
+    where the part growing with N equals the flat part. (None, None) with fewer than 3 points or a fit that is not
+    flat-then-growing (a or b not positive)."""
+    ok = points[(points["method"] == method) & (points["status"] == "ok")].dropna(subset=["median_s", "n_params"])
+    if ok.empty:
+        return None, None
+    depth = int(ok["depth"].value_counts().sort_index(ascending=False).idxmax())
+    rows = ok[ok["depth"] == depth]
+    if rows["n_params"].nunique() < 3:
+        return None, None
+    t, n = rows["median_s"].to_numpy(float), rows["n_params"].to_numpy(float)
+    (a, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(n), n]) / t[:, None], np.ones_like(t), rcond=None)
+    return (float(a / b), depth) if a > 0 and b > 0 else (None, depth)
+
+
+def constants_table(run: Run) -> pd.DataFrame:
+    """One row per device: what it is, its three constants, how many of its points the model predicts within the
+    band, and its finite difference's knee."""
+    described = {d.get("label"): d for d in run.machine.get("devices") or []}
+    rows = []
+    for device in run.devices:
+        mine, info = run.on(device), described.get(device, {})
+        c, (n, depth) = mine.constants, knee(mine.points)
+        memory = info.get("memory_bytes")
+        rows.append({
+            "device": device, "library": f"{info.get('library', '?')} {info.get('version', '')}".strip(),
+            "hardware": info.get("name") or run.machine.get("processor") or run.machine.get("machine", ""),
+            "memory (GiB)": memory / 2**30 if memory else None,
+            "call (µs)": c.get("call_s", np.nan) * 1e6, "GEMM (GFLOP/s)": c.get("gemm_flop_s", np.nan) / 1e9,
+            "element-wise (ns/element)": c.get("elementwise_s", np.nan) * 1e9,
+            f"within ±{prediction.BAND:.0%}": prediction.fraction_inside(mine.points),
+            f"{GAP_METHOD} grows from N ≈": n, "at depth": depth})
+    return pd.DataFrame(rows)
+
+
+def figures(run: Run) -> dict[str, object]:
+    """devices_gap.png, and for every device after the first its landscape and cost-model figures."""
+    knees = {d: knee(run.on(d).points)[0] for d in run.devices}
+    figs = {"devices_gap.png": plots.device_gap(run.points, knees, run.label)}
+    for device in run.devices[1:]:
+        mine = run.on(device)
+        figs[f"landscape-{slug(device)}.png"] = plots.landscape(mine.points, mine.label + f" — on {device}")
+        figs[f"model-{slug(device)}.png"] = plots.predicted_vs_measured(mine.points, mine.label + f" — on {device}",
+                                                                        prediction.BAND)
+    return figs
+
+
+def section(run: Run) -> list[str]:
+    """The report's section on the devices (nothing for a run on one device)."""
+    if len(run.devices) < 2:
+        return []
+    table = constants_table(run)
+    lines = [f"## Devices: {', '.join(run.devices)}", "",
+             ("The same networks (same weights and data) on each device; every gradient was checked against numpy's "
+              "backprop on the CPU before it was timed, and every timed call ended with the device synchronised. The "
+              "report above is the first device's; here the others, and all of them side by side. On a device a "
+              "call's fixed cost is a kernel launch, and its rates are measured at sizes that fill it."), "",
+             table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g"), "",
+             (f"`{GAP_METHOD} grows from N ≈`: t = a + b N fitted to the measured {GAP_METHOD} points of that "
+              "device at one depth (the one with most points); N = a / b is where the part that grows with N "
+              "equals the flat part (blank: fewer than three points, or no flat part)."), "",
+             "![cost gap per device](devices_gap.png)", ""]
+    for device in run.devices[1:]:
+        lines += [f"### On {device}", "", f"![landscape on {device}](landscape-{slug(device)}.png)", "",
+                  f"![cost model on {device}](model-{slug(device)}.png)", "",
+                  prediction.by_method(run.on(device).points).to_markdown(index=False, floatfmt=".3g"), ""]
+    return lines
