@@ -13,11 +13,12 @@ from nngrad import DNN, GradientResult, backprop_gradient, gradient, list_method
 from nngrad.methods import available_methods, get, gradient_methods, registered
 from nngrad.methods.forward_mode import Tangents
 
-PEERS = ("torch", "jax", "autograd", "scipy")
+PEERS = ("torch", "jax", "autograd", "scipy", "backprop-graph", "torch-graph")  # the -graph ones: torch's CUDA graphs
 LOOPS = ("numerical-loop", "scipy")  # a full loss evaluation per parameter, one at a time: small networks only
 NO_LOSS = ("central-batched", "scipy")  # gradients that never evaluate L at the unperturbed parameters
+ON_NUMPY = [name for name in gradient_methods() if not get(name).cuda_only]  # the CUDA graphs: tests/test_captured.py
 METHODS = [pytest.param(name, marks=pytest.mark.skipif(get(name).missing() is not None, reason=str(get(name).missing())))
-           for name in gradient_methods()]
+           for name in ON_NUMPY]
 
 
 def network(activation: str = "sigmoid", loss: str = "mse", batch: int = 3, seed: int = 0, **kw):
@@ -58,17 +59,17 @@ def test_complex_step_refuses_a_relu_network_naming_the_kink():
 
 class WorkCounter:
     """The work of every network with this loss class, counted as it happens: ``single``, calls of the loss layer's
-    ``forward`` (one loss each); ``stacked``, losses returned by the vectorised ``function`` (of ``dtypes``);
+    ``value`` (one loss each; ``forward`` is float(value)); ``stacked``, losses returned by the vectorised ``function`` (of ``dtypes``);
     ``tangents``, directional derivatives returned by forward mode; ``chunks``, calls of either of the last two."""
 
     def __init__(self, monkeypatch, loss_class: type) -> None:
         self.single = self.stacked = self.chunks = self.tangents = 0
         self.dtypes: set[np.dtype] = set()
-        forward, function, tangents = loss_class.forward, loss_class.function, Tangents.__call__
+        value, function, tangents = loss_class.value, loss_class.function, Tangents.__call__
 
-        def counted_forward(layer, *args):
+        def counted_value(layer, *args):
             self.single += 1
-            return forward(layer, *args)
+            return value(layer, *args)
 
         def counted_function(*args):
             losses = function(*args)
@@ -81,7 +82,7 @@ class WorkCounter:
             self.tangents, self.chunks = self.tangents + len(derivatives), self.chunks + 1
             return derivatives
 
-        monkeypatch.setattr(loss_class, "forward", counted_forward)
+        monkeypatch.setattr(loss_class, "value", counted_value)
         monkeypatch.setattr(loss_class, "function", staticmethod(counted_function))
         monkeypatch.setattr(Tangents, "__call__", counted_tangents)
 
@@ -185,7 +186,7 @@ def test_a_method_whose_package_is_missing_says_how_to_install_it(monkeypatch, p
     net, x, y = network()
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     assert_rejected(lambda: gradient(net, x, y, peer), net, ImportError,
-                    rf"{peer} needs {peer}, which is not installed: pip install")
+                    rf"{peer} needs {get(peer).requires[0]}, which is not installed: pip install")
 
 
 def test_no_method_changes_the_parameters():
@@ -193,8 +194,9 @@ def test_no_method_changes_the_parameters():
     net.params[:] += np.random.default_rng(1).standard_normal(net.num_params)  # values where p + eps - eps != p
     before = net.params.tobytes()
     for method in available_methods():
-        gradient(net, x, y, method)
-        assert net.params.tobytes() == before, method
+        if not get(method).cuda_only:
+            gradient(net, x, y, method)
+            assert net.params.tobytes() == before, method
 
 
 # -- 4. list_methods -------------------------------------------------------------------------------------------------

@@ -21,7 +21,14 @@ def backprop_gradient(net, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndar
 
 def backprop(net, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
     """:func:`backprop_gradient` of already-checked (x, y)."""
-    loss = net.evaluate(x, y)
+    loss, grad = backprop_arrays(net, x, y)
+    return float(loss), grad
+
+
+def backprop_arrays(net, x: np.ndarray, y: np.ndarray):
+    """(loss as a 0-d array, grad (N,)) of already-checked (x, y), both where the network lives: nothing comes
+    back to the host, so a CUDA graph can record it (methods/captured.py)."""
+    loss = net.loss_layer.value(net.trace(x)[0][-1], y)
     dout = net.loss_layer.backward(1.0)
     for layer in reversed(net.layers):
         dout = layer.backward(dout)

@@ -85,6 +85,7 @@ class Method:
     step: Callable[[np.dtype], float] | None = None  # default step of a method that takes ``eps``, by dtype
     traced_memory: bool = True  # does tracemalloc see its allocations (numpy's do; torch's and JAX's do not)?
     array_api: bool = False  # runs on any array namespace and device, not only numpy
+    cuda_only: bool = False  # runs on a CUDA device only (a CUDA graph): a sweep plans it nowhere else
     color: str = "#8c564b"
     marker: str = "P"
 

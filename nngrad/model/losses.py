@@ -73,8 +73,13 @@ class MeanSquaredError:
         return y
 
     def forward(self, h: np.ndarray, y: np.ndarray) -> float:
+        return float(self.value(h, y))
+
+    def value(self, h: np.ndarray, y: np.ndarray):
+        """:meth:`forward` as a 0-d array of h's library, where h lives: no transfer to the host (a CUDA graph
+        can record it)."""
         self.h, self.y = h, y
-        return float(mse(h, y))
+        return mse(h, y)
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         return dout * (self.h - self.y) / math.prod(self.h.shape)  # h.size: torch's is a method
@@ -97,11 +102,15 @@ class SoftmaxWithLoss:
         return one_hot(y, num_classes) if namespace(y).isdtype(y.dtype, "integral") else y
 
     def forward(self, x: np.ndarray, t: np.ndarray) -> float:
+        return float(self.value(x, t))
+
+    def value(self, x: np.ndarray, t: np.ndarray):
+        """:meth:`forward` as a 0-d array of x's library, where x lives (see MeanSquaredError.value)."""
         if t.ndim < x.ndim:  # integer labels -> one-hot
             t = namespace(x).astype(one_hot(t, x.shape[-1]), x.dtype)
         self.t = t
         self.y = softmax(x)
-        return float(cross_entropy(x, t))
+        return cross_entropy(x, t)
 
     def backward(self, dout: float = 1.0) -> np.ndarray:
         batch = self.y.shape[0] if self.y.ndim == 2 else 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from .. import _validate as validate
-from ..backend import target
+from ..backend import Backend, target
 from ..errors import InvalidValue, MissingPackage
 from ..methods import available_methods, get
+from ..methods.base import Method
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from ..model.counts import memory_bytes, num_params
 from ..model.layers import ACTIVATIONS
@@ -33,7 +34,7 @@ class SweepConfig:
     depths: tuple[int, ...] = (1, 2, 4, 8, 16)
     widths: tuple[int, ...] = (8, 16, 32, 64, 128, 256, 512)
     batches: tuple[int, ...] = (16,)
-    methods: tuple[str, ...] = field(default_factory=lambda: tuple(available_methods()))
+    methods: tuple[str, ...] | None = None  # None: every one available here that runs on one of the devices
     budget_s: float = 5.0  # a point whose one call is predicted slower than this is skipped
     total_s: float | None = 180.0  # the costliest points are left out until the suite is predicted to fit this
     target_s: float = 0.25  # timed seconds aimed at per point (rounds x iterations x call)
@@ -60,14 +61,17 @@ class SweepConfig:
         if len(set(labels)) < len(labels):
             raise InvalidValue(f"devices must not name one device twice; got {', '.join(self.devices)}")
         object.__setattr__(self, "devices", labels)
+        if self.methods is None:
+            object.__setattr__(self, "methods", tuple(m for m in available_methods()
+                                                      if any(_runs_on(get(m), target(d)) for d in self.devices)))
         if not self.methods:
             raise InvalidValue("methods must list at least one method")
         for m in self.methods:
             if reason := get(m).missing():
                 raise MissingPackage(reason)
-        if "cpu" not in self.devices and (stay := [m for m in self.methods if not get(m).array_api]):
-            raise InvalidValue(f"methods {', '.join(stay)} run on numpy's CPU only, and devices are "
-                               f"{', '.join(self.devices)}: add cpu to the devices, or leave those methods out")
+        if nowhere := [m for m in self.methods if not any(m in self.methods_on(d) for d in self.devices)]:
+            raise InvalidValue(f"{', '.join(nowhere)} cannot run on {', '.join(self.devices)} (numpy-only methods "
+                               "need cpu, the -graph methods cuda): change the devices or leave those methods out")
         validate.positive_float("budget_s", self.budget_s)
         if self.total_s is not None:
             validate.positive_float("total_s", self.total_s)
@@ -90,10 +94,9 @@ class SweepConfig:
                                     "memory" if where.device == "cpu" else "device memory")
 
     def methods_on(self, device: str) -> list[str]:
-        """The sweep's methods that run on ``device`` (a label of ``devices``): all of them on numpy's CPU."""
-        if device == "cpu":
-            return list(self.methods)
-        return [m for m in self.methods if get(m).array_api]
+        """The sweep's methods that run on ``device`` (a label of ``devices``): on numpy's CPU every one but the
+        CUDA graphs; elsewhere those that run on any array library, with the CUDA graphs on CUDA through torch."""
+        return [m for m in self.methods if _runs_on(get(m), target(device))]
 
     def sizes(self, depth: int, width: int) -> list[int]:
         """Layer sizes of a network of the sweep: [num_input, width x depth, num_output]."""
@@ -104,6 +107,12 @@ class SweepConfig:
         grid = [(d, w, b) for b in self.batches for d in self.depths for w in self.widths]
         extra = [tuple(n) for n in ([self.landscape] if self.landscape else []) + list(self.extra)]
         return list(dict.fromkeys(grid + extra))
+
+
+def _runs_on(method: Method, where: Backend) -> bool:
+    """Does ``method`` run on arrays of ``where`` (a sweep's device)?"""
+    graphs = where.library == "torch" and where.device != "cpu"
+    return (where.is_numpy or method.array_api) and (graphs or not method.cuda_only)
 
 
 # the quick sweep: small networks only (the classic network's finite differences alone would take its time)

@@ -5,6 +5,8 @@ setting). The gradient comes back where the network's parameters live."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ...backend import to_numpy
@@ -12,7 +14,9 @@ from ..base import Call, GradientResult, Method
 from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, blas_threads, reverse_cost
 
 
-def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
+def autograd_gradient(net, x: np.ndarray, y: np.ndarray) -> tuple[Callable, dict]:
+    """(gradient() -> (loss, grad (N,)) as tensors where the network's parameters live and the number of loss
+    evaluations it ran, what to record): torch autograd of the network's loss, set up once."""
     import torch
 
     where, own = net.backend, net.backend.library == "torch"
@@ -25,24 +29,24 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
     functions = {"sigmoid": torch.sigmoid, "relu": torch.relu, "identity": lambda z: z}
     layers = [functions[a] for a in activations(net)]
     mse = net.loss_name == "mse"
-    info = {"torch": torch.__version__, "threads": threads if device.type == "cpu" else None}
-    count = 0
 
-    def loss():
-        nonlocal count
-        count += 1
+    def gradient():
         h = xb
         for k, act in enumerate(layers):
             h = act(torch.addmm(params[2 * k + 1], h, params[2 * k]))
-        return 0.5 * ((h - t) ** 2).mean() if mse else -(t * torch.log_softmax(h, dim=-1)).sum(dim=-1).mean()
+        value = 0.5 * ((h - t) ** 2).mean() if mse else -(t * torch.log_softmax(h, dim=-1)).sum(dim=-1).mean()
+        return value.detach(), torch.cat([g.reshape(-1) for g in torch.autograd.grad(value, params)])
+
+    return gradient, {"torch": torch.__version__, "threads": threads if device.type == "cpu" else None}
+
+
+def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
+    gradient, info = autograd_gradient(net, x, y)
+    own = net.backend.library == "torch"
 
     def call() -> GradientResult:
-        nonlocal count
-        count = 0
-        value = loss()
-        grad = torch.cat([g.reshape(-1) for g in torch.autograd.grad(value, params)])
-        grad = grad if own else where.asarray(grad.numpy())
-        return GradientResult(grad, float(value.detach()), "torch", count, info=info)
+        loss, grad = gradient()
+        return GradientResult(grad if own else net.backend.asarray(grad.numpy()), float(loss), "torch", 1, info=info)
 
     return call
 
