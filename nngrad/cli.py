@@ -10,8 +10,8 @@ import traceback
 
 import numpy as np
 
-from .commands import cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
 from .backend import parse_target
+from .commands import cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
 from .errors import InvalidValue, UserError
 from .methods import registered
 from .methods.finite_differences import VARIANTS

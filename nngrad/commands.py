@@ -205,11 +205,17 @@ def cmd_bench(args: argparse.Namespace) -> int:
                      if v is not None}
         if {"depths", "widths", "batches"} & set(overrides):  # a grid of one's own: no extra networks of the targets
             overrides["extra"] = ()
+        if "methods" not in overrides:  # every one available that runs on these devices
+            overrides["methods"] = None
+        cfg = replace(base, **overrides)
         if args.methods is None:
             for m in registered().values():
                 if reason := m.missing():
                     print(f"note: {m.name} is left out: {reason}", file=sys.stderr)
-        run = start_run(replace(base, **overrides), output_folder(args.out))
+                elif m.name not in cfg.methods:
+                    print(f"note: {m.name} is left out: it runs on none of {', '.join(cfg.devices)}",
+                          file=sys.stderr)
+        run = start_run(cfg, output_folder(args.out))
     print(f"run folder: {run}", file=sys.stderr)
     status = run_suite(run)
     report = build_report(run)

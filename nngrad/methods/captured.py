@@ -18,8 +18,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import cost
-from . import backprop
+from . import backprop, cost
 from .base import Call, GradientResult, Method
 from .peers import torch as torch_peer
 from .peers._common import PEER_CHECK

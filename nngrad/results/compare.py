@@ -3,6 +3,7 @@ lies wholly beyond a minimum effect."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -109,6 +110,10 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     markdown path."""
     run_a, run_b = load_run(path_a), load_run(path_b)
     same = Path(path_a).resolve() == Path(path_b).resolve()
+    device_a, device_b = run_a.devices[0], run_b.devices[0]
+    across = len(run_a.devices) == len(run_b.devices) == 1 and device_a != device_b
+    if across:  # one device each, two devices: the comparison is between the devices, point by point
+        run_b = replace(run_b, points=run_b.points.assign(device=device_a))
     table, only = ratio_table(run_a.points, run_b.points), only_in_one(run_a.points, run_b.points)
     if table.empty:
         raise InvalidValue(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
@@ -124,6 +129,8 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
         f"A: {run_a.label}  ", f"B: {run_b.label}", "",
         *(["**A and B are the same run**: every ratio is 1 by construction.", ""] if same else []),
+        *([(f"**A ran on {device_a}, B on {device_b}**: the points are matched by method, depth, width and batch "
+            "across the two devices."), ""] if across else []),
         (f"{len(table)} points measured in both; median ratio B/A = {table['ratio_b_over_a'].median():.3g}; "
         f"{(table['verdict'] == 'slower').sum()} slower, {(table['verdict'] == 'faster').sum()} faster."
         + (f" {few} not tested (fewer than {MIN_ROUNDS} raw rounds in A or B)." if few else "")), "",

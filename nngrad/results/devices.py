@@ -24,8 +24,8 @@ def slug(device: str) -> str:
 def knee(points: pd.DataFrame, method: str = GAP_METHOD) -> tuple[float | None, int | None]:
     """(N from which ``method``'s time grows with N, the depth it was found at), from the measured points of one
     device at the depth with most of them: t = a + b N fitted by least squares on relative residuals, and N = a / b,
-    where the part growing with N equals the flat part. (None, None) with fewer than 3 points or a fit that is not
-    flat-then-growing (a or b not positive)."""
+    where the part growing with N equals the flat part (beyond the largest N measured: it had not started growing).
+    (None, None) with fewer than 3 points; (None, depth) when the fit has no flat part within the measured sizes."""
     ok = points[(points["method"] == method) & (points["status"] == "ok")].dropna(subset=["median_s", "n_params"])
     if ok.empty:
         return None, None
@@ -35,7 +35,9 @@ def knee(points: pd.DataFrame, method: str = GAP_METHOD) -> tuple[float | None, 
         return None, None
     t, n = rows["median_s"].to_numpy(float), rows["n_params"].to_numpy(float)
     (a, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(n), n]) / t[:, None], np.ones_like(t), rcond=None)
-    return (float(a / b), depth) if a > 0 and b > 0 else (None, depth)
+    if a <= 0 or b <= 0 or a / b < n.min():  # no flat part within the measured sizes
+        return None, depth
+    return float(a / b), depth
 
 
 def constants_table(run: Run) -> pd.DataFrame:
@@ -83,7 +85,8 @@ def section(run: Run) -> list[str]:
              table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g"), "",
              (f"`{GAP_METHOD} grows from N ≈`: t = a + b N fitted to the measured {GAP_METHOD} points of that "
               "device at one depth (the one with most points); N = a / b is where the part that grows with N "
-              "equals the flat part (blank: fewer than three points, or no flat part)."), "",
+              "equals the flat part (above the largest N measured: it had not started to grow; blank: fewer than three "
+              "points, or no flat part within the sizes measured)."), "",
              "![cost gap per device](devices_gap.png)", ""]
     for device in run.devices[1:]:
         lines += [f"### On {device}", "", f"![landscape on {device}](landscape-{slug(device)}.png)", "",

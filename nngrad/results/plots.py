@@ -198,8 +198,9 @@ def _ratio(points: pd.DataFrame, method: str, reference: str) -> pd.DataFrame:
     """Measured ``method`` rows matched to ``reference`` at the same depth, width and batch: n_params, ratio,
     work (sorted by N)."""
     ok = points[(points["status"] == "ok") & _positive(points["median_s"])]
-    ref = ok.loc[ok["method"] == reference, [*_GAP_KEY, "median_s"]].rename(columns={"median_s": "reference_s"})
-    both = ok[ok["method"] == method].merge(ref, on=_GAP_KEY).sort_values("n_params")
+    key = [*_GAP_KEY, *(["device"] if "device" in points else [])]  # a run of several devices: each with its own
+    ref = ok.loc[ok["method"] == reference, [*key, "median_s"]].rename(columns={"median_s": "reference_s"})
+    both = ok[ok["method"] == method].merge(ref, on=key).sort_values("n_params")
     work = both["work"] if "work" in both else both["loss_evaluations"]
     return pd.DataFrame({"n_params": both["n_params"].astype(float), "ratio": both["median_s"] / both["reference_s"],
                          "work": pd.to_numeric(work, errors="coerce").astype(float)})
@@ -426,22 +427,23 @@ def predicted_vs_measured(points: pd.DataFrame, label: str, band: float = 0.3) -
 
 
 _DEVICE_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e")
-_DEVICE_METHODS = {"numerical-batched": ("-", "o"), "forward-mode": ("--", "^")}
+_DEVICE_METHODS = {"numerical-batched": (False, "o"), "forward-mode": (True, "^")}  # hollow?, marker
 
 
 def device_gap(points: pd.DataFrame, knees: dict[str, float | None], label: str) -> Figure:
     """The cost gap of every device in one figure: t(method) / t(backprop) on the same device vs N, log-log, for
-    the batched finite difference (solid) and forward mode (dashed), one colour per device; ``knees`` (device ->
+    the batched finite difference (filled circles) and forward mode (hollow triangles), one colour per device; ``knees`` (device ->
     N, or None) are drawn as dotted verticals: where that device's finite difference starts to grow with N."""
     _require("points", points, ("method", "device", *_GAP_KEY, "n_params", "status", "median_s"))
     fig, ax = _figure("Cost gap per device: time of an O(N) gradient / backprop on the same device", label, (9, 5))
     drawn = False
     for k, device in enumerate(dict.fromkeys(points["device"])):
         color, mine = _DEVICE_COLORS[k % len(_DEVICE_COLORS)], points[points["device"] == device]
-        for method, (ls, marker) in _DEVICE_METHODS.items():
+        for method, (hollow, marker) in _DEVICE_METHODS.items():
             gap = _ratio(_main_batch(mine), method, REFERENCE)
             if not gap.empty:
-                ax.plot(gap["n_params"], gap["ratio"], ls=ls, marker=marker, color=color, label=f"{method} on {device}")
+                ax.plot(gap["n_params"], gap["ratio"], ls="none", marker=marker, color=color, label=f"{method} on {device}",
+                        **({"mfc": "none"} if hollow else {}))
                 drawn = True
         if knees.get(device):
             ax.axvline(knees[device], ls=":", color=color, lw=1.2,

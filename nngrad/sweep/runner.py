@@ -63,8 +63,13 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     """A new run folder holding run.json: the plan (with predictions and skips) and the accuracy curve."""
     method_declarations(cfg.methods)  # refuse what the suite could not run before making a folder
     run = runfiles.new_run_dir(out_root)
-    print(f"planning {len(cfg.networks()) * len(cfg.methods)} points of {len(cfg.methods)} methods "
-          "(measuring this machine's constants for the cost model) ...", file=sys.stderr)
+    for device in cfg.devices:
+        if away := [m for m in cfg.methods if m not in cfg.methods_on(device)]:
+            print(f"note: not on {device}: {', '.join(away)} (they run on "
+                  f"{'a CUDA device only' if device == 'cpu' else 'numpy on the CPU only'})", file=sys.stderr)
+    count = len(cfg.networks()) * sum(len(cfg.methods_on(d)) for d in cfg.devices)
+    print(f"planning {count} points of {len(cfg.methods)} methods on {', '.join(cfg.devices)} (measuring the "
+          "constants of the cost model there) ...", file=sys.stderr)
     try:
         meta = run_meta(cfg)
         write_json(run / runfiles.RUN_META, meta)
