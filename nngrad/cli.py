@@ -152,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: every one available here)")
     p.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden activation (default sigmoid)")
     p.add_argument("--loss", choices=list(LOSSES), help="loss (default mse)")
+    p.add_argument("--dtype", choices=["float64", "float32"], help="precision of every network (default float64; "
+                   "float32 finite differences err ~1e-3 relative: the report states how much)")
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "

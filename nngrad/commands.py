@@ -189,7 +189,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         if not (run / "run.json").is_file():
             raise UsageError(f"--resume: {run} is not a run folder made by 'nngrad bench' (no run.json)")
         given = [f"--{k}" for k in ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget",
-                                     "total", "out", "device", "devices") if getattr(args, k) not in (None, False, "results")]
+                                     "total", "out", "device", "devices", "dtype")
+                 if getattr(args, k) not in (None, False, "results")]
         if given:
             raise UsageError(f"--resume continues the stored plan of {run}: {', '.join(given)} cannot change it; "
                              "start a new run instead")
@@ -201,7 +202,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
         base = QUICK if args.quick else SweepConfig()
         overrides = {k: v for k, v in (("depths", args.depths), ("widths", args.widths), ("batches", args.batch),
                                        ("methods", args.methods), ("budget_s", args.budget), ("total_s", args.total),
-                                       ("activation", args.activation), ("loss", args.loss), ("devices", devices))
+                                       ("activation", args.activation), ("loss", args.loss), ("devices", devices),
+                                       ("dtype", args.dtype))
                      if v is not None}
         if {"depths", "widths", "batches"} & set(overrides):  # a grid of one's own: no extra networks of the targets
             overrides["extra"] = ()

@@ -294,3 +294,31 @@ def test_gpu_a_sweep_too_large_for_the_device_is_refused_before_allocating(capsy
                             "backprop", "--out", str(tmp_path / "r")], "of device memory, and the device has")
     assert not (tmp_path / "r").exists()
 
+
+
+# -- float32 ---------------------------------------------------------------------------------------------------------
+
+def test_a_float32_sweep_is_checked_against_float64_and_its_report_states_the_errors(tmp_path):
+    assert main(["bench", "--depths", "1", "--widths", "4", "--budget", "0.2", "--dtype", "float32", "--methods",
+                 "backprop,numerical-batched,forward-mode", "--devices", f"cpu,{STRICT}", "--out", str(tmp_path)]) == 0
+    run = next(tmp_path.iterdir())
+    points = pd.read_csv(run / "summary.csv").set_index(["method", "device", "width"])
+    for device in ("cpu", STRICT):
+        for width in (4, 32):  # the grid's network and the classic one
+            assert points.loc[("backprop", device, width), "reference"] == "backprop in float64"
+            assert points.loc[("backprop", device, width), "gradient_error"] < 1e-5  # float32's rounding
+            assert points.loc[("forward-mode", device, width), "gradient_error"] < 1e-5
+            # the forward difference's truncation and round-off at float32's step, far above rounding
+            assert 1e-4 < points.loc[("numerical-batched", device, width), "gradient_error"] < 5e-2
+    assert "**Precision: float32.**" in (run / "report.md").read_text()
+    assert json.loads((run / "run.json").read_text())["accuracy"][0]["dtype"] == "float32"
+
+
+def test_a_network_moves_to_another_precision_with_the_same_weights_rounded():
+    net = nngrad.DNN(2, 5, 3, 2, seed=0)
+    narrow = net.to(dtype=np.float32)
+    assert narrow.dtype == np.float32 and net.dtype == np.float64
+    np.testing.assert_array_equal(narrow.params, net.params.astype(np.float32))
+    wide = narrow.to(STRICT.split("@")[1], "array_api_strict", dtype="float64")
+    assert wide.dtype == np.float64
+    np.testing.assert_array_equal(to_numpy(wide.params), narrow.params.astype(np.float64))

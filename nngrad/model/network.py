@@ -176,15 +176,16 @@ class DNN:
         """An independent network with the same architecture, parameter values and device."""
         return self.to(self.backend.device, self.backend.library)
 
-    def to(self, device: str = "cpu", backend: str | None = None) -> DNN:
-        """A copy of this network whose arrays live on ``device`` in the library ``backend`` (see the class)."""
+    def to(self, device: str = "cpu", backend: str | None = None, dtype: np.dtype | type | str | None = None) -> DNN:
+        """A copy of this network whose arrays live on ``device`` in the library ``backend`` (see the class), in
+        precision ``dtype`` (default: this network's; float32 <-> float64 rounds or widens every parameter)."""
         new = DNN(self.hidden_depth, self.num_neuron, self.num_input, self.num_output, self.activation,
-                  self.loss_name, self.output_activation, self.init, self.init_std, dtype=self.dtype,
-                  device=device, backend=backend)
-        if new.backend == self.backend:
+                  self.loss_name, self.output_activation, self.init, self.init_std,
+                  dtype=self.dtype if dtype is None else dtype, device=device, backend=backend)
+        if new.backend == self.backend and new.dtype == self.dtype:
             new._params[...] = self._params
         else:
-            new._params[...] = new.backend.asarray(to_numpy(self._params))
+            new._params[...] = new.backend.asarray(to_numpy(self._params).astype(new.dtype))
         return new
 
     def __repr__(self) -> str:

@@ -19,15 +19,18 @@ def step_methods(methods: list[str], net) -> list[str]:
             and get(m).supports(net) is None and get(m).missing() is None]
 
 
-def accuracy_curve(methods: list[str], depth: int = 3, width: int = 16, batch: int = 4, seed: int = 0) -> list[dict]:
-    """Norm-wise relative error against backprop over the step eps (float64), one row per method and step."""
-    net, x, y = build(depth, width, batch, seed=seed)
+def accuracy_curve(methods: list[str], depth: int = 3, width: int = 16, batch: int = 4, seed: int = 0,
+                   dtype: str = "float64") -> list[dict]:
+    """Norm-wise relative error against backprop (in ``dtype``, as the method) over the step eps, one row per
+    method and step, the method's default step among them."""
+    net, x, y = build(depth, width, batch, seed=seed, dtype=dtype)
     exact = backprop(net, x, y)[1]
     rows = []
     for name in step_methods(methods, net):
         method = get(name)
-        for eps in STEPS:
-            grad = method.prepare(net, x, y, eps=float(eps))().grad
-            rows.append({"method": name, "eps": float(eps), "error": relative_error(grad, exact),
-                         "default_eps": method.step(net.dtype), "depth": depth, "width": width, "batch": batch})
+        default = method.step(net.dtype)
+        for eps in sorted({*map(float, STEPS), default}):
+            grad = method.prepare(net, x, y, eps=eps)().grad
+            rows.append({"method": name, "eps": eps, "error": relative_error(grad, exact), "default_eps": default,
+                         "depth": depth, "width": width, "batch": batch, "dtype": dtype})
     return rows

@@ -14,6 +14,7 @@ from ..model.counts import memory_bytes, num_params
 from ..model.layers import ACTIVATIONS
 from ..model.losses import LOSSES
 
+DTYPES = ("float64", "float32")
 CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there
 # besides the grid, for every method: the classic network at batch 1 and 64, wide networks at batch 64 (where
 # the report's "peers and limits" targets apply)
@@ -47,6 +48,7 @@ class SweepConfig:
     landscape: tuple[int, int, int] | None = CLASSIC
     extra: tuple[tuple[int, int, int], ...] = TARGET_NETWORKS
     devices: tuple[str, ...] = ("cpu",)
+    dtype: str = "float64"  # or "float32": its finite differences err ~1e-3 relative (the report states it)
 
     def __post_init__(self) -> None:
         for name in ("depths", "widths", "batches"):
@@ -78,6 +80,7 @@ class SweepConfig:
         validate.positive_float("target_s", self.target_s)
         validate.choice("activation", self.activation, [a for a in ACTIVATIONS if a != "identity"])
         validate.choice("loss", self.loss, LOSSES)
+        validate.choice("dtype", self.dtype, DTYPES)
         for name, networks in (("landscape", [self.landscape] if self.landscape else []), ("extra", self.extra)):
             for network in networks:
                 if len(network) != 3:

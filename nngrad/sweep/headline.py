@@ -28,7 +28,7 @@ def headline_study(cfg: SweepConfig) -> dict | None:
     if cfg.landscape is None or not set(METHODS) <= set(cfg.methods):
         return None
     d, w, b = cfg.landscape
-    net, x, y = build(d, w, b, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation, cfg.loss)
+    net, x, y = build(d, w, b, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation, cfg.loss, cfg.dtype)
     calls = {name: get(name).prepare(net, x, y) for name in METHODS}
     repeats = {name: max(1, math.ceil(ROUND_S / median_time(call))) for name, call in calls.items()}
     seconds: dict[str, list[float]] = {name: [] for name in METHODS}

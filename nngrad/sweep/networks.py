@@ -12,15 +12,15 @@ from ..model.network import DNN
 
 @functools.lru_cache(maxsize=8)
 def build(depth: int, width: int, batch: int, num_input: int = 10, num_output: int = 2, seed: int = 0,
-          activation: str = "sigmoid", loss: str = "mse") -> tuple[DNN, np.ndarray, np.ndarray]:
+          activation: str = "sigmoid", loss: str = "mse", dtype: str = "float64") -> tuple[DNN, np.ndarray, np.ndarray]:
     """(net, x, y) of a point, seeded: the classic sigmoid/MSE network by default (N(0, 0.01^2) weights; He
     init for ReLU). x: (batch, num_input) uniform [0, 1); y: (batch, num_output) targets in [0, 1) for MSE,
     integer labels (batch,) for softmax cross-entropy."""
     net = DNN(depth, width, num_input, num_output, activation=activation, loss=loss,
-              init="he" if activation == "relu" else "normal", seed=seed)
+              init="he" if activation == "relu" else "normal", seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed + 1)
-    x = rng.random((batch, num_input))
-    y = rng.random((batch, num_output)) if loss == "mse" else rng.integers(0, num_output, batch)
+    x = rng.random((batch, num_input)).astype(dtype)
+    y = rng.random((batch, num_output)).astype(dtype) if loss == "mse" else rng.integers(0, num_output, batch)
     return net, x, y
 
 
@@ -40,4 +40,4 @@ def build_point(point: dict, cfg: dict, device: str | None = None) -> tuple[DNN,
     device (or on ``device``: "cpu" gives the numpy twin its gradient is checked against)."""
     return build_on(device or point.get("device", "cpu"), point["depth"], point["width"], point["batch"],
                     cfg["num_input"], cfg["num_output"], cfg["seed"], cfg.get("activation", "sigmoid"),
-                    cfg.get("loss", "mse"))
+                    cfg.get("loss", "mse"), cfg.get("dtype", "float64"))

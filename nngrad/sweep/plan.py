@@ -126,7 +126,7 @@ def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constants: Constants,
                   device: str = "cpu") -> list[PlannedPoint]:
     net, x, y = build_on(device, depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation,
-                         cfg.loss)
+                         cfg.loss, cfg.dtype)
     layer_sizes = cfg.sizes(depth, width)
     n, fwd = num_params(layer_sizes), forward_flops(layer_sizes, batch)
     points = []

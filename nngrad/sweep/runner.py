@@ -51,7 +51,7 @@ def run_meta(cfg: SweepConfig) -> dict:
     others = others_load()
     constants = {d: measure(tuple(cfg.methods_on(d)), target(d)) for d in cfg.devices}
     meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
-                                 [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods)),
+                                 [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods), dtype=cfg.dtype),
                                  constants[cfg.devices[0]].to_dict())
     machine = {**meta["machine"], "others_load": others, "devices": [target(d).describe() for d in cfg.devices]}
     headline = headline_study(cfg) if "cpu" in cfg.devices else None
