@@ -32,7 +32,7 @@ def test_every_output_file_exists_and_is_well_formed(run):
     assert {"machine_info", "commit_info", "benchmarks", "datetime", "version", "nngrad"} <= set(data)
     assert data["machine_info"]["blas"], "the BLAS that ran is recorded"
     for b in data["benchmarks"]:
-        assert set(b["params"]) == {"method", "depth", "width", "batch"}
+        assert set(b["params"]) == {"method", "depth", "width", "batch", "device"}
         assert all(isinstance(v, (int, str)) for v in b["params"].values())
         assert b["extra_info"]["loss_evaluations"] >= 1 and b["stats"]["rounds"] >= 3
     for name in PNGS:
