@@ -16,7 +16,7 @@ from .errors import InvalidValue, MissingPackage, UserError
 
 DEVICES = ("cpu", "cuda", "cuda:N")
 LIBRARIES = ("numpy", "torch", "array_api_strict", "cupy")
-INSTALL = {"torch": "pip install torch (a CUDA build of PyTorch for a GPU)", "cupy": "pip install cupy-cuda12x",
+INSTALL = {"torch": "pip install 'nngrad[gpu]' (a CUDA build of PyTorch)", "cupy": "pip install cupy-cuda12x",
            "array_api_strict": "pip install array-api-strict", "array_api_compat": "pip install array-api-compat"}
 _NUMPY_IS_STANDARD = int(np.__version__.split(".")[0]) >= 2
 _NUMPY_TYPES = (np.ndarray, np.generic)

@@ -322,3 +322,22 @@ def test_a_network_moves_to_another_precision_with_the_same_weights_rounded():
     wide = narrow.to(STRICT.split("@")[1], "array_api_strict", dtype="float64")
     assert wide.dtype == np.float64
     np.testing.assert_array_equal(to_numpy(wide.params), narrow.params.astype(np.float64))
+
+
+def test_jax_without_a_gpu_build_is_not_applicable_on_cuda_and_says_how_to_get_one(rng):
+    """A CUDA machine with a CPU-only jaxlib: JAX is skipped on the GPU with its reason, not a crash of the run."""
+    pytest.importorskip("jax")
+    from nngrad.backend import Backend
+    from nngrad.methods.peers import jax as jax_peer
+
+    net = nngrad.DNN(1, 3, 2, 1, seed=0)
+    assert jax_peer.supports(net) is None
+    strict = net.to("cpu", "array_api_strict")
+    strict.backend = Backend("array_api_strict", "cuda:0", strict.backend.xp, strict.backend.native)  # pretend
+    if jax_peer._gpus(__import__("jax")):
+        pytest.skip("this JAX has a GPU")
+    assert jax_peer.supports(strict) == ("jax sees 0 GPU(s), so it cannot run on cuda:0: a CUDA build of jaxlib is "
+                                         "needed (pip install 'jax[cuda12]')")
+    x, y = make_data(net, 2, rng)
+    with pytest.raises(InvalidValue, match="jax sees 0 GPU"):
+        nngrad.gradient(strict, x, y, "jax")

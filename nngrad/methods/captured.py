@@ -27,7 +27,7 @@ WARM_UP = 3  # eager runs on a side stream before recording: cuBLAS's workspaces
 # a replayed kernel costs this fraction of an eager call's fixed cost (DESIGN.md: a forward pass of the depth-5
 # network took 0.036-0.061 ms replayed against 0.22-0.43 ms eager on one H100: about 1/6)
 REPLAYED_CALL = 1 / 6
-INSTALL = "pip install torch (a CUDA build, as pytorch.org says for your CUDA version)"
+INSTALL = "pip install 'nngrad[gpu]' (a CUDA build of PyTorch)"
 
 
 def on_cuda(net) -> str | None:

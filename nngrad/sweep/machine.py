@@ -80,10 +80,9 @@ def own_call_seconds(where: Backend) -> float:
     """Seconds per call off numpy: nngrad's backprop of a tiny network there (every array a few numbers: nothing
     but calls), over the calls its cost declares. Each call pays what nngrad's code pays there: the array-api
     namespace lookup, the library's dispatch and, on a device, the kernel launch."""
-    net, x, y = build(*TINY)
-    net = net.to(where.device, where.library)
+    net, x, y = tiny(where)
     method = get("backprop")
-    return best_of(method.prepare(net, *net.check_data(x, y))) / method.cost(Network.of(net, TINY[2])).calls
+    return best_of(method.prepare(net, x, y)) / method.cost(Network.of(net, TINY[2])).calls
 
 
 def gemm_flop_rate(where: Backend = NUMPY) -> float:
@@ -111,14 +110,20 @@ def elementwise_seconds(where: Backend = NUMPY) -> float:
                             for buf, n in zip(arrays, lengths, strict=True)]))
 
 
+def tiny(where: Backend = NUMPY) -> tuple:
+    """(net, x, y) of the TINY network on ``where``."""
+    net, x, y = build(*TINY)
+    if where.is_numpy:
+        return net, x, y
+    net = net.to(where.device, where.library)
+    return (net, *net.check_data(x, y))
+
+
 def library_call_seconds(method: Method, numpy_only: Constants, where: Backend = NUMPY) -> float:
     """Seconds per call of the library of a peer ``method``: its gradient of a tiny network (every array a few
     numbers: nothing but calls) timed, less what numpy's part of its declared cost predicts, over the library
     calls it declares."""
-    net, x, y = build(*TINY)
-    if not where.is_numpy:
-        net = net.to(where.device, where.library)
-        x, y = net.check_data(x, y)
+    net, x, y = tiny(where)
     work = method.cost(Network.of(net, TINY[2]))
     seconds = best_of(method.prepare(net, x, y)) - replace(work, library_calls=0).seconds(numpy_only)
     return max(seconds, 0.0) / work.library_calls
@@ -154,6 +159,7 @@ def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY) -> Constants:
     for name in methods:
         method = get(name)
         work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
-        if work is not None and work.library_calls and work.library not in libraries and method.missing() is None:
+        if (work is not None and work.library_calls and work.library not in libraries and method.missing() is None
+                and method.supports(tiny(where)[0]) is None):
             libraries[work.library] = library_call_seconds(method, numpy_only, where)
     return replace(numpy_only, library_call_s=libraries)

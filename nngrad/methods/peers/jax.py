@@ -7,12 +7,12 @@ gradient at the weights it was prepared with (``nngrad.gradient`` prepares anew 
 
 from __future__ import annotations
 
+import importlib.util
 import time
 
 import numpy as np
 
 from ...backend import to_numpy
-from ...errors import MissingPackage
 from ..base import Call, GradientResult, Method
 from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, numpy_like_loss, reverse_cost
 
@@ -52,26 +52,37 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
     return call
 
 
-def _device(jax, device: str):
-    """JAX's device for nngrad's ``device`` ("cpu" or "cuda:N")."""
-    if device == "cpu":
-        return jax.devices("cpu")[0]
+def _gpus(jax) -> list:
+    """JAX's GPUs (none without a CUDA build of jaxlib)."""
     try:
-        gpus = jax.devices("gpu")
+        return jax.devices("gpu")
     except RuntimeError:
-        gpus = []
-    index = int(device.partition(":")[2] or 0)
-    if index >= len(gpus):
-        raise MissingPackage(f"jax sees {len(gpus)} GPU(s), so it cannot run on {device}: a CUDA build of jaxlib "
-                             "is needed (pip install 'jax[cuda12]')")
-    return gpus[index]
+        return []
+
+
+def supports(net) -> str | None:
+    """None where JAX can compute on the network's device: its CPU always, cuda:N with a CUDA build of jaxlib."""
+    if net.device == "cpu" or importlib.util.find_spec("jax") is None:
+        return None
+    import jax
+
+    count = len(_gpus(jax))
+    if int(net.device.partition(":")[2] or 0) >= count:
+        return (f"jax sees {count} GPU(s), so it cannot run on {net.device}: a CUDA build of jaxlib is needed "
+                "(pip install 'jax[cuda12]')")
+    return None
+
+
+def _device(jax, device: str):
+    """JAX's device for nngrad's ``device`` ("cpu" or "cuda:N"; :func:`supports` said it is there)."""
+    return jax.devices("cpu")[0] if device == "cpu" else _gpus(jax)[int(device.partition(":")[2] or 0)]
 
 
 METHOD = Method(
     name="jax", family="reverse-mode", prepare=prepare, requires=("jax",), install=INSTALL,
     description="jax.value_and_grad of the same loss, jit-compiled (compile time recorded apart), on the "
                 "network's device, float64",
-    work_count=lambda n: 1, check=PEER_CHECK, array_api=True,
+    work_count=lambda n: 1, check=PEER_CHECK, array_api=True, supports=supports,
     cost=reverse_cost("jax", lambda net: 1 + 2 * len(net.layers), lambda net: 2 * len(net.layers) + 2),  # one dispatch,
     # the arrays brought back, gathered by numpy
     traced_memory=False, color="#2ca02c", marker="p")
