@@ -42,7 +42,7 @@ def test_cpu_is_numpy_unless_a_library_is_asked_for():
 def test_cuda_without_torch_says_how_to_install(monkeypatch):
     real = importlib.util.find_spec
     monkeypatch.setattr(nb.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
-    with pytest.raises(MissingPackage, match=r"torch is not installed: pip install torch") as info:
+    with pytest.raises(MissingPackage, match=r"torch is not installed: pip install 'nngrad\[gpu\]' \(a CUDA build of PyTorch\)") as info:
         nb.backend("cuda")
     assert "\n" not in str(info.value)
     with pytest.raises(MissingPackage, match="torch is not installed"):
