@@ -117,7 +117,11 @@ def run_suite(run: Path, progress: bool = True) -> int:
         try:
             _follow(run, todo, child, progress, meta["config"])
         except KeyboardInterrupt:
-            child.wait()
+            while child.poll() is None:  # pytest got the Ctrl-C too: let it stop (a second Ctrl-C changes nothing)
+                try:
+                    child.wait()
+                except KeyboardInterrupt:
+                    continue
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
     if child.returncode not in (0, 1, 5):  # 5: pytest collected nothing
         raise SweepInterrupted(_how_to_go_on(run, f"the suite stopped with status {child.returncode} "
