@@ -66,9 +66,8 @@ def figures(run: Run) -> dict[str, object]:
     figs = {"devices_gap.png": plots.device_gap(run.points, knees, run.label)}
     for device in run.devices[1:]:
         mine = run.on(device)
-        figs[f"landscape-{slug(device)}.png"] = plots.landscape(mine.points, mine.label + f" — on {device}")
-        figs[f"model-{slug(device)}.png"] = plots.predicted_vs_measured(mine.points, mine.label + f" — on {device}",
-                                                                        prediction.BAND)
+        figs[f"landscape-{slug(device)}.png"] = plots.landscape(mine.points, mine.label)  # the label names the device
+        figs[f"model-{slug(device)}.png"] = plots.predicted_vs_measured(mine.points, mine.label, prediction.BAND)
     return figs
 
 
