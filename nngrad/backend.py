@@ -93,7 +93,7 @@ class Backend:
         info = {"label": self.label, "library": self.library, "version": getattr(module, "__version__", "?"),
                 "device": self.device}
         if self.device == "cpu":
-            return info
+            return {**info, "name": _cpu_name()}
         if self.library == "torch":
             import torch
 
@@ -139,6 +139,17 @@ class Backend:
             torch.cuda.synchronize(self.native)
         elif self.library == "cupy":
             self.native.synchronize()
+
+
+def _cpu_name() -> str | None:
+    """The CPU's model name (/proc/cpuinfo), else platform's processor, else None."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), None)
+    except OSError:
+        import platform
+
+        return platform.processor() or None
 
 
 def _driver_version() -> str | None:

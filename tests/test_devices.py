@@ -4,6 +4,7 @@ CUDA calls runs here), the report's devices section, the knee of a device's fini
 across devices, and the captured (CUDA graph) methods. Tests marked ``gpu`` run the same on a CUDA device."""
 
 import csv
+import importlib.util
 import json
 
 import numpy as np
@@ -19,7 +20,7 @@ from nngrad.errors import InvalidValue
 from nngrad.methods import get
 from nngrad.methods.cost import Constants
 from nngrad.results import devices, plots
-from nngrad.results.load import load_run
+from nngrad.results.load import Run, load_run
 from nngrad.sweep.config import SweepConfig
 from nngrad.sweep.networks import build_on
 from nngrad.sweep.plan import plan
@@ -341,3 +342,51 @@ def test_jax_without_a_gpu_build_is_not_applicable_on_cuda_and_says_how_to_get_o
     x, y = make_data(net, 2, rng)
     with pytest.raises(InvalidValue, match="jax sees 0 GPU"):
         nngrad.gradient(strict, x, y, "jax")
+
+
+# -- the GPU's targets -----------------------------------------------------------------------------------------------
+
+def _target_run(fd_speedup: float) -> Run:
+    """A two-device run whose GPU numerical-batched is ``fd_speedup`` times the CPU's at the classic network."""
+    rows = []
+    for device, scale in (("cpu", 1.0), ("cuda:0", 1 / fd_speedup)):
+        for method, seconds in (("numerical-batched", 0.05), ("forward-mode", 0.04), ("backprop", 1e-3),
+                                ("torch", 2e-3), ("backprop-graph", 2e-4), ("jax", 1.5e-4), ("jax-fd", 0.3)):
+            for n, (d, w) in ((4642, (5, 32)), (67714, (5, 128))):
+                rows.append({"method": method, "device": device, "depth": d, "width": w, "batch": 16, "n_params": n,
+                             "status": "ok", "median_s": seconds * scale, "model_s": seconds * scale * 1.1,
+                             "peak_memory_bytes": 1e6 if method == "numerical-batched" else np.nan})
+    return Run("r", pd.DataFrame(rows), pd.DataFrame(), config={"devices": ["cpu", "cuda:0"]})
+
+
+def test_the_gpu_targets_are_judged_on_the_gpus_points():
+    table = devices.targets(_target_run(16), "cuda:0").set_index("target")
+    assert table.loc["jax-fd / numerical-batched >= 5", "measured"] == pytest.approx(6)  # at N = 67,714 only
+    assert table.loc["jax-fd / numerical-batched >= 5", "points"] == 1
+    assert table.loc["backprop / torch <= 1", "verdict"] == "pass"
+    assert table.loc["backprop-graph / jax <= 2", "measured"] == pytest.approx(2e-4 / 1.5e-4)
+    assert table.loc["forward-mode / numerical-batched <= 1", "verdict"] == "pass"
+    speedup = table.loc["numerical-batched on cpu / on cuda:0 >= 10"]
+    assert speedup["measured"] == pytest.approx(16) and speedup["verdict"] == "pass"
+    assert table.loc["cost model within ±30% on cuda:0 >= 80%", "verdict"] == "pass"
+    missed = devices.targets(_target_run(4), "cuda:0").set_index("target")
+    assert missed.loc["numerical-batched on cpu / on cuda:0 >= 10", "verdict"] == "miss"
+
+
+def test_the_report_shows_the_targets_for_a_cuda_device_only(two_devices):
+    assert "Targets on" not in (two_devices / "report.md").read_text()  # array_api_strict stands in: no GPU targets
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax is not installed")
+def test_jax_finite_differences_chunk_within_their_memory_and_count_their_evaluations(rng):
+    from nngrad.methods.peers.jax_fd import chunk
+
+    net = nngrad.DNN(2, 6, 3, 2, seed=0)
+    x, y = make_data(net, 4, rng)
+    n = net.num_params
+    assert chunk(n, 4, 6, 8, max_bytes=8 * (n + 4 * 4 * 6) * 5) == 5
+    result = nngrad.gradient(net, x, y, "jax-fd", max_bytes=8 * (n + 96) * 5)  # several chunks, a short last one
+    assert result.loss_evaluations == n + 1 and result.info["chunk"] == 5
+    assert result.loss == pytest.approx(net.loss(x, y), rel=1e-14)
+    expected = nngrad.gradient(net, x, y, "numerical-batched")  # the same step: the same differences to rounding
+    assert np.max(np.abs(to_numpy(result.grad) - expected.grad)) <= 8 * np.spacing(result.loss) / 1.5e-8

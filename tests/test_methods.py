@@ -13,7 +13,7 @@ from nngrad import DNN, GradientResult, backprop_gradient, gradient, list_method
 from nngrad.methods import available_methods, get, gradient_methods, registered
 from nngrad.methods.forward_mode import Tangents
 
-PEERS = ("torch", "jax", "autograd", "scipy", "backprop-graph", "torch-graph")  # the -graph ones: torch's CUDA graphs
+PEERS = ("torch", "jax", "jax-fd", "autograd", "scipy", "backprop-graph", "torch-graph")  # the -graph ones: torch's CUDA graphs
 LOOPS = ("numerical-loop", "scipy")  # a full loss evaluation per parameter, one at a time: small networks only
 NO_LOSS = ("central-batched", "scipy")  # gradients that never evaluate L at the unperturbed parameters
 ON_NUMPY = [name for name in gradient_methods() if not get(name).cuda_only]  # the CUDA graphs: tests/test_captured.py

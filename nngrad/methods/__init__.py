@@ -9,10 +9,11 @@ import numpy as np
 from ..errors import InvalidType, InvalidValue, MissingPackage
 from . import backprop, batched, captured, complex_step, finite_differences, forward_mode, forward_pass
 from .base import FAMILIES, GradientResult, Method, get, register, registered, unregister
-from .peers import autograd, jax, scipy, torch
+from .peers import autograd, jax, jax_fd, scipy, torch
 
 BUILTIN = (forward_pass.METHOD, backprop.METHOD, finite_differences.METHOD, batched.NUMERICAL, batched.CENTRAL,
-           complex_step.METHOD, forward_mode.METHOD, torch.METHOD, jax.METHOD, autograd.METHOD, scipy.METHOD,
+           complex_step.METHOD, forward_mode.METHOD, torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD,
+           scipy.METHOD,
            captured.BACKPROP, captured.TORCH)
 for _method in BUILTIN:
     register(_method)

@@ -10,10 +10,14 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..sweep.config import CLASSIC
 from . import plots, prediction
+from .limits import DEVICE_TARGETS, limits_table
 from .load import Run
 
 GAP_METHOD = "numerical-batched"  # the finite difference whose growth with N the knee describes
+SPEEDUP = 10  # the GPU's numerical-batched at the classic network: at least this many times the CPU's
+MODEL_SHARE = 0.8  # of a GPU's points the cost model predicts within the band
 
 
 def slug(device: str) -> str:
@@ -51,13 +55,37 @@ def constants_table(run: Run) -> pd.DataFrame:
         memory = info.get("memory_bytes")
         rows.append({
             "device": device, "library": f"{info.get('library', '?')} {info.get('version', '')}".strip(),
-            "hardware": info.get("name") or run.machine.get("processor") or run.machine.get("machine", ""),
+            "hardware": info.get("name") or run.machine.get("processor") or run.machine.get("machine", ""),  # CPU or GPU
             "memory (GiB)": memory / 2**30 if memory else None,
             "call (µs)": c.get("call_s", np.nan) * 1e6, "GEMM (GFLOP/s)": c.get("gemm_flop_s", np.nan) / 1e9,
             "element-wise (ns/element)": c.get("elementwise_s", np.nan) * 1e9,
             f"within ±{prediction.BAND:.0%}": prediction.fraction_inside(mine.points),
             f"{GAP_METHOD} grows from N ≈": n, "at depth": depth})
     return pd.DataFrame(rows)
+
+
+def targets(run: Run, device: str) -> pd.DataFrame:
+    """The targets of a GPU ``device`` (issue 12): its methods against each other (limits.DEVICE_TARGETS), its
+    numerical-batched against the CPU's at the classic network, and its cost model's share within the band."""
+    mine = run.on(device).points
+    classic = tuple(run.config.get("landscape") or CLASSIC)
+    table = limits_table(mine, classic, targets=DEVICE_TARGETS)
+    rows = [{"target": f"{GAP_METHOD} on cpu / on {device} >= {SPEEDUP}", "where": "classic network"}]
+    ok = run.points[(run.points["method"] == GAP_METHOD) & (run.points["status"] == "ok")]
+    at = ok[(ok["depth"] == classic[0]) & (ok["width"] == classic[1]) & (ok["batch"] == classic[2])]
+    times = at.set_index("device")["median_s"]
+    if {"cpu", device} <= set(times.index):
+        speedup = float(times["cpu"] / times[device])
+        rows[0].update(measured=speedup, at="d{} w{} b{}".format(*classic), points=1,
+                       verdict="pass" if speedup >= SPEEDUP else "miss")
+    else:
+        rows[0].update(measured=np.nan, at="", points=0, verdict="not measured")
+    share = prediction.fraction_inside(mine)
+    rows.append({"target": f"cost model within ±{prediction.BAND:.0%} on {device} >= {MODEL_SHARE:.0%}",
+                 "where": "every measured point", "measured": share, "at": "",
+                 "points": int(((mine["status"] == "ok") & mine["model_s"].notna()).sum()),
+                 "verdict": "not measured" if not np.isfinite(share) else "pass" if share >= MODEL_SHARE else "miss"})
+    return pd.concat([table, pd.DataFrame(rows)], ignore_index=True)
 
 
 def figures(run: Run) -> dict[str, object]:
@@ -88,7 +116,11 @@ def section(run: Run) -> list[str]:
               "points, or no flat part within the sizes measured)."), "",
              "![cost gap per device](devices_gap.png)", ""]
     for device in run.devices[1:]:
-        lines += [f"### On {device}", "", f"![landscape on {device}](landscape-{slug(device)}.png)", "",
+        lines += [f"### On {device}", ""]
+        if device.startswith("cuda"):
+            lines += [f"Targets on {device} (ratios of median times in this run; the worst where each applies):", "",
+                      targets(run, device).to_markdown(index=False, floatfmt=".3g"), ""]
+        lines += [f"![landscape on {device}](landscape-{slug(device)}.png)", "",
                   f"![cost model on {device}](model-{slug(device)}.png)", "",
                   prediction.by_method(run.on(device).points).to_markdown(index=False, floatfmt=".3g"), ""]
     return lines

@@ -30,6 +30,7 @@ class Target:
     bound: float
     where: Callable[[int, int, int, tuple[int, int]], bool]
     where_text: str
+    min_params: int = 0  # and only at networks of at least this many parameters
 
     def check(self, ratio: float) -> bool:
         return {"<=": operator.le, ">=": operator.ge}[self.op](ratio, self.bound)
@@ -51,26 +52,35 @@ TARGETS = [
     Target("scipy", "numerical-batched", ">=", 10, _classic(16), "classic network, batch 16"),
     Target("scipy", "numerical-batched", ">=", 50, _classic(1), "classic network, batch 1"),
 ]
+# on a GPU (issue 12): the methods against each other on the same device (results/devices.py adds the GPU against
+# the CPU and the cost model's share of points)
+EVERYWHERE = lambda d, w, b, c: True
+DEVICE_TARGETS = [
+    Target("jax-fd", "numerical-batched", ">=", 5, EVERYWHERE, "N >= 50,000", min_params=50_000),
+    Target("backprop", "torch", "<=", 1.0, EVERYWHERE, "every point"),
+    Target("backprop-graph", "jax", "<=", 2.0, EVERYWHERE, "every point"),
+    Target("forward-mode", "numerical-batched", "<=", 1.0, EVERYWHERE, "every point"),
+]
 
 
 def ratios(points: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
     """Points where both methods were measured: depth, width, batch and t(numerator) / t(denominator)."""
     ok = points[points["status"] == "ok"]
-    a = ok[ok["method"] == numerator][KEY[1:] + ["median_s"]]
+    a = ok[ok["method"] == numerator][KEY[1:] + ["n_params", "median_s"]]
     b = ok[ok["method"] == denominator][KEY[1:] + ["median_s"]]
     both = a.merge(b, on=KEY[1:], suffixes=("_a", "_b"))
     return both.assign(ratio=both["median_s_a"] / both["median_s_b"])
 
 
 def limits_table(points: pd.DataFrame, classic: tuple[int, int, int] = CLASSIC,
-                 max_bytes: int = DEFAULT_MAX_BYTES) -> pd.DataFrame:
+                 max_bytes: int = DEFAULT_MAX_BYTES, targets: list[Target] = TARGETS) -> pd.DataFrame:
     """One row per target: what it compares, where, the worst measured ratio there (and at which network),
     and "pass", "miss" or "not measured". Then the batched method's peak memory against its bound."""
     rows = []
-    for t in TARGETS:
+    for t in targets:
         both = ratios(points, t.numerator, t.denominator)
-        sel = both[[t.where(d, w, b, tuple(classic[:2])) for d, w, b in zip(both["depth"], both["width"],
-                                                                           both["batch"])]]
+        sel = both[[t.where(d, w, b, tuple(classic[:2])) and n >= t.min_params
+                    for d, w, b, n in zip(both["depth"], both["width"], both["batch"], both["n_params"])]]
         row = {"target": f"{t.numerator} / {t.denominator} {t.op} {t.bound:g}", "where": t.where_text}
         if sel.empty:
             rows.append({**row, "measured": np.nan, "at": "", "points": 0, "verdict": "not measured"})
