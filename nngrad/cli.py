@@ -111,7 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "findings say why), 2: bad input.")
     add_network_options(p)
     p.add_argument("--batch", type=positive_int, default=1, help="samples in the batch (default %(default)s)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N: also compute backprop, forward-mode (and "
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or LIBRARY@DEVICE (e.g. torch@cpu): also "
+                   "compute backprop, forward-mode (and "
                    "the complex step where it applies) there and compare them with the CPU's (default %(default)s)")
     p.add_argument("--scheme", choices=list(SCHEMES), default="central",
                    help="finite-difference scheme (default %(default)s)")
@@ -192,7 +193,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "folder under --out. Exit status 1: the curves differ (classic), or the training learned "
                        "nothing (its loss rose, or it ended no better than chance).")
     p.add_argument("task", choices=["classic", "digits", "mnist"])
-    p.add_argument("--device", help="digits/mnist: cpu, cuda or cuda:N (torch tensors there; default cpu)")
+    p.add_argument("--device", help="digits/mnist: cpu, cuda, cuda:N (torch tensors there) or LIBRARY@DEVICE "
+                   "(e.g. torch@cpu); default cpu")
     p.add_argument("--depth", type=positive_int, help="hidden layers (digits/mnist; default 1)")
     p.add_argument("--depths", type=int_list, help="classic: hidden depths (default 5,10)")
     p.add_argument("--width", type=positive_int, help="units per hidden layer (default 256; classic 32)")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .backend import backend
+from .backend import Backend, target
 from .check import gradient_check
 from .errors import UserError
 from .examples import EXAMPLES
@@ -51,9 +51,9 @@ def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    where = backend(args.device)  # a bad or missing device: one line, before any work
+    where = target(args.device)  # a bad or missing device: one line, before any work
     if args.layer:
-        if where.device != "cpu":
+        if not where.is_numpy:
             raise UsageError("--device applies to the DNN check, not to --layer (your layer runs on numpy)")
         return _check_user_layer(args)
     net = build_network(args)
@@ -64,28 +64,28 @@ def cmd_check(args: argparse.Namespace) -> int:
                             method=args.method, reference=args.reference, progress=True)
     print(report)
     passed = report.passed
-    if where.device != "cpu":
-        passed = _check_on_device(net, x, y, where.device) and passed
+    if not where.is_numpy:
+        passed = _check_on_device(net, x, y, where) and passed
     return 0 if passed else 1
 
 
 DEVICE_TOL = 1e-10  # exact methods on a device vs the CPU: both are exact to rounding, in different orders
 
 
-def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, device: str) -> bool:
-    """Backprop, forward mode (and the complex step where it applies) on ``device`` against backprop on the CPU:
-    prints one line each; True if every gap is within DEVICE_TOL."""
+def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> bool:
+    """Backprop, forward mode (and the complex step where it applies) on ``where`` against numpy's backprop on the
+    CPU: prints one line each; True if every gap is within DEVICE_TOL."""
     from .backend import to_numpy
     from .methods import get, gradient
 
-    on_device, reference = net.to(device), gradient(net, x, y, "backprop").grad
+    on_device, reference = net.to(where.device, where.library), gradient(net, x, y, "backprop").grad
     scale, ok = max(float(np.max(np.abs(reference))), np.finfo(float).tiny), True
     for name in ("backprop", "forward-mode", "complex-step"):
         if get(name).supports(on_device):
             continue
         gap = float(np.max(np.abs(to_numpy(gradient(on_device, x, y, name).grad) - reference))) / scale
         ok &= gap <= DEVICE_TOL
-        print(f"{name} on {on_device.device} vs backprop on the CPU: relative gap {gap:.1e} "
+        print(f"{name} on {where.label} vs backprop on the CPU: relative gap {gap:.1e} "
               f"({'ok' if gap <= DEVICE_TOL else 'FAIL'}, tolerance {DEVICE_TOL:g})")
     return ok
 
@@ -259,7 +259,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.task == "classic":
         return _train_classic(args, output_folder(args.out))
-    backend(args.device)  # a bad or missing device: one line, before the data are read
+    where = target(args.device or "cpu")  # a bad or missing device: one line, before the data are read
     from .data import load_digits, load_mnist
     from .train.curves import learning_curve
     from .train.descent import train
@@ -273,7 +273,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                           args.seed, args.limit)
     init = "he" if args.activation == "relu" else "xavier"
     net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
-              loss="softmax_ce", init=init, seed=args.seed, device=args.device)
+              loss="softmax_ce", init=init, seed=args.seed, device=where.device, backend=where.library)
     print(f"{data}\n{net}", file=sys.stderr)
     root = output_folder(args.out)
     _announce_training_time(net, data, args)
