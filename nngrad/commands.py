@@ -240,8 +240,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     table, path = compare(args.run_a, args.run_b, output_folder(args.out))
     if Path(args.run_a).resolve() == Path(args.run_b).resolve():
         print("note: A and B are the same run: every ratio is 1 by construction", file=sys.stderr)
-    print(table[["method", "depth", "width", "batch", "median_s_a", "median_s_b", "ratio_b_over_a", "verdict"]]
-          .to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
+    where = ["device"] if table["device"].nunique() > 1 else []  # a run of several devices: say which
+    print(table[["method", *where, "depth", "width", "batch", "median_s_a", "median_s_b", "ratio_b_over_a",
+                 "verdict"]].to_string(index=False, float_format=lambda v: f"{v:.3g}", na_rep="-"))
     print(f"comparison: {path}")
     return 0
 
