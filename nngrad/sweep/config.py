@@ -25,8 +25,8 @@ TARGET_NETWORKS = ((5, 32, 1), (5, 32, 64), (2, 64, 64), (2, 256, 64), (2, 512, 
 class SweepConfig:
     """What to sweep. Every (depth, width, batch) combination, the ``landscape`` network (the classic one:
     10 inputs, 2 outputs, depth 5, width 32, batch 16) and the ``extra`` networks are run for every method. ``methods`` defaults to every
-    registered method available here; naming one whose package is missing raises ImportError saying how to
-    install it. Two limits keep a sweep's wall time predictable: ``budget_s`` per call, and ``total_s`` for the
+    registered method available here that runs on one of the ``devices``; naming one whose package is missing
+    raises ImportError saying how to install it. Two limits keep a sweep's wall time predictable: ``budget_s`` per call, and ``total_s`` for the
     whole suite (the costliest points are left out first; never those of the classic network, at any batch).
     ``devices``: where each point runs, "cpu" (numpy), "cuda" or "cuda:N" (torch tensors), or "LIBRARY@DEVICE"
     ("torch@cpu", "array_api_strict@cpu", "cupy@cuda:0"); stored as their labels ("cuda" becomes "cuda:0"). On a
