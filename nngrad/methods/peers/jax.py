@@ -17,17 +17,25 @@ from ..base import Call, GradientResult, Method
 from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, numpy_like_loss, reverse_cost
 
 
-def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
+def loss_on_device(net, x: np.ndarray, y: np.ndarray) -> tuple:
+    """(jax, the JAX device of the network, loss(params) of the batch there, params = [W_0, b_0, ...]), with
+    64-bit floats on for a float64 network (else JAX silently computes in float32)."""
     import jax
 
     if net.dtype == np.float64:
-        jax.config.update("jax_enable_x64", True)  # else JAX silently computes in float32
+        jax.config.update("jax_enable_x64", True)
     import jax.numpy as jnp
 
     device = _device(jax, net.device)
     xb, t = (jax.device_put(a, device) for a in batch(net, to_numpy(x), to_numpy(y)))
+    return jax, device, numpy_like_loss(jnp, activations(net), net.loss_name, xb, t)
+
+
+def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
+    jax, device, value = loss_on_device(net, x, y)
+    import jax.numpy as jnp
+
     traced = 0
-    value = numpy_like_loss(jnp, activations(net), net.loss_name, xb, t)
 
     def loss(params):
         nonlocal traced

@@ -16,8 +16,8 @@ from ..base import Call, GradientResult, Method
 from ..checks import FINITE_DIFFERENCE_TOL, against_backprop
 from ..prefix import DEFAULT_MAX_BYTES
 from ..schemes import SCHEMES
-from ._common import INSTALL, activations, arrays, batch, numpy_like_loss
-from .jax import _device, supports
+from ._common import INSTALL, arrays
+from .jax import loss_on_device, supports
 
 FORWARD = SCHEMES["forward"]
 
@@ -28,16 +28,10 @@ def chunk(n: int, batch: int, width: int, itemsize: int, max_bytes: int) -> int:
 
 
 def prepare(net, x: np.ndarray, y: np.ndarray, eps: float | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Call:
-    import jax
-
-    if net.dtype == np.float64:
-        jax.config.update("jax_enable_x64", True)
+    jax, device, value = loss_on_device(net, x, y)
     import jax.numpy as jnp
 
     h = FORWARD.default_eps(net.dtype) if eps is None else float(eps)
-    device = _device(jax, net.device)
-    xb, t = (jax.device_put(a, device) for a in batch(net, to_numpy(x), to_numpy(y)))
-    value = numpy_like_loss(jnp, activations(net), net.loss_name, xb, t)
     shapes = [p.shape for p in arrays(net)]
     bounds = np.cumsum([0] + [math.prod(s) for s in shapes])
 
@@ -48,7 +42,7 @@ def prepare(net, x: np.ndarray, y: np.ndarray, eps: float | None = None, max_byt
         return jax.vmap(lambda i: loss(theta.at[i].add(h)))(indices)
 
     n = net.num_params
-    k = chunk(n, len(xb), max(net.sizes), net.dtype.itemsize, max_bytes)
+    k = chunk(n, x.shape[0] if x.ndim == 2 else 1, max(net.sizes), net.dtype.itemsize, max_bytes)
     starts = range(0, n, k)
     chunks = [jax.device_put(np.arange(s, min(s + k, n)), device) for s in starts]
     theta = jax.device_put(to_numpy(net.params), device)
