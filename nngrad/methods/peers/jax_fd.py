@@ -54,7 +54,7 @@ def prepare(net, x: np.ndarray, y: np.ndarray, eps: float | None = None, max_byt
     def call() -> GradientResult:
         l0 = base(theta)
         grad = (jnp.concatenate([many(theta, c) for c in chunks]) - l0) / h
-        out = net.backend.asarray(np.asarray(grad)) if net.device == "cpu" else grad
+        out = net.backend.asarray(np.array(grad)) if net.device == "cpu" else grad  # a writable copy
         return GradientResult(out, float(l0), "jax-fd", n + 1, info=info)
 
     return call
