@@ -32,6 +32,27 @@ def test_a_peers_cost_per_call_is_measured_when_it_is_in_the_run(library, method
     assert set(c.library_call_s) == {library} and 0 < c.library_call_s[library] < 1e-2
 
 
+def test_off_numpy_each_methods_own_cost_per_call_is_measured_and_prices_its_calls():
+    """The CALLS table is numpy's: on another library each of nngrad's methods gets its own cost per declared call
+    (its gradient of a tiny network there), and a prediction uses it; numpy's constants have none."""
+    from nngrad.backend import target
+    from nngrad.sweep.networks import build_on
+    from nngrad.sweep.plan import predict
+
+    assert machine.measure(("backprop",)).method_call_s == {}
+    strict = machine.measure(("backprop", "forward-mode", "numerical-loop"), target("array_api_strict@cpu"))
+    assert set(strict.method_call_s) == {"backprop", "forward-mode"}  # numerical-loop does not run there
+    assert all(0 < s < 1e-2 for s in strict.method_call_s.values())
+    net, x, y = build_on("array_api_strict@cpu", 2, 4, 3)
+    cheap = dataclasses.replace(strict, method_call_s={"forward-mode": 1e-9})
+    dear = dataclasses.replace(strict, method_call_s={"forward-mode": 1e-3})
+    method = get("forward-mode")
+    calls = method.cost(Network.of(net, 3)).calls
+    assert predict(method, net, x, y, 3, dear)[1]["calls"] == pytest.approx(calls * 1e-3)
+    assert predict(method, net, x, y, 3, cheap)[1]["calls"] == pytest.approx(calls * 1e-9)
+    assert MACHINE.of("forward-mode") is MACHINE  # nothing measured for it: the machine's call constant
+
+
 @pytest.mark.parametrize("term", ["calls", "flops", "elementwise", "library_calls"])
 def test_predicted_time_grows_with_each_count(term):
     base = Cost(10, 1e6, 1e4, 5, "torch")

@@ -124,7 +124,9 @@ def test_a_wrong_gradient_on_a_device_fails_its_check(monkeypatch):
 @pytest.fixture(scope="module")
 def two_devices(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
-    assert main(["bench", "--depths", "1", "--widths", "3,6,12", "--budget", "0.004", "--out", str(out),
+    # a budget every method meets at these tiny widths on a busy machine too (the classic network's O(N) points
+    # are left out by it)
+    assert main(["bench", "--depths", "1", "--widths", "3,6,12", "--budget", "0.03", "--out", str(out),
                  "--methods", ",".join(OWN), "--devices", f"cpu,{STRICT}"]) == 0
     (folder,) = out.iterdir()
     return folder

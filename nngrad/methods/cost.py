@@ -16,7 +16,7 @@ Each method states its cost from the code it runs (``Method.cost``); nothing her
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..model.counts import num_params
 
@@ -51,10 +51,16 @@ class Constants:
     gemm_flop_s: float
     elementwise_s: float
     library_call_s: dict[str, float] = field(default_factory=dict)
+    # off numpy: seconds per declared call of each method's own code there (the CALLS table is numpy's)
+    method_call_s: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"call_s": self.call_s, "gemm_flop_s": self.gemm_flop_s, "elementwise_s": self.elementwise_s,
-                "library_call_s": dict(self.library_call_s)}
+                "library_call_s": dict(self.library_call_s), "method_call_s": dict(self.method_call_s)}
+
+    def of(self, method: str) -> Constants:
+        """The constants that price ``method``: its own cost per call where it was measured, else ``call_s``."""
+        return replace(self, call_s=self.method_call_s[method]) if method in self.method_call_s else self
 
 
 @dataclass(frozen=True)

@@ -76,13 +76,18 @@ def call_seconds(where: Backend = NUMPY) -> float:
     return best_of(four_calls, sync=where.synchronize) / 4
 
 
-def own_call_seconds(where: Backend) -> float:
-    """Seconds per call off numpy: nngrad's backprop of a tiny network there (every array a few numbers: nothing
-    but calls), over the calls its cost declares. Each call pays what nngrad's code pays there: the array-api
-    namespace lookup, the library's dispatch and, on a device, the kernel launch."""
+def method_call_seconds(method: Method, where: Backend) -> float:
+    """Seconds per declared call of ``method``'s own code off numpy: its gradient of a tiny network there (every
+    array a few numbers: nothing but calls) over the calls its cost declares. Each call pays what nngrad's code
+    pays there (the array-api namespace lookup, the library's dispatch, on a device the kernel launch), and the
+    CALLS table, numpy's, is corrected per method: the standard's generic paths make calls of their own."""
     net, x, y = tiny(where)
-    method = get("backprop")
     return best_of(method.prepare(net, x, y)) / method.cost(Network.of(net, TINY[2])).calls
+
+
+def own_call_seconds(where: Backend) -> float:
+    """Seconds per call off numpy: that of nngrad's backprop (method_call_seconds)."""
+    return method_call_seconds(get("backprop"), where)
 
 
 def gemm_flop_rate(where: Backend = NUMPY) -> float:
@@ -155,11 +160,15 @@ def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY) -> Constants:
     calls = call_seconds if where.is_numpy else own_call_seconds
     trials = [(calls(where), gemm_flop_rate(where), elementwise_seconds(where)) for _ in range(TRIALS)]
     numpy_only = Constants(min(t[0] for t in trials), max(t[1] for t in trials), min(t[2] for t in trials))
-    libraries = {}
+    libraries, own = {}, {}
     for name in methods:
         method = get(name)
         work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
-        if (work is not None and work.library_calls and work.library not in libraries and method.missing() is None
-                and method.supports(tiny(where)[0]) is None):
+        if (work is None or method.missing() is not None or not (where.is_numpy or method.array_api)
+                or method.supports(tiny(where)[0]) is not None):
+            continue
+        if work.library_calls and work.library not in libraries:
             libraries[work.library] = library_call_seconds(method, numpy_only, where)
-    return replace(numpy_only, library_call_s=libraries)
+        elif not work.library_calls and not where.is_numpy:
+            own[name] = method_call_seconds(method, where)
+    return replace(numpy_only, library_call_s=libraries, method_call_s=own)

@@ -88,7 +88,7 @@ def predict(method: Method, net, x: np.ndarray, y: np.ndarray, batch: int,
             constants: Constants) -> tuple[float, dict[str, float]]:
     """(predicted seconds of one call of ``method`` on (net, x, y), the cost model's terms in seconds): the cost
     model where the method declares its cost, else one call timed (and no terms)."""
-    terms = method.cost(Network.of(net, batch)).terms(constants) if method.cost is not None else {}
+    terms = method.cost(Network.of(net, batch)).terms(constants.of(method.name)) if method.cost is not None else {}
     if not terms or not np.isfinite(sum(terms.values())):  # no cost declared, or its library was not measured
         return median_time(method.prepare(net, x, y)), {}
     return sum(terms.values()), terms
