@@ -392,3 +392,15 @@ def test_jax_finite_differences_chunk_within_their_memory_and_count_their_evalua
     assert result.loss == pytest.approx(net.loss(x, y), rel=1e-14)
     expected = nngrad.gradient(net, x, y, "numerical-batched")  # the same step: the same differences to rounding
     assert np.max(np.abs(to_numpy(result.grad) - expected.grad)) <= 8 * np.spacing(result.loss) / 1.5e-8
+
+
+def test_a_devices_section_tables_every_method_at_the_classic_network_with_what_was_done_once(two_devices):
+    """Eager and captured methods side by side on a device: the classic network's table, one-off work noted."""
+    from nngrad.results.landscape import _note
+
+    report = (two_devices / "report.md").read_text()
+    section = report[report.index(f"### On {STRICT}"):]
+    assert f"Every method on {STRICT} at the classic network (depth 5, width 32, batch 16)" in section
+    assert "| backprop " in section and "(reference)" in section
+    row = pd.Series({"compile_s": np.nan, "capture_s": 0.012, "message": None})
+    assert _note(row) == "recorded as a CUDA graph once, in 0.012 s (not timed)"

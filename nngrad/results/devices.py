@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..sweep.config import CLASSIC
 from . import plots, prediction
+from .landscape import landscape_table
 from .limits import DEVICE_TARGETS, limits_table
 from .load import Run
 
@@ -120,6 +121,11 @@ def section(run: Run) -> list[str]:
         if device.startswith("cuda"):
             lines += [f"Targets on {device} (ratios of median times in this run; the worst where each applies):", "",
                       targets(run, device).to_markdown(index=False, floatfmt=".3g"), ""]
+        table, (d, w, b) = landscape_table(run.on(device))
+        if not table.empty:
+            lines += [(f"Every method on {device} at the classic network (depth {d}, width {w}, batch {b}); peak "
+                       "memory is the device allocator's (torch's) on a CUDA device:"), "",
+                      table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g"), ""]
         lines += [f"![landscape on {device}](landscape-{slug(device)}.png)", "",
                   f"![cost model on {device}](model-{slug(device)}.png)", "",
                   prediction.by_method(run.on(device).points).to_markdown(index=False, floatfmt=".3g"), ""]

@@ -22,7 +22,7 @@ OVERHEAD_FLOPS = 5e5  # runs without a cost model: a forward pass under this man
 MODEL_TERMS = ["model_calls_s", "model_flops_s", "model_elementwise_s"]  # the cost model's prediction, by term
 COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
            "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
-           "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s",
+           "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s", "capture_s",
            "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant"]
 TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant")
 RAW = ("round_times_s",)  # a tuple of per-call seconds, one per timed round (None where the run kept none)
