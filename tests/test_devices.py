@@ -404,3 +404,11 @@ def test_a_devices_section_tables_every_method_at_the_classic_network_with_what_
     assert "| backprop " in section and "(reference)" in section
     row = pd.Series({"compile_s": np.nan, "capture_s": 0.012, "message": None})
     assert _note(row) == "recorded as a CUDA graph once, in 0.012 s (not timed)"
+
+
+def test_a_ratio_to_backprop_pairs_points_of_the_same_device_only():
+    ns = [100, 1000]
+    frame = pd.concat([_points("cpu", ns, [1.0, 2.0]), _points("cpu", ns, [0.1, 0.1], method="backprop"),
+                       _points("cuda:0", ns, [0.5, 0.5]), _points("cuda:0", ns, [0.5, 0.5], method="backprop")])
+    ratios = plots._ratio(frame, "numerical-batched", "backprop")
+    assert sorted(ratios["ratio"]) == [1.0, 1.0, 10.0, 20.0]  # no cpu time over a cuda backprop, or the reverse
