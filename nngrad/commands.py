@@ -209,7 +209,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             overrides["extra"] = ()
         if "methods" not in overrides:  # every one available that runs on these devices
             overrides["methods"] = None
-        cfg = replace(base, **overrides)
+        cfg, root = replace(base, **overrides), output_folder(args.out)  # bad input: refused before any note
         if args.methods is None:
             for m in registered().values():
                 if reason := m.missing():
@@ -217,7 +217,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 elif m.name not in cfg.methods:
                     print(f"note: {m.name} is left out: it runs on none of {', '.join(cfg.devices)}",
                           file=sys.stderr)
-        run = start_run(cfg, output_folder(args.out))
+        run = start_run(cfg, root)
     print(f"run folder: {run}", file=sys.stderr)
     status = run_suite(run)
     report = build_report(run)
