@@ -19,7 +19,7 @@ def test_check_passes_with_exit_status_0(capsys):
 def test_check_with_relu_softmax_and_batched_method(capsys):
     assert main(["check", "--depth", "3", "--width", "6", "--activation", "relu", "--loss", "softmax_ce",
                  "--outputs", "4", "--method", "batched", "--scheme", "forward"]) == 0
-    assert "finite differences: forward (batched)" in capsys.readouterr().out
+    assert "reference: forward differences (batched)" in capsys.readouterr().out
 
 
 def test_check_exits_1_when_gradients_disagree(capsys, monkeypatch):

@@ -58,8 +58,8 @@ def test_the_checker_catches_an_error_of_one_part_in_ten_thousand(rng, monkeypat
     """Kills: the pass threshold 100x looser, or the tolerances 1000x looser."""
     net = DNN(2, 5, 3, 2, seed=0)
     x, y = make_data(net, 3, rng)
-    real = nngrad.check.network_check.backprop_gradient
-    monkeypatch.setattr(nngrad.check.network_check, "backprop_gradient",
+    real = nngrad.check.dnn_check.backprop_gradient
+    monkeypatch.setattr(nngrad.check.dnn_check, "backprop_gradient",
                         lambda *a: (real(*a)[0], real(*a)[1] * (1 + 1e-4)))
     assert gradient_check(net, x, y).status == "FAIL"
 

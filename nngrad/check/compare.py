@@ -8,7 +8,9 @@ import numpy as np
 
 TINY = np.finfo(np.float64).tiny
 RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
-VERDICTS = ("ok", "FAIL", "kink", "unresolvable", "zero")
+VERDICTS = ("ok", "FAIL", "kink", "shape", "unresolvable", "zero", "unchecked")
+FAILED = ("FAIL", "shape")  # verdicts of an array that is wrong
+UNVERIFIED = ("unresolvable", "zero", "unchecked")  # verdicts of an array that could not be verified
 
 
 @dataclass
@@ -16,7 +18,9 @@ class ArrayCheck:
     """The errors of one array (a parameter's gradient, or an input's): the worst element (largest error measured
     against its tolerance) with both values, and the verdict: "ok"; "FAIL"; "kink" (every disagreeing element is
     explained by a finite difference that crossed a kink); "unresolvable" (the reference's own error is as large
-    as the array's gradient: nothing can be concluded); "zero" (both are exactly zero: nothing to check)."""
+    as the array's gradient: nothing can be concluded); "zero" (both are exactly zero: nothing to check);
+    "shape" (the claimed gradient has another shape than its array: a FAIL, no numbers); "unchecked" (no gradient
+    could be compared: ``note`` says why)."""
 
     name: str
     shape: tuple[int, ...]
@@ -31,10 +35,17 @@ class ArrayCheck:
     verdict: str
     layer: int | None = None  # the Dense layer of a DNN's parameter
     failing: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int), repr=False)  # flat indices
+    note: str = ""  # why an array is "shape" or "unchecked"
 
     @property
     def passed(self) -> bool:
         return self.verdict in ("ok", "kink")
+
+    @classmethod
+    def without_numbers(cls, name: str, shape: tuple[int, ...], verdict: str, note: str) -> ArrayCheck:
+        """A row that compared nothing: a gradient of the wrong shape ("shape") or none at all ("unchecked")."""
+        nan = float("nan")
+        return cls(name, tuple(shape), "-", nan, nan, nan, (), nan, nan, nan, verdict, note=note)
 
 
 def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: np.ndarray, reference: str,

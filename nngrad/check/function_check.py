@@ -9,13 +9,11 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
-from ..methods.schemes import SCHEMES
-from .diagnostics import common, scaled
 from .findings import Finding
+from .judge import judge
 from .report import GradientReport
-from .targets import MODES, Target, check_targets, resolve_mode, targets_report
-
-SUBJECT = "a function of theta"
+from .subject import Claim, Operand, Subject
+from .targets import MODES
 
 
 def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarray], np.ndarray], theta,
@@ -34,36 +32,43 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
     eps = None if eps is None else validate.positive_float("eps", eps)
     original = validate.numeric_array("theta", theta)
     work = np.array(original, dtype=original.dtype if original.dtype.kind == "f" else np.float64, copy=True)
-    named = _parts(parts, work)
-    dtype = work.dtype
-    try:
-        value = float(f(work))
-        analytic = np.asarray(grad_f(work), dtype=float)
-        found = []
-        if not np.array_equal(work, original, equal_nan=True):
-            found.append(Finding("params-changed", "f or grad_f changed theta in place: the checker restored it"))
-            work[...] = original
-        if analytic.shape != work.shape:
-            found.append(Finding("shape", f"grad_f returned shape {analytic.shape}; theta has shape {work.shape}"))
-            return targets_report(SUBJECT, [], [], found, "not checked", 0, eps, 0.0, atol)
-        if not np.allclose(np.asarray(grad_f(work), dtype=float), analytic, rtol=1e-12, atol=0, equal_nan=True):
-            found.append(Finding("not-repeatable", "grad_f gave another gradient the second time (state kept between "
-                                 "calls?)"))
-        work[...] = original
-        flat, grad = work.reshape(-1), analytic.reshape(-1)
-        targets = [Target(name, shape, flat[start:stop], grad[start:stop]) for name, shape, start, stop in named]
-        rtol = rtol if rtol is not None else SCHEMES["central"].tolerance(dtype)[0]
-        eps = SCHEMES["central"].default_eps(dtype) if eps is None else eps
-        resolved = resolve_mode(mode, targets)
-        rows, values, evaluations, kinks = check_targets(lambda: float(f(work)), targets, abs(value), resolved, eps,
-                                                         rtol, atol, dtype, seed)
-        if resolved == "full":
-            found += [s for r, t, n in zip(rows, targets, values) if (s := scaled(r, t.analytic, n, None))]
-        found += common(rows, [value, analytic, work], kinks, {dtype})
-        return targets_report(SUBJECT, rows, targets, found, "element-wise" if resolved == "full" else "random directions",
-                       evaluations + 3, eps, rtol, atol, values)
-    finally:
-        work[...] = original
+    return judge(FunctionSubject(f, grad_f, work, _parts(parts, work)), mode, eps, rtol, atol, seed)
+
+
+class FunctionSubject(Subject):
+    """f and grad_f at our copy of theta, split into named parts."""
+
+    title = "a function of theta"
+
+    def __init__(self, f, grad_f, work: np.ndarray, parts: list[tuple[str, tuple[int, ...], int, int]]) -> None:
+        self.f, self.grad_f, self.work, self.saved = f, grad_f, work, work.copy()
+        flat = work.reshape(-1)
+        self.operands = [Operand(name, name, flat[start:stop].reshape(shape)) for name, shape, start, stop in parts]
+
+    def evaluate(self) -> float:
+        return float(self.f(self.work.copy()))  # a copy: an f that changes its argument cannot move the point
+
+    def claim(self) -> Claim:
+        self.f(self.work)
+        analytic = np.asarray(self.grad_f(self.work), dtype=float)
+        claim = Claim({}, how="f(theta) returned the loss; grad_f(theta) returned its gradient")
+        if not np.array_equal(self.work, self.saved, equal_nan=True):
+            claim.findings.append(Finding("params-changed", "f or grad_f changed theta in place: the checker "
+                                          "restored it"))
+            self.work[...] = self.saved
+        if analytic.shape != self.work.shape:
+            claim.grads[self.operands[0].name] = analytic
+            for op in self.operands[1:]:
+                claim.missing[op.name] = f"grad_f returned shape {analytic.shape}, not theta's {self.work.shape}"
+            return claim
+        flat, start = analytic.reshape(-1), 0
+        for op in self.operands:
+            claim.grads[op.name] = flat[start:start + op.values.size].reshape(op.values.shape)
+            start += op.values.size
+        return claim
+
+    def restore(self) -> None:
+        self.work[...] = self.saved
 
 
 def _parts(parts, theta: np.ndarray) -> list[tuple[str, tuple[int, ...], int, int]]:
@@ -79,5 +84,5 @@ def _parts(parts, theta: np.ndarray) -> list[tuple[str, tuple[int, ...], int, in
         offset += size
     if offset != theta.size:
         raise InvalidValue(f"parts must cover theta exactly: their sizes add up to {offset}, theta has {theta.size} "
-                         "elements")
+                           "elements")
     return out

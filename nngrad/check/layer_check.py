@@ -1,105 +1,63 @@
-"""check_layer: a hand-written layer's backward against central differences of its forward.
+"""check_layer: a hand-written layer class's backward against central differences of its forward.
 
-The classic convention (Deep Learning from Scratch, CS231n): ``out = layer.forward(x)`` (``forward(x, y)`` for
-two inputs), ``backward(dout)`` returns dx (or (dx, dy)) and leaves each parameter's gradient as an attribute
-(``W`` / ``dW``, ``b`` / ``db``). A loss layer takes targets, ``forward(x, t)``, returns a scalar, and
-``backward(dout=1)`` returns dx. The scalar checked is sum(dout * out) for a fixed random dout (the loss itself
-for a loss layer). The user's arrays are never changed: inputs are copied, parameters restored, and the
-layer's caches come from a last forward at the unperturbed inputs.
+Styles taken (see nngrad.check.calling): Deep Learning from Scratch (``forward(x)`` returns out, ``backward(dout)``
+returns dx and leaves ``dW``, ``db``), Neural Networks from Scratch (``forward`` stores ``self.output``,
+``backward`` sets ``self.dinputs``, ``self.dweights``...), tutorials whose backward takes the SGD step (the step
+reveals the gradient: dW = -(W_after - W_before) / lr), parameters in dicts or lists (``self.params["W"]`` with
+``self.grads["W"]``), loss layers (``forward(x, t)``). The parameters are the float arrays of the layer that its
+output depends on; every one is checked or named unchecked. The scalar checked is sum(dout * out) for a random
+dout drawn independently of x (the loss itself for a loss layer). The user's arrays are never changed: inputs are
+copies, the layer's arrays are put back, and its random generators rewound.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from .. import _validate as validate
-from ..errors import InvalidType, InvalidValue
-from ..methods.schemes import SCHEMES
-from .diagnostics import common, scaled
+from ..errors import InvalidValue
+from . import calling
+from .catalogue import Context
 from .findings import Finding
+from .judge import judge
+from .naming import gradient_of, input_gradient
 from .report import GradientReport
-from .targets import MODES, Target, check_targets, resolve_mode, targets_report
+from .slots import Saved, Slot, float_arrays
+from .subject import Claim, Operand, Subject
+from .targets import MODES
 
-LAYER_STATE = ("x", "out", "y", "t", "mask", "dout", "dx")  # what layers cache: never a parameter
+DEFAULT_LR = 0.1  # passed to a backward that takes the learning rate: its step reveals the gradient
+DOUT_STREAM = 1  # dout is drawn from default_rng((seed, DOUT_STREAM)): never the stream x came from
 
 
 def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = None, mode: str = "auto",
-                eps: float | None = None, rtol: float | None = None, atol: float | None = None,
-                seed: int = 0) -> GradientReport:
+                eps: float | None = None, rtol: float | None = None, atol: float | None = None, seed: int = 0,
+                learning_rate: float | None = None,
+                resample: Callable[[np.random.Generator], object] | None = None) -> GradientReport:
     """Check ``layer.backward``: dx (of every input) and every parameter's gradient, against central differences.
 
-    x: the input array, or a tuple of arrays for a layer of several inputs (MulLayer, AddLayer); t: targets of a
-    loss layer (not differentiated). params: parameter names (gradient "d" + name) or {name: gradient name};
-    None finds them (float arrays of the layer with a matching "d" attribute after backward). mode: "full"
-    (every element), "fast" (random directions per array: 2 evaluations each, whatever its size) or "auto"
-    (full up to 10,000 elements). Also reports: dout changed in place, parameters or inputs changed, backward
-    not repeatable, a gradient off by one factor, all-zero gradients, a kink crossed, NaN or inf, float32.
+    x: the input array, or a tuple of arrays for a layer of several inputs (MulLayer); t: targets of a loss layer
+    (not differentiated). params: the parameters' attribute names (gradient found by name: dW, grad_W, W_grad...)
+    or {name: its gradient's attribute}; None: every float array of the layer (attributes, dict entries, list
+    items) that the output depends on. mode: "full" (every element), "fast" (random directions per array: 2
+    evaluations each, whatever its size) or "auto" (full up to 10,000 elements). learning_rate: what a backward
+    that takes one gets (default 0.1). resample(rng): the inputs of the second random point (default: the same x,
+    another dout). Reports what was wrong, in words: dout or the input changed in place, parameters updated,
+    backward not repeatable, a wrong shape and its likely cause, one factor off, wrong only under a mask, a known
+    mistake of a recognised layer, a random forward, all-zero gradients, kinks, NaN, float32.
     """
-    if not (callable(getattr(layer, "forward", None)) and callable(getattr(layer, "backward", None))):
-        raise InvalidType(f"layer must have forward and backward methods, got a {type(layer).__name__}")
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
+    lr = DEFAULT_LR if learning_rate is None else validate.positive_float("learning_rate", learning_rate)
     several = isinstance(x, (tuple, list))
     inputs = [_input(f"x[{k}]" if several else "x", v) for k, v in enumerate(x if several else [x])]
-    loss = t is not None
-    extra = [validate.numeric_array("t", t)] if loss else []
-    candidates = {k: v for k, v in vars(layer).items()
-                  if isinstance(v, np.ndarray) and v.dtype.kind == "f" and k not in LAYER_STATE}
-    saved = {k: v.copy() for k, v in candidates.items()}
-    saved_inputs = [v.copy() for v in inputs]
-
-    def forward():
-        return layer.forward(*inputs, *extra)
-
-    def restore() -> list[str]:
-        """Put parameters and inputs back; return the names of those that had changed."""
-        changed = [k for k, v in saved.items() if not np.array_equal(candidates[k], v, equal_nan=True)]
-        changed += [f"x[{k}]" if several else "x" for k, (v, s) in enumerate(zip(inputs, saved_inputs))
-                    if not np.array_equal(v, s, equal_nan=True)]
-        for k, v in saved.items():
-            candidates[k][...] = v
-        for v, s in zip(inputs, saved_inputs):
-            v[...] = s
-        return changed
-
-    try:
-        out = forward()
-        dout = 1.0 if loss else np.random.default_rng(seed).standard_normal(np.shape(out))
-        given = np.array(dout, copy=True)
-        dxs = _as_list(layer.backward(given if not loss else dout), several)
-        found = _in_place(given, dout, loss, restore())
-        parameters = _parameters(layer, params, candidates, inputs)
-        grads = {p: np.array(getattr(layer, g), dtype=float) for p, g in parameters.items()}
-        found += _repeat(layer, forward, dout, loss, several, dxs, grads, parameters)
-        restore()
-        found += _shapes(dxs, inputs, grads, candidates, several)
-        if any(f.kind == "shape" for f in found):
-            return targets_report(f"layer {type(layer).__name__}", [], [], found, "not checked", 0, eps, rtol or 0.0,
-                                  atol)
-        targets = [Target(f"d{_name(k, several)}", v.shape, v.reshape(-1), np.asarray(dx, dtype=float).reshape(-1))
-                   for k, (v, dx) in enumerate(zip(inputs, dxs))]
-        targets += [Target(f"d{p}", candidates[p].shape, candidates[p].reshape(-1), grads[p].reshape(-1))
-                    for p in parameters]
-        dtype = min({v.dtype for v in [*inputs, *(candidates[p] for p in parameters)]}, key=lambda d: d.itemsize)
-        rtol = rtol if rtol is not None else SCHEMES["central"].tolerance(dtype)[0]
-        eps = SCHEMES["central"].default_eps(dtype) if eps is None else eps
-        scale = float(np.sum(np.abs(np.asarray(dout) * np.asarray(out, dtype=float))))
-        f = (lambda: float(forward())) if loss else (lambda: float(np.sum(dout * forward())))
-        resolved = resolve_mode(mode, targets)
-        rows, values, evaluations, kinks = check_targets(f, targets, scale, resolved, eps, rtol, atol, dtype, seed)
-        batch = inputs[0].shape[0] if inputs[0].ndim >= 2 else None
-        if resolved == "full":
-            found += [s for r, tg, n in zip(rows, targets, values) if (s := scaled(r, tg.analytic, n, batch))]
-        found += common(rows, [out, *dxs, *grads.values(), *inputs], kinks, {dtype})
-        return targets_report(f"layer {type(layer).__name__}", rows, targets, found,
-                       "element-wise" if resolved == "full" else "random directions", evaluations, eps, rtol, atol,
-                       values)
-    finally:
-        restore()
-        try:  # the layer's caches should match the unperturbed inputs; an error here was reported already
-            forward()
-        except Exception:  # noqa: BLE001, S110
-            pass
+    targets = None if t is None else np.array(validate.numeric_array("t", t), copy=True)
+    validate.fits_in_memory(f"checking a layer on inputs of {sum(v.size for v in inputs):,} elements",
+                            12 * sum(v.nbytes for v in inputs))
+    subject = LayerSubject(layer, inputs, targets, several, params, lr, seed, resample)
+    return judge(subject, mode, eps, rtol, atol, seed)
 
 
 def _input(name: str, value) -> np.ndarray:
@@ -108,73 +66,235 @@ def _input(name: str, value) -> np.ndarray:
     return np.array(arr, dtype=arr.dtype if arr.dtype.kind == "f" else np.float64, copy=True)
 
 
-def _name(k: int, several: bool) -> str:
-    return f"x[{k}]" if several else "x"
+class LayerSubject(Subject):
+    """A layer object at given inputs (our copies), its dout drawn at the first evaluation."""
 
+    def __init__(self, layer, inputs: list[np.ndarray], t, several: bool, params, lr: float, seed: int,
+                 resample=None, dout=None, settled: list[Operand] | None = None) -> None:
+        self.layer, self.owners, self.inputs, self.t, self.several = layer, [layer], inputs, t, several
+        self.loss = t is not None
+        self.calling = calling.read(layer, len(inputs), self.loss)
+        self.lr = getattr(layer, self.calling.lr_attr) if self.calling.lr_attr else lr
+        self.seed, self.resample, self.dout, self.explicit = seed, resample, dout, params
+        self.title = f"layer {type(layer).__name__}"
+        self.found = Saved.of(float_arrays(layer))  # everything as found, put back at the end
+        self.operands = [Operand(f"d{self._name(k)}", self._name(k), v, "input") for k, v in enumerate(inputs)]
+        self.params = settled
+        if settled is not None:
+            self.operands += settled
+        self.args: list = []
 
-def _as_list(dx, several: bool) -> list:
-    return list(dx) if several and isinstance(dx, (tuple, list)) else [dx]
+    # -- calling the user's code ----------------------------------------------------------------------------------
 
+    def _name(self, k: int) -> str:
+        return f"x[{k}]" if self.several else "x"
 
-def _parameters(layer, params, candidates: dict, inputs: list) -> dict[str, str]:
-    """{parameter: its gradient's attribute}: as given, or every float array with a "d" twin of its shape."""
-    if params is None:
-        return {k: f"d{k}" for k, v in candidates.items()
-                if isinstance(getattr(layer, f"d{k}", None), np.ndarray) and getattr(layer, f"d{k}").shape == v.shape
-                and not any(v is x for x in inputs)}
-    names = dict(params) if isinstance(params, dict) else {p: f"d{p}" for p in params}
-    for p, g in names.items():
-        if p not in candidates:
-            raise InvalidValue(f"params: the layer has no float array attribute {p!r}; it has "
-                             f"{', '.join(candidates) or 'none'}")
-        if not isinstance(getattr(layer, g, None), np.ndarray):
-            raise InvalidType(f"params: after backward the layer has no array {g!r}, the gradient of {p!r}")
-    return names
+    def forward(self):
+        """The layer's output at the current inputs (fresh copies each call: a forward that changes its input in
+        place cannot corrupt the perturbations)."""
+        self.before()
+        self.args = [v.copy() for v in self.inputs] + ([self.t.copy()] if self.loss else [])
+        kwargs = {self.calling.switch: True} if self.calling.switch and not self.calling.switch_positional else {}
+        positional = self.args + ([True] if self.calling.switch_positional else [])
+        out = self.layer.forward(*positional, **kwargs)
+        if out is None:
+            out = next((v for n in calling.OUTPUTS if isinstance(v := getattr(self.layer, n, None), np.ndarray)), None)
+            if out is None:
+                raise InvalidValue(f"{type(self.layer).__name__}.forward returned None and set no self.output (or "
+                                   "self.out): nngrad cannot see its output")
+        if isinstance(out, (tuple, list)):
+            raise InvalidValue(f"{type(self.layer).__name__}.forward returned {len(out)} values; a layer returns its "
+                               "output (check a forward returning (out, cache) with nngrad.check_pair)")
+        return out
 
+    def evaluate(self) -> float:
+        out = self.forward()
+        if self.loss:
+            return float(np.mean(out))  # a per-sample loss (Neural Networks from Scratch) is averaged, as calculate()
+        return float(np.sum(self._dout(out) * np.asarray(out)))
 
-def _in_place(given, dout, loss: bool, changed: list[str]) -> list[Finding]:
-    found = []
-    if not loss and not np.array_equal(given, dout):
-        found.append(Finding("dout-modified", "backward changed the dout it was given, in place (dout[mask] = 0?): "
-                             "the layer before it would receive a wrong gradient; work on a copy or use np.where"))
-    params = [c for c in changed if not c.startswith("x")]
-    if params:
-        found.append(Finding("params-changed", f"forward or backward changed {', '.join(params)} (an update inside "
-                             "the layer?): the checker restored them; update parameters outside backward"))
-    if inputs := [c for c in changed if c.startswith("x")]:
-        found.append(Finding("input-modified", f"forward or backward changed its input {', '.join(inputs)} in place: "
-                             "the caller's data is corrupted; work on a copy"))
-    return found
+    def _dout(self, out):
+        """The dout of this point, drawn at the first evaluation (independently of x) in the output's shape."""
+        if self.dout is None:
+            self.dout = np.random.default_rng((self.seed, DOUT_STREAM)).standard_normal(np.shape(out))
+        return self.dout
 
+    def scale(self) -> float:
+        out = np.asarray(self.forward(), dtype=float)
+        return float(np.abs(np.mean(out))) if self.loss else float(np.sum(np.abs(self.dout * out)))
 
-def _repeat(layer, forward, dout, loss, several, dxs, grads, parameters) -> list[Finding]:
-    """Backward a second time on the same input and dout: it must give the same gradients."""
-    forward()
-    again = _as_list(layer.backward(np.array(dout, copy=True) if not loss else dout), several)
-    differ = [f"d{_name(k, several)}" for k, (a, b) in enumerate(zip(dxs, again)) if not _same(a, b)]
-    differ += [f"d{p}" for p, g in parameters.items() if not _same(grads[p], getattr(layer, g))]
-    if not differ:
+    def settle(self) -> list[Finding]:
+        if self.params is None:
+            self.params = self._explicit() if self.explicit is not None else self._discovered()
+            self.operands = self.operands + self.params
         return []
-    return [Finding("not-repeatable", f"a second backward on the same input and dout gave another {', '.join(differ)}"
-                    " (state kept between calls: += into a gradient, or a parameter updated?)")]
 
+    def _discovered(self) -> list[Operand]:
+        """The float arrays of the layer that its output depends on (cached arrays from an earlier forward and
+        buffers forward overwrites do not count)."""
+        ops, names = [], set()
+        for slot in float_arrays(self.layer):
+            values = slot.get()
+            if any(values is v for v in self.inputs) or not self.depends_on(values):
+                continue
+            name = f"d{slot.name}" if isinstance(slot.key, str) else f"d{slot.label}"
+            name = name if name not in names else f"d{slot.label}"
+            names.add(name)
+            ops.append(Operand(name, slot.label, values, "parameter", slot))
+        return ops
 
-def _same(a, b) -> bool:
-    try:
-        return bool(np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=1e-12, atol=0, equal_nan=True))
-    except (TypeError, ValueError):
-        return False
+    def _explicit(self) -> list[Operand]:
+        names = dict(self.explicit) if isinstance(self.explicit, dict) else {p: None for p in self.explicit}
+        arrays = {s.label: s for s in float_arrays(self.layer) if s.attr is None}
+        ops = []
+        for p, g in names.items():
+            if p not in arrays:
+                raise InvalidValue(f"params: the layer has no float array attribute {p!r}; it has "
+                                   f"{', '.join(arrays) or 'none'}")
+            ops.append(Operand(f"d{p}", p, arrays[p].get(), "parameter", arrays[p], g))
+        return ops
 
+    def claim(self) -> Claim:
+        before = Saved.of([op.slot for op in self.params])
+        out = self.forward()
+        given = None if self.loss else np.array(self._dout(out), copy=True)
+        arguments = {"dout": given, "x": self.args[0] if self.args else None, "lr": self.lr, "t": self.t,
+                     "one": 1.0, "pred": self._predictions()}
+        args_before = [a.copy() for a in self.args]
+        result = self.layer.backward(*(arguments[role] for role in self.calling.backward))
+        claim = Claim({}, how=self._how(result))
+        if given is not None and not np.array_equal(given, self.dout):
+            claim.findings.append(Finding("dout-modified", "backward changed the dout it was given, in place "
+                                          "(dout[mask] = 0?): the layer before it would receive a wrong gradient; "
+                                          "work on a copy or use np.where"))
+        if changed := [self._name(k) for k, (a, b) in enumerate(zip(self.args, args_before))
+                       if k < len(self.inputs) and not np.array_equal(a, b, equal_nan=True)]:
+            claim.findings.append(Finding("input-modified", f"backward changed its input {', '.join(changed)} in "
+                                          "place: the caller's data is corrupted; work on a copy"))
+        self._input_grads(result, claim)
+        self._param_grads(before, claim)
+        return claim
 
-def _shapes(dxs: list, inputs: list, grads: dict, candidates: dict, several: bool) -> list[Finding]:
-    found = []
-    for k, (dx, x) in enumerate(zip(dxs, inputs)):
-        if dx is None or np.shape(dx) != x.shape:
-            found.append(Finding("shape", f"backward returned {'nothing' if dx is None else f'shape {np.shape(dx)}'} "
-                                 f"for d{_name(k, several)}; the input has shape {x.shape}"))
-    if len(dxs) != len(inputs):
-        found.append(Finding("shape", f"backward returned {len(dxs)} gradient(s) for {len(inputs)} input(s)"))
-    for p, g in grads.items():
-        if g.shape != candidates[p].shape:
-            found.append(Finding("shape", f"d{p} has shape {g.shape}; {p} has shape {candidates[p].shape}"))
-    return found
+    def _predictions(self):
+        """What a loss's backward(dvalues, y_true) gets: the output forward stored (a softmax's), else its input."""
+        stored = getattr(self.layer, "output", None)
+        if isinstance(stored, np.ndarray) and self.args and stored.shape == self.args[0].shape:
+            return stored
+        return self.args[0] if self.args else None
+
+    def _input_grads(self, result, claim: Claim) -> None:
+        n = len(self.inputs)
+        if result is None:
+            slot = input_gradient(self._candidates())
+            if slot is not None and n == 1:
+                claim.grads[self.operands[0].name] = np.array(slot.get(), copy=True)
+            else:
+                for op in self.operands[:n]:
+                    claim.missing[op.name] = ("backward returned nothing and set no gradient of the input (dx, "
+                                              "dinputs, grad_input)")
+            return
+        values = list(result) if isinstance(result, (tuple, list)) else [result]
+        if len(values) != n:
+            raise InvalidValue(f"{type(self.layer).__name__}.backward returned {len(values)} values; expected {n}, "
+                               f"the gradient of {'each input' if n > 1 else 'its input x'}"
+                               + (" (parameters' gradients are left as attributes, e.g. self.dW)" if n == 1 else ""))
+        for op, value in zip(self.operands, values):
+            claim.grads[op.name] = None if value is None else np.array(value, copy=True)
+
+    def _param_grads(self, before: Saved, claim: Claim) -> None:
+        candidates = self._candidates()
+        stepped = {s.label: before.current(s) for s in before.changed()}
+        for op in self.params:
+            slot = Slot(self.layer, op.gradient) if op.gradient else gradient_of(op.slot, candidates)
+            if slot is not None and slot.get() is not None:
+                claim.grads[op.name] = np.array(slot.get(), copy=True)
+            elif op.label in stepped and stepped[op.label] is not None:
+                claim.grads[op.name] = (op.values.astype(float) - stepped[op.label]) / self.lr
+                claim.stepped[op.name] = stepped[op.label].copy()
+            else:
+                claim.missing[op.name] = (f"no gradient found after backward (looked for d{op.slot.name}, "
+                                          f"grad_{op.slot.name}, {op.slot.name}_grad, grads[{op.slot.name!r}]); "
+                                          f"name it with params={{{op.label!r}: 'its gradient attribute'}}")
+        if stepped:
+            known = self.calling.lr_attr or "lr" in self.calling.backward
+            labels = ", ".join(stepped)
+            if known:
+                claim.findings.append(Finding("sgd-step", f"backward updated {labels} itself (an SGD step, lr "
+                                              f"{self.lr:g}): the gradients were read from the step, dW = -(W_after "
+                                              "- W_before) / lr, and the parameters put back"))
+            else:
+                claim.findings.append(Finding("params-changed", f"forward or backward changed {labels} (an update "
+                                              "inside the layer?): the checker restored them; update parameters "
+                                              "outside backward"))
+                claim.stepped.clear()
+        before.restore()
+
+    def _candidates(self) -> list[Slot]:
+        """The layer's float arrays that are neither parameters nor inputs: where gradients may be."""
+        taken = [op.values for op in self.params or []] + self.args
+        return [s for s in float_arrays(self.layer) if not any(s.get() is a for a in taken)]
+
+    def _how(self, result) -> str:
+        c = self.calling
+        fwd = c.forward_text(self.loss) + (" returned the loss" if self.loss else "")
+        if result is None:
+            back = f"{c.backward_text()} returned nothing"
+        else:
+            back = f"{c.backward_text()} returned d{'x' if not self.several else ', d'.join(self._name(k) for k in range(len(self.inputs)))}"
+        return f"{fwd}; {back}" + ("" if c.backward else " (dout = 1)" if self.loss else "")
+
+    # -- what the diagnoses need ----------------------------------------------------------------------------------
+
+    def batch(self) -> int | None:
+        x = self.inputs[0]
+        return int(x.shape[0]) if x.ndim >= 2 else None
+
+    def _derived(self, inputs, t, dout) -> LayerSubject:
+        """The same layer and parameters at other inputs (and dout)."""
+        return LayerSubject(self.layer, inputs, t, self.several, self.explicit, self.lr, self.seed, self.resample,
+                            dout, list(self.params))
+
+    def first_sample(self) -> LayerSubject | None:
+        batch = self.batch()
+        if not batch or any(v.ndim < 1 or v.shape[0] != batch for v in self.inputs):
+            return None
+        t = self.t[:1] if self.t is not None and self.t.ndim and self.t.shape[0] == batch else self.t
+        dout = None if self.dout is None or np.ndim(self.dout) == 0 else self.dout[:1]
+        return self._derived([v[:1].copy() for v in self.inputs], t, dout)
+
+    def another_point(self, seed: int) -> LayerSubject | None:
+        if self.resample is None:
+            inputs = [v.copy() for v in self.inputs]
+        else:
+            drawn = self.resample(np.random.default_rng((seed, 0)))
+            inputs = [_input("x", v) for v in (drawn if self.several else [drawn])]
+        other = self._derived(inputs, self.t, None)
+        other.seed = seed
+        return other
+
+    def context(self) -> Context:
+        return Context([v.copy() for v in self.inputs], {op.name: op.values.copy() for op in self.params},
+                       self.forward(), None if self.loss else self.dout, self.t,
+                       tuple(op.name for op in self.operands[:len(self.inputs)]))
+
+    def with_values(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:
+        from ..methods.finite_differences import finite_difference
+
+        ops = {op.name: op for op in self.operands}
+        if name not in ops or ops[name].role != "input":
+            return None
+        saved = {k: ops[k].values.copy() for k in values}
+        try:
+            for k, v in values.items():
+                ops[k].values[...] = v
+            return finite_difference(lambda _: self.evaluate(), ops[name].values, "central")[0]
+        finally:
+            for k, v in saved.items():
+                ops[k].values[...] = v
+
+    def restore(self) -> None:
+        try:  # the layer's caches should match the unperturbed inputs; an error here was reported already
+            self.forward()
+        except Exception:  # noqa: BLE001, S110
+            pass
+        self.found.restore()

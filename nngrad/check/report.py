@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .compare import ArrayCheck
+from .compare import FAILED, UNVERIFIED, ArrayCheck
 from .findings import Finding
 
 ParamError = ArrayCheck  # the name of a row in nngrad 0.1
@@ -17,15 +17,16 @@ class GradientReport:
     """What a check found: ``rows`` (one per parameter array or input), ``findings``, and how it was checked.
 
     ``status`` is "PASS" (every array agrees, or disagrees only where a finite difference crossed a kink),
-    "FAIL" (an array disagrees, or a finding that is a bug: NaN, dout changed in place, parameters changed,
-    backward not repeatable) or "INCONCLUSIVE" (nothing wrong found, but some gradient could not be verified:
-    all zero, or below what the finite difference resolves). ``passed`` is status == "PASS".
+    "FAIL" (an array disagrees or has the wrong shape, or a finding that is a bug: NaN, dout changed in place,
+    parameters changed, backward not repeatable...) or "INCONCLUSIVE" (nothing wrong found, but some array could
+    not be verified: no gradient found for it, all zero, below what the finite difference resolves, or a forward
+    that cannot be repeated). ``passed`` is status == "PASS". ``second``: rows checked at a second random point.
     """
 
     subject: str
     rows: list[ArrayCheck]
     findings: list[Finding]
-    mode: str  # "element-wise" or "random directions"
+    mode: str  # "element-wise", "random directions" or "not checked"
     scheme: str
     eps: float
     rtols: dict[str, float]  # relative tolerance by reference
@@ -36,13 +37,15 @@ class GradientReport:
     atol: float | None = None  # an absolute tolerance the user imposed (None: each array's floor is derived)
     method: str = "loop"
     near_kinks: int = 0
+    how: str = ""  # how the user's code was called
+    second: list[ArrayCheck] = field(default_factory=list)
 
     @property
     def status(self) -> str:
-        if any(r.verdict == "FAIL" for r in self.rows) or any(f.fails for f in self.findings):
+        rows = self.rows + self.second
+        if any(r.verdict in FAILED for r in rows) or any(f.fails for f in self.findings):
             return "FAIL"
-        if any(r.verdict in ("unresolvable", "zero") for r in self.rows) or any(f.fails is None
-                                                                               for f in self.findings):
+        if any(r.verdict in UNVERIFIED for r in rows) or any(f.fails is None for f in self.findings):
             return "INCONCLUSIVE"
         return "PASS"
 
@@ -52,11 +55,11 @@ class GradientReport:
 
     @property
     def max_abs_error(self) -> float:
-        return max((r.max_abs_error for r in self.rows), default=0.0)
+        return max((r.max_abs_error for r in self.rows if np.isfinite(r.max_abs_error)), default=0.0)
 
     @property
     def max_rel_error(self) -> float:
-        return max((r.max_rel_error for r in self.rows), default=0.0)
+        return max((r.max_rel_error for r in self.rows if np.isfinite(r.max_rel_error)), default=0.0)
 
     def to_frame(self):
         """One row per array (a pandas DataFrame)."""
@@ -65,17 +68,47 @@ class GradientReport:
         return pd.DataFrame([{**{k: v for k, v in vars(r).items() if k != "failing"}, "passed": r.passed}
                              for r in self.rows])
 
+    def references(self) -> str:
+        """The references actually used (and which arrays each checked, unless every one), with the step of a
+        finite difference."""
+        rows = [r for r in self.rows if r.reference != "-"]
+        words = []
+        for used in dict.fromkeys(r.reference for r in rows):
+            arrays = [r.name for r in rows if r.reference == used]
+            step = ""
+            if "differences" in used or "random directions" in used:
+                step = (f" ({self.method})" if self.method != "loop" else "") + f", eps={self.eps:.3g}"
+            words.append(f"{used}{step}" + ("" if len(arrays) == len(rows) else f" ({', '.join(arrays)})"))
+        return " and ".join(words) or "none"
+
     def __str__(self) -> str:
-        rtols = ", ".join(f"{rtol:g} against the {reference}" for reference, rtol in self.rtols.items())
-        floor = "each reference's own error" if self.atol is None else f"{self.atol:g}"
-        head = (f"gradient check of {self.subject}\n{self.mode}, {self.loss_evaluations} evaluations; finite "
-                f"differences: {self.scheme} ({self.method}), eps={self.eps:.3g}\npass when |a-n| <= rtol*(|a|+|n|) "
-                f"+ floor; rtol {rtols}; floor: {floor}\n")
-        lines = [(f"{'array':<8} {'shape':<10} {'reference':<20} {'scale':>9} {'max abs err':>11} "
-                  f"{'max rel err':>11} {'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict")]
-        for r in self.rows:
-            lines.append(f"{r.name:<8} {'x'.join(map(str, r.shape)) or '()':<10} {r.reference:<20} {r.scale:>9.2e} "
-                         f"{r.max_abs_error:>11.2e} {r.max_rel_error:>11.2e} {r.worst_index!s:<12} "
-                         f"{r.analytic:>12.5e} {r.numerical:>12.5e}  {r.verdict}")
-        tail = "".join(f"\n{f}" for f in self.findings) + f"\nresult: {self.status}"
-        return head + "\n".join(lines) + tail
+        lines = [f"gradient check of {self.subject}"]
+        if self.how:
+            lines.append(f"called: {self.how}")
+        lines.append(f"{self.mode}, {self.loss_evaluations} evaluations; reference: {self.references()}")
+        if self.rtols:
+            rtols = ", ".join(f"{rtol:g} against the {reference}" for reference, rtol in self.rtols.items())
+            floor = "each reference's own error" if self.atol is None else f"{self.atol:g}"
+            lines.append(f"pass when |a-n| <= rtol*(|a|+|n|) + floor; rtol {rtols}; floor: {floor}")
+        lines.append(f"{'array':<8} {'shape':<10} {'reference':<20} {'scale':>9} {'max abs err':>11} "
+                     f"{'max rel err':>11} {'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict")
+        lines += [_row(r) for r in self.rows]
+        if self.second:
+            against = self.second[0].reference
+            if all(r.passed for r in self.second):
+                lines.append(f"also at a second random point (another dout), against {against}: "
+                             + ", ".join(f"{r.name} {r.verdict}" for r in self.second))
+            else:
+                lines.append("at a second random point (another dout):")
+                lines += [_row(r) for r in self.second]
+        lines += [str(f) for f in self.findings]
+        lines.append(f"result: {self.status}")
+        return "\n".join(lines)
+
+
+def _row(r: ArrayCheck) -> str:
+    shape = "x".join(map(str, r.shape)) or "()"
+    if r.reference == "-":
+        return f"{r.name:<8} {shape:<10} {r.verdict}: {r.note}"
+    return (f"{r.name:<8} {shape:<10} {r.reference:<20} {r.scale:>9.2e} {r.max_abs_error:>11.2e} "
+            f"{r.max_rel_error:>11.2e} {r.worst_index!s:<12} {r.analytic:>12.5e} {r.numerical:>12.5e}  {r.verdict}")

@@ -1,0 +1,66 @@
+"""Random forwards (dropout) made repeatable: numpy's global generator, Python's ``random`` and every generator
+the user's objects hold are put back in their starting state before each call, so each evaluation draws the same
+mask; and all of them are left as they were found when the check ends."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+
+
+class Reseeder:
+    """``before()`` rewinds every generator in reach (when ``active``); ``close()`` leaves them as found."""
+
+    def __init__(self, owners: list[object]) -> None:
+        self.active = False
+        self._numpy, self._python = np.random.get_state(), random.getstate()
+        self._held = [(g, _state(g)) for g in _generators(owners)]
+
+    def before(self) -> None:
+        if self.active:
+            self._rewind()
+
+    def close(self) -> None:
+        self._rewind()
+
+    def _rewind(self) -> None:
+        np.random.set_state(self._numpy)
+        random.setstate(self._python)
+        for g, state in self._held:
+            _set_state(g, state)
+
+    @property
+    def holds(self) -> int:
+        """How many generators of the user's objects it rewinds."""
+        return len(self._held)
+
+
+def _generators(owners: list[object]) -> list:
+    """The numpy Generators and RandomStates among the attributes of ``owners``, each once."""
+    found, seen = [], set()
+    for obj in owners:
+        try:
+            values = list(vars(obj).values())
+        except TypeError:
+            continue
+        for v in values:
+            if isinstance(v, (np.random.Generator, np.random.RandomState, random.Random)) and id(v) not in seen:
+                seen.add(id(v))
+                found.append(v)
+    return found
+
+
+def _state(g):
+    if isinstance(g, np.random.Generator):
+        return g.bit_generator.state
+    return g.get_state() if isinstance(g, np.random.RandomState) else g.getstate()
+
+
+def _set_state(g, state) -> None:
+    if isinstance(g, np.random.Generator):
+        g.bit_generator.state = state
+    elif isinstance(g, np.random.RandomState):
+        g.set_state(state)
+    else:
+        g.setstate(state)

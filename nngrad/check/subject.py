@@ -1,0 +1,100 @@
+"""What a check of users' code takes: the arrays a scalar reads (operands) and the user's claim of their gradients.
+
+Each style of user code (a layer class, a functional forward/backward pair, a loss function, a network, a scalar
+engine, a function of a flat vector) is a Subject; ``judge`` checks any of them the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .findings import Finding
+
+
+@dataclass
+class Operand:
+    """An array the scalar reads, perturbed in place by the finite differences and restored: ``name`` is its
+    gradient's row in the report (dx, dW, W1), ``label`` how the user's code names the array (x, W,
+    params['W1']), ``role`` "input" (data the layer is given) or "parameter"."""
+
+    name: str
+    label: str
+    values: np.ndarray
+    role: str = "parameter"
+    slot: object = None  # where a layer keeps it (nngrad.check.slots.Slot)
+    gradient: str | None = None  # the attribute holding its gradient, when the user named it
+
+
+@dataclass
+class Claim:
+    """What the user's backward said: each operand's gradient (by operand name; absent: none was found, and
+    ``missing`` says where nngrad looked), the findings of the call itself (dout or inputs changed in place,
+    parameters updated), how the code was called, and the parameters' values after an update backward made
+    (by operand name)."""
+
+    grads: dict[str, object]
+    findings: list[Finding] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)
+    how: str = ""
+    stepped: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+class Subject:
+    """Users' code under check. Subclasses set ``title``, ``operands`` and ``owners`` (the user's objects, whose
+    random generators are rewound) and implement ``evaluate`` and ``claim``; the rest is optional."""
+
+    title: str = "user code"
+    operands: list[Operand]
+    owners: list[object] = []
+    before = staticmethod(lambda: None)  # called before every call of the user's forward (the judge rewinds RNGs)
+
+    def evaluate(self) -> float:
+        """The scalar at the operands' current values: sum(dout * out) for a layer, the loss for a loss."""
+        raise NotImplementedError
+
+    def claim(self) -> Claim:
+        """Run the user's backward at the operands' current values and collect the gradients it claims."""
+        raise NotImplementedError
+
+    def settle(self) -> list[Finding]:
+        """Once the forward is repeatable: decide the operands (a layer: the arrays its output depends on)."""
+        return []
+
+    def scale(self) -> float:
+        """The magnitude of the scalar's terms, for the round-off of its differences."""
+        return abs(self.evaluate())
+
+    def batch(self) -> int | None:
+        """The batch size, where the code takes a batch (for the diagnoses "sum over the batch" and "batch")."""
+        return None
+
+    def first_sample(self) -> Subject | None:
+        """The same code at the first sample of the batch alone (for the diagnosis "right only for batch 1")."""
+        return None
+
+    def another_point(self, seed: int) -> Subject | None:
+        """The same code at another random point (another dout; another x where nngrad drew x)."""
+        return None
+
+    def context(self):
+        """What the catalogue of known mistakes needs (nngrad.check.catalogue.Context), or None."""
+        return None
+
+    def with_values(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:
+        """The numerical gradient of operand ``name`` with other operands set to ``values`` (an update's), or None
+        where it does not apply."""
+        return None
+
+    def restore(self) -> None:
+        """Put back everything of the user's the check touched."""
+
+    def depends_on(self, values: np.ndarray) -> bool:
+        """Does the scalar change when ``values`` (an array it may read) does? A random nudge of every element."""
+        base, saved = self.evaluate(), values.copy()
+        try:
+            values += 1e-3 * (1 + np.abs(values)) * np.random.default_rng(7).standard_normal(values.shape)
+            return self.evaluate() != base
+        finally:
+            values[...] = saved
