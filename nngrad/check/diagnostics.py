@@ -22,8 +22,8 @@ def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | N
     if not a.size or nn == 0:
         return None
     c = float(a @ n) / nn
-    for simple in (1, -1, 2, 0.5, -2, -0.5, 3, 1 / 3, 4, 0.25):
-        if np.isclose(c, simple, rtol=1e-6):
+    for simple in (0, 1, -1, 2, 0.5, -2, -0.5, 3, 1 / 3, 4, 0.25):
+        if np.isclose(c, simple, rtol=1e-6, atol=1e-12):
             c = float(simple)
     return c if np.all(_agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=1e-6) else None
 
@@ -44,6 +44,9 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
     c = factor(a, n, rtol, floor) if row.verdict == "FAIL" else None
     if c is None:
         return None
+    if c == 0:
+        return Finding("scaled", f"{row.name} is 0 at every element and the numerical gradient is not: never "
+                       "computed, or reset after it was (a zeroing in the wrong place?)")
     return Finding("scaled", f"{row.name} is {c:.4g} times the numerical gradient at every element: {_guess(c, batch)}")
 
 

@@ -83,6 +83,7 @@ class LayerSubject(Subject):
         if settled is not None:
             self.operands += settled
         self.args: list = []
+        self.sources: list[str] = []  # where the last claim found each gradient
 
     # -- calling the user's code ----------------------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ class LayerSubject(Subject):
                      "one": 1.0, "pred": self._predictions()}
         args_before = [a.copy() for a in self.args]
         result = self.layer.backward(*(arguments[role] for role in self.calling.backward))
-        claim = Claim({}, how=self._how(result))
+        claim, self.sources = Claim({}), []
         if given is not None and not np.array_equal(given, self.dout):
             claim.findings.append(Finding("dout-modified", "backward changed the dout it was given, in place "
                                           "(dout[mask] = 0?): the layer before it would receive a wrong gradient; "
@@ -173,6 +174,7 @@ class LayerSubject(Subject):
                                           "place: the caller's data is corrupted; work on a copy"))
         self._input_grads(result, claim)
         self._param_grads(before, claim)
+        claim.how = self._how(result)
         return claim
 
     def _predictions(self):
@@ -188,6 +190,7 @@ class LayerSubject(Subject):
             slot = input_gradient(self._candidates())
             if slot is not None and n == 1:
                 claim.grads[self.operands[0].name] = np.array(slot.get(), copy=True)
+                self.sources.append(slot.label)
             else:
                 for op in self.operands[:n]:
                     claim.missing[op.name] = ("backward returned nothing and set no gradient of the input (dx, "
@@ -208,9 +211,11 @@ class LayerSubject(Subject):
             slot = Slot(self.layer, op.gradient) if op.gradient else gradient_of(op.slot, candidates)
             if slot is not None and slot.get() is not None:
                 claim.grads[op.name] = np.array(slot.get(), copy=True)
+                self.sources.append(slot.label)
             elif op.label in stepped and stepped[op.label] is not None:
-                claim.grads[op.name] = (op.values.astype(float) - stepped[op.label]) / self.lr
+                claim.grads[op.name] = (before.original(op.slot).astype(float) - stepped[op.label]) / self.lr
                 claim.stepped[op.name] = stepped[op.label].copy()
+                self.sources.append(f"the step on {op.label}")
             else:
                 claim.missing[op.name] = (f"no gradient found after backward (looked for d{op.slot.name}, "
                                           f"grad_{op.slot.name}, {op.slot.name}_grad, grads[{op.slot.name!r}]); "
@@ -237,11 +242,10 @@ class LayerSubject(Subject):
     def _how(self, result) -> str:
         c = self.calling
         fwd = c.forward_text(self.loss) + (" returned the loss" if self.loss else "")
-        if result is None:
-            back = f"{c.backward_text()} returned nothing"
-        else:
-            back = f"{c.backward_text()} returned d{'x' if not self.several else ', d'.join(self._name(k) for k in range(len(self.inputs)))}"
-        return f"{fwd}; {back}" + ("" if c.backward else " (dout = 1)" if self.loss else "")
+        inputs = ", ".join(op.name for op in self.operands[:len(self.inputs)])
+        back = c.backward_text() + (" (dout = 1)" if self.loss and not c.backward else "")
+        back += " returned nothing" if result is None else f" returned {inputs}"
+        return f"{fwd}; {back}" + (f"; gradients read from {', '.join(self.sources)}" if self.sources else "")
 
     # -- what the diagnoses need ----------------------------------------------------------------------------------
 

@@ -90,9 +90,10 @@ class GradientReport:
             rtols = ", ".join(f"{rtol:g} against the {reference}" for reference, rtol in self.rtols.items())
             floor = "each reference's own error" if self.atol is None else f"{self.atol:g}"
             lines.append(f"pass when |a-n| <= rtol*(|a|+|n|) + floor; rtol {rtols}; floor: {floor}")
-        lines.append(f"{'array':<8} {'shape':<10} {'reference':<20} {'scale':>9} {'max abs err':>11} "
+        width = max([8, *(len(r.name) for r in self.rows + self.second)])
+        lines.append(f"{'array':<{width}} {'shape':<10} {'reference':<20} {'scale':>9} {'max abs err':>11} "
                      f"{'max rel err':>11} {'worst index':<12} {'analytic':>12} {'numerical':>12}  verdict")
-        lines += [_row(r) for r in self.rows]
+        lines += [_row(r, width) for r in self.rows]
         if self.second:
             against = self.second[0].reference
             if all(r.passed for r in self.second):
@@ -100,15 +101,15 @@ class GradientReport:
                              + ", ".join(f"{r.name} {r.verdict}" for r in self.second))
             else:
                 lines.append("at a second random point (another dout):")
-                lines += [_row(r) for r in self.second]
+                lines += [_row(r, width) for r in self.second]
         lines += [str(f) for f in self.findings]
         lines.append(f"result: {self.status}")
         return "\n".join(lines)
 
 
-def _row(r: ArrayCheck) -> str:
+def _row(r: ArrayCheck, width: int) -> str:
     shape = "x".join(map(str, r.shape)) or "()"
     if r.reference == "-":
-        return f"{r.name:<8} {shape:<10} {r.verdict}: {r.note}"
-    return (f"{r.name:<8} {shape:<10} {r.reference:<20} {r.scale:>9.2e} {r.max_abs_error:>11.2e} "
+        return f"{r.name:<{width}} {shape:<10} {r.verdict}: {r.note}"
+    return (f"{r.name:<{width}} {shape:<10} {r.reference:<20} {r.scale:>9.2e} {r.max_abs_error:>11.2e} "
             f"{r.max_rel_error:>11.2e} {r.worst_index!s:<12} {r.analytic:>12.5e} {r.numerical:>12.5e}  {r.verdict}")

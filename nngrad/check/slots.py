@@ -102,6 +102,10 @@ class Saved:
         value = slot.get()
         return value if isinstance(value, np.ndarray) else None
 
+    def original(self, slot: Slot) -> np.ndarray:
+        """The values ``slot`` held when saved."""
+        return next(v for s, _, v in self.items if s is slot)
+
     def restore(self) -> None:
         for s, a, v in self.items:
             s.put(a, v)
