@@ -50,6 +50,24 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
     return Finding("scaled", f"{row.name} is {c:.4g} times the numerical gradient at every element: {_guess(c, batch)}")
 
 
+def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.ndarray, rtol: float, floor: float
+                   ) -> Finding | None:
+    """A "regularization" finding when a failing parameter's gradient is off by c times the parameter itself, at
+    every element: the gradient of a weight decay (reg * sum(W**2) / 2 gives reg * W) left out or added twice."""
+    w = np.asarray(values, dtype=float).reshape(-1)
+    if row.verdict != "FAIL" or not (w @ w):
+        return None
+    c = float((n - a) @ w) / float(w @ w)
+    if c == 0 or not np.all(_agree(a + c * w, n, rtol, floor)):
+        return None
+    name = row.name.removeprefix("d") if row.name.startswith("d") else row.name
+    if c > 0:
+        return Finding("regularization", f"{row.name} misses {c:.4g} * {name} at every element: the gradient of the "
+                       f"weight decay in the loss (reg * {name} for 0.5 * reg * sum({name}**2)) is left out")
+    return Finding("regularization", f"{row.name} has an extra {-c:.4g} * {name} at every element: a weight decay "
+                   "the loss does not have, or its gradient added twice")
+
+
 def transposed(row: ArrayCheck, a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> Finding | None:
     """A "transposed" finding when a failing square gradient is the transpose of the numerical one."""
     shape = row.shape

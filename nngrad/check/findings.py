@@ -15,6 +15,7 @@ KINDS: dict[str, bool | None] = {
     "shape": True,  # a gradient of the wrong shape (or none where one was returned for an input)
     "scaled": True,  # a gradient off by one constant factor, element by element (sum vs mean, a missing 1/2)
     "transposed": True,  # a square gradient that is the transpose of the numerical one
+    "regularization": True,  # off by a multiple of the parameter itself: a weight-decay term missing or extra
     "located": True,  # wrong only where a condition holds (a mask, a sign, some rows or columns)
     "batch": True,  # right for a batch of one sample, wrong for more: a sum or mean over the batch mishandled
     "known-mistake": True,  # the backward matches a wrong formula learners often write for this layer

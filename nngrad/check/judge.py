@@ -19,7 +19,7 @@ import numpy as np
 from ..methods.schemes import SCHEMES
 from .catalogue import known_mistakes
 from .compare import FAILED, ArrayCheck
-from .diagnostics import _agree, common, located, scaled, shape_cause, transposed
+from .diagnostics import _agree, common, located, regularization, scaled, shape_cause, transposed
 from .findings import Finding
 from .randomness import Reseeder
 from .report import GradientReport
@@ -199,13 +199,16 @@ def _diagnose(subject: Subject, claim: Claim, targets: list[Target], outcome: Ou
     batch = subject.batch()
     for t, row, n in failing:
         x = roles[t.name].values if roles[t.name].role == "input" else None
-        finding = (scaled(row, t.analytic, n, batch, rtol, floor) or transposed(row, t.analytic, n, rtol, floor)
-                   or located(row, t.analytic, n, x, rtol, floor))
+        own = floor + rtol * float(np.abs(n).max(initial=0.0))
+        finding = (scaled(row, t.analytic, n, batch, rtol, own) or transposed(row, t.analytic, n, rtol, own)
+                   or (regularization(row, t.analytic, n, roles[t.name].values, rtol, own) if x is None else None)
+                   or located(row, t.analytic, n, x, rtol, own))
         if finding:
             found.append(finding)
         if x is not None and not n.any() and t.analytic.any():
             found.append(_constant(subject, roles[t.name]))
     found += _known(subject, claim, {r.name for _, r, _ in failing})
+    found += subject.diagnose([r.name for _, r, _ in failing])
     found += _updated(subject, claim, failing, rtol, floor)
     first_sample = any(roles[t.name].role != "input" or (r.failing < t.values.size // batch).any()
                        for t, r, _ in failing) if batch else False

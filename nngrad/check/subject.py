@@ -87,6 +87,10 @@ class Subject:
         where it does not apply."""
         return None
 
+    def diagnose(self, failing: list[str]) -> list[Finding]:
+        """Findings only this style of code can make about the operands ``failing`` (a network: which layer)."""
+        return []
+
     def restore(self) -> None:
         """Put back everything of the user's the check touched."""
 

@@ -1,0 +1,251 @@
+"""check_pair and check_loss: functional code in CS231n's style.
+
+A pair: ``forward(*inputs) -> (out, cache)`` (or ``(out1, out2, ..., cache)``) and ``backward(dout, cache)``
+(``backward(dout1, dout2, ..., cache)``) returning one gradient per float-array input, in order (a single array
+when there is one). A loss: ``loss_fn(*inputs) -> (loss, grad)`` (or ``(loss, (grad1, ...))``), the gradients
+belonging to the first float inputs in order. Inputs that are not float arrays (labels, ``bn_param`` and other
+dicts, numbers) pass through unchanged and are not differentiated; every call gets fresh copies of all of them,
+so the user's arrays and dicts are never changed.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+from collections.abc import Callable
+
+import numpy as np
+
+from .. import _validate as validate
+from ..errors import InvalidType, InvalidValue
+from .catalogue import Context
+from .findings import Finding
+from .judge import judge
+from .report import GradientReport
+from .subject import Claim, Operand, Subject
+from .targets import MODES
+
+DOUT_STREAM = 1  # douts come from default_rng((seed, DOUT_STREAM, k)): independent of the inputs
+
+
+def check_pair(forward: Callable, backward: Callable, *inputs, mode: str = "auto", eps: float | None = None,
+               rtol: float | None = None, atol: float | None = None, seed: int = 0) -> GradientReport:
+    """Check ``backward`` against central differences of ``forward`` at ``inputs``: the gradient of every float
+    input (x, w, b...), each a row. Also reports dout or an input changed in place, a backward that is not
+    repeatable, wrong shapes and their likely cause, one factor off, wrong only under a mask, known mistakes."""
+    _callables(forward=forward, backward=backward)
+    return _judge(PairSubject(forward, backward, inputs, seed), mode, eps, rtol, atol, seed)
+
+
+def check_loss(loss_fn: Callable, *inputs, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
+               atol: float | None = None, seed: int = 0) -> GradientReport:
+    """Check the gradient(s) ``loss_fn(*inputs)`` returns beside its loss (``(loss, dx)``, ``(loss, dW)`` for
+    ``svm_loss_naive(W, X, y, reg)``) against central differences of the loss."""
+    _callables(loss_fn=loss_fn)
+    return _judge(LossSubject(loss_fn, inputs), mode, eps, rtol, atol, seed)
+
+
+def _callables(**functions) -> None:
+    for name, f in functions.items():
+        if not callable(f):
+            raise InvalidType(f"{name} must be a function, got a {type(f).__name__}")
+
+
+def _judge(subject: Subject, mode, eps, rtol, atol, seed) -> GradientReport:
+    validate.choice("mode", mode, MODES)
+    eps = None if eps is None else validate.positive_float("eps", eps)
+    return judge(subject, mode, eps, rtol, atol, seed)
+
+
+class _Functional(Subject):
+    """Functions of ``inputs``: the float arrays among them are the operands (copies), the rest pass through."""
+
+    def __init__(self, function: Callable, inputs: tuple) -> None:
+        if not inputs:
+            raise InvalidValue(f"{_name(function)} needs its inputs: pass them after the function(s)")
+        names = _argument_names(function, len(inputs))
+        self.inputs = [np.array(v, copy=True) if _is_float(v) else _checked(n, v) for n, v in zip(names, inputs)]
+        self.names = names
+        self.floats = [k for k, v in enumerate(self.inputs) if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+        if not self.floats:
+            raise InvalidValue(f"{_name(function)}: none of its {len(inputs)} inputs is a float array, so there is "
+                               "nothing to differentiate")
+
+    def _args(self) -> list:
+        """Fresh copies of every input at the operands' current values (a function that changes an argument, or
+        updates a dict such as bn_param, cannot move the point or touch the user's)."""
+        self.before()
+        return [v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v) for v in self.inputs]
+
+    def _changed_inputs(self, args: list) -> list[Finding]:
+        changed = [self.names[k] for k in self.floats if not np.array_equal(args[k], self.inputs[k], equal_nan=True)]
+        if not changed:
+            return []
+        return [Finding("input-modified", f"the code changed its input {', '.join(changed)} in place: the caller's "
+                        "data is corrupted; work on a copy")]
+
+    def batch(self) -> int | None:
+        x = self.inputs[self.floats[0]]
+        labels = [v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iub"]
+        if x.ndim < 2 or (labels and all(len(v) != x.shape[0] for v in labels if v.ndim)):
+            return None
+        return int(x.shape[0])
+
+    def _first_sample_inputs(self, batch: int) -> list:
+        """The first sample of the first input and of every label array of the batch's length."""
+        first = self.floats[0]
+        return [v[:1].copy() if k == first or (isinstance(v, np.ndarray) and v.dtype.kind in "iub" and v.ndim
+                                                and len(v) == batch) else v for k, v in enumerate(self.inputs)]
+
+
+class PairSubject(_Functional):
+    def __init__(self, forward: Callable, backward: Callable, inputs: tuple, seed: int, douts=None) -> None:
+        super().__init__(forward, inputs)
+        self.forward, self.backward, self.seed, self.douts = forward, backward, seed, douts
+        self.title = f"{_name(forward)} / {_name(backward)}"
+        self.operands = [Operand(f"d{self.names[k]}", self.names[k], self.inputs[k], "input") for k in self.floats]
+        self.outs: list = []
+
+    def _call_forward(self, args: list) -> tuple[list, object]:
+        result = self.forward(*args)
+        if not isinstance(result, tuple) or len(result) < 2:
+            raise InvalidValue(f"{_name(self.forward)} returned {_kind(result)}; a forward of a pair returns (out, "
+                               "cache) or (out1, out2, ..., cache) (check a single function with check_loss)")
+        outs = list(result[:-1])
+        if self.douts is None:
+            self.douts = [np.random.default_rng((self.seed, DOUT_STREAM, k)).standard_normal(np.shape(o))
+                          for k, o in enumerate(outs)]
+        return outs, result[-1]
+
+    def evaluate(self) -> float:
+        outs, _ = self._call_forward(self._args())
+        self.outs = outs
+        return float(sum(np.sum(d * np.asarray(o, dtype=float)) for d, o in zip(self.douts, outs)))
+
+    def scale(self) -> float:
+        self.evaluate()
+        return float(sum(np.sum(np.abs(d * np.asarray(o, dtype=float))) for d, o in zip(self.douts, self.outs)))
+
+    def claim(self) -> Claim:
+        args = self._args()
+        outs, cache = self._call_forward(args)
+        given = [np.array(d, copy=True) for d in self.douts]
+        result = self.backward(*given, cache)
+        grads = list(result) if isinstance(result, (tuple, list)) else [result]
+        if len(grads) != len(self.floats):
+            raise InvalidValue(f"{_name(self.backward)} returned {len(grads)} value{'s' * (len(grads) != 1)}; "
+                               f"expected {len(self.floats)}, one per float input of {_name(self.forward)} "
+                               f"({', '.join(self.names[k] for k in self.floats)})")
+        one = len(outs) == 1
+        outputs = "out" if one else ", ".join(f"out{k + 1}" for k in range(len(outs)))
+        douts = "dout" if one else ", ".join(f"dout{k + 1}" for k in range(len(outs)))
+        claim = Claim({op.name: None if g is None else np.array(g, copy=True) for op, g in zip(self.operands, grads)},
+                      how=f"{_name(self.forward)}({', '.join(self.names)}) returned ({outputs}, cache); "
+                          f"{_name(self.backward)}({douts}, cache) returned {_listed(self.operands)}")
+        if any(not np.array_equal(g, d) for g, d in zip(given, self.douts)):
+            claim.findings.append(Finding("dout-modified", f"{_name(self.backward)} changed the dout it was given, "
+                                          "in place (dout[mask] = 0?): the layer before it would receive a wrong "
+                                          "gradient; work on a copy or use np.where"))
+        claim.findings += self._changed_inputs(args)
+        return claim
+
+    def another_point(self, seed: int) -> PairSubject:
+        return PairSubject(self.forward, self.backward, tuple(self.inputs), seed)
+
+    def first_sample(self) -> PairSubject | None:
+        batch = self.batch()
+        if not batch or len(self.douts or []) != 1:
+            return None
+        return PairSubject(self.forward, self.backward, tuple(self._first_sample_inputs(batch)), self.seed,
+                           [self.douts[0][:1]])
+
+    def context(self) -> Context:
+        self.evaluate()
+        first, rest = self.floats[0], self.floats[1:]
+        return Context([self.inputs[first].copy()], {f"d{self.names[k]}": self.inputs[k].copy() for k in rest},
+                       self.outs[0], self.douts[0], None, (f"d{self.names[first]}",))
+
+
+class LossSubject(_Functional):
+    def __init__(self, loss_fn: Callable, inputs: tuple) -> None:
+        super().__init__(loss_fn, inputs)
+        self.loss_fn = loss_fn
+        self.title = _name(loss_fn)
+        grads = self._call(self._args())[1]
+        if len(grads) > len(self.floats):
+            raise InvalidValue(f"{_name(loss_fn)} returned {len(grads)} gradients; it has only {len(self.floats)} "
+                               "float inputs")
+        self.differentiated = self.floats[:len(grads)]
+        self.operands = [Operand(f"d{self.names[k]}", self.names[k], self.inputs[k], "input")
+                         for k in self.differentiated]
+
+    def _call(self, args: list) -> tuple[float, list]:
+        result = self.loss_fn(*args)
+        if not isinstance(result, tuple) or len(result) != 2 or np.ndim(result[0]) != 0:
+            raise InvalidValue(f"{_name(self.loss_fn)} returned {_kind(result)}; a loss function returns (loss, "
+                               "grad) or (loss, (grad1, grad2, ...)), the loss a number")
+        grads = result[1]
+        return float(result[0]), list(grads) if isinstance(grads, (tuple, list)) else [grads]
+
+    def evaluate(self) -> float:
+        return self._call(self._args())[0]
+
+    def claim(self) -> Claim:
+        args = self._args()
+        _, grads = self._call(args)
+        fixed = [self.names[k] for k in self.floats if k not in self.differentiated]
+        claim = Claim({op.name: None if g is None else np.array(g, copy=True) for op, g in zip(self.operands, grads)},
+                      how=f"{_name(self.loss_fn)}({', '.join(self.names)}) returned (loss, "
+                          f"{_listed(self.operands).strip('()')})"
+                          + (f"; {', '.join(fixed)} held fixed (no gradient returned)" if fixed else ""))
+        claim.findings += self._changed_inputs(args)
+        return claim
+
+    def first_sample(self) -> LossSubject | None:
+        batch = self.batch()
+        if not batch or self.differentiated[0] != self.floats[0]:
+            return None
+        return LossSubject(self.loss_fn, tuple(self._first_sample_inputs(batch)))
+
+    def context(self) -> Context:
+        k = self.differentiated[0]
+        labels = next((v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iu"), None)
+        return Context([self.inputs[k].copy()], {}, self.evaluate(), None, labels, (f"d{self.names[k]}",))
+
+
+def _listed(operands: list[Operand]) -> str:
+    names = [op.name for op in operands]
+    return names[0] if len(names) == 1 else f"({', '.join(names)})"
+
+
+def _is_float(value) -> bool:
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _checked(name: str, value):
+    """A non-float-array input: kept as given (labels as arrays are checked for NaN and type)."""
+    if isinstance(value, np.ndarray) and value.dtype.kind not in "iub":
+        raise InvalidType(f"input {name} must be a float or integer array (or any non-array value), got dtype "
+                          f"{value.dtype}")
+    return np.array(value, copy=True) if isinstance(value, np.ndarray) else value
+
+
+def _argument_names(function: Callable, count: int) -> list[str]:
+    try:
+        names = [p.name for p in inspect.signature(function).parameters.values()
+                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        names = []
+    if len(names) < count:
+        names += [f"x{k}" for k in range(len(names), count)]
+    return names[:count]
+
+
+def _name(function: Callable) -> str:
+    return getattr(function, "__name__", type(function).__name__)
+
+
+def _kind(value) -> str:
+    if isinstance(value, tuple):
+        return f"a tuple of {len(value)}"
+    return f"a {type(value).__name__}" + (f" of shape {value.shape}" if isinstance(value, np.ndarray) else "")

@@ -1,0 +1,331 @@
+"""Runs a zoo case's code the way its style is meant to be called, for the zoo's own checks (``_verify``) and for the
+torch adapter (``gradcheck``). Not a checker: it knows the zoo's styles and nothing else.
+
+A ``Problem`` turns a case into arrays and two functions:
+- ``initial``: the differentiated arrays (the inputs x, then the parameters), ``labels`` their names;
+- ``forward(arrays, state)``: writes the arrays into the code (parameters in place: layers of a network share them)
+  and returns copies of its outputs (a loss: one 0-d array);
+- ``run(arrays, douts, state, repeats)``: one forward, then ``repeats`` backwards with the same douts; returns the
+  gradients of each backward (one per array, as the code gave them: any shape, or None) and the side effects seen
+  (``dout-modified``, ``input-modified``, ``params-changed``).
+``state``: a ``np.random.get_state()`` tuple set before each forward (random masks drawn alike), or None."""
+
+import inspect
+
+import numpy as np
+
+SEED = 20240601
+COLUMN_LR = 0.1  # the learning rate handed to ``backward(output_gradient, learning_rate)``
+
+
+def fixed_state(seed=SEED):
+    return np.random.RandomState(seed).get_state()
+
+
+def _seed(state):
+    if state is not None:
+        np.random.set_state(state)
+
+
+def is_float_array(a):
+    return isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)
+
+
+def _copy_out(o):
+    return np.array(o, copy=True)
+
+
+def _changed(after, before):
+    return not np.array_equal(after, before, equal_nan=True)
+
+
+class Param:
+    def __init__(self, label, get, grad):
+        self.label, self.get, self.grad = label, get, grad
+
+    def set(self, value):
+        self.get()[...] = value
+
+
+def _item(container, key):
+    try:
+        return container[key]
+    except (KeyError, IndexError, TypeError):
+        return None
+
+
+def layer_params(layer):
+    """The layer's parameter arrays, found where its style keeps them, and where their gradients go."""
+    params = getattr(layer, "params", None)
+    if isinstance(params, dict):
+        return [Param(k, lambda k=k: layer.params[k], lambda k=k: _item(getattr(layer, "grads", None), k))
+                for k in params]
+    if isinstance(params, list):
+        return [Param(f"params[{i}]", lambda i=i: layer.params[i], lambda i=i: _item(getattr(layer, "grads", None), i))
+                for i in range(len(params))]
+    attrs = vars(layer)
+    names = [n for n, v in attrs.items() if is_float_array(v) and not (n.startswith("d") and n[1:] in attrs)]
+    return [Param(n, lambda n=n: getattr(layer, n), lambda n=n: getattr(layer, "d" + n, None)) for n in names]
+
+
+class Problem:
+    labels: list
+    initial: list
+    scalar: bool  # the output is a loss: dout is a number
+
+    def forward(self, arrays, state=None):
+        raise NotImplementedError
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        raise NotImplementedError
+
+
+def _scaled(grads, douts, scalar):
+    if not scalar:
+        return grads
+    s = float(np.asarray(douts[0]))
+    return [None if g is None else np.asarray(g) * s for g in grads]
+
+
+class LayerProblem(Problem):
+    def __init__(self, style, layer, x, t=None):
+        self.style, self.layer, self.t = style, layer, t
+        xs = list(x) if isinstance(x, tuple) else [x]
+        self.nx = len(xs)
+        self.params = layer_params(layer)
+        self.labels = (["x"] if self.nx == 1 else [f"x{i}" for i in range(self.nx)]) + [p.label for p in self.params]
+        self.initial = [a.copy() for a in xs] + [p.get().copy() for p in self.params]
+        self.scalar = t is not None
+        self.sgd = style == "sgd-tutorial"
+
+    def _set(self, arrays):
+        for p, v in zip(self.params, arrays[self.nx:]):
+            p.set(v)
+        return [a.copy() for a in arrays[:self.nx]]
+
+    def _forward(self, xs):
+        layer = self.layer
+        if self.t is not None:
+            out = np.asarray(layer.forward(*xs, self.t), dtype=float)
+            return [np.array(out.mean() if out.ndim else out)]  # NNFS: per-sample losses, the loss is their mean
+        out = layer.forward(*xs)
+        if out is None:  # NNFS
+            out = layer.output
+        return [_copy_out(o) for o in (out if isinstance(out, tuple) else (out,))]
+
+    def forward(self, arrays, state=None):
+        xs = self._set(arrays)
+        _seed(state)
+        return self._forward(xs)
+
+    def _column_style(self):
+        names = list(inspect.signature(self.layer.backward).parameters)
+        return bool(names) and names[-1] in ("learning_rate", "lr")
+
+    def _backward(self, xs, douts):
+        """Calls the user's backward; returns the input gradients and the arrays it was handed (to check them)."""
+        layer, style = self.layer, self.style
+        if self.t is not None:
+            if style == "nnfs":  # backward(dvalues, y_true) is handed the predictions
+                pred = layer.output if getattr(layer, "output", None) is not None else xs[0]
+                layer.backward(pred, self.t)
+                return [layer.dinputs], []
+            return [layer.backward()], []  # backward(dout=1)
+        d = [np.array(g, copy=True) for g in douts]
+        if style == "nnfs":
+            layer.backward(*d)
+            return [layer.dinputs], d
+        if self.sgd:
+            if self._column_style():
+                return [layer.backward(d[0], COLUMN_LR)], d
+            return [layer.backward(xs[0], d[0])], d
+        dx = layer.backward(*d)
+        return (list(dx) if isinstance(dx, tuple) else [dx]), d
+
+    def _lr(self):
+        return COLUMN_LR if self._column_style() else getattr(self.layer, "learning_rate", None)
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes = set()
+        xs = self._set(arrays)
+        xs_before = [a.copy() for a in xs]
+        _seed(state)
+        self._forward(xs)
+        before = [p.get().copy() for p in self.params]
+        results = []
+        for _ in range(repeats):
+            for p, v in zip(self.params, before):
+                if self.sgd:  # undo the previous backward's step
+                    p.set(v)
+            pred = getattr(self.layer, "output", None) if (self.t is not None and self.style == "nnfs") else None
+            pred_before = None if pred is None else pred.copy()
+            handed = None
+            dxs, handed = self._backward(xs, douts)
+            if any(_changed(h, d) for h, d in zip(handed, douts)):
+                notes.add("dout-modified")
+            if pred is not None and _changed(pred, pred_before):
+                notes.add("dout-modified")
+            if self.sgd:
+                lr = self._lr()
+                grads = [None if lr is None else (v - p.get()) / lr for p, v in zip(self.params, before)]
+            else:
+                grads = [p.grad() for p in self.params]
+            grads = [None if g is None else np.array(g, copy=True) for g in list(dxs)[:self.nx] + grads]
+            grads += [None] * (len(self.initial) - len(grads))
+            results.append(_scaled(grads, douts, self.scalar))
+        if any(_changed(a, b) for a, b in zip(xs, xs_before)):
+            notes.add("input-modified")
+        if self.sgd:
+            for p, v in zip(self.params, before):
+                p.set(v)
+        elif any(_changed(p.get(), np.asarray(v, dtype=p.get().dtype)) for p, v in zip(self.params, arrays[self.nx:])):
+            notes.add("params-changed")
+        return results, notes
+
+
+class PairProblem(Problem):
+    def __init__(self, fwd, bwd, *inputs):
+        self.fwd, self.bwd, self.inputs = fwd, bwd, list(inputs)
+        self.idx = [i for i, a in enumerate(inputs) if is_float_array(a)]
+        names = list(inspect.signature(fwd).parameters)
+        self.labels = [names[i] if i < len(names) else f"input {i}" for i in self.idx]
+        self.initial = [inputs[i].copy() for i in self.idx]
+        self.scalar = False
+
+    def _args(self, arrays):
+        args = list(self.inputs)
+        for i, a in zip(self.idx, arrays):
+            args[i] = a.copy()
+        return args
+
+    def forward(self, arrays, state=None):
+        args = self._args(arrays)
+        _seed(state)
+        res = self.fwd(*args)
+        return [_copy_out(o) for o in res[:-1]]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes = set()
+        args = self._args(arrays)
+        before = [args[i].copy() for i in self.idx]
+        _seed(state)
+        cache = self.fwd(*args)[-1]
+        results = []
+        for _ in range(repeats):
+            d = [np.array(g, copy=True) for g in douts]
+            g = self.bwd(*d, cache)
+            g = list(g) if isinstance(g, tuple) else [g]
+            if any(_changed(a, b) for a, b in zip(d, douts)):
+                notes.add("dout-modified")
+            g = [None if x is None else np.array(x, copy=True) for x in g[:len(self.idx)]]
+            results.append(g + [None] * (len(self.idx) - len(g)))
+        if any(_changed(args[i], b) for i, b in zip(self.idx, before)):
+            notes.add("input-modified")
+        return results, notes
+
+
+class LossProblem(Problem):
+    def __init__(self, fn, *inputs):
+        self.fn, self.inputs = fn, list(inputs)
+        floats = [i for i, a in enumerate(inputs) if is_float_array(a)]
+        with np.errstate(all="ignore"):
+            k = len(fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in inputs])) - 1
+        self.idx = floats[:k]  # the gradients belong to the first float inputs, in order
+        names = list(inspect.signature(fn).parameters)
+        self.labels = [names[i] if i < len(names) else f"input {i}" for i in self.idx]
+        self.initial = [inputs[i].copy() for i in self.idx]
+        self.scalar = True
+
+    def _args(self, arrays):
+        args = [a.copy() if isinstance(a, np.ndarray) else a for a in self.inputs]
+        for i, a in zip(self.idx, arrays):
+            args[i] = a.copy()
+        return args
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self.fn(*self._args(arrays))[0]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            args = self._args(arrays)
+            before = [args[i].copy() for i in self.idx]
+            _seed(state)
+            res = self.fn(*args)
+            if any(_changed(args[i], b) for i, b in zip(self.idx, before)):
+                notes.add("input-modified")
+            g = [None if x is None else np.array(x, copy=True) for x in res[1:]]
+            results.append(_scaled(g + [None] * (len(self.idx) - len(g)), douts, True))
+        return results, notes
+
+
+class NetworkProblem(Problem):
+    def __init__(self, net, x, t):
+        self.net, self.x, self.t = net, x, t
+        self.labels = list(net.params)
+        self.initial = [net.params[k].copy() for k in self.labels]
+        self.scalar = True
+
+    def _set(self, arrays):
+        for k, a in zip(self.labels, arrays):
+            self.net.params[k][...] = a
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        _seed(state)
+        out = self.net.loss(self.x.copy(), self.t)
+        return [np.array(float(out[0] if isinstance(out, tuple) else out))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        self._set(arrays)
+        x = self.x.copy()
+        for _ in range(repeats):
+            _seed(state)
+            if hasattr(self.net, "gradient"):
+                grads = self.net.gradient(x, self.t)
+            else:
+                _, grads = self.net.loss(x, self.t)
+            g = [None if grads.get(k) is None else np.array(grads[k], copy=True) for k in self.labels]
+            results.append(_scaled(g, douts, True))
+        if _changed(x, self.x):
+            notes.add("input-modified")
+        if any(_changed(self.net.params[k], a) for k, a in zip(self.labels, arrays)):
+            notes.add("params-changed")
+        return results, notes
+
+
+class EngineProblem(Problem):
+    def __init__(self, loss, parameters):
+        self.loss, self.ps = loss, list(parameters)
+        self.labels = ["parameters"]
+        self.initial = [np.array([float(p.data) for p in self.ps])]
+        self.scalar = True
+
+    def _set(self, arrays):
+        for p, v in zip(self.ps, arrays[0]):
+            p.data = float(v)
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        _seed(state)
+        return [np.array(float(self.loss().data))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        results = []
+        for _ in range(repeats):
+            self._set(arrays)
+            for p in self.ps:
+                p.grad = 0
+            _seed(state)
+            out = self.loss()
+            out.backward()
+            results.append(_scaled([np.array([float(p.grad) for p in self.ps])], douts, True))
+        return results, set()
+
+
+def build(case, args, kwargs):
+    kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
+             "network": NetworkProblem, "engine": EngineProblem}
+    return kinds[case.entry](*args, **kwargs)

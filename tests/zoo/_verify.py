@@ -1,0 +1,196 @@
+"""The zoo's own check of itself, independent of nngrad: every correct case must agree with a plain central
+difference (or lie between the one-sided differences at a kink), every buggy case must disagree somewhere or show a
+non-numerical defect (dout or input changed in place, parameters changed, a second backward differing, a gradient of
+the wrong shape or missing, NaN/inf).
+
+    cd tests && ../.venv/bin/python -m zoo._verify [-v] [name-substring ...]
+
+Besides the one-element differences it tests directions that move several elements together: all of an array at
+once, and each group of exactly tied elements (a max over tied maxima routed to every one of them agrees element by
+element but not along the direction that moves the ties together)."""
+
+import sys
+import time
+
+import numpy as np
+
+from . import CASES
+from ._adapt import build, fixed_state, is_float_array
+
+H64, H32 = 1e-5, 1e-2
+TOL64 = (1e-4, 1e-6)  # rtol, atol (times the gradient's scale)
+TOL32 = (2e-2, 2e-3)
+
+
+def loss_of(prob, arrays, douts, state):
+    outs = prob.forward(arrays, state)
+    return sum(float(np.sum(np.asarray(o, dtype=np.float64) * d)) for o, d in zip(outs, douts))
+
+
+def _agrees(g, central, plus, minus, rtol, atol):
+    """g matches the central difference, or lies between the one-sided ones (a kink inside the step)."""
+    if abs(g - central) <= atol + rtol * abs(central):
+        return True
+    lo, hi = min(plus, minus), max(plus, minus)
+    return lo - atol - rtol * abs(lo) <= g <= hi + atol + rtol * abs(hi)
+
+
+def _directional(prob, arrays, i, d, douts, state, L0, h):
+    def at(step):
+        moved = list(arrays)
+        moved[i] = arrays[i] + step * d
+        return loss_of(prob, moved, douts, state)
+    lp, lm = at(h), at(-h)
+    return (lp - lm) / (2 * h), (lp - L0) / h, (L0 - lm) / h
+
+
+def numeric_mismatches(prob, arrays, douts, state, grads):
+    """[(label, where, analytic, numerical)] of the disagreements."""
+    bad = []
+    L0 = loss_of(prob, arrays, douts, state)
+    for i, (a, g) in enumerate(zip(arrays, grads)):
+        g = np.asarray(g, dtype=np.float64)
+        f32 = a.dtype == np.float32
+        h = H32 if f32 else H64
+        rtol, atol = TOL32 if f32 else TOL64
+        central = np.zeros(a.shape)
+        for idx in np.ndindex(a.shape):
+            plus, minus = a.copy(), a.copy()
+            plus[idx] += h
+            minus[idx] -= h
+            hp, hm = float(plus[idx]) - float(a[idx]), float(a[idx]) - float(minus[idx])
+            lp = loss_of(prob, arrays[:i] + [plus] + arrays[i + 1:], douts, state)
+            lm = loss_of(prob, arrays[:i] + [minus] + arrays[i + 1:], douts, state)
+            central[idx] = (lp - lm) / (hp + hm)
+            one = ((lp - L0) / hp, (L0 - lm) / hm)
+            central_i = central[idx]
+            scale = atol * max(1.0, float(np.max(np.abs(g))) if g.size else 1.0)
+            if not _agrees(float(g[idx]), central_i, *one, rtol, scale):
+                bad.append((prob.labels[i], idx, float(g[idx]), central_i))
+        if f32 or a.size < 2:
+            continue
+        # directions that move elements together: the whole array, and every group of exactly tied elements
+        directions = [("all", np.ones(a.shape))]
+        values, counts = np.unique(a, return_counts=True)
+        for v in values[counts >= 2][:6]:
+            directions.append((f"tied at {v:g}", (a == v).astype(float)))
+        for what, d in directions:
+            c, p, m = _directional(prob, arrays, i, d, douts, state, L0, h)
+            gd = float(np.sum(g * d))
+            scale = atol * max(1.0, float(np.sum(np.abs(g * d))))
+            if not _agrees(gd, c, p, m, rtol, scale):
+                bad.append((prob.labels[i], what, gd, c))
+    return bad
+
+
+def verify(case, seed=0):
+    """-> (defects found, details)."""
+    rng = np.random.default_rng(seed)
+    args, kwargs = case.make(rng)
+    state = fixed_state()
+    try:
+        prob = build(case, args, kwargs)
+        arrays = [a.copy() for a in prob.initial]
+        with np.errstate(all="ignore"):
+            outs = prob.forward(arrays, state)
+            if prob.scalar:
+                douts = [np.array(1.0)]
+            else:
+                douts = [rng.standard_normal(np.shape(o)).astype(o.dtype if is_float_array(o) else np.float64)
+                         for o in outs]
+            (g1, g2), notes = prob.run(arrays, douts, state, repeats=2)
+    except Exception as e:  # noqa: BLE001
+        return {"error"}, f"{type(e).__name__}: {e}"
+    defects, details = set(notes), []
+    finite = all(np.all(np.isfinite(o)) for o in outs) and all(
+        g is None or np.all(np.isfinite(np.asarray(g, dtype=float))) for g in g1)
+    if not finite:
+        defects.add("nonfinite")
+    ok = []
+    for label, a, g in zip(prob.labels, arrays, g1):
+        if g is None or np.shape(g) != a.shape:
+            defects.add("shape")
+            details.append(f"{label}: gradient shape {None if g is None else np.shape(g)} for {a.shape}")
+            ok.append(False)
+        else:
+            ok.append(True)
+    for label, g, h, good in zip(prob.labels, g1, g2, ok):
+        if good and not np.allclose(np.asarray(g, float), np.asarray(h, float), rtol=1e-12, atol=1e-14,
+                                    equal_nan=True):
+            defects.add("not-repeatable")
+            details.append(f"{label}: a second backward differs")
+    if finite:
+        keep = [i for i, good in enumerate(ok) if good]
+        with np.errstate(all="ignore"):
+            bad = numeric_mismatches(prob, arrays, douts, state, [g1[i] if i in keep else np.zeros(a.shape)
+                                                                     for i, a in enumerate(arrays)])
+        bad = [b for b in bad if prob.labels.index(b[0]) in keep]
+        if bad:
+            defects.add("numeric")
+            label, where, ga, gn = bad[0]
+            details.append(f"{len(bad)} disagreement(s), e.g. {label}[{where}]: analytic {ga:.6g}, numerical {gn:.6g}")
+    return defects, "; ".join(details)
+
+
+def fresh_objects(case):
+    """make(rng) twice: the same values from the same seed, no object shared between the two calls."""
+    (a1, k1), (a2, k2) = case.make(np.random.default_rng(1)), case.make(np.random.default_rng(1))
+    problems = []
+
+    def walk(x, y, where):
+        if isinstance(x, np.ndarray):
+            if np.shares_memory(x, y):
+                problems.append(f"{where}: the same array")
+            elif x.shape != y.shape or not np.array_equal(x, y):
+                problems.append(f"{where}: different values from the same seed")
+        elif isinstance(x, (tuple, list)):
+            if isinstance(x, list) and x and x is y:
+                problems.append(f"{where}: the same list")
+            for i, (u, v) in enumerate(zip(x, y)):
+                walk(u, v, f"{where}[{i}]")
+        elif isinstance(x, dict):
+            if x is y:
+                problems.append(f"{where}: the same dict")
+        elif callable(x) and not hasattr(x, "__self__") and getattr(x, "__closure__", None) is None:
+            pass  # module-level functions are meant to be shared
+        elif hasattr(x, "__dict__") and x is y:
+            problems.append(f"{where}: the same object")
+    walk(a1, a2, "args")
+    walk(tuple(k1.values()), tuple(k2.values()), "kwargs")
+    return problems
+
+
+def main(argv):
+    verbose = "-v" in argv
+    wanted = [a for a in argv if not a.startswith("-")]
+    cases = [c for c in CASES if not wanted or any(w in c.name for w in wanted)]
+    wrong_correct, silent_buggy, shared = [], [], []
+    t0 = time.perf_counter()
+    for case in cases:
+        defects, details = verify(case)
+        problems = fresh_objects(case)
+        if problems:
+            shared.append((case.name, problems))
+        if case.bug is None and defects:
+            wrong_correct.append((case.name, defects, details))
+        if case.bug is not None and (not defects or "error" in defects):
+            silent_buggy.append((case.name, defects, details))
+        if verbose:
+            mark = "ok " if (case.bug is None) == (not defects) else "!! "
+            print(f"{mark}{case.name:62s} {'BUG ' if case.bug else 'good'} {sorted(defects)} {details}"
+                  f"{'  names=' + ','.join(case.names) if case.bug else ''}")
+    print(f"\n{len(cases)} cases in {time.perf_counter() - t0:.1f} s")
+    print(f"correct cases that disagree with the finite difference: {len(wrong_correct)}")
+    for name, defects, details in wrong_correct:
+        print(f"  {name}: {sorted(defects)} {details}")
+    print(f"buggy cases that agree (no defect found): {len(silent_buggy)}")
+    for name, defects, details in silent_buggy:
+        print(f"  {name}: {sorted(defects)} {details}")
+    print(f"cases whose make() shares objects between calls: {len(shared)}")
+    for name, problems in shared:
+        print(f"  {name}: {problems}")
+    return 1 if wrong_correct or silent_buggy or shared else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
