@@ -11,7 +11,8 @@ import traceback
 import numpy as np
 
 from .backend import parse_target
-from .commands import cmd_bench, cmd_check, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
+from .checking import cmd_check
+from .commands import cmd_bench, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
 from .errors import InvalidValue, UserError
 from .methods import registered
 from .methods.finite_differences import VARIANTS
@@ -85,17 +86,57 @@ def device_list(text: str) -> tuple[str, ...]:
 
 
 def add_network_options(p: argparse.ArgumentParser) -> None:
-    """Options that build the DNN of ``nngrad check``."""
-    g = p.add_argument_group("network")
-    g.add_argument("--depth", type=positive_int, default=5, help="hidden Dense layers (default %(default)s)")
-    g.add_argument("--width", type=positive_int, default=32, help="units per hidden layer (default %(default)s)")
-    g.add_argument("--inputs", type=positive_int, default=10, help="input features (default %(default)s)")
-    g.add_argument("--outputs", type=positive_int, default=2, help="outputs or classes (default %(default)s)")
-    g.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "identity"], default="sigmoid")
-    g.add_argument("--loss", choices=list(LOSSES), default="mse")
-    g.add_argument("--init", choices=["auto", *INITS], default="auto",
+    """Options that build the DNN of ``nngrad check`` (defaults filled in by the command: an option given with
+    your own code is refused)."""
+    g = p.add_argument_group("the DNN (the default subject)")
+    g.add_argument("--depth", type=positive_int, help="hidden Dense layers (default 5)")
+    g.add_argument("--width", type=positive_int, help="units per hidden layer (default 32)")
+    g.add_argument("--inputs", type=positive_int, help="input features (default 10)")
+    g.add_argument("--outputs", type=positive_int, help="outputs or classes (default 2)")
+    g.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "identity"], help="default sigmoid")
+    g.add_argument("--loss", choices=list(LOSSES), help="default mse")
+    g.add_argument("--init", choices=["auto", *INITS],
                    help="weight init; auto: he for relu, normal(0, 0.01^2) for sigmoid (default)")
-    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s)")
+    g.add_argument("--batch", type=positive_int, help="samples in the batch (default 1)")
+    g.add_argument("--device", help="cpu, cuda, cuda:N or LIBRARY@DEVICE (e.g. torch@cpu): also compute backprop, "
+                   "forward-mode (and the complex step where it applies) there and compare them with the CPU's "
+                   "(default cpu)")
+    g.add_argument("--scheme", choices=list(SCHEMES), help="finite-difference scheme (default central)")
+    g.add_argument("--method", choices=VARIANTS, help="finite-difference method (default loop)")
+    g.add_argument("--reference", choices=["auto", "complex-step", "finite-differences"],
+                   help="what each array is checked against; auto: the complex step where the loss is analytic in "
+                   "it, finite differences elsewhere (default auto)")
+
+
+def add_user_code_options(p: argparse.ArgumentParser) -> None:
+    """Options of ``nngrad check`` for the user's own code: one subject, how to build it and its inputs."""
+    g = p.add_argument_group("your own code (instead of the DNN): one of")
+    which = g.add_mutually_exclusive_group()
+    which.add_argument("--layer", metavar="FILE.py:Class", help="a layer class (FILE.py:Class or module:Class): "
+                       "forward(x) / backward(dout) in any course's style, a loss layer forward(x, t)")
+    which.add_argument("--pair", metavar="FILE.py:FWD,BWD", help="a functional pair: forward(*inputs) -> (out, "
+                       "cache) and backward(dout, cache) -> gradients; FILE.py:affine means affine_forward, "
+                       "affine_backward")
+    which.add_argument("--loss-fn", metavar="FILE.py:function", help="a loss function returning (loss, grad), "
+                       "e.g. svm_loss(x, y)")
+    which.add_argument("--net", metavar="FILE.py:Class", help="a whole network: params dict with gradient(x, t), "
+                       "or loss(x, y) -> (loss, grads)")
+    g = p.add_argument_group("building your code and its inputs")
+    g.add_argument("--input-shape", type=int_list, metavar="SHAPE", help="--layer, --net: shape of the random input "
+                   "x, e.g. 4,3")
+    g.add_argument("--shapes", nargs="+", metavar="SPEC", help="--pair, --loss-fn: each input in order: a shape "
+                   "(4,5: random normal), labels[:C] (integers for the first array's rows), or a JSON value "
+                   "(0.1, '{\"mode\": \"train\"}')")
+    g.add_argument("--param", action="append", metavar="NAME=SHAPE", help="--layer, --net: a constructor argument "
+                   "as a random normal array, e.g. --param W=4,3 --param b=3 (repeat it)")
+    g.add_argument("--kwargs", metavar="JSON", help="--layer, --net: keyword arguments of the class, as JSON")
+    g.add_argument("--targets", choices=["onehot", "labels"], help="a loss layer's or a network's targets (default: "
+                   "one-hot rows for a loss layer, integer labels for a network)")
+    g.add_argument("--classes", type=positive_int, help="--net: how many classes, when the network does not tell")
+    g.add_argument("--draw", choices=["normal", "uniform", "probabilities"], help="--layer: how x is drawn: normal "
+                   "(default), uniform in (0, 1), or probabilities (rows that sum to 1: a loss on predictions)")
+    g.add_argument("--mode", choices=["auto", "full", "fast"],
+                   help="every element, random directions, or auto: every element up to 10,000 (default auto)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,35 +145,22 @@ def build_parser() -> argparse.ArgumentParser:
                      "internal error of nngrad (its traceback, to report); 130: interrupted.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
 
-    p = sub.add_parser("check", help="compare backprop with a finite-difference gradient, layer by layer",
-                       description="Build a random DNN and batch, compare backprop with the complex step (where the "
-                       "loss is analytic) or finite differences, per layer and W/b, and print the report; or, with "
-                       "--layer, check a layer class of yours. Exit status 0: PASS, 1: FAIL or INCONCLUSIVE (the "
-                       "findings say why), 2: bad input.")
+    p = sub.add_parser("check", help="check backprop, or your own layer, pair, loss or network, against finite "
+                       "differences", description="Build a random DNN and batch and compare backprop with the complex "
+                       "step (where the loss is analytic) or finite differences, per layer and W/b; or check your own "
+                       "code: a layer class (--layer), a forward/backward pair (--pair), a loss function "
+                       "(--loss-fn) or a network (--net). The report names what is wrong in words. Exit status 0: "
+                       "PASS, 1: FAIL or INCONCLUSIVE (the findings say why), 2: bad input.")
     add_network_options(p)
-    p.add_argument("--batch", type=positive_int, default=1, help="samples in the batch (default %(default)s)")
-    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:N or LIBRARY@DEVICE (e.g. torch@cpu): also "
-                   "compute backprop, forward-mode (and "
-                   "the complex step where it applies) there and compare them with the CPU's (default %(default)s)")
-    p.add_argument("--scheme", choices=list(SCHEMES), default="central",
-                   help="finite-difference scheme (default %(default)s)")
-    p.add_argument("--method", choices=VARIANTS, default="loop", help="finite-difference method (default %(default)s)")
-    p.add_argument("--eps", type=positive_float, default=None, help="step (default: the scheme's optimal step)")
-    g = p.add_argument_group("your own layer (instead of a DNN)")
-    g.add_argument("--layer", metavar="FILE.py:Class",
-                   help="check a layer class of yours (FILE.py:Class or module:Class), built with no arguments or "
-                   "--kwargs: forward(x) / backward(dout), or a loss layer forward(x, t) / backward(dout=1)")
-    g.add_argument("--input-shape", type=int_list, metavar="SHAPE", help="shape of the random input x, e.g. 4,3")
-    g.add_argument("--kwargs", default="{}", metavar="JSON", help="keyword arguments of the class, as JSON")
-    g.add_argument("--mode", choices=["auto", "full", "fast"], default="auto",
-                   help="every element, random directions, or auto: every element up to 10,000 (default auto)")
-    p.add_argument("--reference", choices=["auto", "complex-step", "finite-differences"], default="auto",
-                   help="what each array is checked against; auto: the complex step where the loss is analytic in "
-                   "it, finite differences elsewhere (default %(default)s)")
-    p.add_argument("--rtol", type=non_negative_float, default=None,
-                   help="relative tolerance (default: 1e-8 against the complex step, by scheme against differences)")
-    p.add_argument("--atol", type=non_negative_float, default=None,
+    add_user_code_options(p)
+    g = p.add_argument_group("both")
+    g.add_argument("--eps", type=positive_float, default=None, help="finite-difference step (default: the scheme's "
+                   "optimal step)")
+    g.add_argument("--rtol", type=non_negative_float, default=None,
+                   help="relative tolerance (default: 1e-8 against the complex step, 1e-6 against central differences)")
+    g.add_argument("--atol", type=non_negative_float, default=None,
                    help="absolute tolerance (default: each array's reference's own error)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s)")
     p.set_defaults(func=cmd_check)
 
     p = sub.add_parser("bench", help="time every gradient method over depth and width; store, fit, plot",

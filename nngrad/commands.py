@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from .backend import Backend, target
-from .check import gradient_check
-from .errors import UserError
+from .backend import target
+from .errors import UsageError
 from .examples import EXAMPLES
 from .methods import list_methods, registered
 from .model.network import DNN
 from .sweep.config import QUICK, SweepConfig
-
-
-class UsageError(UserError):
-    """A mistake in what the user asked for: reported in one line, exit status 2."""
 
 
 def output_folder(path: str | Path | None) -> Path | None:
@@ -34,126 +26,6 @@ def output_folder(path: str | Path | None) -> Path | None:
     if any(parent.exists() and not parent.is_dir() for parent in path.parents):
         raise UsageError(f"--out {path}: a part of this path is a file, not a folder")
     return path
-
-
-def build_network(args: argparse.Namespace) -> DNN:
-    init = args.init if args.init != "auto" else ("he" if args.activation == "relu" else "normal")
-    return DNN(args.depth, args.width, args.inputs, args.outputs, activation=args.activation, loss=args.loss,
-               init=init, seed=args.seed)
-
-
-def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """x ~ N(0, 1) (batch, in); y: uniform [0, 1) targets for mse, integer labels for softmax_ce."""
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((batch, net.num_input))
-    y = rng.random((batch, net.num_output)) if net.loss_name == "mse" else rng.integers(0, net.num_output, batch)
-    return x, y
-
-
-def cmd_check(args: argparse.Namespace) -> int:
-    where = target(args.device)  # a bad or missing device: one line, before any work
-    if args.layer:
-        if not where.is_numpy:
-            raise UsageError("--device applies to the DNN check, not to --layer (your layer runs on numpy)")
-        return _check_user_layer(args)
-    net = build_network(args)
-    x, y = random_data(net, args.batch, args.seed + 1)
-    print(net)
-    _refuse_what_would_not_finish(net, x, y, args.scheme)
-    report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
-                            method=args.method, reference=args.reference, progress=True)
-    print(report)
-    passed = report.passed
-    if not where.is_numpy:
-        passed = _check_on_device(net, x, y, where) and passed
-    return 0 if passed else 1
-
-
-DEVICE_TOL = 1e-10  # exact methods on a device vs the CPU: both are exact to rounding, in different orders
-
-
-def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> bool:
-    """Backprop, forward mode (and the complex step where it applies) on ``where`` against numpy's backprop on the
-    CPU: prints one line each; True if every gap is within DEVICE_TOL."""
-    from .backend import to_numpy
-    from .methods import get, gradient
-
-    on_device, reference = net.to(where.device, where.library), gradient(net, x, y, "backprop").grad
-    scale, ok = max(float(np.max(np.abs(reference))), np.finfo(float).tiny), True
-    for name in ("backprop", "forward-mode", "complex-step"):
-        if get(name).supports(on_device):
-            continue
-        gap = float(np.max(np.abs(to_numpy(gradient(on_device, x, y, name).grad) - reference))) / scale
-        ok &= gap <= DEVICE_TOL
-        print(f"{name} on {where.label} vs backprop on the CPU: relative gap {gap:.1e} "
-              f"({'ok' if gap <= DEVICE_TOL else 'FAIL'}, tolerance {DEVICE_TOL:g})")
-    return ok
-
-
-def _check_user_layer(args: argparse.Namespace) -> int:
-    """nngrad check --layer FILE.py:Class --input-shape ...: build the user's layer, check it, print the report."""
-    from .check import check_layer
-    from .user_code import load_class
-
-    if not args.input_shape:
-        raise UsageError("--layer needs --input-shape, the shape of x (e.g. --input-shape 4,3)")
-    cls = load_class(args.layer)
-    try:
-        kwargs = json.loads(args.kwargs)
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"--kwargs must be a JSON object, e.g. '{{\"n\": 3}}': {exc}") from None
-    if not isinstance(kwargs, dict):
-        raise UsageError(f"--kwargs must be a JSON object of keyword arguments, got {args.kwargs}")
-    layer = _user_call(f"{cls.__name__}(**{kwargs})", lambda: cls(**kwargs), "")
-    rng = np.random.default_rng(args.seed)
-    x = rng.standard_normal(args.input_shape)
-    inputs, t = x, None
-    if _positional(layer.forward) == 2:  # a loss layer forward(x, t), or two inputs forward(x, y)
-        t = np.eye(x.shape[-1])[rng.integers(0, x.shape[-1], x.shape[:-1])] if x.ndim else np.ones(())
-        if np.ndim(_user_call(f"{cls.__name__}.forward", lambda: layer.forward(x.copy(), t))) != 0:
-            inputs, t = (x, rng.standard_normal(args.input_shape)), None
-    report = _user_call(f"the check of {cls.__name__}",
-                        lambda: check_layer(layer, inputs, t=t, mode=args.mode, eps=args.eps, rtol=args.rtol,
-                                            atol=args.atol, seed=args.seed))
-    print(report)
-    return 0 if report.passed else 1
-
-
-def _user_call(what: str, call, hint: str = " (is --input-shape right?)"):
-    """call(), with an exception from the user's code turned into one line naming it."""
-    try:
-        return call()
-    except UsageError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the user's code may raise anything; say what and where
-        raise UsageError(f"{what} raised {type(exc).__name__}: {exc}{hint}") from None
-
-
-def _positional(method) -> int:
-    """How many positional arguments a bound method takes (1 for forward(x), 2 for forward(x, t))."""
-    import inspect
-
-    parameters = inspect.signature(method).parameters.values()
-    return sum(p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty for p in parameters)
-
-
-CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predicted to take longer
-
-
-def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme: str) -> None:
-    """Predict the check's time (one reference evaluation a parameter, two for central differences, each about a
-    forward pass) from one timed forward pass; refuse beyond CHECK_LIMIT_S, note anything over a minute."""
-    import time
-
-    start = time.perf_counter()
-    net.loss(x, y)
-    seconds = (time.perf_counter() - start) * net.num_params * (2 if scheme == "central" else 1)
-    if seconds > CHECK_LIMIT_S:
-        raise UsageError(f"checking all {net.num_params:,} parameters would take about {seconds / 3600:,.0f} hours "
-                         f"(a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
-                         "network (--depth, --width)")
-    if seconds > 60:
-        print(f"note: the reference gradient takes up to about {seconds / 60:.0f} minutes", file=sys.stderr)
 
 
 def cmd_examples(args: argparse.Namespace) -> int:

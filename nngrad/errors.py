@@ -17,3 +17,7 @@ class InvalidType(UserError, TypeError):
 
 class MissingPackage(UserError, ImportError):
     """An optional package a method needs is not installed; the message says how to install it."""
+
+
+class UsageError(UserError):
+    """A mistake in what the user asked for on the command line: reported in one line, exit status 2."""

@@ -1,30 +1,66 @@
-"""Loading a user's class by name, for the command line: FILE.py:Class or module:Class."""
+"""A user's code on the command line: a class or function named FILE.py:Name or module:Name, loaded; its
+constructor's arguments and its inputs built from the options; and an exception it raised told in one line that
+points at the user's own file and line."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
+import json
+import re
 import sys
+import traceback
 from pathlib import Path
+
+import numpy as np
 
 from .errors import InvalidValue
 
+PACKAGE = Path(__file__).resolve().parent
+
 
 class UserCodeError(InvalidValue):
-    """The user's code could not be loaded: the message says what and where."""
+    """The user's code could not be loaded, built or run: the message says what and where."""
 
 
-def load_class(spec: str) -> type:
+def load_class(spec: str, option: str = "--layer") -> type:
     """The class named by ``spec``: "path/to/file.py:ClassName" or "package.module:ClassName"."""
-    where, _, name = spec.rpartition(":")
-    if not where or not name:
-        raise UserCodeError(f"--layer must be FILE.py:ClassName or module:ClassName, got {spec!r}")
-    module = _load_file(Path(where)) if where.endswith(".py") or "/" in where else _import(where)
+    module, where, name = _module(spec, option, "ClassName")
     cls = getattr(module, name, None)
     if not isinstance(cls, type):
         defined = sorted(k for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__)
         raise UserCodeError(f"{where} has no class {name!r} (it defines: {', '.join(defined) or 'no classes'})")
     return cls
+
+
+def load_functions(spec: str, option: str, names: int) -> list:
+    """The functions named by ``spec``: FILE.py:f (one), FILE.py:forward,backward (two), or FILE.py:affine for
+    affine_forward and affine_backward when ``names`` is 2."""
+    module, where, listed = _module(spec, option, "function" if names == 1 else "forward,backward")
+    wanted = listed.split(",")
+    if names == 2 and len(wanted) == 1:
+        wanted = [f"{listed}_forward", f"{listed}_backward"]
+    if len(wanted) != names:
+        raise UserCodeError(f"{option} takes {'one function' if names == 1 else 'FILE.py:forward,backward'}, got "
+                            f"{len(wanted)} names in {spec!r}")
+    found = []
+    for name in wanted:
+        f = getattr(module, name, None)
+        if not callable(f) or isinstance(f, type):
+            defined = sorted(k for k, v in vars(module).items()
+                             if inspect.isfunction(v) and v.__module__ == module.__name__)
+            raise UserCodeError(f"{where} has no function {name!r} (it defines: {', '.join(defined) or 'none'})")
+        found.append(f)
+    return found
+
+
+def _module(spec: str, option: str, what: str):
+    where, _, name = spec.rpartition(":")
+    if not where or not name:
+        raise UserCodeError(f"{option} must be FILE.py:{what} or module:{what}, got {spec!r}")
+    module = _load_file(Path(where)) if where.endswith(".py") or "/" in where else _import(where)
+    return module, where, name
 
 
 def _load_file(path: Path):
@@ -36,7 +72,7 @@ def _load_file(path: Path):
     try:
         spec.loader.exec_module(module)
     except Exception as exc:  # noqa: BLE001 - the user's file may raise anything
-        raise UserCodeError(f"importing {path} raised {type(exc).__name__}: {exc}") from None
+        raise UserCodeError(f"importing {path} raised {type(exc).__name__}: {exc}{where(exc)}") from None
     finally:
         sys.path.remove(str(path.resolve().parent))
     return module
@@ -46,6 +82,99 @@ def _import(name: str):
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
-        raise UserCodeError(f"no module {name!r} can be imported ({exc}); give a file as path/to/file.py:Class") from None
+        raise UserCodeError(f"no module {name!r} can be imported ({exc}); give a file as path/to/file.py:Name") from None
     except Exception as exc:  # noqa: BLE001
-        raise UserCodeError(f"importing {name} raised {type(exc).__name__}: {exc}") from None
+        raise UserCodeError(f"importing {name} raised {type(exc).__name__}: {exc}{where(exc)}") from None
+
+
+def where(exc: BaseException) -> str:
+    """" (file.py, line 12: the line)" for the deepest frame of the traceback outside nngrad and the Python
+    installation (the user's code), or "" when there is none."""
+    prefixes = {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not str(Path(f.filename).resolve()).startswith(str(PACKAGE))
+              and not any(str(Path(f.filename).resolve()).startswith(p) for p in prefixes)
+              and not f.filename.startswith("<")]
+    if not frames:
+        return ""
+    f = frames[-1]
+    return f" ({Path(f.filename).name}, line {f.lineno}: {f.line})" if f.line else f" ({f.filename}, line {f.lineno})"
+
+
+def in_user_code(exc: BaseException) -> bool:
+    """Did ``exc`` come from the user's code (a frame outside nngrad and Python's own files)?"""
+    return bool(where(exc))
+
+
+# -- building what the code takes -------------------------------------------------------------------------------
+
+SHAPE = re.compile(r"^\d+(,\d+)*$")
+LABELS = re.compile(r"^labels(:(\d+))?$")
+
+
+def shape(text: str) -> tuple[int, ...]:
+    """'4,3' -> (4, 3): positive integers."""
+    if not SHAPE.match(text) or any(int(v) == 0 for v in text.split(",")):
+        raise UserCodeError(f"a shape is positive integers separated by commas, e.g. 4,3; got {text!r}")
+    return tuple(int(v) for v in text.split(","))
+
+
+def kwargs(text: str) -> dict:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise UserCodeError(f"--kwargs must be a JSON object, e.g. '{{\"n\": 3}}': {exc}") from None
+    if not isinstance(value, dict):
+        raise UserCodeError(f"--kwargs must be a JSON object of keyword arguments, got {text}")
+    return value
+
+
+def params(specs: list[str], rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """--param NAME=SHAPE ...: a random normal array of that shape for each constructor argument NAME."""
+    out = {}
+    for spec in specs:
+        name, sep, dims = spec.partition("=")
+        if not sep or not name.isidentifier():
+            raise UserCodeError(f"--param must be NAME=SHAPE, e.g. W=4,3; got {spec!r}")
+        out[name] = rng.standard_normal(shape(dims))
+    return out
+
+
+def build(cls: type, given: dict, option: str):
+    """``cls(**given)``, refusing first, in one line, when a required argument is missing."""
+    try:
+        required = [p.name for p in inspect.signature(cls).parameters.values()
+                    if p.default is p.empty and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    except (TypeError, ValueError):
+        required = []
+    if missing := [r for r in required if r not in given]:
+        raise UserCodeError(f"{cls.__name__}({', '.join(required)}) needs {', '.join(missing)}: pass arrays as "
+                            f"--param {missing[0]}=SHAPE (random normal), numbers and the rest as --kwargs JSON")
+    try:
+        return cls(**given)
+    except Exception as exc:  # noqa: BLE001 - the user's constructor may raise anything
+        shown = {k: (f"array{v.shape}" if isinstance(v, np.ndarray) else v) for k, v in given.items()}
+        raise UserCodeError(f"{cls.__name__}(**{shown}) raised {type(exc).__name__}: {exc}{where(exc)}") from None
+
+
+def inputs(specs: list[str], rng: np.random.Generator) -> list:
+    """--shapes SPEC ...: "4,5" a random normal array of that shape; "labels" or "labels:C" integer labels in
+    [0, C) for the first array's rows (C: its last axis by default); anything else a JSON value (0.1,
+    '{"mode": "train"}')."""
+    out: list = []
+    for spec in specs:
+        if SHAPE.match(spec):
+            out.append(rng.standard_normal(shape(spec)))
+        elif m := LABELS.match(spec):
+            first = next((v for v in out if isinstance(v, np.ndarray)), None)
+            if first is None or first.ndim < 1:
+                raise UserCodeError("--shapes: labels need an array before them (their rows)")
+            classes = int(m.group(2)) if m.group(2) else first.shape[-1]
+            out.append(rng.integers(0, classes, first.shape[0]))
+        else:
+            try:
+                out.append(json.loads(spec))
+            except json.JSONDecodeError:
+                raise UserCodeError(f"--shapes: {spec!r} is neither a shape (4,5), labels[:C] nor a JSON value "
+                                    "(0.1, '{\"mode\": \"train\"}')") from None
+    return out

@@ -399,14 +399,14 @@ def test_training_off_numpy_follows_numpys_history(library, rng):
 
 def test_check_on_a_device_compares_each_exact_method_with_the_cpu(monkeypatch, capsys, rng):
     """What 'nngrad check --device cuda' adds, run here on array_api_strict@cpu in the device's place."""
-    from nngrad import commands
+    from nngrad import checking
 
     strict = nb.target("array_api_strict@cpu")
     net = nngrad.DNN(2, 4, 3, 2, seed=0)
     x, y = make_data(net, 3, rng)
-    assert commands._check_on_device(net, x, y, strict)
+    assert checking._check_on_device(net, x, y, strict)
     out = capsys.readouterr().out
     assert out.count("vs backprop on the CPU: relative gap") == 3 and "FAIL" not in out
     monkeypatch.setattr(nngrad.Sigmoid, "backward", lambda self, dout: dout * self.out)  # a wrong derivative ...
-    assert not commands._check_on_device(net, x, y, strict)  # ... shows as forward mode's gap
+    assert not checking._check_on_device(net, x, y, strict)  # ... shows as forward mode's gap
     assert "forward-mode on array_api_strict@cpu vs backprop on the CPU: relative gap" in capsys.readouterr().out

@@ -45,13 +45,13 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, words):
 
 
 def test_a_users_mistake_found_by_the_library_is_one_line_and_exit_2(capsys, monkeypatch):
-    monkeypatch.setattr("nngrad.commands.gradient_check", lambda *a, **k: (_ for _ in ()).throw(InvalidValue("x is bad")))
+    monkeypatch.setattr("nngrad.checking.gradient_check", lambda *a, **k: (_ for _ in ()).throw(InvalidValue("x is bad")))
     assert main(["check", "--depth", "1", "--width", "2"]) == 2
     assert capsys.readouterr().err == "nngrad check: error: x is bad\n"
 
 
 def test_an_internal_error_shows_its_traceback_and_asks_for_a_report(capsys, monkeypatch):
-    monkeypatch.setattr("nngrad.commands.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("a bug")))
+    monkeypatch.setattr("nngrad.checking.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("a bug")))
     assert main(["check", "--depth", "1", "--width", "2"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "ValueError: a bug" in err and "internal error (a bug in nngrad" in err

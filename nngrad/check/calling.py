@@ -47,7 +47,7 @@ def read(layer, inputs: int, loss: bool) -> Calling:
         if not callable(getattr(layer, method, None)):
             raise InvalidType(f"{type(layer).__name__} has no {method} method: a layer needs forward(x) and "
                               "backward(dout)")
-    forward = _required(layer.forward)
+    forward = required(layer.forward)
     optional = _optional(layer.forward)
     switch = next((n for n in forward + optional if n in TRAIN_SWITCHES), None)
     positional = [n for n in forward if n != switch]
@@ -56,7 +56,7 @@ def read(layer, inputs: int, loss: bool) -> Calling:
         what = f"{inputs} input{'s' * (inputs > 1)}" + (" and the targets t" if loss else "")
         raise InvalidType(f"{type(layer).__name__}.forward takes ({', '.join(forward) or 'no arguments'}), but "
                           f"nngrad passes {what}")
-    names = tuple(_required(layer.backward))
+    names = tuple(required(layer.backward))
     roles = _loss_backward(names) if loss else _backward(type(layer).__name__, names)
     lr_attr = next((n for n in LEARNING_RATES if isinstance(getattr(layer, n, None), numbers.Real)
                     and not isinstance(getattr(layer, n), bool) and getattr(layer, n) > 0), None)
@@ -87,7 +87,8 @@ def _parameters(method):
         return []
 
 
-def _required(method) -> list[str]:
+def required(method) -> list[str]:
+    """The names of ``method``'s required positional arguments ([] for anything else)."""
     return [p.name for p in _parameters(method)
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
 

@@ -26,7 +26,7 @@ from .report import GradientReport
 from .subject import Claim, Subject
 from .targets import Outcome, Target, check_targets, floors, resolve_mode
 
-SAME = dict(rtol=1e-12, atol=0.0, equal_nan=True)  # two runs of the same code on the same input
+SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input
 
 
 def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
@@ -112,9 +112,9 @@ def _repeat(first: Claim, again: Claim, subject: Subject) -> list[Finding]:
               if not _same(first.grads.get(op.name), again.grads.get(op.name))]
     if not differ:
         return []
-    return [Finding("not-repeatable", f"a second backward on the same input and dout gave another "
-                    f"{', '.join(differ)} (state kept between calls: += into a gradient that is never reset, or a "
-                    "parameter updated?)")]
+    return [Finding("not-repeatable", f"a second backward at the same point gave another {', '.join(differ)} "
+                    "(state kept between calls: += into a gradient that is never reset, a parameter updated, or an "
+                    "order that changes from call to call?)")]
 
 
 def _same(a, b) -> bool:

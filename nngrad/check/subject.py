@@ -47,7 +47,7 @@ class Subject:
 
     title: str = "user code"
     operands: list[Operand]
-    owners: list[object] = []
+    owners: tuple[object, ...] = ()
     before = staticmethod(lambda: None)  # called before every call of the user's forward (the judge rewinds RNGs)
 
     def evaluate(self) -> float:
@@ -80,7 +80,7 @@ class Subject:
 
     def context(self):
         """What the catalogue of known mistakes needs (nngrad.check.catalogue.Context), or None."""
-        return None
+        return
 
     def with_values(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:
         """The numerical gradient of operand ``name`` with other operands set to ``values`` (an update's), or None

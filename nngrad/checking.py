@@ -1,0 +1,264 @@
+"""``nngrad check``: the DNN's backprop against its references, or the user's own code (a layer class, a
+functional pair, a loss function, a network) built from the options; returns the exit status (0 PASS, 1 FAIL or
+INCONCLUSIVE)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+import numpy as np
+
+from . import _validate as validate
+from . import user_code
+from .backend import Backend, target
+from .check import check_layer, check_loss, check_network, check_pair, gradient_check
+from .check.calling import required
+from .errors import UsageError, UserError
+from .model.network import DNN
+
+DNN_DEFAULTS = {"depth": 5, "width": 32, "inputs": 10, "outputs": 2, "activation": "sigmoid", "loss": "mse",
+                "init": "auto", "batch": 1, "device": "cpu", "scheme": "central", "method": "loop",
+                "reference": "auto"}
+USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("pair", "loss_fn"), "param": ("layer", "net"),
+                "kwargs": ("layer", "net"), "targets": ("layer", "net"), "classes": ("net",), "draw": ("layer",),
+                "mode": ("layer", "pair", "loss_fn", "net")}
+SUBJECTS = ("layer", "pair", "loss_fn", "net")
+CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predicted to take longer
+DEVICE_TOL = 1e-10  # exact methods on a device vs the CPU: both are exact to rounding, in different orders
+COPIES = 12  # a check of users' code holds about this many arrays of its inputs' size
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    subject = next((s for s in SUBJECTS if getattr(args, s)), None)
+    _refuse_options_that_do_nothing(args, subject)
+    if subject is None:
+        return _check_dnn(args)
+    report = {"layer": _check_layer, "pair": _check_pair, "loss_fn": _check_loss, "net": _check_net}[subject](args)
+    print(report)
+    return 0 if report.passed else 1
+
+
+def _option(name: str) -> str:
+    return f"--{name.replace('_', '-')}"
+
+
+def _refuse_options_that_do_nothing(args: argparse.Namespace, subject: str | None) -> None:
+    """An option that would be ignored is refused, in one line; then the DNN options get their defaults."""
+    if subject is None:
+        if given := [o for o in USER_OPTIONS if getattr(args, o) not in (None, [])]:
+            raise UsageError(f"{_option(given[0])} applies to your own code ({', '.join(map(_option, USER_OPTIONS[given[0]]))}),"
+                             " not to the DNN check")
+    else:
+        if given := [o for o in DNN_DEFAULTS if getattr(args, o) is not None]:
+            raise UsageError(f"{_option(given[0])} applies to the DNN check, not to {_option(subject)} (your code runs "
+                             "on numpy, checked against central differences)")
+        if wrong := [o for o, where in USER_OPTIONS.items() if getattr(args, o) not in (None, []) and subject not in where]:
+            raise UsageError(f"{_option(wrong[0])} applies to {', '.join(map(_option, USER_OPTIONS[wrong[0]]))}, not "
+                             f"to {_option(subject)}")
+    args.given = {o for o in DNN_DEFAULTS if getattr(args, o) is not None}
+    for option, default in DNN_DEFAULTS.items():
+        if getattr(args, option) is None:
+            setattr(args, option, default)
+
+
+# -- the DNN --------------------------------------------------------------------------------------------------------
+
+def build_network(args: argparse.Namespace) -> DNN:
+    init = args.init if args.init != "auto" else ("he" if args.activation == "relu" else "normal")
+    return DNN(args.depth, args.width, args.inputs, args.outputs, activation=args.activation, loss=args.loss,
+               init=init, seed=args.seed)
+
+
+def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """x ~ N(0, 1) (batch, in); y: uniform [0, 1) targets for mse, integer labels for softmax_ce."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((batch, net.num_input))
+    y = rng.random((batch, net.num_output)) if net.loss_name == "mse" else rng.integers(0, net.num_output, batch)
+    return x, y
+
+
+def _check_dnn(args: argparse.Namespace) -> int:
+    where = target(args.device)  # a bad or missing device: one line, before any work
+    if args.loss == "softmax_ce" and args.outputs < 2:
+        raise UsageError("--loss softmax_ce needs --outputs 2 or more: a softmax over one class is 1 whatever its "
+                         "input, so its loss and every gradient are 0")
+    net = build_network(args)
+    given = [f"--{o}" for o in ("eps", "scheme", "method") if _given(args, o)]
+    if given and args.reference != "finite-differences" and net.analytic_from(0):
+        raise UsageError(f"{given[0]} sets the finite difference, but every array of this network is checked by the "
+                         "complex step (its loss is analytic): drop it, or add --reference finite-differences")
+    x, y = random_data(net, args.batch, args.seed + 1)
+    print(net)
+    _refuse_what_would_not_finish(net, x, y, args.scheme)
+    report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
+                            method=args.method, reference=args.reference, progress=True)
+    print(report)
+    passed = report.passed
+    if not where.is_numpy:
+        passed = _check_on_device(net, x, y, where) and passed
+    return 0 if passed else 1
+
+
+def _given(args: argparse.Namespace, option: str) -> bool:
+    return args.eps is not None if option == "eps" else option in args.given
+
+
+def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> bool:
+    """Backprop, forward mode (and the complex step where it applies) on ``where`` against numpy's backprop on the
+    CPU: prints one line each; True if every gap is within DEVICE_TOL."""
+    from .backend import to_numpy
+    from .methods import get, gradient
+
+    on_device, reference = net.to(where.device, where.library), gradient(net, x, y, "backprop").grad
+    scale, ok = max(float(np.max(np.abs(reference))), np.finfo(float).tiny), True
+    for name in ("backprop", "forward-mode", "complex-step"):
+        if get(name).supports(on_device):
+            continue
+        gap = float(np.max(np.abs(to_numpy(gradient(on_device, x, y, name).grad) - reference))) / scale
+        ok &= gap <= DEVICE_TOL
+        print(f"{name} on {where.label} vs backprop on the CPU: relative gap {gap:.1e} "
+              f"({'ok' if gap <= DEVICE_TOL else 'FAIL'}, tolerance {DEVICE_TOL:g})")
+    return ok
+
+
+def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme: str) -> None:
+    """Predict the check's time (one reference evaluation a parameter, two for central differences, each about a
+    forward pass) from one timed forward pass; refuse beyond CHECK_LIMIT_S, note anything over a minute."""
+    start = time.perf_counter()
+    net.loss(x, y)
+    seconds = (time.perf_counter() - start) * net.num_params * (2 if scheme == "central" else 1)
+    if seconds > CHECK_LIMIT_S:
+        raise UsageError(f"checking all {net.num_params:,} parameters would take about {seconds / 3600:,.0f} hours "
+                         f"(a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
+                         "network (--depth, --width)")
+    if seconds > 60:
+        print(f"note: the reference gradient takes up to about {seconds / 60:.0f} minutes", file=sys.stderr)
+
+
+# -- the user's code ------------------------------------------------------------------------------------------------
+
+def _rng(args: argparse.Namespace, stream: int) -> np.random.Generator:
+    """Independent streams of one seed: 0 the inputs, 2 constructor arrays, 3 targets (dout has its own)."""
+    return np.random.default_rng((args.seed, stream))
+
+
+def _drawn(args: argparse.Namespace, what: str) -> tuple[int, ...]:
+    if not args.input_shape:
+        raise UsageError(f"{what} needs --input-shape, the shape of x (e.g. --input-shape 4,3)")
+    size = int(np.prod(args.input_shape))
+    validate.fits_in_memory(f"checking on an input of shape {args.input_shape} ({size:,} elements)",
+                            COPIES * 8 * size)
+    return args.input_shape
+
+
+def _draw(kind: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """x as --draw says: normal N(0, 1), uniform (0, 1), or probabilities (rows that sum to 1)."""
+    if kind == "uniform":
+        return rng.uniform(0.05, 1.0, shape)
+    if kind == "probabilities":
+        p = rng.uniform(0.05, 1.0, shape)
+        return p / p.sum(axis=-1, keepdims=True)
+    return rng.standard_normal(shape)
+
+
+def _built(args: argparse.Namespace, spec: str, option: str):
+    cls = user_code.load_class(spec, option)
+    given = {**user_code.kwargs(args.kwargs or "{}"), **user_code.params(args.param or [], _rng(args, 2))}
+    return cls, user_code.build(cls, given, option)
+
+
+def _run(what: str, call):
+    """call(), an exception of the user's code told in one line with their file and line (an exception of
+    nngrad's own goes on: it is a bug, with its traceback)."""
+    try:
+        return call()
+    except UserError:
+        raise
+    except Exception as exc:
+        if not user_code.in_user_code(exc):
+            raise
+        hint = " (is --input-shape right?)" if any(w in str(exc) for w in ("shape", "matmul", "broadcast",
+                                                                            "dimension", "align")) else ""
+        raise UsageError(f"{what} raised {type(exc).__name__}: {exc}{user_code.where(exc)}{hint}") from None
+
+
+def _check_layer(args: argparse.Namespace):
+    shape = _drawn(args, "--layer")
+    cls, layer = _built(args, args.layer, "--layer")
+    draw = args.draw or "normal"
+    x = _draw(draw, shape, _rng(args, 0))
+    inputs, t = x, None
+    if len(required(getattr(layer, "forward", None))) == 2:  # a loss forward(x, t), or two inputs forward(x, y)
+        t = _targets(args, x)
+        out = _run(f"{cls.__name__}.forward", lambda: layer.forward(x.copy(), t.copy()))
+        if not (out is None or np.ndim(out) == 0 or np.shape(out) == x.shape[:1]):
+            inputs, t = (x, _draw(draw, shape, _rng(args, 4))), None
+    several = isinstance(inputs, tuple)
+    resample = None if t is not None else (
+        lambda rng: tuple(_draw(draw, shape, rng) for _ in range(2)) if several else _draw(draw, shape, rng))
+    return _run(f"the check of {cls.__name__}",
+                lambda: check_layer(layer, inputs, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
+                                    atol=args.atol, seed=args.seed, resample=resample))
+
+
+def _targets(args: argparse.Namespace, x: np.ndarray, classes: int | None = None) -> np.ndarray:
+    """Targets for x's rows: one-hot rows (default for a loss layer) or integer labels (default for a network)."""
+    classes = classes or x.shape[-1]
+    labels = _rng(args, 3).integers(0, classes, x.shape[0] if x.ndim > 1 else 1)
+    kind = args.targets or ("labels" if args.net else "onehot")
+    return labels if kind == "labels" else np.eye(classes)[labels]
+
+
+def _check_pair(args: argparse.Namespace):
+    forward, backward = user_code.load_functions(args.pair, "--pair", 2)
+    inputs = _inputs(args, "--pair")
+    return _run(f"the check of {forward.__name__}", lambda: check_pair(forward, backward, *inputs,
+                                                                       mode=args.mode or "auto", eps=args.eps,
+                                                                       rtol=args.rtol, atol=args.atol, seed=args.seed))
+
+
+def _check_loss(args: argparse.Namespace):
+    (loss_fn,) = user_code.load_functions(args.loss_fn, "--loss-fn", 1)
+    inputs = _inputs(args, "--loss-fn")
+    return _run(f"the check of {loss_fn.__name__}", lambda: check_loss(loss_fn, *inputs, mode=args.mode or "auto",
+                                                                       eps=args.eps, rtol=args.rtol, atol=args.atol,
+                                                                       seed=args.seed))
+
+
+def _inputs(args: argparse.Namespace, option: str) -> list:
+    if not args.shapes:
+        raise UsageError(f"{option} needs --shapes, one per input: a shape (4,5), labels[:C], or a JSON value")
+    size = sum(int(np.prod(user_code.shape(s))) for s in args.shapes if user_code.SHAPE.match(s))
+    validate.fits_in_memory(f"checking on inputs of {size:,} elements", COPIES * 8 * size)
+    return user_code.inputs(args.shapes, _rng(args, 0))
+
+
+def _check_net(args: argparse.Namespace):
+    shape = _drawn(args, "--net")
+    cls, net = _built(args, args.net, "--net")
+    x = _rng(args, 0).standard_normal(shape)
+    classes = args.classes or _classes(net, x, args)
+    t = _targets(args, x, classes)
+    return _run(f"the check of {cls.__name__}", lambda: check_network(net, x, t, mode=args.mode or "auto",
+                                                                      eps=args.eps, rtol=args.rtol, atol=args.atol,
+                                                                      seed=args.seed))
+
+
+def _classes(net, x: np.ndarray, args: argparse.Namespace) -> int:
+    """The network's number of outputs: predict(x)'s (or CS231n's loss(x), the scores), or the constructor's."""
+    for method in ("predict", "loss"):
+        if callable(f := getattr(net, method, None)):
+            try:
+                scores = f(x.copy())
+            except Exception:  # noqa: BLE001, S112 - a loss(x) that needs targets tells nothing
+                continue
+            if isinstance(scores, np.ndarray) and scores.ndim == 2 and scores.shape[0] == x.shape[0]:
+                return scores.shape[1]
+    given = user_code.kwargs(args.kwargs or "{}")
+    for key in ("output_size", "num_classes", "n_classes", "output_dim", "classes", "n_out", "out_features"):
+        if isinstance(given.get(key), int) and given[key] > 0:
+            return given[key]
+    raise UsageError(f"cannot tell how many classes {type(net).__name__} has (no predict(x) giving scores, no "
+                     "output_size or num_classes argument): pass --classes K")
