@@ -74,9 +74,19 @@ def _sigmoid(x):
     return 1 / (1 + np.exp(-x))
 
 
-def _softmax(x):
-    e = np.exp(x - x.max(axis=-1, keepdims=True))
-    return e / e.sum(axis=-1, keepdims=True)
+def _softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_layer(c: Context) -> Roles | None:
+    """out == softmax(x) over each row, or over the whole array (a column vector's softmax)."""
+    for axis in (-1, None):
+        if axis is None and np.ndim(c.inputs[0]) > 1 and min(np.shape(c.inputs[0])) > 1:
+            break
+        if roles := _elementwise(lambda x, a=axis: _softmax(x, a))(c):
+            return {**roles, "axis": axis}
+    return None
 
 
 def _leaky(c: Context) -> Roles | None:
@@ -198,12 +208,13 @@ KNOWN: tuple[Known, ...] = (
         Mistake("the slope applied where x > 0", _dx(lambda r: r["d"] * np.where(r["x"] > 0, r["a"], 1.0))),
         Mistake("the mask taken from dout", _dx(lambda r: r["d"] * np.where(r["d"] > 0, 1.0, r["a"]))),
     )),
-    Known("softmax", _elementwise(_softmax), "dx = y * (dout - sum(dout * y, axis=-1, keepdims=True))", (
+    Known("softmax", _softmax_layer, "dx = y * (dout - sum(dout * y, axis=-1, keepdims=True))", (
         Mistake("its Jacobian reduced to the diagonal: dout * y * (1 - y)",
                 _dx(lambda r: r["d"] * r["y"] * (1 - r["y"]))),
         Mistake("the sum taken over the whole batch instead of each row",
                 _dx(lambda r: r["y"] * (r["d"] - np.sum(r["d"] * r["y"])))),
-        Mistake("the sum of dout without the weights y", _dx(lambda r: r["y"] * (r["d"] - r["d"].sum(-1, keepdims=True)))),
+        Mistake("the sum of dout without the weights y",
+                _dx(lambda r: r["y"] * (r["d"] - r["d"].sum(r["axis"], keepdims=True)))),
         Mistake("dout * y (the softmax's own value)", _dx(lambda r: r["d"] * r["y"])),
     )),
     Known("affine (x @ W + b)", _affine, "dx = dout @ W.T, dW = x.T @ dout, db = dout.sum(axis=0) (x @ W + b)", (
@@ -273,3 +284,34 @@ def known_mistakes(context: Context, claimed: dict[str, np.ndarray], failing: se
         if found:
             return found
     return found
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """A wrong derivative of an output activation, written from the output y (any layer whose output is tanh(z)
+    or sigmoid(z) of something: an RNN cell, a dense layer with its activation). If the user's backward
+    multiplies dout by ``wrong(y)`` where the activation's derivative is ``right(y)``, its gradients are exactly
+    the true gradients of sum(dout' * out) for dout' = dout * wrong(y) / right(y): one finite difference at that
+    dout tells."""
+
+    words: str
+    applies: Callable[[np.ndarray], bool]
+    ratio: Callable[[np.ndarray], np.ndarray]  # wrong(y) / right(y)
+
+
+def _open(lo: float, hi: float) -> Callable[[np.ndarray], bool]:
+    return lambda y: bool(y.size and np.all(y > lo) and np.all(y < hi) and np.ptp(y) > 0)
+
+
+DERIVATIVES: tuple[Derivative, ...] = (
+    Derivative("tanh's derivative written as 1 - y (it is 1 - y**2, y the output)", _open(-1, 1),
+               lambda y: 1 / (1 + y)),
+    Derivative("sigmoid's derivative written as y (it is y * (1 - y), y the output)", _open(0, 1),
+               lambda y: 1 / (1 - y)),
+    Derivative("sigmoid's derivative written as 1 - y (it is y * (1 - y), y the output)", _open(0, 1),
+               lambda y: 1 / y),
+    Derivative("sigmoid's derivative written as tanh's, 1 - y**2 (it is y * (1 - y), y the output)", _open(0, 1),
+               lambda y: (1 + y) / y),
+    Derivative("tanh's derivative written as sigmoid's, y * (1 - y) (it is 1 - y**2, y the output)", _open(-1, 1),
+               lambda y: y / (1 + y)),
+)

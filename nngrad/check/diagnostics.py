@@ -79,19 +79,21 @@ def transposed(row: ArrayCheck, a: np.ndarray, n: np.ndarray, rtol: float, floor
     return None
 
 
-def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None, rtol: float, floor: float
-            ) -> Finding | None:
+def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None, rtol: float, floor: float,
+            extra: list[tuple[np.ndarray, str]] = ()) -> Finding | None:
     """A "located" finding when a failing array is wrong only where a condition holds: where the numerical
     gradient is exactly zero (a mask not applied), only where it is not (a mask's scale), only where the input x
-    is <= 0 or > 0, or only in some rows or columns; with the factor there, if one holds."""
+    is <= 0 or > 0, or only in some rows or columns, or under one of the ``extra`` conditions (the labels of a
+    loss); with the factor there, if one holds."""
     if row.verdict != "FAIL" or not len(row.failing) or a.size < 2:
         return None
     failing = np.zeros(a.size, bool)
     failing[row.failing] = True
-    conditions = [(n == 0, "where the numerical gradient is exactly 0 (where forward passes nothing on: a mask, a "
-                           "ReLU's flat side, a dropped unit), and the claimed one is not: a mask not applied in "
-                           "backward?"),
+    conditions = [(n == 0, ("where the numerical gradient is exactly 0 (where forward passes nothing on: a mask, a "
+                            "ReLU's flat side, a dropped unit), and the claimed one is not: a mask not applied in "
+                            "backward?")),
                   (n != 0, "where the numerical gradient is not 0 (where the mask lets the gradient through)")]
+    conditions = [*extra, *conditions]
     if x is not None and x.size == a.size:
         flat = np.asarray(x, float).reshape(-1)
         conditions += [(flat <= 0, "where x <= 0"), (flat > 0, "where x > 0")]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..methods.schemes import SCHEMES
-from .catalogue import known_mistakes
+from .catalogue import DERIVATIVES, known_mistakes
 from .compare import FAILED, ArrayCheck
 from .diagnostics import _agree, common, located, regularization, scaled, shape_cause, transposed
 from .findings import Finding
@@ -202,12 +202,14 @@ def _diagnose(subject: Subject, claim: Claim, targets: list[Target], outcome: Ou
         own = floor + rtol * float(np.abs(n).max(initial=0.0))
         finding = (scaled(row, t.analytic, n, batch, rtol, own) or transposed(row, t.analytic, n, rtol, own)
                    or (regularization(row, t.analytic, n, roles[t.name].values, rtol, own) if x is None else None)
-                   or located(row, t.analytic, n, x, rtol, own))
+                   or located(row, t.analytic, n, x, rtol, own, subject.conditions(t.name)))
         if finding:
             found.append(finding)
         if x is not None and not n.any() and t.analytic.any():
             found.append(_constant(subject, roles[t.name]))
     found += _known(subject, claim, {r.name for _, r, _ in failing})
+    if not any(f.kind == "known-mistake" for f in found):
+        found += _wrong_derivative(subject, targets, rtol, floor, eps, seed)
     found += subject.diagnose([r.name for _, r, _ in failing])
     found += _updated(subject, claim, failing, rtol, floor)
     first_sample = any(roles[t.name].role != "input" or (r.failing < t.values.size // batch).any()
@@ -224,6 +226,38 @@ def _known(subject: Subject, claim: Claim, failing: set[str]) -> list[Finding]:
     claimed = {k: v for k, v in claim.grads.items() if v is not None}
     return [Finding("known-mistake", f"the gradient matches {layer} with {words}; the right backward: {right}")
             for layer, words, right in known_mistakes(context, claimed, failing)]
+
+
+def _wrong_derivative(subject: Subject, targets: list[Target], rtol: float, floor: float, eps: float, seed: int
+                      ) -> list[Finding]:
+    """A wrong derivative of the output's activation (catalogue.DERIVATIVES): every claimed gradient equals the true
+    gradient at the reweighted dout; screened along random directions, then confirmed element by element."""
+    context = subject.context()
+    if context is None or context.dout is None or not isinstance(context.out, np.ndarray):
+        return []
+    y, dout = np.asarray(context.out, dtype=float), np.asarray(context.dout, dtype=float)
+    for derivative in DERIVATIVES:
+        if y.shape != dout.shape or not derivative.applies(y):
+            continue
+        with np.errstate(all="ignore"):
+            other = subject.with_dout(dout * derivative.ratio(y))
+        if other is None:
+            return []
+        other.before = subject.before
+        try:
+            if all(_matches(other, t, mode, rtol, floor, eps, seed) for mode in ("fast", "full") for t in targets):
+                return [Finding("known-mistake", f"the gradients are exactly those of a backward with "
+                                f"{derivative.words}: multiply dout by the right derivative")]
+        finally:
+            other.restore()
+    return []
+
+
+def _matches(other: Subject, target: Target, mode: str, rtol: float, floor: float, eps: float, seed: int) -> bool:
+    op = next(op for op in other.operands if op.name == target.name)
+    probe = Target(target.name, target.shape, op.values.reshape(-1), target.analytic)
+    outcome = check_targets(other.evaluate, [probe], other.scale(), mode, eps, rtol, None, op.values.dtype, seed)
+    return outcome.rows[0].verdict in ("ok", "kink", "zero")
 
 
 def _updated(subject: Subject, claim: Claim, failing, rtol: float, floor: float) -> list[Finding]:

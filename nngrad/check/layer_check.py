@@ -60,6 +60,30 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
     return judge(subject, mode, eps, rtol, atol, seed)
 
 
+def _replaced_by(subject: LayerSubject, slot: Slot) -> bool:
+    """Does a forward put a new array in ``slot`` (a cache, not a parameter)?"""
+    old = slot.get()
+    subject.forward()
+    return slot.get() is not old
+
+
+def _label_conditions(t, x: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """(flat mask, words): the elements at each sample's label, and the others, for targets given as labels or
+    one-hot rows of x's shape."""
+    t = None if t is None else np.asarray(t)
+    if t is None or x.ndim != 2:
+        return []
+    if t.shape == x.shape[:1] and t.dtype.kind in "iu" and t.size and t.min() >= 0 and t.max() < x.shape[1]:
+        at = np.zeros(x.shape, bool)
+        at[np.arange(x.shape[0]), t] = True
+    elif t.shape == x.shape and set(np.unique(t)) <= {0, 1}:
+        at = t.astype(bool)
+    else:
+        return []
+    return [(at.reshape(-1), "at each sample's correct class (its label's column)"),
+            (~at.reshape(-1), "away from the correct classes")]
+
+
 def _input(name: str, value) -> np.ndarray:
     """A float copy of one input (scalars become 0-d arrays): the check perturbs its own copy, never the user's."""
     arr = validate.numeric_array(name, value)
@@ -78,6 +102,7 @@ class LayerSubject(Subject):
         self.seed, self.resample, self.dout, self.explicit = seed, resample, dout, params
         self.title = f"layer {type(layer).__name__}"
         self.found = Saved.of(float_arrays(layer))  # everything as found, put back at the end
+        self.candidates = float_arrays(layer) if settled is None else []  # parameters are among these
         self.operands = [Operand(f"d{self._name(k)}", self._name(k), v, "input") for k, v in enumerate(inputs)]
         self.params = settled
         if settled is not None:
@@ -131,18 +156,25 @@ class LayerSubject(Subject):
         return []
 
     def _discovered(self) -> list[Operand]:
-        """The float arrays of the layer that its output depends on (cached arrays from an earlier forward and
-        buffers forward overwrites do not count)."""
-        ops, names = [], set()
-        for slot in float_arrays(self.layer):
+        """The float arrays the layer held before the check that its output depends on, each once: not a view of
+        another (col_W = W.reshape(...).T), not an array forward replaces (a cache from an earlier forward)."""
+        ops, names, kept = [], set(), []
+        rebound = {id(s.get()) for s in self.candidates if _replaced_by(self, s)}
+        for slot in self.candidates:
             values = slot.get()
-            if any(values is v for v in self.inputs) or not self.depends_on(values):
+            if (id(values) in rebound or any(values is v for v in self.inputs)
+                    or any(np.shares_memory(values, k) for k in kept) or not self.depends_on(values)):
                 continue
+            kept.append(values)
             name = f"d{slot.name}" if isinstance(slot.key, str) else f"d{slot.label}"
             name = name if name not in names else f"d{slot.label}"
             names.add(name)
             ops.append(Operand(name, slot.label, values, "parameter", slot))
         return ops
+
+    def conditions(self, name: str) -> list[tuple[np.ndarray, str]]:
+        """Where a loss layer's dx may be wrong: at each sample's label, or away from it."""
+        return _label_conditions(self.t, self.inputs[0]) if self.loss and name == self.operands[0].name else []
 
     def _explicit(self) -> list[Operand]:
         names = dict(self.explicit) if isinstance(self.explicit, dict) else {p: None for p in self.explicit}
@@ -157,21 +189,34 @@ class LayerSubject(Subject):
 
     def claim(self) -> Claim:
         before = Saved.of([op.slot for op in self.params])
+        start = {id(s.get()) for s in float_arrays(self.layer)}
         out = self.forward()
+        claim, self.sources = Claim({}), []
+        if changed := [self._name(k) for k, (a, v) in enumerate(zip(self.args, self.inputs))
+                       if not np.array_equal(a, v, equal_nan=True)]:
+            claim.findings.append(Finding("input-modified", f"forward changed its input {', '.join(changed)} in place "
+                                          "(x[x < 0] = 0, x *= ...?): the caller's data is corrupted and the layer "
+                                          "before it would see another x; work on a copy"))
+        cached = Saved.of([s for s in float_arrays(self.layer) if id(s.get()) not in start])  # what forward set
         given = None if self.loss else np.array(self._dout(out), copy=True)
         arguments = {"dout": given, "x": self.args[0] if self.args else None, "lr": self.lr, "t": self.t,
                      "one": 1.0, "pred": self._predictions()}
-        args_before = [a.copy() for a in self.args]
+        passed = {role: np.array(v, copy=True) for role, v in arguments.items() if isinstance(v, np.ndarray)}
         result = self.layer.backward(*(arguments[role] for role in self.calling.backward))
-        claim, self.sources = Claim({}), []
         if given is not None and not np.array_equal(given, self.dout):
             claim.findings.append(Finding("dout-modified", "backward changed the dout it was given, in place "
                                           "(dout[mask] = 0?): the layer before it would receive a wrong gradient; "
                                           "work on a copy or use np.where"))
-        if changed := [self._name(k) for k, (a, b) in enumerate(zip(self.args, args_before))
-                       if k < len(self.inputs) and not np.array_equal(a, b, equal_nan=True)]:
-            claim.findings.append(Finding("input-modified", f"backward changed its input {', '.join(changed)} in "
-                                          "place: the caller's data is corrupted; work on a copy"))
+        for role, words in (("x", "its input x"), ("pred", "the predictions it was given (dvalues)")):
+            if role in self.calling.backward and not np.array_equal(arguments[role], passed[role], equal_nan=True):
+                claim.findings.append(Finding("input-modified", f"backward changed {words} in place (dx = dvalues "
+                                              "without .copy(), then dx[...] -= 1?): the caller's array is corrupted; "
+                                              "work on a copy"))
+        if changed := [s.label for s in cached.changed() if s.get() is cached.current(s) and not any(
+                s.get() is a for a in passed.values())]:
+            claim.findings.append(Finding("cache-changed", f"backward changed {', '.join(changed)} in place, an array "
+                                          "forward keeps (dx = self.y without .copy(), then dx[...] -= 1?): the next "
+                                          "backward reads a corrupted value; work on a copy"))
         self._input_grads(result, claim)
         self._param_grads(before, claim)
         claim.how = self._how(result)
@@ -275,6 +320,9 @@ class LayerSubject(Subject):
         other = self._derived(inputs, self.t, None)
         other.seed = seed
         return other
+
+    def with_dout(self, dout: np.ndarray) -> LayerSubject | None:
+        return None if self.loss else self._derived(self.inputs, self.t, dout)
 
     def context(self) -> Context:
         return Context([v.copy() for v in self.inputs], {op.name: op.values.copy() for op in self.params},

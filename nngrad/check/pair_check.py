@@ -159,6 +159,10 @@ class PairSubject(_Functional):
         return PairSubject(self.forward, self.backward, tuple(self._first_sample_inputs(batch)), self.seed,
                            [self.douts[0][:1]])
 
+    def with_dout(self, dout: np.ndarray) -> PairSubject | None:
+        return PairSubject(self.forward, self.backward, tuple(self.inputs), self.seed, [dout]) if len(
+            self.douts or []) == 1 else None
+
     def context(self) -> Context:
         self.evaluate()
         first, rest = self.floats[0], self.floats[1:]
@@ -200,6 +204,13 @@ class LossSubject(_Functional):
                           + (f"; {', '.join(fixed)} held fixed (no gradient returned)" if fixed else ""))
         claim.findings += self._changed_inputs(args)
         return claim
+
+    def conditions(self, name: str) -> list[tuple[np.ndarray, str]]:
+        from .layer_check import _label_conditions
+
+        k = self.differentiated[0]
+        labels = next((v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iu"), None)
+        return _label_conditions(labels, self.inputs[k]) if name == self.operands[0].name else []
 
     def first_sample(self) -> LossSubject | None:
         batch = self.batch()

@@ -78,6 +78,11 @@ class Subject:
         """The same code at another random point (another dout; another x where nngrad drew x)."""
         return None
 
+    def with_dout(self, dout: np.ndarray) -> Subject | None:
+        """The same code and operands' values at another dout (for the test of a wrong activation derivative), or
+        None where there is no dout."""
+        return None
+
     def context(self):
         """What the catalogue of known mistakes needs (nngrad.check.catalogue.Context), or None."""
         return
@@ -86,6 +91,11 @@ class Subject:
         """The numerical gradient of operand ``name`` with other operands set to ``values`` (an update's), or None
         where it does not apply."""
         return None
+
+    def conditions(self, name: str) -> list[tuple[np.ndarray, str]]:
+        """Conditions (a flat mask of operand ``name``, and what it means) under which an error may be located,
+        beside those of every check: at the labels of a loss, say."""
+        return []
 
     def diagnose(self, failing: list[str]) -> list[Finding]:
         """Findings only this style of code can make about the operands ``failing`` (a network: which layer)."""
