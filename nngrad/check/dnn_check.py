@@ -22,14 +22,12 @@ from ..methods.complex_step import COMPLEX_STEP_METHOD
 from ..methods.finite_differences import VARIANTS, finite_difference, step_resolves
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
-from .compare import ArrayCheck, compare
+from .compare import EXACT_FLOOR, EXACT_RTOL, ArrayCheck, compare
 from .findings import Finding
 from .probe import bracketed, one_sided
 from .report import GradientReport
 
 REFERENCES = ("auto", "complex-step", "finite-differences")
-EXACT_RTOL = {"float64": 1e-8, "float32": 1e-4}  # backprop against the complex step: both exact to rounding
-EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations
 KINK_REACH = 10.0  # ReLU inputs within this many steps of 0 can be crossed by a finite difference
 
 

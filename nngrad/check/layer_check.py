@@ -115,11 +115,13 @@ class LayerSubject(Subject):
     def _name(self, k: int) -> str:
         return f"x[{k}]" if self.several else "x"
 
-    def forward(self):
+    def forward(self, replaced: tuple[int, np.ndarray] | None = None):
         """The layer's output at the current inputs (fresh copies each call: a forward that changes its input in
-        place cannot corrupt the perturbations)."""
+        place cannot corrupt the perturbations); ``replaced``: (k, values) puts values in input k's place."""
         self.before()
         self.args = [v.copy() for v in self.inputs] + ([self.t.copy()] if self.loss else [])
+        if replaced is not None:
+            self.args[replaced[0]] = replaced[1].copy()
         kwargs = {self.calling.switch: True} if self.calling.switch and not self.calling.switch_positional else {}
         positional = self.args + ([True] if self.calling.switch_positional else [])
         out = self.layer.forward(*positional, **kwargs)
@@ -144,6 +146,16 @@ class LayerSubject(Subject):
         if self.dout is None:
             self.dout = np.random.default_rng((self.seed, DOUT_STREAM)).standard_normal(np.shape(out))
         return self.dout
+
+    def term_scale(self) -> float:
+        return abs(self.evaluate()) if self.loss else float(np.abs(self._dout(self.forward())).max(initial=0.0))
+
+    def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
+        k = next(k for k, op in enumerate(self.operands) if op.name == name)
+        if k >= len(self.inputs):
+            return None
+        out = np.asarray(self.forward((k, values)))
+        return complex(np.mean(out)) if self.loss else complex(np.sum(self._dout(out) * out))
 
     def scale(self) -> float:
         out = np.asarray(self.forward(), dtype=float)

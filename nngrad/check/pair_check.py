@@ -122,6 +122,16 @@ class PairSubject(_Functional):
         self.outs = outs
         return float(sum(np.sum(d * np.asarray(o, dtype=float)) for d, o in zip(self.douts, outs)))
 
+    def term_scale(self) -> float:
+        self.evaluate()
+        return max(float(np.abs(d).max(initial=0.0)) for d in self.douts)
+
+    def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
+        args = self._args()
+        args[next(k for k, op in zip(self.floats, self.operands) if op.name == name)] = values.copy()
+        outs, _ = self._call_forward(args)
+        return complex(sum(np.sum(d * np.asarray(o)) for d, o in zip(self.douts, outs)))
+
     def scale(self) -> float:
         self.evaluate()
         return float(sum(np.sum(np.abs(d * np.asarray(o, dtype=float))) for d, o in zip(self.douts, self.outs)))
@@ -193,6 +203,11 @@ class LossSubject(_Functional):
 
     def evaluate(self) -> float:
         return self._call(self._args())[0]
+
+    def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
+        args = self._args()
+        args[next(k for k, op in zip(self.differentiated, self.operands) if op.name == name)] = values.copy()
+        return complex(self.loss_fn(*args)[0])
 
     def claim(self) -> Claim:
         args = self._args()

@@ -66,6 +66,11 @@ class Subject:
         """The magnitude of the scalar's terms, for the round-off of its differences."""
         return abs(self.evaluate())
 
+    def term_scale(self) -> float:
+        """The size of the numbers a backward multiplies by its derivatives (max |dout|, or the loss): the rounding
+        of its own arithmetic is about machine epsilon times this."""
+        return abs(self.evaluate())
+
     def batch(self) -> int | None:
         """The batch size, where the code takes a batch (for the diagnoses "sum over the batch" and "batch")."""
         return None
@@ -76,6 +81,11 @@ class Subject:
 
     def another_point(self, seed: int) -> Subject | None:
         """The same code at another random point (another dout; another x where nngrad drew x)."""
+        return None
+
+    def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
+        """The scalar with input operand ``name`` replaced by ``values`` (complex, for the complex step), or None
+        where the code cannot take it."""
         return None
 
     def with_dout(self, dout: np.ndarray) -> Subject | None:
