@@ -1,6 +1,7 @@
 """nngrad: the cost of a gradient of a dense network, every way there is: checked, timed and plotted."""
 
-from .check import GradientReport, ParamError, check_function, check_layer, gradient_check
+from .check import (GradientReport, ParamError, check_engine, check_function, check_layer, check_loss, check_network,
+                    check_pair, gradient_check)
 from .methods import GradientResult, Method, gradient, list_methods, register
 from .methods.backprop import backprop_gradient
 from .methods.finite_differences import NumericalGradient, finite_difference, numerical_gradient
@@ -27,8 +28,12 @@ __all__ = [
     "Sigmoid",
     "SoftmaxWithLoss",
     "backprop_gradient",
+    "check_engine",
     "check_function",
     "check_layer",
+    "check_loss",
+    "check_network",
+    "check_pair",
     "default_eps",
     "finite_difference",
     "gradient",

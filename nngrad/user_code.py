@@ -66,6 +66,8 @@ def _module(spec: str, option: str, what: str):
 def _load_file(path: Path):
     if not path.is_file():
         raise UserCodeError(f"no such file: {path}")
+    if (path.parent / "__init__.py").is_file():  # a module of a package: imported as one (relative imports work)
+        return _package_module(path.resolve())
     spec = importlib.util.spec_from_file_location(f"nngrad_user_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     sys.path.insert(0, str(path.resolve().parent))  # the file may import its neighbours
@@ -76,6 +78,19 @@ def _load_file(path: Path):
     finally:
         sys.path.remove(str(path.resolve().parent))
     return module
+
+
+def _package_module(path: Path):
+    """The module at ``path`` imported by its dotted name, from the folder above its outermost package."""
+    root, parts = path.parent, [path.stem]
+    while (root / "__init__.py").is_file():
+        parts.insert(0, root.name)
+        root = root.parent
+    sys.path.insert(0, str(root))
+    try:
+        return _import(".".join(parts))
+    finally:
+        sys.path.remove(str(root))
 
 
 def _import(name: str):

@@ -57,6 +57,8 @@ def read(layer, inputs: int, loss: bool) -> Calling:
         raise InvalidType(f"{type(layer).__name__}.forward takes ({', '.join(forward) or 'no arguments'}), but "
                           f"nngrad passes {what}")
     names = tuple(required(layer.backward))
+    if not names and not loss:  # backward(dout=None) or backward(dout=1): dout goes to its first argument
+        names = tuple(_positional(layer.backward)[:1])
     roles = _loss_backward(names) if loss else _backward(type(layer).__name__, names)
     lr_attr = next((n for n in LEARNING_RATES if isinstance(getattr(layer, n, None), numbers.Real)
                     and not isinstance(getattr(layer, n), bool) and getattr(layer, n) > 0), None)
@@ -65,8 +67,8 @@ def read(layer, inputs: int, loss: bool) -> Calling:
 
 def _backward(cls: str, names: tuple[str, ...]) -> tuple[str, ...]:
     roles = tuple("lr" if n in LEARNING_RATES else "x" if n in INPUTS else "dout" for n in names)
-    if len(names) == 1:
-        return ("dout",)
+    if len(names) <= 1:
+        return ("dout",) * len(names)
     if roles.count("dout") != 1:
         raise InvalidType(f"{cls}.backward({', '.join(names)}): nngrad cannot tell which argument takes dout (name it "
                           "dout, grad_output or d...), which the input (x, input) and which the learning rate (lr, "
@@ -91,6 +93,10 @@ def required(method) -> list[str]:
     """The names of ``method``'s required positional arguments ([] for anything else)."""
     return [p.name for p in _parameters(method)
             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty]
+
+
+def _positional(method) -> list[str]:
+    return [p.name for p in _parameters(method) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
 def _optional(method) -> list[str]:

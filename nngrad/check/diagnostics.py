@@ -47,7 +47,10 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
     if c == 0:
         return Finding("scaled", f"{row.name} is 0 at every element and the numerical gradient is not: never "
                        "computed, or reset after it was (a zeroing in the wrong place?)")
-    return Finding("scaled", f"{row.name} is {c:.4g} times the numerical gradient at every element: {_guess(c, batch)}")
+    masked = bool((n == 0).any() and (n != 0).any())  # a mask drops some elements: dropout's own scale?
+    guess = (f"a scale missing where the mask lets the gradient through (inverted dropout's 1/(1-p) = {1 / c:.4g}?)"
+             if masked and 0 < c < 1 else _guess(c, batch))
+    return Finding("scaled", f"{row.name} is {c:.4g} times the numerical gradient at every element: {guess}")
 
 
 def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.ndarray, rtol: float, floor: float
@@ -93,6 +96,13 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
                             "ReLU's flat side, a dropped unit), and the claimed one is not: a mask not applied in "
                             "backward?")),
                   (n != 0, "where the numerical gradient is not 0 (where the mask lets the gradient through)")]
+    zero = n == 0
+    if 0 < zero.sum() < zero.size and failing[zero & (a != 0)].all() and (c := factor(a[~zero], n[~zero], rtol,
+                                                                                      floor)) is not None:
+        return Finding("located", f"{row.name} is not 0 where the numerical gradient is exactly 0 ({zero.sum()} of "
+                       f"{a.size} elements: where forward passes nothing on, a mask or a dropped unit: a mask not "
+                       f"applied in backward?), and elsewhere it is {c:.4g} times the numerical gradient"
+                       + (f" (a scale missing: inverted dropout's 1/(1-p) = {1 / c:.4g}?)" if 0 < c < 1 else ""))
     conditions = [*extra, *conditions]
     if x is not None and x.size == a.size:
         flat = np.asarray(x, float).reshape(-1)

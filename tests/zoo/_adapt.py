@@ -83,7 +83,7 @@ class Problem:
 def _scaled(grads, douts, scalar):
     if not scalar:
         return grads
-    s = float(np.asarray(douts[0]))
+    s = float(np.asarray(douts[0]).reshape(-1)[0])  # one number (torch may hand it as shape (1,))
     return [None if g is None else np.asarray(g) * s for g in grads]
 
 

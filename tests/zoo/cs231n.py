@@ -5,10 +5,11 @@ just dx), ``*_param`` dicts passed through, ``lstm_step_forward -> (next_h, next
 
 A buggy variant is a copy of the correct function with the one line a student got wrong (``# BUG:``)."""
 
+# ruff: noqa: RUF059, UP031  (learner code, kept the way learners write it)
+
 import numpy as np
 
 from .case import Case
-
 
 # ================================================================ layers: forward/backward pairs
 
@@ -288,7 +289,8 @@ def max_pool_backward_naive_every_max(dout, cache):
         for j in range(W_out):
             window = x[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw]
             mask = window == np.max(window, axis=(2, 3), keepdims=True)  # BUG: all tied maxima get dout
-            dx[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] += mask * dout[:, :, i, j][:, :, None, None]
+            d = dout[:, :, i, j][:, :, None, None]
+            dx[:, :, i * stride:i * stride + ph, j * stride:j * stride + pw] += mask * d
     return dx
 
 

@@ -8,10 +8,11 @@
 
 A buggy variant subclasses the correct class and rewrites the one method a learner got wrong (``# BUG:``)."""
 
+# ruff: noqa: RUF059  (learner code, kept the way learners write it)
+
 import numpy as np
 
 from .case import Case
-
 
 # ---------------------------------------------------------------- lists: params = [W, b], grads = [dW, db]
 
@@ -306,7 +307,7 @@ CASES = [
          cli=cli(AffineAccumulating, "5,4", "W=4,3", "b=3")),
     Case("dict_params.SoftmaxWithLoss.no_copy", S, "layer", softmax_loss(SoftmaxWithLossNoCopy),
          bug="dx = self.y without copy: backward changes the cached softmax output, a second backward differs",
-         names=("not-repeatable",)),
+         names=("not-repeatable", "cache-changed")),
     Case("dict_params.RNN.tanh_one_minus_h", S, "layer", rnn(RNNTanhOneMinusH),
          bug="the RNN cell's tanh' as 1 - h_next instead of 1 - h_next**2", names=("known-mistake",)),
     Case("dict_params.Linear.db_no_batch_sum", S, "layer", affine(LinearNoBatchSum),

@@ -1,13 +1,15 @@
-"""Layers in the style of *Deep Learning from Scratch*: ``forward(x)`` returns out, ``backward(dout)`` returns dx
-and leaves ``self.dW``, ``self.db`` (``dgamma``, ``dbeta``); loss layers take ``forward(x, t)`` and ``backward(dout=1)``;
-constructors take the arrays (``Affine(W, b)``); ``Dropout`` draws its mask with numpy's global generator.
+"""Layers in the style of *Deep Learning from Scratch*: ``forward(x)`` returns out, ``backward(dout)`` returns
+dx and leaves ``self.dW``, ``self.db`` (``dgamma``, ``dbeta``); loss layers take ``forward(x, t)`` and
+``backward(dout=1)``; constructors take the arrays (``Affine(W, b)``); ``Dropout`` draws its mask with numpy's global
+generator; ``Convolution`` and ``Pooling`` work over im2col/col2im.
 
 A buggy variant subclasses the correct layer and rewrites the one method a learner got wrong (``# BUG:``)."""
+
+# ruff: noqa: RUF059, B015  (learner code, kept the way learners write it; B015: ReluEqTypo's == is its bug)
 
 import numpy as np
 
 from .case import Case
-
 
 # ---------------------------------------------------------------- helper functions (the book's functions.py/util.py)
 
@@ -663,7 +665,7 @@ CASES = [
          bug="dW = dout.T @ x: a square dW transposed", names=("transposed",),
          cli=affine_cli(AffineTransposedDW, 4, 4)),
     Case("dlfs.Affine.dx_no_transpose", "dlfs", "layer", affine(AffineDxNoTranspose, 4, 4),
-         bug="dx = dout @ W instead of dout @ W.T (W square)", names=("transposed",),
+         bug="dx = dout @ W instead of dout @ W.T (W square)", names=("transposed", "known-mistake"),
          cli=affine_cli(AffineDxNoTranspose, 4, 4)),
     Case("dlfs.Affine.accumulating", "dlfs", "layer", affine(AffineAccumulating),
          bug="self.dW += ...: every backward adds to the previous call's gradient", names=("not-repeatable",),

@@ -23,8 +23,7 @@ def _tensor(a):
     return torch.from_numpy(np.ascontiguousarray(np.array(a, copy=True)))
 
 
-def gradcheck_case(case, rng) -> bool | None:
-    """True: gradcheck passes; False: it fails (or raises); None: the case cannot be wrapped."""
+def _gradcheck(case, rng, raise_exception):
     try:
         args, kwargs = case.make(rng)
         prob = build(case, args, kwargs)
@@ -45,12 +44,27 @@ def gradcheck_case(case, rng) -> bool | None:
             return tuple(None if g is None else _tensor(g) for g in grads)
 
     inputs = tuple(_tensor(a).requires_grad_() for a in prob.initial)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return bool(gradcheck(lambda *ts: UserCode.apply(*ts), inputs, raise_exception=raise_exception))
+
+
+def gradcheck_case(case, rng) -> bool | None:
+    """True: gradcheck passes; False: it fails (or raises); None: the case cannot be wrapped."""
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            return bool(gradcheck(lambda *ts: UserCode.apply(*ts), inputs, raise_exception=False))
+        return _gradcheck(case, rng, raise_exception=False)
     except Exception:  # noqa: BLE001  (a wrong shape torch cannot sum down, an error in the user's code)
         return False
+
+
+def why(case, rng) -> str:
+    """The first words of gradcheck's complaint (or of the error raised)."""
+    try:
+        _gradcheck(case, rng, raise_exception=True)
+        return "passes"
+    except Exception as e:  # noqa: BLE001
+        text = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        return text.split(", numerical")[0].split(", i.e.")[0][:90].rstrip(",")
 
 
 def main(argv):
@@ -72,13 +86,14 @@ def main(argv):
     for s in styles:
         b = [r for c, r in buggy if c.style == s]
         g = [r for c, r in correct if c.style == s]
-        print(f"  {s:14s} {sum(r is False for r in b):>4d} / {len(b):<3d} {sum(r is False for r in g):>6d} / {len(g):<3d}")
+        found, alarms_s = sum(r is False for r in b), sum(r is False for r in g)
+        print(f"  {s:14s} {found:>4d} / {len(b):<3d} {alarms_s:>6d} / {len(g):<3d}")
     print(f"\n  missed bugs ({len(missed)}):")
     for c in missed:
         print(f"    {c.name}: {c.bug}")
     print(f"  false alarms ({len(alarms)}):")
     for c in alarms:
-        print(f"    {c.name}")
+        print(f"    {c.name:60s} {why(c, np.random.default_rng(0))}")
     if verbose and untaken:
         print("  not taken:", ", ".join(c.name for c in untaken))
     return 0

@@ -5,6 +5,8 @@ Each case's ``loss`` is a zero-argument callable that builds the expression from
 and returns the output Value. A buggy engine subclasses ``Value`` and rewrites one operator (``# BUG:``); the
 operators build their results with ``type(self)`` so that the whole expression runs on the buggy engine."""
 
+# ruff: noqa: FURB136, UP034  (learner code, kept the way learners write it)
+
 import math
 import random
 
@@ -366,7 +368,8 @@ CASES = [
          bug="__mul__'s _backward assigns self.grad = ... instead of +=: wrong for a weight used by every sample",
          names=("overwritten",)),
     Case("micrograd.add_overwrite", S, "engine", mlp_squared(ValueAddOverwrite),
-         bug="__add__'s _backward assigns self.grad = out.grad instead of +=: wrong for a bias used by every sample", names=("overwritten",)),
+         bug="__add__'s _backward assigns self.grad = out.grad instead of +=: wrong for a bias used by every sample",
+         names=("overwritten",)),
     Case("micrograd.mul_swapped", S, "engine", shared(ValueMulSwapped),
          bug="__mul__ gives each factor its own value as the derivative (self.grad += self.data * out.grad)",
          names=("op", "known-mistake")),

@@ -9,15 +9,26 @@
 
 A buggy network subclasses the correct one and changes one layer or one line (``# BUG:``)."""
 
+# ruff: noqa: UP031  (learner code, kept the way learners write it)
+
 from collections import OrderedDict
 
 import numpy as np
 
 from . import cs231n as F
 from .case import Case
-from .dlfs import (Affine, AffineNoBatchSum, Dropout, Relu, ReluMaskFromDout, Sigmoid, SoftmaxWithLoss,
-                   cross_entropy_error, sigmoid, softmax)
-
+from .dlfs import (
+    Affine,
+    AffineNoBatchSum,
+    Dropout,
+    Relu,
+    ReluMaskFromDout,
+    Sigmoid,
+    SoftmaxWithLoss,
+    cross_entropy_error,
+    sigmoid,
+    softmax,
+)
 
 # ================================================================ Deep Learning from Scratch
 
@@ -364,7 +375,8 @@ def redraw(net, rng, scale=1.0):
 
 def dlfs_net(cls, one_hot=False, **kwargs):
     def make(rng):
-        net = redraw(cls(4, 5, 3, **kwargs), rng)
+        # scale 0.3: no class probability below ~1e-2, where cross_entropy_error's log(y + 1e-7) would show
+        net = redraw(cls(4, 5, 3, **kwargs), rng, 0.3)
         t = rng.integers(0, 3, 6)
         return (net, normal(rng, 6, 4), np.eye(3)[t] if one_hot else t), {}
     return make
@@ -372,8 +384,7 @@ def dlfs_net(cls, one_hot=False, **kwargs):
 
 def multilayer(cls):
     def make(rng):
-        # scale 0.5: no class probability below ~1e-3 (cross_entropy_error's log(y + 1e-7) would then show)
-        net = redraw(cls(4, [5, 4], 3, weight_decay_lambda=0.1), rng, 0.5)
+        net = redraw(cls(4, [5, 4], 3, weight_decay_lambda=0.1), rng, 0.3)  # see dlfs_net
         return (net, normal(rng, 6, 4), rng.integers(0, 3, 6)), {}
     return make
 
@@ -392,10 +403,11 @@ def fc_net(cls, **kwargs):
     return make
 
 
-def net_cli(cls, kwargs='{"input_size": 4, "hidden_size": 5, "output_size": 3}'):
+def net_cli(cls, kwargs='{"input_size": 4, "hidden_size": 5, "output_size": 3, "weight_init_std": 0.3}'):
     return ("--net", f"{{file}}:{cls.__name__}", "--kwargs", kwargs, "--input-shape", "6,4")
 
 
+CS231N_KWARGS = '{"input_size": 4, "hidden_size": 5, "output_size": 3, "std": 0.3, "reg": 0.05}'
 FC_KWARGS = '{"hidden_dims": [5, 4], "input_dim": 4, "num_classes": 3, "reg": 0.1, "weight_scale": 0.5}'
 S = "network"
 CASES = [
@@ -405,7 +417,7 @@ CASES = [
     Case("networks.SigmoidDropoutNet", S, "network", dlfs_net(SigmoidDropoutNet), cli=net_cli(SigmoidDropoutNet)),
     Case("networks.MultiLayerNet.weight_decay", S, "network", multilayer(MultiLayerNet)),
     Case("networks.CS231nTwoLayerNet", S, "network", cs231n_net(CS231nTwoLayerNet),
-         cli=net_cli(CS231nTwoLayerNet)),
+         cli=net_cli(CS231nTwoLayerNet, CS231N_KWARGS)),
     Case("networks.FullyConnectedNet", S, "network", fc_net(FullyConnectedNet),
          cli=net_cli(FullyConnectedNet, FC_KWARGS)),
     Case("networks.FullyConnectedNet.dropout_seeded", S, "network",
@@ -429,10 +441,10 @@ CASES = [
          names=("known-mistake",)),
     Case("networks.MultiLayerNet.no_decay_grad", S, "network", multilayer(MultiLayerNetNoDecayGrad),
          bug="the loss has the weight decay, the gradient of the weights forgets its lambda * W",
-         names=("located",)),
+         names=("located", "regularization")),
     Case("networks.CS231nTwoLayerNet.no_relu_mask", S, "network", cs231n_net(CS231nTwoLayerNetNoReluMask),
          bug="dhidden not masked by the ReLU: W1, b1 wrong where the hidden units are off", names=("located",),
-         cli=net_cli(CS231nTwoLayerNetNoReluMask)),
+         cli=net_cli(CS231nTwoLayerNetNoReluMask, CS231N_KWARGS)),
     Case("networks.FullyConnectedNet.relu_on_scores", S, "network", fc_net(FullyConnectedNetReluOnScores),
          bug="the last (plain affine) layer backpropagated through affine_relu_backward: the scores' gradient is "
              "masked where the scores are <= 0", names=("located",),

@@ -1,14 +1,13 @@
-"""Layers in the style of *Neural Networks from Scratch in Python*: ``forward(inputs)`` stores ``self.output`` and
-returns None; ``backward(dvalues)`` stores ``self.dinputs``, ``self.dweights``, ``self.dbiases``. Loss classes: ``forward(
-y_pred, y_true)`` returns the per-sample losses (``calculate`` takes their mean), ``backward(dvalues, y_true)`` is given
-the predictions. Dropout draws its mask with ``np.random.binomial``.
+"""Layers in the style of *Neural Networks from Scratch in Python*: ``forward(inputs)`` stores ``self.output``
+and returns None; ``backward(dvalues)`` stores ``self.dinputs``, ``self.dweights``, ``self.dbiases``. Loss classes:
+``forward(y_pred, y_true)`` returns the per-sample losses (``calculate`` takes their mean), ``backward(dvalues,
+y_true)`` is given the predictions. Dropout draws its mask with ``np.random.binomial``.
 
 A buggy variant subclasses the correct class and rewrites the one method a learner got wrong (``# BUG:``)."""
 
 import numpy as np
 
 from .case import Case
-
 
 # ---------------------------------------------------------------- dense layer
 

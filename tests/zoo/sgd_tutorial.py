@@ -12,7 +12,6 @@ import numpy as np
 
 from .case import Case
 
-
 # ---------------------------------------------------------------- row batches: backward(input, grad_output)
 
 class Layer:
@@ -100,7 +99,7 @@ class DenseNoTranspose(Dense):
         return grad_input
 
 
-# ---------------------------------------------------------------- column vectors: backward(output_gradient, learning_rate)
+# ---------------------------------------------------------------- columns: backward(output_gradient, learning_rate)
 
 class BaseLayer:
     def __init__(self):
@@ -291,7 +290,7 @@ CASES = [
          bug="grad_biases is the batch mean while grad_weights is the batch sum", names=("batch", "scaled"),
          cli=dense_cli(DenseBiasMean)),
     Case("sgd_tutorial.Dense.no_transpose", S, "layer", dense(DenseNoTranspose, 4, 4),
-         bug="grad_input = grad_output @ weights instead of weights.T (square weights)", names=("transposed",),
+         bug="grad_input = grad_output @ weights instead of weights.T (square weights)", names=("transposed", "known-mistake"),
          cli=dense_cli(DenseNoTranspose, 4, 4)),
     Case("sgd_tutorial.Sigmoid.from_input", S, "layer", activation(SigmoidFromInput, 5, 3),
          bug="sigmoid' as input * (1 - input)", names=("known-mistake",), cli=cli(SigmoidFromInput, "5,3")),

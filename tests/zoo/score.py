@@ -1,0 +1,152 @@
+"""The zoo's score: for nngrad's checker (from Python, and from the shell where a case has ``cli``) and for
+``torch.autograd.gradcheck`` around the same code, the four columns of the checker issue's table: bugs detected,
+false alarms on correct code, cases the checker could not take, and bugs whose diagnosis names them.
+
+A bug counts as detected when the verdict is FAIL; correct code counts as a false alarm unless the verdict is PASS
+(FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
+of the findings is of a kind the case lists in ``names``.
+
+    cd tests && ../.venv/bin/python -m zoo.score [--markdown] [--no-torch] [-v]
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import CASES, cli_args
+from .case import Case
+
+
+@dataclass
+class Score:
+    bugs: int = 0
+    detected: int = 0
+    correct: int = 0
+    false_alarms: int = 0
+    not_taken: int = 0
+    named: int | None = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, case: Case, status: str | None, kinds: set[str] | None) -> None:
+        """status: "PASS", "FAIL", "INCONCLUSIVE", or None when the checker could not take the case."""
+        if status is None:
+            self.not_taken += 1
+            self.notes.append(f"not taken: {case.name}")
+        if case.bug is None:
+            self.correct += 1
+            if status is not None and status != "PASS":
+                self.false_alarms += 1
+                self.notes.append(f"false alarm ({status}): {case.name}")
+            return
+        self.bugs += 1
+        if status == "FAIL":
+            self.detected += 1
+            if kinds is not None and self.named is not None:
+                if kinds & set(case.names):
+                    self.named += 1
+                else:
+                    self.notes.append(f"not named: {case.name} (found {', '.join(sorted(kinds)) or 'nothing'}; "
+                                      f"expected one of {', '.join(case.names)})")
+        elif status is not None:
+            self.notes.append(f"missed ({status}): {case.name}: {case.bug}")
+
+
+def nngrad_report(case: Case, seed: int = 0):
+    """nngrad's report on a case, from Python."""
+    from nngrad import check_engine, check_layer, check_loss, check_network, check_pair
+
+    entry = {"layer": check_layer, "pair": check_pair, "loss": check_loss, "network": check_network,
+             "engine": check_engine}[case.entry]
+    args, kwargs = case.make(np.random.default_rng(seed))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return entry(*args, **kwargs)
+
+
+def nngrad_cli(case: Case) -> tuple[int, str]:
+    """(exit status, output) of ``nngrad check`` with the case's arguments."""
+    from nngrad.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        status = main(["check", *cli_args(case)])
+    return status, out.getvalue() + err.getvalue()
+
+
+def score_api() -> Score:
+    score = Score()
+    for case in CASES:
+        try:
+            report = nngrad_report(case)
+        except Exception as exc:  # noqa: BLE001 - counted as not taken, and shown
+            score.add(case, None, None)
+            score.notes[-1] += f" ({type(exc).__name__}: {exc})"
+            continue
+        score.add(case, report.status, {f.kind for f in report.findings})
+    return score
+
+
+def printed_kinds(text: str) -> set[str]:
+    """The kinds of the findings a report printed (its lines "kind: message")."""
+    from nngrad.check.findings import KINDS
+
+    return {line.split(":", 1)[0] for line in text.splitlines() if line.split(":", 1)[0] in KINDS}
+
+
+def score_cli() -> Score:
+    score = Score()
+    for case in (c for c in CASES if c.cli):
+        status, text = nngrad_cli(case)
+        verdict = "PASS" if status == 0 else ("FAIL" if "result: FAIL" in text else "INCONCLUSIVE") if status == 1 \
+            else None
+        score.add(case, verdict, printed_kinds(text))
+        if verdict is None:
+            score.notes[-1] += f" ({text.strip().splitlines()[-1] if text.strip() else status})"
+    return score
+
+
+def score_torch() -> Score:
+    from .gradcheck import gradcheck_case
+
+    score = Score(named=None)
+    for case in CASES:
+        passed = gradcheck_case(case, np.random.default_rng(0))
+        score.add(case, None if passed is None else "PASS" if passed else "FAIL", None)
+    return score
+
+
+def table(scores: dict[str, Score]) -> str:
+    lines = ["| | detected bugs | false alarms on correct code | could not take the code | diagnosis names the bug |",
+             "|:--|--:|--:|--:|--:|"]
+    for name, s in scores.items():
+        named = "(never names a cause)" if s.named is None else f"{s.named} / {s.bugs}"
+        lines.append(f"| {name} | {s.detected} / {s.bugs} ({100 * s.detected / max(s.bugs, 1):.0f}%) | "
+                     f"{s.false_alarms} / {s.correct} | {s.not_taken} | {named} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    start = time.perf_counter()
+    scores = {"`nngrad.check_*` (Python)": score_api(), "`nngrad check` (the shell)": score_cli()}
+    if "--no-torch" not in argv:
+        scores["`torch.autograd.gradcheck`"] = score_torch()
+    print(table(scores))
+    print(f"\n{len(CASES)} cases ({sum(c.bug is not None for c in CASES)} buggy), {sum(bool(c.cli) for c in CASES)} "
+          f"with a command line; scored in {time.perf_counter() - start:.0f} s")
+    if "-v" in argv:
+        for name, s in scores.items():
+            for note in s.notes:
+                print(f"{name}: {note}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
