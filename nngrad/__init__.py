@@ -1,7 +1,16 @@
 """nngrad: the cost of a gradient of a dense network, every way there is: checked, timed and plotted."""
 
-from .check import (GradientReport, ParamError, check_engine, check_function, check_layer, check_loss, check_network,
-                    check_pair, gradient_check)
+from .check import (
+                    GradientReport,
+                    ParamError,
+                    check_engine,
+                    check_function,
+                    check_layer,
+                    check_loss,
+                    check_network,
+                    check_pair,
+                    gradient_check,
+)
 from .methods import GradientResult, Method, gradient, list_methods, register
 from .methods.backprop import backprop_gradient
 from .methods.finite_differences import NumericalGradient, finite_difference, numerical_gradient

@@ -133,8 +133,8 @@ def test_x_and_dout_are_drawn_apart_so_a_square_layer_cannot_hide_a_transposed_g
     (["--layer", "{f}:Affine", "--input-shape", "5,4"], "Affine(W, b) needs W, b: pass arrays as --param W=SHAPE"),
     (["--layer", "{f}:Raising", "--param", "W=4,3", "--param", "b=3", "--input-shape", "5,4"],
      "raised AttributeError: 'Raising' object has no attribute 'V' (mycode.py, line 35: return dout @ self.V.T)"),
-    (["--layer", "{f}:NoBackward", "--input-shape", "2,2"], "NoBackward has no backward method: a layer needs "
-                                                            "forward(x) and backward(dout)"),
+    (["--layer", "{f}:NoBackward", "--input-shape", "2,2"], ("NoBackward has no backward method: a layer needs "
+                                                            "forward(x) and backward(dout)")),
     (["--pair", "{f}:affine_forward,short_backward", "--shapes", "4,5", "5,3", "3"],
      "short_backward returned 2 values; expected 3, one per float input of affine_forward (x, w, b)"),
     (["--pair", "{f}:affine"], "--pair needs --shapes"),
@@ -142,11 +142,11 @@ def test_x_and_dout_are_drawn_apart_so_a_square_layer_cannot_hide_a_transposed_g
     (["--layer", "{f}:Affine", "--param", "W=4,3", "--param", "b=3", "--input-shape", "100000,100000"],
      "would need"),
     (["--layer", "{f}:Affine", "--depth", "3", "--input-shape", "5,4"], "--depth applies to the DNN check"),
-    (["--pair", "{f}:affine", "--shapes", "4,5", "5,3", "3", "--input-shape", "2"], "--input-shape applies to "
-                                                                                    "--layer, --net, not to --pair"),
+    (["--pair", "{f}:affine", "--shapes", "4,5", "5,3", "3", "--input-shape", "2"], ("--input-shape applies to "
+                                                                                    "--layer, --net, not to --pair")),
     (["--input-shape", "4,3"], "--input-shape applies to your own code"),
-    (["--eps", "1e-4"], "--eps sets the finite difference, but every array of this network is checked by the "
-                        "complex step"),
+    (["--eps", "1e-4"], ("--eps sets the finite difference, but every array of this network is checked by the "
+                        "complex step")),
     (["--outputs", "1", "--loss", "softmax_ce"], "--loss softmax_ce needs --outputs 2 or more"),
     (["--net", "{f}:TwoLayerNet", "--input-shape", "6,4"], "TwoLayerNet(input_size, hidden_size, output_size) needs"),
 ])

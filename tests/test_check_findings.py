@@ -249,8 +249,8 @@ class SignFlipped(Relu):
 
 
 @pytest.mark.parametrize("make,words", [
-    (lambda rng, x: (SumNotMeanLoss(), x, np.eye(4)[rng.integers(0, 4, 6)]), "6 times the numerical gradient at every "
-                                                                                "element: a sum over the batch of 6"),
+    (lambda rng, x: (SumNotMeanLoss(), x, np.eye(4)[rng.integers(0, 4, 6)]), ("6 times the numerical gradient at every "
+                                                                                "element: a sum over the batch of 6")),
     (lambda rng, x: (SignFlipped(), x, None), "-1 times the numerical gradient at every element: the sign flipped"),
 ])
 def test_one_factor_at_every_element_is_named_with_its_likely_cause(rng, x, make, words):

@@ -4,7 +4,6 @@ the shell too, for the cases that have a command line. ``cd tests && python -m z
 torch.autograd.gradcheck beside it."""
 
 import pytest
-
 from zoo import CASES
 from zoo.score import nngrad_cli, nngrad_report, printed_kinds
 
