@@ -89,6 +89,7 @@ def test_loss_accepts_labels_or_one_hot_for_softmax(rng):
     ({"init_std": 0}, ValueError, "init_std must be a positive"),
     ({"seed": -1}, TypeError, "seed must be"),
     ({"dtype": np.int32}, TypeError, "dtype must be float64 or float32"),
+    ({"num_output": 1, "loss": "softmax_ce"}, ValueError, "loss='softmax_ce' needs num_output >= 2"),
 ])
 def test_bad_constructor_arguments_name_the_argument(kwargs, error, words):
     args = {"hidden_depth": 2, "num_neuron": 4, "num_input": 3, "num_output": 2, **kwargs}

@@ -70,6 +70,9 @@ class DNN:
         self.num_output = validate.positive_int("num_output", num_output)
         self.activation = validate.choice("activation", activation, ACTIVATIONS)
         self.loss_name = validate.choice("loss", loss, LOSSES)
+        if self.loss_name == "softmax_ce" and self.num_output < 2:
+            raise InvalidValue("loss='softmax_ce' needs num_output >= 2: a softmax over one class is 1 whatever its "
+                               "input, so its loss and every gradient are 0")
         if output_activation is None:
             output_activation = activation if loss == "mse" else "identity"
         self.output_activation = validate.choice("output_activation", output_activation, ACTIVATIONS)
