@@ -559,3 +559,13 @@ def _numerical_input(layer, k, dout, eps=1e-6):
         g[i] = (plus - minus) / (2 * eps)
     layer.forward(*[a.copy() for a in args])
     return g
+
+
+def test_the_guide_explains_every_finding_and_names_every_known_layer():
+    from pathlib import Path
+
+    from nngrad.check.findings import KINDS
+
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "checker.md").read_text()
+    assert [k for k in KINDS if f"`{k}`" not in guide] == []
+    assert [k.name for k in KNOWN if k.name.split(" (")[0] not in guide] == []
