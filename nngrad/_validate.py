@@ -78,14 +78,15 @@ def available_memory() -> int | None:
         return None
 
 
-def fits_in_memory(what: str, nbytes: float, free: int | None = None, memory: str = "memory") -> None:
+def fits_in_memory(what: str, nbytes: float, free: int | None = None, memory: str = "memory",
+                   remedy: str = "use a smaller network or batch") -> None:
     """Raise ValueError, before anything is allocated, if ``what`` needs more memory than the machine has free
     (or than ``free`` bytes of ``memory``, e.g. a device's)."""
     free = available_memory() if free is None else free
     if free is not None and nbytes > free:
         where = "this machine has" if memory == "memory" else "the device has"
         raise InvalidValue(f"{what} would need {_size(nbytes)} of {memory}, and {where} {_size(free)} "
-                         "available: use a smaller network or batch")
+                           f"available: {remedy}")
 
 
 def _size(nbytes: float) -> str:

@@ -149,7 +149,7 @@ def _drawn(args: argparse.Namespace, what: str) -> tuple[int, ...]:
         raise UsageError(f"{what} needs --input-shape, the shape of x (e.g. --input-shape 4,3)")
     size = int(np.prod(args.input_shape))
     validate.fits_in_memory(f"checking on an input of shape {args.input_shape} ({size:,} elements)",
-                            COPIES * 8 * size)
+                            COPIES * 8 * size, remedy="use a smaller --input-shape")
     return args.input_shape
 
 
@@ -200,7 +200,7 @@ def _check_layer(args: argparse.Namespace):
         lambda rng: tuple(_draw(draw, shape, rng) for _ in range(2)) if several else _draw(draw, shape, rng))
     return _run(f"the check of {cls.__name__}",
                 lambda: check_layer(layer, inputs, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
-                                    atol=args.atol, seed=args.seed, resample=resample))
+                                    atol=args.atol, seed=args.seed, resample=resample, progress=True))
 
 
 def _targets(args: argparse.Namespace, x: np.ndarray, classes: int | None = None) -> np.ndarray:
@@ -216,7 +216,8 @@ def _check_pair(args: argparse.Namespace):
     inputs = _inputs(args, "--pair")
     return _run(f"the check of {forward.__name__}", lambda: check_pair(forward, backward, *inputs,
                                                                        mode=args.mode or "auto", eps=args.eps,
-                                                                       rtol=args.rtol, atol=args.atol, seed=args.seed))
+                                                                       rtol=args.rtol, atol=args.atol, seed=args.seed,
+                                                                       progress=True))
 
 
 def _check_loss(args: argparse.Namespace):
@@ -224,14 +225,15 @@ def _check_loss(args: argparse.Namespace):
     inputs = _inputs(args, "--loss-fn")
     return _run(f"the check of {loss_fn.__name__}", lambda: check_loss(loss_fn, *inputs, mode=args.mode or "auto",
                                                                        eps=args.eps, rtol=args.rtol, atol=args.atol,
-                                                                       seed=args.seed))
+                                                                       seed=args.seed, progress=True))
 
 
 def _inputs(args: argparse.Namespace, option: str) -> list:
     if not args.shapes:
         raise UsageError(f"{option} needs --shapes, one per input: a shape (4,5), labels[:C], or a JSON value")
     size = sum(int(np.prod(user_code.shape(s))) for s in args.shapes if user_code.SHAPE.match(s))
-    validate.fits_in_memory(f"checking on inputs of {size:,} elements", COPIES * 8 * size)
+    validate.fits_in_memory(f"checking on inputs of {size:,} elements", COPIES * 8 * size,
+                            remedy="use smaller --shapes")
     return user_code.inputs(args.shapes, _rng(args, 0))
 
 
@@ -243,7 +245,7 @@ def _check_net(args: argparse.Namespace):
     t = _targets(args, x, classes)
     return _run(f"the check of {cls.__name__}", lambda: check_network(net, x, t, mode=args.mode or "auto",
                                                                       eps=args.eps, rtol=args.rtol, atol=args.atol,
-                                                                      seed=args.seed))
+                                                                      seed=args.seed, progress=True))
 
 
 def _classes(net, x: np.ndarray, args: argparse.Namespace) -> int:

@@ -31,7 +31,7 @@ class Calling:
     backward_names: tuple[str, ...]
     lr_attr: str | None
 
-    def forward_text(self, loss: bool) -> str:
+    def forward_text(self) -> str:
         names = list(self.forward_names)
         if self.switch:
             names.append(f"{self.switch}=True")

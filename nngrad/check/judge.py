@@ -32,8 +32,9 @@ SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same c
 
 
 def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
-          atol: float | None = None, seed: int = 0, diagnose: bool = True) -> GradientReport:
-    """Check ``subject`` (see the module's docstring); the user's arrays and generators are left as found."""
+          atol: float | None = None, seed: int = 0, diagnose: bool = True, progress: bool = False) -> GradientReport:
+    """Check ``subject`` (see the module's docstring); the user's arrays and generators are left as found.
+    progress: a bar over the element-wise differences (on a terminal)."""
     reseeder = Reseeder(subject.owners)
     subject.before = reseeder.before
     count = _counting(subject)
@@ -56,7 +57,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
         rtol = SCHEMES["central"].tolerance(dtype)[0] if rtol is None else rtol
         scale = subject.scale()
         resolved = resolve_mode(mode, targets)
-        outcome = check_targets(subject.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed)
+        outcome = check_targets(subject.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
         rows.update({r.name: _second_opinion(subject, r, t, dtype) if r.verdict == "unresolvable" else r
                      for r, t in zip(outcome.rows, targets)})
         ordered = [rows[op.name] for op in subject.operands if op.name in rows]

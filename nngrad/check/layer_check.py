@@ -35,7 +35,8 @@ DOUT_STREAM = 1  # dout is drawn from default_rng((seed, DOUT_STREAM)): never th
 def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = None, mode: str = "auto",
                 eps: float | None = None, rtol: float | None = None, atol: float | None = None, seed: int = 0,
                 learning_rate: float | None = None,
-                resample: Callable[[np.random.Generator], object] | None = None) -> GradientReport:
+                resample: Callable[[np.random.Generator], object] | None = None,
+                progress: bool = False) -> GradientReport:
     """Check ``layer.backward``: dx (of every input) and every parameter's gradient, against central differences.
 
     x: the input array, or a tuple of arrays for a layer of several inputs (MulLayer); t: targets of a loss layer
@@ -44,7 +45,7 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
     items) that the output depends on. mode: "full" (every element), "fast" (random directions per array: 2
     evaluations each, whatever its size) or "auto" (full up to 10,000 elements). learning_rate: what a backward
     that takes one gets (default 0.1). resample(rng): the inputs of the second random point (default: the same x,
-    another dout). Reports what was wrong, in words: dout or the input changed in place, parameters updated,
+    another dout). progress: a bar over the differences, on a terminal. Reports what was wrong, in words: dout or the input changed in place, parameters updated,
     backward not repeatable, a wrong shape and its likely cause, one factor off, wrong only under a mask, a known
     mistake of a recognised layer, a random forward, all-zero gradients, kinks, NaN, float32.
     """
@@ -57,7 +58,7 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
     validate.fits_in_memory(f"checking a layer on inputs of {sum(v.size for v in inputs):,} elements",
                             12 * sum(v.nbytes for v in inputs))
     subject = LayerSubject(layer, inputs, targets, several, params, lr, seed, resample)
-    return judge(subject, mode, eps, rtol, atol, seed)
+    return judge(subject, mode, eps, rtol, atol, seed, progress=progress)
 
 
 def _replaced_by(subject: LayerSubject, slot: Slot) -> bool:
@@ -298,7 +299,7 @@ class LayerSubject(Subject):
 
     def _how(self, result) -> str:
         c = self.calling
-        fwd = c.forward_text(self.loss) + (" returned the loss" if self.loss else "")
+        fwd = c.forward_text() + (" returned the loss" if self.loss else "")
         inputs = ", ".join(op.name for op in self.operands[:len(self.inputs)])
         back = c.backward_text() + (" (dout = 1)" if self.loss and not c.backward else "")
         back += " returned nothing" if result is None else f" returned {inputs}"

@@ -26,7 +26,7 @@ from .targets import MODES
 
 
 def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
-                  atol: float | None = None, seed: int = 0) -> GradientReport:
+                  atol: float | None = None, seed: int = 0, progress: bool = False) -> GradientReport:
     """Check a network's gradients of its loss at (x, t), one row per entry of ``net.params``.
 
     net: an object with ``params`` (a dict or list of float arrays) and ``gradient(x, t)`` (a dict), or
@@ -38,7 +38,7 @@ def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol:
     eps = None if eps is None else validate.positive_float("eps", eps)
     x = np.array(validate.numeric_array("x", x), copy=True)
     t = np.array(validate.numeric_array("t", t), copy=True)
-    return judge(NetworkSubject(net, x, t), mode, eps, rtol, atol, seed)
+    return judge(NetworkSubject(net, x, t), mode, eps, rtol, atol, seed, progress=progress)
 
 
 class NetworkSubject(Subject):

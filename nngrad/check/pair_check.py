@@ -29,20 +29,21 @@ DOUT_STREAM = 1  # douts come from default_rng((seed, DOUT_STREAM, k)): independ
 
 
 def check_pair(forward: Callable, backward: Callable, *inputs, mode: str = "auto", eps: float | None = None,
-               rtol: float | None = None, atol: float | None = None, seed: int = 0) -> GradientReport:
+               rtol: float | None = None, atol: float | None = None, seed: int = 0,
+               progress: bool = False) -> GradientReport:
     """Check ``backward`` against central differences of ``forward`` at ``inputs``: the gradient of every float
     input (x, w, b...), each a row. Also reports dout or an input changed in place, a backward that is not
     repeatable, wrong shapes and their likely cause, one factor off, wrong only under a mask, known mistakes."""
     _callables(forward=forward, backward=backward)
-    return _judge(PairSubject(forward, backward, inputs, seed), mode, eps, rtol, atol, seed)
+    return _judge(PairSubject(forward, backward, inputs, seed), mode, eps, rtol, atol, seed, progress)
 
 
 def check_loss(loss_fn: Callable, *inputs, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
-               atol: float | None = None, seed: int = 0) -> GradientReport:
+               atol: float | None = None, seed: int = 0, progress: bool = False) -> GradientReport:
     """Check the gradient(s) ``loss_fn(*inputs)`` returns beside its loss (``(loss, dx)``, ``(loss, dW)`` for
     ``svm_loss_naive(W, X, y, reg)``) against central differences of the loss."""
     _callables(loss_fn=loss_fn)
-    return _judge(LossSubject(loss_fn, inputs), mode, eps, rtol, atol, seed)
+    return _judge(LossSubject(loss_fn, inputs), mode, eps, rtol, atol, seed, progress)
 
 
 def _callables(**functions) -> None:
@@ -51,10 +52,10 @@ def _callables(**functions) -> None:
             raise InvalidType(f"{name} must be a function, got a {type(f).__name__}")
 
 
-def _judge(subject: Subject, mode, eps, rtol, atol, seed) -> GradientReport:
+def _judge(subject: Subject, mode, eps, rtol, atol, seed, progress) -> GradientReport:
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
-    return judge(subject, mode, eps, rtol, atol, seed)
+    return judge(subject, mode, eps, rtol, atol, seed, progress=progress)
 
 
 class _Functional(Subject):

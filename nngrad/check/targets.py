@@ -66,7 +66,7 @@ def floors(scale: float, eps: float | None, atol: float | None, dtype) -> tuple[
 
 
 def check_targets(f: Callable[[], float], targets: list[Target], scale: float, mode: str, eps: float | None,
-                  rtol: float, atol: float | None, dtype: np.dtype, seed: int = 0) -> Outcome:
+                  rtol: float, atol: float | None, dtype: np.dtype, seed: int = 0, progress: bool = False) -> Outcome:
     """Each target against central differences of f. ``scale``: the magnitude of f's terms, for the round-off of
     its differences. An element's allowance is rtol (|a| + |n|) + floor, the floor being the difference's own error
     (KAPPA x Scheme.error) plus rtol x the array's largest value, so each array is judged at its own scale too: an
@@ -83,7 +83,7 @@ def check_targets(f: Callable[[], float], targets: list[Target], scale: float, m
                                     "directions", rtol, _own_scale(floor, rtol, numerical, atol), error))
             out.values.append(numerical)
         else:
-            numerical, _, count = finite_difference(lambda _: f(), t.values, "central", eps)
+            numerical, _, count = finite_difference(lambda _: f(), t.values, "central", eps, progress)
             allowed = _own_scale(floor, rtol, numerical, atol)
             row = compare(t.name, t.shape, t.analytic, numerical, "central differences", rtol, allowed, error)
             if row.verdict == "FAIL" and len(row.failing) <= MOST_PROBED:
