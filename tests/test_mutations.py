@@ -115,9 +115,13 @@ def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path
     """Kills: resume re-running finished points; the old resume test never sent a real SIGINT."""
     cmd = [sys.executable, "-m", "nngrad", "bench", "--depths", "1,2,4,8", "--widths", "8,16,32", "--methods",
            "forward,backprop,numerical-batched", "--out", str(tmp_path)]  # 39 points: far from done after 3
-    child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # a background job
-    # starts with SIGINT ignored, and a child inherits that: the sweep must hear the Ctrl-C however pytest was run
+    # a background job starts with SIGINT ignored, and a child inherits "ignored" (not a handler): with a handler
+    # in place while it starts, the sweep hears the Ctrl-C however pytest was run
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         runs = list(tmp_path.iterdir())
