@@ -7,6 +7,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from zoo.dlfs import Affine, Sigmoid, SigmoidGradFromInput, SoftmaxWithLoss
 
 from nngrad import check_engine, check_layer, check_loss, check_network, check_pair
 from nngrad.errors import InvalidValue
@@ -215,50 +216,9 @@ def test_loss_functions_and_an_error_at_the_labels(rng):
 
 # -- whole networks ---------------------------------------------------------------------------------------------------
 
-class Affine:
-    def __init__(self, W, b):
-        self.W, self.b = W, b
-
-    def forward(self, x):
-        self.x = x
-        return x @ self.W + self.b
-
-    def backward(self, dout):
-        self.dW, self.db = self.x.T @ dout, dout.sum(axis=0)
-        return dout @ self.W.T
-
-
-class Sigmoid:
-    def forward(self, x):
-        self.out = 1 / (1 + np.exp(-x))
-        return self.out
-
-    def backward(self, dout):
-        return dout * self.out * (1 - self.out)
-
-
-class SigmoidOfInput(Sigmoid):
-    def forward(self, x):
-        self.x = x
-        return super().forward(x)
-
-    def backward(self, dout):
-        return dout * self.x * (1 - self.x)
-
-
-class SoftmaxWithLoss:
-    def forward(self, x, t):
-        e = np.exp(x - x.max(axis=1, keepdims=True))
-        self.y, self.t = e / e.sum(axis=1, keepdims=True), t
-        return float(-np.log(self.y[np.arange(len(t)), t] + 1e-7).mean())  # the book's 1e-7 inside the log
-
-    def backward(self, dout=1):
-        dx = self.y.copy()
-        dx[np.arange(len(self.t)), self.t] -= 1
-        return dx / len(self.t)
-
-
 class TwoLayerNet:
+    """The book's network, of the zoo's DLFS layers (its cross-entropy has the book's 1e-7 inside the log)."""
+
     sigmoid = Sigmoid
 
     def __init__(self, rng, sizes=(4, 5, 3)):
@@ -283,7 +243,7 @@ class TwoLayerNet:
 
 
 class WrongSigmoidNet(TwoLayerNet):
-    sigmoid = SigmoidOfInput
+    sigmoid = SigmoidGradFromInput
 
 
 class CSNet:
@@ -319,7 +279,7 @@ def test_whole_networks_are_checked_per_array_and_a_bad_layer_is_named(rng):
     assert report.passed and [r.name for r in report.rows] == ["W1", "b1", "W2", "b2"]
     wrong = check_network(WrongSigmoidNet(rng), x, t)
     assert [r.name for r in wrong.rows if not r.passed] == ["W1", "b1"]
-    assert "its layer Sigmoid1 (SigmoidOfInput) fails its own check" in str(wrong)
+    assert "its layer Sigmoid1 (SigmoidGradFromInput) fails its own check" in str(wrong)
     assert "sigmoid' taken of the input x" in str(wrong)
 
 
@@ -340,8 +300,8 @@ class Value:
         self.data, self.grad, self._backward, self._prev = data, 0.0, lambda: None, children
 
     def __add__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data + other.data, (self, other))
+        other = other if isinstance(other, Value) else type(self)(other)
+        out = type(self)(self.data + other.data, (self, other))
 
         def backward():
             self.grad += out.grad
@@ -349,11 +309,12 @@ class Value:
         out._backward = backward
         return out
 
-    __radd__ = __add__
+    def __radd__(self, other):
+        return self + other
 
     def __mul__(self, other):
-        other = other if isinstance(other, Value) else Value(other)
-        out = Value(self.data * other.data, (self, other))
+        other = other if isinstance(other, Value) else type(self)(other)
+        out = type(self)(self.data * other.data, (self, other))
 
         def backward():
             self.grad += other.data * out.grad
@@ -361,11 +322,12 @@ class Value:
         out._backward = backward
         return out
 
-    __rmul__ = __mul__
+    def __rmul__(self, other):
+        return self * other
 
     def tanh(self):
         t = math.tanh(self.data)
-        out = Value(t, (self,))
+        out = type(self)(t, (self,))
 
         def backward():
             self.grad += (1 - t ** 2) * out.grad
@@ -389,33 +351,12 @@ class Value:
 
 class OverwritingValue(Value):
     def __mul__(self, other):
-        other = other if isinstance(other, Value) else OverwritingValue(other)
-        out = OverwritingValue(self.data * other.data, (self, other))
+        other = other if isinstance(other, Value) else type(self)(other)
+        out = type(self)(self.data * other.data, (self, other))
 
         def backward():
             self.grad = other.data * out.grad  # = where it should be +=
             other.grad = self.data * out.grad
-        out._backward = backward
-        return out
-
-    def __add__(self, other):
-        other = other if isinstance(other, Value) else OverwritingValue(other)
-        out = OverwritingValue(self.data + other.data, (self, other))
-
-        def backward():
-            self.grad += out.grad
-            other.grad += out.grad
-        out._backward = backward
-        return out
-
-    __radd__ = __add__
-
-    def tanh(self):
-        t = math.tanh(self.data)
-        out = OverwritingValue(t, (self,))
-
-        def backward():
-            self.grad += (1 - t ** 2) * out.grad
         out._backward = backward
         return out
 
