@@ -376,9 +376,17 @@ class UnseededDropout(Dropout):
         return x * self.mask / (1 - self.p)
 
 
-def test_a_random_forward_that_cannot_be_rewound_is_inconclusive_and_says_how_to_fix_it(x):
+class UnseededNoisyAffine(Affine):
+    def forward(self, x):
+        return super().forward(x) + 1e-3 * np.random.default_rng().standard_normal(len(self.b))
+
+
+def test_a_random_forward_that_cannot_be_rewound_is_inconclusive_and_says_how_to_fix_it(rng, x):
     report = check_layer(UnseededDropout(), x)
     assert report.status == "INCONCLUSIVE" and "self.rng = np.random.default_rng(0)" in message(report, "unchecked")
+    noisy = check_layer(affine(rng, cls=UnseededNoisyAffine), x)
+    assert noisy.status == "INCONCLUSIVE" and [(r.name, r.verdict) for r in noisy.rows] == [
+        ("dx", "unchecked"), ("dW", "unchecked"), ("db", "unchecked")]  # every array named, none checked
 
 
 class SaturatedSigmoid:

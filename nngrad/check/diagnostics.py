@@ -128,6 +128,23 @@ def _factor_there(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> st
     return "" if c is None else f", and there it is {c:.4g} times the numerical gradient"
 
 
+def label_conditions(t, x: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """(flat mask, words): the elements at each sample's label, and the others, for targets given as labels or
+    one-hot rows of x's shape."""
+    t = None if t is None else np.asarray(t)
+    if t is None or x.ndim != 2:
+        return []
+    if t.shape == x.shape[:1] and t.dtype.kind in "iu" and t.size and t.min() >= 0 and t.max() < x.shape[1]:
+        at = np.zeros(x.shape, bool)
+        at[np.arange(x.shape[0]), t] = True
+    elif t.shape == x.shape and set(np.unique(t)) <= {0, 1}:
+        at = t.astype(bool)
+    else:
+        return []
+    return [(at.reshape(-1), "at each sample's correct class (its label's column)"),
+            (~at.reshape(-1), "away from the correct classes")]
+
+
 def shape_cause(name: str, got: tuple[int, ...], want: tuple[int, ...], batch: int | None) -> str:
     """Why a gradient of shape ``got`` for an array of shape ``want``: what the shapes tell."""
     if batch and got == (batch, *want):

@@ -43,6 +43,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
         if not _repeatable(subject):
             reseeder.active = True
             if not _repeatable(subject):
+                subject.settle()  # the parameters too are named, unchecked
                 return _cannot_repeat(subject, reseeder.holds)
             found.append(Finding("random-forward", "forward is random (two calls at the same input differ): "
                                  f"checked with numpy's global generator{', the layer generators' if reseeder.holds else ''}"

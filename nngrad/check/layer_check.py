@@ -20,6 +20,7 @@ from .. import _validate as validate
 from ..errors import InvalidValue
 from . import calling
 from .catalogue import Context
+from .diagnostics import label_conditions
 from .findings import Finding
 from .judge import judge
 from .naming import gradient_of, input_gradient
@@ -66,23 +67,6 @@ def _replaced_by(subject: LayerSubject, slot: Slot) -> bool:
     old = slot.get()
     subject.forward()
     return slot.get() is not old
-
-
-def _label_conditions(t, x: np.ndarray) -> list[tuple[np.ndarray, str]]:
-    """(flat mask, words): the elements at each sample's label, and the others, for targets given as labels or
-    one-hot rows of x's shape."""
-    t = None if t is None else np.asarray(t)
-    if t is None or x.ndim != 2:
-        return []
-    if t.shape == x.shape[:1] and t.dtype.kind in "iu" and t.size and t.min() >= 0 and t.max() < x.shape[1]:
-        at = np.zeros(x.shape, bool)
-        at[np.arange(x.shape[0]), t] = True
-    elif t.shape == x.shape and set(np.unique(t)) <= {0, 1}:
-        at = t.astype(bool)
-    else:
-        return []
-    return [(at.reshape(-1), "at each sample's correct class (its label's column)"),
-            (~at.reshape(-1), "away from the correct classes")]
 
 
 def _input(name: str, value) -> np.ndarray:
@@ -187,7 +171,7 @@ class LayerSubject(Subject):
 
     def conditions(self, name: str) -> list[tuple[np.ndarray, str]]:
         """Where a loss layer's dx may be wrong: at each sample's label, or away from it."""
-        return _label_conditions(self.t, self.inputs[0]) if self.loss and name == self.operands[0].name else []
+        return label_conditions(self.t, self.inputs[0]) if self.loss and name == self.operands[0].name else []
 
     def _explicit(self) -> list[Operand]:
         names = dict(self.explicit) if isinstance(self.explicit, dict) else {p: None for p in self.explicit}
@@ -325,6 +309,8 @@ class LayerSubject(Subject):
         return self._derived([v[:1].copy() for v in self.inputs], t, dout)
 
     def another_point(self, seed: int) -> LayerSubject | None:
+        if self.loss and self.resample is None:
+            return None  # a loss has no dout to draw again: the same point
         if self.resample is None:
             inputs = [v.copy() for v in self.inputs]
         else:

@@ -19,6 +19,7 @@ import numpy as np
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
 from .catalogue import Context
+from .diagnostics import label_conditions
 from .findings import Finding
 from .judge import judge
 from .report import GradientReport
@@ -222,11 +223,9 @@ class LossSubject(_Functional):
         return claim
 
     def conditions(self, name: str) -> list[tuple[np.ndarray, str]]:
-        from .layer_check import _label_conditions
-
         k = self.differentiated[0]
         labels = next((v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iu"), None)
-        return _label_conditions(labels, self.inputs[k]) if name == self.operands[0].name else []
+        return label_conditions(labels, self.inputs[k]) if name == self.operands[0].name else []
 
     def first_sample(self) -> LossSubject | None:
         batch = self.batch()
