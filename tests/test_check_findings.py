@@ -450,6 +450,32 @@ def test_a_hand_written_known_mistake_is_named_with_the_right_formula(rng, funct
     assert "the right backward: dx = " in message(report, "known-mistake")
 
 
+class AveragePool:
+    """2 x 2 average pooling of (N, C, H, W), written with loops as in CS231n; backward forgot the 1/4."""
+
+    def forward(self, x):
+        self.x = x
+        n, c, h, w = x.shape
+        out = np.zeros((n, c, h // 2, w // 2))
+        for i in range(h // 2):
+            for j in range(w // 2):
+                out[:, :, i, j] = x[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2].mean(axis=(2, 3))
+        return out
+
+    def backward(self, dout):
+        dx = np.zeros_like(self.x)
+        for i in range(dout.shape[2]):
+            for j in range(dout.shape[3]):
+                dx[:, :, 2 * i:2 * i + 2, 2 * j:2 * j + 2] = dout[:, :, i, j][:, :, None, None]  # no / 4
+        return dx
+
+
+def test_a_pool_is_recognised_by_its_windows(rng):
+    report = check_layer(AveragePool(), rng.standard_normal((2, 3, 4, 6)))
+    assert report.status == "FAIL" and "average pooling with dout not divided by the window's size" in message(
+        report, "known-mistake")
+
+
 def test_a_wrong_activation_derivative_inside_a_bigger_layer_is_named(rng):
     """An RNN-like cell h = tanh(x @ Wx + b) whose backward uses 1 - h: no single known layer, found by the reweighted
     dout."""
@@ -478,7 +504,9 @@ def _inputs_for(known: str, rng):
             "batch normalisation": ([x], {"gamma": rng.standard_normal(4), "beta": rng.standard_normal(4)}),
             "layer normalisation": ([x], {"gamma": rng.standard_normal(4), "beta": rng.standard_normal(4)}),
             "multiplication (x * y)": ([x, rng.standard_normal((5, 4))], {}),
-            "softmax with cross-entropy": ([x], {})}.get(known, ([x], {}))
+            "softmax with cross-entropy": ([x], {}),
+            "max pooling": ([rng.standard_normal((2, 3, 4, 4))], {}),
+            "average pooling": ([rng.standard_normal((2, 3, 4, 4))], {})}.get(known, ([x], {}))
 
 
 def _forward(known: str, inputs, params, t):
@@ -491,6 +519,9 @@ def _forward(known: str, inputs, params, t):
         return params["gamma"] * xhat + params["beta"]
     if known.startswith("multiplication"):
         return inputs[0] * inputs[1]
+    if known.endswith("pooling"):
+        windows = x.reshape(*x.shape[:2], 2, 2, 2, 2).swapaxes(3, 4)  # 2 x 2 windows at stride 2
+        return windows.max(axis=(-2, -1)) if known.startswith("max") else windows.mean(axis=(-2, -1))
     if known == "softmax with cross-entropy":
         e = np.exp(x - x.max(axis=1, keepdims=True))
         return float(-np.sum(t * np.log(e / e.sum(axis=1, keepdims=True))) / len(x))
@@ -574,6 +605,6 @@ def test_the_guide_explains_every_finding_and_names_every_known_layer():
 
     from nngrad.check.findings import KINDS
 
-    guide = (Path(__file__).resolve().parent.parent / "docs" / "checker.md").read_text()
+    guide = " ".join((Path(__file__).resolve().parent.parent / "docs" / "checker.md").read_text().split())
     assert [k for k in KINDS if f"`{k}`" not in guide] == []
     assert [k.name for k in KNOWN if k.name.split(" (")[0] not in guide] == []

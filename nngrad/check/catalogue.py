@@ -165,6 +165,45 @@ def _multiply(c: Context) -> Roles | None:
         x, y) and _close(c.out, x * y) else None
 
 
+def _pooling(kind: str) -> Callable[[Context], Roles | None]:
+    """out == the max (or mean) over k x k windows at stride s of an (N, C, H, W) input; k and s read off the
+    shapes (k from 2 to 4; s = k, 1 or 2)."""
+
+    def recognise(c: Context) -> Roles | None:
+        if len(c.inputs) != 1 or c.params or c.dout is None or np.ndim(c.inputs[0]) != 4 or np.ndim(c.out) != 4:
+            return None
+        x = np.asarray(c.inputs[0], float)
+        (h, w), (ho, wo) = x.shape[2:], np.shape(c.out)[2:]
+        for k in (2, 3, 4):
+            for stride in dict.fromkeys((k, 1, 2)):
+                if k > min(h, w) or (h - k) // stride + 1 != ho or (w - k) // stride + 1 != wo:
+                    continue
+                windows = np.lib.stride_tricks.sliding_window_view(x, (k, k), axis=(2, 3))[:, :, ::stride, ::stride]
+                pooled = windows.max(axis=(-2, -1)) if kind == "max" else windows.mean(axis=(-2, -1))
+                if pooled.shape == np.shape(c.out) and _close(c.out, pooled):
+                    return {"x": x, "windows": windows, "k": k, "s": stride, "d": np.asarray(c.dout, float)}
+        return None
+
+    return recognise
+
+
+def _scatter(r: Roles, share: Callable[[np.ndarray, np.ndarray], np.ndarray]) -> np.ndarray:
+    """dx from each window's share of its dout: ``share(window, dout)`` -> (N, C, k, k) for one window position."""
+    dx, k, s = np.zeros_like(r["x"]), r["k"], r["s"]
+    for i in range(r["d"].shape[2]):
+        for j in range(r["d"].shape[3]):
+            dx[:, :, i * s:i * s + k, j * s:j * s + k] += share(r["windows"][:, :, i, j], r["d"][:, :, i, j])
+    return dx
+
+
+def _to_max(window: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """d to the first maximum of each window."""
+    flat = window.reshape(*window.shape[:2], -1)
+    out = np.zeros_like(flat)
+    np.put_along_axis(out, flat.argmax(axis=-1)[..., None], d[..., None], axis=-1)
+    return out.reshape(window.shape)
+
+
 def _softmax_ce(c: Context) -> Roles | None:
     """A loss: mean over the batch of -log softmax(x)[t] (t one-hot rows or labels)."""
     if len(c.inputs) != 1 or c.params or c.dout is not None or c.t is None or np.ndim(c.inputs[0]) != 2:
@@ -251,6 +290,20 @@ KNOWN: tuple[Known, ...] = (
         Mistake("dx and dy swapped (dx = dout * x, dy = dout * y)",
                 lambda c, r: {c.input_rows[0]: r["d"] * r["x"], c.input_rows[1]: r["d"] * r["y"]}),
         Mistake("dout forgotten (dx = y, dy = x)", lambda c, r: {c.input_rows[0]: r["y"], c.input_rows[1]: r["x"]}),
+    )),
+    Known("max pooling", _pooling("max"), "dx: each window's dout to the position of its maximum (one of them, at a "
+          "tie)", (
+              Mistake("dout sent to every element of its window",
+                      _dx(lambda r: _scatter(r, lambda w, d: np.broadcast_to(d[..., None, None], w.shape)))),
+              Mistake("the average pool's backward: dout / k**2 to every element of its window",
+                      _dx(lambda r: _scatter(r, lambda w, d: np.broadcast_to(d[..., None, None], w.shape) / w[0, 0].size))),
+              Mistake("dout sent to the window's first element, not to its maximum",
+                      _dx(lambda r: _scatter(r, lambda w, d: _to_max(np.zeros_like(w), d)))),
+          )),
+    Known("average pooling", _pooling("mean"), "dx: dout / k**2 to every element of its window", (
+        Mistake("dout not divided by the window's size k**2",
+                _dx(lambda r: _scatter(r, lambda w, d: np.broadcast_to(d[..., None, None], w.shape)))),
+        Mistake("the max pool's backward: dout to the window's maximum only", _dx(lambda r: _scatter(r, _to_max))),
     )),
     Known("softmax with cross-entropy", _softmax_ce, "dx = (softmax(x) - t) / batch", (
         Mistake("the softmax left out: (x - t) / batch", _dx(lambda r: (r["x"] - r["t"]) / r["n"])),
