@@ -249,10 +249,10 @@ class WrongSigmoidNet(TwoLayerNet):
 class CSNet:
     """CS231n: loss(X, y) -> (loss, grads), with a weight decay."""
 
-    def __init__(self, rng, reg=0.1, forget=False):
+    def __init__(self, rng, reg=0.1, forget=False, no_mask=False):
         self.params = {"W1": rng.standard_normal((4, 5)), "b1": rng.standard_normal(5),
                        "W2": rng.standard_normal((5, 3)), "b2": rng.standard_normal(3)}
-        self.reg, self.forget = reg, forget
+        self.reg, self.forget, self.no_mask = reg, forget, no_mask
 
     def loss(self, X, y=None):
         W1, b1, W2, b2 = (self.params[k] for k in ("W1", "b1", "W2", "b2"))
@@ -265,7 +265,7 @@ class CSNet:
         d = p.copy()
         d[np.arange(n), y] -= 1
         d /= n
-        dh = d @ W2.T * (h > 0)
+        dh = d @ W2.T * (h > 0 if not self.no_mask else 1.0)
         grads = {"W2": h.T @ d + self.reg * W2, "b2": d.sum(axis=0), "W1": X.T @ dh + self.reg * W1,
                  "b1": dh.sum(axis=0)}
         if self.forget:
@@ -291,6 +291,8 @@ def test_a_cs231n_model_and_its_forgotten_weight_decay(rng):
     assert all(np.array_equal(before[k], net.params[k]) for k in before)
     wrong = check_network(CSNet(rng, forget=True), x, y)
     assert "regularization" in kinds(wrong) and "W2 misses 0.1 * W2" in str(wrong)
+    unmasked = check_network(CSNet(rng, no_mask=True), x, y)  # no layer objects: where, not which layer
+    assert "W1, b1 are wrong while W2, b2 agree" in str(unmasked) and "from layer 2 down to layer 1" in str(unmasked)
 
 
 # -- a scalar engine in micrograd's style ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ backward is named.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -137,10 +138,30 @@ class NetworkSubject(Subject):
                     f"{r.name} {r.verdict}" for r in report.rows if not r.passed)
                 found.append(Finding("layer", f"its layer {name} ({type(layer).__name__}) fails its own check "
                                      f"(nngrad.check_layer at the inputs it saw): {what}"))
+        if not any(f.kind in ("layer", "cache-changed") for f in found) and (where := _boundary(
+                [op.name for op in self.operands], failing)):
+            found.append(Finding("located", where))
         return found
 
     def restore(self) -> None:
         self.saved.restore()
+
+
+def _boundary(names: list[str], failing: list[str]) -> str:
+    """Where the error enters the backward, read off numbered parameters (W1, b1, W2, ...): when the arrays of
+    layers 1..k fail and those above k agree, between layer k and layer k + 1."""
+    numbered = {n: int(m.group(1)) for n in names if (m := re.search(r"(\d+)$", n))}
+    if len(numbered) != len(names) or len(set(numbered.values())) < 2:
+        return ""
+    bad = {numbered[n] for n in failing}
+    k = max(bad) if bad else 0
+    if not bad or bad != set(range(min(numbered.values()), k + 1)) or k == max(numbered.values()):
+        return ""
+    lower = ", ".join(n for n in names if numbered[n] <= k)
+    upper = ", ".join(n for n in names if numbered[n] > k)
+    return (f"{lower} are wrong while {upper} agree: the gradient goes wrong where the backward passes from layer "
+            f"{k + 1} down to layer {k} (the derivative of layer {k}'s activation, or its mask, applied to the "
+            f"gradient of its output?)")
 
 
 def _convention(net, loss_call: Callable, x, t) -> str:

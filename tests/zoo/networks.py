@@ -438,7 +438,7 @@ CASES = [
     Case("networks.SigmoidTwoLayerNet.wrong_sigmoid_grad", S, "network",
          dlfs_net(SigmoidTwoLayerNetWrongGrad, one_hot=True),
          bug="the hand-written gradient uses a1 * (1 - a1) on the pre-activation instead of sigmoid'(a1)",
-         names=("known-mistake",)),
+         names=("known-mistake", "located")),
     Case("networks.MultiLayerNet.no_decay_grad", S, "network", multilayer(MultiLayerNetNoDecayGrad),
          bug="the loss has the weight decay, the gradient of the weights forgets its lambda * W",
          names=("located", "regularization")),
