@@ -16,6 +16,8 @@ from .backend import Backend, target
 from .check import check_layer, check_loss, check_network, check_pair, gradient_check
 from .check.calling import required
 from .errors import UsageError, UserError
+from .model.activations import ACTIVATIONS
+from .model.losses import LOSSES
 from .model.network import DNN
 
 DNN_DEFAULTS = {"depth": 5, "width": 32, "inputs": 10, "outputs": 2, "activation": "sigmoid", "loss": "mse",
@@ -66,24 +68,23 @@ def _refuse_options_that_do_nothing(args: argparse.Namespace, subject: str | Non
 # -- the DNN --------------------------------------------------------------------------------------------------------
 
 def build_network(args: argparse.Namespace) -> DNN:
-    init = args.init if args.init != "auto" else ("he" if args.activation == "relu" else "normal")
+    init = args.init if args.init != "auto" else ACTIVATIONS[args.activation].init
     return DNN(args.depth, args.width, args.inputs, args.outputs, activation=args.activation, loss=args.loss,
                init=init, seed=args.seed)
 
 
 def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """x ~ N(0, 1) (batch, in); y: uniform [0, 1) targets for mse, integer labels for softmax_ce."""
+    """x ~ N(0, 1) (batch, in); y: the loss's targets (uniform [0, 1) for mse, integer labels for softmax_ce)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, net.num_input))
-    y = rng.random((batch, net.num_output)) if net.loss_name == "mse" else rng.integers(0, net.num_output, batch)
-    return x, y
+    return x, LOSSES[net.loss_name].draw(rng, batch, net.num_output, np.float64)
 
 
 def _check_dnn(args: argparse.Namespace) -> int:
     where = target(args.device)  # a bad or missing device: one line, before any work
-    if args.loss == "softmax_ce" and args.outputs < 2:
-        raise UsageError("--loss softmax_ce needs --outputs 2 or more: a softmax over one class is 1 whatever its "
-                         "input, so its loss and every gradient are 0")
+    if args.outputs < LOSSES[args.loss].min_outputs:
+        raise UsageError(f"--loss {args.loss} needs --outputs {LOSSES[args.loss].min_outputs} or more: a softmax over "
+                         "one class is 1 whatever its input, so its loss and every gradient are 0")
     net = build_network(args)
     given = [f"--{o}" for o in ("eps", "scheme", "method") if _given(args, o)]
     if given and args.reference != "finite-differences" and net.analytic_from(0):

@@ -17,7 +17,7 @@ from .errors import InvalidValue, UserError
 from .methods import registered
 from .methods.finite_differences import VARIANTS
 from .methods.schemes import SCHEMES
-from .model.layers import ACTIVATIONS
+from .model.activations import ACTIVATIONS, hidden_activations
 from .model.losses import LOSSES
 from .model.network import INITS
 from .sweep.runner import SweepInterrupted
@@ -93,10 +93,12 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
     g.add_argument("--width", type=positive_int, help="units per hidden layer (default 32)")
     g.add_argument("--inputs", type=positive_int, help="input features (default 10)")
     g.add_argument("--outputs", type=positive_int, help="outputs or classes (default 2)")
-    g.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "identity"], help="default sigmoid")
+    g.add_argument("--activation", choices=hidden_activations(), help="default sigmoid")
     g.add_argument("--loss", choices=list(LOSSES), help="default mse")
     g.add_argument("--init", choices=["auto", *INITS],
-                   help="weight init; auto: he for relu, normal(0, 0.01^2) for sigmoid (default)")
+                   help="weight init; auto: the activation's own (" + ", ".join(
+                       f"{a}: {ACTIVATIONS[a].init}" for a in hidden_activations()) + "; normal is N(0, 0.01^2)) "
+                   "(default auto)")
     g.add_argument("--batch", type=positive_int, help="samples in the batch (default 1)")
     g.add_argument("--device", help="cpu, cuda, cuda:N or LIBRARY@DEVICE (e.g. torch@cpu): also compute backprop, "
                    "forward-mode (and the complex step where it applies) there and compare them with the CPU's "
@@ -179,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
     p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(registered())} "
                    "(default: every one available here)")
-    p.add_argument("--activation", choices=["sigmoid", "relu"], help="hidden activation (default sigmoid)")
+    p.add_argument("--activation", choices=hidden_activations(), help="hidden activation (default sigmoid)")
     p.add_argument("--loss", choices=list(LOSSES), help="loss (default mse)")
     p.add_argument("--dtype", choices=["float64", "float32"], help="precision of every network (default float64; "
                    "float32 finite differences err ~1e-3 relative: the report states how much)")
@@ -226,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=positive_int, help="hidden layers (digits/mnist; default 1)")
     p.add_argument("--depths", type=int_list, help="classic: hidden depths (default 5,10)")
     p.add_argument("--width", type=positive_int, help="units per hidden layer (default 256; classic 32)")
-    p.add_argument("--activation", choices=["relu", "sigmoid"], help="digits/mnist (default relu)")
+    p.add_argument("--activation", choices=hidden_activations(), help="digits/mnist (default relu)")
     p.add_argument("--epochs", type=positive_int, help="default 60 (classic 100)")
     p.add_argument("--lr", type=positive_float, help="learning rate (default 0.1; classic 0.01)")
     p.add_argument("--batch-size", type=positive_int, help="digits/mnist: samples per step (default 16)")

@@ -11,6 +11,7 @@ from .backend import target
 from .errors import UsageError
 from .examples import EXAMPLES
 from .methods import list_methods, registered
+from .model.activations import ACTIVATIONS
 from .model.network import DNN
 from .sweep.config import QUICK, SweepConfig
 
@@ -144,9 +145,9 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise UsageError("mnist needs --images and --labels (IDX files, gzipped or not)")
         data = load_mnist(args.images, args.labels, args.test_images, args.test_labels, args.test_fraction,
                           args.seed, args.limit)
-    init = "he" if args.activation == "relu" else "xavier"
     net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
-              loss="softmax_ce", init=init, seed=args.seed, device=where.device, backend=where.library)
+              loss="softmax_ce", init=ACTIVATIONS[args.activation].init, seed=args.seed, device=where.device,
+              backend=where.library)
     print(f"{data}\n{net}", file=sys.stderr)
     root = output_folder(args.out)
     _announce_training_time(net, data, args)

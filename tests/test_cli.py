@@ -33,7 +33,7 @@ def test_check_exits_1_when_gradients_disagree(capsys, monkeypatch):
     (["check", "--width", "two"], "argument --width: expected a positive integer, got 'two'"),
     (["check", "--scheme", "backward"], "argument --scheme: invalid choice"),
     (["check", "--eps", "-1"], "argument --eps: expected a positive finite number"),
-    (["check", "--activation", "tanh"], "argument --activation: invalid choice"),
+    (["check", "--activation", "softplus"], "argument --activation: invalid choice"),
     (["frobnicate"], "invalid choice"),
 ])
 def test_bad_arguments_exit_2_with_one_line(capsys, argv, words):

@@ -5,7 +5,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nngrad import DNN, backprop_gradient, default_eps, finite_difference, gradient_check, numerical_gradient
+from nngrad.model.activations import ACTIVATIONS, hidden_activations
 from nngrad.model.layers import Relu
+from nngrad.model.losses import LOSSES
 
 
 def rel_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -28,17 +30,18 @@ architectures = st.fixed_dictionaries({
     "depth": st.integers(1, 6),
     "width": st.integers(1, 40),
     "batch": st.integers(1, 16),
-    "activation": st.sampled_from(["sigmoid", "relu"]),
-    "loss": st.sampled_from(["mse", "softmax_ce"]),
+    "activation": st.sampled_from(hidden_activations()),  # every registered one: a new unit is tested here
+    "loss": st.sampled_from(list(LOSSES)),
     "outputs": st.integers(2, 5),
     "seed": st.integers(0, 2**32 - 1),
 })
 
 
 def build(arch: dict) -> tuple[DNN, np.ndarray, np.ndarray]:
-    """The network as a user would build it: He init for ReLU, the classic N(0, 0.01^2) for sigmoid."""
+    """The network as a user would build it: the activation's own init (He for ReLU, the classic N(0, 0.01^2) for
+    sigmoid)."""
     net = DNN(arch["depth"], arch["width"], 7, arch["outputs"], activation=arch["activation"], loss=arch["loss"],
-              init="he" if arch["activation"] == "relu" else "normal", seed=arch["seed"])
+              init=ACTIVATIONS[arch["activation"]].init, seed=arch["seed"])
     x, y = make_data(net, arch["batch"], np.random.default_rng(arch["seed"] + 1))
     assume(relu_margin(net, x) > 1e-4)  # no ReLU kink within reach of the step
     return net, x, y

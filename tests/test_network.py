@@ -83,7 +83,7 @@ def test_loss_accepts_labels_or_one_hot_for_softmax(rng):
     ({"num_neuron": -3}, ValueError, "num_neuron must be a positive integer"),
     ({"num_input": 2.5}, TypeError, "num_input must be a positive integer"),
     ({"num_output": True}, TypeError, "num_output must be a positive integer"),
-    ({"activation": "tanh"}, ValueError, "activation must be one of 'sigmoid', 'relu', 'identity'"),
+    ({"activation": "softplus"}, ValueError, "activation must be one of 'sigmoid', 'relu', 'identity', 'tanh'"),
     ({"loss": "hinge"}, ValueError, "loss must be one of 'mse', 'softmax_ce'"),
     ({"init": "zeros"}, ValueError, "init must be one of 'normal', 'xavier', 'he'"),
     ({"init_std": 0}, ValueError, "init_std must be a positive"),

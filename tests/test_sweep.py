@@ -97,7 +97,7 @@ def test_planned_points_hold_plain_json_values():
     ({"widths": (8, 0)}, ValueError, "widths must be a positive integer"),
     ({"methods": ("forward", "adjoint")}, ValueError, "method must be one of"),
     ({"budget_s": 0}, ValueError, "budget_s must be a positive"),
-    ({"activation": "tanh"}, ValueError, "activation must be one of 'sigmoid', 'relu'"),
+    ({"activation": "softplus"}, ValueError, "activation must be one of 'sigmoid', 'relu', 'tanh'"),
     ({"loss": "hinge"}, ValueError, "loss must be one of 'mse', 'softmax_ce'"),
 ])
 def test_bad_sweep_configurations_are_rejected(kwargs, error, words):

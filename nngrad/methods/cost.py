@@ -18,17 +18,16 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 
+from ..model.activations import ACTIVATIONS
 from ..model.counts import num_params
+from ..model.losses import LOSSES
 
 PASS = 1 / 8  # one plain element-wise pass, in sigmoid elements
-COMPLEX_ACTIVATION = 6  # numpy's complex sigmoid (a complex tanh) costs about six real ones (numpy 2, x86-64)
-ACTIVATION = {  # (calls, element-wise work per element) of an activation, as a layer or in place
-    "sigmoid": (7, 1.0), "relu": (3, PASS), "identity": (1, 0.0)}
+# an activation's and a loss's costs are their units' own (nngrad.model.activations, nngrad.model.losses)
 # fixed costs of nngrad's code blocks in calls, each timed on a tiny network (Python 3.11, numpy 2) in units of the
 # machine's call constant: they are properties of the code, like its flops
 CALLS = {
     "dense": 4,  # x @ W + b as a layer (stacked: reshape, product, reshape, += b)
-    "mse": 9, "softmax_ce": 14,  # a loss, single or stacked
     "evaluate": 4,  # DNN.evaluate / trace around the layers
     "backward layer": 8, "backward": 16,  # per layer (activation and Dense), and the rest (loss, gathering)
     "prefix layer": 9, "prefix": 18,  # prefix.Prefix: per layer (kept pass, input with ones), and the rest
@@ -129,8 +128,8 @@ class Network:
 
 def activation(name: str, elements: float) -> Cost:
     """An activation over ``elements`` elements."""
-    calls, per_element = ACTIVATION[name]
-    return Cost(calls, 0, per_element * elements)
+    unit = ACTIVATIONS[name]
+    return Cost(unit.calls, 0, unit.per_element * elements)
 
 
 def passes(calls: float, elements: float) -> Cost:
@@ -145,11 +144,9 @@ def dense(rows: float, n_in: int, n_out: int) -> Cost:
 
 def loss(name: str, stacked: float, batch: int, outputs: int) -> Cost:
     """The loss of ``stacked`` networks' outputs (stacked, batch, outputs), one value each."""
-    elements = stacked * batch * outputs
-    if name == "mse":  # d = h - y; d * d; mean; 0.5 *
-        return passes(CALLS["mse"], 3 * elements)
-    return passes(CALLS["softmax_ce"], 8 * elements) + Cost(0, 0, elements)  # log-softmax (an exp per element), x t,
-    # sums, mean
+    elements, unit = stacked * batch * outputs, LOSSES[name]
+    return passes(unit.calls, unit.passes * elements) + Cost(0, 0, unit.exps * elements)  # mse: d = h - y, d * d,
+    # mean, 0.5 x; softmax cross-entropy: log-softmax (an exp per element), x t, sums, mean
 
 
 def forward(net: Network, stacked: float = 1) -> Cost:
@@ -166,7 +163,7 @@ def backward(net: Network) -> Cost:
     b = net.batch
     total = passes(CALLS["backward"], 2 * b * net.sizes[-1] + net.n_params)
     for i, o, act in net.layers:
-        total += passes(CALLS["backward layer"], (3 if act != "identity" else 0) * b * o + b * o)
+        total += passes(CALLS["backward layer"], ACTIVATIONS[act].backward_passes * b * o + b * o)
         total += Cost(0, 4 * b * i * o)
     return total
 
@@ -175,7 +172,8 @@ def prefix(net: Network) -> Cost:
     """prefix.Prefix and the gradient vector: the kept forward pass (no loss), each layer's input with a column
     of ones."""
     b = net.batch
-    kept = sum((Cost(0, 2 * b * i * o, ACTIVATION[act][1] * b * o) + passes(CALLS["prefix layer"], b * (i + 2) + b * o)
+    kept = sum((Cost(0, 2 * b * i * o, ACTIVATIONS[act].per_element * b * o)
+                + passes(CALLS["prefix layer"], b * (i + 2) + b * o)
                 for i, o, act in net.layers), Cost())
     return kept + passes(CALLS["prefix"], net.n_params)
 
@@ -184,11 +182,12 @@ def perturbed_losses(net: Network, l: int, k: int, complex_: bool = False) -> Co
     """prefix.Prefix.losses: k networks whose layer-l parameters each moved by a step, evaluated from the kept
     activations: the changed column of layer l, a rank-one change of layer l+1, full layers after it."""
     b, layers = net.batch, net.layers
-    # complex numbers: a product costs about 4 real ones, a pass 2, an activation COMPLEX_ACTIVATION
-    flop, pass_, act = (4.0, 2.0, COMPLEX_ACTIVATION) if complex_ else (1.0, 1.0, 1.0)
+    # complex numbers: a product costs about 4 real ones, a pass 2, an activation its complex_per_element
+    flop, pass_ = (4.0, 2.0) if complex_ else (1.0, 1.0)
 
     def apply(name: str, elements: float) -> Cost:  # the call is counted in the block around it
-        return Cost(0, 0, ACTIVATION[name][1] * elements * act)
+        unit = ACTIVATIONS[name]
+        return Cost(0, 0, (unit.complex_per_element if complex_ else unit.per_element) * elements)
 
     cost = passes(CALLS["column"], 4 * k * b * pass_) + apply(layers[l][2], k * b)
     if l == len(layers) - 1:

@@ -70,11 +70,11 @@ class DNN:
         self.num_output = validate.positive_int("num_output", num_output)
         self.activation = validate.choice("activation", activation, ACTIVATIONS)
         self.loss_name = validate.choice("loss", loss, LOSSES)
-        if self.loss_name == "softmax_ce" and self.num_output < 2:
-            raise InvalidValue("loss='softmax_ce' needs num_output >= 2: a softmax over one class is 1 whatever its "
-                               "input, so its loss and every gradient are 0")
+        if self.num_output < LOSSES[loss].min_outputs:
+            raise InvalidValue(f"loss={loss!r} needs num_output >= {LOSSES[loss].min_outputs}: a softmax over one class "
+                               "is 1 whatever its input, so its loss and every gradient are 0")
         if output_activation is None:
-            output_activation = activation if loss == "mse" else "identity"
+            output_activation = LOSSES[loss].output or activation
         self.output_activation = validate.choice("output_activation", output_activation, ACTIVATIONS)
         self.init = validate.choice("init", init, INITS)
         self.init_std = validate.positive_float("init_std", init_std)

@@ -10,8 +10,8 @@ from ..errors import InvalidValue, MissingPackage
 from ..methods import available_methods, get
 from ..methods.base import Method
 from ..methods.prefix import DEFAULT_MAX_BYTES
+from ..model.activations import hidden_activations
 from ..model.counts import memory_bytes, num_params
-from ..model.layers import ACTIVATIONS
 from ..model.losses import LOSSES
 
 DTYPES = ("float64", "float32")
@@ -78,7 +78,7 @@ class SweepConfig:
         if self.total_s is not None:
             validate.positive_float("total_s", self.total_s)
         validate.positive_float("target_s", self.target_s)
-        validate.choice("activation", self.activation, [a for a in ACTIVATIONS if a != "identity"])
+        validate.choice("activation", self.activation, hidden_activations())
         validate.choice("loss", self.loss, LOSSES)
         validate.choice("dtype", self.dtype, DTYPES)
         for name, networks in (("landscape", [self.landscape] if self.landscape else []), ("extra", self.extra)):

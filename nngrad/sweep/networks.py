@@ -7,21 +7,22 @@ import functools
 import numpy as np
 
 from ..backend import target
+from ..model.activations import ACTIVATIONS
+from ..model.losses import LOSSES
 from ..model.network import DNN
 
 
 @functools.lru_cache(maxsize=8)
 def build(depth: int, width: int, batch: int, num_input: int = 10, num_output: int = 2, seed: int = 0,
           activation: str = "sigmoid", loss: str = "mse", dtype: str = "float64") -> tuple[DNN, np.ndarray, np.ndarray]:
-    """(net, x, y) of a point, seeded: the classic sigmoid/MSE network by default (N(0, 0.01^2) weights; He
-    init for ReLU). x: (batch, num_input) uniform [0, 1); y: (batch, num_output) targets in [0, 1) for MSE,
-    integer labels (batch,) for softmax cross-entropy."""
+    """(net, x, y) of a point, seeded: the classic sigmoid/MSE network by default (the activation's own init:
+    N(0, 0.01^2) for sigmoid, He for ReLU). x: (batch, num_input) uniform [0, 1); y: the loss's targets (MSE:
+    (batch, num_output) in [0, 1); softmax cross-entropy: integer labels (batch,))."""
     net = DNN(depth, width, num_input, num_output, activation=activation, loss=loss,
-              init="he" if activation == "relu" else "normal", seed=seed, dtype=dtype)
+              init=ACTIVATIONS[activation].init, seed=seed, dtype=dtype)
     rng = np.random.default_rng(seed + 1)
     x = rng.random((batch, num_input)).astype(dtype)
-    y = rng.random((batch, num_output)).astype(dtype) if loss == "mse" else rng.integers(0, num_output, batch)
-    return net, x, y
+    return net, x, LOSSES[loss].draw(rng, batch, num_output, dtype)
 
 
 def build_on(device: str, *args) -> tuple[DNN, object, object]:

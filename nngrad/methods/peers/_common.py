@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ...model.activations import ACTIVATIONS
+from ...model.losses import LOSSES
 from .. import cost
 from ..checks import EXACT_TOL, against_backprop
 
@@ -44,21 +46,16 @@ def blas_threads() -> int | None:
 
 
 def numpy_like_loss(xp, acts: list[str], loss: str, x, t):
-    """loss(params) for params = [W_0, b_0, W_1, b_1, ...], written with the numpy-like namespace ``xp``."""
-    functions = {"sigmoid": lambda z: 0.5 * (xp.tanh(0.5 * z) + 1.0),
-                 "relu": lambda z: xp.where(z > 0, z, 0.0),  # derivative 0 at the kink, as nngrad's Relu (maximum: 1/2)
-                 "identity": lambda z: z}
-    layers = [functions[a] for a in acts]
+    """loss(params) for params = [W_0, b_0, W_1, b_1, ...], written with the numpy-like namespace ``xp``: each
+    activation's and the loss's own form (nngrad.model.activations, losses)."""
+    layers = [ACTIVATIONS[a].numpy_like(xp) for a in acts]
+    objective = LOSSES[loss].numpy_like(xp)
 
     def value(params):
         h = x
         for k, act in enumerate(layers):
             h = act(h @ params[2 * k] + params[2 * k + 1])
-        if loss == "mse":
-            return 0.5 * xp.mean((h - t) ** 2)
-        shifted = h - xp.max(h, axis=-1, keepdims=True)
-        log_p = shifted - xp.log(xp.sum(xp.exp(shifted), axis=-1, keepdims=True))
-        return -xp.mean(xp.sum(t * log_p, axis=-1))
+        return objective(h, t)
 
     return value
 

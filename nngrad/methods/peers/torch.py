@@ -10,6 +10,8 @@ from collections.abc import Callable
 import numpy as np
 
 from ...backend import to_numpy
+from ...model.activations import ACTIVATIONS
+from ...model.losses import LOSSES
 from ..base import Call, GradientResult, Method
 from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, blas_threads, reverse_cost
 
@@ -26,15 +28,14 @@ def autograd_gradient(net, x: np.ndarray, y: np.ndarray) -> tuple[Callable, dict
         torch.set_num_threads(threads)
     params = [(p.detach() if own else torch.as_tensor(to_numpy(p))).requires_grad_() for p in arrays(net)]  # views
     xb, t = (torch.as_tensor(a, device=device) for a in batch(net, to_numpy(x), to_numpy(y)))
-    functions = {"sigmoid": torch.sigmoid, "relu": torch.relu, "identity": lambda z: z}
-    layers = [functions[a] for a in activations(net)]
-    mse = net.loss_name == "mse"
+    layers = [ACTIVATIONS[a].torch(torch) for a in activations(net)]
+    objective = LOSSES[net.loss_name].torch(torch)
 
     def gradient():
         h = xb
         for k, act in enumerate(layers):
             h = act(torch.addmm(params[2 * k + 1], h, params[2 * k]))
-        value = 0.5 * ((h - t) ** 2).mean() if mse else -(t * torch.log_softmax(h, dim=-1)).sum(dim=-1).mean()
+        value = objective(h, t)
         return value.detach(), torch.cat([g.reshape(-1) for g in torch.autograd.grad(value, params)])
 
     return gradient, {"torch": torch.__version__, "threads": threads if device.type == "cpu" else None}
