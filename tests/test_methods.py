@@ -14,8 +14,8 @@ from nngrad.methods import available_methods, get, gradient_methods, registered
 from nngrad.methods.forward_mode import Tangents
 
 PEERS = ("torch", "jax", "jax-fd", "autograd", "scipy", "backprop-graph", "torch-graph")  # the -graph ones: torch's CUDA graphs
-LOOPS = ("numerical-loop", "scipy")  # a full loss evaluation per parameter, one at a time: small networks only
-NO_LOSS = ("central-batched", "scipy")  # gradients that never evaluate L at the unperturbed parameters
+LOOPS = [m for m in registered() if get(m).per_parameter]  # a loss evaluation per parameter: small networks only
+NO_LOSS = [m for m in registered() if not get(m).evaluates_loss]  # never evaluate L at the unperturbed parameters
 ON_NUMPY = [name for name in gradient_methods() if not get(name).cuda_only]  # the CUDA graphs: tests/test_captured.py
 METHODS = [pytest.param(name, marks=pytest.mark.skipif(get(name).missing() is not None, reason=str(get(name).missing())))
            for name in ON_NUMPY]

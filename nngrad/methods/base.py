@@ -86,6 +86,9 @@ class Method:
     traced_memory: bool = True  # does tracemalloc see its allocations (numpy's do; torch's and JAX's do not)?
     array_api: bool = False  # runs on any array namespace and device, not only numpy
     cuda_only: bool = False  # runs on a CUDA device only (a CUDA graph): a sweep plans it nowhere else
+    exact: bool = True  # its gradient is exact to rounding (False: it carries a finite difference's own error)
+    evaluates_loss: bool = True  # it evaluates L at the unperturbed parameters, and returns it
+    per_parameter: bool = False  # a whole loss evaluation per parameter, one at a time: small networks only
     color: str = "#8c564b"
     marker: str = "P"
 

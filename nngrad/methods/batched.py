@@ -63,14 +63,14 @@ def differences(net, x: np.ndarray, y: np.ndarray, scheme: str, eps: float | Non
 
 
 NUMERICAL = Method(
-    name="numerical-batched", array_api=True, family="finite-difference", options=("eps", "max_bytes"),
+    name="numerical-batched", array_api=True, family="finite-difference", exact=False, options=("eps", "max_bytes"),
     prepare=FORWARD_BATCHED.prepare, chunked=FORWARD_BATCHED.job, step=FORWARD_BATCHED.default_eps,
     description="forward differences (N+1 loss evaluations), many perturbed networks per numpy call, prefix reuse",
     work_count=SCHEMES["forward"].evaluations, cost=_cost(central=False),
     check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), color="#ff7f0e", marker="D")
 
 CENTRAL = Method(
-    name="central-batched", array_api=True, family="finite-difference", options=("eps", "max_bytes"),
+    name="central-batched", array_api=True, family="finite-difference", exact=False, evaluates_loss=False, options=("eps", "max_bytes"),
     prepare=CENTRAL_BATCHED.prepare, chunked=CENTRAL_BATCHED.job, step=CENTRAL_BATCHED.default_eps,
     description="central differences (2N loss evaluations, error O(eps^2)), batched like numerical-batched",
     work_count=SCHEMES["central"].evaluations, cost=_cost(central=True),

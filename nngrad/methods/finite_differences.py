@@ -149,7 +149,7 @@ def prepare_loop(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) ->
 
 
 METHOD = Method(
-    name="numerical-loop", family="finite-difference", prepare=prepare_loop, options=("eps",),
+    name="numerical-loop", family="finite-difference", exact=False, per_parameter=True, prepare=prepare_loop, options=("eps",),
     description="the textbook forward difference: perturb one parameter in place, evaluate the loss again (N+1)",
     work_count=SCHEMES["forward"].evaluations,
     cost=lambda net: cost.forward(net) * (net.n_params + 1) + cost.passes(3, 0) * net.n_params,  # + a step in place

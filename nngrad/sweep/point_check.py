@@ -11,7 +11,7 @@ import numpy as np
 from ..backend import to_numpy
 from ..methods.backprop import backprop
 from ..methods.base import Call, GradientResult, Method
-from ..methods.checks import EXACT_TOL, relative_error
+from ..methods.checks import relative_error
 
 MIN_ROUND_S = 2e-3  # fast calls are repeated within a round until it lasts this long
 FLOAT32_EXACT = 1e-4  # an exact gradient in float32 (every sum rounded at 6e-8) against float64 backprop
@@ -58,8 +58,7 @@ def float32_error(method: Method, net, x: np.ndarray, y: np.ndarray, grad: np.nd
     difference, whose truncation and round-off at float32's step are what the error then measures)."""
     wide = net.to(dtype=np.float64)
     exact = backprop(wide, *wide.check_data(x.astype(np.float64), y))[1]
-    difference = method.family == "finite-difference" and method.check.tolerance > EXACT_TOL
-    return relative_error(grad.astype(np.float64), exact), FLOAT32_DIFFERENCE if difference else FLOAT32_EXACT
+    return relative_error(grad.astype(np.float64), exact), FLOAT32_EXACT if method.exact else FLOAT32_DIFFERENCE
 
 
 def _peak_memory(method: Method, call: Call, net) -> tuple[GradientResult, int | None]:

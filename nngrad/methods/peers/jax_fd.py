@@ -69,7 +69,7 @@ def work(net: cost.Network, max_bytes: int = DEFAULT_MAX_BYTES) -> cost.Cost:
 
 
 METHOD = Method(
-    name="jax-fd", family="finite-difference", prepare=prepare, requires=("jax",), install=INSTALL,
+    name="jax-fd", family="finite-difference", exact=False, prepare=prepare, requires=("jax",), install=INSTALL,
     description="JAX forward differences as usually written: jit(vmap(loss)) over theta + h e_i in chunks, every "
                 "evaluation a full forward pass (no prefix reuse), on the network's device",
     work_count=FORWARD.evaluations, cost=work, options=("eps", "max_bytes"), step=FORWARD.default_eps,

@@ -36,7 +36,7 @@ def prepare(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call
 
 
 METHOD = Method(
-    name="scipy", family="finite-difference", prepare=prepare, requires=("scipy",), install=INSTALL,
+    name="scipy", family="finite-difference", exact=False, evaluates_loss=False, per_parameter=True, prepare=prepare, requires=("scipy",), install=INSTALL,
     options=("eps",), step=SCHEMES["forward"].default_eps,
     description="scipy.optimize.approx_fprime: forward differences of the loss over the flat vector (N+1)",
     work_count=SCHEMES["forward"].evaluations,
