@@ -19,6 +19,7 @@ from .errors import UsageError, UserError
 from .model.activations import ACTIVATIONS
 from .model.losses import LOSSES
 from .model.network import DNN
+from .tolerances import tolerance
 
 DNN_DEFAULTS = {"depth": 5, "width": 32, "inputs": 10, "outputs": 2, "activation": "sigmoid", "loss": "mse",
                 "init": "auto", "batch": 1, "device": "cpu", "scheme": "central", "method": "loop",
@@ -28,7 +29,6 @@ USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("pair", "loss_fn"), 
                 "mode": ("layer", "pair", "loss_fn", "net")}
 SUBJECTS = ("layer", "pair", "loss_fn", "net")
 CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predicted to take longer
-DEVICE_TOL = 1e-10  # exact methods on a device vs the CPU: both are exact to rounding, in different orders
 COPIES = 12  # a check of users' code holds about this many arrays of its inputs' size
 
 
@@ -108,7 +108,7 @@ def _given(args: argparse.Namespace, option: str) -> bool:
 
 def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> bool:
     """Backprop, forward mode (and the complex step where it applies) on ``where`` against numpy's backprop on the
-    CPU: prints one line each; True if every gap is within DEVICE_TOL."""
+    CPU: prints one line each; True if every gap is within the table's "device" tolerance."""
     from .backend import to_numpy
     from .methods import get, gradient
 
@@ -118,9 +118,10 @@ def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> 
         if get(name).supports(on_device):
             continue
         gap = float(np.max(np.abs(to_numpy(gradient(on_device, x, y, name).grad) - reference))) / scale
-        ok &= gap <= DEVICE_TOL
+        allowed = tolerance("device")
+        ok &= gap <= allowed
         print(f"{name} on {where.label} vs backprop on the CPU: relative gap {gap:.1e} "
-              f"({'ok' if gap <= DEVICE_TOL else 'FAIL'}, tolerance {DEVICE_TOL:g})")
+              f"({'ok' if gap <= allowed else 'FAIL'}, tolerance {allowed:g})")
     return ok
 
 

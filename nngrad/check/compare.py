@@ -8,7 +8,6 @@ import numpy as np
 
 TINY = np.finfo(np.float64).tiny
 RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
-EXACT_RTOL = {"float64": 1e-8, "float32": 1e-4}  # against the complex step: both exact to rounding
 EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations
 VERDICTS = ("ok", "FAIL", "kink", "shape", "unresolvable", "zero", "unchecked")
 FAILED = ("FAIL", "shape")  # verdicts of an array that is wrong

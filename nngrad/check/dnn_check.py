@@ -22,7 +22,8 @@ from ..methods.complex_step import COMPLEX_STEP_METHOD
 from ..methods.finite_differences import VARIANTS, finite_difference, step_resolves
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
-from .compare import EXACT_FLOOR, EXACT_RTOL, ArrayCheck, compare
+from ..tolerances import tolerance
+from .compare import EXACT_FLOOR, ArrayCheck, compare
 from .findings import Finding
 from .probe import bracketed, one_sided
 from .report import GradientReport
@@ -58,7 +59,6 @@ def gradient_check(
     step_resolves("eps", eps, net.params)
     rtol = None if rtol is None else _tolerance("rtol", rtol)
     atol = None if atol is None else _tolerance("atol", atol)
-    dtype = "float64" if net.dtype == np.float64 else "float32"
     if reference == "complex-step" and not net.analytic_from(0):
         raise InvalidValue("reference='complex-step' needs a loss analytic in every parameter, but this network has "
                          "ReLU layers (a kink): use reference='auto'")
@@ -73,7 +73,8 @@ def gradient_check(
     rows, rtols = [], {}
     for a in net.param_arrays():
         is_exact = a.layer in exact
-        a_rtol = rtol if rtol is not None else (EXACT_RTOL[dtype] if is_exact else formula.tolerance(net.dtype)[0])
+        a_rtol = rtol if rtol is not None else tolerance("complex step" if is_exact else f"{formula.name} differences",
+                                                         net.dtype)
         scale = float(np.abs(numerical[a.start:a.stop]).max())
         floor = (EXACT_FLOOR * np.finfo(net.dtype).eps * scale if atol is None else atol) if is_exact else fd_floor
         reference_name = "complex step" if is_exact else f"{formula.name} differences"

@@ -18,9 +18,10 @@ import warnings
 
 import numpy as np
 
-from ..methods.schemes import COMPLEX_STEP, SCHEMES
+from ..methods.schemes import COMPLEX_STEP
+from ..tolerances import tolerance
 from .catalogue import DERIVATIVES, known_mistakes
-from .compare import EXACT_FLOOR, EXACT_RTOL, FAILED, ArrayCheck, compare
+from .compare import EXACT_FLOOR, FAILED, ArrayCheck, compare
 from .diagnostics import _agree, common, located, regularization, scaled, shape_cause, transposed
 from .findings import Finding
 from .randomness import Reseeder
@@ -55,7 +56,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
         rows, targets, shape_found = _prepare(subject, first)
         found += shape_found
         dtype = _dtype(subject)
-        rtol = SCHEMES["central"].tolerance(dtype)[0] if rtol is None else rtol
+        rtol = tolerance("central differences", dtype) if rtol is None else rtol
         scale = subject.scale()
         resolved = resolve_mode(mode, targets)
         outcome = check_targets(subject.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
@@ -74,7 +75,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
         evaluations = count() + more
         rtols = {"central differences": rtol}
         if any(r.reference == "complex step" for r in ordered):
-            rtols["complex step"] = EXACT_RTOL["float64" if dtype == np.float64 else "float32"]
+            rtols["complex step"] = tolerance("complex step", dtype)
         return GradientReport(subject.title, ordered, found, "element-wise" if resolved == "full" else
                               "random directions", "central", eps, rtols, evaluations,
                               sum(op.values.size for op in subject.operands),
@@ -104,7 +105,7 @@ def _counting(subject: Subject):
 def _second_opinion(subject: Subject, row: ArrayCheck, target: Target, dtype) -> ArrayCheck:
     """An input's gradient too small for central differences, checked by the complex step instead, where the code
     takes complex numbers: exact to rounding at any scale (a saturated sigmoid's 1e-17). It can only confirm: the
-    row becomes "ok" if the claim agrees with it to EXACT_RTOL, within the rounding of the backward's own
+    row becomes "ok" if the claim agrees with it to the complex step's tolerance, within the rounding of the backward's own
     arithmetic (EXACT_FLOOR x machine epsilon x the numbers it multiplies: dout), and stays "unresolvable"
     otherwise (code that is not analytic, abs or a comparison, can give the complex step a wrong answer without
     saying so)."""
@@ -122,7 +123,7 @@ def _second_opinion(subject: Subject, row: ArrayCheck, target: Target, dtype) ->
                 derivatives[i] = subject.evaluate_with(target.name, z).imag / COMPLEX_STEP
     except Exception:  # noqa: BLE001 - code that cannot take complex numbers: the row stays unresolvable
         return row
-    exact = EXACT_RTOL["float64" if np.dtype(dtype) == np.float64 else "float32"]
+    exact = tolerance("complex step", dtype)
     scale = max(float(np.abs(derivatives).max(initial=0.0)), subject.term_scale())
     floor = EXACT_FLOOR * float(np.finfo(dtype).eps) * scale
     confirmed = compare(row.name, row.shape, target.analytic, derivatives, "complex step", exact, floor)

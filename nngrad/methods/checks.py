@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tolerances import tolerance
 from .base import REFERENCE, Check, GradientResult, get
 from .prefix import Prefix
 from .schemes import COMPLEX_STEP, SCHEMES, Scheme, default_eps
 
 TINY = np.finfo(np.float64).tiny
 DIRECTIONS = 3  # random directions of the directional check
-FINITE_DIFFERENCE_TOL = 1e-5  # norm-wise relative error a forward difference at its best step stays within
-EXACT_TOL = 1e-10  # for gradients exact to rounding: complex step, forward mode, the frameworks
+FINITE_DIFFERENCE_TOL = tolerance("forward difference")  # norm-wise, a forward difference at its best step
+EXACT_TOL = tolerance("exact")  # norm-wise, gradients exact to rounding: complex step, forward mode, the frameworks
 KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-off and truncation (Scheme.error)
 RESOLVE = 10  # an array is judged only if its gradient exceeds RESOLVE x the finite difference's error
 

@@ -7,19 +7,20 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validate as validate
+from ..tolerances import tolerance
 
 
 @dataclass(frozen=True)
 class Scheme:
     """A finite-difference formula. Its error is O(eps^order) truncation plus ~u/eps round-off (u: machine eps),
-    balanced at eps = u^(1/(order+1)). ``tolerances``: default (rtol, atol) of a gradient check, by dtype name."""
+    balanced at eps = u^(1/(order+1)); a gradient check's rtol against it is the tolerance table's
+    ("<name> differences")."""
 
     name: str
     formula: str
     order: int
     evaluations_per_parameter: int
     base_evaluation: bool  # does it evaluate L at the unperturbed parameters?
-    tolerances: dict[str, tuple[float, float]]
 
     def evaluations(self, n: int) -> int:
         """Loss evaluations of a gradient of n parameters: N + 1 (forward), 2N (central)."""
@@ -35,18 +36,16 @@ class Scheme:
         u = float(np.finfo(dtype).eps)
         return (u / eps + eps ** self.order) * abs(loss)
 
-    def tolerance(self, dtype: np.dtype | type) -> tuple[float, float]:
-        """Default (rtol, atol) of a gradient check with this scheme at its default step."""
-        return self.tolerances["float64" if np.dtype(dtype) == np.float64 else "float32"]
+    def tolerance(self, dtype: np.dtype | type) -> float:
+        """The element-wise rtol of a gradient check against this scheme at its default step."""
+        return tolerance(f"{self.name} differences", dtype)
 
 
 # Default tolerances from the error of each scheme at its default step: central ~ u^(2/3) ~ 4e-11 of the
 # loss scale, forward ~ sqrt(u) ~ 1.5e-8; float32 widens both.
 SCHEMES: dict[str, Scheme] = {
-    "forward": Scheme("forward", "(L(p + eps e_i) - L(p)) / eps", 1, 1, True,
-                      {"float64": (1e-4, 1e-6), "float32": (5e-2, 1e-2)}),
-    "central": Scheme("central", "(L(p + eps e_i) - L(p - eps e_i)) / (2 eps)", 2, 2, False,
-                      {"float64": (1e-6, 1e-8), "float32": (1e-2, 1e-3)}),
+    "forward": Scheme("forward", "(L(p + eps e_i) - L(p)) / eps", 1, 1, True),
+    "central": Scheme("central", "(L(p + eps e_i) - L(p - eps e_i)) / (2 eps)", 2, 2, False),
 }
 
 

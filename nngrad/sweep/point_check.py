@@ -12,10 +12,9 @@ from ..backend import to_numpy
 from ..methods.backprop import backprop
 from ..methods.base import Call, GradientResult, Method
 from ..methods.checks import relative_error
+from ..tolerances import tolerance
 
 MIN_ROUND_S = 2e-3  # fast calls are repeated within a round until it lasts this long
-FLOAT32_EXACT = 1e-4  # an exact gradient in float32 (every sum rounded at 6e-8) against float64 backprop
-FLOAT32_DIFFERENCE = 5e-2  # a float32 finite difference at its step: errs 2e-3 to 1e-2 relative (DESIGN.md)
 REMEASURE_S = 0.05  # calls predicted faster are timed again before their rounds are scheduled, and warmed up
 
 
@@ -54,11 +53,12 @@ def check_point(method: Method, call: Call, net, x: np.ndarray, y: np.ndarray, c
 
 def float32_error(method: Method, net, x: np.ndarray, y: np.ndarray, grad: np.ndarray) -> tuple[float, float]:
     """(norm-wise relative error of a float32 ``grad`` against backprop in float64 on the same weights and data,
-    the tolerance of ``method`` in float32: FLOAT32_EXACT for an exact method, FLOAT32_DIFFERENCE for a finite
-    difference, whose truncation and round-off at float32's step are what the error then measures)."""
+    the tolerance of ``method`` in float32: the table's "exact in float32" for an exact method, "difference in
+    float32" for a finite difference, whose truncation and round-off at float32's step the error then measures)."""
     wide = net.to(dtype=np.float64)
     exact = backprop(wide, *wide.check_data(x.astype(np.float64), y))[1]
-    return relative_error(grad.astype(np.float64), exact), FLOAT32_EXACT if method.exact else FLOAT32_DIFFERENCE
+    return relative_error(grad.astype(np.float64), exact), tolerance(
+        "exact in float32" if method.exact else "difference in float32", np.float32)
 
 
 def _peak_memory(method: Method, call: Call, net) -> tuple[GradientResult, int | None]:

@@ -1,0 +1,31 @@
+"""Every tolerance nngrad judges a gradient with, in one table keyed by what is compared and the dtype.
+
+Two rules use them. Norm-wise: ||a - r|| <= tol ||r|| over a gradient or one parameter array (the benchmark's
+per-point check, a device against the CPU). Element-wise: |a - n| <= tol (|a| + |n|) + floor for each element
+(the gradient checks; the floor is the reference's own error). Each number comes from the error of what is compared:
+exact methods agree to rounding; a forward difference at its best step errs ~sqrt(u) |L|, a central one ~u^(2/3).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TOLERANCES: dict[str, dict[str, float]] = {
+    # norm-wise, against nngrad's backprop on the same weights and data
+    "exact": {"float64": 1e-10},  # complex step, forward mode, the frameworks: both exact to rounding
+    "forward difference": {"float64": 1e-5},  # a forward difference at its best step
+    "exact in float32": {"float32": 1e-4},  # a float32 gradient against backprop in float64: every sum rounded at 6e-8
+    "difference in float32": {"float32": 5e-2},  # a float32 finite difference at its step (errs 2e-3 to 1e-2)
+    "device": {"float64": 1e-10},  # an exact method on a device against the CPU: exact, summed in other orders
+    # element-wise rtol of the gradient checks, by reference
+    "complex step": {"float64": 1e-8, "float32": 1e-4},
+    "central differences": {"float64": 1e-6, "float32": 1e-2},
+    "forward differences": {"float64": 1e-4, "float32": 5e-2},
+}
+
+
+def tolerance(what: str, dtype: np.dtype | type | str = np.float64) -> float:
+    """The tolerance of ``what`` is compared (a key of TOLERANCES) in ``dtype`` (float64 or float32)."""
+    name = "float64" if np.dtype(dtype) == np.float64 else "float32"
+    by_dtype = TOLERANCES[what]
+    return by_dtype.get(name, by_dtype.get("float64", 0.0))
