@@ -125,3 +125,13 @@ def test_the_complex_step_reference_refuses_a_relu_network(rng):
     net = DNN(1, 4, 3, 2, activation="relu", seed=0)
     x, y = make_data(net, 2, rng)
     assert_rejected(lambda: gradient_check(net, x, y, reference="complex-step"), net, ValueError, "kink")
+
+
+def test_a_relu_network_with_pre_activations_exactly_at_zero_passes():
+    """A sample whose units all died, with zero biases, puts the next layer's pre-activations at exactly 0: the
+    left and right differences there err by O(eps) and must be allowed to (they once failed correct backprop)."""
+    net = DNN(2, 5, 3, 3, activation="relu", loss="softmax_ce", init="he", seed=0)
+    x, y = np.random.default_rng(0).standard_normal((4, 3)), np.array([0, 1, 2, 1])
+    assert float(np.abs(net.trace(x)[1][1]).min()) == 0.0  # the fixture has its exact zeros
+    report = gradient_check(net, x, y)
+    assert report.passed and "kink" in {r.verdict for r in report.rows}

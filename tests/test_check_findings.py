@@ -608,3 +608,21 @@ def test_the_guide_explains_every_finding_and_names_every_known_layer():
     guide = " ".join((Path(__file__).resolve().parent.parent / "docs" / "checker.md").read_text().split())
     assert [k for k in KINDS if f"`{k}`" not in guide] == []
     assert [k.name for k in KNOWN if k.name.split(" (")[0] not in guide] == []
+
+
+class ExpOfMin:
+    """out = exp(min(x, 0)): flat for x > 0, bending below; at 0 its backward takes the bending side's derivative
+    (a valid subgradient), which a one-sided difference only reaches within O(eps)."""
+
+    def forward(self, x):
+        self.x, self.out = x, np.exp(np.minimum(x, 0))
+        return self.out
+
+    def backward(self, dout):
+        return dout * self.out * (self.x <= 0)
+
+
+def test_a_kink_where_the_curve_bends_is_still_a_kink():
+    x = np.array([[0.0, 0.7, -1.2, 0.0], [1.5, 0.0, 0.3, -0.4]])
+    report = check_layer(ExpOfMin(), x)
+    assert report.passed and report.rows[0].verdict == "kink"

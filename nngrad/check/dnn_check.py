@@ -25,7 +25,7 @@ from ..model.network import DNN
 from ..tolerances import tolerance
 from .compare import EXACT_FLOOR, ArrayCheck, compare
 from .findings import Finding
-from .probe import bracketed, one_sided
+from .probe import bracketed, one_sided, one_sided_slack
 from .report import GradientReport
 
 REFERENCES = ("auto", "complex-step", "finite-differences")
@@ -84,7 +84,7 @@ def gradient_check(
     if net.dtype != np.float64:
         warnings.warn(f"net.params are {net.dtype}, not float64: finite differences lose most digits in low "
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
-    evaluations += _explain_kinks(net, x, y, rows, analytic, eps, fd_floor)
+    evaluations += _explain_kinks(net, x, y, rows, analytic, eps, fd_floor + one_sided_slack(eps, loss, net.dtype))
     near = _near_kinks(net, x, KINK_REACH * eps)
     return GradientReport(repr(net), rows, _findings(net, loss, analytic, numerical, rows, near, eps, formula.name),
                           "element-wise", formula.name, eps, rtols, evaluations, net.num_params, analytic, numerical,
@@ -117,8 +117,8 @@ def _references(net, x, y, exact: list[int], inexact: list[int], scheme: str, ep
 def _explain_kinks(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, eps: float, slack: float,
                    most: int = 1000) -> int:
     """Rows of a finite difference that fail only where the left and right differences bracket backprop's value
-    get the verdict "kink": a kink was crossed, not a bug (at most ``most`` elements a row are probed). Returns the
-    loss evaluations this took."""
+    (within ``slack``, their own error) get the verdict "kink": a kink was crossed, not a bug (at most ``most``
+    elements a row are probed). Returns the loss evaluations this took."""
     evaluations = 0
     for row, a in zip(rows, net.param_arrays()):
         if row.verdict != "FAIL" or row.reference == "complex step" or len(row.failing) > most:

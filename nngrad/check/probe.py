@@ -27,6 +27,15 @@ def one_sided(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], 
     return left, right, 1 + 2 * len(indices)
 
 
+def one_sided_slack(eps: float, scale: float, dtype=np.float64) -> float:
+    """The own error of a one-sided difference at ``eps`` on terms of ``scale``: KAPPA x (u / eps + eps) x scale,
+    its truncation O(eps), far above a central difference's O(eps^2) at the same step."""
+    from ..methods.checks import KAPPA
+    from ..methods.schemes import SCHEMES
+
+    return KAPPA * SCHEMES["forward"].error(eps, scale, dtype)
+
+
 def bracketed(analytic: np.ndarray, left: np.ndarray, right: np.ndarray, slack: float) -> np.ndarray:
     """Where the analytic value lies between the left and right differences (within ``slack``), and those two
     differ by more than the slack: a kink between p - eps and p + eps explains the central difference."""

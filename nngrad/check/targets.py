@@ -18,7 +18,7 @@ from ..methods.checks import KAPPA
 from ..methods.finite_differences import finite_difference
 from ..methods.schemes import SCHEMES
 from .compare import ArrayCheck, compare
-from .probe import bracketed, directional, one_sided
+from .probe import bracketed, directional, one_sided, one_sided_slack
 
 MODES = ("auto", "full", "fast")
 FULL_UP_TO = 10_000  # "auto" checks every element up to this many in all, random directions beyond
@@ -87,7 +87,7 @@ def check_targets(f: Callable[[], float], targets: list[Target], scale: float, m
             allowed = _own_scale(floor, rtol, numerical, atol)
             row = compare(t.name, t.shape, t.analytic, numerical, "central differences", rtol, allowed, error)
             if row.verdict == "FAIL" and len(row.failing) <= MOST_PROBED:
-                count += _excuse_kinks(f, t, row, eps, rtol, allowed, out)
+                count += _excuse_kinks(f, t, row, eps, rtol, allowed + one_sided_slack(eps, scale, dtype), out)
             out.rows.append(row)
             out.values.append(numerical.reshape(-1))
         out.evaluations += count
@@ -99,8 +99,9 @@ def _own_scale(floor: float, rtol: float, numerical: np.ndarray, atol: float | N
 
 
 def _excuse_kinks(f, t: Target, row: ArrayCheck, eps: float, rtol: float, floor: float, out: Outcome) -> int:
-    """Give ``row`` the verdict "kink" if every failing element is bracketed by its one-sided differences and no
-    group of tied elements disagrees along the direction that moves it together; returns the evaluations."""
+    """Give ``row`` the verdict "kink" if every failing element is bracketed by its one-sided differences (within
+    ``floor``, which allows for their own error) and no group of tied elements disagrees along the direction that
+    moves it together; returns the evaluations."""
     left, right, count = one_sided(f, t.values, row.failing, eps)
     if not bracketed(t.analytic[row.failing], left, right, floor).all():
         return count

@@ -20,6 +20,7 @@ import numpy as np
 from .. import _validate as validate
 from .._progress import progress_bar
 from ..backend import namespace
+from ..model.network import layer_passes
 from . import cost
 from .base import Call, GradientResult
 
@@ -102,10 +103,14 @@ class Prefix:
     def suffix(self, m: int, out: np.ndarray) -> np.ndarray:
         """Outputs (K, B, out) of stacked inputs ``out`` (K, B, n) of Dense layer m through the layers from m on:
         one matrix product per layer for all K networks, the rest in place."""
-        for dense, act in zip(self.dense[m:], self.acts[m:]):
-            out = matmul_stacked(out, self.cast(dense.W, out.dtype))
-            out += dense.b
-            out = act.inplace(out)  # numpy: in place (the same array); other namespaces: a new one
+        for _, out in layer_passes(out, zip(self.dense[m:], self.acts[m:]), self._stacked_affine, _in_place):
+            pass
+        return out
+
+    def _stacked_affine(self, dense, out: np.ndarray) -> np.ndarray:
+        """out @ W + b for K stacked networks (K, B, n): one matrix product, the bias added in place."""
+        out = matmul_stacked(out, self.cast(dense.W, out.dtype))
+        out += dense.b
         return out
 
     def outputs(self, l: int, cols: np.ndarray, col: np.ndarray) -> np.ndarray:
@@ -123,6 +128,10 @@ class Prefix:
         z = col[:, :, None] * self.rows(self.cast(self.dense[l + 1].W, col.dtype), cols)[:, None, :]
         z += self.zs[l + 1]
         return self.suffix(l + 2, self.acts[l + 1].inplace(z))
+
+
+def _in_place(act, z: np.ndarray) -> np.ndarray:
+    return act.inplace(z)  # numpy: in place (the same array); other namespaces: a new one
 
 
 def matmul_stacked(a: np.ndarray, w: np.ndarray) -> np.ndarray:

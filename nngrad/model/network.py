@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -26,6 +27,17 @@ class ParamArray(NamedTuple):
     shape: tuple[int, ...]
     start: int
     stop: int
+
+
+def layer_passes(h, layers, affine: Callable, activate: Callable) -> Iterator[tuple]:
+    """The forward pass, written once: for each (dense, act) of ``layers``, z = affine(dense, h) and h =
+    activate(act, z); yields (z, h) layer by layer. Its callers choose how: a DNN's trace through the layer objects
+    (keeping what backward needs), the prefix's stacked pass over many perturbed networks (in place), the peers'
+    in their own library (dense a (W, b) pair, act its form there)."""
+    for dense, act in layers:
+        z = affine(dense, h)
+        h = activate(act, z)
+        yield z, h
 
 
 class DNN:
@@ -212,9 +224,9 @@ class DNN:
         of Dense layer l (hs[0] = x, hs[-1] = the output) and zs[l] its pre-activation hs[l] @ W + b.
         The layers keep what their backward needs."""
         hs, zs = [x], []
-        for dense, act in zip(self.dense_layers, self.activations):
-            zs.append(dense.forward(hs[-1]))
-            hs.append(act.forward(zs[-1]))
+        for z, h in layer_passes(x, zip(self.dense_layers, self.activations), _dense_forward, _activation_forward):
+            zs.append(z)
+            hs.append(h)
         return hs, zs
 
     def evaluate(self, x: np.ndarray, y: np.ndarray) -> float:
@@ -298,3 +310,11 @@ class DNN:
 def _foreign(x) -> bool:
     """Is ``x`` an array of a library other than numpy (a torch tensor, on a CUDA device perhaps)?"""
     return not isinstance(x, np.ndarray | list | tuple | int | float | np.generic) and hasattr(x, "__dlpack__")
+
+
+def _dense_forward(dense: Dense, h):
+    return dense.forward(h)
+
+
+def _activation_forward(act, z):
+    return act.forward(z)

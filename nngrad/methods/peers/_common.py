@@ -3,10 +3,13 @@ written once for numpy-like namespaces (jax.numpy, autograd.numpy)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from ...model.activations import ACTIVATIONS
 from ...model.losses import LOSSES
+from ...model.network import layer_passes
 from .. import cost
 from ..checks import EXACT_TOL, against_backprop
 
@@ -48,16 +51,22 @@ def blas_threads() -> int | None:
 def numpy_like_loss(xp, acts: list[str], loss: str, x, t):
     """loss(params) for params = [W_0, b_0, W_1, b_1, ...], written with the numpy-like namespace ``xp``: each
     activation's and the loss's own form (nngrad.model.activations, losses)."""
-    layers = [ACTIVATIONS[a].numpy_like(xp) for a in acts]
+    forms = [ACTIVATIONS[a].numpy_like(xp) for a in acts]
     objective = LOSSES[loss].numpy_like(xp)
 
     def value(params):
-        h = x
-        for k, act in enumerate(layers):
-            h = act(h @ params[2 * k] + params[2 * k + 1])
-        return objective(h, t)
+        return objective(network_output(x, params, forms, lambda wb, h: h @ wb[0] + wb[1]), t)
 
     return value
+
+
+def network_output(x, params: list, forms: list[Callable], affine: Callable):
+    """The output of the network's forward pass (model.network.layer_passes) in a peer's library: params [W_0, b_0,
+    ...], ``forms`` the activations' forms there, ``affine((W, b), h)`` its h @ W + b."""
+    h = x
+    for _, h in layer_passes(x, zip(zip(params[::2], params[1::2]), forms), affine, lambda form, z: form(z)):
+        pass
+    return h
 
 
 def arrays(net) -> list[np.ndarray]:
