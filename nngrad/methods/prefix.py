@@ -20,7 +20,7 @@ import numpy as np
 from .. import _validate as validate
 from .._progress import progress_bar
 from ..backend import namespace
-from ..model.network import layer_passes
+from ..model.network import network_output
 from . import cost
 from .base import Call, GradientResult
 
@@ -103,9 +103,7 @@ class Prefix:
     def suffix(self, m: int, out: np.ndarray) -> np.ndarray:
         """Outputs (K, B, out) of stacked inputs ``out`` (K, B, n) of Dense layer m through the layers from m on:
         one matrix product per layer for all K networks, the rest in place."""
-        for _, out in layer_passes(out, zip(self.dense[m:], self.acts[m:]), self._stacked_affine, _in_place):
-            pass
-        return out
+        return network_output(out, zip(self.dense[m:], self.acts[m:]), self._stacked_affine, _in_place)
 
     def _stacked_affine(self, dense, out: np.ndarray) -> np.ndarray:
         """out @ W + b for K stacked networks (K, B, n): one matrix product, the bias added in place."""

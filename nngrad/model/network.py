@@ -40,6 +40,14 @@ def layer_passes(h, layers, affine: Callable, activate: Callable) -> Iterator[tu
         yield z, h
 
 
+def network_output(x, layers, affine: Callable, activate: Callable):
+    """The last h of :func:`layer_passes` (x itself when there are no layers)."""
+    h = x
+    for _, h in layer_passes(x, layers, affine, activate):
+        pass
+    return h
+
+
 class DNN:
     """A dense network with ``hidden_depth`` hidden layers of ``num_neuron`` units.
 

@@ -9,7 +9,7 @@ import numpy as np
 
 from ...model.activations import ACTIVATIONS
 from ...model.losses import LOSSES
-from ...model.network import layer_passes
+from ...model.network import network_output
 from .. import cost
 from ..checks import EXACT_TOL, against_backprop
 
@@ -55,18 +55,15 @@ def numpy_like_loss(xp, acts: list[str], loss: str, x, t):
     objective = LOSSES[loss].numpy_like(xp)
 
     def value(params):
-        return objective(network_output(x, params, forms, lambda wb, h: h @ wb[0] + wb[1]), t)
+        return objective(peer_output(x, params, forms, lambda wb, h: h @ wb[0] + wb[1]), t)
 
     return value
 
 
-def network_output(x, params: list, forms: list[Callable], affine: Callable):
-    """The output of the network's forward pass (model.network.layer_passes) in a peer's library: params [W_0, b_0,
-    ...], ``forms`` the activations' forms there, ``affine((W, b), h)`` its h @ W + b."""
-    h = x
-    for _, h in layer_passes(x, zip(zip(params[::2], params[1::2]), forms), affine, lambda form, z: form(z)):
-        pass
-    return h
+def peer_output(x, params: list, forms: list[Callable], affine: Callable):
+    """The network's output (its one forward pass, model.network.layer_passes) in a peer's library: params [W_0,
+    b_0, ...], ``forms`` the activations' forms there, ``affine((W, b), h)`` its h @ W + b."""
+    return network_output(x, zip(zip(params[::2], params[1::2]), forms), affine, lambda form, z: form(z))
 
 
 def arrays(net) -> list[np.ndarray]:

@@ -13,7 +13,7 @@ from ...backend import to_numpy
 from ...model.activations import ACTIVATIONS
 from ...model.losses import LOSSES
 from ..base import Call, GradientResult, Method
-from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, blas_threads, network_output, reverse_cost
+from ._common import INSTALL, PEER_CHECK, activations, arrays, batch, blas_threads, peer_output, reverse_cost
 
 
 def autograd_gradient(net, x: np.ndarray, y: np.ndarray) -> tuple[Callable, dict]:
@@ -32,7 +32,7 @@ def autograd_gradient(net, x: np.ndarray, y: np.ndarray) -> tuple[Callable, dict
     objective = LOSSES[net.loss_name].torch(torch)
 
     def gradient():
-        value = objective(network_output(xb, params, layers, lambda wb, h: torch.addmm(wb[1], h, wb[0])), t)
+        value = objective(peer_output(xb, params, layers, lambda wb, h: torch.addmm(wb[1], h, wb[0])), t)
         return value.detach(), torch.cat([g.reshape(-1) for g in torch.autograd.grad(value, params)])
 
     return gradient, {"torch": torch.__version__, "threads": threads if device.type == "cpu" else None}
