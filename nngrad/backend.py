@@ -260,21 +260,3 @@ def to_numpy(a) -> np.ndarray:
     if module in ("jax", "jaxlib"):
         return np.asarray(a)
     return np.from_dlpack(a)
-
-
-def synchronize(device: str | Backend = "cpu") -> None:
-    """Wait until every kernel queued on ``device`` has finished (torch.cuda.synchronize on CUDA; no-op on the
-    CPU). Call it at the end of every timed call on a device: launches return before the work is done."""
-    if isinstance(device, Backend):
-        device.synchronize()
-        return
-    kind, index = parse_device(device)
-    if kind == "cuda":  # a wait for the whole device: every stream, whichever library queued its kernels
-        if importlib.util.find_spec("torch") is not None:
-            import torch
-
-            torch.cuda.synchronize(index)
-        else:
-            import cupy
-
-            (cupy.cuda.Device() if index is None else cupy.cuda.Device(index)).synchronize()

@@ -163,3 +163,27 @@ def test_accuracy_is_v_shaped_for_finite_differences_and_flat_for_the_complex_st
         assert 0 < best < len(errors) - 1 and errors[0] > 100 * errors[best] < errors[-1]
     complex_step = {r["eps"]: r["error"] for r in rows if r["method"] == "complex-step"}
     assert all(error < 1e-14 for eps, error in complex_step.items() if eps <= 1e-8)  # no cancellation at any tiny step
+
+
+def test_a_points_network_is_never_shared_with_another_caller():
+    from nngrad.sweep.networks import build
+
+    net, x, y = build(2, 4, 3)
+    net.params[:] = 0.0  # a caller that changes what it was given ...
+    x[:] = 0.0
+    again, x2, _ = build(2, 4, 3)
+    assert again.params.any() and x2.any()  # ... changes nothing of the next one's
+
+
+def test_a_failure_while_planning_is_not_hidden_by_the_cleanup(tmp_path, monkeypatch):
+    from nngrad.sweep import runner
+    from nngrad.sweep.config import SweepConfig
+
+    def fails(cfg):
+        (run,) = tmp_path.iterdir()
+        (run / "leftover").write_text("x")  # the folder is not empty: its rmdir raises OSError
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "run_meta", fails)
+    with pytest.raises(KeyboardInterrupt):
+        runner.start_run(SweepConfig(depths=(1,), widths=(4,), methods=("backprop",)), tmp_path)

@@ -9,7 +9,6 @@ import numpy as np
 TINY = np.finfo(np.float64).tiny
 RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
 EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations
-VERDICTS = ("ok", "FAIL", "kink", "shape", "unresolvable", "zero", "unchecked")
 FAILED = ("FAIL", "shape")  # verdicts of an array that is wrong
 UNVERIFIED = ("unresolvable", "zero", "unchecked")  # verdicts of an array that could not be verified
 

@@ -64,7 +64,7 @@ class Method:
     apply to ``net``. ``chunked(net, x, y, **options)``: the method's chunked evaluation (see prefix.py), if it
     has one. ``color`` and ``marker``: how plots draw it, everywhere. ``array_api``: does it run on a network
     whose arrays are not numpy's (torch, on a CUDA device perhaps; array_api_strict)? Its prepared call then
-    ends by waiting for the device (nngrad.backend.synchronize), so that a clock read after it is honest; a
+    ends by waiting for the device (Backend.synchronize), so that a clock read after it is honest; a
     method without it refuses such a network.
     """
 

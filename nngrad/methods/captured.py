@@ -24,8 +24,9 @@ from .peers import torch as torch_peer
 from .peers._common import PEER_CHECK
 
 WARM_UP = 3  # eager runs on a side stream before recording: cuBLAS's workspaces and autograd's first-call work
-# a replayed kernel costs this fraction of an eager call's fixed cost (DESIGN.md: a forward pass of the depth-5
-# network took 0.036-0.061 ms replayed against 0.22-0.43 ms eager on one H100: about 1/6)
+# a replayed kernel costs this fraction of an eager call's fixed cost: an estimate from an earlier study on one H100
+# (a forward pass of the depth-5 network, 0.036-0.061 ms replayed against 0.22-0.43 ms eager: about 1/6), until a GPU
+# run of nngrad's own measures it (the device constants' per-method call cost then calibrates it)
 REPLAYED_CALL = 1 / 6
 INSTALL = "pip install 'nngrad[gpu]' (a CUDA build of PyTorch)"
 

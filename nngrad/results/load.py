@@ -26,8 +26,6 @@ COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q
            "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant"]
 TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant")
 RAW = ("round_times_s",)  # a tuple of per-call seconds, one per timed round (None where the run kept none)
-# runs written before methods were registered units (format nngrad-run/1) name their methods only
-LEGACY_ACCURACY = {"forward": "numerical-batched", "central": "central-batched"}  # scheme -> method
 
 
 class RunError(InvalidValue):
@@ -157,8 +155,6 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
         points = _derive(points).sort_values(
             KEY, key=lambda c: c.map(order) if c.name == "method" else c).reset_index(drop=True)
     accuracy = pd.DataFrame(meta.get("accuracy", []))
-    if "scheme" in accuracy:
-        accuracy = accuracy.rename(columns={"scheme": "method"}).replace({"method": LEGACY_ACCURACY})
     return Run(name, points, accuracy, meta.get("machine", {}), str(meta.get("created", "")), meta.get("config", {}),
                methods, meta.get("machine_constants") or {}, meta.get("headline") or {},
                meta.get("device_constants") or {})

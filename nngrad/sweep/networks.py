@@ -12,9 +12,17 @@ from ..model.losses import LOSSES
 from ..model.network import DNN
 
 
-@functools.lru_cache(maxsize=8)
 def build(depth: int, width: int, batch: int, num_input: int = 10, num_output: int = 2, seed: int = 0,
           activation: str = "sigmoid", loss: str = "mse", dtype: str = "float64") -> tuple[DNN, np.ndarray, np.ndarray]:
+    """(net, x, y) of a point: a fresh copy each call (the seeded build is cached; its objects are not handed out,
+    so a caller that changes them changes nothing of another's). See :func:`_built`."""
+    net, x, y = _built(depth, width, batch, num_input, num_output, seed, activation, loss, dtype)
+    return net.copy(), x.copy(), y.copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _built(depth: int, width: int, batch: int, num_input: int, num_output: int, seed: int, activation: str,
+           loss: str, dtype: str) -> tuple[DNN, np.ndarray, np.ndarray]:
     """(net, x, y) of a point, seeded: the classic sigmoid/MSE network by default (the activation's own init:
     N(0, 0.01^2) for sigmoid, He for ReLU). x: (batch, num_input) uniform [0, 1); y: the loss's targets (MSE:
     (batch, num_output) in [0, 1); softmax cross-entropy: integer labels (batch,))."""

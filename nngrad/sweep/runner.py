@@ -3,6 +3,7 @@ every finished point on disk, then build the report."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -74,7 +75,8 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
         meta = run_meta(cfg)
         write_json(run / runfiles.RUN_META, meta)
     except BaseException:  # Ctrl-C or a failure while planning: leave no empty run folder behind
-        run.rmdir()
+        with contextlib.suppress(OSError):  # never hide the original error (a Ctrl-C) behind the cleanup's
+            run.rmdir()
         raise
     print(plan_summary(meta["plan"], cfg), file=sys.stderr)
     return run
