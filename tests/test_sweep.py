@@ -168,7 +168,7 @@ def test_accuracy_is_v_shaped_for_finite_differences_and_flat_for_the_complex_st
 def test_a_points_network_is_never_shared_with_another_caller():
     from nngrad.sweep.networks import build
 
-    net, x, y = build(2, 4, 3)
+    net, x, _ = build(2, 4, 3)
     net.params[:] = 0.0  # a caller that changes what it was given ...
     x[:] = 0.0
     again, x2, _ = build(2, 4, 3)
