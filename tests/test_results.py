@@ -76,3 +76,19 @@ def test_missing_path_and_folder_without_results(tmp_path):
 def test_new_run_folders_never_reuse_a_name(tmp_path):
     first, second = runfiles.new_run_dir(tmp_path), runfiles.new_run_dir(tmp_path)
     assert first != second and first.is_dir() and second.is_dir()
+
+
+def test_two_methods_are_paired_at_the_same_network_on_the_same_device_only():
+    import pandas as pd
+
+    from nngrad.results.load import paired
+    from nngrad.results.report import _largest_gap
+
+    rows = [("numerical-batched", "cpu", 1.0), ("backprop", "cpu", 0.1),  # 10x on the CPU
+            ("numerical-batched", "cuda:0", 0.02), ("backprop", "cuda:0", 0.001)]  # 20x on the GPU
+    points = pd.DataFrame([{"method": m, "depth": 5, "width": 32, "batch": 16, "device": d, "median_s": t,
+                            "status": "ok", "n_params": 4642, "family": "finite-difference" if m != "backprop"
+                            else "reverse-mode"} for m, d, t in rows])
+    both = paired(points, "numerical-batched", "backprop").set_index("device")
+    assert both.loc["cpu", "ratio"] == pytest.approx(10) and both.loc["cuda:0", "ratio"] == pytest.approx(20)
+    assert "on cuda:0 took 0.02 s against backprop's 0.001 s, **20x**" in _largest_gap(points)  # not 1.0 / 0.001

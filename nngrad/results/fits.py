@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..methods.base import FAMILIES, REFERENCE
-from .load import KEY
+from .load import paired
 
 MIN_POINTS = 3
 RESAMPLES = 1000  # bootstrap resamples of each fit's points
@@ -93,9 +93,8 @@ def cost_model(points: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for method in measured["method"].unique():
         rows += _time_rows(measured[measured["method"] == method], asymptotic(families[method]))
-    reference = measured[measured["method"] == REFERENCE][[*KEY[1:], "median_s", "flops", "overhead_dominated"]]
     for method in measured["method"].unique():
-        both = measured[measured["method"] == method].merge(reference, on=KEY[1:], suffixes=("", "_ref"))
+        both = paired(points, method, REFERENCE, ("flops", "overhead_dominated"))
         if method != REFERENCE and not both.empty:
             rows += _ratio_rows(both, asymptotic(families[method])["N"] - 1)
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
@@ -121,7 +120,7 @@ def _ratio_rows(both: pd.DataFrame, exponent: float) -> list[dict]:
         sel = both[keep]
         excluded = int(overhead.sum()) if regime == "compute-bound" else 0
         rows += _fit_rows(both["method"].iloc[0], "ratio ~ N^k", regime, sel, ["N"],
-                          sel["median_s"] / sel["median_s_ref"], excluded, {"N": exponent},
+                          sel["ratio"], excluded, {"N": exponent},
                           sel["flops"] / sel["flops_ref"])
     return rows
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from ..sweep.config import CLASSIC
-from .load import KEY
+from .load import KEY, paired
 
 MIB = 2.0**20
 
@@ -64,12 +64,10 @@ DEVICE_TARGETS = [
 
 
 def ratios(points: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
-    """Points where both methods were measured: depth, width, batch and t(numerator) / t(denominator)."""
-    ok = points[points["status"] == "ok"]
-    a = ok[ok["method"] == numerator][KEY[1:] + ["n_params", "median_s"]]
-    b = ok[ok["method"] == denominator][KEY[1:] + ["median_s"]]
-    both = a.merge(b, on=KEY[1:], suffixes=("_a", "_b"))
-    return both.assign(ratio=both["median_s_a"] / both["median_s_b"])
+    """Points where both methods were measured: depth, width, batch, device and t(numerator) / t(denominator)."""
+    both = paired(points, numerator, denominator)
+    return both[[k for k in (*KEY[1:], "n_params") if k in both]].assign(
+        median_s_a=both["median_s"], median_s_b=both["median_s_ref"], ratio=both["ratio"])
 
 
 def limits_table(points: pd.DataFrame, classic: tuple[int, int, int] = CLASSIC,

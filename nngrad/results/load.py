@@ -72,6 +72,18 @@ class Run:
         return f"{self.name}: {', '.join(p for p in parts if p)} — {self.created[:19]}"
 
 
+def paired(points: pd.DataFrame, method: str | None, reference: str, columns: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The measured points of ``method`` (None: of every method but ``reference``) beside ``reference``'s at the same
+    network on the same device: their rows, plus the reference's median_s and ``columns`` with the suffix _ref, and
+    ``ratio`` = median_s / median_s_ref. The one place two methods' times are paired."""
+    ok = points[points["status"] == "ok"]
+    key = [k for k in KEY[1:] if k in points]  # older runs: no device column, one device
+    ref = ok.loc[ok["method"] == reference, [*key, "median_s", *columns]]
+    mine = ok[ok["method"] != reference] if method is None else ok[ok["method"] == method]
+    both = mine.merge(ref, on=key, suffixes=("", "_ref"))
+    return both.assign(ratio=both["median_s"] / both["median_s_ref"])
+
+
 def load_run(path: str | Path) -> Run:
     """Read a run folder or a pytest-benchmark JSON of nngrad's suite; RunError says what is wrong."""
     path = Path(path)

@@ -28,6 +28,7 @@ from .._figures import save
 from ..methods import registered
 from ..methods.base import FAMILIES, REFERENCE, UNIT
 from ..methods.prefix import DEFAULT_MAX_BYTES
+from .load import paired
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -197,12 +198,9 @@ _GAP_LABEL = "time ratio method / backprop (s/s)"
 def _ratio(points: pd.DataFrame, method: str, reference: str) -> pd.DataFrame:
     """Measured ``method`` rows matched to ``reference`` at the same depth, width and batch: n_params, ratio,
     work (sorted by N)."""
-    ok = points[(points["status"] == "ok") & _positive(points["median_s"])]
-    key = [*_GAP_KEY, *(["device"] if "device" in points else [])]  # a run of several devices: each with its own
-    ref = ok.loc[ok["method"] == reference, [*key, "median_s"]].rename(columns={"median_s": "reference_s"})
-    both = ok[ok["method"] == method].merge(ref, on=key).sort_values("n_params")
-    work = both["work"] if "work" in both else both["loss_evaluations"]
-    return pd.DataFrame({"n_params": both["n_params"].astype(float), "ratio": both["median_s"] / both["reference_s"],
+    both = paired(points[_positive(points["median_s"])], method, reference).sort_values("n_params")  # each device
+    work = both["work"] if "work" in both else both["loss_evaluations"]  # with its own reference
+    return pd.DataFrame({"n_params": both["n_params"].astype(float), "ratio": both["ratio"],
                          "work": pd.to_numeric(work, errors="coerce").astype(float)})
 
 
