@@ -49,7 +49,7 @@ def cmd_methods(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from .results.report import build_report
-    from .sweep.runfiles import unfinished
+    from .runfiles import unfinished
     from .sweep.runner import blas_env_warning, blas_hangs, run_suite, start_run
 
     devices = args.devices or ((args.device,) if args.device else None)
@@ -129,7 +129,7 @@ def _every_row(history, most: int = 25):
 def cmd_train(args: argparse.Namespace) -> int:
     from ._figures import save
     from ._files import write_atomic
-    from .sweep.runfiles import new_run_dir
+    from .runfiles import new_run_dir
 
     if args.task == "classic":
         return _train_classic(args, output_folder(args.out))
@@ -211,7 +211,7 @@ def training_failed(history, num_classes: int, lr: float) -> str | None:
 def _train_classic(args: argparse.Namespace, root: Path) -> int:
     from ._figures import save
     from ._files import write_atomic
-    from .sweep.runfiles import new_run_dir
+    from .runfiles import new_run_dir
     from .train.classic import CURVE_RTOL, classic_experiment
     from .train.curves import classic_curves
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from nngrad import runfiles
 from nngrad.cli import main
 from nngrad.methods import get, registered
-from nngrad.sweep import runfiles
 
 PNGS = {"landscape.png", "time_vs_depth.png", "time_vs_width.png", "cost_gap.png", "work.png",
         "memory_vs_depth.png", "accuracy.png", "model.png"}

@@ -15,12 +15,11 @@ import pytest
 from conftest import fake_benchmark_json, fake_point, make_data
 
 import nngrad
-from nngrad import DNN, Dense, gradient, gradient_check
+from nngrad import DNN, Dense, gradient, gradient_check, runfiles
 from nngrad._files import write_atomic
 from nngrad.results.compare import ratio_table
 from nngrad.results.fits import power_fit
 from nngrad.results.load import _assemble
-from nngrad.sweep import runfiles
 
 
 def test_batched_chunks_stay_within_their_memory_bound(rng):

@@ -3,9 +3,9 @@ import json
 import pytest
 from conftest import fake_benchmark_json, fake_point
 
+from nngrad import runfiles
 from nngrad._files import write_json
 from nngrad.results.load import OVERHEAD_FLOPS, RunError, load_run
-from nngrad.sweep import runfiles
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from nngrad import runfiles
 from nngrad.cli import main
 from nngrad.methods import unregister
 from nngrad.results.load import RunError, load_run
-from nngrad.sweep import runfiles, runner
+from nngrad.sweep import runner
 
 REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
 

@@ -10,7 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from ..sweep.config import CLASSIC
+from ..runfiles import CLASSIC
 from . import plots, prediction
 from .landscape import landscape_table
 from .limits import DEVICE_TARGETS, limits_table

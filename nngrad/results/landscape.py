@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 
 from ..methods.base import REFERENCE, SINGULAR, UNIT
-from ..sweep.config import CLASSIC  # the landscape network of a run that does not say
+from ..runfiles import CLASSIC  # the landscape network of a run that does not say
 from .load import Run
 
 MIB = 2.0**20

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..methods.prefix import DEFAULT_MAX_BYTES
-from ..sweep.config import CLASSIC
+from ..runfiles import CLASSIC
 from .load import KEY, paired
 
 MIB = 2.0**20

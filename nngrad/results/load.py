@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from .. import runfiles
 from ..errors import InvalidValue
 from ..methods import registered
-from ..sweep import runfiles
-from ..sweep.runfiles import point_key
+from ..runfiles import point_key
 
 KEY = ["method", "depth", "width", "batch", "device"]  # device: "cpu" in runs made before devices
 OVERHEAD_FLOPS = 5e5  # runs without a cost model: a forward pass under this many flop is overhead-dominated

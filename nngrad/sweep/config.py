@@ -13,9 +13,9 @@ from ..methods.prefix import DEFAULT_MAX_BYTES
 from ..model.activations import hidden_activations
 from ..model.counts import memory_bytes, num_params
 from ..model.losses import LOSSES
+from ..runfiles import CLASSIC
 
 DTYPES = ("float64", "float32")
-CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there
 # besides the grid, for every method: the classic network at batch 1 and 64, wide networks at batch 64 (where
 # the report's "peers and limits" targets apply)
 TARGET_NETWORKS = ((5, 32, 1), (5, 32, 64), (2, 64, 64), (2, 256, 64), (2, 512, 64))

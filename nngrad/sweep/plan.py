@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, fields
 
 import numpy as np
 
+from .. import runfiles
 from ..methods import get
 from ..methods.base import Method
 from ..methods.cost import Constants, Network
 from ..model.counts import forward_flops, num_params
-from . import runfiles
 from .config import SweepConfig
 from .networks import build_on
 from .point_check import REMEASURE_S, schedule

@@ -13,12 +13,13 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from .. import runfiles
 from .._files import write_json
 from ..backend import target
 from ..errors import InvalidValue
 from ..methods import get
 from ..methods.base import origin
-from . import runfiles, suite
+from . import suite
 from .accuracy import accuracy_curve
 from .config import SweepConfig
 from .headline import headline_study

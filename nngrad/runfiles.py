@@ -1,6 +1,6 @@
 """A run folder on disk: run.json (config, methods, plan, accuracy, machine), points.jsonl (each finished point,
 appended as it finishes), benchmark.json (pytest-benchmark's JSON). Whole files are written atomically.
-Reading a run needs nothing but this module: no sweep, no methods."""
+Reading a run needs nothing but this module: no sweep, no methods (it sits below both, and results/)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .._files import plain
-from ..errors import InvalidValue
+from ._files import plain
+from .errors import InvalidValue
 
 RUN_META = "run.json"
 POINTS = "points.jsonl"
 BENCHMARK_JSON = "benchmark.json"
 DONE = ("ok", "skipped")  # statuses of finished points: a resumed sweep reruns failed and missing ones
+CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there, and it is the
+# landscape network of a run that does not name one
 
 
 def new_run_dir(root: Path, prefix: str = "run") -> Path:
@@ -141,7 +143,13 @@ def trim_cut_line(run: Path) -> bool:
     return True
 
 
-def unfinished(run: Path) -> list[dict]:
-    """The planned points of a run that are neither finished (measured or skipped) nor skipped by the plan."""
+def not_done(run: Path, plan: list[dict]) -> list[dict]:
+    """The points of ``plan`` with no finished record in the run (measured or skipped: DONE); a failed point and
+    a missing one are not done, so a resumed sweep runs them again. The one place "finished" is decided."""
     finished = {point_key(r["point"]) for r in read_points(run) if r["status"] in DONE}
-    return [p for p in read_run_meta(run)["plan"] if point_key(p) not in finished and not p["skip_reason"]]
+    return [p for p in plan if point_key(p) not in finished]
+
+
+def unfinished(run: Path) -> list[dict]:
+    """The planned points of a run that are neither finished nor skipped by the plan: what is left to run."""
+    return [p for p in not_done(run, read_run_meta(run)["plan"]) if not p["skip_reason"]]
