@@ -141,16 +141,22 @@ def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path
     assert not runfiles.unfinished(run)
 
 
-def test_the_readme_tour_gives_the_numbers_the_readme_claims():
-    """The README test ran the tour and checked none of what its comments claim."""
+def test_the_tours_give_the_numbers_they_claim():
+    """The README test ran the tours and checked none of what their comments claim."""
+    root = Path(__file__).resolve().parent.parent
+    api, readme = (root / "docs" / "methods.md").read_text(), (root / "README.md").read_text()
     net = nngrad.DNN(hidden_depth=5, num_neuron=32, num_input=10, num_output=2, seed=0)
     x, y = np.random.default_rng(0).random((1, 10)), np.array([[0.2, 0.9]])
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-    assert net.num_params == 4642 and "N = 4642 parameters" in readme
-    assert net.dense_layers[0].W.shape == (10, 32) and "# (10, 32)" in readme
-    assert nngrad.numerical_gradient(net, x, y).loss_evaluations == 4643 and "loss_evaluations == 4643" in readme
+    assert net.num_params == 4642 and "N = 4642 parameters" in api and "N = 4642 parameters" in readme
+    assert net.dense_layers[0].W.shape == (10, 32) and "# (10, 32)" in api
+    assert nngrad.numerical_gradient(net, x, y).loss_evaluations == 4643 and "loss_evaluations == 4643" in api
     r = nngrad.gradient(net, x, y, method="forward-mode")
-    assert (r.loss_evaluations, r.tangent_passes) == (1, 4642) and "1 and 4642, counted" in readme
+    assert (r.loss_evaluations, r.tangent_passes) == (1, 4642) and "1 and 4642, counted" in api
+    xb, yb = np.random.default_rng(0).random((16, 10)), np.random.default_rng(1).random((16, 2))  # the front page's
+    r = nngrad.gradient(net, xb, yb, method="forward-mode")
+    gap = float(np.abs(r.grad - nngrad.gradient(net, xb, yb).grad).max())
+    assert r.tangent_passes == 4642 and gap < 1e-17 and "# 4642 passes, ~1e-18 from backprop" in readme
+    assert nngrad.gradient_check(net, xb, yb).status == "PASS" and "# PASS: each W and b" in readme
 
 
 # -- survivors of a mutmut run (issue 9.15): each test kills the mutants named ------------------------------------

@@ -1,8 +1,19 @@
+"""The README is a front page and the docs say what the code does: every code block runs, the methods table is the
+registry's, every relative link leads somewhere, and CI runs the README's test command."""
+
+import re
 from pathlib import Path
+
+import pytest
 
 from nngrad.methods import gradient_methods, registered, unregister
 
 ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def python_blocks(path: Path) -> list[str]:
+    return [b.split("```", 1)[0] for b in path.read_text().split("```python\n")[1:]]
 
 
 def test_ci_runs_the_test_command_of_the_readme():
@@ -11,15 +22,15 @@ def test_ci_runs_the_test_command_of_the_readme():
     assert ci_command in (ROOT / "README.md").read_text()
 
 
-def python_blocks(path: Path) -> list[str]:
-    return [b.split("```", 1)[0] for b in path.read_text().split("```python\n")[1:]]
+def test_the_readme_is_a_front_page():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 150
 
 
-def test_the_api_tour_and_the_extension_examples_run():
+def test_every_code_block_of_the_readme_and_the_docs_runs():
     from nngrad.model.activations import ACTIVATIONS
 
-    blocks = [(page, b) for page in (ROOT / "README.md", ROOT / "docs" / "extending.md") for b in python_blocks(page)]
-    assert len(blocks) >= 4
+    blocks = [(page, b) for page in PAGES for b in python_blocks(page)]
+    assert len(blocks) >= 5
     before, activations = set(registered()), dict(ACTIVATIONS)
     try:
         for page, block in blocks:
@@ -32,3 +43,16 @@ def test_the_api_tour_and_the_extension_examples_run():
             unregister(name)
         ACTIVATIONS.clear()
         ACTIVATIONS.update(activations)
+
+
+def test_the_methods_table_is_the_registrys():
+    text = (ROOT / "docs" / "methods.md").read_text()
+    listed = {n for row in re.findall(r"^\| (`[^|]+`) \|", text, re.MULTILINE) for n in re.findall(r"`([^`]+)`", row)}
+    assert listed == set(registered())
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_relative_link_leads_somewhere(page):
+    for target in re.findall(r"\]\(([^)#]+)\)", page.read_text()):
+        if not target.startswith(("http://", "https://")):
+            assert (page.parent / target).exists(), f"{page.name}: {target}"
