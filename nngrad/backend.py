@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
@@ -76,6 +77,38 @@ class Backend:
     def is_numpy(self) -> bool:
         return self.library == "numpy"
 
+    @property
+    def on_host(self) -> bool:
+        """Its arrays are in the host's memory (the CPU), not a device's."""
+        return self.device == "cpu"
+
+    @property
+    def can_capture(self) -> bool:
+        """A CUDA graph can record work on its arrays: torch on a CUDA device (CuPy cannot record cuBLAS)."""
+        return self.library == "torch" and not self.on_host
+
+    def peak_memory(self, call: Callable, traced: bool = True) -> tuple[object, int | None]:
+        """(call(), the bytes it allocated at its peak): the device allocator's on a CUDA device through torch,
+        tracemalloc's on numpy (when ``traced``: it sees numpy's allocations, not a peer library's), else None."""
+        if self.can_capture:
+            import torch
+
+            self.synchronize()
+            torch.cuda.reset_peak_memory_stats(self.native)
+            before = torch.cuda.memory_allocated(self.native)
+            result = call()  # a prepared call on a device ends synchronised
+            return result, int(torch.cuda.max_memory_allocated(self.native) - before)
+        if not (self.is_numpy and traced):
+            return call(), None
+        import tracemalloc
+
+        tracemalloc.start()
+        try:
+            result = call()
+            return result, tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
     def __str__(self) -> str:
         return f"{self.library} on {self.device}"
 
@@ -121,7 +154,7 @@ class Backend:
 
     def free_bytes(self) -> int | None:
         """Bytes free for new arrays where this backend's arrays live (a CUDA device's memory, or the host's)."""
-        if self.library == "torch" and self.device != "cpu":
+        if self.can_capture:  # torch on a CUDA device
             import torch
 
             return int(torch.cuda.mem_get_info(self.native)[0])
@@ -133,7 +166,7 @@ class Backend:
 
     def synchronize(self) -> None:
         """Wait for the device's queued work (a no-op on the CPU): call it before reading a clock."""
-        if self.library == "torch" and self.device != "cpu":
+        if self.can_capture:  # torch on a CUDA device
             import torch
 
             torch.cuda.synchronize(self.native)
@@ -260,3 +293,9 @@ def to_numpy(a) -> np.ndarray:
     if module in ("jax", "jaxlib"):
         return np.asarray(a)
     return np.from_dlpack(a)
+
+
+def is_cuda(label: str) -> bool:
+    """Does a benchmark's device label ("cpu", "cuda:0", "torch@cpu", "cupy@cuda:1") name a CUDA device?"""
+    device, _ = parse_target(label)
+    return parse_device(device)[0] == "cuda"

@@ -409,3 +409,13 @@ def test_check_on_a_device_compares_each_exact_method_with_the_cpu(monkeypatch, 
     monkeypatch.setattr(nngrad.Sigmoid, "backward", lambda self, dout: dout * self.out)  # a wrong derivative ...
     assert not checking._check_on_device(net, x, y, strict)  # ... shows as forward mode's gap
     assert "forward-mode on array_api_strict@cpu vs backprop on the CPU: relative gap" in capsys.readouterr().out
+
+
+def test_a_backend_answers_what_its_device_can_do():
+    cpu, strict = nb.backend("cpu"), nb.target("array_api_strict@cpu")
+    assert cpu.on_host and not cpu.can_capture and strict.on_host and not strict.can_capture
+    result, peak = cpu.peak_memory(lambda: np.ones(100_000))
+    assert result.shape == (100_000,) and peak >= 800_000  # tracemalloc saw the 800 kB
+    assert cpu.peak_memory(lambda: np.ones(10), traced=False)[1] is None  # a peer's allocations: not seen
+    assert strict.peak_memory(lambda: 1)[1] is None
+    assert [nb.is_cuda(label) for label in ("cpu", "cuda:0", "torch@cpu", "cupy@cuda:1")] == [False, True, False, True]

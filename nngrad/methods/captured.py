@@ -34,7 +34,7 @@ INSTALL = "pip install 'nngrad[gpu]' (a CUDA build of PyTorch)"
 def on_cuda(net) -> str | None:
     """None where a CUDA graph can record the network's gradient (a torch network on a CUDA device), else why not."""
     where = net.backend
-    if where.library == "torch" and where.device.startswith("cuda"):
+    if where.can_capture:
         return None
     return f"a CUDA graph needs a network on a CUDA device through torch (net.to('cuda')); this one is {where}"
 

@@ -111,7 +111,7 @@ class DNN:
         self.sizes = [self.num_input] + [self.num_neuron] * self.hidden_depth + [self.num_output]
         shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         n = sum(i * o + o for i, o in shapes)
-        if self.backend.device != "cpu":
+        if not self.backend.on_host:
             validate.fits_in_memory(f"a network of {n:,} parameters ({dtype}) on {self.backend.device}",
                                     n * dtype.itemsize, self.backend.free_bytes(), "device memory")
         validate.fits_in_memory(f"a network of {n:,} parameters ({dtype})", 2 * n * dtype.itemsize)  # + its init

@@ -10,6 +10,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from ..backend import is_cuda
 from ..runfiles import CLASSIC
 from . import plots, prediction
 from .landscape import landscape_table
@@ -118,7 +119,7 @@ def section(run: Run) -> list[str]:
              "![cost gap per device](devices_gap.png)", ""]
     for device in run.devices[1:]:
         lines += [f"### On {device}", ""]
-        if device.startswith("cuda"):
+        if is_cuda(device):
             lines += [f"Targets on {device} (ratios of median times in this run; the worst where each applies):", "",
                       targets(run, device).to_markdown(index=False, floatfmt=".3g"), ""]
         table, (d, w, b) = landscape_table(run.on(device))

@@ -114,8 +114,7 @@ class SweepConfig:
 
 def _runs_on(method: Method, where: Backend) -> bool:
     """Does ``method`` run on arrays of ``where`` (a sweep's device)?"""
-    graphs = where.library == "torch" and where.device != "cpu"
-    return (where.is_numpy or method.array_api) and (graphs or not method.cuda_only)
+    return (where.is_numpy or method.array_api) and (where.can_capture or not method.cuda_only)
 
 
 # the quick sweep: small networks only (the classic network's finite differences alone would take its time)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import math
-import tracemalloc
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..backend import to_numpy
 from ..methods.backprop import backprop
-from ..methods.base import Call, GradientResult, Method
+from ..methods.base import Call, Method
 from ..methods.checks import relative_error
 from ..tolerances import tolerance
 
@@ -38,7 +37,7 @@ def check_point(method: Method, call: Call, net, x: np.ndarray, y: np.ndarray, c
     """Run ``call`` once, measuring its peak memory (tracemalloc on numpy; the device's allocator on a CUDA
     device through torch), then check its gradient as the method declares. ``cpu``: (net, x, y) on numpy's CPU,
     the twin a gradient computed on another library or device is checked against (as numpy)."""
-    result, peak = _peak_memory(method, call, net)
+    result, peak = net.backend.peak_memory(call, method.traced_memory)
     check, allowed, twin = method.check, method.check.tolerance, cpu or (net, x, y)
     error, unresolved, reference = None, [], check.reference
     on_host = replace(result, grad=None if result.grad is None else to_numpy(result.grad))
@@ -59,27 +58,6 @@ def float32_error(method: Method, net, x: np.ndarray, y: np.ndarray, grad: np.nd
     exact = backprop(wide, *wide.check_data(x.astype(np.float64), y))[1]
     return relative_error(grad.astype(np.float64), exact), tolerance(
         "exact in float32" if method.exact else "difference in float32", np.float32)
-
-
-def _peak_memory(method: Method, call: Call, net) -> tuple[GradientResult, int | None]:
-    """(call(), the bytes it allocated at its peak, or None where that cannot be seen)."""
-    where = net.backend
-    if where.library == "torch" and where.device != "cpu":
-        import torch
-
-        where.synchronize()
-        torch.cuda.reset_peak_memory_stats(where.native)
-        before = torch.cuda.memory_allocated(where.native)
-        result = call()  # a prepared call on a device ends synchronised
-        return result, int(torch.cuda.max_memory_allocated(where.native) - before)
-    if not (where.is_numpy and method.traced_memory):
-        return call(), None
-    tracemalloc.start()
-    try:
-        result = call()
-        return result, tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def schedule(seconds: float, target_s: float, max_rounds: int) -> tuple[int, int]:
