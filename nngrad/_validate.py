@@ -29,6 +29,19 @@ def positive_float(name: str, value: object) -> float:
     return float(value)
 
 
+def renamed(old: str, new: str, value, current, default, why: str):
+    """The value of a keyword renamed from ``old`` to ``new``: ``value`` (given as ``old``) with a DeprecationWarning
+    saying so, else ``current``; given both ways, an error."""
+    if value is None:
+        return current
+    if current != default:
+        raise InvalidValue(f"{old}= and {new}= are one option: give {new}= alone")
+    import warnings
+
+    warnings.warn(f"{old}= is now {new}= ({why}); {old}= goes in the next release", DeprecationWarning, stacklevel=3)
+    return value
+
+
 def choice(name: str, value: object, valid: Iterable[str]) -> str:
     """Return ``value`` if it is one of ``valid``, else raise naming the valid choices."""
     valid = list(valid)

@@ -22,7 +22,7 @@ from .model.network import DNN
 from .tolerances import tolerance
 
 DNN_DEFAULTS = {"depth": 5, "width": 32, "inputs": 10, "outputs": 2, "activation": "sigmoid", "loss": "mse",
-                "init": "auto", "batch": 1, "device": "cpu", "scheme": "central", "method": "loop",
+                "init": "auto", "batch": 1, "device": "cpu", "scheme": "central", "variant": "loop",
                 "reference": "auto"}
 USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("pair", "loss_fn"), "param": ("layer", "net"),
                 "kwargs": ("layer", "net"), "targets": ("layer", "net"), "classes": ("net",), "draw": ("layer",),
@@ -86,7 +86,7 @@ def _check_dnn(args: argparse.Namespace) -> int:
         raise UsageError(f"--loss {args.loss} needs --outputs {LOSSES[args.loss].min_outputs} or more: a softmax over "
                          "one class is 1 whatever its input, so its loss and every gradient are 0")
     net = build_network(args)
-    given = [f"--{o}" for o in ("eps", "scheme", "method") if _given(args, o)]
+    given = [f"--{o}" for o in ("eps", "scheme", "variant") if _given(args, o)]
     if given and args.reference != "finite-differences" and net.analytic_from(0):
         raise UsageError(f"{given[0]} sets the finite difference, but every array of this network is checked by the "
                          "complex step (its loss is analytic): drop it, or add --reference finite-differences")
@@ -94,7 +94,7 @@ def _check_dnn(args: argparse.Namespace) -> int:
     print(net)
     _refuse_what_would_not_finish(net, x, y, args.scheme)
     report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
-                            method=args.method, reference=args.reference, progress=True)
+                            variant=args.variant, reference=args.reference, progress=True)
     print(report)
     passed = report.passed
     if not where.is_numpy:

@@ -24,6 +24,16 @@ from .sweep.runner import SweepInterrupted
 from .train.descent import training_gradients
 
 
+class _Deprecated(argparse.Action):
+    """An option's old name: it still sets the new one, and says so on stderr (it goes in the next release)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        new = "--" + self.dest.replace("_", "-")
+        print(f"nngrad: {option_string} is now {new} (a method is a registered gradient method); {option_string} "
+              "goes in the next release", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line instead of usage + message
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
@@ -104,7 +114,9 @@ def add_network_options(p: argparse.ArgumentParser) -> None:
                    "forward-mode (and the complex step where it applies) there and compare them with the CPU's "
                    "(default cpu)")
     g.add_argument("--scheme", choices=list(SCHEMES), help="finite-difference scheme (default central)")
-    g.add_argument("--method", choices=VARIANTS, help="finite-difference method (default loop)")
+    g.add_argument("--variant", choices=VARIANTS, help="the finite difference's variant: loop or batched (default "
+                   "loop)")
+    g.add_argument("--method", dest="variant", choices=VARIANTS, action=_Deprecated, help=argparse.SUPPRESS)
     g.add_argument("--reference", choices=["auto", "complex-step", "finite-differences"],
                    help="what each array is checked against; auto: the complex step where the loss is analytic in "
                    "it, finite differences elsewhere (default auto)")

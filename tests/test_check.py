@@ -109,7 +109,7 @@ def test_float32_parameters_warn_and_widen_the_tolerances(rng):
 
 @pytest.mark.parametrize("kwargs,words", [
     ({"scheme": "left"}, "scheme must be one of"),
-    ({"method": "fast"}, "method must be one of"),
+    ({"variant": "fast"}, "variant must be one of"),
     ({"reference": "oracle"}, "reference must be one of"),
     ({"eps": 0}, "eps must be a positive"),
     ({"rtol": -1}, "rtol must be a non-negative number"),

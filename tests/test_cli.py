@@ -18,7 +18,7 @@ def test_check_passes_with_exit_status_0(capsys):
 
 def test_check_with_relu_softmax_and_batched_method(capsys):
     assert main(["check", "--depth", "3", "--width", "6", "--activation", "relu", "--loss", "softmax_ce",
-                 "--outputs", "4", "--method", "batched", "--scheme", "forward"]) == 0
+                 "--outputs", "4", "--variant", "batched", "--scheme", "forward"]) == 0
     assert "reference: forward differences (batched)" in capsys.readouterr().out
 
 
@@ -262,3 +262,10 @@ def test_examples_say_what_they_compute(capsys):
 
 def test_training_outputs_are_not_committed_by_accident():
     assert "results/train-*/" in (Path(__file__).resolve().parent.parent / ".gitignore").read_text().splitlines()
+
+
+def test_the_old_option_for_the_variant_still_works_and_says_so(capsys):
+    assert main(["check", "--depth", "2", "--width", "8", "--activation", "relu", "--loss", "softmax_ce", "--outputs", "3",
+                 "--batch", "4", "--method", "batched"]) == 0
+    captured = capsys.readouterr()
+    assert "--method is now --variant" in captured.err and "(batched)" in captured.out

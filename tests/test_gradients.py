@@ -52,7 +52,7 @@ def build(arch: dict) -> tuple[DNN, np.ndarray, np.ndarray]:
 @given(arch=architectures)
 def test_backprop_matches_central_differences_over_random_architectures(arch, method):
     net, x, y = build(arch)
-    report = gradient_check(net, x, y, scheme="central", method=method, reference="finite-differences")
+    report = gradient_check(net, x, y, scheme="central", variant=method, reference="finite-differences")
     assert report.status != "FAIL", str(report)  # arrays below the differences' resolution are inconclusive
     assert all(r.verdict != "ok" or r.scale > 0 for r in report.rows)
     assert rel_error(report.numerical, report.analytic) < 1e-6
@@ -73,8 +73,8 @@ def test_backprop_passes_its_check_at_every_scale_over_random_architectures(arch
 def test_batched_agrees_with_loop_to_1e_9(arch):
     net, x, y = build(arch)
     for scheme in ("forward", "central"):
-        loop = numerical_gradient(net, x, y, scheme=scheme, eps=1e-4, method="loop")  # the same step for both:
-        batched = numerical_gradient(net, x, y, scheme=scheme, eps=1e-4, method="batched", max_bytes=50_000)
+        loop = numerical_gradient(net, x, y, scheme=scheme, eps=1e-4, variant="loop")  # the same step for both:
+        batched = numerical_gradient(net, x, y, scheme=scheme, eps=1e-4, variant="batched", max_bytes=50_000)
         assert rel_error(batched.grad, loop.grad) < 1e-9
         assert batched.loss_evaluations == loop.loss_evaluations
         assert batched.loss == loop.loss
@@ -113,7 +113,7 @@ def test_loop_performs_exactly_n_plus_1_or_2n_loss_evaluations(rng, scheme, expe
     net = DNN(2, 6, 4, 3, seed=0)
     x, y = make_data(net, 3, rng)
     counter = CountingLoss(net.loss_layer)
-    result = numerical_gradient(net, x, y, scheme=scheme, method="loop")
+    result = numerical_gradient(net, x, y, scheme=scheme, variant="loop")
     assert counter.calls == expected(net.num_params) == result.loss_evaluations
 
 
@@ -127,7 +127,7 @@ def test_batched_performs_exactly_n_plus_1_or_2n_loss_evaluations(rng, monkeypat
     monkeypatch.setattr(net.loss_layer, "function", lambda out, t: evaluated.append(np.size(original(out, t)))
                         or original(out, t))
     unperturbed = CountingLoss(net.loss_layer)
-    result = numerical_gradient(net, x, y, scheme=scheme, method="batched", max_bytes=2000)
+    result = numerical_gradient(net, x, y, scheme=scheme, variant="batched", max_bytes=2000)
     assert len(evaluated) > 2  # several chunks
     assert sum(evaluated) + unperturbed.calls == expected(net.num_params) == result.loss_evaluations
 
@@ -146,7 +146,7 @@ def test_parameters_are_exactly_restored(rng, scheme, method):
     x, y = make_data(net, 3, rng)
     net.params[:] += rng.standard_normal(net.num_params)  # values whose +eps-eps would not round-trip
     before = net.params.copy()
-    numerical_gradient(net, x, y, scheme=scheme, method=method, eps=1e-3)
+    numerical_gradient(net, x, y, scheme=scheme, variant=method, eps=1e-3)
     np.testing.assert_array_equal(net.params, before)
 
 
@@ -165,7 +165,7 @@ def test_parameters_are_restored_when_an_exception_interrupts_the_loop(rng, erro
 
     net.loss_layer.forward = failing
     with pytest.raises(error):
-        numerical_gradient(net, x, y, scheme="central", method="loop")
+        numerical_gradient(net, x, y, scheme="central", variant="loop")
     np.testing.assert_array_equal(net.params, before)
 
 
@@ -189,7 +189,7 @@ def test_default_steps_balance_truncation_and_round_off():
     ({"eps": 0.0}, ValueError, "eps must be a positive"),
     ({"eps": -1e-4}, ValueError, "eps must be a positive"),
     ({"scheme": "backward"}, ValueError, "scheme must be one of 'forward', 'central'"),
-    ({"method": "vectorised"}, ValueError, "method must be one of 'loop', 'batched'"),
+    ({"variant": "vectorised"}, ValueError, "variant must be one of 'loop', 'batched'"),
     ({"max_bytes": 0}, ValueError, "max_bytes must be a positive integer"),
 ])
 def test_bad_numerical_arguments_are_rejected_and_nothing_changes(rng, kwargs, error, words):
@@ -210,7 +210,7 @@ def test_gradients_reject_wrong_shapes_and_nan(rng):
 
 @pytest.mark.parametrize("call", [
     lambda net, x, y: numerical_gradient(net, x, y, eps=1e-300),
-    lambda net, x, y: numerical_gradient(net, x, y, eps=1e-300, method="batched"),
+    lambda net, x, y: numerical_gradient(net, x, y, eps=1e-300, variant="batched"),
     lambda net, x, y: gradient_check(net, x, y, eps=1e-300),
 ])
 def test_a_step_lost_against_the_parameters_is_refused(rng, call):
@@ -229,3 +229,15 @@ def test_the_default_step_is_the_schemes_optimal_one_for_the_dtype(rng):
     x, y = make_data(net, 3, rng)
     for scheme in ("forward", "central"):
         assert numerical_gradient(net, x, y, scheme=scheme).eps == default_eps(scheme, np.float32)
+
+
+def test_the_old_keyword_for_the_variant_still_works_with_a_warning(rng):
+    net = DNN(1, 3, 2, 2, seed=0)
+    x, y = make_data(net, 2, rng)
+    with pytest.warns(DeprecationWarning, match="method= is now variant="):
+        old = numerical_gradient(net, x, y, method="batched")
+    np.testing.assert_array_equal(old.grad, numerical_gradient(net, x, y, variant="batched").grad)
+    with pytest.warns(DeprecationWarning, match="method= is now variant="):
+        assert gradient_check(net, x, y, method="batched").variant == "batched"
+    with pytest.raises(ValueError, match="method= and variant= are one option"):
+        numerical_gradient(net, x, y, variant="batched", method="loop")

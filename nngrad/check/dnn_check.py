@@ -40,20 +40,23 @@ def gradient_check(
     eps: float | None = None,
     rtol: float | None = None,
     atol: float | None = None,
-    method: str = "loop",
+    variant: str = "loop",
     reference: str = "auto",
     progress: bool = False,
+    method: str | None = None,
 ) -> GradientReport:
     """Compare backprop with a reference gradient of ``net.loss(x, y)``, per parameter array (each layer's W, b).
 
     reference "auto": the complex step for the arrays in which the loss is analytic, a finite difference
-    (``scheme``, ``method`` "loop" or "batched", step ``eps``) for the others; "complex-step" or
+    (``scheme``, ``variant`` "loop" or "batched", step ``eps``) for the others; "complex-step" or
     "finite-differences" for every array. eps=None: the scheme's optimal step for the dtype. rtol=None: 1e-8
     against the complex step, the scheme's default against a finite difference; atol=None: each array's
     absolute allowance is its reference's own error (given: that number for every element).
     """
+    variant = validate.renamed("method", "variant", method, variant, "loop", "a method is a registered gradient "
+                               "method; this picks the finite difference's variant")
     formula = get_scheme(scheme)
-    validate.choice("method", method, VARIANTS)
+    validate.choice("variant", variant, VARIANTS)
     validate.choice("reference", reference, REFERENCES)
     eps = formula.default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
     step_resolves("eps", eps, net.params)
@@ -67,7 +70,7 @@ def gradient_check(
     layers = range(len(net.dense_layers))
     exact = [l for l in layers if reference != "finite-differences" and net.analytic_from(l)]
     numerical, evaluations = _references(net, x, y, exact, [l for l in layers if l not in exact], formula.name, eps,
-                                         method, progress)
+                                         variant, progress)
     fd_error = KAPPA * formula.error(eps, loss, net.dtype)
     fd_floor = fd_error if atol is None else atol
     rows, rtols = [], {}
@@ -88,10 +91,10 @@ def gradient_check(
     near = _near_kinks(net, x, KINK_REACH * eps)
     return GradientReport(repr(net), rows, _findings(net, loss, analytic, numerical, rows, near, eps, formula.name),
                           "element-wise", formula.name, eps, rtols, evaluations, net.num_params, analytic, numerical,
-                          atol, method, near)
+                          atol, variant, near)
 
 
-def _references(net, x, y, exact: list[int], inexact: list[int], scheme: str, eps: float, method: str,
+def _references(net, x, y, exact: list[int], inexact: list[int], scheme: str, eps: float, variant: str,
                 progress: bool) -> tuple[np.ndarray, int]:
     """(reference gradient (N,), loss evaluations): the complex step for the ``exact`` layers, the finite
     difference for the others."""
@@ -100,7 +103,7 @@ def _references(net, x, y, exact: list[int], inexact: list[int], scheme: str, ep
         job = COMPLEX_STEP_METHOD.job(net, x, y)
         numerical[:] = job.gradient(progress, "complex step", layers=exact)
         evaluations += job.kernel.loss_evaluations
-    if inexact and method == "batched":
+    if inexact and variant == "batched":
         job = (CENTRAL_BATCHED if scheme == "central" else FORWARD_BATCHED).job(net, x, y, eps=eps)
         done = job.gradient(progress, f"{scheme} differences", layers=inexact)
         numerical[np.isfinite(done)] = done[np.isfinite(done)]

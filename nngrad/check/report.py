@@ -35,7 +35,7 @@ class GradientReport:
     analytic: np.ndarray = field(repr=False)
     numerical: np.ndarray = field(repr=False)
     atol: float | None = None  # an absolute tolerance the user imposed (None: each array's floor is derived)
-    method: str = "loop"
+    variant: str = "loop"  # the finite difference's: "loop" or "batched"
     near_kinks: int = 0
     how: str = ""  # how the user's code was called
     second: list[ArrayCheck] = field(default_factory=list)
@@ -77,7 +77,7 @@ class GradientReport:
             arrays = [r.name for r in rows if r.reference == used]
             step = ""
             if "differences" in used or "random directions" in used:
-                step = (f" ({self.method})" if self.method != "loop" else "") + f", eps={self.eps:.3g}"
+                step = (f" ({self.variant})" if self.variant != "loop" else "") + f", eps={self.eps:.3g}"
             words.append(f"{used}{step}" + ("" if len(arrays) == len(rows) else f" ({', '.join(arrays)})"))
         return " and ".join(words) or "none"
 

@@ -37,7 +37,7 @@ class NumericalGradient:
     loss_evaluations: int
     scheme: str
     eps: float
-    method: str
+    variant: str
 
 
 def numerical_gradient(
@@ -46,9 +46,10 @@ def numerical_gradient(
     y: np.ndarray,
     scheme: str = "forward",
     eps: float | None = None,
-    method: str = "loop",
+    variant: str = "loop",
     max_bytes: int = DEFAULT_MAX_BYTES,
     progress: bool = False,
+    method: str | None = None,
 ) -> NumericalGradient:
     """Finite-difference gradient of ``net.loss(x, y)`` with respect to ``net.params``.
 
@@ -56,25 +57,28 @@ def numerical_gradient(
     (sqrt(u) forward, u^(1/3) central; the classic lesson's 1e-4 is a fine explicit choice in float64).
     scheme "forward": (L(p + eps e_i) - L(p)) / eps, exactly N + 1 loss evaluations;
     scheme "central": (L(p + eps e_i) - L(p - eps e_i)) / (2 eps), exactly 2N.
-    method "loop": the textbook algorithm, one scalar perturbed in place at a time and always
+    variant "loop": the textbook algorithm, one scalar perturbed in place at a time and always
     restored exactly; "batched": the same evaluations, many perturbed networks per numpy call,
     reusing the unperturbed activations before the perturbed layer, in chunks of at most
     ``max_bytes`` of working memory. ``progress=True`` shows a progress bar (tqdm, on a terminal).
+    ``method=`` is the old name of ``variant=`` (deprecated: a method is a registered gradient method).
     """
+    variant = validate.renamed("method", "variant", method, variant, "loop", "a method is a registered gradient "
+                               "method; this picks the finite difference's variant")
     formula = get_scheme(scheme)
-    validate.choice("method", method, VARIANTS)
+    validate.choice("variant", variant, VARIANTS)
     eps = formula.default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
     step_resolves("eps", eps, net.params)
     validate.positive_int("max_bytes", max_bytes)
     x, y = net.check_data(x, y)
-    if method == "loop":
+    if variant == "loop":
         grad, loss, count = finite_difference(lambda p: net.evaluate(x, y), net.params, scheme, eps, progress)
     else:
         from .batched import differences
 
         result = differences(net, x, y, scheme, eps, max_bytes, progress)
         grad, loss, count = result.grad, result.loss, result.loss_evaluations
-    return NumericalGradient(grad, loss, count, scheme, eps, method)
+    return NumericalGradient(grad, loss, count, scheme, eps, variant)
 
 
 def finite_difference(
