@@ -38,8 +38,8 @@ def parse_device(device: str) -> tuple[str, int | None]:
     raise InvalidValue(f"device must be one of {', '.join(DEVICES)}; got {device!r}")
 
 
-def parse_target(spec: str) -> tuple[str, str | None]:
-    """A place to compute, as a benchmark names it: "DEVICE" (its default library) or "LIBRARY@DEVICE", e.g.
+def parse_label(spec: str) -> tuple[str, str | None]:
+    """A place to compute, as a benchmark labels it: "DEVICE" (its default library) or "LIBRARY@DEVICE", e.g.
     "cuda" -> ("cuda", None), "torch@cpu" -> ("cpu", "torch"); InvalidValue naming the forms otherwise."""
     if isinstance(spec, str) and "@" in spec:
         library, _, device = spec.partition("@")
@@ -53,9 +53,18 @@ def parse_target(spec: str) -> tuple[str, str | None]:
     return spec.strip().lower(), None
 
 
+def from_label(spec: str) -> Backend:
+    """The Backend a benchmark's device label ``spec`` names ("cpu", "cuda", "cuda:1", "torch@cpu", ...)."""
+    return backend(*parse_label(spec))
+
+
 def target(spec: str) -> Backend:
-    """The Backend a benchmark's device ``spec`` names ("cpu", "cuda", "cuda:1", "torch@cpu", ...)."""
-    return backend(*parse_target(spec))
+    """The old name of :func:`from_label` (deprecated: a target is a performance target)."""
+    import warnings
+
+    warnings.warn("nngrad.backend.target is now from_label (a target is a performance target); target goes in the "
+                  "next release", DeprecationWarning, stacklevel=2)
+    return from_label(spec)
 
 
 def _require(package: str) -> None:
@@ -115,7 +124,7 @@ class Backend:
     @property
     def label(self) -> str:
         """How a benchmark names it: the device alone with its default library ("cpu", "cuda:0"), else
-        "LIBRARY@DEVICE" ("torch@cpu", "cupy@cuda:0"); :func:`target` reads it back."""
+        "LIBRARY@DEVICE" ("torch@cpu", "cupy@cuda:0"); :func:`from_label` reads it back."""
         default = "numpy" if self.device == "cpu" else "torch"
         return self.device if self.library == default else f"{self.library}@{self.device}"
 
@@ -297,5 +306,5 @@ def to_numpy(a) -> np.ndarray:
 
 def is_cuda(label: str) -> bool:
     """Does a benchmark's device label ("cpu", "cuda:0", "torch@cpu", "cupy@cuda:1") name a CUDA device?"""
-    device, _ = parse_target(label)
+    device, _ = parse_label(label)
     return parse_device(device)[0] == "cuda"

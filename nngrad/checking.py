@@ -12,7 +12,7 @@ import numpy as np
 
 from . import _validate as validate
 from . import user_code
-from .backend import Backend, target
+from .backend import Backend, from_label
 from .check import check_layer, check_loss, check_network, check_pair, gradient_check
 from .check.calling import required
 from .errors import UsageError, UserError
@@ -81,7 +81,7 @@ def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _check_dnn(args: argparse.Namespace) -> int:
-    where = target(args.device)  # a bad or missing device: one line, before any work
+    where = from_label(args.device)  # a bad or missing device: one line, before any work
     if args.outputs < LOSSES[args.loss].min_outputs:
         raise UsageError(f"--loss {args.loss} needs --outputs {LOSSES[args.loss].min_outputs} or more: a softmax over "
                          "one class is 1 whatever its input, so its loss and every gradient are 0")

@@ -10,7 +10,7 @@ import traceback
 
 import numpy as np
 
-from .backend import parse_target
+from .backend import parse_label
 from .checking import cmd_check
 from .commands import cmd_bench, cmd_compare, cmd_examples, cmd_methods, cmd_report, cmd_train
 from .errors import InvalidValue, UserError
@@ -83,13 +83,13 @@ def method_list(text: str) -> tuple[str, ...]:
 
 
 def device_list(text: str) -> tuple[str, ...]:
-    """'cpu,cuda' -> ('cpu', 'cuda'): devices as nngrad.backend.target reads them, comma-separated."""
+    """'cpu,cuda' -> ('cpu', 'cuda'): devices as nngrad.backend.from_label reads them, comma-separated."""
     values = tuple(v.strip() for v in text.split(",") if v.strip())
     if not values:
         raise argparse.ArgumentTypeError(f"expected devices separated by commas, e.g. cpu,cuda; got {text!r}")
     for v in values:
         try:
-            parse_target(v)
+            parse_label(v)
         except InvalidValue as exc:
             raise argparse.ArgumentTypeError(str(exc)) from None
     return values

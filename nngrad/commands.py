@@ -7,7 +7,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .backend import target
+from .backend import from_label
 from .errors import UsageError
 from .examples import EXAMPLES
 from .methods import list_methods, registered
@@ -133,7 +133,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.task == "classic":
         return _train_classic(args, output_folder(args.out))
-    where = target(args.device or "cpu")  # a bad or missing device: one line, before the data are read
+    where = from_label(args.device or "cpu")  # a bad or missing device: one line, before the data are read
     from .data import load_digits, load_mnist
     from .train.curves import learning_curve
     from .train.descent import train

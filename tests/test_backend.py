@@ -400,7 +400,7 @@ def test_check_on_a_device_compares_each_exact_method_with_the_cpu(monkeypatch, 
     """What 'nngrad check --device cuda' adds, run here on array_api_strict@cpu in the device's place."""
     from nngrad import checking
 
-    strict = nb.target("array_api_strict@cpu")
+    strict = nb.from_label("array_api_strict@cpu")
     net = nngrad.DNN(2, 4, 3, 2, seed=0)
     x, y = make_data(net, 3, rng)
     assert checking._check_on_device(net, x, y, strict)
@@ -412,10 +412,15 @@ def test_check_on_a_device_compares_each_exact_method_with_the_cpu(monkeypatch, 
 
 
 def test_a_backend_answers_what_its_device_can_do():
-    cpu, strict = nb.backend("cpu"), nb.target("array_api_strict@cpu")
+    cpu, strict = nb.backend("cpu"), nb.from_label("array_api_strict@cpu")
     assert cpu.on_host and not cpu.can_capture and strict.on_host and not strict.can_capture
     result, peak = cpu.peak_memory(lambda: np.ones(100_000))
     assert result.shape == (100_000,) and peak >= 800_000  # tracemalloc saw the 800 kB
     assert cpu.peak_memory(lambda: np.ones(10), traced=False)[1] is None  # a peer's allocations: not seen
     assert strict.peak_memory(lambda: 1)[1] is None
     assert [nb.is_cuda(label) for label in ("cpu", "cuda:0", "torch@cpu", "cupy@cuda:1")] == [False, True, False, True]
+
+
+def test_the_old_name_of_from_label_still_works_with_a_warning():
+    with pytest.warns(DeprecationWarning, match="target is now from_label"):
+        assert nb.target("cpu") == nb.from_label("cpu")

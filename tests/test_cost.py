@@ -35,12 +35,12 @@ def test_a_peers_cost_per_call_is_measured_when_it_is_in_the_run(library, method
 def test_off_numpy_each_methods_own_cost_per_call_is_measured_and_prices_its_calls():
     """The CALLS table is numpy's: on another library each of nngrad's methods gets its own cost per declared call
     (its gradient of a tiny network there), and a prediction uses it; numpy's constants have none."""
-    from nngrad.backend import target
+    from nngrad.backend import from_label
     from nngrad.sweep.networks import build_on
     from nngrad.sweep.plan import predict
 
     assert machine.measure(("backprop",)).method_call_s == {}
-    strict = machine.measure(("backprop", "forward-mode", "numerical-loop"), target("array_api_strict@cpu"))
+    strict = machine.measure(("backprop", "forward-mode", "numerical-loop"), from_label("array_api_strict@cpu"))
     assert set(strict.method_call_s) == {"backprop", "forward-mode"}  # numerical-loop does not run there
     assert all(0 < s < 1e-2 for s in strict.method_call_s.values())
     net, x, y = build_on("array_api_strict@cpu", 2, 4, 3)

@@ -14,7 +14,7 @@ from conftest import make_data
 from test_backend import HAS_CUDA, HAS_TORCH, on_gpu, one_line_error
 
 import nngrad
-from nngrad.backend import parse_target, target, to_numpy
+from nngrad.backend import from_label, parse_label, to_numpy
 from nngrad.cli import main
 from nngrad.errors import InvalidValue
 from nngrad.methods import get
@@ -36,7 +36,7 @@ MACHINE = Constants(call_s=1e-6, gemm_flop_s=1e10, elementwise_s=5e-9)
 @pytest.mark.parametrize("spec, parsed", [("cpu", ("cpu", None)), ("CUDA:1", ("cuda:1", None)),
                                           ("torch@cpu", ("cpu", "torch")), ("cupy@cuda", ("cuda", "cupy"))])
 def test_device_specs_name_a_device_and_optionally_its_library(spec, parsed):
-    assert parse_target(spec) == parsed
+    assert parse_label(spec) == parsed
 
 
 @pytest.mark.parametrize("spec, words", [("tpu", "device must be one of cpu, cuda, cuda:N; got 'tpu'"),
@@ -44,12 +44,12 @@ def test_device_specs_name_a_device_and_optionally_its_library(spec, parsed):
                                          ("numpy@cuda", "numpy arrays live on the CPU only")])
 def test_bad_device_specs_say_what_is_accepted(spec, words):
     with pytest.raises(InvalidValue, match=words):
-        target(spec)
+        from_label(spec)
 
 
 def test_labels_name_the_default_library_by_its_device_alone():
-    assert target("cpu").label == "cpu" and target("numpy@cpu").label == "cpu"
-    assert target(STRICT).label == STRICT
+    assert from_label("cpu").label == "cpu" and from_label("numpy@cpu").label == "cpu"
+    assert from_label(STRICT).label == STRICT
     assert SweepConfig(devices=("numpy@cpu", STRICT), methods=("backprop",)).devices == ("cpu", STRICT)
 
 

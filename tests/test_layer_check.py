@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from nngrad import AddLayer, Dense, MulLayer, Relu, Sigmoid, SoftmaxWithLoss, check_function, check_layer
-from nngrad.check import targets
+from nngrad.check import arrays
 from nngrad.model.losses import MeanSquaredError
 from nngrad.testing import assert_gradients_close
 
@@ -195,7 +195,7 @@ def test_fast_mode_catches_a_planted_bug(rng, n_in):
 
 def test_fast_mode_costs_the_same_whatever_the_size(rng):
     counts = {_fast_checks(rng, n)[0].loss_evaluations for n in (50, 400)}
-    assert len(counts) == 1 and counts.pop() < 2 * 2 * 3 * targets.DIRECTIONS + 40  # 2 points, 2 per direction
+    assert len(counts) == 1 and counts.pop() < 2 * 2 * 3 * arrays.DIRECTIONS + 40  # 2 points, 2 per direction
 
 
 def test_auto_mode_switches_to_directions_for_large_layers(rng):

@@ -17,11 +17,11 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
+from .arrays import MODES
 from .findings import Finding
 from .judge import judge
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
-from .targets import MODES
 
 X, Y, H = 0.7, -1.3, 1e-6  # the operands of the operator probes, and their central difference's step
 # name -> (the operation on Values or floats, binary?)

@@ -9,11 +9,11 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
+from .arrays import MODES
 from .findings import Finding
 from .judge import judge
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
-from .targets import MODES
 
 
 def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarray], np.ndarray], theta,

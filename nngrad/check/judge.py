@@ -20,6 +20,7 @@ import numpy as np
 
 from ..methods.schemes import COMPLEX_STEP
 from ..tolerances import tolerance
+from .arrays import Checked, Outcome, check_arrays, floors, resolve_mode
 from .catalogue import DERIVATIVES, known_mistakes
 from .compare import EXACT_FLOOR, FAILED, ArrayCheck, compare
 from .diagnostics import _agree, common, located, regularization, scaled, shape_cause, transposed
@@ -27,7 +28,6 @@ from .findings import Finding
 from .randomness import Reseeder
 from .report import GradientReport
 from .subject import Claim, Subject
-from .targets import Outcome, Target, check_targets, floors, resolve_mode
 
 SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input
 
@@ -59,7 +59,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
         rtol = tolerance("central differences", dtype) if rtol is None else rtol
         scale = subject.scale()
         resolved = resolve_mode(mode, targets)
-        outcome = check_targets(subject.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
+        outcome = check_arrays(subject.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
         rows.update({r.name: _second_opinion(subject, r, t, dtype) if r.verdict == "unresolvable" else r
                      for r, t in zip(outcome.rows, targets)})
         ordered = [rows[op.name] for op in subject.operands if op.name in rows]
@@ -102,7 +102,7 @@ def _counting(subject: Subject):
     return lambda: calls[0]
 
 
-def _second_opinion(subject: Subject, row: ArrayCheck, target: Target, dtype) -> ArrayCheck:
+def _second_opinion(subject: Subject, row: ArrayCheck, target: Checked, dtype) -> ArrayCheck:
     """An input's gradient too small for central differences, checked by the complex step instead, where the code
     takes complex numbers: exact to rounding at any scale (a saturated sigmoid's 1e-17). It can only confirm: the
     row becomes "ok" if the claim agrees with it to the complex step's tolerance, within the rounding of the backward's own
@@ -168,7 +168,7 @@ def _same(a, b) -> bool:
         return False
 
 
-def _prepare(subject: Subject, claim: Claim) -> tuple[dict[str, ArrayCheck], list[Target], list[Finding]]:
+def _prepare(subject: Subject, claim: Claim) -> tuple[dict[str, ArrayCheck], list[Checked], list[Finding]]:
     """Rows for the operands that cannot be compared (no gradient, a wrong shape), targets for the others."""
     rows, targets, found = {}, [], []
     batch = subject.batch()
@@ -199,7 +199,7 @@ def _prepare(subject: Subject, claim: Claim) -> tuple[dict[str, ArrayCheck], lis
             found.append(Finding("unchecked", f"{op.label}: not contiguous in memory, so it cannot be perturbed in "
                                  "place (a transposed view?): store it with np.ascontiguousarray"))
             continue
-        targets.append(Target(op.name, op.values.shape, flat, arr.reshape(-1)))
+        targets.append(Checked(op.name, op.values.shape, flat, arr.reshape(-1)))
     return rows, targets, found
 
 
@@ -219,7 +219,7 @@ def _flat(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.asarray(a, float).reshape(-1) for a in arrays]) if arrays else np.zeros(0)
 
 
-def _diagnose(subject: Subject, claim: Claim, targets: list[Target], outcome: Outcome, mode: str, rtol: float,
+def _diagnose(subject: Subject, claim: Claim, targets: list[Checked], outcome: Outcome, mode: str, rtol: float,
               floor: float, eps: float, seed: int, random: bool = False) -> list[Finding]:
     """What the pattern of each failure says (see the module's docstring). "Right for batch 1" is tried last, only
     where nothing else explains the failure, the forward is not random, and the failure reaches the first sample
@@ -269,7 +269,7 @@ def _known(subject: Subject, claim: Claim, failing: set[str]) -> list[Finding]:
             for layer, words, right in known_mistakes(context, claimed, failing)]
 
 
-def _wrong_derivative(subject: Subject, targets: list[Target], rtol: float, floor: float, eps: float, seed: int
+def _wrong_derivative(subject: Subject, targets: list[Checked], rtol: float, floor: float, eps: float, seed: int
                       ) -> list[Finding]:
     """A wrong derivative of the output's activation (catalogue.DERIVATIVES): every claimed gradient equals the true
     gradient at the reweighted dout; screened along random directions, then confirmed element by element."""
@@ -294,10 +294,10 @@ def _wrong_derivative(subject: Subject, targets: list[Target], rtol: float, floo
     return []
 
 
-def _matches(other: Subject, target: Target, mode: str, rtol: float, floor: float, eps: float, seed: int) -> bool:
+def _matches(other: Subject, target: Checked, mode: str, rtol: float, floor: float, eps: float, seed: int) -> bool:
     op = next(op for op in other.operands if op.name == target.name)
-    probe = Target(target.name, target.shape, op.values.reshape(-1), target.analytic)
-    outcome = check_targets(other.evaluate, [probe], other.scale(), mode, eps, rtol, None, op.values.dtype, seed)
+    probe = Checked(target.name, target.shape, op.values.reshape(-1), target.analytic)
+    outcome = check_arrays(other.evaluate, [probe], other.scale(), mode, eps, rtol, None, op.values.dtype, seed)
     return outcome.rows[0].verdict in ("ok", "kink", "zero")
 
 
@@ -338,7 +338,7 @@ def _second_point(subject: Subject, mode: str, seed: int, eps: float, rtol: floa
         other.before = subject.before
         claim = other.claim()
         rows, targets, _ = _prepare(other, claim)
-        outcome = check_targets(other.evaluate, targets, other.scale(), mode, eps, rtol, atol, _dtype(other),
+        outcome = check_arrays(other.evaluate, targets, other.scale(), mode, eps, rtol, atol, _dtype(other),
                                 seed + 1)
         checked = [_second_opinion(other, r, t, _dtype(other)) if r.verdict == "unresolvable" else r
                    for r, t in zip(outcome.rows, targets)]

@@ -19,6 +19,7 @@ import numpy as np
 from .. import _validate as validate
 from ..errors import InvalidValue
 from . import calling
+from .arrays import MODES
 from .catalogue import Context
 from .diagnostics import label_conditions
 from .findings import Finding
@@ -27,7 +28,6 @@ from .naming import gradient_of, input_gradient
 from .report import GradientReport
 from .slots import Saved, Slot, float_arrays
 from .subject import Claim, Operand, Subject
-from .targets import MODES
 
 DEFAULT_LR = 0.1  # passed to a backward that takes the learning rate: its step reveals the gradient
 DOUT_STREAM = 1  # dout is drawn from default_rng((seed, DOUT_STREAM)): never the stream x came from

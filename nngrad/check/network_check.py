@@ -18,12 +18,12 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
+from .arrays import MODES
 from .findings import Finding
 from .judge import judge
 from .report import GradientReport
 from .slots import Saved, Slot
 from .subject import Claim, Operand, Subject
-from .targets import MODES
 
 
 def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol: float | None = None,

@@ -18,13 +18,13 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
+from .arrays import MODES
 from .catalogue import Context
 from .diagnostics import label_conditions
 from .findings import Finding
 from .judge import judge
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
-from .targets import MODES
 
 DOUT_STREAM = 1  # douts come from default_rng((seed, DOUT_STREAM, k)): independent of the inputs
 

@@ -42,7 +42,7 @@ class Prefix:
         if x.ndim == 1:  # one sample: add the batch axis
             x, y = x[None, ...], (np.asarray(y) if self.numpy else y)[None, ...]
         self.loss_layer = net.loss_layer
-        y_checked = net.loss_layer.targets(y, net.num_output)
+        y_checked = net.loss_layer.as_rows(y, net.num_output)
         self.y = y_checked.astype(x.dtype, copy=False) if self.numpy else xp.astype(y_checked, x.dtype)
         self.dense, self.acts = net.dense_layers, net.activations
         self.hs, self.zs = net.trace(x)  # h_l: input of Dense layer l (h_0 = x); z_l: its pre-activation

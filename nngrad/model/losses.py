@@ -86,7 +86,7 @@ class MeanSquaredError:
         self.h = self.y = None
 
     @staticmethod
-    def targets(y: np.ndarray, num_classes: int) -> np.ndarray:
+    def as_rows(y: np.ndarray, num_classes: int) -> np.ndarray:
         """Checked targets in the form ``function`` takes: unchanged for MSE."""
         return y
 
@@ -134,7 +134,7 @@ class SoftmaxWithLoss:
         self.y = self.t = None
 
     @staticmethod
-    def targets(y: np.ndarray, num_classes: int) -> np.ndarray:
+    def as_rows(y: np.ndarray, num_classes: int) -> np.ndarray:
         """Checked targets in the form ``function`` takes: integer labels become one-hot rows."""
         return one_hot(y, num_classes) if namespace(y).isdtype(y.dtype, "integral") else y
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .. import _validate as validate
-from ..backend import Backend, target
+from ..backend import Backend, from_label
 from ..errors import InvalidValue, MissingPackage
 from ..methods import available_methods, get
 from ..methods.base import Method
@@ -59,13 +59,13 @@ class SweepConfig:
                 validate.positive_int(name, v)
         if isinstance(self.devices, str) or not self.devices:
             raise InvalidValue(f"devices must list at least one device, e.g. ('cpu', 'cuda'); got {self.devices!r}")
-        labels = tuple(target(d).label for d in self.devices)  # a bad or missing device: one line, here
+        labels = tuple(from_label(d).label for d in self.devices)  # a bad or missing device: one line, here
         if len(set(labels)) < len(labels):
             raise InvalidValue(f"devices must not name one device twice; got {', '.join(self.devices)}")
         object.__setattr__(self, "devices", labels)
         if self.methods is None:
             object.__setattr__(self, "methods", tuple(m for m in available_methods()
-                                                      if any(_runs_on(get(m), target(d)) for d in self.devices)))
+                                                      if any(_runs_on(get(m), from_label(d)) for d in self.devices)))
         if not self.methods:
             raise InvalidValue("methods must list at least one method")
         for m in self.methods:
@@ -89,7 +89,7 @@ class SweepConfig:
                     validate.positive_int(name, v)
         d, w, b = max(self.networks(), key=lambda n: memory_bytes(self.sizes(n[0], n[1]), n[2]))
         for label in self.devices:  # the same bound as a method's chunks, against where the arrays live
-            where = target(label)
+            where = from_label(label)
             validate.fits_in_memory(f"the sweep's largest network (depth {d}, width {w}, batch {b}, N = "
                                     f"{num_params(self.sizes(d, w)):,}) on {label}",
                                     memory_bytes(self.sizes(d, w), b) + DEFAULT_MAX_BYTES,
@@ -99,7 +99,7 @@ class SweepConfig:
     def methods_on(self, device: str) -> list[str]:
         """The sweep's methods that run on ``device`` (a label of ``devices``): on numpy's CPU every one but the
         CUDA graphs; elsewhere those that run on any array library, with the CUDA graphs on CUDA through torch."""
-        return [m for m in self.methods if _runs_on(get(m), target(device))]
+        return [m for m in self.methods if _runs_on(get(m), from_label(device))]
 
     def sizes(self, depth: int, width: int) -> list[int]:
         """Layer sizes of a network of the sweep: [num_input, width x depth, num_output]."""

@@ -6,7 +6,7 @@ import functools
 
 import numpy as np
 
-from ..backend import target
+from ..backend import from_label
 from ..model.activations import ACTIVATIONS
 from ..model.losses import LOSSES
 from ..model.network import DNN
@@ -39,7 +39,7 @@ def build_on(device: str, *args) -> tuple[DNN, object, object]:
     net, x, y = build(*args)
     if device == "cpu":
         return net, x, y
-    where = target(device)
+    where = from_label(device)
     on = net.to(where.device, where.library)
     return (on, *on.check_data(x, y))
 

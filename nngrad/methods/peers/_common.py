@@ -37,7 +37,7 @@ def batch(net, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Checked (x, y) as 2-D arrays: x (B, in) and targets (B, out), one-hot rows for softmax cross-entropy."""
     if x.ndim == 1:
         x, y = x[None], np.asarray(y)[None]
-    return x, net.loss_layer.targets(y, net.num_output).astype(net.dtype, copy=False)
+    return x, net.loss_layer.as_rows(y, net.num_output).astype(net.dtype, copy=False)
 
 
 def blas_threads() -> int | None:

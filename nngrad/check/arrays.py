@@ -27,7 +27,7 @@ MOST_PROBED = 1000  # elements of an array probed one-sided to explain a failure
 
 
 @dataclass
-class Target:
+class Checked:
     """An array that f reads (``values``: a writable flat view, perturbed in place and restored) and the gradient
     claimed for it (``analytic``, flat)."""
 
@@ -39,7 +39,7 @@ class Target:
 
 @dataclass
 class Outcome:
-    """What check_targets found: one row per target, the numerical values of each (flat; the projections on the
+    """What check_arrays found: one row per target, the numerical values of each (flat; the projections on the
     random directions in fast mode), f evaluations, the rows excused by a kink, and ties that disagree:
     (row name, the tied elements' flat indices, claimed and numerical directional derivatives)."""
 
@@ -50,7 +50,7 @@ class Outcome:
     ties: list[tuple[str, np.ndarray, float, float]] = field(default_factory=list)
 
 
-def resolve_mode(mode: str, targets: list[Target]) -> str:
+def resolve_mode(mode: str, targets: list[Checked]) -> str:
     """"full" or "fast": "auto" is full up to FULL_UP_TO elements in all."""
     if mode == "auto":
         return "full" if sum(t.values.size for t in targets) <= FULL_UP_TO else "fast"
@@ -65,7 +65,7 @@ def floors(scale: float, eps: float | None, atol: float | None, dtype) -> tuple[
     return eps, error, error if atol is None else atol
 
 
-def check_targets(f: Callable[[], float], targets: list[Target], scale: float, mode: str, eps: float | None,
+def check_arrays(f: Callable[[], float], targets: list[Checked], scale: float, mode: str, eps: float | None,
                   rtol: float, atol: float | None, dtype: np.dtype, seed: int = 0, progress: bool = False) -> Outcome:
     """Each target against central differences of f. ``scale``: the magnitude of f's terms, for the round-off of
     its differences. An element's allowance is rtol (|a| + |n|) + floor, the floor being the difference's own error
@@ -98,7 +98,7 @@ def _own_scale(floor: float, rtol: float, numerical: np.ndarray, atol: float | N
     return floor if atol is not None else floor + rtol * float(np.abs(numerical).max(initial=0.0))
 
 
-def _excuse_kinks(f, t: Target, row: ArrayCheck, eps: float, rtol: float, floor: float, out: Outcome) -> int:
+def _excuse_kinks(f, t: Checked, row: ArrayCheck, eps: float, rtol: float, floor: float, out: Outcome) -> int:
     """Give ``row`` the verdict "kink" if every failing element is bracketed by its one-sided differences (within
     ``floor``, which allows for their own error) and no group of tied elements disagrees along the direction that
     moves it together; returns the evaluations."""
