@@ -42,7 +42,7 @@ def test_cpu_is_numpy_unless_a_library_is_asked_for():
 
 def test_cuda_without_torch_says_how_to_install(monkeypatch):
     real = importlib.util.find_spec
-    monkeypatch.setattr(nb.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
     with pytest.raises(MissingPackage, match=r"torch is not installed: pip install 'nngrad\[gpu\]' \(a CUDA build of PyTorch\)") as info:
         nb.backend("cuda")
     assert "\n" not in str(info.value)
@@ -345,7 +345,7 @@ def one_line_error(capsys, argv, words: str) -> None:
 @pytest.mark.parametrize("command", [["check"], ["train", "digits", "--epochs", "1"], ["bench", "--quick"]])
 def test_cli_refuses_an_unknown_device_in_one_line_and_writes_nothing(command, capsys, tmp_path):
     out = ["--out", str(tmp_path / "results")] if command[0] != "check" else []
-    one_line_error(capsys, [*command, "--device", "gpu0", *out], "device must be one of cpu, cuda, cuda:N; got 'gpu0'")
+    one_line_error(capsys, [*command, "--device", "gpu0", *out], "device must be DEVICE (cpu, cuda, cuda:N) or LIBRARY@DEVICE (LIBRARY one of numpy, torch, array_api_strict, cupy, e.g. torch@cpu); got 'gpu0'")
     assert not (tmp_path / "results").exists()
 
 

@@ -39,7 +39,7 @@ def test_device_specs_name_a_device_and_optionally_its_library(spec, parsed):
     assert parse_label(spec) == parsed
 
 
-@pytest.mark.parametrize("spec, words", [("tpu", "device must be one of cpu, cuda, cuda:N; got 'tpu'"),
+@pytest.mark.parametrize("spec, words", [("tpu", r"DEVICE \(cpu, cuda, cuda:N\) or LIBRARY@DEVICE \(LIBRARY one of numpy, torch, array_api_strict, cupy"),
                                          ("jax@cpu", "LIBRARY one of numpy, torch, array_api_strict, cupy"),
                                          ("numpy@cuda", "numpy arrays live on the CPU only")])
 def test_bad_device_specs_say_what_is_accepted(spec, words):
@@ -193,7 +193,7 @@ def test_runs_on_two_devices_compare_point_by_point(tmp_path, capsys):
 def test_cli_devices_are_checked_before_anything_is_written(capsys, tmp_path):
     with pytest.raises(SystemExit) as info:
         main(["bench", "--devices", "cpu,tpu", "--out", str(tmp_path / "r")])
-    assert info.value.code == 2 and "device must be one of cpu, cuda, cuda:N; got 'tpu'" in capsys.readouterr().err
+    assert info.value.code == 2 and "device must be DEVICE (cpu, cuda, cuda:N) or LIBRARY@DEVICE (LIBRARY one of numpy, torch, array_api_strict, cupy, e.g. torch@cpu); got 'tpu'" in capsys.readouterr().err
     one_line_error(capsys, ["bench", "--quick", "--device", STRICT, "--methods", "scipy", "--out", str(tmp_path / "r")],
                    f"scipy cannot run on {STRICT}")
     assert not (tmp_path / "r").exists()
