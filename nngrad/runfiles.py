@@ -22,7 +22,7 @@ POINTS = "points.jsonl"
 BENCHMARK_JSON = "benchmark.json"
 DONE = ("ok", "skipped")  # statuses of finished points: a resumed sweep reruns failed and missing ones
 CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there, and it is the
-# landscape network of a run that does not name one
+# network of the landscape (every method at one network) of a run that does not name one
 
 
 def new_run_dir(root: Path, prefix: str = "run") -> Path:
@@ -68,14 +68,21 @@ def new_run_meta(config: dict, methods: dict[str, dict], plan: list[dict], accur
             "machine": machine_summary(), "machine_constants": constants}
 
 
+RENAMED = {"landscape": "classic", "target_s": "timing_s"}  # config keys of runs written by nngrad 0.1.0
+
+
 def read_run_meta(run: Path) -> dict:
+    """run.json of the run folder ``run``, its config under today's names (RENAMED)."""
     path = run / RUN_META
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text())
     except FileNotFoundError:
         raise FileNotFoundError(f"{run} has no {RUN_META}: not a run folder made by 'nngrad bench'") from None
     except json.JSONDecodeError as exc:
         raise InvalidValue(f"{path} is not valid JSON ({exc})") from None
+    if isinstance(meta.get("config"), dict):
+        meta["config"] = {RENAMED.get(key, key): value for key, value in meta["config"].items()}
+    return meta
 
 
 def test_id(point: dict) -> str:

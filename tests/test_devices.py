@@ -63,7 +63,7 @@ def test_a_device_named_twice_or_no_device_is_refused():
 
 
 def test_each_device_runs_the_methods_that_run_there():
-    cfg = SweepConfig(devices=("cpu", STRICT), depths=(1,), widths=(4,), landscape=None, extra=())
+    cfg = SweepConfig(devices=("cpu", STRICT), depths=(1,), widths=(4,), classic=None, extra=())
     assert set(cfg.methods_on("cpu")) == set(cfg.methods)
     on_strict = cfg.methods_on(STRICT)
     assert {"backprop", "numerical-batched", "forward-mode", "complex-step"} <= set(on_strict)
@@ -81,7 +81,7 @@ def test_methods_that_run_on_none_of_the_devices_are_named():
 
 def test_the_plan_holds_every_method_on_every_device_it_runs_on():
     cfg = SweepConfig(devices=("cpu", STRICT), depths=(1,), widths=(4, 8), methods=("backprop", "numerical-loop"),
-                      landscape=None, extra=(), total_s=None)
+                      classic=None, extra=(), total_s=None)
     points = plan(cfg, {"cpu": MACHINE, STRICT: MACHINE})
     assert [(p.device, p.method, p.width) for p in points] == [
         ("cpu", "backprop", 4), ("cpu", "backprop", 8), ("cpu", "numerical-loop", 4), ("cpu", "numerical-loop", 8),

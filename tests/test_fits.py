@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 from conftest import fake_benchmark_json, fake_point, sweep_points
 
-from nngrad.results.fits import RESAMPLES, bootstrap_interval, cost_model, power_fit
+from nngrad.results.fits import RESAMPLES, bootstrap_interval, growth_fits, power_fit
 from nngrad.results.load import _assemble
 
 
@@ -28,7 +28,7 @@ def test_power_fit_reports_uncertainty_on_noisy_data():
 
 
 def test_times_that_follow_the_operation_counts_give_the_theoretical_exponents():
-    fits = cost_model(points_frame(sweep_points()))
+    fits = growth_fits(points_frame(sweep_points()))
     assert not fits.empty
     fitted = fits.dropna(subset=["exponent"])
     np.testing.assert_allclose(fitted["exponent"], fitted["theory_sizes"], rtol=1e-8, atol=1e-12)
@@ -40,7 +40,7 @@ def test_times_that_follow_the_operation_counts_give_the_theoretical_exponents()
 
 def test_overhead_dominated_points_are_kept_out_and_counted():
     frame = points_frame(sweep_points(depths=(1, 2, 4), widths=(4, 8, 128, 256)))
-    fits = cost_model(frame)
+    fits = growth_fits(frame)
     row = fits[(fits["method"] == "forward") & (fits["term"] == "N")].iloc[0]
     overhead = frame[(frame["method"] == "forward") & frame["overhead_dominated"]]
     assert row["excluded_overhead"] == len(overhead) > 0
@@ -48,7 +48,7 @@ def test_overhead_dominated_points_are_kept_out_and_counted():
 
 
 def test_too_few_points_say_so_instead_of_fitting():
-    fits = cost_model(points_frame(sweep_points(depths=(1,), widths=(256,))))
+    fits = growth_fits(points_frame(sweep_points(depths=(1,), widths=(256,))))
     assert fits["exponent"].isna().all() and fits["note"].str.contains("not enough points").all()
 
 
@@ -60,7 +60,7 @@ def test_a_known_departure_from_the_operation_counts_is_measured_exactly():
         scale = p["planned"]["depth"] ** 0.5
         for key in ("median", "q1", "q3", "min"):
             p["stats"][key] *= scale
-    fits = cost_model(points_frame(points))
+    fits = growth_fits(points_frame(points))
     row = fits[(fits["method"] == "forward") & (fits["term"] == "depth")].iloc[0]
     assert row["exponent"] - row["theory_sizes"] == pytest.approx(0.5, abs=1e-9)
 
@@ -101,7 +101,7 @@ def test_exact_data_gives_a_zero_width_interval_at_the_true_exponent():
     """time = N^2 ns (numerical-loop), N ns (backprop): every resample fits N^2, N and the ratio N^1 exactly."""
     points = with_times(sweep_points(methods=("backprop", "numerical-loop")),
                         lambda p: 1e-9 * p["planned"]["n_params"] ** (2 if p["planned"]["method"] != "backprop" else 1))
-    fits = cost_model(points_frame(points))
+    fits = growth_fits(points_frame(points))
     fits = fits[fits["term"] == "N"].dropna(subset=["exponent"])
     true = np.where(fits["model"] == "ratio ~ N^k", 1.0, np.where(fits["method"] == "backprop", 1.0, 2.0))
     assert len(fits) == 5 and set(fits["regime"]) == {"all", "compute-bound", "overhead-dominated"}
@@ -117,7 +117,7 @@ def test_a_bend_between_regimes_is_fitted_per_regime_with_honest_intervals():
                                                  methods=("backprop", "numerical-loop")),
                                     lambda p: 1e-3 + p["planned"]["flops"] * 1e-9))
     frame["overhead_dominated"] = frame["flops"] < 1e6  # the bend's knee; whatever load.py's rule is today
-    ratio = ratio_rows(cost_model(frame))
+    ratio = ratio_rows(growth_fits(frame))
     everything, compute, overhead = (ratio.loc[r] for r in ("all", "compute-bound", "overhead-dominated"))
     assert compute["points"] + overhead["points"] == everything["points"] and compute["points"] >= 3
     assert not compute["ci_low"] <= overhead["exponent"] <= compute["ci_high"]
@@ -130,15 +130,15 @@ def test_a_bend_between_regimes_is_fitted_per_regime_with_honest_intervals():
 def test_a_regime_with_too_few_points_says_so():
     frame = points_frame(sweep_points(depths=(1, 2, 4), widths=(32, 64, 128)))
     frame["overhead_dominated"] = (frame["depth"] == 1) & (frame["width"] == 32)  # one network only
-    row = ratio_rows(cost_model(frame)).loc["overhead-dominated"]
+    row = ratio_rows(growth_fits(frame)).loc["overhead-dominated"]
     assert np.isnan(row["exponent"]) and "not enough points" in row["note"] and "overhead-dominated" in row["note"]
-    assert ratio_rows(cost_model(frame)).loc["compute-bound", "points"] == 8
+    assert ratio_rows(growth_fits(frame)).loc["compute-bound", "points"] == 8
 
 
 def test_the_intervals_are_reproducible():
     rng = np.random.default_rng(4)
     points = with_times(sweep_points(), lambda p: p["stats"]["median"] * np.exp(rng.normal(0, 0.3)))
-    first, second = cost_model(points_frame(points)), cost_model(points_frame(points))
+    first, second = growth_fits(points_frame(points)), growth_fits(points_frame(points))
     pd.testing.assert_frame_equal(first, second)
     assert (first["ci_high"] > first["ci_low"]).any()
 
@@ -155,7 +155,7 @@ def test_rank_deficient_resamples_are_dropped_not_fatal():
 def test_too_few_resamples_leave_no_interval_and_the_note_says_why():
     frame = points_frame([fake_point("forward", d, w) for d, w in ((1, 32), (2, 64), (4, 256))])
     frame["overhead_dominated"] = False
-    rows = cost_model(frame)
+    rows = growth_fits(frame)
     rows = rows[rows["model"] == "time ~ depth^k * width^k"]
     assert rows["exponent"].notna().all() and rows["ci_low"].isna().all() and rows["ci_high"].isna().all()
     assert rows["note"].str.contains("no bootstrap interval").all()
@@ -163,7 +163,7 @@ def test_too_few_resamples_leave_no_interval_and_the_note_says_why():
 
 def test_sizes_that_do_not_vary_are_not_fitted():
     frame = points_frame([fake_point("forward", 2, 256, batch=b) for b in (16, 32, 64)])
-    fits = cost_model(frame)
+    fits = growth_fits(frame)
     n_fit = fits[fits["model"] == "time ~ N^k"].iloc[0]
     assert np.isnan(n_fit["exponent"]) and "do not vary in N" in n_fit["note"]
     assert fits[fits["term"] == "batch"]["exponent"].notna().all()

@@ -11,12 +11,12 @@ from nngrad.sweep.headline import METHODS, ROUNDS, headline_study
 
 
 def test_the_study_times_every_method_in_every_round_at_the_classic_network():
-    cfg = SweepConfig(depths=(1,), widths=(4,), landscape=(1, 6, 2), extra=(), methods=METHODS)
+    cfg = SweepConfig(depths=(1,), widths=(4,), classic=(1, 6, 2), extra=(), methods=METHODS)
     study = headline_study(cfg)
     assert study["network"] == [1, 6, 2]
     assert set(study["seconds"]) == set(METHODS)
     assert all(len(v) == ROUNDS and min(v) > 0 for v in study["seconds"].values())
-    assert headline_study(SweepConfig(depths=(1,), widths=(4,), landscape=None, extra=(), methods=METHODS)) is None
+    assert headline_study(SweepConfig(depths=(1,), widths=(4,), classic=None, extra=(), methods=METHODS)) is None
     assert headline_study(SweepConfig(depths=(1,), widths=(4,), extra=(), methods=("forward", "backprop"))) is None
 
 

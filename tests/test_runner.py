@@ -84,3 +84,16 @@ def test_a_record_cut_short_by_a_crash_is_removed_when_the_run_resumes(tmp_path,
     assert main(["bench", "--resume", str(run)]) == 0
     assert "cut short by a crash: removed" in capsys.readouterr().err
     assert all(line.startswith("{") and line.endswith("}") for line in (run / runfiles.POINTS).read_text().splitlines())
+
+
+def test_a_run_written_under_the_old_config_names_reads_under_todays(tmp_path):
+    run = tmp_path / "old"
+    shutil.copytree(REFERENCE, run)
+    meta = json.loads((run / runfiles.RUN_META).read_text())
+    config = meta["config"]
+    config["landscape"], config["target_s"] = config.pop("classic"), config.pop("timing_s")
+    (run / runfiles.RUN_META).write_text(json.dumps(meta))
+    read = runfiles.read_run_meta(run)["config"]
+    assert read["classic"] == [5, 32, 16] and read["timing_s"] == meta["config"]["target_s"]
+    assert "landscape" not in read and "target_s" not in read
+    assert load_run(run).config["classic"] == [5, 32, 16]

@@ -36,7 +36,7 @@ def test_operation_counts_of_a_small_network():
 
 def test_points_predicted_over_the_budget_are_skipped_with_their_prediction():
     methods = ("forward", "backprop", "numerical-loop", "numerical-batched", "forward-mode")
-    cfg = SweepConfig(depths=(1, 3), widths=(4, 64), methods=methods, budget_s=0.02, target_s=0.01, landscape=None,
+    cfg = SweepConfig(depths=(1, 3), widths=(4, 64), methods=methods, budget_s=0.02, timing_s=0.01, classic=None,
                       total_s=None, extra=())
     points = plan(cfg)
     assert len(points) == 2 * 2 * len(methods)
@@ -54,7 +54,7 @@ def test_points_predicted_over_the_budget_are_skipped_with_their_prediction():
 
 def test_the_costliest_points_are_left_out_to_fit_the_total_but_never_the_landscape():
     methods = ("forward", "backprop", "numerical-loop", "numerical-batched")
-    kwargs = {"depths": (1, 2, 3), "widths": (8, 48), "methods": methods, "target_s": 0.05, "landscape": (1, 8, 16),
+    kwargs = {"depths": (1, 2, 3), "widths": (8, 48), "methods": methods, "timing_s": 0.05, "classic": (1, 8, 16),
               "extra": ((1, 8, 4),)}
     everything = plan(SweepConfig(**kwargs, total_s=None))
     cost = {p.key: p.expected_wall_s(0.05, 50) for p in everything}
@@ -74,14 +74,14 @@ def test_the_costliest_points_are_left_out_to_fit_the_total_but_never_the_landsc
 
 
 def test_the_landscape_network_is_planned_for_every_method():
-    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("forward", "backprop"), landscape=(2, 5, 3), extra=())
+    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("forward", "backprop"), classic=(2, 5, 3), extra=())
     assert {(p.method, p.depth, p.width, p.batch) for p in plan(cfg)} == {
         (m, d, w, b) for m in ("forward", "backprop") for d, w, b in ((1, 4, 16), (2, 5, 3))}
 
 
 def test_a_method_that_does_not_apply_is_skipped_with_its_reason():
     cfg = SweepConfig(depths=(1,), widths=(4,), methods=("backprop", "complex-step"), activation="relu",
-                      landscape=None, extra=())
+                      classic=None, extra=())
     points = {p.method: p for p in plan(cfg)}
     assert points["backprop"].skip_reason is None
     assert "kink" in points["complex-step"].skip_reason and points["complex-step"].predicted_s is None

@@ -70,7 +70,7 @@ def targets(run: Run, device: str) -> pd.DataFrame:
     """The targets of a GPU ``device`` (issue 12): its methods against each other (limits.DEVICE_TARGETS), its
     numerical-batched against the CPU's at the classic network, and its cost model's share within the band."""
     mine = run.on(device).points
-    classic = tuple(run.config.get("landscape") or CLASSIC)
+    classic = tuple(run.config.get("classic") or CLASSIC)
     table = limits_table(mine, classic, targets=DEVICE_TARGETS)
     rows = [{"target": f"{GAP_METHOD} on cpu / on {device} >= {SPEEDUP}", "where": "classic network"}]
     ok = run.points[(run.points["method"] == GAP_METHOD) & (run.points["status"] == "ok")]

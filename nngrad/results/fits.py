@@ -1,4 +1,4 @@
-"""The cost model: how each method's time grows, measured (least squares in log-log) beside theory.
+"""Growth fits: how each method's time grows, measured (least squares in log-log) beside theory.
 
 Theory, per call, from each method's family (methods.base.FAMILIES: work ~ N^k passes): a forward pass,
 backprop and the other reverse-mode methods (k = 0) cost ~ sum_i n_i n_{i+1} ~ depth * width^2 (linear in N);
@@ -85,7 +85,7 @@ def asymptotic(family: str) -> dict[str, float]:
     return {"depth": 1 + k, "width": 2 + 2 * k, "batch": 1, "N": 1 + k}
 
 
-def cost_model(points: pd.DataFrame) -> pd.DataFrame:
+def growth_fits(points: pd.DataFrame) -> pd.DataFrame:
     """Fitted exponents per method, model and regime, beside theory; one row per (method, model, regime, term),
     with FIT_COLUMNS."""
     measured = points[points["status"] == "ok"]

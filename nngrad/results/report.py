@@ -12,7 +12,7 @@ from .. import _files
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
 from . import devices, plots, prediction
-from .fits import cost_model
+from .fits import growth_fits
 from .landscape import classic as _classic
 from .landscape import landscape_table
 from .limits import limits_table
@@ -69,7 +69,7 @@ def build_report(source: str | Path, out: str | Path | None = None) -> Path:
     run = whole.on(whole.devices[0])  # the report's sections are the first device's; devices.section the rest
     out = Path(out) if out else (source if source.is_dir() else source.with_name(f"{source.stem}-report"))
     out.mkdir(parents=True, exist_ok=True)
-    fits = cost_model(run.points)
+    fits = growth_fits(run.points)
     summary = summary_table(run.points)
     landscape, _ = landscape_table(run)
     _files.write_atomic(out / "summary.csv", summary_table(whole.points).to_csv(index=False))

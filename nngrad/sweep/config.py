@@ -23,8 +23,8 @@ TARGET_NETWORKS = ((5, 32, 1), (5, 32, 64), (2, 64, 64), (2, 256, 64), (2, 512, 
 
 @dataclass(frozen=True)
 class SweepConfig:
-    """What to sweep. Every (depth, width, batch) combination, the ``landscape`` network (the classic one:
-    10 inputs, 2 outputs, depth 5, width 32, batch 16) and the ``extra`` networks are run for every method. ``methods`` defaults to every
+    """What to sweep. Every (depth, width, batch) combination, the ``classic`` network (10 inputs,
+    2 outputs, depth 5, width 32, batch 16: the landscape, every method at one network) and the ``extra`` networks are run for every method. ``methods`` defaults to every
     registered method available here that runs on one of the ``devices``; naming one whose package is missing
     raises ImportError saying how to install it. Two limits keep a sweep's wall time predictable: ``budget_s`` per call, and ``total_s`` for the
     whole suite (the costliest points are left out first; never those of the classic network, at any batch).
@@ -38,14 +38,14 @@ class SweepConfig:
     methods: tuple[str, ...] | None = None  # None: every one available here that runs on one of the devices
     budget_s: float = 5.0  # a point whose one call is predicted slower than this is skipped
     total_s: float | None = 180.0  # the costliest points are left out until the suite is predicted to fit this
-    target_s: float = 0.25  # timed seconds aimed at per point (rounds x iterations x call)
+    timing_s: float = 0.25  # timed seconds aimed at per point (rounds x iterations x call)
     max_rounds: int = 50
     num_input: int = 10
     num_output: int = 2
     seed: int = 0
     activation: str = "sigmoid"
     loss: str = "mse"
-    landscape: tuple[int, int, int] | None = CLASSIC
+    classic: tuple[int, int, int] | None = CLASSIC
     extra: tuple[tuple[int, int, int], ...] = TARGET_NETWORKS
     devices: tuple[str, ...] = ("cpu",)
     dtype: str = "float64"  # or "float32": its finite differences err ~1e-3 relative (the report states it)
@@ -77,11 +77,11 @@ class SweepConfig:
         validate.positive_float("budget_s", self.budget_s)
         if self.total_s is not None:
             validate.positive_float("total_s", self.total_s)
-        validate.positive_float("target_s", self.target_s)
+        validate.positive_float("timing_s", self.timing_s)
         validate.choice("activation", self.activation, hidden_activations())
         validate.choice("loss", self.loss, LOSSES)
         validate.choice("dtype", self.dtype, DTYPES)
-        for name, networks in (("landscape", [self.landscape] if self.landscape else []), ("extra", self.extra)):
+        for name, networks in (("classic", [self.classic] if self.classic else []), ("extra", self.extra)):
             for network in networks:
                 if len(network) != 3:
                     raise InvalidValue(f"{name} must hold (depth, width, batch) triples, got {network!r}")
@@ -106,9 +106,9 @@ class SweepConfig:
         return [self.num_input] + [width] * depth + [self.num_output]
 
     def networks(self) -> list[tuple[int, int, int]]:
-        """Every (depth, width, batch) of the sweep: the grid, then the landscape and extra networks not on it."""
+        """Every (depth, width, batch) of the sweep: the grid, then the classic and extra networks not on it."""
         grid = [(d, w, b) for b in self.batches for d in self.depths for w in self.widths]
-        extra = [tuple(n) for n in ([self.landscape] if self.landscape else []) + list(self.extra)]
+        extra = [tuple(n) for n in ([self.classic] if self.classic else []) + list(self.extra)]
         return list(dict.fromkeys(grid + extra))
 
 
@@ -118,5 +118,5 @@ def _runs_on(method: Method, where: Backend) -> bool:
 
 
 # the quick sweep: small networks only (the classic network's finite differences alone would take its time)
-QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=25.0, target_s=0.1, max_rounds=10,
-                    landscape=None, extra=())
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=25.0, timing_s=0.1, max_rounds=10,
+                    classic=None, extra=())

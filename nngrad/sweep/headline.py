@@ -25,9 +25,9 @@ ROUND_S = 5e-3  # a fast call is repeated within its turn until the turn lasts t
 def headline_study(cfg: SweepConfig) -> dict | None:
     """{"network": [depth, width, batch], "seconds": {method: [per-call seconds, one per round]}} at the classic
     network; None when the sweep has no classic network or lacks one of METHODS."""
-    if cfg.landscape is None or not set(METHODS) <= set(cfg.methods):
+    if cfg.classic is None or not set(METHODS) <= set(cfg.methods):
         return None
-    d, w, b = cfg.landscape
+    d, w, b = cfg.classic
     net, x, y = build(d, w, b, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation, cfg.loss, cfg.dtype)
     calls = {name: get(name).prepare(net, x, y) for name in METHODS}
     repeats = {name: max(1, math.ceil(ROUND_S / median_time(call))) for name, call in calls.items()}

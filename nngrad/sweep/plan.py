@@ -55,12 +55,12 @@ class PlannedPoint:
     def test_id(self) -> str:
         return runfiles.test_id(self.to_dict())
 
-    def expected_wall_s(self, target_s: float, max_rounds: int) -> float:
+    def expected_wall_s(self, timing_s: float, max_rounds: int) -> float:
         """Seconds this point should take: its timed rounds, the untimed check call (and a warm-up round for a
         fast call), the overhead."""
         if self.skip_reason:
             return 0.0
-        rounds, iterations = schedule(self.predicted_s, target_s, max_rounds)
+        rounds, iterations = schedule(self.predicted_s, timing_s, max_rounds)
         untimed = 2 if self.predicted_s < REMEASURE_S else 1
         return (rounds * iterations + untimed) * self.predicted_s + POINT_OVERHEAD_S
 
@@ -111,9 +111,9 @@ def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
     """Leave out the costliest points until the rest is predicted to take at most ``cfg.total_s`` seconds: those of
     the methods whose work grows with N first (they are what runs long), never the classic network's (at any
     batch: the headline and the targets need them)."""
-    cost = {id(p): p.expected_wall_s(cfg.target_s, cfg.max_rounds) for p in points}
+    cost = {id(p): p.expected_wall_s(cfg.timing_s, cfg.max_rounds) for p in points}
     total = sum(cost.values())
-    classic = tuple(cfg.landscape or ())[:2]
+    classic = tuple(cfg.classic or ())[:2]
     for p in sorted(points, key=lambda p: (-get(p.method).work_exponent, -cost[id(p)])):
         if total <= cfg.total_s:
             return

@@ -60,8 +60,8 @@ def float32_error(method: Method, net, x: np.ndarray, y: np.ndarray, grad: np.nd
         "exact in float32" if method.exact else "difference in float32", np.float32)
 
 
-def schedule(seconds: float, target_s: float, max_rounds: int) -> tuple[int, int]:
+def schedule(seconds: float, timing_s: float, max_rounds: int) -> tuple[int, int]:
     """(rounds, iterations) for a call of ``seconds``: iterations make a round last MIN_ROUND_S at least, and
-    rounds fill ``target_s`` (3 to ``max_rounds``)."""
+    rounds fill ``timing_s`` (3 to ``max_rounds``)."""
     iterations = max(1, math.ceil(MIN_ROUND_S / seconds))
-    return min(max_rounds, max(3, round(target_s / (iterations * seconds)))), iterations
+    return min(max_rounds, max(3, round(timing_s / (iterations * seconds)))), iterations

@@ -152,7 +152,7 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
     (from each point's prediction). A bar on a terminal; plain lines every PLAIN_EVERY_S seconds otherwise."""
     from tqdm.auto import tqdm
 
-    weights = {p.key: p.expected_wall_s(cfg["target_s"], cfg["max_rounds"]) for p in todo}
+    weights = {p.key: p.expected_wall_s(cfg["timing_s"], cfg["max_rounds"]) for p in todo}
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
     terminal = progress and sys.stderr.isatty()

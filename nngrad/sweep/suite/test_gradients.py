@@ -40,5 +40,5 @@ def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch,
     seconds = planned["predicted_s"]
     if seconds < REMEASURE_S:
         seconds = median_time(call)
-    rounds, iterations = schedule(seconds, sweep_config["target_s"], sweep_config["max_rounds"])
+    rounds, iterations = schedule(seconds, sweep_config["timing_s"], sweep_config["max_rounds"])
     benchmark.pedantic(call, rounds=rounds, iterations=iterations, warmup_rounds=1 if seconds < REMEASURE_S else 0)
