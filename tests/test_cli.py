@@ -45,13 +45,13 @@ def test_bad_arguments_exit_2_with_one_line(capsys, argv, words):
 
 
 def test_a_users_mistake_found_by_the_library_is_one_line_and_exit_2(capsys, monkeypatch):
-    monkeypatch.setattr("nngrad.checking.gradient_check", lambda *a, **k: (_ for _ in ()).throw(InvalidValue("x is bad")))
+    monkeypatch.setattr("nngrad.commands.check.gradient_check", lambda *a, **k: (_ for _ in ()).throw(InvalidValue("x is bad")))
     assert main(["check", "--depth", "1", "--width", "2"]) == 2
     assert capsys.readouterr().err == "nngrad check: error: x is bad\n"
 
 
 def test_an_internal_error_shows_its_traceback_and_asks_for_a_report(capsys, monkeypatch):
-    monkeypatch.setattr("nngrad.checking.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("a bug")))
+    monkeypatch.setattr("nngrad.commands.check.gradient_check", lambda *a, **k: (_ for _ in ()).throw(ValueError("a bug")))
     assert main(["check", "--depth", "1", "--width", "2"]) == 3
     err = capsys.readouterr().err
     assert "Traceback" in err and "ValueError: a bug" in err and "internal error (a bug in nngrad" in err
@@ -269,3 +269,44 @@ def test_the_old_option_for_the_variant_still_works_and_says_so(capsys):
                  "--batch", "4", "--method", "batched"]) == 0
     captured = capsys.readouterr()
     assert "--method is now --variant" in captured.err and "(batched)" in captured.out
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib import metadata
+
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0 and capsys.readouterr().out.strip() == f"nngrad {metadata.version('nngrad')}"
+
+
+def test_a_registered_command_is_a_subcommand_with_its_options_and_settle(capsys):
+    from nngrad.commands import COMMANDS, Command, register
+
+    seen = {}
+
+    def settle(parser, args):
+        args.twice = 2 * args.n
+
+    def run(args):
+        seen["n"] = args.twice
+        return 0
+
+    register(Command("echo-n", "print n twice", "A command registered by a test.",
+                     lambda p: p.add_argument("--n", type=int, default=1), run, settle))
+    try:
+        assert main(["echo-n", "--n", "3"]) == 0 and seen == {"n": 6}
+        with pytest.raises(SystemExit):
+            main(["--help"])
+        out = capsys.readouterr().out
+        assert "echo-n" in out and "print n twice" in out
+    finally:
+        del COMMANDS["echo-n"]
+
+
+def test_help_lists_the_commands_in_their_order(capsys):
+    from nngrad.commands import ORDER
+
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert [out.index(f"    {name} ") for name in ORDER] == sorted(out.index(f"    {name} ") for name in ORDER)

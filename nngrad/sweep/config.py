@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import _validate as validate
 from ..backend import Backend, from_label
@@ -120,3 +120,27 @@ def _runs_on(method: Method, where: Backend) -> bool:
 # the quick sweep: small networks only (the classic network's finite differences alone would take its time)
 QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=25.0, timing_s=0.1, max_rounds=10,
                     classic=None, extra=())
+
+
+def configure(quick: bool = False, **given) -> SweepConfig:
+    """The sweep of the default (or QUICK) config with the fields ``given`` (None: not given). A grid of one's own
+    (depths, widths or batches given) leaves out the default's extra networks of the targets; without ``methods``
+    every registered method available here that runs on one of the devices is swept."""
+    overrides = {k: v for k, v in given.items() if v is not None}
+    if {"depths", "widths", "batches"} & set(overrides):
+        overrides["extra"] = ()
+    overrides.setdefault("methods", None)
+    return replace(QUICK if quick else SweepConfig(), **overrides)
+
+
+def left_out(cfg: SweepConfig) -> list[str]:
+    """Why each registered method that ``cfg`` does not sweep is left out (its package, or its devices)."""
+    from ..methods import registered
+
+    notes = []
+    for method in registered().values():
+        if reason := method.missing():
+            notes.append(f"{method.name} is left out: {reason}")
+        elif method.name not in cfg.methods:
+            notes.append(f"{method.name} is left out: it runs on none of {', '.join(cfg.devices)}")
+    return notes

@@ -10,16 +10,20 @@ import time
 
 import numpy as np
 
-from . import _validate as validate
-from . import user_code
-from .backend import Backend, from_label
-from .check import check_layer, check_loss, check_network, check_pair, gradient_check
-from .check.calling import required
-from .errors import UsageError, UserError
-from .model.activations import ACTIVATIONS
-from .model.losses import LOSSES
-from .model.network import DNN
-from .tolerances import tolerance
+from .. import _validate as validate
+from .. import user_code
+from ..backend import Backend, from_label
+from ..check import check_layer, check_loss, check_network, check_pair, gradient_check
+from ..check.calling import required
+from ..errors import UsageError, UserError
+from ..methods.finite_differences import VARIANTS
+from ..methods.schemes import SCHEMES
+from ..model.activations import ACTIVATIONS, hidden_activations
+from ..model.losses import LOSSES
+from ..model.network import DNN, INITS
+from ..tolerances import tolerance
+from . import Command, register
+from .options import Deprecated, int_list, non_negative_float, positive_float, positive_int
 
 DNN_DEFAULTS = {"depth": 5, "width": 32, "inputs": 10, "outputs": 2, "activation": "sigmoid", "loss": "mse",
                 "init": "auto", "batch": 1, "device": "cpu", "scheme": "central", "variant": "loop",
@@ -32,7 +36,78 @@ CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predic
 COPIES = 12  # a check of users' code holds about this many arrays of its inputs' size
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def add_network_options(p: argparse.ArgumentParser) -> None:
+    """Options that build the DNN of ``nngrad check`` (defaults filled in by the command: an option given with
+    your own code is refused)."""
+    g = p.add_argument_group("the DNN (the default subject)")
+    g.add_argument("--depth", type=positive_int, help="hidden Dense layers (default 5)")
+    g.add_argument("--width", type=positive_int, help="units per hidden layer (default 32)")
+    g.add_argument("--inputs", type=positive_int, help="input features (default 10)")
+    g.add_argument("--outputs", type=positive_int, help="outputs or classes (default 2)")
+    g.add_argument("--activation", choices=hidden_activations(), help="default sigmoid")
+    g.add_argument("--loss", choices=list(LOSSES), help="default mse")
+    g.add_argument("--init", choices=["auto", *INITS],
+                   help="weight init; auto: the activation's own (" + ", ".join(
+                       f"{a}: {ACTIVATIONS[a].init}" for a in hidden_activations()) + "; normal is N(0, 0.01^2)) "
+                   "(default auto)")
+    g.add_argument("--batch", type=positive_int, help="samples in the batch (default 1)")
+    g.add_argument("--device", help="cpu, cuda, cuda:N or LIBRARY@DEVICE (e.g. torch@cpu): also compute backprop, "
+                   "forward-mode (and the complex step where it applies) there and compare them with the CPU's "
+                   "(default cpu)")
+    g.add_argument("--scheme", choices=list(SCHEMES), help="finite-difference scheme (default central)")
+    g.add_argument("--variant", choices=VARIANTS, help="the finite difference's variant: loop or batched (default "
+                   "loop)")
+    g.add_argument("--method", dest="variant", choices=VARIANTS, action=Deprecated, help=argparse.SUPPRESS)
+    g.add_argument("--reference", choices=["auto", "complex-step", "finite-differences"],
+                   help="what each array is checked against; auto: the complex step where the loss is analytic in "
+                   "it, finite differences elsewhere (default auto)")
+
+
+def add_user_code_options(p: argparse.ArgumentParser) -> None:
+    """Options of ``nngrad check`` for the user's own code: one subject, how to build it and its inputs."""
+    g = p.add_argument_group("your own code (instead of the DNN): one of")
+    which = g.add_mutually_exclusive_group()
+    which.add_argument("--layer", metavar="FILE.py:Class", help="a layer class (FILE.py:Class or module:Class): "
+                       "forward(x) / backward(dout) in any course's style, a loss layer forward(x, t)")
+    which.add_argument("--pair", metavar="FILE.py:FWD,BWD", help="a functional pair: forward(*inputs) -> (out, "
+                       "cache) and backward(dout, cache) -> gradients; FILE.py:affine means affine_forward, "
+                       "affine_backward")
+    which.add_argument("--loss-fn", metavar="FILE.py:function", help="a loss function returning (loss, grad), "
+                       "e.g. svm_loss(x, y)")
+    which.add_argument("--net", metavar="FILE.py:Class", help="a whole network: params dict with gradient(x, t), "
+                       "or loss(x, y) -> (loss, grads)")
+    g = p.add_argument_group("building your code and its inputs")
+    g.add_argument("--input-shape", type=int_list, metavar="SHAPE", help="--layer, --net: shape of the random input "
+                   "x, e.g. 4,3")
+    g.add_argument("--shapes", nargs="+", metavar="SPEC", help="--pair, --loss-fn: each input in order: a shape "
+                   "(4,5: random normal), labels[:C] (integers for the first array's rows), or a JSON value "
+                   "(0.1, '{\"mode\": \"train\"}')")
+    g.add_argument("--param", action="append", metavar="NAME=SHAPE", help="--layer, --net: a constructor argument "
+                   "as a random normal array, e.g. --param W=4,3 --param b=3 (repeat it)")
+    g.add_argument("--kwargs", metavar="JSON", help="--layer, --net: keyword arguments of the class, as JSON")
+    g.add_argument("--targets", choices=["onehot", "labels"], help="a loss layer's or a network's targets (default: "
+                   "one-hot rows for a loss layer, integer labels for a network)")
+    g.add_argument("--classes", type=positive_int, help="--net: how many classes, when the network does not tell")
+    g.add_argument("--draw", choices=["normal", "uniform", "probabilities"], help="--layer: how x is drawn: normal "
+                   "(default), uniform in (0, 1), or probabilities (rows that sum to 1: a loss on predictions)")
+    g.add_argument("--mode", choices=["auto", "full", "fast"],
+                   help="every element, random directions, or auto: every element up to 10,000 (default auto)")
+
+
+def options(p: argparse.ArgumentParser) -> None:
+    add_network_options(p)
+    add_user_code_options(p)
+    g = p.add_argument_group("both")
+    g.add_argument("--eps", type=positive_float, default=None, help="finite-difference step (default: the scheme's "
+                   "optimal step)")
+    g.add_argument("--rtol", type=non_negative_float, default=None,
+                   help="relative tolerance (default: 1e-8 against the complex step, 1e-6 against central differences)")
+    g.add_argument("--atol", type=non_negative_float, default=None,
+                   help="absolute tolerance (default: each array's reference's own error)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s)")
+
+
+def run(args: argparse.Namespace) -> int:
     subject = next((s for s in SUBJECTS if getattr(args, s)), None)
     _refuse_options_that_do_nothing(args, subject)
     if subject is None:
@@ -109,7 +184,7 @@ def _given(args: argparse.Namespace, option: str) -> bool:
 def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> bool:
     """Backprop, forward mode (and the complex step where it applies) on ``where`` against numpy's backprop on the
     CPU: prints one line each; True if every gap is within the table's "device" tolerance."""
-    from .backend import to_numpy
+    from ..backend import to_numpy
     from .methods import get, gradient
 
     on_device, reference = net.to(where.device, where.library), gradient(net, x, y, "backprop").grad
@@ -266,3 +341,11 @@ def _classes(net, x: np.ndarray, args: argparse.Namespace) -> int:
             return given[key]
     raise UsageError(f"cannot tell how many classes {type(net).__name__} has (no predict(x) giving scores, no "
                      "output_size or num_classes argument): pass --classes K")
+
+
+COMMAND = register(Command(
+    "check", "check backprop, or your own layer, pair, loss or network, against finite differences",
+    "Build a random DNN and batch and compare backprop with the complex step (where the loss is analytic) or finite "
+    "differences, per layer and W/b; or check your own code: a layer class (--layer), a forward/backward pair "
+    "(--pair), a loss function (--loss-fn) or a network (--net). The report names what is wrong in words. Exit "
+    "status 0: PASS, 1: FAIL or INCONCLUSIVE (the findings say why), 2: bad input.", options, run))

@@ -1,0 +1,93 @@
+"""What the command line accepts: the types of its options (each refuses a bad value in one line saying what was
+expected), an option's old name that still works, and the ``--out`` folder checked before any work."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..backend import parse_label
+from ..errors import InvalidValue, UsageError
+from ..methods import registered
+
+
+class Deprecated(argparse.Action):
+    """An option's old name: it still sets the new one, and says so on stderr (it goes in the next release)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        new = "--" + self.dest.replace("_", "-")
+        print(f"nngrad: {option_string} is now {new} (a method is a registered gradient method); {option_string} "
+              "goes in the next release", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
+def _parsed(text: str, convert, valid, expected: str):
+    """``convert(text)`` if it parses and is ``valid``, else an argparse error saying what was expected."""
+    try:
+        value = convert(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}") from None
+    if not valid(value):
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    return _parsed(text, int, lambda v: v > 0, "a positive integer")
+
+
+def positive_float(text: str) -> float:
+    return _parsed(text, float, lambda v: np.isfinite(v) and v > 0, "a positive finite number")
+
+
+def non_negative_float(text: str) -> float:
+    return _parsed(text, float, lambda v: np.isfinite(v) and v >= 0, "a non-negative finite number")
+
+
+def int_list(text: str) -> tuple[int, ...]:
+    """'1,2,4' -> (1, 2, 4): positive integers, comma-separated."""
+    values = tuple(positive_int(v.strip()) for v in text.split(",") if v.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected positive integers separated by commas, got {text!r}")
+    return values
+
+
+def method_list(text: str) -> tuple[str, ...]:
+    """'backprop,torch' -> ('backprop', 'torch'): registered method names, comma-separated, each once."""
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    if twice := sorted({v for v in values if values.count(v) > 1}):
+        raise argparse.ArgumentTypeError(f"{', '.join(twice)} named twice: each method is timed once")
+    bad = [v for v in values if v not in registered()]
+    if bad or not values:
+        raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad)) or repr(text)}; "
+                                         f"valid: {', '.join(registered())} (nngrad methods lists them)")
+    return values
+
+
+def device_list(text: str) -> tuple[str, ...]:
+    """'cpu,cuda' -> ('cpu', 'cuda'): devices as nngrad.backend.from_label reads them, comma-separated."""
+    values = tuple(v.strip() for v in text.split(",") if v.strip())
+    if not values:
+        raise argparse.ArgumentTypeError(f"expected devices separated by commas, e.g. cpu,cuda; got {text!r}")
+    for v in values:
+        try:
+            parse_label(v)
+        except InvalidValue as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return values
+
+
+def output_folder(path: str | Path | None) -> Path | None:
+    """``--out`` checked before any work: a folder, or nothing yet (it is made when there is something to write);
+    a file there is a usage error. None stays None."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"--out {path} is a file; give a folder (it is made if missing)")
+    if any(parent.exists() and not parent.is_dir() for parent in path.parents):
+        raise UsageError(f"--out {path}: a part of this path is a file, not a folder")
+    return path

@@ -1,0 +1,148 @@
+"""``nngrad train``: the classic experiment (backprop against a finite difference), or a classifier on digits or
+MNIST; writes history.csv, learning_curve.png (and the classic experiment's report.md) into a new folder."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..errors import UsageError
+from ..model.activations import hidden_activations
+from . import Command, register
+from .options import int_list, output_folder, positive_float, positive_int
+
+# the options that apply to some tasks only (the others are common), and each task's defaults
+TASK_OPTIONS = {"depths": {"classic"}, "depth": {"digits", "mnist"}, "activation": {"digits", "mnist"},
+                "device": {"digits", "mnist"},
+                "batch_size": {"digits", "mnist"}, "test_fraction": {"digits", "mnist"}, "images": {"mnist"},
+                "labels": {"mnist"}, "test_images": {"mnist"}, "test_labels": {"mnist"}, "limit": {"mnist"}}
+TASK_DEFAULTS = {"classic": {"depths": (5, 10), "width": 32, "epochs": 100, "lr": 0.01, "gradient": "numerical-loop"},
+                 "digits": {"depth": 1, "width": 256, "activation": "relu", "epochs": 60, "lr": 0.1, "batch_size": 16,
+                            "test_fraction": 0.2, "gradient": "backprop", "device": "cpu"}}
+TASK_DEFAULTS["mnist"] = TASK_DEFAULTS["digits"]
+ROWS_SHOWN = 25  # epochs of the history printed at the end, evenly spaced, the last one always
+
+
+def options(p: argparse.ArgumentParser) -> None:
+    from ..train.descent import training_gradients
+
+    p.add_argument("task", choices=["classic", "digits", "mnist"])
+    p.add_argument("--device", help="digits/mnist: cpu, cuda, cuda:N (torch tensors there) or LIBRARY@DEVICE "
+                   "(e.g. torch@cpu); default cpu")
+    p.add_argument("--depth", type=positive_int, help="hidden layers (digits/mnist; default 1)")
+    p.add_argument("--depths", type=int_list, help="classic: hidden depths (default 5,10)")
+    p.add_argument("--width", type=positive_int, help="units per hidden layer (default 256; classic 32)")
+    p.add_argument("--activation", choices=hidden_activations(), help="digits/mnist (default relu)")
+    p.add_argument("--epochs", type=positive_int, help="default 60 (classic 100)")
+    p.add_argument("--lr", type=positive_float, help="learning rate (default 0.1; classic 0.01)")
+    p.add_argument("--batch-size", type=positive_int, help="digits/mnist: samples per step (default 16)")
+    p.add_argument("--gradient", choices=training_gradients(),
+                   help="the gradient that drives the descent (default backprop); classic: the one trained against "
+                   "backprop (default numerical-loop)")
+    p.add_argument("--seed", type=int, default=0, help="weights, split and shuffling (default %(default)s)")
+    p.add_argument("--test-fraction", type=positive_float, help="digits/mnist: held-out share (default 0.2)")
+    p.add_argument("--images", help="mnist: IDX file of training images")
+    p.add_argument("--labels", help="mnist: IDX file of training labels")
+    p.add_argument("--test-images", help="mnist: IDX file of test images (else a split of the training files)")
+    p.add_argument("--test-labels", help="mnist: IDX file of test labels")
+    p.add_argument("--limit", type=positive_int, help="mnist: use only the first LIMIT samples of each file")
+    p.add_argument("--out", default="results", help="folder for the output folder (default %(default)s)")
+
+
+def settle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """Refuse an option the task does not use (it would be ignored), then fill in the task's defaults."""
+    for option, tasks in TASK_OPTIONS.items():
+        if getattr(args, option) is not None and args.task not in tasks:
+            parser.exit(2, f"nngrad train: error: --{option.replace('_', '-')} does not apply to 'train {args.task}' "
+                           f"(only to {' and '.join(sorted(tasks))})\n")
+    for option, value in TASK_DEFAULTS[args.task].items():
+        if getattr(args, option) is None:
+            setattr(args, option, value)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.task == "classic":
+        return _classic(args, output_folder(args.out))
+    from .._figures import save
+    from .._files import write_atomic
+    from ..backend import from_label
+    from ..data import load_digits, load_mnist
+    from ..model.activations import ACTIVATIONS
+    from ..model.network import DNN
+    from ..runfiles import new_run_dir
+    from ..train.curves import learning_curve
+    from ..train.descent import train
+    from ..train.outcome import expected_seconds, training_failed
+
+    where = from_label(args.device or "cpu")  # a bad or missing device: one line, before the data are read
+    if args.task == "digits":
+        data = load_digits(args.test_fraction, args.seed)
+    else:
+        if not (args.images and args.labels):
+            raise UsageError("mnist needs --images and --labels (IDX files, gzipped or not)")
+        data = load_mnist(args.images, args.labels, args.test_images, args.test_labels, args.test_fraction,
+                          args.seed, args.limit)
+    net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
+              loss="softmax_ce", init=ACTIVATIONS[args.activation].init, seed=args.seed, device=where.device,
+              backend=where.library)
+    print(f"{data}\n{net}", file=sys.stderr)
+    root = output_folder(args.out)
+    seconds, step = expected_seconds(net, data.x_train, data.y_train, args.batch_size, args.lr, args.gradient,
+                                     args.epochs)
+    if seconds > 60:
+        print(f"note: {args.epochs} epochs of {args.gradient} should take about {seconds / 60:,.0f} minutes "
+              f"({step:.3g} s a step); Ctrl-C keeps the finished epochs", file=sys.stderr)
+    history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
+                    batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
+                    progress=True, keep_on_interrupt=True)
+    out = new_run_dir(root, f"train-{args.task}")  # only once an epoch has finished
+    write_atomic(out / "history.csv", history.to_csv(index=False))
+    label = (f"{data.name}: {len(data.y_train)} train / {len(data.y_test)} test; {args.activation} "
+             f"{'-'.join(map(str, net.sizes))}, lr {args.lr:g}, batch {args.batch_size}, seed {args.seed}, "
+             f"{args.gradient}")
+    save(learning_curve(history, label), out / "learning_curve.png")
+    step = max(1, -(-len(history) // ROWS_SHOWN))
+    shown = history.iloc[sorted(set(range(0, len(history), step)) | {len(history) - 1})]
+    print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    last = history.iloc[-1]
+    print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {int(last['epoch'])} epochs, "
+          f"{last['elapsed_s']:.2f} s of training ({args.gradient}); history.csv and learning_curve.png in {out}")
+    if history.attrs.get("interrupted"):
+        print(f"nngrad train: interrupted after {len(history)} of {args.epochs} epochs; their history and curve are "
+              f"in {out}", file=sys.stderr)
+        return 130
+    if verdict := training_failed(history, data.num_classes, args.lr):
+        print(f"nngrad train: {verdict}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _classic(args: argparse.Namespace, root: Path | None) -> int:
+    from .._figures import save
+    from .._files import write_atomic
+    from ..runfiles import new_run_dir
+    from ..train.classic import classic_experiment, classic_report
+    from ..train.curves import classic_curves
+
+    history, summary = classic_experiment(args.depths, args.width, args.epochs, args.lr, args.seed, args.gradient,
+                                          progress=True)
+    out = new_run_dir(root, "train-classic")  # only for a finished experiment
+    write_atomic(out / "history.csv", history.to_csv(index=False))
+    write_atomic(out / "summary.csv", summary.to_csv(index=False))
+    ratios = ", ".join(f"depth {r.depth}: {r.ratio:.0f}x" for r in summary.itertuples())
+    save(classic_curves(history, f"one sample, sigmoid width {args.width}, lr {args.lr:g}; time per epoch, "
+                                 f"numerical / backprop: {ratios}"), out / "learning_curve.png")
+    write_atomic(out / "report.md", classic_report(summary, args.width, args.epochs, args.lr, args.gradient))
+    print(summary.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(f"history.csv, summary.csv, learning_curve.png and report.md in {out}")
+    return 0 if summary["curves_coincide"].all() else 1
+
+
+COMMAND = register(Command(
+    "train", "train a network: the classic experiment, digits, or MNIST IDX files",
+    "classic: one sample, sigmoid width 32, depth 5 and 10, trained with backprop and with forward differences "
+    "(time per epoch and their ratio; exit 1 if the curves differ). digits: scikit-learn's 8x8 digits (the data "
+    "extra), softmax classifier trained by mini-batch SGD. mnist: the same on IDX files. Writes history.csv and "
+    "learning_curve.png into a new folder under --out. Exit status 1: the curves differ (classic), or the training "
+    "learned nothing (its loss rose, or it ended no better than chance).", options, run, settle))
