@@ -399,7 +399,7 @@ def test_training_off_numpy_follows_numpys_history(library, rng):
 
 def test_check_on_a_device_compares_each_exact_method_with_the_cpu(monkeypatch, capsys, rng):
     """What 'nngrad check --device cuda' adds, run here on array_api_strict@cpu in the device's place."""
-    from nngrad import checking
+    from nngrad.commands import check as checking
 
     strict = nb.from_label("array_api_strict@cpu")
     net = nngrad.DNN(2, 4, 3, 2, seed=0)

@@ -214,6 +214,19 @@ def test_planning_interrupted_leaves_no_run_folder(tmp_path, monkeypatch):
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.parametrize("step", ["run_meta", "studies"])
+def test_planning_interrupted_leaves_no_out_folder_made_for_it(tmp_path, monkeypatch, step):
+    from nngrad.sweep import runner
+
+    def interrupted(cfg):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, step, interrupted)
+    out = tmp_path / "new" / "runs"
+    assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "forward", "--out", str(out)]) == 130
+    assert not any(tmp_path.iterdir())  # neither the run folder nor new/runs nor new
+
+
 def test_a_blas_that_does_not_answer_stops_bench_with_the_remedy(tmp_path, capsys, monkeypatch):
     from nngrad.sweep import runner
 

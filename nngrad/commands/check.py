@@ -185,7 +185,7 @@ def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> 
     """Backprop, forward mode (and the complex step where it applies) on ``where`` against numpy's backprop on the
     CPU: prints one line each; True if every gap is within the table's "device" tolerance."""
     from ..backend import to_numpy
-    from .methods import get, gradient
+    from ..methods import get, gradient
 
     on_device, reference = net.to(where.device, where.library), gradient(net, x, y, "backprop").grad
     scale, ok = max(float(np.max(np.abs(reference))), np.finfo(float).tiny), True

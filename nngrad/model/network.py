@@ -9,9 +9,10 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import _validate as validate
-from ..backend import Backend, describe, to_numpy
+from ..backend import Backend, to_numpy
 from ..backend import backend as find_backend
 from ..errors import InvalidType, InvalidValue
+from . import inputs
 from .layers import ACTIVATIONS, Dense
 from .losses import LOSSES
 
@@ -158,13 +159,7 @@ class DNN:
 
     @params.setter
     def params(self, value: np.ndarray) -> None:
-        if not self.backend.is_numpy:
-            self._params[...] = self._on_device("params", value, self._dtype, tuple(self._params.shape))
-            return
-        value = validate.numeric_array("params", value)
-        if value.shape != self._params.shape:
-            raise InvalidValue(f"params must have shape {self._params.shape}, got {value.shape}")
-        self._params[...] = value  # copy in: the layers' views stay valid
+        self._params[...] = inputs.checked_params(self, value)  # copy in: the layers' views stay valid
 
     def param_arrays(self) -> list[ParamArray]:
         """Every parameter array in the order of ``params``: W then b of each Dense layer."""
@@ -241,83 +236,18 @@ class DNN:
         """The loss of already-checked (x, y) (see :meth:`check_data`): no input checks, for inner loops."""
         return self.loss_layer.forward(self.trace(x)[0][-1], y)
 
-    # -- input checks -----------------------------------------------------------------------
+    # -- input checks (nngrad.model.inputs) ----------------------------------------------------
     def check_params(self) -> None:
         """Raise ValueError if any parameter is NaN or inf."""
-        if self.backend.is_numpy:
-            validate.finite("net.params", self._params)
-        elif not bool(self.backend.xp.all(self.backend.xp.isfinite(self._params))):
-            validate.finite("net.params", to_numpy(self._params))
-
-    def _on_device(self, name: str, value, dtype, shape: tuple):
-        """``value`` checked (finite, real, numeric, of ``shape``) and moved to the network's library and device."""
-        arr = validate.numeric_array(name, self._host(name, value), dtype)
-        if arr.shape != shape:
-            raise InvalidValue(f"{name} must have shape {shape}, got {arr.shape}")
-        return self.backend.asarray(arr)
-
-    def _host(self, name: str, value):
-        """``value`` as numpy for the checks. Off numpy, an array of another library or device is refused, naming
-        both; a numpy network takes any CPU array (as it always has) and refuses a device's."""
-        if not _foreign(value):
-            return value
-        where = describe(value)
-        if where != str(self.backend) and (not self.backend.is_numpy or not where.endswith(" on cpu")):
-            raise InvalidValue(f"{name} is {where} but the network is {self.backend}: arrays from two devices in one "
-                               f"call (move it there, or the network with net.to(...))")
-        return to_numpy(value)
+        inputs.finite_params(self)
 
     def check_x(self, x: np.ndarray) -> np.ndarray:
         """x as an array of the parameters' dtype, shape (B, num_input) or (num_input,), on the network's device."""
-        if not self.backend.is_numpy:
-            return self.backend.asarray(self._check_x(self._host("x", x)), self.dtype)
-        return self._check_x(x)
-
-    def _check_x(self, x: np.ndarray) -> np.ndarray:
-        self.check_params()
-        x = validate.numeric_array("x", self._host("x", x), self.dtype)
-        n = self.num_input
-        if not (x.shape == (n,) or (x.ndim == 2 and x.shape[1] == n)):
-            raise InvalidValue(f"x must have shape (batch, {n}) or ({n},), got {x.shape}")
-        if x.shape[0] == 0:
-            raise InvalidValue("x must hold at least one sample, got an empty batch")
-        return x
+        return inputs.checked_x(self, x)
 
     def check_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Checked (x, y). y: for "mse", the output's shape (B, num_output) / (num_output,);
-        for "softmax_ce", one-hot or probability rows of that shape, or integer labels (B,) / ().
-        Off numpy, x and y may be numpy or arrays on the network's device; they are checked on the host and
-        returned on the device."""
-        if not self.backend.is_numpy:
-            x, y = self._check_data(self._host("x", x), self._host("y", y))
-            return self.backend.asarray(x), self.backend.asarray(y)
-        return self._check_data(x, y)
-
-    def _check_data(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        x = self._check_x(x)
-        out_shape = x.shape[:-1] + (self.num_output,)
-        y_arr = validate.numeric_array("y", self._host("y", y))
-        if self.loss_name == "softmax_ce" and np.issubdtype(y_arr.dtype, np.integer) and y_arr.shape == x.shape[:-1]:
-            if y_arr.size and (y_arr.min() < 0 or y_arr.max() >= self.num_output):
-                raise InvalidValue(f"y labels must lie in [0, {self.num_output}), got values from "
-                                 f"{y_arr.min()} to {y_arr.max()}")
-            return x, y_arr
-        if self.loss_name == "softmax_ce" and y_arr.shape == x.shape[:-1]:
-            raise InvalidType(f"y labels must be integers, got dtype {y_arr.dtype}")
-        if y_arr.shape != out_shape:
-            expected = f"{out_shape}" if self.loss_name == "mse" else f"{out_shape} (one-hot) or {x.shape[:-1]} (integer labels)"
-            raise InvalidValue(f"y must have shape {expected} for x of shape {x.shape}, got {y_arr.shape}")
-        y_arr = y_arr.astype(self.dtype, copy=False)
-        if self.loss_name == "softmax_ce":
-            sums = y_arr.sum(axis=-1)
-            if (y_arr < 0).any() or not np.allclose(sums, 1.0, atol=1e-6):
-                raise InvalidValue("y must hold one-hot (or probability) rows: non-negative, each summing to 1")
-        return x, y_arr
-
-
-def _foreign(x) -> bool:
-    """Is ``x`` an array of a library other than numpy (a torch tensor, on a CUDA device perhaps)?"""
-    return not isinstance(x, np.ndarray | list | tuple | int | float | np.generic) and hasattr(x, "__dlpack__")
+        """Checked (x, y) on the network's device (see :func:`nngrad.model.inputs.checked_data`)."""
+        return inputs.checked_data(self, x, y)
 
 
 def _dense_forward(dense: Dense, h):

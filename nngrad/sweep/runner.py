@@ -46,24 +46,36 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
     return out
 
 
+def device_constants(cfg: SweepConfig) -> dict:
+    """Each device's machine constants of the cost model, measured with the methods that run there."""
+    return {d: measure(tuple(cfg.methods_on(d)), from_label(d)) for d in cfg.devices}
+
+
 def run_meta(cfg: SweepConfig) -> dict:
-    """run.json of a new sweep: each device's machine constants (``machine_constants``: the first device's;
-    ``device_constants``: by device label) and description, the plan (with predictions and skips), the accuracy
-    study and the headline's interleaved timings (numpy on the CPU)."""
+    """run.json of a new sweep before its studies: the config, what each method declares, the machine (its load
+    now, each device described), each device's constants (``machine_constants``: the first device's;
+    ``device_constants``: by device label) and the plan made with them (predictions and skips)."""
     others = others_load()
-    constants = {d: measure(tuple(cfg.methods_on(d)), from_label(d)) for d in cfg.devices}
+    constants = device_constants(cfg)
     meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
-                                 [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods), dtype=cfg.dtype),
-                                 constants[cfg.devices[0]].to_dict())
+                                 [p.to_dict() for p in plan(cfg, constants)], [], constants[cfg.devices[0]].to_dict())
     machine = {**meta["machine"], "others_load": others, "devices": [from_label(d).describe() for d in cfg.devices]}
-    headline = headline_study(cfg) if "cpu" in cfg.devices else None
     return {**meta, "machine": machine, "device_constants": {d: c.to_dict() for d, c in constants.items()},
-            "headline": headline}
+            "headline": None}
+
+
+def studies(cfg: SweepConfig) -> dict:
+    """What a run measures besides its points: the accuracy of every method against the step, and the
+    headline's interleaved timings (numpy on the CPU only)."""
+    return {"accuracy": accuracy_curve(list(cfg.methods), dtype=cfg.dtype),
+            "headline": headline_study(cfg) if "cpu" in cfg.devices else None}
 
 
 def start_run(cfg: SweepConfig, out_root: Path) -> Path:
-    """A new run folder holding run.json: the plan (with predictions and skips) and the accuracy curve."""
+    """A new run folder holding run.json: the plan (with predictions and skips), then the studies. Ctrl-C or a
+    failure before that leaves nothing behind: neither the run folder nor an --out folder made for it."""
     method_declarations(cfg.methods)  # refuse what the suite could not run before making a folder
+    made = [p for p in (out_root, *out_root.parents) if not p.exists()]  # deepest first
     run = runfiles.new_run_dir(out_root)
     for device in cfg.devices:
         if away := [m for m in cfg.methods if m not in cfg.methods_on(device)]:
@@ -75,9 +87,13 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     try:
         meta = run_meta(cfg)
         write_json(run / runfiles.RUN_META, meta)
-    except BaseException:  # Ctrl-C or a failure while planning: leave no empty run folder behind
+        meta.update(studies(cfg))
+        write_json(run / runfiles.RUN_META, meta)
+    except BaseException:  # Ctrl-C or a failure while planning: leave no run folder behind
         with contextlib.suppress(OSError):  # never hide the original error (a Ctrl-C) behind the cleanup's
-            run.rmdir()
+            (run / runfiles.RUN_META).unlink(missing_ok=True)
+            for folder in (run, *made):
+                folder.rmdir()
         raise
     print(plan_summary(meta["plan"], cfg), file=sys.stderr)
     return run
