@@ -4,6 +4,7 @@ an error ends. Bad input: one line on stderr, exit status 2, no traceback."""
 from __future__ import annotations
 
 import argparse
+import errno
 import re
 import sys
 import traceback
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+CANNOT_WRITE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT}
 NEGATIVE_NUMBER = re.compile(r"^-(\d|\.\d)")
 
 
@@ -65,17 +67,29 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, FloatingPointError, FileNotFoundError) as exc:  # the user's mistake (or their data's)
         print(f"nngrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        if exc.errno not in CANNOT_WRITE:
+            return _internal(args.command, exc)
+        # a place that cannot be written (read-only, full, not ours): the user's to change
+        print(f"nngrad {args.command}: error: cannot write {exc.filename or 'the output'}: {exc.strerror}; give "
+              "--out a folder you can write to", file=sys.stderr)
+        return 2
     except SweepInterrupted as exc:
         print(f"nngrad {args.command}: {exc}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
         print(f"nngrad {args.command}: interrupted", file=sys.stderr)
         return 130
-    except Exception:  # noqa: BLE001 - an error of nngrad's own: its traceback, and where to report it
-        traceback.print_exc()
-        print(f"nngrad {args.command}: internal error (a bug in nngrad, not in your input): please report it with "
-              "the traceback above", file=sys.stderr)
-        return 3
+    except Exception as exc:  # noqa: BLE001 - an error of nngrad's own: its traceback, and where to report it
+        return _internal(args.command, exc)
+
+
+def _internal(command: str, exc: BaseException) -> int:
+    """An error of nngrad's own: its traceback, where to report it, exit status 3."""
+    traceback.print_exception(exc)
+    print(f"nngrad {command}: internal error (a bug in nngrad, not in your input): please report it with the "
+          "traceback above", file=sys.stderr)
+    return 3
 
 
 if __name__ == "__main__":

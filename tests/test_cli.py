@@ -323,3 +323,39 @@ def test_help_lists_the_commands_in_their_order(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert [out.index(f"    {name} ") for name in ORDER] == sorted(out.index(f"    {name} ") for name in ORDER)
+
+
+REFERENCE_RUN = Path(__file__).resolve().parent.parent / "results" / "reference"
+UNWRITABLE = [p for p in ("/proc/nngrad-out", "/sys/nngrad-out/runs") if Path(p).parents[-2].is_dir()]
+
+
+@pytest.mark.skipif(not UNWRITABLE, reason="no /proc or /sys here to stand for a place nothing can be written")
+@pytest.mark.parametrize("out", UNWRITABLE)
+@pytest.mark.parametrize("command", [["bench", "--quick"], ["report", str(REFERENCE_RUN)],
+                                     ["compare", str(REFERENCE_RUN), str(REFERENCE_RUN)]])
+def test_an_out_where_nothing_can_be_written_is_refused_in_one_line(command, out, capsys):
+    assert main([*command, "--out", out]) == 2
+    err = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
+    assert len(err) == 1 and f"--out {out}: nothing can be written in" in err[0], err
+    assert not Path(out).exists()
+
+
+def test_a_run_folder_that_cannot_be_written_is_a_one_line_error_not_a_bug(tmp_path, capsys, monkeypatch):
+    """``nngrad report RUN`` writes into RUN: read-only there (EROFS) is the user's to change, exit 2."""
+    import errno
+    import shutil
+
+    from nngrad import _files
+
+    run = tmp_path / "run"
+    shutil.copytree(REFERENCE_RUN, run)
+    before = {p.name: p.read_bytes() for p in run.iterdir()}
+
+    def read_only(path, *args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(_files, "write_atomic", read_only)
+    assert main(["report", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"cannot write {run}" in err and "Read-only file system" in err, err
+    assert {p.name: p.read_bytes() for p in run.iterdir()} == before

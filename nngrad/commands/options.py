@@ -4,7 +4,9 @@ expected), an option's old name that still works, and the ``--out`` folder check
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -80,14 +82,27 @@ def device_list(text: str) -> tuple[str, ...]:
     return values
 
 
-def output_folder(path: str | Path | None) -> Path | None:
+def output_folder(path: str | Path | None, option: str = "--out") -> Path | None:
     """``--out`` checked before any work: a folder, or nothing yet (it is made when there is something to write);
-    a file there is a usage error. None stays None."""
+    a file there, or a place nothing can be written (a read-only file system, /proc), is a usage error. None
+    stays None. Nothing is left behind by the check."""
     if path is None:
         return None
     path = Path(path)
     if path.exists() and not path.is_dir():
-        raise UsageError(f"--out {path} is a file; give a folder (it is made if missing)")
+        raise UsageError(f"{option} {path} is a file; give a folder (it is made if missing)")
     if any(parent.exists() and not parent.is_dir() for parent in path.parents):
-        raise UsageError(f"--out {path}: a part of this path is a file, not a folder")
+        raise UsageError(f"{option} {path}: a part of this path is a file, not a folder")
+    writable(path, option)
     return path
+
+
+def writable(path: Path, option: str) -> None:
+    """UsageError naming ``option``, the folder and the reason unless a folder can be made in ``path`` (or in the
+    nearest folder above it that exists); the probe is removed."""
+    base = next((p for p in (path, *path.parents) if p.exists()), Path.cwd())
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".nngrad-probe-", dir=base))
+    except OSError as exc:
+        raise UsageError(f"{option} {path}: nothing can be written in {base} ({exc.strerror or exc}); give a folder "
+                         "you can write to") from None
