@@ -56,9 +56,33 @@ def joined_negative_values(argv: list[str]) -> list[str]:
     return out
 
 
+ENTRY_POINTS = "nngrad.methods"  # installed packages that register methods name their module in this group
+
+
+def import_user_methods(argv: list[str]) -> None:
+    """Import what registers methods of one's own before the options are read (``--methods`` checks its names):
+    every module of the ``nngrad.methods`` entry-point group, and each ``--import MODULE_OR_FILE``."""
+    from importlib.metadata import entry_points
+
+    from .user_code import import_methods
+
+    for entry in entry_points(group=ENTRY_POINTS):
+        import_methods(entry.value.partition(":")[0], f"the entry point {entry.name} ({ENTRY_POINTS})")
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--import", dest="imports", action="append", default=[])
+    for spec in pre.parse_known_args(argv)[0].imports:
+        import_methods(spec)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = joined_negative_values(sys.argv[1:] if argv is None else argv)
+    try:
+        import_user_methods(argv)
+    except UserError as exc:
+        print(f"nngrad: error: {exc}", file=sys.stderr)
+        return 2
     parser = build_parser()
-    args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(argv)
     command = COMMANDS[args.command]
     if command.settle is not None:
         command.settle(parser, args)

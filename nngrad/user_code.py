@@ -8,6 +8,7 @@ import importlib
 import importlib.util
 import inspect
 import json
+import os
 import re
 import sys
 import traceback
@@ -100,6 +101,31 @@ def _import(name: str):
         raise UserCodeError(f"no module {name!r} can be imported ({exc}); give a file as path/to/file.py:Name") from None
     except Exception as exc:  # noqa: BLE001
         raise UserCodeError(f"importing {name} raised {type(exc).__name__}: {exc}{where(exc)}") from None
+
+
+def import_methods(spec: str, option: str = "--import") -> str:
+    """Import the module that registers gradient methods of one's own: a module name (importable from the current
+    folder too) or a FILE.py (imported by its name from its folder, a package's module by its dotted name). Its
+    folder stays on sys.path, so the benchmark's suite, which runs in another process with this one's import
+    path, imports it again by the same name. Returns the module's name; UserCodeError in one line otherwise."""
+    path = Path(spec)
+    if spec.endswith(".py") or "/" in spec:
+        if not path.is_file():
+            raise UserCodeError(f"{option} {spec}: no such file")
+        root, parts = path.resolve().parent, [path.stem]
+        while (root / "__init__.py").is_file():
+            parts.insert(0, root.name)
+            root = root.parent
+        folder, name = str(root), ".".join(parts)
+    else:
+        folder, name = os.getcwd(), spec
+    if folder not in sys.path:
+        sys.path.append(folder)
+    try:
+        importlib.import_module(name)
+    except Exception as exc:  # noqa: BLE001 - the user's module may raise anything
+        raise UserCodeError(f"{option} {spec}: cannot import it: {type(exc).__name__}: {exc}{where(exc)}") from None
+    return name
 
 
 def where(exc: BaseException) -> str:

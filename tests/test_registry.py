@@ -3,7 +3,9 @@ fitted, plotted and reported like the built-in ones."""
 
 import csv
 import importlib
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -76,3 +78,58 @@ def test_names_are_unique_and_lookups_list_the_valid_names():
         get("adjoint")
     assert list(registered())[:7] == ["forward", "backprop", "numerical-loop", "numerical-batched",
                                       "central-batched", "complex-step", "forward-mode"]
+
+
+def _mine(folder: Path) -> Path:
+    """A file of one's own registering the toy method as 'mine', in ``folder``."""
+    source = (Path(__file__).parent / "toy_method.py").read_text().replace('NAME = "toy-twice"', 'NAME = "mine"')
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "mine.py").write_text(source)
+    return folder / "mine.py"
+
+
+def test_a_method_in_a_file_of_ones_own_is_benchmarked_from_the_shell_with_import(tmp_path):
+    """What a user types: the file is elsewhere, the suite's own process must import it too."""
+    mine, out = _mine(tmp_path / "code"), tmp_path / "runs"
+    done = subprocess.run([sys.executable, "-m", "nngrad.cli", "bench", "--import", str(mine), "--methods",
+                           "backprop,mine", "--depths", "1", "--widths", "3", "--out", str(out)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False)
+    assert done.returncode == 0, done.stderr
+    (run,) = out.iterdir()
+    rows = [r for r in csv.DictReader((run / "summary.csv").open()) if r["method"] == "mine"]
+    assert rows and all(r["status"] == "ok" for r in rows)
+    points = (run / "points.jsonl").read_text().splitlines()  # mine's points lost, as if interrupted: resume,
+    kept = [line for line in points if '"mine"' not in line]  # from another folder, without --import
+    (run / "points.jsonl").write_text("".join(line + "\n" for line in kept))
+    (run / "report.md").unlink()
+    again = subprocess.run([sys.executable, "-m", "nngrad.cli", "bench", "--resume", str(run)], cwd=out,
+                           capture_output=True, text=True, timeout=600, check=False)
+    assert again.returncode == 0 and len(kept) < len(points), again.stderr
+    assert len((run / "points.jsonl").read_text().splitlines()) == len(points)
+
+
+@pytest.mark.parametrize("content, words", [(None, "--import {file}: no such file"),
+                                            ("raise RuntimeError('half-written')",
+                                             "--import {file}: cannot import it: RuntimeError: half-written")])
+def test_an_import_that_fails_says_so_in_one_line(tmp_path, capsys, content, words):
+    file = tmp_path / "broken.py"
+    if content is not None:
+        file.write_text(content)
+    assert main(["bench", "--import", str(file), "--methods", "backprop", "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words.format(file=file) in err, err
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_module_name_is_imported_from_the_current_folder(tmp_path, monkeypatch):
+    _mine(tmp_path / "here")
+    monkeypatch.chdir(tmp_path / "here")
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the folder put on it goes with the test
+    try:
+        assert main(["bench", "--import", "mine", "--methods", "backprop,mine", "--depths", "1", "--widths", "3",
+                     "--out", str(tmp_path / "runs")]) == 0
+        (run,) = (tmp_path / "runs").iterdir()
+        assert "mine" in set(load_run(run).points["method"])
+    finally:
+        unregister("mine")
+        sys.modules.pop("mine", None)

@@ -36,6 +36,10 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
                    "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
+    p.add_argument("--import", dest="imports", action="append", metavar="MODULE_OR_FILE", help="import a module (or "
+                   "FILE.py) that registers gradient methods of your own, before --methods is read, e.g. --import "
+                   "mine.py --methods backprop,mine (repeat it; installed packages can name their module in the "
+                   "'nngrad.methods' entry-point group instead)")
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--device", help="where every point runs: cpu (numpy, the default), cuda or cuda:N (torch "

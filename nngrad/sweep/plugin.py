@@ -6,6 +6,7 @@ that was measured."""
 from __future__ import annotations
 
 import importlib
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,6 +32,8 @@ def pytest_configure(config):
     if run:
         meta = runfiles.read_run_meta(Path(run))
         for declared in meta.get("methods", {}).values():  # methods registered outside nngrad: register them here
+            if declared.get("path") and declared["path"] not in sys.path:  # a resume from another shell
+                sys.path.append(declared["path"])
             importlib.import_module(declared["module"])
     else:  # run directly: plan the quick sweep here
         from .config import QUICK

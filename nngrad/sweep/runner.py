@@ -42,13 +42,26 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
             raise InvalidValue(f"method {name!r} is registered by __main__: the suite runs in another process and "
                              "cannot import it; register it when an importable module is imported")
         out[name] = {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
-                     "description": m.description, "module": module, "color": m.color, "marker": m.marker}
+                     "description": m.description, "module": module, "path": _import_root(module), "color": m.color,
+                     "marker": m.marker}
     return out
 
 
 def device_constants(cfg: SweepConfig) -> dict:
     """Each device's machine constants of the cost model, measured with the methods that run there."""
     return {d: measure(tuple(cfg.methods_on(d)), from_label(d)) for d in cfg.devices}
+
+
+def _import_root(module: str) -> str | None:
+    """The folder ``module`` is imported from (where its top-level package or file lies), None for a module
+    without a file."""
+    file = getattr(sys.modules.get(module), "__file__", None)
+    if file is None:
+        return None
+    root = Path(file).resolve().parent
+    for _ in range(module.count(".") + (Path(file).name == "__init__.py")):
+        root = root.parent
+    return str(root)
 
 
 def run_meta(cfg: SweepConfig) -> dict:
