@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except SweepInterrupted as exc:
         print(f"nngrad {args.command}: {exc}", file=sys.stderr)
-        return 130
+        return exc.status
     except KeyboardInterrupt:
         print(f"nngrad {args.command}: interrupted", file=sys.stderr)
         return 130

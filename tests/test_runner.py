@@ -97,3 +97,52 @@ def test_a_run_written_under_the_old_config_names_reads_under_todays(tmp_path):
     assert read["classic"] == [5, 32, 16] and read["timing_s"] == meta["config"]["target_s"]
     assert "landscape" not in read and "target_s" not in read
     assert load_run(run).config["classic"] == [5, 32, 16]
+
+
+def _half_done(tmp_path: Path) -> Path:
+    """The reference run with three measured points of the classic network gone, as if a session had stopped
+    before them (cheap ones: forward and backprop)."""
+    run = tmp_path / "half"
+    shutil.copytree(REFERENCE, run)
+    lines = (run / runfiles.POINTS).read_text().splitlines()
+    gone = [k for k, line in enumerate(lines) if json.loads(line)["status"] == "ok"
+            and json.loads(line)["point"]["method"] in ("forward", "backprop")
+            and json.loads(line)["point"]["width"] <= 32][:3]
+    (run / runfiles.POINTS).write_text("".join(line + "\n" for k, line in enumerate(lines) if k not in gone))
+    (run / runfiles.BENCHMARK_JSON).unlink()
+    (run / "report.md").unlink()
+    return run
+
+
+def test_a_suite_killed_by_a_signal_says_which_and_what_it_likely_means(tmp_path, monkeypatch, capsys):
+    run = _half_done(tmp_path)
+    suite = tmp_path / "test_killed.py"
+    suite.write_text("import os, signal\n\ndef test_killed():\n    os.kill(os.getpid(), signal.SIGKILL)\n")
+    monkeypatch.setattr(runner, "SUITE", suite)
+    assert main(["bench", "--resume", str(run)]) == 128 + 9  # its own exit status, not an interrupt's 130
+    err = capsys.readouterr().err
+    assert "killed by SIGKILL (signal 9): most likely the kernel's out-of-memory killer" in err, err
+    assert "done" not in err.replace("nngrad bench --resume", "")  # the progress line does not say done
+    plan = len(runfiles.read_run_meta(run)["plan"])
+    finished = len(runfiles.read_points(run))
+    assert f"{finished} of {plan} points finished" in err  # the progress line's denominator: the plan's
+
+
+def test_the_progress_line_counts_points_of_the_whole_plan(tmp_path, monkeypatch, capsys):
+    run = _half_done(tmp_path)
+    plan = len(runfiles.read_run_meta(run)["plan"])
+    before = len(runfiles.read_points(run))
+    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
+    assert main(["bench", "--resume", str(run)]) == 0
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("points ")]
+    assert lines[0].startswith(f"points {before}/{plan},") and lines[-1].startswith(f"points {plan}/{plan},")
+    assert lines[-1].endswith("done")
+
+
+@pytest.mark.parametrize("left, done, elapsed, expected", [
+    (100.0, 5.0, 50.0, 100.0),  # a twentieth done: the predictions alone
+    (100.0, 50.0, 100.0, 200.0),  # a third done, twice as slow as predicted: the rest too
+    (90.0, 10.0, 5.0, 45.0),  # a tenth done, twice as fast
+    (0.0, 0.0, 3.0, 0.0)])
+def test_the_time_left_follows_the_observed_rate_once_a_tenth_is_done(left, done, elapsed, expected):
+    assert runner.remaining_s(left, done, elapsed) == pytest.approx(expected)

@@ -18,7 +18,11 @@ def forward_flops(sizes: list[int], batch: int) -> int:
     return 2 * batch * sum(i * o for i, o in pairwise(sizes))
 
 
+POINT_VECTORS = 10  # arrays of N a benchmark point holds at its peak (measured: 9.2 N, max RSS of the suite at N = 3.6e7)
+
+
 def memory_bytes(sizes: list[int], batch: int, itemsize: int = 8) -> int:
-    """Memory of a gradient of this network, roughly: parameters, their gradient and a reference (3N), and a
-    forward pass kept for backward (two arrays per layer: pre-activation and output)."""
-    return itemsize * (3 * num_params(sizes) + 2 * batch * sum(sizes))
+    """Memory of a benchmark point of this network at its peak: POINT_VECTORS arrays of N (the network and its CPU
+    twin, the weights' draw, the gradient, the check's reference and differences, the previous round's result
+    while the next is made), and a forward pass kept for backward (two arrays per layer)."""
+    return itemsize * (POINT_VECTORS * num_params(sizes) + 2 * batch * sum(sizes))

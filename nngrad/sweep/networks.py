@@ -9,14 +9,21 @@ import numpy as np
 from ..backend import from_label
 from ..model.activations import ACTIVATIONS
 from ..model.losses import LOSSES
+from ..model.counts import num_params
 from ..model.network import DNN
+
+
+CACHED_BYTES = 64 * 2**20  # networks whose parameters take more are not cached
 
 
 def build(depth: int, width: int, batch: int, num_input: int = 10, num_output: int = 2, seed: int = 0,
           activation: str = "sigmoid", loss: str = "mse", dtype: str = "float64") -> tuple[DNN, np.ndarray, np.ndarray]:
     """(net, x, y) of a point: a fresh copy each call (the seeded build is cached; its objects are not handed out,
     so a caller that changes them changes nothing of another's). See :func:`_built`."""
-    net, x, y = _built(depth, width, batch, num_input, num_output, seed, activation, loss, dtype)
+    args = (depth, width, batch, num_input, num_output, seed, activation, loss, dtype)
+    if num_params([num_input] + [width] * depth + [num_output]) * np.dtype(dtype).itemsize > CACHED_BYTES:
+        return _built.__wrapped__(*args)  # a large network is built afresh: a cached one would double its memory
+    net, x, y = _built(*args)
     return net.copy(), x.copy(), y.copy()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +31,17 @@ SUITE = Path(suite.__file__).resolve().parent / "test_gradients.py"  # inside th
 
 
 class SweepInterrupted(Exception):
-    """Ctrl-C or a crash of the suite: what finished is on disk; the message says how to go on."""
+    """Ctrl-C or a crash of the suite: what finished is on disk; the message says how to go on. ``status`` is the
+    exit status of the command: 130 for an interrupt, 128 + the signal for a suite killed by one."""
+
+    def __init__(self, message: str, status: int = 130) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+SIGNAL_MEANS = {signal.SIGKILL: "most likely the kernel's out-of-memory killer (see dmesg): run a smaller network",
+                signal.SIGTERM: "something asked it to stop (a job scheduler, a time limit, kill)",
+                signal.SIGSEGV: "a crash in native code (a BLAS, a peer library): see pytest.log"}
 
 
 def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
@@ -147,7 +158,7 @@ def run_suite(run: Path, progress: bool = True) -> int:
     with open(run / "pytest.log", "a") as log, tempfile.TemporaryDirectory() as scratch:  # pytest-benchmark's litter
         child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=scratch, env=env)
         try:
-            _follow(run, todo, child, progress, meta["config"])
+            _follow(run, todo, len(meta["plan"]), child, progress, meta["config"])
         except KeyboardInterrupt:
             while child.poll() is None:  # pytest got the Ctrl-C too: let it stop (a second Ctrl-C changes nothing)
                 try:
@@ -155,6 +166,12 @@ def run_suite(run: Path, progress: bool = True) -> int:
                 except KeyboardInterrupt:
                     continue
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
+    if child.returncode < 0:  # killed by a signal
+        number = -child.returncode
+        name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
+        means = SIGNAL_MEANS.get(number, "see pytest.log")
+        raise SweepInterrupted(_how_to_go_on(run, f"the suite was killed by {name} (signal {number}): {means}"),
+                               128 + number)
     if child.returncode not in (0, 1, 5):  # 5: pytest collected nothing
         raise SweepInterrupted(_how_to_go_on(run, f"the suite stopped with status {child.returncode} "
                                                   f"(see {run / 'pytest.log'})"))
@@ -176,16 +193,28 @@ def _measure_after(run: Path, meta: dict) -> dict:
 PLAIN_EVERY_S = 10.0  # without a terminal, a progress line this often
 
 
-def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, cfg: dict) -> None:
-    """Progress of the suite: points done / to time, the current point, elapsed and predicted remaining time
-    (from each point's prediction). A bar on a terminal; plain lines every PLAIN_EVERY_S seconds otherwise."""
+def remaining_s(left_predicted: float, done_predicted: float, elapsed: float) -> float:
+    """Seconds left: the points' predictions, scaled by how the finished points' time compared with theirs once
+    they are a tenth of the work (before that the predictions alone: a few points say little)."""
+    total = left_predicted + done_predicted
+    if total <= 0 or done_predicted < 0.1 * total:
+        return left_predicted
+    return left_predicted * elapsed / done_predicted
+
+
+def _follow(run: Path, todo: list[PlannedPoint], planned: int, child: subprocess.Popen, progress: bool,
+            cfg: dict) -> None:
+    """Progress of the suite: points finished (measured or skipped, earlier sessions' too) of the plan's, the
+    current point, elapsed and remaining time (:func:`remaining_s`). A bar on a terminal; plain lines every
+    PLAIN_EVERY_S seconds otherwise."""
     from tqdm.auto import tqdm
 
     weights = {p.key: p.expected_wall_s(cfg["timing_s"], cfg["max_rounds"]) for p in todo}
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
     terminal = progress and sys.stderr.isatty()
-    bar = tqdm(total=len(todo), unit="point", disable=not terminal,
+    before = planned - len(todo)  # finished in earlier sessions
+    bar = tqdm(total=planned, initial=before, unit="point", disable=not terminal,
                bar_format="points {n_fmt}/{total_fmt} {percentage:3.0f}%|{bar}| elapsed {elapsed}{postfix}")
     done: set = set()
     start = last_line = time.monotonic()
@@ -199,11 +228,15 @@ def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progre
                     bar.update()
             current = next((p.test_id for p in todo if p.key not in done), "-")
             left = sum(w for k, w in weights.items() if k not in done)
-            status = f"~{_clock(left)} left (predicted), now {current}" if not finished else "done"
+            left = remaining_s(left, sum(weights[k] for k in done), time.monotonic() - start)
+            if not finished:
+                status = f"~{_clock(left)} left, now {current}"
+            else:
+                status = "done" if len(done) == len(todo) else "the suite ended"
             bar.set_postfix_str(status, refresh=False)
             if progress and not terminal and (finished or time.monotonic() - last_line >= PLAIN_EVERY_S):
-                print(f"points {len(done)}/{len(todo)}, elapsed {_clock(time.monotonic() - start)}, {status}",
-                      file=sys.stderr, flush=True)
+                print(f"points {before + len(done)}/{planned}, elapsed {_clock(time.monotonic() - start)}, "
+                      f"{status}", file=sys.stderr, flush=True)
                 last_line = time.monotonic()
             if finished:
                 return
@@ -252,8 +285,10 @@ def _merge_benchmark_json(run: Path, part: Path | None, meta: dict) -> None:
 def _how_to_go_on(run: Path, what: str) -> str:
     meta = runfiles.read_run_meta(run)
     records = runfiles.read_points(run)
+    finished = sum(r["status"] in runfiles.DONE for r in records)
     ok = sum(r["status"] == "ok" for r in records)
-    return (f"{what}: {ok} of {len(meta['plan'])} points measured and kept in {run / runfiles.POINTS}.\n"
+    return (f"{what}: {finished} of {len(meta['plan'])} points finished ({ok} measured), kept in "
+            f"{run / runfiles.POINTS}.\n"
             f"  resume:  nngrad bench --resume {run}\n  report what is there:  nngrad report {run}")
 
 
