@@ -8,10 +8,9 @@ import numpy as np
 
 from ..backend import from_label
 from ..model.activations import ACTIVATIONS
-from ..model.losses import LOSSES
 from ..model.counts import num_params
+from ..model.losses import LOSSES
 from ..model.network import DNN
-
 
 CACHED_BYTES = 64 * 2**20  # networks whose parameters take more are not cached
 
