@@ -15,6 +15,8 @@ FINITE_DIFFERENCE_TOL = tolerance("forward difference")  # norm-wise, a forward 
 EXACT_TOL = tolerance("exact")  # norm-wise, gradients exact to rounding: complex step, forward mode, the frameworks
 KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-off and truncation (Scheme.error)
 RESOLVE = 10  # an array is judged only if its gradient exceeds RESOLVE x the finite difference's error
+BLOCKS = 32  # deeper networks are judged per block of consecutive layers (W and b together): BLOCKS blocks
+SHARE_FLOOR = 1e-3  # in a block, an array's direction is scaled by 1 / max(|g_a|, SHARE_FLOOR x the largest |g_a|)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -49,8 +51,8 @@ def along_directions(tolerance: float = 1e-5, directions: int = DIRECTIONS) -> C
     directional derivative: the complex step where the loss is analytic in the array (exact: any scale is
     verified), else central differences (an array below their resolution is named as unresolved). A wrong
     first layer cannot hide behind the last: each array is judged on its own."""
-    return Check(f"per array, {directions} random directions: complex step where analytic, else central "
-                 "differences", tolerance, lambda net, x, y, result: directional_error(net, x, y, result.grad,
+    return Check(f"per array ({BLOCKS} blocks of layers when deeper), {directions} random directions: complex "
+                 "step where analytic, else central differences", tolerance, lambda net, x, y, result: directional_error(net, x, y, result.grad,
                                                                                       tolerance, directions))
 
 
@@ -59,27 +61,57 @@ def directional_error(net, x: np.ndarray, y: np.ndarray, grad: np.ndarray, toler
     """(largest relative error |g.v - D_v L| / (|g.v| + |D_v L|) over the arrays and directions, unresolved
     arrays). D_v L is Im L(p + i h v) / h (1 complex evaluation per direction) where the loss is analytic in the
     array, else (L(p + h v) - L(p - h v)) / 2h (2 evaluations, whose own error is allowed for as in
-    :func:`against_backprop`). Nothing is perturbed in place: the perturbed pre-activations are evaluated from
-    the kept forward pass (prefix.py)."""
+    :func:`against_backprop`). Nothing is perturbed in place: the perturbed networks are evaluated from the kept
+    forward pass (prefix.py). A network of more than BLOCKS Dense layers is judged per block of consecutive
+    layers (their W and b moved together along one direction, each array's part scaled so that it has an equal
+    share of g.v), so that the check costs BLOCKS suffix passes, not one per array: its time grows like the
+    depth, not its square."""
     prefix, rng = Prefix(net, x, y), np.random.default_rng(seed)
     h = default_eps("central", net.dtype)
     floor = KAPPA * SCHEMES["central"].error(h, prefix.base_loss(), net.dtype)
+    arrays = net.param_arrays()
+    groups = [[a] for a in arrays] if len(net.dense_layers) <= BLOCKS else [
+        [a for a in arrays if a.layer in block] for block in np.array_split(np.arange(len(net.dense_layers)), BLOCKS)]
     errors, unresolved = [], []
-    for a in net.param_arrays():
-        v = rng.standard_normal((directions, *a.shape))
-        v /= np.linalg.norm(v.reshape(directions, -1), axis=1).reshape(-1, *[1] * len(a.shape))
-        dz = prefix.hs[a.layer] @ v if a.name == "W" else np.broadcast_to(v[:, None, :], (directions, prefix.batch,
-                                                                                         a.shape[0]))
-        projected = v.reshape(directions, -1) @ grad[a.start:a.stop]
+    for group in groups:
+        vs = [rng.standard_normal((directions, *a.shape)) for a in group]
+        sizes = [float(np.linalg.norm(grad[a.start:a.stop])) for a in group]
+        if len(group) > 1 and max(sizes) > 0:  # each array an equal share of g.v: a large one hides no small one
+            vs = [v * (max(sizes) / max(size, SHARE_FLOOR * max(sizes))) for v, size in zip(vs, sizes)]
+        norm = np.sqrt(sum((v.reshape(directions, -1) ** 2).sum(axis=1) for v in vs))
+        vs = [v / norm.reshape(-1, *[1] * (v.ndim - 1)) for v in vs]
+        projected = sum(v.reshape(directions, -1) @ grad[a.start:a.stop] for a, v in zip(group, vs))
         allowed = 0.0
-        if net.analytic_from(a.layer):
-            derivative = prefix.losses_from(a.layer, 1j * COMPLEX_STEP * dz).imag / COMPLEX_STEP
+        if net.analytic_from(group[0].layer):
+            derivative = _moved(prefix, group, vs, 1j * COMPLEX_STEP).imag / COMPLEX_STEP
         else:
             allowed = floor / tolerance
-            derivative = (prefix.losses_from(a.layer, h * dz) - prefix.losses_from(a.layer, -h * dz)) / (2 * h)
+            derivative = (_moved(prefix, group, vs, h) - _moved(prefix, group, vs, -h)) / (2 * h)
             if max(np.abs(projected).max(), np.abs(derivative).max()) <= RESOLVE * floor:
-                unresolved.append(f"{a.name}{a.layer}")
+                first, last = group[0], group[-1]
+                unresolved.append(f"{first.name}{first.layer}" if len(group) == 1
+                                  else f"layers {first.layer}-{last.layer}")
                 continue
         errors.append(np.max(np.abs(projected - derivative)
                              / np.maximum(np.abs(projected) + np.abs(derivative) + allowed, TINY)))
     return float(np.max(errors)) if errors else float("nan"), unresolved
+
+
+def _moved(prefix: Prefix, group: list, vs: list[np.ndarray], step: complex) -> np.ndarray:
+    """Losses (K,) of the networks whose arrays ``group`` moved by ``step`` times directions ``vs`` (K, *shape):
+    one array alone from its layer's kept pre-activation; several layers' from the first one's input, each layer
+    of the group with its own moved W and b, the rest of the network shared (prefix.suffix)."""
+    if len(group) == 1:
+        (a,), (v,) = group, vs
+        dz = prefix.hs[a.layer] @ v if a.name == "W" else np.broadcast_to(v[:, None, :], (len(v), prefix.batch,
+                                                                                          a.shape[0]))
+        return prefix.losses_from(a.layer, step * dz)
+    moves = {(a.layer, a.name): v for a, v in zip(group, vs)}
+    layers = sorted({a.layer for a in group})
+    out = prefix.hs[layers[0]]
+    for l in layers:
+        dense, act = prefix.dense[l], prefix.acts[l]
+        z = out @ (dense.W + step * moves[(l, "W")]) if (l, "W") in moves else out @ dense.W
+        z = z + (dense.b + step * moves[(l, "b")])[:, None, :] if (l, "b") in moves else z + dense.b
+        out = act.inplace(z)
+    return prefix.loss_layer.function(prefix.suffix(layers[-1] + 1, out), prefix.y)
