@@ -152,7 +152,7 @@ def run_with(machine: dict, constants: dict):
     return Run("r", pd.DataFrame(), pd.DataFrame(), machine=machine, constants=constants)
 
 
-def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved():
+def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved_in_words_and_units():
     from nngrad.results.report import busy
 
     start = {"call_s": 1e-6, "gemm_flop_s": 3e10, "elementwise_s": 7e-9}
@@ -160,7 +160,9 @@ def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved():
                                                             "others_load": 0.1}}
     assert busy(run_with(quiet, start)) is None
     moved = {**quiet, "after": {"constants": {**start, "gemm_flop_s": 1e9}, "others_load": 0.0}}
-    assert "gemm_flop_s 3e+10 -> 1e+09" in busy(run_with(moved, start))
+    assert "GEMM rate 30 -> 1 GFLOP/s" in busy(run_with(moved, start)) and "gemm_flop_s" not in busy(run_with(moved, start))
+    slow_calls = {**quiet, "after": {"constants": {**start, "call_s": 2e-6}, "others_load": 0.0}}
+    assert "fixed cost of a call 1 -> 2 µs" in busy(run_with(slow_calls, start))
     loaded = {**quiet, "others_load": 0.6}
     assert "other processes used 60% of the CPUs before it" in busy(run_with(loaded, start))
     assert busy(run_with({}, {})) is None  # a run from before: nothing to say

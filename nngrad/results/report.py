@@ -190,6 +190,11 @@ def model_section(run: Run) -> list[str]:
 
 
 BUSY_CHANGE = 0.3  # a machine constant that moved more than this between the start and the end of a run
+CONSTANT_WORDS = {  # a machine constant -> its words, the scale to its unit, the unit
+    "call_s": ("fixed cost of a call", 1e6, "µs"),
+    "gemm_flop_s": ("GEMM rate", 1e-9, "GFLOP/s"),
+    "elementwise_s": ("element-wise cost", 1e9, "ns per element"),
+}
 BUSY_LOAD = 0.25  # other processes using more than this fraction of the CPUs before or after a run
 
 
@@ -199,7 +204,8 @@ def busy(run: Run) -> str | None:
     after it (sampled while nngrad slept); None otherwise."""
     m, start = run.machine, run.constants
     end = (m.get("after") or {}).get("constants") or {}
-    moved = [f"{name} {start[name]:.3g} -> {end[name]:.3g}" for name in ("call_s", "gemm_flop_s", "elementwise_s")
+    moved = [f"{words} {start[name] * scale:.3g} -> {end[name] * scale:.3g} {unit}"
+             for name, (words, scale, unit) in CONSTANT_WORDS.items()
              if name in start and name in end and abs(end[name] / start[name] - 1) > BUSY_CHANGE]
     loads = {"before": m.get("others_load"), "after": (m.get("after") or {}).get("others_load")}
     loaded = [f"other processes used {v:.0%} of the CPUs {when} it" for when, v in loads.items()
