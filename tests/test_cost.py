@@ -25,6 +25,36 @@ def test_the_microbenchmarks_return_positive_finite_constants():
     assert c.library_call_s == {}  # no peer named: none measured
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_constants_are_measured_in_the_runs_dtype(monkeypatch, dtype):
+    """Every microbenchmark (a call, a product, the sigmoid, a peer's tiny gradient) runs on arrays of the dtype
+    asked for: a float32 run is priced with float32's constants."""
+    pytest.importorskip("torch")
+    seen = []
+
+    def once(fn, *args, **kwargs):  # no timing: the dtype each microbenchmark computes in
+        out = fn()
+        seen.append(str(getattr(out, "grad", out).dtype).removeprefix("torch."))
+        return 1e-6
+
+    monkeypatch.setattr(machine, "best_of", once)
+    monkeypatch.setattr(machine, "warm_up", lambda: None)
+    machine.measure(("torch",), dtype=dtype)
+    assert len(seen) > 3 * machine.TRIALS and set(seen) == {dtype}
+
+
+def test_constants_in_an_unknown_dtype_are_refused():
+    with pytest.raises(ValueError, match="dtype must be one of 'float64', 'float32'; got 'float16'"):
+        machine.measure(dtype="float16")
+
+
+def test_no_method_describes_itself_in_one_precision():
+    """A float32 run lists the methods' descriptions: none may say float64 (or float32) of a method that follows
+    the network's precision."""
+    assert not [m.name for m in registered().values() if "float64," in m.description or m.description.endswith(
+        ("float64", "float32"))]
+
+
 @pytest.mark.parametrize("library,method", [("torch", "torch"), ("jax", "jax"), ("autograd", "autograd")])
 def test_a_peers_cost_per_call_is_measured_when_it_is_in_the_run(library, method):
     pytest.importorskip(library)

@@ -51,7 +51,7 @@ def run_meta(cfg: SweepConfig) -> dict:
     ``device_constants``: by device label) and description, the plan (with predictions and skips), the accuracy
     study and the headline's interleaved timings (numpy on the CPU)."""
     others = others_load()
-    constants = {d: measure(tuple(cfg.methods_on(d)), from_label(d)) for d in cfg.devices}
+    constants = {d: measure(tuple(cfg.methods_on(d)), from_label(d), cfg.dtype) for d in cfg.devices}
     meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
                                  [p.to_dict() for p in plan(cfg, constants)], accuracy_curve(list(cfg.methods), dtype=cfg.dtype),
                                  constants[cfg.devices[0]].to_dict())
@@ -138,7 +138,8 @@ def _measure_after(run: Path, meta: dict) -> dict:
     """The machine measured again once the suite is done (constants that moved, or other processes' load, say
     the machine was busy while it was timed), kept in run.json."""
     first = (meta.get("config") or {}).get("devices", ["cpu"])[0]  # the device whose constants 'busy' compares
-    after = {"others_load": others_load(), "constants": measure(where=from_label(first)).to_dict()}
+    dtype = (meta.get("config") or {}).get("dtype", "float64")  # measured as at the start: in the run's dtype
+    after = {"others_load": others_load(), "constants": measure(where=from_label(first), dtype=dtype).to_dict()}
     meta = {**meta, "machine": {**meta.get("machine", {}), "after": after}}
     write_json(run / runfiles.RUN_META, meta)
     return meta
