@@ -88,7 +88,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
                 if reason := m.missing():
                     print(f"note: {m.name} is left out: {reason}", file=sys.stderr)
                 elif m.name not in cfg.methods:
-                    print(f"note: {m.name} is left out: it runs on none of {', '.join(cfg.devices)}",
+                    print(f"note: {m.name} is left out: it runs {m.runs_on}, not on {', '.join(cfg.devices)}",
                           file=sys.stderr)
         run = start_run(cfg, root)
     print(f"run folder: {run}", file=sys.stderr)
