@@ -12,7 +12,7 @@ from .. import _files
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
 from . import devices, plots, prediction
-from .fits import cost_model
+from .fits import MIN_POINTS, MIN_SPREAD, cost_model
 from .landscape import classic as _classic
 from .landscape import landscape_table
 from .limits import limits_table
@@ -287,8 +287,9 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
          "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
          "by family (a constant number of passes ~ depth x width^2 ~ N; a pass per parameter ~ N x forward ~ "
          "N^2; ratios to backprop ~ N^0 or N^1). Time fits use only the points where the cost model says the "
-         "fixed cost per call does not dominate (`excluded_overhead` counts the others); where too few remain the "
-         "note says so, and the cost model above explains the shape instead. `stderr` is the ordinary "
+         "fixed cost per call does not dominate (`excluded_overhead` counts the others). A fit needs at least "
+         f"{MIN_POINTS} points spanning at least {MIN_SPREAD:g}x in each size it fits; else it is \"not fitted\" and "
+         "the note says why (the cost model above explains the shape instead). `stderr` is the ordinary "
          "least-squares error, which assumes independent noise; `ci_low`..`ci_high`, a 95% bootstrap interval "
          "over the points, is the one to trust. The ratio is also fitted per regime."), "",
         fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty
