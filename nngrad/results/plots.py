@@ -29,6 +29,7 @@ from ..methods import registered
 from ..methods.base import FAMILIES, REFERENCE, UNIT
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from .load import paired
+from .sanity import CHEAPEST
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -273,6 +274,12 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
                     label=f"  {per_pass:.2g} × ({_work_formula(rows, method)})")
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
+    bad = pd.concat([_ratio(rows, m, UNIT) for m in _ordered(rows["method"]) if m != UNIT and _family(rows, m) != "function"])
+    bad = bad[bad["ratio"] < CHEAPEST]
+    if len(bad):  # a ring around each point that cannot be: its median or the forward pass's was disturbed
+        ax.plot(bad["n_params"], bad["ratio"], ls="none", marker="o", ms=15, mfc="none", mec="#d62728", mew=1.6,
+                label=f"impossible: cheaper than one loss evaluation\n({len(bad)} point{'s' if len(bad) > 1 else ''}; "
+                      "re-time on a quiet machine)")
     n = np.concatenate(drawn)
     ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="0.3", lw=1, label="cheap-gradient bound (5)")
     ax.axhline(1, ls="-.", color="0.6", lw=1, label="one loss evaluation")

@@ -11,7 +11,7 @@ import pandas as pd
 from .. import _files
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
-from . import devices, plots, prediction
+from . import devices, plots, prediction, sanity
 from .fits import MIN_POINTS, MIN_SPREAD, cost_model
 from .landscape import classic as _classic
 from .landscape import landscape_table
@@ -20,7 +20,7 @@ from .load import Run, load_run, paired
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "message"]
+                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "flag", "message"]
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
     "cost_gap.png": "The cost gap: O(N) gradients / backprop",
@@ -258,6 +258,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         f"# nngrad benchmark: {run.name}", "",
         f"{run.label}", "",
         *([f"**{note}**", ""] if (note := busy(run)) else []),
+        *([f"**{note}**", ""] if (note := sanity.banner(run.points)) else []),
         (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
          f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
          f"{cfg.get('num_output')} outputs{classic}; budget "
