@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _files
+from ..methods import get as get_method
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
 from . import devices, plots, prediction, sanity
@@ -113,6 +114,30 @@ def headline(run: Run) -> str:
             text += f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(slow.loc[name])})"
         lines.append(text + ".")
     return " ".join(lines) or "The classic network was not measured with backprop and the forward pass."
+
+
+def reference_check(run: Run) -> str:
+    """How backprop's own gradient was checked, in the words of the points table's ``reference`` column (this nngrad's
+    registry for a run that does not say)."""
+    stored = run.points.loc[run.points["method"] == REFERENCE, "reference"].dropna()
+    return str(stored.iloc[0]) if len(stored) else get_method(REFERENCE).check.reference
+
+
+def headline_against_table(run: Run, table: pd.DataFrame) -> str | None:
+    """Under the landscape table: the headline is timed in alternation, the table's ratios are of medians timed in
+    separate bursts, and how far the two are apart in this run; None for a run without the headline study."""
+    study = headline_ratios(run)
+    if not study:
+        return None
+    ok = table[table["status"] == "ok"].set_index("method")["t / t(forward)"]
+    apart = "; ".join(f"{m}: {_count(study[m]['median'])} in the headline, {_count(ok[m])} here"
+                      for m in ("backprop", "numerical-loop") if m in ok.index)
+    return ("The headline above and this table can differ" + (f" ({apart})" if apart else "") + ": the headline is "
+            f"timed in alternation (each of its {study['rounds']} rounds times one loss evaluation, one backprop and "
+            "one textbook loop back to back, and takes the ratios within the round), so whatever slows the machine "
+            "slows both sides of its ratio; this table divides two medians, each timed in its own burst at another "
+            "moment of the run, so a busy spell that falls on one burst moves the ratio. The headline is the one a "
+            "second run reproduces.")
 
 
 def _count(value: float) -> str:
@@ -279,9 +304,10 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
                       if not table.empty
                       else "_not in this run_", "",
                       ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
-                       "relative error of its gradient against nngrad's backprop (backprop itself is checked by "
-                       "central differences along random directions). Peak memory is what tracemalloc sees: "
-                       "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), ""]
+                       "relative error of its gradient against nngrad's backprop (backprop's own check, as in "
+                       f"the points' `reference` column: {reference_check(run)}). Peak memory is what tracemalloc sees: "
+                       "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), "",
+                      *([note, ""] if (note := headline_against_table(run, table)) else [])]
     lines += model_section(run) + limits_section(run) + [
         "## Fitted exponents", "",
         ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
