@@ -450,10 +450,12 @@ def test_learning_curves_keep_legends_off_the_data_accuracy_within_100_percent_a
     assert "time" in ax.get_xlabel() and ax.get_xscale() == "log"
 
 
-def test_memory_plot_marks_points_not_run_and_the_chunk_bound(points):
+def test_memory_plot_names_points_not_run_in_the_legend_only_and_draws_the_chunk_bound(points):
     ax = ax_of(plots.memory_vs_depth(points, 32, LABEL))
     entries = legend(ax)
-    assert "numerical-loop (not run)" in entries and any("memory bound" in e for e in entries)
+    assert "numerical-loop: not run at depth 4" in entries and any("memory bound" in e for e in entries)
+    unrun = lines(ax)["numerical-loop: not run at depth 4"]
+    assert len(unrun.get_xdata()) == len(unrun.get_ydata()) == 0  # no mark in the axes that reads as a memory
 
 
 def test_extra_networks_at_a_smaller_batch_do_not_replace_the_grid(points):
