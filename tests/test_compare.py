@@ -161,8 +161,8 @@ def with_config(path, **config):
 
 
 @pytest.mark.parametrize("config,words", [
-    ({"activation": "relu", "loss": "softmax_ce"}, "activation sigmoid \\(A\\) against relu \\(B\\); loss mse \\(A\\) "
-                                                   "against softmax_ce \\(B\\)"),
+    ({"activation": "relu", "loss": "softmax_ce"}, ("activation sigmoid \\(A\\) against relu \\(B\\); loss mse \\(A\\) "
+                                                   "against softmax_ce \\(B\\)")),
     ({"dtype": "float32"}, "dtype float64 \\(A\\) against float32 \\(B\\)"),
 ])
 def test_runs_of_different_experiments_are_refused_naming_what_differs(tmp_path, config, words):

@@ -199,8 +199,8 @@ def model_section(run: Run) -> list[str]:
          "work / (element-wise rate). Each method states its work from the code it runs; the constants were "
          "measured at the start of this run, before any point was timed; nothing is fitted to the timings."), "",
         f"- fixed cost of a numpy call on small arrays: **{c['call_s'] * 1e6:.3g} µs**",
-        f"- {run.config.get('dtype', 'float64')} matrix-product rate at the sweep's shapes: "
-        f"**{c['gemm_flop_s'] / 1e9:.3g} GFLOP/s**",
+        (f"- {run.config.get('dtype', 'float64')} matrix-product rate at the sweep's shapes: "
+        f"**{c['gemm_flop_s'] / 1e9:.3g} GFLOP/s**"),
         f"- element-wise rate (nngrad's sigmoid, in place): **{c['elementwise_s'] * 1e9:.3g} ns per element**",
         *([f"- per call of a peer's library (its gradient of a tiny network, per declared call): {libraries}"]
           if libraries else []), "",
