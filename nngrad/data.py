@@ -6,6 +6,7 @@ Images come back flattened and scaled to [0, 1] as float64 (n, pixels); labels a
 from __future__ import annotations
 
 import gzip
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,7 +123,7 @@ def load_mnist(images: str | Path, labels: str | Path, test_images: str | Path |
     x, y = _images_and_labels(images, labels, limit)
     if (test_images is None) != (test_labels is None):
         raise InvalidValue("test_images and test_labels go together: give both or neither")
-    num_classes = int(y.max()) + 1  # classes 0..max of the training labels (MNIST: 10)
+    num_classes = class_count(y, labels)  # classes 0..max of the training labels (MNIST: 10)
     if test_images is None:
         return split("mnist", x, y, test_fraction, seed, num_classes)
     xt, yt = _images_and_labels(test_images, test_labels, limit)
@@ -132,6 +133,19 @@ def load_mnist(images: str | Path, labels: str | Path, test_images: str | Path |
         raise InvalidValue(f"test labels go up to {yt.max()}, beyond the {num_classes} classes of the training labels")
     order = np.random.default_rng(seed).permutation(len(y))
     return Dataset("mnist", x[order], y[order], xt, yt, num_classes)
+
+
+def class_count(y: np.ndarray, source: str | Path) -> int:
+    """The number of classes of integer labels y (n,): max + 1, with a warning when some of 0..max have no sample
+    (labels that are not 0..K-1 give the network outputs no sample trains)."""
+    num_classes = int(y.max()) + 1
+    absent = np.flatnonzero(np.bincount(y, minlength=num_classes) == 0)
+    if absent.size:
+        shown = ", ".join(map(str, absent[:5])) + (f" ... ({absent.size} in all)" if absent.size > 5 else "")
+        warnings.warn(f"{source}: labels are not 0..K-1: they go up to {num_classes - 1}, so the network gets "
+                      f"{num_classes} classes, but no sample has class {shown}; renumber the labels 0..K-1",
+                      UserWarning, stacklevel=3)
+    return num_classes
 
 
 def _images_and_labels(images: str | Path, labels: str | Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:

@@ -79,6 +79,32 @@ def test_methods_lists_every_method_and_why_one_is_unavailable(capsys, monkeypat
     assert "torch: torch needs torch, which is not installed: pip install" in err
 
 
+def test_methods_says_a_cuda_graph_needs_a_cuda_device_where_there_is_none(capsys, monkeypatch):
+    pytest.importorskip("torch")
+    from nngrad.libraries import NoDevice
+
+    def no_cuda(label):
+        raise NoDevice("no CUDA device: torch.cuda.is_available() is False")
+
+    monkeypatch.setattr("nngrad.backend.from_label", no_cuda)  # as on a machine without one, wherever this runs
+    assert main(["methods"]) == 0
+    out, err = capsys.readouterr()
+    rows = {line.split()[0]: line for line in out.splitlines()[2:]}
+    for name in ("backprop-graph", "torch-graph"):
+        assert " no " in rows[name] and f"{name}: {name} needs a CUDA device (no CUDA device" in err
+    assert " yes " in rows["backprop"]
+
+
+def test_bench_says_a_cuda_graph_runs_only_on_a_cuda_device(capsys, monkeypatch, tmp_path):
+    def stop(*args):  # the notes are printed before the run starts: stop there
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("nngrad.sweep.runner.start_run", stop)
+    assert main(["bench", "--device", "cpu", "--out", str(tmp_path)]) == 130
+    err = capsys.readouterr().err
+    assert "note: backprop-graph is left out: it runs only on a CUDA device, not on cpu" in err
+
+
 def test_bench_of_a_method_whose_package_is_missing_says_how_to_install_it(capsys, monkeypatch, tmp_path):
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     assert main(["bench", "--methods", "backprop,torch", "--out", str(tmp_path)]) == 2

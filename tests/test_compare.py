@@ -150,3 +150,46 @@ def test_a_method_whose_points_all_moved_is_flagged_and_scattered_points_are_not
     assert verdicts.loc["a", "verdict"] == "same" and verdicts.loc["a", "ci_low"] < 1 < verdicts.loc["a", "ci_high"]
     assert verdicts.loc["b", "verdict"] == "slower" and verdicts.loc["b", "ci_low"] > 1.3
     assert method_table(table).equals(method_table(table))  # seeded: reproducible
+
+
+def with_config(path, **config):
+    """The run file at ``path`` with its sweep configuration changed by ``config``."""
+    data = json.loads(path.read_text())
+    data["nngrad"]["config"].update(config)
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("config,words", [
+    ({"activation": "relu", "loss": "softmax_ce"}, ("activation sigmoid \\(A\\) against relu \\(B\\); loss mse \\(A\\) "
+                                                   "against softmax_ce \\(B\\)")),
+    ({"dtype": "float32"}, "dtype float64 \\(A\\) against float32 \\(B\\)"),
+])
+def test_runs_of_different_experiments_are_refused_naming_what_differs(tmp_path, config, words):
+    a, b = run_file(tmp_path, "a", (1, 1, 1)), with_config(run_file(tmp_path, "b", (2, 1, 1)), **config)
+    with pytest.raises(ValueError, match="A and B are different experiments: " + words):
+        compare(a, b, tmp_path / "out")
+
+
+def test_compare_of_different_experiments_is_one_line_and_exit_2(tmp_path, capsys):
+    from nngrad.cli import main
+
+    a, b = run_file(tmp_path, "a", (1, 1, 1)), with_config(run_file(tmp_path, "b", (1, 1, 1)), activation="relu")
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "different experiments: activation sigmoid (A) against relu (B)" in err
+
+
+def test_the_header_says_which_experiment_both_runs_are(tmp_path):
+    a, b = (with_config(run_file(tmp_path, n, (1, 1, 1)), activation="relu", loss="softmax_ce") for n in "ab")
+    _, md = compare(a, b, tmp_path / "out")
+    assert "Both: activation relu, loss softmax_ce, dtype float64" in md.read_text()
+
+
+def test_a_method_whose_interval_is_very_wide_is_inconclusive_not_the_same():
+    from nngrad.results.compare import INCONCLUSIVE, method_table
+
+    wild = [0.9, 1.03, 1.2, 102.0, 300.0, 451.0]  # median about 52x; the interval reaches from about 1 to 451
+    table = pd.DataFrame({"method": ["torch"] * len(wild), "ratio_b_over_a": wild})
+    row = method_table(table).iloc[0]
+    assert row["ci_low"] < 1 + MIN_EFFECT and row["ci_high"] > 100 and row["verdict"] == INCONCLUSIVE

@@ -25,6 +25,36 @@ def test_the_microbenchmarks_return_positive_finite_constants():
     assert c.library_call_s == {}  # no peer named: none measured
 
 
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_the_constants_are_measured_in_the_runs_dtype(monkeypatch, dtype):
+    """Every microbenchmark (a call, a product, the sigmoid, a peer's tiny gradient) runs on arrays of the dtype
+    asked for: a float32 run is priced with float32's constants."""
+    pytest.importorskip("torch")
+    seen = []
+
+    def once(fn, *args, **kwargs):  # no timing: the dtype each microbenchmark computes in
+        out = fn()
+        seen.append(str(getattr(out, "grad", out).dtype).removeprefix("torch."))
+        return 1e-6
+
+    monkeypatch.setattr(machine, "best_of", once)
+    monkeypatch.setattr(machine, "warm_up", lambda: None)
+    machine.measure(("torch",), dtype=dtype)
+    assert len(seen) > 3 * machine.TRIALS and set(seen) == {dtype}
+
+
+def test_constants_in_an_unknown_dtype_are_refused():
+    with pytest.raises(ValueError, match="dtype must be one of 'float64', 'float32'; got 'float16'"):
+        machine.measure(dtype="float16")
+
+
+def test_no_method_describes_itself_in_one_precision():
+    """A float32 run lists the methods' descriptions: none may say float64 (or float32) of a method that follows
+    the network's precision."""
+    assert not [m.name for m in registered().values() if "float64," in m.description or m.description.endswith(
+        ("float64", "float32"))]
+
+
 @pytest.mark.parametrize("library,method", [("torch", "torch"), ("jax", "jax"), ("autograd", "autograd")])
 def test_a_peers_cost_per_call_is_measured_when_it_is_in_the_run(library, method):
     pytest.importorskip(library)
@@ -152,7 +182,7 @@ def run_with(machine: dict, constants: dict):
     return Run("r", pd.DataFrame(), pd.DataFrame(), machine=machine, constants=constants)
 
 
-def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved():
+def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved_in_words_and_units():
     from nngrad.results.report import busy
 
     start = {"call_s": 1e-6, "gemm_flop_s": 3e10, "elementwise_s": 7e-9}
@@ -160,7 +190,9 @@ def test_a_quiet_run_gets_no_warning_and_a_busy_one_says_what_moved():
                                                             "others_load": 0.1}}
     assert busy(run_with(quiet, start)) is None
     moved = {**quiet, "after": {"constants": {**start, "gemm_flop_s": 1e9}, "others_load": 0.0}}
-    assert "gemm_flop_s 3e+10 -> 1e+09" in busy(run_with(moved, start))
+    assert "GEMM rate 30 -> 1 GFLOP/s" in busy(run_with(moved, start)) and "gemm_flop_s" not in busy(run_with(moved, start))
+    slow_calls = {**quiet, "after": {"constants": {**start, "call_s": 2e-6}, "others_load": 0.0}}
+    assert "fixed cost of a call 1 -> 2 µs" in busy(run_with(slow_calls, start))
     loaded = {**quiet, "others_load": 0.6}
     assert "other processes used 60% of the CPUs before it" in busy(run_with(loaded, start))
     assert busy(run_with({}, {})) is None  # a run from before: nothing to say

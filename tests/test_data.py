@@ -104,3 +104,19 @@ def test_gzip_detection_is_by_content_not_name(tmp_path):
     (tmp_path / "plain.gz").write_bytes(raw)
     (tmp_path / "zipped.idx").write_bytes(gzip.compress(raw))
     assert read_idx(tmp_path / "plain.gz").tolist() == read_idx(tmp_path / "zipped.idx").tolist() == [5, 6]
+
+
+def test_labels_that_are_not_0_to_k_minus_1_are_warned_about(mnist_files, tmp_path):
+    folder, _images, labels = mnist_files
+    gappy = labels.copy()
+    gappy[0] = 200  # one stray label: 201 classes, 191 of them without a sample
+    write_idx(tmp_path / "gappy-labels", gappy)
+    with pytest.warns(UserWarning, match=r"labels are not 0..K-1: they go up to 200, so the network gets 201 classes"):
+        data = load_mnist(folder / "train-images-idx3-ubyte.gz", tmp_path / "gappy-labels", test_fraction=0.5)
+    assert data.num_classes == 201
+
+
+def test_labels_0_to_k_minus_1_load_without_a_warning(mnist_files, recwarn):
+    folder, _, _ = mnist_files
+    load_mnist(folder / "train-images-idx3-ubyte.gz", folder / "train-labels-idx1-ubyte.gz", test_fraction=0.5)
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]

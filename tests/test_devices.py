@@ -314,6 +314,7 @@ def test_a_float32_sweep_is_checked_against_float64_and_its_report_states_the_er
             # the forward difference's truncation and round-off at float32's step, far above rounding
             assert 1e-4 < points.loc[("numerical-batched", device, width), "gradient_error"] < 5e-2
     assert "**Precision: float32.**" in (run / "report.md").read_text()
+    assert "float32 matrix-product rate" in (run / "report.md").read_text()  # its constants measured in float32
     assert json.loads((run / "run.json").read_text())["accuracy"][0]["dtype"] == "float32"
 
 

@@ -49,7 +49,27 @@ def test_overhead_dominated_points_are_kept_out_and_counted():
 
 def test_too_few_points_say_so_instead_of_fitting():
     fits = growth_fits(points_frame(sweep_points(depths=(1,), widths=(256,))))
-    assert fits["exponent"].isna().all() and fits["note"].str.contains("not enough points").all()
+    assert fits["exponent"].isna().all() and fits["note"].str.contains("not fitted: not enough points").all()
+
+
+def test_three_points_are_not_fitted_however_well_they_line_up():
+    frame = points_frame(sweep_points(depths=(1, 4, 16), widths=(64,), methods=("forward", "backprop")))
+    frame["overhead_dominated"] = False
+    fits = growth_fits(frame)
+    assert fits["exponent"].isna().all()
+    measured = fits[fits["points"] == 3]
+    assert len(measured) == 6 and measured["note"].str.contains(r"not fitted: not enough points \(3.*need at least 5\)").all()
+
+
+def test_sizes_that_span_too_little_are_not_fitted_and_the_note_says_how_little():
+    frame = points_frame(sweep_points(depths=(4, 5, 6, 7, 8), widths=(64,), methods=("forward",)))
+    frame["overhead_dominated"] = False
+    row = growth_fits(frame).set_index("model").loc["time ~ N^k"]
+    assert np.isnan(row["exponent"]) and "not fitted: N spans only 2.2x (13,314 to 29,954)" in row["note"] and "need at least 4x" in row[
+        "note"]
+    wide = points_frame(sweep_points(depths=(1, 2, 4, 8, 16), widths=(64,), methods=("forward",)))
+    wide["overhead_dominated"] = False
+    assert growth_fits(wide).set_index("model").loc["time ~ N^k", "exponent"] == pytest.approx(1, abs=0.1)
 
 
 def test_a_known_departure_from_the_operation_counts_is_measured_exactly():
@@ -152,8 +172,9 @@ def test_rank_deficient_resamples_are_dropped_not_fatal():
     assert kept < RESAMPLES / 2 and np.isnan(low).all() and np.isnan(high).all()
 
 
-def test_too_few_resamples_leave_no_interval_and_the_note_says_why():
-    frame = points_frame([fake_point("forward", d, w) for d, w in ((1, 32), (2, 64), (4, 256))])
+def test_too_few_resamples_leave_no_interval_and_the_note_says_why(monkeypatch):
+    monkeypatch.setattr("nngrad.results.fits.MIN_KEPT", 1.01)  # as if most resamples could not fit both terms
+    frame = points_frame([fake_point("forward", d, w) for d, w in ((1, 32), (2, 64), (4, 256), (8, 32), (1, 256))])
     frame["overhead_dominated"] = False
     rows = growth_fits(frame)
     rows = rows[rows["model"] == "time ~ depth^k * width^k"]
@@ -162,7 +183,7 @@ def test_too_few_resamples_leave_no_interval_and_the_note_says_why():
 
 
 def test_sizes_that_do_not_vary_are_not_fitted():
-    frame = points_frame([fake_point("forward", 2, 256, batch=b) for b in (16, 32, 64)])
+    frame = points_frame([fake_point("forward", 2, 256, batch=b) for b in (4, 8, 16, 32, 64)])
     fits = growth_fits(frame)
     n_fit = fits[fits["model"] == "time ~ N^k"].iloc[0]
     assert np.isnan(n_fit["exponent"]) and "do not vary in N" in n_fit["note"]

@@ -107,8 +107,8 @@ class CountingLoss:
         return self.forward_fn(*args)
 
 
-@pytest.mark.parametrize("scheme,expected", [("forward", lambda n: n + 1), ("central", lambda n: 2 * n)])
-def test_loop_performs_exactly_n_plus_1_or_2n_loss_evaluations(rng, scheme, expected):
+@pytest.mark.parametrize("scheme,expected", [("forward", lambda n: n + 1), ("central", lambda n: 2 * n + 1)])
+def test_loop_performs_exactly_n_plus_1_or_2n_plus_1_loss_evaluations(rng, scheme, expected):
     net = DNN(2, 6, 4, 3, seed=0)
     x, y = make_data(net, 3, rng)
     counter = CountingLoss(net.loss_layer)
@@ -116,9 +116,9 @@ def test_loop_performs_exactly_n_plus_1_or_2n_loss_evaluations(rng, scheme, expe
     assert counter.calls == expected(net.num_params) == result.loss_evaluations
 
 
-@pytest.mark.parametrize("scheme,expected", [("forward", lambda n: n + 1), ("central", lambda n: 2 * n)])
+@pytest.mark.parametrize("scheme,expected", [("forward", lambda n: n + 1), ("central", lambda n: 2 * n + 1)])
 @pytest.mark.parametrize("loss", ["mse", "softmax_ce"])
-def test_batched_performs_exactly_n_plus_1_or_2n_loss_evaluations(rng, monkeypatch, scheme, expected, loss):
+def test_batched_performs_exactly_n_plus_1_or_2n_plus_1_loss_evaluations(rng, monkeypatch, scheme, expected, loss):
     net = DNN(2, 6, 4, 3, loss=loss, seed=0)
     x, y = make_data(net, 3, rng)
     evaluated = []
@@ -131,11 +131,13 @@ def test_batched_performs_exactly_n_plus_1_or_2n_loss_evaluations(rng, monkeypat
     assert sum(evaluated) + unperturbed.calls == expected(net.num_params) == result.loss_evaluations
 
 
-def test_forward_scheme_reports_the_unperturbed_loss_and_central_reports_none(rng):
+@pytest.mark.parametrize("variant", ["loop", "batched"])
+@pytest.mark.parametrize("scheme", ["forward", "central"])
+def test_every_scheme_and_variant_reports_the_unperturbed_loss(rng, scheme, variant):
     net = DNN(2, 4, 3, 2, seed=0)
     x, y = make_data(net, 2, rng)
-    assert numerical_gradient(net, x, y, scheme="forward").loss == net.loss(x, y)
-    assert numerical_gradient(net, x, y, scheme="central").loss is None
+    result = numerical_gradient(net, x, y, scheme=scheme, variant=variant)
+    assert result.loss == pytest.approx(net.loss(x, y), rel=1e-12, abs=0)
 
 
 @pytest.mark.parametrize("scheme", ["forward", "central"])

@@ -47,3 +47,42 @@ def test_a_run_without_the_study_falls_back_to_the_points():
 @pytest.mark.parametrize("broken", [{}, {"network": [5, 32, 16]}])
 def test_an_incomplete_study_is_ignored(broken):
     assert headline_ratios(Run("r", pd.DataFrame(), pd.DataFrame(), headline=broken)) is None
+
+
+def test_under_the_landscape_table_the_report_says_why_the_headline_and_the_table_differ(tmp_path):
+    """4,090 loss evaluations in the headline against 7.5e3 in the table, with not a word: now the table says the
+    headline is timed in alternation, by how much the two differ here, and why they can."""
+    import json
+
+    from conftest import fake_benchmark_json, fake_point
+
+    from nngrad.results.report import build_report
+
+    points = [fake_point(m, 5, 32, seconds=s) for m, s in (("forward", 1e-4), ("backprop", 2e-4),
+                                                           ("numerical-loop", 0.75))]
+    data = fake_benchmark_json(points)
+    data["nngrad"]["headline"] = {"network": [5, 32, 16], "seconds": {
+        "forward": [1e-4] * 7, "backprop": [2e-4] * 7, "numerical-loop": [0.409] * 7}}
+    (tmp_path / "run.json").write_text(json.dumps(data))
+    text = build_report(tmp_path / "run.json", tmp_path / "out").read_text()
+    assert "**4,090 loss evaluations** for numerical-loop" in text  # the headline
+    assert ("The headline above and this table can differ (backprop: 2 in the headline, 2 here; numerical-loop: "
+            "4,090 in the headline, 7,500 here): the headline is timed in alternation") in text
+
+
+def test_backprops_own_check_is_described_once_in_the_words_of_the_points_table(tmp_path):
+    import json
+
+    from conftest import fake_benchmark_json, fake_point
+
+    from nngrad.methods import get
+    from nngrad.results.report import build_report
+
+    points = [fake_point(m, 5, 32) for m in ("forward", "backprop")]
+    for p in points:
+        p["extra_info"]["reference"] = get(p["planned"]["method"]).check.reference
+    (tmp_path / "run.json").write_text(json.dumps(fake_benchmark_json(points)))
+    text = build_report(tmp_path / "run.json", tmp_path / "out").read_text()
+    words = get("backprop").check.reference
+    assert f"backprop's own check, as in the points' `reference` column: {words})" in text
+    assert "central differences along random directions" not in text

@@ -433,7 +433,7 @@ def test_import_touches_no_pyplot_or_backend():
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_learning_curves_keep_legends_off_the_data_and_the_classic_gap_on_an_axis():
+def test_learning_curves_keep_legends_off_the_data_accuracy_within_100_percent_and_the_classic_gap_on_an_axis():
     from nngrad.train.curves import classic_curves, learning_curve
 
     history = pd.DataFrame({"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.2], "test_loss": [1.1, 0.6, 0.3],
@@ -441,7 +441,8 @@ def test_learning_curves_keep_legends_off_the_data_and_the_classic_gap_on_an_axi
     fig = learning_curve(history, LABEL)
     fig.canvas.draw()
     _, acc_ax = fig.get_axes()
-    assert acc_ax.get_ylim()[1] > 100  # the 100% line is not on the frame
+    assert acc_ax.get_ylim()[1] == 100 and max(acc_ax.get_yticks()[acc_ax.get_yticks() <= 100]) <= 100
+    assert not any(line.get_clip_on() for line in acc_ax.get_lines())  # the line at 100% is drawn, over the frame
     assert acc_ax.get_legend().get_window_extent().x0 >= acc_ax.get_window_extent().x1
     classic = pd.concat([history.assign(depth=5, gradient=g, elapsed_s=history["elapsed_s"] * f)
                          for g, f in (("backprop", 1e-3), ("numerical-loop", 1.0))])
@@ -449,10 +450,12 @@ def test_learning_curves_keep_legends_off_the_data_and_the_classic_gap_on_an_axi
     assert "time" in ax.get_xlabel() and ax.get_xscale() == "log"
 
 
-def test_memory_plot_marks_points_not_run_and_the_chunk_bound(points):
+def test_memory_plot_names_points_not_run_in_the_legend_only_and_draws_the_chunk_bound(points):
     ax = ax_of(plots.memory_vs_depth(points, 32, LABEL))
     entries = legend(ax)
-    assert "numerical-loop (not run)" in entries and any("memory bound" in e for e in entries)
+    assert "numerical-loop: not run at depth 4" in entries and any("memory bound" in e for e in entries)
+    unrun = lines(ax)["numerical-loop: not run at depth 4"]
+    assert len(unrun.get_xdata()) == len(unrun.get_ydata()) == 0  # no mark in the axes that reads as a memory
 
 
 def test_extra_networks_at_a_smaller_batch_do_not_replace_the_grid(points):

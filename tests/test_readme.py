@@ -56,3 +56,35 @@ def test_every_relative_link_leads_somewhere(page):
     for target in re.findall(r"\]\(([^)#]+)\)", page.read_text()):
         if not target.startswith(("http://", "https://")):
             assert (page.parent / target).exists(), f"{page.name}: {target}"
+
+
+def _extras() -> dict[str, set[str]]:
+    """Import name -> the optional extras of pyproject.toml that install it (array-api-strict -> {"test"})."""
+    import tomllib
+
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["optional-dependencies"]
+    out: dict[str, set[str]] = {}
+    for extra, reqs in extras.items():
+        for req in reqs:
+            out.setdefault(re.split(r"[<>=\[ ]", req)[0].replace("-", "_"), set()).add(extra)
+    return out
+
+
+def _code(block: str) -> str:
+    return "\n".join(line.split("#", 1)[0] for line in block.splitlines())
+
+
+def test_a_code_block_that_needs_an_optional_package_names_the_extra_that_installs_it():
+    """A block imports the package, or names it as a string (backend="array_api_strict"): it says how to get it."""
+    needs = [(page.name, package) for page in PAGES for block in python_blocks(page)
+             for package, extras in _extras().items()
+             if re.search(rf"(import|from)\s+{package}\b|[\"']{package}[\"']", _code(block))
+             and not any(f"[{extra}]" in block for extra in extras)]
+    assert not needs, needs
+
+
+def test_no_comment_in_a_runnable_block_says_its_line_raises():
+    """Every block runs to its end, so a comment opening with an exception's name misreads its line."""
+    wrong = [(page.name, line.strip()) for page in PAGES for block in python_blocks(page) for line in block.splitlines()
+             if re.search(r"#\s*[A-Z]\w*(Error|Exception)\b", line)]
+    assert not wrong, wrong

@@ -56,6 +56,16 @@ def test_mnist_training_on_idx_files(idx_files, tmp_path):
     assert float(rows[-1]["test_accuracy"]) >= 0.9
 
 
+def test_mnist_training_warns_about_labels_that_are_not_0_to_k_minus_1(idx_files, tmp_path, capsys):
+    labels = np.repeat(np.arange(3, dtype=np.uint8), 20)
+    labels[0] = 200
+    write_idx(tmp_path / "gappy.idx", labels)
+    with pytest.warns(UserWarning, match="labels are not 0..K-1") as caught:
+        main(["train", "mnist", "--images", str(idx_files / "images.idx.gz"), "--labels", str(tmp_path / "gappy.idx"),
+              "--width", "4", "--epochs", "1", "--out", str(tmp_path / "out")])
+    assert "201 classes" in str(caught[0].message)
+
+
 @pytest.mark.parametrize("argv,words", [
     (["train", "digits", "--batch-size", "0"], "argument --batch-size: expected a positive integer, got 0"),
     (["train", "digits", "--lr", "0"], "argument --lr: expected a positive finite number"),

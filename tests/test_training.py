@@ -172,3 +172,11 @@ def test_an_interrupted_training_can_keep_its_finished_epochs(rng, monkeypatch):
     history = train(net, x, y, epochs=5, lr=0.5, keep_on_interrupt=True)
     assert list(history["epoch"]) == [1, 2] and history.attrs["interrupted"]
     assert not train(net, x, y, epochs=1, lr=0.5).attrs["interrupted"]
+
+
+def test_training_with_progress_off_a_terminal_prints_plain_lines(rng, capsys):
+    net = DNN(1, 4, 3, 2, seed=0)
+    x, y = make_data(net, 4, rng)
+    train(net, x, y, epochs=3, lr=0.1, progress=True)
+    err = capsys.readouterr().err
+    assert "training (backprop): 3/3 epoch, elapsed" in err and "loss=" in err

@@ -56,11 +56,13 @@ def gradient_methods() -> list[str]:
 
 def list_methods():
     """A DataFrame, one row per registered method: name, family, work (what it counts, and how it grows),
-    available here (bool), reason (when not: the missing package and how to install it), description."""
+    available here (bool), reason (when not: the missing package and how to install it, or the CUDA device a CUDA
+    graph needs), description."""
     import pandas as pd
 
-    rows = [{"name": m.name, "family": m.family, "work": m.work_count_label(), "available": m.missing() is None,
-             "reason": m.missing() or "", "description": m.description} for m in registered().values()]
+    rows = [{"name": m.name, "family": m.family, "work": m.work_count_label(), "available": why is None,
+             "reason": why or "", "description": m.description}
+            for m in registered().values() for why in (m.unavailable(),)]
     return pd.DataFrame(rows)
 
 

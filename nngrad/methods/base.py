@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import InvalidType, InvalidValue
+from ..errors import InvalidType, InvalidValue, UserError
 from .cost import Cost, Network
 
 # family -> exponent k of how its counted work grows with N (work ~ N^k)
@@ -108,6 +108,24 @@ class Method:
             return None
         return f"{self.name} needs {', '.join(absent)}, which is not installed" + (f": {self.install}" if self.install
                                                                                     else "")
+
+    def unavailable(self) -> str | None:
+        """None if the method can run here, else why not: a package missing, or, for a CUDA graph, no CUDA device."""
+        if reason := self.missing():
+            return reason
+        if self.cuda_only:
+            from .. import backend
+
+            try:
+                backend.from_label("cuda")
+            except UserError as exc:
+                return f"{self.name} needs a CUDA device ({exc})"
+        return None
+
+    @property
+    def runs_on(self) -> str:
+        """Where it runs, in words: "only on a CUDA device", "only on numpy's CPU" or "on any device"."""
+        return "only on a CUDA device" if self.cuda_only else "on any device" if self.array_api else "only on numpy's CPU"
 
     def work_count_label(self) -> str:
         """The expected work per call as a formula in N, e.g. "N + 1 loss evaluations"."""

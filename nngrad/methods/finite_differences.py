@@ -28,12 +28,12 @@ VARIANTS = ("loop", "batched")
 class NumericalGradient:
     """A finite-difference gradient and what it cost.
 
-    ``loss`` is L(params) for the forward scheme; central differences never evaluate L at the
-    unperturbed point, so it is None there. ``loss_evaluations`` is counted as they happen.
+    ``loss`` is L(params) for every scheme (the central scheme evaluates it once more, beside its 2N differences).
+    ``loss_evaluations`` is counted as they happen.
     """
 
     grad: np.ndarray
-    loss: float | None
+    loss: float
     loss_evaluations: int
     scheme: str
     eps: float
@@ -56,7 +56,8 @@ def numerical_gradient(
     eps=None: the step that balances truncation and round-off for the scheme and the parameters' dtype
     (sqrt(u) forward, u^(1/3) central; the classic lesson's 1e-4 is a fine explicit choice in float64).
     scheme "forward": (L(p + eps e_i) - L(p)) / eps, exactly N + 1 loss evaluations;
-    scheme "central": (L(p + eps e_i) - L(p - eps e_i)) / (2 eps), exactly 2N.
+    scheme "central": (L(p + eps e_i) - L(p - eps e_i)) / (2 eps), exactly 2N, and L(p) once (the
+    ``loss`` every scheme returns): 2N + 1.
     variant "loop": the textbook algorithm, one scalar perturbed in place at a time and always
     restored exactly; "batched": the same evaluations, many perturbed networks per numpy call,
     reusing the unperturbed activations before the perturbed layer, in chunks of at most
@@ -78,6 +79,8 @@ def numerical_gradient(
 
         result = differences(net, x, y, scheme, eps, max_bytes, progress)
         grad, loss, count = result.grad, result.loss, result.loss_evaluations
+    if loss is None:  # central differences never evaluate L(p): once more, so every scheme returns the same fields
+        loss, count = float(net.evaluate(x, y)), count + 1
     return NumericalGradient(grad, loss, count, scheme, eps, variant)
 
 

@@ -20,6 +20,33 @@ RESAMPLES = 2000  # bootstrap resamples of each run's rounds
 CONFIDENCE = 0.95  # percentile interval of the ratio of medians
 SEED = 0  # fixed: the same two runs always give the same table
 TOO_FEW = "same (too few rounds)"
+SAME_WITHIN = 1.5  # a method is "same" only when its whole interval lies within a factor of this of 1
+INCONCLUSIVE = "inconclusive"  # neither beyond the minimum effect nor within SAME_WITHIN: the interval is too wide
+EXPERIMENT = {"activation": "sigmoid", "loss": "mse", "dtype": "float64"}  # what a point's key leaves out: its
+# network's activation, loss and precision, and the default of a run that does not say
+
+
+def experiment(config: dict) -> dict[str, str]:
+    """The experiment a run's points belong to: activation, loss and dtype (EXPERIMENT's defaults for older runs)."""
+    return {k: str((config or {}).get(k) or default) for k, default in EXPERIMENT.items()}
+
+
+def same_experiment(config_a: dict, config_b: dict) -> None:
+    """Raise naming what differs when two runs are of different experiments: their points are not comparable."""
+    a, b = experiment(config_a), experiment(config_b)
+    if differs := [f"{k} {a[k]} (A) against {b[k]} (B)" for k in EXPERIMENT if a[k] != b[k]]:
+        raise InvalidValue(f"A and B are different experiments: {'; '.join(differs)}; their points are not "
+                           "comparable (compare runs made with the same --activation, --loss and --dtype)")
+
+
+def method_verdict(low: float, high: float) -> str:
+    """slower / faster when the interval lies wholly beyond MIN_EFFECT, same when it lies within SAME_WITHIN of 1,
+    else INCONCLUSIVE."""
+    if low > 1 + MIN_EFFECT:
+        return "slower"
+    if high < 1 / (1 + MIN_EFFECT):
+        return "faster"
+    return "same" if 1 / SAME_WITHIN <= low and high <= SAME_WITHIN else INCONCLUSIVE
 
 
 def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
@@ -79,7 +106,8 @@ def method_table(table: pd.DataFrame) -> pd.DataFrame:
     points (resampled with replacement, SEED fixed), and the verdict by the same MIN_EFFECT rule. A point's own
     interval covers only the noise within its rounds, timed in one burst; the spread between a method's points
     also holds what moves between two runs (a busy spell, the CPU's clock), so a method's verdict is the one a
-    second run of the same two versions reproduces."""
+    second run of the same two versions reproduces. "same" needs the interval within SAME_WITHIN of 1: a wider one
+    that holds 1 (1.03 to 451) is INCONCLUSIVE."""
     rows = []
     rng = np.random.default_rng(SEED)
     tail = 100 * (1 - CONFIDENCE) / 2
@@ -87,7 +115,7 @@ def method_table(table: pd.DataFrame) -> pd.DataFrame:
         ratios = sel["ratio_b_over_a"].to_numpy(dtype=float)
         medians = np.median(ratios[rng.integers(0, len(ratios), (RESAMPLES, len(ratios)))], axis=1)
         low, high = np.percentile(medians, [tail, 100 - tail])
-        verdict = "slower" if low > 1 + MIN_EFFECT else "faster" if high < 1 / (1 + MIN_EFFECT) else "same"
+        verdict = method_verdict(low, high)
         rows.append({"method": method, "points": len(ratios), "median ratio B/A": float(np.median(ratios)),
                      "ci_low": low, "ci_high": high, "verdict": verdict})
     return pd.DataFrame(rows, columns=["method", "points", "median ratio B/A", "ci_low", "ci_high", "verdict"])
@@ -109,6 +137,7 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     """Write compare.csv, compare.png, compare_gap.png and compare.md into ``out``; returns the table and the
     markdown path."""
     run_a, run_b = load_run(path_a), load_run(path_b)
+    same_experiment(run_a.config, run_b.config)
     same = Path(path_a).resolve() == Path(path_b).resolve()
     device_a, device_b = run_a.devices[0], run_b.devices[0]
     across = len(run_a.devices) == len(run_b.devices) == 1 and device_a != device_b
@@ -128,6 +157,8 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     text = "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
         f"A: {run_a.label}  ", f"B: {run_b.label}", "",
+        "Both: " + ", ".join(f"{k} {v}" for k, v in experiment(run_a.config).items())
+        + " (points are matched by method, depth, width and batch within one experiment).", "",
         *(["**A and B are the same run**: every ratio is 1 by construction.", ""] if same else []),
         *([(f"**A ran on {device_a}, B on {device_b}**: the points are matched by method, depth, width and batch "
             "across the two devices."), ""] if across else []),
@@ -141,7 +172,9 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
         (f"The median of each method's ratios B/A over its points, with a {CONFIDENCE:.0%} bootstrap interval over "
          "the points: a point's rounds are timed in one burst, so its own interval misses what changes between two "
          "runs (on the 2-core development machine two default runs of the same code differed by more than 10% at "
-         "about 40% of the points, both ways); a method's verdict is what a second comparison reproduces."), "",
+         "about 40% of the points, both ways); a method's verdict is what a second comparison reproduces. "
+         f"\"same\" needs the whole interval within {1 / SAME_WITHIN:.3g} to {SAME_WITHIN:.3g}; a wider interval "
+         f"that is not beyond ±{MIN_EFFECT:.0%} is \"{INCONCLUSIVE}\": more points or rounds would decide it."), "",
         method_table(table).to_markdown(index=False, floatfmt=".3g"), "",
         "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
         f"## Changed points (the whole interval beyond ±{MIN_EFFECT:.0%})", "",

@@ -24,7 +24,8 @@ import pandas as pd
 from ..methods.base import FAMILIES, REFERENCE
 from .load import paired
 
-MIN_POINTS = 3
+MIN_POINTS = 5  # fewer points than this (or than the terms + 3): "not fitted" (3 points gave k = -10.3 [-19.1, -8.84])
+MIN_SPREAD = 4.0  # each fitted size must span at least this factor (max / min): a slope over less is noise
 RESAMPLES = 1000  # bootstrap resamples of each fit's points
 CONFIDENCE = 0.95  # percentile interval of each exponent
 SEED = 0  # fixed: the same points always give the same interval
@@ -147,10 +148,15 @@ def _unfittable(features: np.ndarray, terms: list[str], regime: str) -> str:
     where = {"all": "", "overhead-dominated": " overhead-dominated",
              "compute-bound": " compute-bound (points where the cost model's fixed cost per call dominates are left "
                               "out; the cost model explains their shape)"}[regime]
-    if not terms or len(features) < MIN_POINTS or len(features) <= len(terms):
-        return f"not enough points to fit (need > {len(terms)} and >= {MIN_POINTS}{where})"
+    need = max(MIN_POINTS, len(terms) + 3)
+    if not terms or len(features) < need:
+        return f"not fitted: not enough points ({len(features)}{where}; need at least {need})"
     centred = np.log(features) - np.log(features).mean(axis=0)
     s = np.linalg.svd(centred, compute_uv=False)
     if s[-1] <= RANK_TOL * max(s[0], 1.0):
-        return f"not enough points to fit: the {len(features)}{where} points do not vary in {', '.join(terms)}"
+        return f"not fitted: the {len(features)}{where} points do not vary in {', '.join(terms)}"
+    spans = features.max(axis=0) / features.min(axis=0)
+    if (narrow := [f"{t} spans only {span:.2g}x ({lo:,.0f} to {hi:,.0f})" for t, span, lo, hi in zip(
+            terms, spans, features.min(axis=0), features.max(axis=0), strict=True) if span < MIN_SPREAD]):
+        return f"not fitted: {'; '.join(narrow)} over the {len(features)}{where} points; need at least {MIN_SPREAD:g}x"
     return ""

@@ -16,6 +16,7 @@ from .. import runfiles
 from ..errors import InvalidValue
 from ..methods import registered
 from ..runfiles import point_key
+from . import sanity
 
 KEY = ["method", "depth", "width", "batch", "device"]  # device: "cpu" in runs made before devices
 OVERHEAD_FLOPS = 5e5  # runs without a cost model: a forward pass under this many flop is overhead-dominated
@@ -23,8 +24,8 @@ MODEL_TERMS = ["model_calls_s", "model_flops_s", "model_elementwise_s"]  # the c
 COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
            "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
            "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s", "capture_s",
-           "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant"]
-TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant")
+           "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant", "flag"]
+TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant", "flag")
 RAW = ("round_times_s",)  # a tuple of per-call seconds, one per timed round (None where the run kept none)
 
 
@@ -213,4 +214,5 @@ def _derive(points: pd.DataFrame) -> pd.DataFrame:
     # per-call overhead dominates where the model's call term is the largest (older runs: by flop count)
     points["overhead_dominated"] = (points["dominant"] == "calls").where(modelled,
                                                                           points["forward_flops"] < OVERHEAD_FLOPS)
+    points["flag"] = sanity.flags(points)  # a gradient timed cheaper than one loss evaluation: impossible
     return points

@@ -3,7 +3,7 @@
 
 Conventions in every plot: one colour and marker per method, as the method declares it (methods.base.Method);
 measured points are filled with q1..q3 error bars; skipped points are predictions (hollow markers on a dashed
-line at ``predicted_s``); failed points are never drawn as timings, only as an 'x' on the x axis. Where there is
+line at ``predicted_s``), or, where there is no prediction (memory), named in the legend only; failed points are never drawn as timings, only as an 'x' on the x axis. Where there is
 nothing to plot the figure says so; bad arguments (not a DataFrame, missing columns, wrong types) raise
 ValueError naming them.
 """
@@ -29,6 +29,7 @@ from ..methods import registered
 from ..methods.base import FAMILIES, REFERENCE, UNIT
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from .load import paired
+from .sanity import CHEAPEST
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -110,10 +111,9 @@ def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...],
         skip = rows_m.iloc[:0]
         if predicted is not None:
             skip = rows_m[(rows_m["status"] == "skipped") & _positive(rows_m[predicted])]
-        elif len(unrun := rows_m[rows_m["status"] == "skipped"]):  # no prediction to draw: hollow marks near the
-            row = sum(label.endswith("(not run)") for label in ax.get_legend_handles_labels()[1])  # axis, a row each
-            ax.plot(unrun[x], np.full(len(unrun), 0.03 * (row + 1)), ls="none", mfc="none", clip_on=False,
-                    transform=ax.get_xaxis_transform(), label=f"{method} (not run)", **style)
+        elif len(unrun := rows_m[rows_m["status"] == "skipped"]):  # no prediction to draw: in the legend only,
+            where = ", ".join(str(int(v)) for v in unrun[x])  # a mark in the axes would read as a value
+            ax.plot([], [], ls="none", mfc="none", label=f"{method}: not run at {x} {where}", **style)
         if len(skip):
             xs, ys = list(skip[x]), list(skip[predicted])
             before = ok[ok[x] < xs[0]]
@@ -163,7 +163,7 @@ def time_vs_width(points: pd.DataFrame, depth: int, label: str) -> Figure:
 def memory_vs_depth(points: pd.DataFrame, width: int, label: str, bound_bytes: int | None = DEFAULT_MAX_BYTES
                     ) -> Figure:
     """Peak memory (MiB) vs depth at ``width`` (the batch with most points), one line per method; log y; points not run are
-    hollow marks on the axis; a dotted line at the batched methods' memory bound (``bound_bytes``)."""
+    named in the legend (no mark in the axes, where it would read as a value); a dotted line at the batched methods' memory bound (``bound_bytes``)."""
     fig = _versus(points, "depth", "width", width, label, "memory")
     ax = fig.get_axes()[0]
     if bound_bytes and ax.get_lines():
@@ -273,6 +273,12 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
                     label=f"  {per_pass:.2g} × ({_work_formula(rows, method)})")
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
+    bad = pd.concat([_ratio(rows, m, UNIT) for m in _ordered(rows["method"]) if m != UNIT and _family(rows, m) != "function"])
+    bad = bad[bad["ratio"] < CHEAPEST]
+    if len(bad):  # a ring around each point that cannot be: its median or the forward pass's was disturbed
+        ax.plot(bad["n_params"], bad["ratio"], ls="none", marker="o", ms=15, mfc="none", mec="#d62728", mew=1.6,
+                label=f"impossible: cheaper than one loss evaluation\n({len(bad)} point{'s' if len(bad) > 1 else ''}; "
+                      "re-time on a quiet machine)")
     n = np.concatenate(drawn)
     ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="0.3", lw=1, label="cheap-gradient bound (5)")
     ax.axhline(1, ls="-.", color="0.6", lw=1, label="one loss evaluation")

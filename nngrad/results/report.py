@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 
 from .. import _files
+from ..methods import get as get_method
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
-from . import devices, plots, prediction
-from .fits import growth_fits
+from . import devices, plots, prediction, sanity
+from .fits import MIN_POINTS, MIN_SPREAD, growth_fits
 from .landscape import classic as _classic
 from .landscape import landscape_table
 from .limits import limits_table
@@ -20,7 +21,7 @@ from .load import Run, load_run, paired
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "message"]
+                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "flag", "message"]
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
     "cost_gap.png": "The cost gap: O(N) gradients / backprop",
@@ -115,6 +116,30 @@ def headline(run: Run) -> str:
     return " ".join(lines) or "The classic network was not measured with backprop and the forward pass."
 
 
+def reference_check(run: Run) -> str:
+    """How backprop's own gradient was checked, in the words of the points table's ``reference`` column (this nngrad's
+    registry for a run that does not say)."""
+    stored = run.points.loc[run.points["method"] == REFERENCE, "reference"].dropna()
+    return str(stored.iloc[0]) if len(stored) else get_method(REFERENCE).check.reference
+
+
+def headline_against_table(run: Run, table: pd.DataFrame) -> str | None:
+    """Under the landscape table: the headline is timed in alternation, the table's ratios are of medians timed in
+    separate bursts, and how far the two are apart in this run; None for a run without the headline study."""
+    study = headline_ratios(run)
+    if not study:
+        return None
+    ok = table[table["status"] == "ok"].set_index("method")["t / t(forward)"]
+    apart = "; ".join(f"{m}: {_count(study[m]['median'])} in the headline, {_count(ok[m])} here"
+                      for m in ("backprop", "numerical-loop") if m in ok.index)
+    return ("The headline above and this table can differ" + (f" ({apart})" if apart else "") + ": the headline is "
+            f"timed in alternation (each of its {study['rounds']} rounds times one loss evaluation, one backprop and "
+            "one textbook loop back to back, and takes the ratios within the round), so whatever slows the machine "
+            "slows both sides of its ratio; this table divides two medians, each timed in its own burst at another "
+            "moment of the run, so a busy spell that falls on one burst moves the ratio. The headline is the one a "
+            "second run reproduces.")
+
+
 def _count(value: float) -> str:
     """3 significant digits, in full with thousands separators from 1,000 on: 1.97, 4,670."""
     return f"{float(f'{value:.3g}'):,.0f}" if value >= 1000 else f"{value:.3g}"
@@ -174,7 +199,8 @@ def model_section(run: Run) -> list[str]:
          "work / (element-wise rate). Each method states its work from the code it runs; the constants were "
          "measured at the start of this run, before any point was timed; nothing is fitted to the timings."), "",
         f"- fixed cost of a numpy call on small arrays: **{c['call_s'] * 1e6:.3g} µs**",
-        f"- float64 matrix-product rate at the sweep's shapes: **{c['gemm_flop_s'] / 1e9:.3g} GFLOP/s**",
+        (f"- {run.config.get('dtype', 'float64')} matrix-product rate at the sweep's shapes: "
+        f"**{c['gemm_flop_s'] / 1e9:.3g} GFLOP/s**"),
         f"- element-wise rate (nngrad's sigmoid, in place): **{c['elementwise_s'] * 1e9:.3g} ns per element**",
         *([f"- per call of a peer's library (its gradient of a tiny network, per declared call): {libraries}"]
           if libraries else []), "",
@@ -190,6 +216,11 @@ def model_section(run: Run) -> list[str]:
 
 
 BUSY_CHANGE = 0.3  # a machine constant that moved more than this between the start and the end of a run
+CONSTANT_WORDS = {  # a machine constant -> its words, the scale to its unit, the unit
+    "call_s": ("fixed cost of a call", 1e6, "µs"),
+    "gemm_flop_s": ("GEMM rate", 1e-9, "GFLOP/s"),
+    "elementwise_s": ("element-wise cost", 1e9, "ns per element"),
+}
 BUSY_LOAD = 0.25  # other processes using more than this fraction of the CPUs before or after a run
 
 
@@ -199,7 +230,8 @@ def busy(run: Run) -> str | None:
     after it (sampled while nngrad slept); None otherwise."""
     m, start = run.machine, run.constants
     end = (m.get("after") or {}).get("constants") or {}
-    moved = [f"{name} {start[name]:.3g} -> {end[name]:.3g}" for name in ("call_s", "gemm_flop_s", "elementwise_s")
+    moved = [f"{words} {start[name] * scale:.3g} -> {end[name] * scale:.3g} {unit}"
+             for name, (words, scale, unit) in CONSTANT_WORDS.items()
              if name in start and name in end and abs(end[name] / start[name] - 1) > BUSY_CHANGE]
     loads = {"before": m.get("others_load"), "after": (m.get("after") or {}).get("others_load")}
     loaded = [f"other processes used {v:.0%} of the CPUs {when} it" for when, v in loads.items()
@@ -251,6 +283,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         f"# nngrad benchmark: {run.name}", "",
         f"{run.label}", "",
         *([f"**{note}**", ""] if (note := busy(run)) else []),
+        *([f"**{note}**", ""] if (note := sanity.banner(run.points)) else []),
         (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
          f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
          f"{cfg.get('num_output')} outputs{classic}; budget "
@@ -271,17 +304,19 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
                       if not table.empty
                       else "_not in this run_", "",
                       ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
-                       "relative error of its gradient against nngrad's backprop (backprop itself is checked by "
-                       "central differences along random directions). Peak memory is what tracemalloc sees: "
-                       "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), ""]
+                       "relative error of its gradient against nngrad's backprop (backprop's own check, as in "
+                       f"the points' `reference` column: {reference_check(run)}). Peak memory is what tracemalloc sees: "
+                       "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), "",
+                      *([note, ""] if (note := headline_against_table(run, table)) else [])]
     lines += model_section(run) + limits_section(run) + [
         "## Fitted exponents", "",
         ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
          "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
          "by family (a constant number of passes ~ depth x width^2 ~ N; a pass per parameter ~ N x forward ~ "
          "N^2; ratios to backprop ~ N^0 or N^1). Time fits use only the points where the cost model says the "
-         "fixed cost per call does not dominate (`excluded_overhead` counts the others); where too few remain the "
-         "note says so, and the cost model above explains the shape instead. `stderr` is the ordinary "
+         "fixed cost per call does not dominate (`excluded_overhead` counts the others). A fit needs at least "
+         f"{MIN_POINTS} points spanning at least {MIN_SPREAD:g}x in each size it fits; else it is \"not fitted\" and "
+         "the note says why (the cost model above explains the shape instead). `stderr` is the ordinary "
          "least-squares error, which assumes independent noise; `ci_low`..`ci_high`, a 95% bootstrap interval "
          "over the points, is the one to trust. The ratio is also fitted per regime."), "",
         fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty

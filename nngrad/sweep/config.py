@@ -142,5 +142,5 @@ def left_out(cfg: SweepConfig) -> list[str]:
         if reason := method.missing():
             notes.append(f"{method.name} is left out: {reason}")
         elif method.name not in cfg.methods:
-            notes.append(f"{method.name} is left out: it runs on none of {', '.join(cfg.devices)}")
+            notes.append(f"{method.name} is left out: it runs {method.runs_on}, not on {', '.join(cfg.devices)}")
     return notes

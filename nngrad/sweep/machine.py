@@ -1,6 +1,7 @@
 """The three machine constants of the cost model (methods/cost.py), measured by short microbenchmarks at the
-start of a run: the fixed cost of a numpy call on small arrays, the float64 matrix-product rate at the sweep's
-shapes, and the rate of the element-wise sigmoid over arrays like the sweep's. The machine is first kept busy
+start of a run: the fixed cost of a numpy call on small arrays, the matrix-product rate at the sweep's shapes, and
+the rate of the element-wise sigmoid over arrays like the sweep's, each in the run's dtype (float64 by default; a
+float32 run is priced with float32's constants: its GEMM rate is about twice float64's). The machine is first kept busy
 for WARM_UP_S (an idle CPU starts at a low clock: measured cold, the constants came out 50% slow), then each
 constant is the best of repeats: what the machine can do, as a point's median is on a quiet machine. A peer's library (torch, jax, autograd) issues its
 own calls: their fixed cost is measured on that peer's gradient of a tiny network.
@@ -18,11 +19,13 @@ from dataclasses import replace
 
 import numpy as np
 
+from .. import _validate as validate
 from ..backend import Backend, backend
 from ..methods import get
 from ..methods.base import Method
 from ..methods.cost import Constants, Network
 from ..model.layers import Sigmoid
+from .config import DTYPES
 from .networks import build
 
 NUMPY = backend("cpu")
@@ -64,10 +67,10 @@ def warm_up(seconds: float = WARM_UP_S) -> None:
         np.exp(a @ a / 256)
 
 
-def call_seconds(where: Backend = NUMPY) -> float:
-    """Seconds per call on small arrays: a layer's operations (product, add, exp, multiply) on (1, 4)."""
+def call_seconds(where: Backend = NUMPY, dtype: str = "float64") -> float:
+    """Seconds per call on small arrays of ``dtype``: a layer's operations (product, add, exp, multiply) on (1, 4)."""
     rng, xp = np.random.default_rng(0), where.xp
-    x, w, b = (where.asarray(rng.normal(size=s)) for s in ((1, 4), (4, 4), 4))
+    x, w, b = (where.asarray(rng.normal(size=s).astype(dtype)) for s in ((1, 4), (4, 4), 4))
 
     def four_calls():
         z = x @ w + b
@@ -76,28 +79,28 @@ def call_seconds(where: Backend = NUMPY) -> float:
     return best_of(four_calls, sync=where.synchronize) / 4
 
 
-def method_call_seconds(method: Method, where: Backend) -> float:
+def method_call_seconds(method: Method, where: Backend, dtype: str = "float64") -> float:
     """Seconds per declared call of ``method``'s own code off numpy: its gradient of a tiny network there (every
     array a few numbers: nothing but calls) over the calls its cost declares. Each call pays what nngrad's code
     pays there (the array-api namespace lookup, the library's dispatch, on a device the kernel launch), and the
     CALLS table, numpy's, is corrected per method: the standard's generic paths make calls of their own."""
-    net, x, y = tiny(where)
+    net, x, y = tiny(where, dtype)
     return best_of(method.prepare(net, x, y)) / method.cost(Network.of(net, TINY[2])).calls
 
 
-def own_call_seconds(where: Backend) -> float:
+def own_call_seconds(where: Backend, dtype: str = "float64") -> float:
     """Seconds per call off numpy: that of nngrad's backprop (method_call_seconds)."""
-    return method_call_seconds(get("backprop"), where)
+    return method_call_seconds(get("backprop"), where, dtype)
 
 
-def gemm_flop_rate(where: Backend = NUMPY) -> float:
-    """float64 flop/s of matrix products (rows, w) @ (w, w) at the sweep's shapes on the CPU, at shapes that fill
+def gemm_flop_rate(where: Backend = NUMPY, dtype: str = "float64") -> float:
+    """flop/s of ``dtype`` matrix products (rows, w) @ (w, w) at the sweep's shapes on the CPU, at shapes that fill
     the device elsewhere (median over the shapes)."""
     rng, rates = np.random.default_rng(0), []
     for rows, width in GEMM_SHAPES if where.device == "cpu" else DEVICE_GEMM_SHAPES:
-        a, w = where.asarray(rng.normal(size=(rows, width))), where.asarray(rng.normal(size=(width, width)))
+        a, w = (where.asarray(rng.normal(size=s).astype(dtype)) for s in ((rows, width), (width, width)))
         if where.is_numpy:
-            out = np.empty((rows, width))
+            out = np.empty((rows, width), dtype=dtype)
             seconds = best_of(lambda a=a, w=w, out=out: np.matmul(a, w, out=out))
         else:
             seconds = best_of(lambda a=a, w=w: a @ w, sync=where.synchronize)
@@ -105,30 +108,32 @@ def gemm_flop_rate(where: Backend = NUMPY) -> float:
     return float(np.median(rates))
 
 
-def elementwise_seconds(where: Backend = NUMPY) -> float:
-    """Seconds per element of nngrad's in-place sigmoid (a new array off numpy), the median over array lengths
-    (applied again and again to one array: its values stay in (0, 1), where exp costs what it costs anywhere)."""
+def elementwise_seconds(where: Backend = NUMPY, dtype: str = "float64") -> float:
+    """Seconds per element of nngrad's in-place sigmoid over ``dtype`` (a new array off numpy), the median over
+    array lengths (applied again and again to one array: its values stay in (0, 1), where exp costs what it costs
+    anywhere)."""
     rng = np.random.default_rng(0)
     lengths = ELEMENTS if where.device == "cpu" else DEVICE_ELEMENTS
-    arrays = [where.asarray(rng.normal(size=n)) for n in lengths]
+    arrays = [where.asarray(rng.normal(size=n).astype(dtype)) for n in lengths]
     return float(np.median([best_of(lambda buf=buf: Sigmoid.inplace(buf), sync=where.synchronize) / n
                             for buf, n in zip(arrays, lengths, strict=True)]))
 
 
-def tiny(where: Backend = NUMPY) -> tuple:
-    """(net, x, y) of the TINY network on ``where``."""
-    net, x, y = build(*TINY)
+def tiny(where: Backend = NUMPY, dtype: str = "float64") -> tuple:
+    """(net, x, y) of the TINY network on ``where``, in ``dtype``."""
+    net, x, y = build(*TINY, dtype=dtype)
     if where.is_numpy:
         return net, x, y
     net = net.to(where.device, where.library)
     return (net, *net.check_data(x, y))
 
 
-def library_call_seconds(method: Method, numpy_only: Constants, where: Backend = NUMPY) -> float:
+def library_call_seconds(method: Method, numpy_only: Constants, where: Backend = NUMPY,
+                         dtype: str = "float64") -> float:
     """Seconds per call of the library of a peer ``method``: its gradient of a tiny network (every array a few
     numbers: nothing but calls) timed, less what numpy's part of its declared cost predicts, over the library
     calls it declares."""
-    net, x, y = tiny(where)
+    net, x, y = tiny(where, dtype)
     work = method.cost(Network.of(net, TINY[2]))
     seconds = best_of(method.prepare(net, x, y)) - replace(work, library_calls=0).seconds(numpy_only)
     return max(seconds, 0.0) / work.library_calls
@@ -153,22 +158,25 @@ def others_load(seconds: float = 0.5) -> float | None:
     return 1.0 - (second[1] - first[1]) / (second[0] - first[0])
 
 
-def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY) -> Constants:
-    """The machine constants of ``where`` (numpy on the CPU by default), and the per-call cost of the library of
-    each of ``methods`` that issues its own calls (a peer): a second or two in all."""
+def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = "float64") -> Constants:
+    """The machine constants of ``where`` (numpy on the CPU by default) in ``dtype`` (the run's precision), and
+    the per-call cost of the library of each of ``methods`` that issues its own calls (a peer): a second or two in
+    all."""
+    dtype = validate.choice("dtype", dtype, DTYPES)
     warm_up()
     calls = call_seconds if where.is_numpy else own_call_seconds
-    trials = [(calls(where), gemm_flop_rate(where), elementwise_seconds(where)) for _ in range(TRIALS)]
+    trials = [(calls(where, dtype), gemm_flop_rate(where, dtype), elementwise_seconds(where, dtype))
+              for _ in range(TRIALS)]
     numpy_only = Constants(min(t[0] for t in trials), max(t[1] for t in trials), min(t[2] for t in trials))
     libraries, own = {}, {}
     for name in methods:
         method = get(name)
         work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
         if (work is None or method.missing() is not None or not (where.is_numpy or method.array_api)
-                or method.supports(tiny(where)[0]) is not None):
+                or method.supports(tiny(where, dtype)[0]) is not None):
             continue
         if work.library_calls and work.library not in libraries:
-            libraries[work.library] = library_call_seconds(method, numpy_only, where)
+            libraries[work.library] = library_call_seconds(method, numpy_only, where, dtype)
         elif not work.library_calls and not where.is_numpy:
-            own[name] = method_call_seconds(method, where)
+            own[name] = method_call_seconds(method, where, dtype)
     return replace(numpy_only, library_call_s=libraries, method_call_s=own)

@@ -60,7 +60,7 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
 
 def device_constants(cfg: SweepConfig) -> dict:
     """Each device's machine constants of the cost model, measured with the methods that run there."""
-    return {d: measure(tuple(cfg.methods_on(d)), from_label(d)) for d in cfg.devices}
+    return {d: measure(tuple(cfg.methods_on(d)), from_label(d), cfg.dtype) for d in cfg.devices}
 
 
 def _import_root(module: str) -> str | None:
@@ -184,7 +184,8 @@ def _measure_after(run: Path, meta: dict) -> dict:
     """The machine measured again once the suite is done (constants that moved, or other processes' load, say
     the machine was busy while it was timed), kept in run.json."""
     first = (meta.get("config") or {}).get("devices", ["cpu"])[0]  # the device whose constants 'busy' compares
-    after = {"others_load": others_load(), "constants": measure(where=from_label(first)).to_dict()}
+    dtype = (meta.get("config") or {}).get("dtype", "float64")  # measured as at the start: in the run's dtype
+    after = {"others_load": others_load(), "constants": measure(where=from_label(first), dtype=dtype).to_dict()}
     meta = {**meta, "machine": {**meta.get("machine", {}), "after": after}}
     write_json(run / runfiles.RUN_META, meta)
     return meta

@@ -20,10 +20,10 @@ def learning_curve(history: pd.DataFrame, label: str) -> Figure:
         acc = ax.twinx()
         for column, ls in (("accuracy", "-"), ("test_accuracy", "--")):
             if column in history:
-                acc.plot(history["epoch"], 100 * history[column], color="#2ca02c", ls=ls,
-                         label=column.replace("_", " "))
+                acc.plot(history["epoch"], 100 * history[column], color="#2ca02c", ls=ls, clip_on=False,
+                         label=column.replace("_", " "))  # unclipped: a line at 100% is drawn over the frame
         acc.set_ylabel("accuracy (%)", color="#2ca02c")
-        acc.set_ylim(top=102)  # a line at 100% stays off the frame
+        acc.set_ylim(max(acc.get_ylim()[0], 0), 100)  # accuracy ends at 100%: no tick beyond it
         handles, labels = ax.get_legend_handles_labels()
         more = acc.get_legend_handles_labels()
         ax.set_xlabel("epoch")

@@ -89,7 +89,7 @@ def _device(jax, device: str):
 METHOD = Method(
     name="jax", family="reverse-mode", prepare=prepare, requires=("jax",), install=INSTALL,
     description="jax.value_and_grad of the same loss, jit-compiled (compile time recorded apart), on the "
-                "network's device, float64",
+                "network's device, in the network's precision (64-bit floats enabled for float64)",
     work_count=lambda n: 1, check=PEER_CHECK, array_api=True, supports=supports,
     cost=reverse_cost("jax", lambda net: 1 + 2 * len(net.layers), lambda net: 2 * len(net.layers) + 2),  # one dispatch,
     # the arrays brought back, gathered by numpy
