@@ -1,6 +1,8 @@
 """The benchmark's directional check of a deep network costs passes linear in its depth (blocks of layers beyond
 BLOCKS Dense layers), and still finds a gradient wrong in one array in the middle of the network."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import make_data
@@ -66,3 +68,24 @@ def test_a_shallow_network_is_still_judged_array_by_array():
     _, unresolved = directional_error(tiny, xt, yt, backprop(tiny, xt, yt)[1])
     assert directional_error(net, x, y, wrong)[0] > 0.5 and unresolved and all(n[0] in "Wb" for n in unresolved)
     assert checks.BLOCKS >= 4
+
+
+def test_the_checks_price_grows_like_the_depth_and_is_in_the_plan():
+    from nngrad.methods import get
+    from nngrad.methods.checks import directional_passes
+    from nngrad.methods.cost import Constants
+    from nngrad.sweep.config import SweepConfig
+    from nngrad.sweep.plan import plan
+
+    assert directional_passes(1) == pytest.approx(2 * checks.PASS_COST)  # W and b of the one layer, whole
+    deep = [directional_passes(layers) for layers in (8 * BLOCKS, 16 * BLOCKS)]
+    assert deep[1] == pytest.approx(deep[0], rel=0.05)  # per forward pass: a constant, so its time ~ depth
+    constants = Constants(call_s=1e-6, gemm_flop_s=1e10, elementwise_s=1e-9)
+    cfg = SweepConfig(depths=(4, 4 * BLOCKS), widths=(4,), methods=("forward", "backprop"), classic=None, extra=(),
+                      total_s=None)
+    points = {(p.method, p.depth): p for p in plan(cfg, {"cpu": constants})}
+    assert points[("forward", 4)].check_s == 0.0  # a forward pass has nothing to check
+    shallow, deep_point = points[("backprop", 4)], points[("backprop", 4 * BLOCKS)]
+    assert get("backprop").check.passes is not None and shallow.check_s > 0 and deep_point.check_s > shallow.check_s
+    unchecked = replace(deep_point, check_s=0.0).expected_wall_s(cfg.timing_s, cfg.max_rounds)
+    assert deep_point.expected_wall_s(cfg.timing_s, cfg.max_rounds) == pytest.approx(unchecked + deep_point.check_s)

@@ -44,11 +44,13 @@ Call = Callable[[], GradientResult]  # one gradient of prepared (net, x, y): wha
 class Check:
     """How a method's gradient is checked before it is timed: ``error(net, x, y, result) -> (relative error, names
     of the parameter arrays it could not resolve)`` against ``reference`` (a description), passed when the error
-    is <= ``tolerance``; ``error=None``: nothing to check."""
+    is <= ``tolerance``; ``error=None``: nothing to check. ``passes(layers)``: what it costs, in forward passes of
+    the network (None: nothing worth pricing), so that the sweep plans its time."""
 
     reference: str
     tolerance: float = 0.0
     error: Callable | None = None
+    passes: Callable[[int], float] | None = None  # forward passes it costs, of a network of that many Dense layers
 
 
 @dataclass(frozen=True)

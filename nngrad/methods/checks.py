@@ -16,6 +16,7 @@ EXACT_TOL = tolerance("exact")  # norm-wise, gradients exact to rounding: comple
 KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-off and truncation (Scheme.error)
 RESOLVE = 10  # an array is judged only if its gradient exceeds RESOLVE x the finite difference's error
 BLOCKS = 32  # deeper networks are judged per block of consecutive layers (W and b together): BLOCKS blocks
+PASS_COST = 3  # forward passes of one directional evaluation of the check (see directional_passes)
 SHARE_FLOOR = 1e-3  # in a block, an array's direction is scaled by 1 / max(|g_a|, SHARE_FLOOR x the largest |g_a|)
 
 
@@ -43,7 +44,7 @@ def against_backprop(tolerance: float, scheme: Scheme | None = None) -> Check:
                 errors.append(float(np.linalg.norm(g - r) / max(np.linalg.norm(r) + noise / tolerance, TINY)))
         return float(np.max(errors)) if errors else float("nan"), unresolved  # NaN anywhere fails
 
-    return Check(REFERENCE, tolerance, error)
+    return Check(REFERENCE, tolerance, error, lambda layers: 3.0)  # one backprop: a forward and a backward pass
 
 
 def along_directions(tolerance: float = 1e-5, directions: int = DIRECTIONS) -> Check:
@@ -52,8 +53,19 @@ def along_directions(tolerance: float = 1e-5, directions: int = DIRECTIONS) -> C
     verified), else central differences (an array below their resolution is named as unresolved). A wrong
     first layer cannot hide behind the last: each array is judged on its own."""
     return Check(f"per array ({BLOCKS} blocks of layers when deeper), {directions} random directions: complex "
-                 "step where analytic, else central differences", tolerance, lambda net, x, y, result: directional_error(net, x, y, result.grad,
-                                                                                      tolerance, directions))
+                 "step where analytic, else central differences", tolerance,
+                 lambda net, x, y, result: directional_error(net, x, y, result.grad, tolerance, directions),
+                 directional_passes)
+
+
+def directional_passes(layers: int) -> float:
+    """Forward passes of :func:`directional_error` on a network of ``layers`` Dense layers: per array (or block),
+    the stacked passes of its directions through the layers from its own on, PASS_COST each (two for central
+    differences; one complex pass costs about three real ones: measured 30 backprop calls for the check at depth
+    1,000, width 8): ~layers + 1 of them for a shallow network, ~BLOCKS for a deep one."""
+    starts = [l for l in range(layers) for _ in "Wb"] if layers <= BLOCKS else [
+        int(block[0]) for block in np.array_split(np.arange(layers), BLOCKS)]
+    return PASS_COST * sum((layers - start) / layers for start in starts)
 
 
 def directional_error(net, x: np.ndarray, y: np.ndarray, grad: np.ndarray, tolerance: float = 1e-5,

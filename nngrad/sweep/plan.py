@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, fields
 import numpy as np
 
 from .. import runfiles
-from ..methods import get
+from ..methods import cost, get
 from ..methods.base import Method
 from ..methods.cost import Constants, Network
 from ..model.counts import forward_flops, num_params
@@ -23,8 +23,8 @@ from .config import SweepConfig
 from .networks import build_on
 from .point_check import REMEASURE_S, schedule
 
-# pytest, the untimed check (its reference gradient), JAX's compilation, the record on disk: per point, whatever the
-# method (0.30 s on average over the 355 points of a default run on the development machine)
+# pytest, JAX's compilation, the record on disk: per point, whatever the method (0.30 s on average over the 355
+# points of a default run on the development machine, the checks of those small networks included)
 POINT_OVERHEAD_S = 0.25
 
 
@@ -46,6 +46,7 @@ class PlannedPoint:
     model_flops_s: float | None = None
     model_elementwise_s: float | None = None
     device: str = "cpu"  # where it runs: a label of SweepConfig.devices
+    check_s: float = 0.0  # predicted seconds of its untimed gradient check (Check.passes forward passes)
 
     @property
     def key(self) -> tuple[str, int, int, int, str]:
@@ -56,13 +57,13 @@ class PlannedPoint:
         return runfiles.test_id(self.to_dict())
 
     def expected_wall_s(self, timing_s: float, max_rounds: int) -> float:
-        """Seconds this point should take: its timed rounds, the untimed check call (and a warm-up round for a
-        fast call), the overhead."""
+        """Seconds this point should take: its timed rounds, the untimed call (and a warm-up round for a fast
+        call), its gradient check, the overhead."""
         if self.skip_reason:
             return 0.0
         rounds, iterations = schedule(self.predicted_s, timing_s, max_rounds)
         untimed = 2 if self.predicted_s < REMEASURE_S else 1
-        return (rounds * iterations + untimed) * self.predicted_s + POINT_OVERHEAD_S
+        return (rounds * iterations + untimed) * self.predicted_s + self.check_s + POINT_OVERHEAD_S
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -129,6 +130,7 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constant
                          cfg.loss, cfg.dtype)
     layer_sizes = cfg.sizes(depth, width)
     n, fwd = num_params(layer_sizes), forward_flops(layer_sizes, batch)
+    forward_s = sum(cost.forward(Network.of(net, batch)).terms(constants.of("forward")).values())
     points = []
     for name in cfg.methods_on(device):
         method = get(name)
@@ -136,7 +138,8 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constant
         predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants)
         if predicted is not None and predicted > cfg.budget_s:
             reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"
+        passes = method.check.passes(len(layer_sizes) - 1) if method.check.passes else 0.0
         points.append(PlannedPoint(name, depth, width, batch, n, method.operations(layer_sizes, batch), fwd,
                                    predicted, reason, *(terms.get(t) for t in ("calls", "flops", "elementwise")),
-                                   device))
+                                   device, passes * forward_s))
     return points
