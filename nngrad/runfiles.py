@@ -20,6 +20,7 @@ from .errors import InvalidValue
 RUN_META = "run.json"
 POINTS = "points.jsonl"
 BENCHMARK_JSON = "benchmark.json"
+PHASE = "phase.txt"  # what the suite is doing now ("checking the gradient of ID"), for the progress line
 DONE = ("ok", "skipped")  # statuses of finished points: a resumed sweep reruns failed and missing ones
 CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there, and it is the
 # network of the landscape (every method at one network) of a run that does not name one
@@ -90,6 +91,20 @@ def test_id(point: dict) -> str:
     device = point.get("device", "cpu")
     return f"{point['method']}-d{point['depth']}-w{point['width']}-b{point['batch']}" + (
         "" if device == "cpu" else f"-{device}")
+
+
+def write_phase(run: Path | None, text: str) -> None:
+    """Say what the suite is doing now (an empty text: timing); nothing without a run folder."""
+    if run is not None:
+        (run / PHASE).write_text(text)
+
+
+def read_phase(run: Path) -> str:
+    """What the suite said it is doing now ('' when nothing, or the file is not there)."""
+    try:
+        return (run / PHASE).read_text()
+    except OSError:
+        return ""
 
 
 def point_key(point: dict) -> tuple:

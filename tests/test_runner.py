@@ -146,3 +146,18 @@ def test_the_progress_line_counts_points_of_the_whole_plan(tmp_path, monkeypatch
     (0.0, 0.0, 3.0, 0.0)])
 def test_the_time_left_follows_the_observed_rate_once_a_tenth_is_done(left, done, elapsed, expected):
     assert runner.remaining_s(left, done, elapsed) == pytest.approx(expected)
+
+
+def test_the_progress_line_says_when_a_point_is_checking_its_gradient(tmp_path, monkeypatch, capsys):
+    module = importlib.import_module("slow_check_method")
+    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
+    try:
+        assert main(["bench", "--depths", "1", "--widths", "3", "--methods", module.NAME, "--out",
+                     str(tmp_path)]) == 0
+    finally:
+        unregister(module.NAME)
+        sys.modules.pop("slow_check_method", None)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("points ")]
+    assert any(line.endswith(f"now {module.NAME}-d1-w3-b16 (checking the gradient)") for line in lines), lines
+    (run,) = tmp_path.iterdir()
+    assert not (run / runfiles.PHASE).exists()  # nothing left once the suite is done

@@ -64,6 +64,14 @@ def sweep_config(request) -> dict:
 
 
 @pytest.fixture
+def phase(request):
+    """``phase(text)`` tells the progress line what this point is doing ('' once it is being timed)."""
+    run = request.config.stash[RUN_DIR]
+    yield lambda text: runfiles.write_phase(run, text)
+    runfiles.write_phase(run, "")
+
+
+@pytest.fixture
 def planned(request, method, depth, width, batch, device) -> dict:
     """The planned point of this test (prediction, skip reason)."""
     for p in request.config.stash[TODO]:

@@ -165,7 +165,9 @@ def run_suite(run: Path, progress: bool = True) -> int:
                     child.wait()
                 except KeyboardInterrupt:
                     continue
+            (run / runfiles.PHASE).unlink(missing_ok=True)
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
+    (run / runfiles.PHASE).unlink(missing_ok=True)  # what the suite last said it was doing: over
     if child.returncode < 0:  # killed by a signal
         number = -child.returncode
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
@@ -231,7 +233,8 @@ def _follow(run: Path, todo: list[PlannedPoint], planned: int, child: subprocess
             left = sum(w for k, w in weights.items() if k not in done)
             left = remaining_s(left, sum(weights[k] for k in done), time.monotonic() - start)
             if not finished:
-                status = f"~{_clock(left)} left, now {current}"
+                doing = runfiles.read_phase(run)
+                status = f"~{_clock(left)} left, now {current}" + (f" ({doing})" if doing else "")
             else:
                 status = "done" if len(done) == len(todo) else "the suite ended"
             bar.set_postfix_str(status, refresh=False)

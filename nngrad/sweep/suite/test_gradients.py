@@ -12,7 +12,7 @@ from nngrad.sweep.plan import median_time
 from nngrad.sweep.point_check import REMEASURE_S, check_point, schedule
 
 
-def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch, device):
+def test_gradient(benchmark, planned, sweep_config, phase, method, depth, width, batch, device):
     if planned["skip_reason"]:
         pytest.skip(planned["skip_reason"])
     net, x, y = build_point(planned, sweep_config)
@@ -21,7 +21,9 @@ def test_gradient(benchmark, planned, sweep_config, method, depth, width, batch,
     call = m.prepare(net, x, y)  # what a user does once: convert weights, compile (off the CPU: ends synchronised)
     prepare_s = time.perf_counter() - start
     # outside the timed region: gradient error (against numpy's backprop on the CPU), work and peak memory
+    phase("checking the gradient")
     checked = check_point(m, call, net, x, y, cpu=build_point(planned, sweep_config, "cpu"))
+    phase("")
     benchmark.group = f"depth={depth} width={width} batch={batch}" + ("" if device == "cpu" else f" on {device}")
     benchmark.extra_info.update({
         "depth": depth, "width": width, "batch": batch, "device": device, "n_params": planned["n_params"],
