@@ -128,6 +128,17 @@ def append_point(run: Path, record: dict) -> None:
         os.fsync(f.fileno())
 
 
+def forget(run: Path, keys: set[tuple]) -> int:
+    """Remove the records of the points ``keys`` (point_key) from points.jsonl, written whole and atomically, so
+    that a resumed suite times them again; returns how many records went."""
+    from ._files import write_atomic
+
+    records = read_points(run)
+    kept = [r for r in records if point_key(r["point"]) not in keys]
+    write_atomic(run / POINTS, "".join(json.dumps(r, default=plain) + "\n" for r in kept))
+    return len(records) - len(kept)
+
+
 def read_points(run: Path) -> list[dict]:
     """The finished points of a run. A last line cut short by a crash is ignored (so is a line cut short before
     a newer record: append_point starts a new line after it); any other line that is not a record is damage,

@@ -161,3 +161,25 @@ def test_the_progress_line_says_when_a_point_is_checking_its_gradient(tmp_path, 
     assert any(line.endswith(f"now {module.NAME}-d1-w3-b16 (checking the gradient)") for line in lines), lines
     (run,) = tmp_path.iterdir()
     assert not (run / runfiles.PHASE).exists()  # nothing left once the suite is done
+
+
+def test_a_point_timed_cheaper_than_a_loss_evaluation_is_timed_again_before_the_report(tmp_path, capsys):
+    """A burst of the forward pass slowed 200x (a busy machine) makes backprop read 'under one loss evaluation':
+    bench times those points and the forward pass once more before it reports."""
+    from nngrad.results.sanity import impossible
+
+    run = tmp_path / "busy"
+    shutil.copytree(REFERENCE, run)
+    records = runfiles.read_points(run)
+    for r in records:
+        if runfiles.point_key(r["point"]) == ("forward", 1, 8, 16, "cpu"):
+            r["benchmark"]["stats"] = {k: v * 200 if isinstance(v, float) else v
+                                       for k, v in r["benchmark"]["stats"].items()}
+    (run / runfiles.POINTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    (run / "report.md").unlink()
+    (run / runfiles.BENCHMARK_JSON).unlink()  # the run as it stands before its report: its points
+    assert impossible(load_run(run).points).notna().sum() > 0  # the fixture does plant impossible points
+    assert main(["bench", "--resume", str(run)]) == 0
+    assert "points timed a gradient cheaper than one loss evaluation" in capsys.readouterr().err
+    points = load_run(run).points
+    assert impossible(points).notna().sum() == 0 and len(points) == len(records)  # re-timed, none lost or doubled

@@ -14,8 +14,8 @@ from ..methods.base import UNIT
 
 CHEAPEST = 1.0  # no gradient costs less than one loss evaluation of its network
 NETWORK = ["depth", "width", "batch", "device"]
-RETIME = ("on a quiet machine: run the same `nngrad bench` again (`--resume` only finishes points not yet timed; "
-          "re-timing a finished point alone is left to the sweep runner)")
+RETIME = ("on a quiet machine: `nngrad bench` times such points and their forward pass once more at the end of a run; "
+          "if they are still flagged, run the same `nngrad bench` again")
 
 
 def impossible(points: pd.DataFrame) -> pd.Series:
