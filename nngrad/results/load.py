@@ -57,7 +57,14 @@ class Run:
 
     def on(self, device: str) -> Run:
         """This run restricted to the points of ``device``, with that device's constants (the headline is numpy's
-        on the CPU: kept only there)."""
+        on the CPU: kept only there); sliced once per device, however often it is asked for (a run's points are
+        not changed once it is made)."""
+        sliced = self.__dict__.setdefault("_on", {})
+        if device not in sliced:
+            sliced[device] = self._slice(device)
+        return sliced[device]
+
+    def _slice(self, device: str) -> Run:
         points = self.points[self.points["device"] == device].reset_index(drop=True)
         constants = self.device_constants.get(device) or (self.constants if device == self.devices[0] else {})
         return replace(self, name=self.name if device == "cpu" else f"{self.name} on {device}", points=points,
