@@ -183,3 +183,20 @@ def test_a_point_timed_cheaper_than_a_loss_evaluation_is_timed_again_before_the_
     assert "points timed a gradient cheaper than one loss evaluation" in capsys.readouterr().err
     points = load_run(run).points
     assert impossible(points).notna().sum() == 0 and len(points) == len(records)  # re-timed, none lost or doubled
+
+
+def test_the_report_of_an_unfinished_run_says_so_and_how_to_resume(tmp_path, capsys):
+    run = _half_done(tmp_path)
+    plan = len(runfiles.read_run_meta(run)["plan"])
+    assert main(["report", str(run)]) == 0
+    note = f"Unfinished run: {plan - 3} of {plan} points finished"
+    assert note in capsys.readouterr().err and note in (run / "report.md").read_text()
+    assert f"resume with `nngrad bench --resume {run}`" in (run / "report.md").read_text()
+    assert "| nan " not in (run / "report.md").read_text() and " nan |" not in (run / "report.md").read_text()
+
+
+def test_the_report_of_a_finished_run_says_nothing_of_resuming(tmp_path, capsys):
+    run = tmp_path / "done"
+    shutil.copytree(REFERENCE, run)
+    assert main(["report", str(run)]) == 0
+    assert "Unfinished" not in capsys.readouterr().err + (run / "report.md").read_text()

@@ -40,7 +40,7 @@ def test_the_report_and_its_tables_flag_the_impossible_point_and_say_how_to_re_t
     text = report.read_text()
     assert "1 measured point is impossible, a gradient cheaper than one loss evaluation of the same network: " \
            "backprop at depth 5, width 32, batch 16 (0.2 loss evaluations)" in text
-    assert "Re-time them on a quiet machine: run the same `nngrad bench` again" in text
+    assert "Re-time them on a quiet machine: `nngrad bench` times such points and their forward pass once more" in text
     landscape = pd.read_csv(tmp_path / "out" / "landscape.csv").set_index("method")
     assert landscape.loc["backprop", "note"] == "impossible: 0.2 loss evaluations (< 1)"
     summary = pd.read_csv(tmp_path / "out" / "summary.csv", keep_default_na=False)

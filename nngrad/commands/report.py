@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from . import Command, register
 from .options import output_folder
@@ -14,9 +16,12 @@ def options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..results.report import build_report
+    from ..results.load import load_run
+    from ..results.report import build_report, unfinished
 
     print(f"report: {build_report(args.run, output_folder(args.out))}")
+    if note := unfinished(load_run(args.run).points, Path(args.run)):
+        print(f"note: {note}", file=sys.stderr)
     return 0
 
 

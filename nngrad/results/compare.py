@@ -13,6 +13,7 @@ from .. import _files
 from ..errors import InvalidValue
 from . import plots
 from .load import KEY, load_run
+from .markdown import markdown_table
 
 MIN_EFFECT = 0.05  # never call a change under 5% a change, however steady both runs were
 MIN_ROUNDS = 3  # fewer raw rounds in either run: no interval, verdict "same (too few rounds)"
@@ -175,12 +176,12 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
          "about 40% of the points, both ways); a method's verdict is what a second comparison reproduces. "
          f"\"same\" needs the whole interval within {1 / SAME_WITHIN:.3g} to {SAME_WITHIN:.3g}; a wider interval "
          f"that is not beyond ±{MIN_EFFECT:.0%} is \"{INCONCLUSIVE}\": more points or rounds would decide it."), "",
-        method_table(table).to_markdown(index=False, floatfmt=".3g"), "",
+        method_table(table).pipe(markdown_table), "",
         "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
         f"## Changed points (the whole interval beyond ±{MIN_EFFECT:.0%})", "",
-        changed.to_markdown(index=False, floatfmt=".3g") if not changed.empty else "_none_", "",
+        changed.pipe(markdown_table) if not changed.empty else "_none_", "",
         "## Measured in only one run", "",
-        only.to_markdown(index=False, floatfmt=".3g") if not only.empty else "_none_", "",
-        "## All points", "", table.to_markdown(index=False, floatfmt=".3g"), ""])
+        only.pipe(markdown_table) if not only.empty else "_none_", "",
+        "## All points", "", table.pipe(markdown_table), ""])
     _files.write_atomic(out / "compare.md", text)
     return pd.concat([table, only], ignore_index=True), out / "compare.md"

@@ -16,6 +16,7 @@ from . import plots, prediction
 from .landscape import landscape_table
 from .limits import DEVICE_TARGETS, limits_table
 from .load import Run
+from .markdown import markdown_table
 
 GAP_METHOD = "numerical-batched"  # the finite difference whose growth with N the knee describes
 SPEEDUP = 10  # the GPU's numerical-batched at the classic network: at least this many times the CPU's
@@ -111,7 +112,7 @@ def section(run: Run) -> list[str]:
               "backprop on the CPU before it was timed, and every timed call ended with the device synchronised. The "
               "report above is the first device's; here the others, and all of them side by side. On a device a "
               "call's fixed cost is a kernel launch, and its rates are measured at sizes that fill it."), "",
-             table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g"), "",
+             table.pipe(markdown_table), "",
              (f"`{GAP_METHOD} grows from N ≈`: t = a + b N fitted to the measured {GAP_METHOD} points of that "
               "device at one depth (the one with most points); N = a / b is where the part that grows with N "
               "equals the flat part (above the largest N measured: it had not started to grow; blank: fewer than three "
@@ -121,13 +122,13 @@ def section(run: Run) -> list[str]:
         lines += [f"### On {device}", ""]
         if is_cuda(device):
             lines += [f"Targets on {device} (ratios of median times in this run; the worst where each applies):", "",
-                      targets(run, device).to_markdown(index=False, floatfmt=".3g"), ""]
+                      targets(run, device).pipe(markdown_table), ""]
         table, (d, w, b) = landscape_table(run.on(device))
         if not table.empty:
             lines += [(f"Every method on {device} at the classic network (depth {d}, width {w}, batch {b}); peak "
                        "memory is the device allocator's (torch's) on a CUDA device:"), "",
-                      table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g"), ""]
+                      table.pipe(markdown_table), ""]
         lines += [f"![landscape on {device}](landscape-{slug(device)}.png)", "",
                   f"![cost model on {device}](model-{slug(device)}.png)", "",
-                  prediction.by_method(run.on(device).points).to_markdown(index=False, floatfmt=".3g"), ""]
+                  prediction.by_method(run.on(device).points).pipe(markdown_table), ""]
     return lines

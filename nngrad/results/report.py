@@ -18,6 +18,7 @@ from .landscape import classic as _classic
 from .landscape import landscape_table
 from .limits import limits_table
 from .load import Run, load_run, paired
+from .markdown import markdown_table
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
@@ -83,7 +84,8 @@ def build_report(source: str | Path, out: str | Path | None = None) -> Path:
         _files.write_atomic(out / "devices.csv", devices.constants_table(whole).to_csv(index=False))
     for name, fig in {**images, **on_devices}.items():
         plots.save(fig, out / name)
-    _files.write_atomic(out / "report.md", markdown(run, summary, fits, list(images)) + "\n".join(
+    _files.write_atomic(out / "report.md", markdown(run, summary, fits, list(images),
+                                                    unfinished(whole.points, source)) + "\n".join(
         devices.section(whole)))
     return out / "report.md"
 
@@ -207,11 +209,11 @@ def model_section(run: Run) -> list[str]:
         (f"**{inside:.0%}** of the measured points are predicted within ±{prediction.BAND:.0%} (goal: "
          f"{prediction.GOAL:.0%})." if np.isfinite(inside) else "_No measured point has a prediction._"), "",
         f"![predicted against measured]({MODEL_FIGURE})", "",
-        prediction.by_method(run.points).to_markdown(index=False, floatfmt=".3g"), ""]
+        prediction.by_method(run.points).pipe(markdown_table), ""]
     misses = prediction.largest_misses(run.points)
     if not misses.empty:
         lines += ["Largest misses (the dominant term of the prediction is where the model and the machine part):", "",
-                  misses.to_markdown(index=False, floatfmt=".3g"), ""]
+                  misses.pipe(markdown_table), ""]
     return lines
 
 
@@ -250,7 +252,7 @@ def limits_section(run: Run) -> list[str]:
              "target applies. Every timed call is the computation alone: inputs are checked once before timing, for "
              "nngrad's methods and the peers alike; a peer's conversion of the weights and JAX's compilation are "
              "done before timing and recorded apart."), "",
-            table.to_markdown(index=False, floatfmt=".3g"), ""]
+            table.pipe(markdown_table), ""]
 
 
 def precision(run: Run) -> list[str]:
@@ -268,7 +270,19 @@ def precision(run: Run) -> list[str]:
              "backward only to that tolerance; the exact methods stay near float32's rounding."), ""]
 
 
-def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str]) -> str:
+def unfinished(points: pd.DataFrame, source: Path) -> str | None:
+    """"Unfinished run: 41 of 96 points finished (38 measured); resume with ..." for a run with points not run
+    (interrupted), else None."""
+    left = int((points["status"] == "not run").sum())
+    if not left:
+        return None
+    resume = f"; resume with `nngrad bench --resume {source}`" if source.is_dir() else ""
+    return (f"Unfinished run: {len(points) - left} of {len(points)} points finished "
+            f"({int((points['status'] == 'ok').sum())} measured){resume}.")
+
+
+def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str],
+             note: str | None = None) -> str:
     summary = summary.drop(columns=["device"])  # one device's: the devices section names it
     skipped = summary[summary["status"] == "skipped"]
     failed = summary[summary["status"].isin(["failed", "not run"])]
@@ -282,7 +296,8 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
     lines = [
         f"# nngrad benchmark: {run.name}", "",
         f"{run.label}", "",
-        *([f"**{note}**", ""] if (note := busy(run)) else []),
+        *([f"**{note}**", ""] if note else []),
+        *([f"**{warning}**", ""] if (warning := busy(run)) else []),
         *([f"**{note}**", ""] if (note := sanity.banner(run.points)) else []),
         (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
          f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
@@ -291,7 +306,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
          "was checked before it was timed (`reference`), and one that disagreed is a failed point, never a time."), "",
         *precision(run),
         headline(run), "",
-        "## The methods", "", methods.to_markdown(index=False) if not methods.empty else "", "",
+        "## The methods", "", methods.pipe(markdown_table) if not methods.empty else "", "",
     ]
     for name in (i for i in images if i != MODEL_FIGURE):
         title = FIGURES.get(name, name)
@@ -300,7 +315,7 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
             lines += [gap + " (The largest network measured depends on this machine's speed and the budget.)", ""]
         if name == "landscape.png" and not table.empty:
             lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
-                      table.astype(object).where(table.notna(), "").to_markdown(index=False, floatfmt=".3g")
+                      table.pipe(markdown_table)
                       if not table.empty
                       else "_not in this run_", "",
                       ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
@@ -319,16 +334,16 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
          "the note says why (the cost model above explains the shape instead). `stderr` is the ordinary "
          "least-squares error, which assumes independent noise; `ci_low`..`ci_high`, a 95% bootstrap interval "
          "over the points, is the one to trust. The ratio is also fitted per regime."), "",
-        fits.drop(columns=["intercept"]).to_markdown(index=False, floatfmt=".3g") if not fits.empty
+        fits.drop(columns=["intercept"]).pipe(markdown_table) if not fits.empty
         else "_no fit: not enough measured points_", ""]
     if not skipped.empty:
         lines += ["## Skipped (predicted, not run, or not applicable)", "",
                   skipped[["method", "depth", "width", "batch", "N", "predicted_s", "note"]]
-                  .to_markdown(index=False, floatfmt=".3g"), ""]
+                  .pipe(markdown_table), ""]
     if not failed.empty:
         lines += ["## Failed or not run", "",
-                  failed[["method", "depth", "width", "batch", "N", "status", "note"]].to_markdown(index=False), ""]
+                  failed[["method", "depth", "width", "batch", "N", "status", "note"]].pipe(markdown_table), ""]
     measured = summary[summary["status"] == "ok"].drop(columns=["status", "note"])
-    lines += ["## Measured points", "", measured.to_markdown(index=False, floatfmt=".3g"), "",
+    lines += ["## Measured points", "", measured.pipe(markdown_table), "",
               "Compare another run with this one: `nngrad compare THIS_RUN OTHER_RUN`.", ""]
     return "\n".join(lines)
