@@ -1,3 +1,4 @@
+import contextlib
 import os
 
 import numpy as np
@@ -83,3 +84,23 @@ CLASSIC_METHODS = ("forward", "backprop", "numerical-loop", "numerical-batched")
 
 def sweep_points(depths=(1, 2, 4, 8), widths=(32, 64, 128, 256), methods=CLASSIC_METHODS, **kw) -> list[dict]:
     return [fake_point(m, d, w, **kw) for m in methods for d in depths for w in widths]
+
+
+# a fixed machine for the end-to-end sweeps: what a budget keeps must not depend on this machine's speed or load
+FIXED_CONSTANTS = {"call_s": 2e-6, "gemm_flop_s": 1e10, "elementwise_s": 5e-9,
+                   "library_call_s": {"torch": 1e-5, "jax": 2e-5, "autograd": 2e-5}}
+
+
+@contextlib.contextmanager
+def fixed_machine():
+    """``nngrad bench`` planned on a fixed machine: the cost model's constants and the load of other processes
+    are given, not measured, so which points a budget keeps (and the report's busy warning) is the same on a slow,
+    busy machine as on a fast, quiet one. The timings themselves are still measured."""
+    from nngrad.methods.cost import Constants
+    from nngrad.sweep import runner
+
+    constants = Constants(**FIXED_CONSTANTS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "measure", lambda methods=(), where=None: constants)
+        patch.setattr(runner, "others_load", lambda seconds=0.5: 0.0)
+        yield constants
