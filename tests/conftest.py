@@ -1,5 +1,7 @@
 import contextlib
 import os
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +14,24 @@ from nngrad import DNN
 settings.register_profile("default", max_examples=25, deadline=None, derandomize=True)
 settings.register_profile("thorough", max_examples=250, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# CI runs the suite without the peers, then again with them on the tests that need them: with NNGRAD_PEER_SKIPS set,
+# the ids of the tests skipped for want of a peer package are written to that file, one a line (.ci/run)
+PEER_PACKAGES = re.compile(r"\b(torch|jax|jaxlib|autograd|scipy)\b")
+NOT_INSTALLED = re.compile(r"not installed|No module named|could not import")
+_peer_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if PEER_PACKAGES.search(reason) and NOT_INSTALLED.search(reason):
+            _peer_skips.append(report.nodeid)
+
+
+def pytest_sessionfinish(session) -> None:
+    if path := os.environ.get("NNGRAD_PEER_SKIPS"):
+        Path(path).write_text("".join(f"{nodeid}\n" for nodeid in dict.fromkeys(_peer_skips)))
 
 
 @pytest.fixture
