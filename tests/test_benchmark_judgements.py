@@ -139,7 +139,7 @@ def _pair_points(numerator: str, denominator: str, ratios: list[float]) -> pd.Da
     return pd.DataFrame(rows)
 
 
-EVERY = lambda d, w, b, c: True  # noqa: E731
+EVERY = lambda d, w, b, c: True
 
 
 @pytest.mark.parametrize("op, bound, ratios, worst, verdict", [
@@ -154,3 +154,146 @@ def test_the_worst_ratio_decides_a_target(op, bound, ratios, worst, verdict):
     row = limits_table(_pair_points("backprop", "torch", ratios), targets=[target]).iloc[0]
     assert row["measured"] == pytest.approx(worst) and row["verdict"] == verdict and row["points"] == len(ratios)
     assert row["at"] == f"d{ratios.index(worst) + 1} w8 b16"
+
+
+# -- the mutation run's survivors in results/ and sweep/ (tools/mutation) ---------------------------------------------
+
+def test_a_report_is_built_from_a_stored_benchmark_json_with_every_file_and_section(tmp_path):
+    """build_report writes each table and figure where it says, the report's sections in order, its tables without
+    a pandas index column. (Mutants: the output paths, index=True, the figure loop inverted.)"""
+    import json
+
+    from conftest import fake_benchmark_json, sweep_points
+
+    from nngrad.results.report import FIGURES, build_report
+
+    source = tmp_path / "laptop.json"
+    source.write_text(json.dumps(fake_benchmark_json(sweep_points(depths=(1, 2, 4), widths=(8, 16)))))
+    report = build_report(source)
+    out = tmp_path / "laptop-report"
+    assert report == out / "report.md"
+    for name in ("summary.csv", "fits.csv", "limits.csv", "landscape.csv"):
+        first = (out / name).read_text().splitlines()[0]
+        assert not first.startswith(",") and not first.startswith("Unnamed"), name  # no index column
+    text = report.read_text()
+    figures = [name for name in FIGURES if (out / name).exists()]
+    assert figures and all(f"({name})" in text for name in figures)
+    assert text.index("## The cost model") < text.index("## Peers and limits")
+    assert "| method" in text or "|:-" in text
+
+
+def _classic_points(ratio: float = 1.2, memory: float = 3 * 2.0**20) -> pd.DataFrame:
+    rows = []
+    for method, seconds in (("numerical-batched", 1e-3), ("forward-mode", ratio * 1e-3)):
+        rows.append({"method": method, "depth": 5, "width": 32, "batch": 16, "device": "cpu", "n_params": 4642,
+                     "status": "ok", "median_s": seconds, "peak_memory_bytes": memory})
+    return pd.DataFrame(rows)
+
+
+def test_a_target_at_the_classic_network_is_measured_there_and_memory_is_stated_in_mib():
+    """(Mutants: the classic network compared with (depth, width, batch); bytes multiplied by a MiB.)"""
+    table = limits_table(_classic_points(), classic=(5, 32, 16)).set_index("target")
+    row = table.loc["forward-mode / numerical-batched <= 1"]
+    assert row["verdict"] == "miss" and row["measured"] == pytest.approx(1.2) and row["at"] == "d5 w32 b16"
+    memory = table.loc[next(t for t in table.index if "peak memory" in t)]
+    assert memory["measured"] == pytest.approx(3.0) and memory["verdict"] == "pass"
+
+
+def _where_from_text(text: str):
+    """The condition a target's where_text states ("batch >= 64, width >= 256", "every point", ...)."""
+    import operator
+
+    ops = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "==": operator.eq}
+    checks = []
+    for part in text.split(", "):
+        name, op, value = part.split(" ")
+        checks.append((name, ops[op], int(value)))
+    return lambda d, w, b: all(op({"batch": b, "width": w, "depth": d}[name], v) for name, op, v in checks)
+
+
+def test_each_targets_condition_is_the_one_its_text_states_at_the_boundaries():
+    """(Mutants: b >= 64 made b >= 65 or b > 64.) Every target whose where_text is a list of bounds holds exactly
+    where the text says, at and around each bound."""
+    from nngrad.results.limits import DEVICE_TARGETS, TARGETS
+
+    stated = [t for t in TARGETS + DEVICE_TARGETS if all(op in t.where_text for op in (">=",))
+              and "N" not in t.where_text]
+    assert stated
+    for t in stated:
+        holds = _where_from_text(t.where_text)
+        for b in (1, 16, 63, 64, 65, 128):
+            for w in (8, 63, 64, 65, 255, 256, 257, 512):
+                assert t.where(5, w, b, (5, 32)) == holds(5, w, b), (t.where_text, w, b)
+
+
+def test_the_targets_bounds_are_the_documented_ones():
+    """(Mutants: a bound made 10 times looser.) docs/reference.md states the targets: backprop no slower than the
+    peers (<= 1), the cheap-gradient bound (<= 3), forward mode no slower than the batched differences (<= 1)."""
+    from nngrad.results.limits import TARGETS
+
+    bounds = {(t.numerator, t.denominator): (t.op, t.bound) for t in TARGETS}
+    assert bounds[("backprop", "torch")] == ("<=", 1.0) and bounds[("backprop", "jax")] == ("<=", 1.0)
+    assert bounds[("backprop", "forward")] == ("<=", 3)
+    assert bounds[("forward-mode", "numerical-batched")] == ("<=", 1.0)
+
+
+@pytest.mark.parametrize("measured, inside", [(1.3, True), (1 / 1.3, True), (1.31, False), (1 / 1.31, False)])
+def test_a_prediction_at_the_edge_of_the_band_is_inside(measured, inside):
+    """The band is closed: measured / predicted in [1 / 1.3, 1.3] is inside. (Mutants: < for <=.)"""
+    from nngrad.results.prediction import BAND, predicted_points
+
+    assert BAND == 0.30  # the ±30% of the report
+    points = pd.DataFrame([{"status": "ok", "median_s": measured, "model_s": 1.0}])
+    assert bool(predicted_points(points)["inside"].iloc[0]) is inside
+
+
+def test_a_points_interval_holds_the_stated_confidence_of_the_resampled_ratios():
+    """ratio_interval is the central CONFIDENCE interval of the bootstrap ratios: 2.5% of them below, 2.5% above.
+    (Mutants: the tails doubled, 101 - tail.)"""
+    from nngrad.results.compare import CONFIDENCE, bootstrap_medians, ratio_interval
+
+    rng = np.random.default_rng(5)
+    a = pd.Series([tuple(rng.lognormal(0, 0.1, 15))])
+    b = pd.Series([tuple(1.2 * rng.lognormal(0, 0.1, 11))])
+    low, high = ratio_interval(a, b)
+    ratios = bootstrap_medians(b, side=1)[0] / bootstrap_medians(a, side=0)[0]
+    assert CONFIDENCE == 0.95  # the report's "95% bootstrap interval"
+    assert (low[0], high[0]) == (np.percentile(ratios, 2.5), np.percentile(ratios, 97.5))  # equal tails
+    assert np.mean((ratios >= low[0]) & (ratios <= high[0])) >= CONFIDENCE
+
+
+def test_without_the_study_the_headline_states_backprop_and_the_costliest_difference_at_the_classic_network():
+    """(Mutant: the sentence's closing period subtracted, a TypeError.) Without the interleaved study the headline
+    comes from the classic network's points."""
+    from conftest import fake_benchmark_json, sweep_points
+
+    from nngrad.results.load import _assemble
+
+    data = fake_benchmark_json(sweep_points(depths=(5,), widths=(32,)))
+    run = _assemble("r", data["nngrad"], data["nngrad"]["records"], data["benchmarks"])
+    text = headline(run)
+    assert "one backprop gradient cost" in text and "numerical-" in text and text.endswith(".")
+
+
+def test_the_headlines_spread_is_the_interquartile_range_of_the_per_round_ratios():
+    """(Mutant: the 76th percentile for the 75th.) q1 and q3 are the 25th and 75th percentiles of the ratios."""
+    forward = [1.0] * 8
+    backprop = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0]
+    run = Run("r", pd.DataFrame(), pd.DataFrame(), config={"num_input": 10, "num_output": 2},
+              headline={"network": [5, 32, 16], "seconds": {"forward": forward, "backprop": backprop,
+                                                             "numerical-loop": [100.0] * 8}})
+    ratios = headline_ratios(run)["backprop"]
+    assert (ratios["q1"], ratios["median"], ratios["q3"]) == (2.75, 4.5, 6.25)  # numpy's linear percentiles
+
+
+def test_a_load_source_that_fails_on_its_second_sample_gives_no_load():
+    """(Mutant: `first is None and second is None`: a failed second sample then crashed.)"""
+    samples = iter([_stat(1, 1, 1, 1)])
+
+    def read() -> str:
+        try:
+            return next(samples)
+        except StopIteration:
+            raise OSError("gone") from None
+
+    assert machine.others_load(0.0, read=read) is None

@@ -12,6 +12,8 @@ parameters, N = sum n_l:
   product of the output's tangent (B, s_L) with dL/d output, 2 B s_L.
 """
 
+from itertools import pairwise
+
 import pytest
 
 from nngrad.methods import get, registered
@@ -21,7 +23,7 @@ BATCHES = (7, 1)
 
 
 def _layers(sizes: list[int]) -> list[tuple[int, int]]:
-    return list(zip(sizes[:-1], sizes[1:]))
+    return list(pairwise(sizes))
 
 
 def _forward(sizes: list[int], b: int) -> int:

@@ -7,10 +7,10 @@ counted 9,285 loss evaluations on its second call instead of 4,643.)"""
 import numpy as np
 import pytest
 from conftest import make_data
+from test_backend import HAS_CUDA
 
 from nngrad import DNN, gradient
 from nngrad.methods import get, registered
-from test_backend import HAS_CUDA
 
 
 def _param(name: str):
@@ -53,7 +53,7 @@ def test_a_prepared_call_sees_parameters_changed_in_place_after_prepare_and_coun
     first_loss = first.loss
 
     step = np.random.default_rng(9).standard_normal(net.num_params) * 0.5  # a training step, written in place
-    net.params[...] = net.params + (net.backend.asarray(step) if hasattr(net.backend, "asarray") else step)
+    net.params[...] = net.params + net.backend.asarray(step)
     second = call()
     fresh = gradient(net, x, y, name)  # prepared anew at the new parameters
 
