@@ -297,3 +297,20 @@ def test_a_load_source_that_fails_on_its_second_sample_gives_no_load():
             raise OSError("gone") from None
 
     assert machine.others_load(0.0, read=read) is None
+
+
+def test_two_points_are_too_few_for_a_power_fit_whatever_the_number_of_terms():
+    """A fit needs at least MIN_POINTS (3) points and more points than terms. (Mutant: `and` for `or`: two points
+    of one term were fitted, a line through two points with a bootstrap interval of nothing.)"""
+    from conftest import fake_benchmark_json, sweep_points
+
+    from nngrad.results.fits import MIN_POINTS, cost_model
+    from nngrad.results.load import _assemble
+
+    assert MIN_POINTS == 3
+    data = fake_benchmark_json(sweep_points(depths=(1, 2), widths=(64,), methods=("forward", "backprop")))
+    points = _assemble("r", data["nngrad"], data["nngrad"]["records"], data["benchmarks"]).points
+    fits = cost_model(points.assign(overhead_dominated=False))
+    time_rows = fits[fits["model"].str.startswith("time")]
+    assert len(time_rows) and time_rows["note"].str.startswith("not enough points to fit").all()
+    assert time_rows["exponent"].isna().all()

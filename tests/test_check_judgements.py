@@ -76,3 +76,21 @@ def test_the_float32_warning_points_at_the_callers_line():
     with pytest.warns(UserWarning, match="not float64") as caught:
         gradient_check(*_net(dtype=np.float32))
     assert [w.filename for w in caught if "not float64" in str(w.message)] == [__file__]
+
+
+def test_backprops_point_check_on_a_relu_network_passes_its_gradient_and_fails_one_off_by_a_percent():
+    """Backprop's benchmark check along random directions takes central differences where the loss has kinks.
+    (Mutant: L(p + h v) - L(p + h v), a derivative of 0: the right gradient then failed.)"""
+    from dataclasses import replace
+
+    from nngrad.methods import get
+    from nngrad.sweep.point_check import check_point
+
+    net = DNN(2, 5, 3, 2, activation="relu", init="he", seed=4)
+    x, y = net.check_data(*make_data(net, 6, np.random.default_rng(5)))
+    method = get("backprop")
+    right = method.prepare(net, x, y)
+    check = check_point(method, right, net, x, y)
+    assert check.passed and not check.unresolved, check.gradient_error
+    off = check_point(method, lambda: replace(right(), grad=right().grad * 1.01), net, x, y)
+    assert not off.passed

@@ -35,13 +35,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # the judging modules and the test files that defend each (run with -x)
 MODULES: dict[str, list[str]] = {
-    "nngrad/methods/checks.py": ["tests/test_tolerance_boundaries.py", "tests/test_mutations.py::test_the_checker_catches_an_error_of_one_part_in_ten_thousand", "tests/test_check.py", "tests/test_sweep.py"],
+    "nngrad/methods/checks.py": ["tests/test_check_judgements.py", "tests/test_tolerance_boundaries.py", "tests/test_mutations.py::test_the_checker_catches_an_error_of_one_part_in_ten_thousand", "tests/test_check.py", "tests/test_sweep.py"],
     "nngrad/tolerances.py": ["tests/test_tolerances.py", "tests/test_tolerance_boundaries.py", "tests/test_check.py"],
     "nngrad/runfiles.py": ["tests/test_run_files.py", "tests/test_bench_e2e.py::test_a_point_is_done_when_measured_or_skipped_and_not_when_failed_or_missing", "tests/test_results.py", "tests/test_runner.py::test_a_damaged_line_of_points_is_an_error_naming_it_but_a_line_cut_short_is_not", "tests/test_mutations.py::test_the_latest_record_of_a_point_wins"],
-    "nngrad/check/compare.py": ["tests/test_check.py", "tests/test_layer_check.py"],
+    "nngrad/check/compare.py": ["tests/test_check_findings.py", "tests/test_check.py", "tests/test_layer_check.py"],
     "nngrad/check/dnn_check.py": ["tests/test_check_judgements.py", "tests/test_check.py", "tests/test_tolerance_boundaries.py"],
     "nngrad/check/probe.py": ["tests/test_check_judgements.py", "tests/test_check.py", "tests/test_layer_check.py"],
-    "nngrad/check/judge.py": ["tests/test_layer_check.py", "tests/test_check_styles.py"],
+    "nngrad/check/judge.py": ["tests/test_check_findings.py", "tests/test_layer_check.py", "tests/test_check_styles.py"],
     "nngrad/sweep/plan.py": ["tests/test_sweep.py", "tests/test_benchmark_judgements.py"],
     "nngrad/sweep/point_check.py": ["tests/test_sweep.py", "tests/test_tolerance_boundaries.py"],
     "nngrad/sweep/machine.py": ["tests/test_cost.py", "tests/test_benchmark_judgements.py"],
@@ -105,6 +105,7 @@ class Mutant:
     tests: list[str]
     status: str = "not run"
     seconds: float = 0.0
+    killed_by: str = ""  # the first failing test
 
 
 def token_mutants(module: str, tests: list[str]) -> list[Mutant]:
@@ -173,25 +174,27 @@ def copy_tree(dest: Path, tests_from: str | None) -> None:
         subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
 
 
-def run_tests(tree: Path, tests: list[str], timeout: float) -> tuple[str, float]:
-    """("passed" | "failed" | "timeout", seconds) of the tests in ``tree``, importing nngrad from there."""
+def run_tests(tree: Path, tests: list[str], timeout: float) -> tuple[str, float, str]:
+    """("passed" | "failed" | "timeout", seconds, the first failing test) of the tests in ``tree``, importing
+    nngrad from there."""
     def present(test: str) -> bool:  # older tests may lack a file or a test of it
         path, _, name = test.partition("::")
         return (tree / path).exists() and (not name or f"def {name}(" in (tree / path).read_text())
 
     existing = [t for t in tests if present(t)]
     if not existing:
-        return "no tests", 0.0
+        return "no tests", 0.0, ""
     env = {**os.environ, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "1"}
-    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", "-o", "addopts=", *existing]
+    cmd = [sys.executable, "-m", "pytest", "-x", "-q", "-rfE", "-p", "no:cacheprovider", "-o", "addopts=", *existing]
     start = time.monotonic()
     try:
         done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout,
                               check=False)
     except subprocess.TimeoutExpired:
-        return "timeout", time.monotonic() - start
-    # 0: passed; 5: no test collected (a -k or ::name that matches nothing in older tests) counts as passed
-    return ("passed" if done.returncode in (0, 5) else "failed"), time.monotonic() - start
+        return "timeout", time.monotonic() - start, ""
+    failed = next((line.split()[1] for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))), "")
+    # 0: passed; 5: no test collected counts as passed
+    return ("passed" if done.returncode in (0, 5) else "failed"), time.monotonic() - start, failed
 
 
 def run_mutant(m: Mutant, tree: Path, timeout: float) -> Mutant:
@@ -201,7 +204,7 @@ def run_mutant(m: Mutant, tree: Path, timeout: float) -> Mutant:
                     "".join(original.splitlines(keepends=True)[:m.line - 1]) + m.mutated
                     + "".join(original.splitlines(keepends=True)[m.line:]))
     try:
-        outcome, m.seconds = run_tests(tree, m.tests, timeout)
+        outcome, m.seconds, m.killed_by = run_tests(tree, m.tests, timeout)
     finally:
         path.write_text(original)
     m.status = {"passed": "survived", "failed": "killed"}.get(outcome, outcome)
@@ -232,9 +235,9 @@ def main(argv: list[str] | None = None) -> int:
             copy_tree(tree, args.tests_from)
         for tree in trees:  # the unmutated tree must pass the tests the mutants are judged by
             for tests in sorted({tuple(m.tests) for m in mutants}):
-                outcome, _ = run_tests(tree, list(tests), args.timeout)
+                outcome, _, failing = run_tests(tree, list(tests), args.timeout)
                 if outcome != "passed":
-                    raise SystemExit(f"the unmutated tree fails {' '.join(tests)} ({outcome}): fix that first")
+                    raise SystemExit(f"the unmutated tree fails {failing or ' '.join(tests)} ({outcome}): fix that first")
             break
         free = list(trees)
 
@@ -248,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
         with ThreadPoolExecutor(max_workers=len(trees)) as pool:
             for m in pool.map(job, mutants):
                 print(f"{m.id} {m.status:9s} {m.seconds:6.1f}s {m.module}:{m.line}: {m.original.strip()[:70]!r} -> "
-                      f"{m.mutated.strip()[:70]!r}", flush=True)
+                      f"{m.mutated.strip()[:70]!r}" + (f" [{m.killed_by}]" if m.killed_by else ""), flush=True)
     counts = {s: sum(m.status == s for m in mutants) for s in ("killed", "timeout", "survived", "no tests")}
     print(f"{len(mutants)} mutants: " + ", ".join(f"{n} {s}" for s, n in counts.items() if n))
     if args.json:
