@@ -1,4 +1,7 @@
+import contextlib
 import os
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +14,24 @@ from nngrad import DNN
 settings.register_profile("default", max_examples=25, deadline=None, derandomize=True)
 settings.register_profile("thorough", max_examples=250, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+# CI runs the suite without the peers, then again with them on the tests that need them: with NNGRAD_PEER_SKIPS set,
+# the ids of the tests skipped for want of a peer package are written to that file, one a line (.ci/run)
+PEER_PACKAGES = re.compile(r"\b(torch|jax|jaxlib|autograd|scipy)\b")
+NOT_INSTALLED = re.compile(r"not installed|No module named|could not import")
+_peer_skips: list[str] = []
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+        if PEER_PACKAGES.search(reason) and NOT_INSTALLED.search(reason):
+            _peer_skips.append(report.nodeid)
+
+
+def pytest_sessionfinish(session) -> None:
+    if path := os.environ.get("NNGRAD_PEER_SKIPS"):
+        Path(path).write_text("".join(f"{nodeid}\n" for nodeid in dict.fromkeys(_peer_skips)))
 
 
 @pytest.fixture
@@ -83,3 +104,23 @@ CLASSIC_METHODS = ("forward", "backprop", "numerical-loop", "numerical-batched")
 
 def sweep_points(depths=(1, 2, 4, 8), widths=(32, 64, 128, 256), methods=CLASSIC_METHODS, **kw) -> list[dict]:
     return [fake_point(m, d, w, **kw) for m in methods for d in depths for w in widths]
+
+
+# a fixed machine for the end-to-end sweeps: what a budget keeps must not depend on this machine's speed or load
+FIXED_CONSTANTS = {"call_s": 2e-6, "gemm_flop_s": 1e10, "elementwise_s": 5e-9,
+                   "library_call_s": {"torch": 1e-5, "jax": 2e-5, "autograd": 2e-5}}
+
+
+@contextlib.contextmanager
+def fixed_machine():
+    """``nngrad bench`` planned on a fixed machine: the cost model's constants and the load of other processes
+    are given, not measured, so which points a budget keeps (and the report's busy warning) is the same on a slow,
+    busy machine as on a fast, quiet one. The timings themselves are still measured."""
+    from nngrad.methods.cost import Constants
+    from nngrad.sweep import runner
+
+    constants = Constants(**FIXED_CONSTANTS)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(runner, "measure", lambda methods=(), where=None: constants)
+        patch.setattr(runner, "others_load", lambda seconds=0.5: 0.0)
+        yield constants

@@ -5,6 +5,7 @@ import json
 import re
 
 import pytest
+from conftest import fixed_machine
 
 from nngrad import runfiles
 from nngrad.cli import main
@@ -19,8 +20,9 @@ NETWORKS = 2 * 2 + 1  # depths x widths, and the classic network
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("results")
-    assert main(["bench", "--depths", "1,2", "--widths", "3,6", "--budget", "0.004", "--out", str(out),
-                 "--methods", ",".join(METHODS)]) == 0
+    with fixed_machine():  # the plan (what the budget keeps) the same on a slow, busy machine
+        assert main(["bench", "--depths", "1,2", "--widths", "3,6", "--budget", "0.004", "--out", str(out),
+                     "--methods", ",".join(METHODS)]) == 0
     (folder,) = out.iterdir()
     return folder
 
@@ -98,6 +100,35 @@ def test_an_interrupted_run_is_reported_then_resumed(run, tmp_path):
                 for r in runfiles.read_points(partial)}
     assert len(statuses) == NETWORKS * len(METHODS) and "not run" not in statuses.values()
     assert len(data["benchmarks"]) == sum(s == "ok" for s in statuses.values())
+
+
+def test_resume_runs_a_failed_point_again_and_nothing_else(run, tmp_path):
+    """Kills: resume treating failed points as finished (runfiles.not_done). A planted failed record of a measured
+    point: --resume measures that point again, and no other."""
+    again = tmp_path / "failed"
+    again.mkdir()
+    (again / "run.json").write_text((run / "run.json").read_text())
+    records = runfiles.read_points(run)
+    target = next(r for r in records if r["status"] == "ok" and r["point"]["method"] == "backprop")
+    key = runfiles.point_key(target["point"])
+    planted = {**target, "status": "failed", "message": "gradient check failed (planted by the test)"}
+    (again / runfiles.POINTS).write_text("".join(json.dumps(planted if r is target else r) + "\n" for r in records))
+    assert [runfiles.point_key(p) for p in runfiles.unfinished(again)] == [key]
+    assert main(["bench", "--resume", str(again)]) == 0
+    after = runfiles.read_points(again)
+    assert len(after) == len(records) + 1  # one point measured again, none of the others
+    assert runfiles.point_key(after[-1]["point"]) == key and after[-1]["status"] == "ok"
+    assert not runfiles.unfinished(again)
+
+
+def test_a_point_is_done_when_measured_or_skipped_and_not_when_failed_or_missing(tmp_path):
+    """runfiles.not_done, the one place "finished" is decided: ok and skipped are done; failed and missing are
+    not (in the plan's order)."""
+    plan = [{"method": m, "depth": 1, "width": 3, "batch": 16, "device": "cpu", "skip_reason": None}
+            for m in ("forward", "backprop", "numerical-loop", "numerical-batched")]
+    for point, status in zip(plan, ("ok", "failed", "skipped")):
+        runfiles.append_point(tmp_path, {"status": status, "point": point, "extra_info": {}, "message": None})
+    assert [p["method"] for p in runfiles.not_done(tmp_path, plan)] == ["backprop", "numerical-batched"]
 
 
 @pytest.mark.parametrize("argv,words", [

@@ -58,7 +58,11 @@ class Method:
     """One way to get dL/dparams of a DNN, declared once.
 
     ``prepare(net, x, y, **options) -> Call``: x, y already checked; does once what a user does once (convert
-    weights, compile) and returns the call that computes one gradient. ``work_count(N)``: the work a call is
+    weights, compile) and returns the call that computes one gradient. The contract of a prepared call, for
+    every method: each call computes the gradient at ``net.params`` as they are when it is called (values
+    written into ``net.params`` in place after ``prepare``, by a training step say, are seen by the next call;
+    x, y and the network's shapes stay those it was prepared with), and counts only its own work.
+    ``work_count(N)``: the work a call is
     expected to count (the theory the counts are tested against, never used as the count). ``cost(network) ->
     Cost``: the work of one call with the default options (numpy calls, matrix-product flops, element-wise
     work: the cost model, methods/cost.py); a method without one is predicted by timing a call, and then

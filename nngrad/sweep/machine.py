@@ -139,13 +139,19 @@ def library_call_seconds(method: Method, numpy_only: Constants, where: Backend =
     return max(seconds, 0.0) / work.library_calls
 
 
-def others_load(seconds: float = 0.5) -> float | None:
+def proc_stat() -> str:
+    """The first line of /proc/stat: the machine's CPU time by kind (user nice system idle iowait ...), in ticks."""
+    with open("/proc/stat") as f:
+        return f.readline()
+
+
+def others_load(seconds: float = 0.5, read: Callable[[], str] = proc_stat) -> float | None:
     """The fraction of the machine's CPU time that other processes used over ``seconds`` while this one slept
-    (from /proc/stat; None where there is none): how busy the machine is before or after a run."""
+    (from two samples of ``read()``, /proc/stat's first line; None where there is none): how busy the machine is
+    before or after a run. Time waiting for the disk (iowait) is idle time, not work."""
     def sample() -> tuple[int, int] | None:
         try:
-            with open("/proc/stat") as f:
-                fields = [int(v) for v in f.readline().split()[1:]]
+            fields = [int(v) for v in read().split()[1:]]
         except (OSError, ValueError):
             return None
         return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)  # total, idle + iowait
