@@ -121,6 +121,6 @@ def fixed_machine():
 
     constants = Constants(**FIXED_CONSTANTS)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(runner, "measure", lambda methods=(), where=None: constants)
+        patch.setattr(runner, "measure", lambda *args, **kwargs: constants)  # any methods, device and dtype
         patch.setattr(runner, "others_load", lambda seconds=0.5: 0.0)
         yield constants
