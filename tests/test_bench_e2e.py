@@ -102,9 +102,13 @@ def test_an_interrupted_run_is_reported_then_resumed(run, tmp_path):
     assert len(data["benchmarks"]) == sum(s == "ok" for s in statuses.values())
 
 
-def test_resume_runs_a_failed_point_again_and_nothing_else(run, tmp_path):
+def test_resume_runs_a_failed_point_again_and_nothing_else(run, tmp_path, monkeypatch):
     """Kills: resume treating failed points as finished (runfiles.not_done). A planted failed record of a measured
-    point: --resume measures that point again, and no other."""
+    point: --resume measures that point again, and no other (the re-timing of impossible points, which a busy
+    machine can set off, is another rule: it is left out here)."""
+    from nngrad.commands import bench
+
+    monkeypatch.setattr(bench, "retime_impossible", lambda run: 0)
     again = tmp_path / "failed"
     again.mkdir()
     (again / "run.json").write_text((run / "run.json").read_text())

@@ -109,11 +109,11 @@ def _point(method: str, predicted_s: float, depth: int = 2) -> PlannedPoint:
 def test_to_fit_the_total_a_cheap_o_n_point_goes_before_a_costlier_o_1_one():
     """Kills: the planner dropping the costliest point first, whatever its method's work exponent. The O(N) point
     is the cheaper; dropping it alone fits the total, and the O(1) point stays."""
-    cfg = SweepConfig(depths=(2,), widths=(8,), methods=("backprop", "numerical-batched"), landscape=(5, 32, 16),
-                      extra=(), total_s=0.5, target_s=0.05)
+    cfg = SweepConfig(depths=(2,), widths=(8,), methods=("backprop", "numerical-batched"), classic=(5, 32, 16),
+                      extra=(), total_s=0.5, timing_s=0.05)
     cheap_o_n, costly_o_1 = _point("numerical-batched", 0.01), _point("backprop", 0.05)
     assert get(cheap_o_n.method).work_exponent > get(costly_o_1.method).work_exponent
-    wall = {p.method: p.expected_wall_s(cfg.target_s, cfg.max_rounds) for p in (cheap_o_n, costly_o_1)}
+    wall = {p.method: p.expected_wall_s(cfg.timing_s, cfg.max_rounds) for p in (cheap_o_n, costly_o_1)}
     assert wall["numerical-batched"] < wall["backprop"] <= 0.5 < sum(wall.values())  # the fixture: one must go
     _fit_total([costly_o_1, cheap_o_n], cfg)
     assert cheap_o_n.skip_reason and "total of 0.5 s" in cheap_o_n.skip_reason
@@ -121,8 +121,8 @@ def test_to_fit_the_total_a_cheap_o_n_point_goes_before_a_costlier_o_1_one():
 
 
 def test_the_classic_network_is_never_dropped_to_fit_the_total():
-    cfg = SweepConfig(depths=(2,), widths=(8,), methods=("backprop", "numerical-batched"), landscape=(2, 8, 16),
-                      extra=(), total_s=0.1, target_s=0.05)
+    cfg = SweepConfig(depths=(2,), widths=(8,), methods=("backprop", "numerical-batched"), classic=(2, 8, 16),
+                      extra=(), total_s=0.1, timing_s=0.05)
     points = [_point("numerical-batched", 0.01), _point("backprop", 0.05)]
     _fit_total(points, cfg)
     assert all(p.skip_reason is None for p in points)
@@ -300,17 +300,17 @@ def test_a_load_source_that_fails_on_its_second_sample_gives_no_load():
 
 
 def test_two_points_are_too_few_for_a_power_fit_whatever_the_number_of_terms():
-    """A fit needs at least MIN_POINTS (3) points and more points than terms. (Mutant: `and` for `or`: two points
+    """A fit needs at least MIN_POINTS (5) points and more points than terms. (Mutant: `and` for `or`: two points
     of one term were fitted, a line through two points with a bootstrap interval of nothing.)"""
     from conftest import fake_benchmark_json, sweep_points
 
-    from nngrad.results.fits import MIN_POINTS, cost_model
+    from nngrad.results.fits import MIN_POINTS, growth_fits
     from nngrad.results.load import _assemble
 
-    assert MIN_POINTS == 3
+    assert MIN_POINTS == 5
     data = fake_benchmark_json(sweep_points(depths=(1, 2), widths=(64,), methods=("forward", "backprop")))
     points = _assemble("r", data["nngrad"], data["nngrad"]["records"], data["benchmarks"]).points
-    fits = cost_model(points.assign(overhead_dominated=False))
+    fits = growth_fits(points.assign(overhead_dominated=False))
     time_rows = fits[fits["model"].str.startswith("time")]
-    assert len(time_rows) and time_rows["note"].str.startswith("not enough points to fit").all()
+    assert len(time_rows) and time_rows["note"].str.startswith("not fitted: not enough points").all()
     assert time_rows["exponent"].isna().all()
