@@ -95,14 +95,17 @@ def run(args: argparse.Namespace) -> int:
 def retime_impossible(run: Path) -> int:
     """Forget the measured points that cannot be (results.sanity: a gradient cheaper than a loss evaluation of its
     network) and the forward pass they were divided by, so that resuming times them again; returns how many
-    impossible points there were (0: nothing forgotten)."""
+    impossible points there were (0: nothing forgotten). A point whose method cannot run here (its package is
+    missing, or it is not registered in this process) is kept as it was, flagged."""
+    from ..methods import registered
     from ..methods.base import UNIT
     from ..results.load import load_run
     from ..results.sanity import impossible
     from ..runfiles import forget
 
     points = load_run(run).points
-    bad = points[impossible(points).notna()]
+    here = {name for name, method in registered().items() if method.missing() is None}
+    bad = points[impossible(points).notna() & points["method"].isin(here)]
     if bad.empty:
         return 0
     keys = {(r.method, r.depth, r.width, r.batch, r.device) for r in bad.itertuples()}
