@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._files import plain
+from ._files import plain, write_atomic
 from .errors import InvalidValue
 
 RUN_META = "run.json"
@@ -131,8 +131,6 @@ def append_point(run: Path, record: dict) -> None:
 def forget(run: Path, keys: set[tuple]) -> int:
     """Remove the records of the points ``keys`` (point_key) from points.jsonl, written whole and atomically, so
     that a resumed suite times them again; returns how many records went."""
-    from ._files import write_atomic
-
     records = read_points(run)
     kept = [r for r in records if point_key(r["point"]) not in keys]
     write_atomic(run / POINTS, "".join(json.dumps(r, default=plain) + "\n" for r in kept))

@@ -19,8 +19,9 @@ def run(args: argparse.Namespace) -> int:
     from ..results.load import load_run
     from ..results.report import build_report, unfinished
 
-    print(f"report: {build_report(args.run, output_folder(args.out))}")
-    if note := unfinished(load_run(args.run).points, Path(args.run)):
+    run = load_run(args.run)
+    print(f"report: {build_report(args.run, output_folder(args.out), run)}")
+    if note := unfinished(run.points, Path(args.run)):
         print(f"note: {note}", file=sys.stderr)
     return 0
 

@@ -47,6 +47,7 @@ class Run:
     constants: dict = field(default_factory=dict)  # the machine constants of the cost model (empty: older runs)
     headline: dict = field(default_factory=dict)  # the headline's interleaved timings (sweep/headline.py)
     device_constants: dict = field(default_factory=dict)  # the cost model's constants by device label
+    _slices: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # Run.on, by device
 
     @property
     def devices(self) -> list[str]:
@@ -59,10 +60,9 @@ class Run:
         """This run restricted to the points of ``device``, with that device's constants (the headline is numpy's
         on the CPU: kept only there); sliced once per device, however often it is asked for (a run's points are
         not changed once it is made)."""
-        sliced = self.__dict__.setdefault("_on", {})
-        if device not in sliced:
-            sliced[device] = self._slice(device)
-        return sliced[device]
+        if device not in self._slices:
+            self._slices[device] = self._slice(device)
+        return self._slices[device]
 
     def _slice(self, device: str) -> Run:
         points = self.points[self.points["device"] == device].reset_index(drop=True)

@@ -63,11 +63,11 @@ def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
     return figs
 
 
-def build_report(source: str | Path, out: str | Path | None = None) -> Path:
-    """Write summary.csv, fits.csv, landscape.csv, *.png and report.md for a run folder or benchmark JSON;
-    returns report.md."""
+def build_report(source: str | Path, out: str | Path | None = None, loaded: Run | None = None) -> Path:
+    """Write summary.csv, fits.csv, landscape.csv, *.png and report.md for a run folder or benchmark JSON
+    (``loaded``: the run already read from it); returns report.md."""
     source = Path(source)
-    whole = load_run(source)
+    whole = loaded or load_run(source)
     run = whole.on(whole.devices[0])  # the report's sections are the first device's; devices.section the rest
     out = Path(out) if out else (source if source.is_dir() else source.with_name(f"{source.stem}-report"))
     out.mkdir(parents=True, exist_ok=True)

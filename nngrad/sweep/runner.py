@@ -109,9 +109,7 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
     print(f"planning {count} points of {len(cfg.methods)} methods on {', '.join(cfg.devices)} (measuring the "
           "constants of the cost model there) ...", file=sys.stderr)
     try:
-        meta = run_meta(cfg)
-        write_json(run / runfiles.RUN_META, meta)
-        meta.update(studies(cfg))
+        meta = {**run_meta(cfg), **studies(cfg)}
         write_json(run / runfiles.RUN_META, meta)
     except BaseException:  # Ctrl-C or a failure while planning: leave no run folder behind
         with contextlib.suppress(OSError):  # never hide the original error (a Ctrl-C) behind the cleanup's
@@ -165,9 +163,9 @@ def run_suite(run: Path, progress: bool = True) -> int:
                     child.wait()
                 except KeyboardInterrupt:
                     continue
-            (run / runfiles.PHASE).unlink(missing_ok=True)
             raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
-    (run / runfiles.PHASE).unlink(missing_ok=True)  # what the suite last said it was doing: over
+        finally:
+            (run / runfiles.PHASE).unlink(missing_ok=True)  # what the suite last said it was doing: over
     if child.returncode < 0:  # killed by a signal
         number = -child.returncode
         name = signal.Signals(number).name if number in signal.Signals._value2member_map_ else f"signal {number}"
