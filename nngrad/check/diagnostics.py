@@ -353,15 +353,15 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block)",
           lambda e, f: located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
                                e.subject.conditions(f.row.name)), "the 'where is it wrong?' test"),
-    Kind("derivative", True, "an element-wise layer's local derivative, read element by element, set beside "
-         "the true one as a function of x", elementwise.diagnose, "failing",
-         "the 'element-wise derivative' probe"),
     Kind("constant-output", True, "the output does not depend on an input", _constant_output, "failing",
          "the 'does the output depend on x?' test"),
     Kind("dout-ignored", True, "backward at dout = 0 does not return zeros: its gradients do not come from dout "
          "alone", experiments.zero_dout, "failing", "the 'backward at dout = 0' probe"),
     Kind("known-mistake", True, "the backward matches a wrong formula learners often write for this layer",
          experiments.known, "failing", "the known-mistakes probe"),
+    Kind("derivative", True, "an element-wise layer's local derivative, read element by element, set beside "
+         "the true one as a function of x", elementwise.diagnose, "failing",
+         "the 'element-wise derivative' probe"),
     Kind("layer", True, "a network's gradient is wrong because one of its layers' backward is",
          experiments.own, "failing", "the style's own probe (which layer?)"),
     Kind("updated-weights", True, "dx computed with the weights the backward had already updated",

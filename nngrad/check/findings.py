@@ -37,7 +37,6 @@ STYLE_KINDS: tuple[Kind, ...] = (
     Kind("shape", True, "a gradient of the wrong shape (or none where one was returned for an input)"),
     Kind("dtype", True, "a gradient of the wrong dtype: float32 for float64 arrays, or integers"),
     Kind("cache-changed", True, "an array cached by forward changed before backward read it"),
-    Kind("layer", True, "a network's gradient is wrong because one of its layers' backward is"),
     Kind("op", True, "a scalar engine's operator has a wrong local derivative"),
     Kind("overwritten", True, "a scalar engine overwrites .grad instead of adding to it"),
     Kind("unchecked", None, "an array that could not be checked (no gradient found, a forward that cannot be "

@@ -23,7 +23,8 @@ from ..methods.schemes import COMPLEX_STEP
 from ..tolerances import tolerance
 from .arrays import Checked, Outcome, check_arrays, floors, resolve_mode
 from .compare import EXACT_FLOOR, FAILED, ArrayCheck, compare
-from .diagnostics import DIAGNOSES, shape_cause
+from . import diagnostics
+from .diagnostics import shape_cause
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding
@@ -136,7 +137,7 @@ def _diagnose(e: Evidence, when: tuple[str, ...]) -> None:
     its own guard; what they find is added to ``e.found``. The "failing" ones run where an array failed (element
     by element, or at tied elements)."""
     something = bool(e.failing or e.outcome.ties)
-    for kind in DIAGNOSES:
+    for kind in diagnostics.DIAGNOSES:
         if kind.when in when and (kind.when == "always" or something):
             e.found += _guarded(kind.probe or f"the {kind.name} diagnosis", lambda k=kind: k.detect(e), e.found, [])
 
