@@ -215,6 +215,7 @@ def test_a_lost_axis_of_one_is_named_keepdims(rng, style):
 
 
 def _bn(h):
+    h = np.asarray(h, dtype=float)  # real only: the complex step cannot confirm the zero
     return (h - h.mean(axis=0)) / np.sqrt(h.var(axis=0) + 1e-5)
 
 
@@ -243,13 +244,12 @@ def test_a_bias_before_batch_normalisation_has_a_zero_gradient_said_so(rng, styl
                 return _bn(v @ self.W + self.b)
 
             def backward(self, d):
-                _, self.dW, self.db = backward(d, None)
-                return _[0] if False else backward(d, None)[0]
+                dx, self.dW, self.db = backward(d, None)
+                return dx
 
         report = check_layer(Layer(), x)
     said = message(report, "unresolvable")
-    if said:
-        assert "the true gradient is zero" in said and "scale the inputs up" not in said
+    assert "db: the true gradient is zero" in said and "scale the inputs up" not in said
 
 
 @pytest.mark.parametrize("style", ["layer", "pair"])
