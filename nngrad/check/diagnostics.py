@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import elementwise, experiments
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
-from .findings import Finding, Kind
-from . import elementwise, experiments
 from .experiments import constant_output
+from .findings import Finding, Kind
 
 WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
+
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
     """Element by element: |a - b| within the check's own allowance."""
@@ -299,7 +300,7 @@ def _above_noise(e: Evidence, f: Failure) -> bool:
     return bool(np.any(np.abs(a - n) > WELL_ABOVE * allowed))
 
 
-def _pattern(detect) -> callable:
+def _pattern(detect):
     """A detector from a pattern of one array's numbers: the first pattern that fits a failing array explains it."""
 
     def run(e: Evidence) -> list[Finding]:
