@@ -1,6 +1,7 @@
 """Known mistakes: a standard layer recognised by what its forward computes, and the wrong backward formulas
 learners commonly write for it. When a failing gradient equals one of them, the report says which, and the
-right formula.
+right formula. A backward that forgets dout is found for any layer by the probe at dout = 0
+(nngrad.check.experiments.zero_dout), not here.
 
 Each layer is one ``Known`` unit in KNOWN: how to recognise it (its forward's output at the checked inputs), its
 right backward in words, and its ``Mistake``s, each a formula giving the wrong gradients.
@@ -226,19 +227,16 @@ KNOWN: tuple[Known, ...] = (
         Mistake("the factor (1 - y) missing", _dx(lambda r: r["d"] * r["y"])),
         Mistake("the factor y missing", _dx(lambda r: r["d"] * (1 - r["y"]))),
         Mistake("tanh's derivative 1 - y**2", _dx(lambda r: r["d"] * (1 - r["y"] ** 2))),
-        Mistake("dout forgotten", _dx(lambda r: r["y"] * (1 - r["y"]))),
     )),
     Known("tanh", _elementwise(np.tanh), "dx = dout * (1 - y**2), with y the output", (
         Mistake("tanh' written as 1 - y", _dx(lambda r: r["d"] * (1 - r["y"]))),
         Mistake("tanh' taken of the input: 1 - x**2", _dx(lambda r: r["d"] * (1 - r["x"] ** 2))),
         Mistake("(1 - y)**2 for 1 - y**2", _dx(lambda r: r["d"] * (1 - r["y"]) ** 2)),
         Mistake("sigmoid's derivative y * (1 - y)", _dx(lambda r: r["d"] * r["y"] * (1 - r["y"]))),
-        Mistake("dout forgotten", _dx(lambda r: 1 - r["y"] ** 2)),
     )),
     Known("ReLU", _elementwise(lambda x: np.maximum(x, 0)), "dx = dout * (x > 0): dout where the input is positive", (
         Mistake("the mask taken from dout instead of x", _dx(lambda r: r["d"] * (r["d"] > 0))),
         Mistake("the mask inverted (dout passed where x <= 0)", _dx(lambda r: r["d"] * (r["x"] <= 0))),
-        Mistake("dout forgotten (the mask alone)", _dx(lambda r: (r["x"] > 0).astype(float))),
         Mistake("dout multiplied by the output y, not by the mask", _dx(lambda r: r["d"] * r["y"])),
         Mistake("the mask forgotten (dout passed everywhere)", _dx(lambda r: r["d"])),
     )),
@@ -289,7 +287,6 @@ KNOWN: tuple[Known, ...] = (
     Known("multiplication (x * y)", _multiply, "dx = dout * y, dy = dout * x", (
         Mistake("dx and dy swapped (dx = dout * x, dy = dout * y)",
                 lambda c, r: {c.input_rows[0]: r["d"] * r["x"], c.input_rows[1]: r["d"] * r["y"]}),
-        Mistake("dout forgotten (dx = y, dy = x)", lambda c, r: {c.input_rows[0]: r["y"], c.input_rows[1]: r["x"]}),
     )),
     Known("max pooling", _pooling("max"), "dx: each window's dout to the position of its maximum (one of them, at a "
           "tie)", (

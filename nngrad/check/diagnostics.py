@@ -1,13 +1,23 @@
 """Findings about users' code that the numbers alone do not say: one factor off element by element, a transposed
-gradient, an error only where a condition holds, the likely cause of a wrong shape, and the findings of any
-check (NaN, all zeros, kinks, float32)."""
+gradient, an error only where a condition holds or in one block of an array, the likely cause of a wrong shape,
+and the findings of any check (NaN, all zeros, kinks, float32).
+
+DIAGNOSES (at the end) registers every kind of finding that has a detector: its name, whether it fails, its
+detector (Evidence -> list[Finding]) and when it runs. The judge runs them in this order, each in its own guard:
+adding a diagnosis is one entry here (and its detector, here or in a module of its own).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from . import elementwise, experiments
 from .compare import ArrayCheck
-from .findings import Finding
+from .evidence import Evidence, Failure
+from .experiments import constant_output
+from .findings import Finding, Kind
+
+WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
 
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
@@ -48,9 +58,21 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
         return Finding("scaled", f"{row.name} is 0 at every element and the numerical gradient is not: never "
                        "computed, or reset after it was (a zeroing in the wrong place?)")
     masked = bool((n == 0).any() and (n != 0).any())  # a mask drops some elements: dropout's own scale?
-    guess = (f"a scale missing where the mask lets the gradient through (inverted dropout's 1/(1-p) = {1 / c:.4g}?)"
+    guess = (f"a scale missing where the mask lets the gradient through (inverted dropout's 1/(1-p) = {number(1 / c)}?)"
              if masked and 0 < c < 1 else _guess(c, batch))
-    return Finding("scaled", f"{row.name} is {c:.4g} times the numerical gradient at every element: {guess}")
+    return Finding("scaled", f"{row.name} is {number(c)} times the numerical gradient at every element: {guess}")
+
+
+def number(c: float) -> str:
+    """``c`` to 4 significant digits, or to the digits that tell it from the round number 4 digits would show
+    (1.00001, not 1), where it differs from that number by more than the check's precision (1e-6)."""
+    text = f"{c:.4g}"
+    digits = len(text.lstrip("-0.").replace(".", "").split("e")[0])
+    for more in range(5, 16):
+        if digits == 4 or abs(float(text) - c) <= 1e-6 * abs(c):
+            break
+        text = f"{c:.{more}g}"
+    return text
 
 
 def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.ndarray, rtol: float, floor: float
@@ -95,14 +117,15 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
     conditions = [(n == 0, ("where the numerical gradient is exactly 0 (where forward passes nothing on: a mask, a "
                             "ReLU's flat side, a dropped unit), and the claimed one is not: a mask not applied in "
                             "backward?")),
-                  (n != 0, "where the numerical gradient is not 0 (where the mask lets the gradient through)")]
+                  (n != 0, "where the numerical gradient is not 0 (where a mask, a margin or a threshold is "
+                            "active and lets the gradient through)")]
     zero = n == 0
     if 0 < zero.sum() < zero.size and failing[zero & (a != 0)].all() and (c := factor(a[~zero], n[~zero], rtol,
                                                                                       floor)) is not None:
         return Finding("located", f"{row.name} is not 0 where the numerical gradient is exactly 0 ({zero.sum()} of "
                        f"{a.size} elements: where forward passes nothing on, a mask or a dropped unit: a mask not "
-                       f"applied in backward?), and elsewhere it is {c:.4g} times the numerical gradient"
-                       + (f" (a scale missing: inverted dropout's 1/(1-p) = {1 / c:.4g}?)" if 0 < c < 1 else ""))
+                       f"applied in backward?), and elsewhere it is {number(c)} times the numerical gradient"
+                       + (f" (a scale missing: inverted dropout's 1/(1-p) = {number(1 / c)}?)" if 0 < c < 1 else ""))
     conditions = [*extra, *conditions]
     if x is not None and x.size == a.size:
         flat = np.asarray(x, float).reshape(-1)
@@ -120,12 +143,34 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
                 listed = ", ".join(map(str, hit[:8])) + (", ..." if len(hit) > 8 else "")
                 return Finding("located", f"{row.name} is wrong only in {what} {listed} (of {lines})"
                                + _factor_there(a[failing], n[failing], rtol, floor))
+    if (where := block(failing, row.shape)) is not None:
+        return Finding("located", f"{row.name} is wrong only in the block {row.name}{where} ({failing.sum()} of "
+                       f"{a.size} elements)" + _factor_there(a[failing], n[failing], rtol, floor))
     return None
+
+
+def block(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
+    """The smallest box of the array holding every failing element, written as an index in the array's own
+    coordinates ("[:, 2]", "[0:3, :, 5]"), where it is a strict part of the array that the failures mostly fill;
+    None otherwise."""
+    if not shape or failing.size != int(np.prod(shape)) or not failing.any():
+        return None
+    grid, parts, size = failing.reshape(shape), [], 1
+    for axis, length in enumerate(shape):
+        hit = np.flatnonzero(grid.any(axis=tuple(k for k in range(len(shape)) if k != axis)))
+        lo, hi = int(hit[0]), int(hit[-1]) + 1
+        size *= hi - lo
+        parts.append(":" if (lo, hi) == (0, length) else str(lo) if hi == lo + 1 else f"{lo}:{hi}")
+    if all(p == ":" for p in parts) or grid.sum() < 0.5 * size:
+        return None
+    while len(parts) > 1 and parts[-1] == ":":
+        parts.pop()
+    return "[" + ", ".join(parts) + "]"
 
 
 def _factor_there(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> str:
     c = factor(a, n, rtol, floor)
-    return "" if c is None else f", and there it is {c:.4g} times the numerical gradient"
+    return "" if c is None else f", and there it is {number(c)} times the numerical gradient"
 
 
 def label_conditions(t, x: np.ndarray) -> list[tuple[np.ndarray, str]]:
@@ -157,6 +202,11 @@ def shape_cause(name: str, got: tuple[int, ...], want: tuple[int, ...], batch: i
         return "keepdims=True where the array has no such axis"
     if want == (1, *got):
         return "keepdims=True missing (the array keeps a leading axis of 1)"
+    if got == tuple(d for d in want if d != 1):
+        return (f"an axis of 1 lost: a sum without keepdims=True (the array is {want}: sum(..., keepdims=True), or "
+                f"reshape to {want})")
+    if want == tuple(d for d in got if d != 1):
+        return f"an extra axis of 1: keepdims=True (or a reshape) where the array {want} has none"
     if got == ():
         return "a single number: summed over every axis?"
     if int(np.prod(got)) == int(np.prod(want)):
@@ -164,28 +214,109 @@ def shape_cause(name: str, got: tuple[int, ...], want: tuple[int, ...], batch: i
     return ""
 
 
-def common(rows: list[ArrayCheck], values: list[np.ndarray], kinks: list[str], dtypes: set) -> list[Finding]:
-    """The findings of any check: NaN or inf in ``values``, every gradient zero, a kink crossed, unresolvable
-    arrays, float32."""
+
+
+# -- the detectors (one signature: Evidence -> list[Finding]) --------------------------------------------------------
+
+
+def _nonfinite(e: Evidence) -> list[Finding]:
+    values = [*e.claim.grads.values(), *(op.values for op in e.subject.operands)]
+    if all(np.isfinite(np.asarray(v, dtype=float)).all() for v in values if _numeric(v)):
+        return []
+    return [Finding("nonfinite", "a value, input, parameter or gradient is NaN or inf: look for an overflow (exp of "
+                    "a large input?), a log of 0 or a division by zero")]
+
+
+def _all_zero(e: Evidence) -> list[Finding]:
+    checked = [r for r in e.rows if r.verdict not in ("shape", "unchecked")]
+    if not checked or not all(r.verdict == "zero" for r in checked):
+        return []
+    return [Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing (dead ReLUs? "
+                    "all-zero inputs?): use inputs and an init that activate the units")]
+
+
+def _kinks(e: Evidence) -> list[Finding]:
+    if not e.outcome.kinks:
+        return []
+    return [Finding("kink", f"{', '.join(e.outcome.kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
+                    "over ties?); the left and right differences bracket the claimed value, and tied elements moved "
+                    "together agree: not a bug")]
+
+
+def _unresolvable(e: Evidence) -> list[Finding]:
+    """Arrays below what central differences resolve; those the output does not depend on at all (moved by 1,
+    the output stays put to rounding) are said to have a zero gradient, and why it may be."""
+    rows = [r for r in e.rows if r.verdict == "unresolvable"]
+    flat = {op.name: op for op in e.subject.operands}
+    zero = [r.name for r in rows if r.name in flat and _invariant(e, flat[r.name].values)]
+    small = [r.name for r in rows if r.name not in zero]
     found = []
-    if not all(np.isfinite(np.asarray(v, dtype=float)).all() for v in values if _numeric(v)):
-        found.append(Finding("nonfinite", "a value, input, parameter or gradient is NaN or inf: look for an overflow "
-                             "(exp of a large input?), a log of 0 or a division by zero"))
-    checked = [r for r in rows if r.verdict not in ("shape", "unchecked")]
-    if checked and all(r.verdict == "zero" for r in checked):
-        found.append(Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing "
-                             "(dead ReLUs? all-zero inputs?): use inputs and an init that activate the units"))
-    if kinks:
-        found.append(Finding("kink", f"{', '.join(kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
-                             "over ties?); the left and right differences bracket the claimed value, and tied "
-                             "elements moved together agree: not a bug"))
-    if unresolved := [r.name for r in rows if r.verdict == "unresolvable"]:
-        found.append(Finding("unresolvable", f"{', '.join(unresolved)}: gradients too small for central "
-                             "differences to resolve at this step: scale the inputs up, or check in float64"))
-    if any(np.dtype(d) == np.float32 for d in dtypes):
-        found.append(Finding("float32", "float32 values: tolerances are widened and finite differences lose most "
-                             "digits; check in float64 for a sharp answer"))
+    if zero:
+        found.append(Finding("unresolvable", f"{', '.join(zero)}: the true gradient is zero: the output does not "
+                             "change even when the array moves by 1, and the claimed one is zero to rounding (by "
+                             "design where a normalisation after it removes a constant shift, a bias before batch "
+                             "normalisation, or where the array is not used); nothing to compare"))
+    if small:
+        found.append(Finding("unresolvable", f"{', '.join(small)}: gradients too small for central differences to "
+                             "resolve at this step: scale the inputs up, or check in float64"))
     return found
+
+
+def _invariant(e: Evidence, values: np.ndarray) -> bool:
+    """Does the scalar stay within its rounding when every element of ``values`` moves by about 1?"""
+    base, saved = e.evaluate(), values.copy()
+    try:
+        values += np.random.default_rng(e.seed).uniform(0.5, 1.5, values.shape)
+        moved = e.evaluate()
+    finally:
+        values[...] = saved
+    return abs(moved - base) <= 1e3 * np.finfo(float).eps * max(abs(base), e.subject.scale(), 1e-300)
+
+
+def _float32(e: Evidence) -> list[Finding]:
+    if np.dtype(e.dtype) != np.float32:
+        return []
+    return [Finding("float32", "float32 values: tolerances are widened and finite differences lose most digits; "
+                    "check in float64 for a sharp answer")]
+
+
+def _ties(e: Evidence) -> list[Finding]:
+    found = []
+    for name in dict.fromkeys(name for name, *_ in e.outcome.ties):
+        ties = [(tied, claimed, numerical) for row, tied, claimed, numerical in e.outcome.ties if row == name]
+        tied, claimed, numerical = ties[0]
+        found.append(Finding("tie", f"{name}: elements tied at one value (flat indices {', '.join(map(str, tied[:6]))}"
+                             f"{f' and {len(ties) - 1} more groups' if len(ties) > 1 else ''}), moved together, change "
+                             f"the output at the rate {numerical:.6g}, but their claimed gradients sum to "
+                             f"{claimed:.6g}: backward sends dout to every tied maximum; send it to one of them"))
+    return found
+
+
+def _above_noise(e: Evidence, f: Failure) -> bool:
+    """Does ``f`` fail by more than its allowance's own level somewhere (WELL_ABOVE times), so that a pattern in
+    its difference is not one of the check's noise?"""
+    a, n = f.claimed, f.numerical
+    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    return bool(np.any(np.abs(a - n) > WELL_ABOVE * allowed))
+
+
+def _pattern(detect):
+    """A detector from a pattern of one array's numbers: the first pattern that fits a failing array explains it."""
+
+    def run(e: Evidence) -> list[Finding]:
+        found = []
+        for f in e.unexplained():
+            if _above_noise(e, f) and (finding := detect(e, f)) is not None:
+                found.append(finding)
+                e.explained.add(f.row.name)
+        return found
+
+    return run
+
+
+def _constant_output(e: Evidence) -> list[Finding]:
+    return [constant_output(e.subject, f.operand) for f in e.failing
+            if f.x is not None and not f.numerical.any() and f.claimed.any()]
 
 
 def _numeric(v) -> bool:
@@ -193,3 +324,49 @@ def _numeric(v) -> bool:
         return np.asarray(v).dtype.kind in "fciub"
     except (TypeError, ValueError):
         return False
+
+
+def _array(name: str, fails: bool, about: str, detect, probe: str) -> Kind:
+    """A kind found by a pattern of one failing array's numbers: ``detect(e, failure) -> Finding | None``."""
+    return Kind(name, fails, about, _pattern(detect), "failing", probe)
+
+
+DIAGNOSES: tuple[Kind, ...] = (
+Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parameter", _nonfinite, "always",
+         "the NaN test"),
+    Kind("zero-gradient", None, "every gradient is exactly zero: the check proves nothing", _all_zero, "always",
+         "the all-zero test"),
+    Kind("unresolvable", None, "an array below what the finite difference can resolve (or whose true gradient "
+         "is zero by design)", _unresolvable, "always", "the 'is the gradient zero by design?' probe"),
+    Kind("kink", False, "a finite difference crossed a kink: left and right differences bracket the analytic "
+         "value", _kinks, "always", "the kink note"),
+    Kind("float32", False, "low precision: tolerances widened", _float32, "always", "the float32 note"),
+    Kind("tie", True, "at tied inputs, the gradient disagrees along the direction that moves them together",
+         _ties, "failing", "the tie note"),
+    _array("scaled", True, "a gradient off by one constant factor, element by element (sum vs mean, a missing "
+          "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f)),
+          "the 'one factor?' test"),
+    _array("transposed", True, "a square gradient that is the transpose of the numerical one",
+          lambda e, f: transposed(f.row, f.claimed, f.numerical, e.rtol, e.own(f)), "the 'transposed?' test"),
+    _array("regularization", True, "off by a multiple of the parameter itself: a weight-decay term missing or "
+          "extra", lambda e, f: None if f.x is not None else regularization(
+              f.row, f.claimed, f.numerical, f.operand.values, e.rtol, e.own(f)), "the 'weight decay?' test"),
+    _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block)",
+          lambda e, f: located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
+                               e.subject.conditions(f.row.name)), "the 'where is it wrong?' test"),
+    Kind("constant-output", True, "the output does not depend on an input", _constant_output, "failing",
+         "the 'does the output depend on x?' test"),
+    Kind("dout-ignored", True, "backward at dout = 0 does not return zeros: its gradients do not come from dout "
+         "alone", experiments.zero_dout, "failing", "the 'backward at dout = 0' probe"),
+    Kind("known-mistake", True, "the backward matches a wrong formula learners often write for this layer",
+         experiments.known, "failing", "the known-mistakes probe"),
+    Kind("derivative", True, "an element-wise layer's local derivative, read element by element, set beside "
+         "the true one as a function of x", elementwise.diagnose, "failing",
+         "the 'element-wise derivative' probe"),
+    Kind("layer", True, "a network's gradient is wrong because one of its layers' backward is",
+         experiments.own, "failing", "the style's own probe (which layer?)"),
+    Kind("updated-weights", True, "dx computed with the weights the backward had already updated",
+         experiments.updated, "failing", "the 'computed after the update?' probe"),
+    Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
+         "mishandled", experiments.one_sample, "failing", "the 'right for the first sample?' probe"),
+)

@@ -1,41 +1,83 @@
-"""What a check found beside the numbers: each a distinct finding with a one-line explanation."""
+"""What a check found beside the numbers: each a distinct finding with a one-line explanation.
+
+A kind of finding is one unit, a ``Kind``: its name, whether it makes the check fail, what it means, and (for a
+diagnosis) its detector, registered once. The kinds the styles' own code reports (dout changed in place, a
+parameter updated...) are listed here in STYLE_KINDS; the kinds with a detector, which the judge runs on every
+check, live beside their detectors in ``nngrad.check.diagnostics.DIAGNOSES``. ``KINDS`` reads both: kind -> fails.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cache
 
-# kind -> does it make the check fail (True), leave it inconclusive (None) or only inform (False)?
-KINDS: dict[str, bool | None] = {
-    # bugs
-    "nonfinite": True,  # NaN or inf in a value, an input, a gradient or a parameter
-    "dout-modified": True,  # backward changed the dout it was given
-    "params-changed": True,  # forward or backward changed the parameters, and no learning rate says how
-    "not-repeatable": True,  # backward twice on the same input gave different gradients
-    "input-modified": True,  # forward or backward changed its input in place
-    "shape": True,  # a gradient of the wrong shape (or none where one was returned for an input)
-    "scaled": True,  # a gradient off by one constant factor, element by element (sum vs mean, a missing 1/2)
-    "transposed": True,  # a square gradient that is the transpose of the numerical one
-    "regularization": True,  # off by a multiple of the parameter itself: a weight-decay term missing or extra
-    "located": True,  # wrong only where a condition holds (a mask, a sign, some rows or columns)
-    "batch": True,  # right for a batch of one sample, wrong for more: a sum or mean over the batch mishandled
-    "known-mistake": True,  # the backward matches a wrong formula learners often write for this layer
-    "updated-weights": True,  # dx computed with the weights the backward had already updated
-    "tie": True,  # at tied inputs, the gradient disagrees along the direction that moves them together
-    "constant-output": True,  # the output does not depend on an input
-    "cache-changed": True,  # an array cached by forward changed before backward read it
-    "layer": True,  # a network's gradient is wrong because one of its layers' backward is
-    "op": True,  # a scalar engine's operator has a wrong local derivative
-    "overwritten": True,  # a scalar engine overwrites .grad instead of adding to it
-    # nothing wrong found, but not everything could be verified
-    "unchecked": None,  # an array that could not be checked (no gradient found, a forward that cannot be repeated)
-    "zero-gradient": None,  # every gradient is exactly zero: the check proves nothing
-    "unresolvable": None,  # an array below what the finite difference can resolve
-    # how the check was done
-    "kink": False,  # a finite difference crossed a kink: left and right differences bracket the analytic value
-    "float32": False,  # low precision: tolerances widened
-    "random-forward": False,  # forward draws random numbers: checked with the generators re-seeded each call
-    "sgd-step": False,  # backward updated the parameters itself: their gradients were read from the step
-}
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of finding: ``fails`` True (a bug: the check fails), None (not everything verified: inconclusive) or
+    False (how the check was done: informative). ``detect``: for a diagnosis, its detector (one signature:
+    Evidence -> list[Finding], see nngrad.check.diagnostics); ``when``: "always" (every check) or "failing" (only
+    where an array failed, element by element); ``probe``: the detector in words, for the line saying it could
+    not run."""
+
+    name: str
+    fails: bool | None
+    about: str
+    detect: Callable | None = None
+    when: str = "failing"
+    probe: str = ""
+
+
+STYLE_KINDS: tuple[Kind, ...] = (
+    Kind("dout-modified", True, "backward changed the dout it was given"),
+    Kind("params-changed", True, "forward or backward changed the parameters, and no learning rate says how"),
+    Kind("not-repeatable", True, "backward twice on the same input gave different gradients"),
+    Kind("input-modified", True, "forward or backward changed its input in place"),
+    Kind("shape", True, "a gradient of the wrong shape (or none where one was returned for an input)"),
+    Kind("dtype", True, "a gradient of the wrong dtype: float32 for float64 arrays, or integers"),
+    Kind("cache-changed", True, "an array cached by forward changed before backward read it"),
+    Kind("op", True, "a scalar engine's operator has a wrong local derivative"),
+    Kind("overwritten", True, "a scalar engine overwrites .grad instead of adding to it"),
+    Kind("unchecked", None, "an array that could not be checked (no gradient found, a forward that cannot be "
+         "repeated)"),
+    Kind("random-forward", False, "forward draws random numbers: checked with the generators re-seeded each call"),
+    Kind("sgd-step", False, "backward updated the parameters itself: their gradients were read from the step"),
+    Kind("reset", False, "the code's own reset (zero_grad()) was called before each backward"),
+    Kind("probe-skipped", False, "a diagnosis could not run on this code: it was skipped (the verdict stands)"),
+)
+
+
+@cache
+def registered() -> tuple[Kind, ...]:
+    """Every kind: the styles' own, then the diagnoses' (in the order the judge runs them)."""
+    from .diagnostics import DIAGNOSES  # the detectors need Finding: imported when first asked
+
+    return STYLE_KINDS + DIAGNOSES
+
+
+@cache
+def _table() -> dict[str, bool | None]:
+    return {k.name: k.fails for k in registered()}
+
+
+class _Kinds(Mapping):
+    """kind name -> fails, over every registered kind (read when first used)."""
+
+    def _all(self) -> dict[str, bool | None]:
+        return _table()
+
+    def __getitem__(self, name: str) -> bool | None:
+        return self._all()[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
+KINDS: Mapping[str, bool | None] = _Kinds()
 
 
 @dataclass(frozen=True)

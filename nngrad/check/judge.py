@@ -15,15 +15,18 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
 from ..methods.schemes import COMPLEX_STEP
 from ..tolerances import tolerance
 from .arrays import Checked, Outcome, check_arrays, floors, resolve_mode
-from .catalogue import DERIVATIVES, known_mistakes
 from .compare import EXACT_FLOOR, FAILED, ArrayCheck, compare
-from .diagnostics import _agree, common, located, regularization, scaled, shape_cause, transposed
+from . import diagnostics
+from .diagnostics import shape_cause
+from .evidence import Evidence, Failure
+from .experiments import constant_output
 from .findings import Finding
 from .randomness import Reseeder
 from .report import GradientReport
@@ -36,73 +39,120 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
           atol: float | None = None, seed: int = 0, diagnose: bool = True, progress: bool = False) -> GradientReport:
     """Check ``subject`` (see the module's docstring); the user's arrays and generators are left as found.
     progress: a bar over the element-wise differences (on a terminal)."""
-    reseeder = Reseeder(subject.owners)
-    subject.before = reseeder.before
-    count = _counting(subject)
+    runs = Evaluations(subject)
+    with Reseeder(subject.owners).bound() as reseeder:
+        try:
+            return _judge(subject, runs, reseeder, mode, eps, rtol, atol, seed, diagnose, progress)
+        finally:
+            subject.restore()
+
+
+class Evaluations:
+    """The judge's calls of a subject's scalar, counted (the subject itself is left as it is)."""
+
+    def __init__(self, subject: Subject) -> None:
+        self.subject, self.count = subject, 0
+
+    def evaluate(self) -> float:
+        self.count += 1
+        return self.subject.evaluate()
+
+    def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
+        self.count += 1
+        return self.subject.evaluate_with(name, values)
+
+
+def _judge(subject: Subject, runs: Evaluations, reseeder: Reseeder, mode: str, eps, rtol, atol, seed: int,
+           diagnose: bool, progress: bool) -> GradientReport:
     found: list[Finding] = []
+    if not _repeatable(runs):
+        reseeder.active = True
+        if not _repeatable(runs):
+            subject.settle()  # the parameters too are named, unchecked
+            return _cannot_repeat(subject, reseeder.holds, runs.count)
+        found.append(Finding("random-forward", "forward is random (two calls at the same input differ): "
+                             f"checked with numpy's global generator{', the layer generators' if reseeder.holds else ''}"
+                             " and Python's random rewound before every call, so every evaluation draws the same "
+                             "mask; the generators are left as they were"))
+    found += subject.settle()
+    first = subject.claim()
+    found += first.findings + _repeat(first, subject.claim(), subject)
+    rows, targets, shape_found = _prepare(subject, first)
+    found += shape_found
+    dtype = _dtype(subject)
+    rtol = tolerance("central differences", dtype) if rtol is None else rtol
+    scale = subject.scale()
+    resolved = resolve_mode(mode, targets)
+    outcome = check_arrays(runs.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
+    rows.update({r.name: _second_opinion(subject, runs, r, t, dtype) if r.verdict == "unresolvable" else r
+                 for r, t in zip(outcome.rows, targets)})
+    if resolved == "fast":  # each row in its array's own shape; its numbers are along random directions
+        rows.update({t.name: _directional(rows[t.name], t) for t in targets})
+    ordered = [rows[op.name] for op in subject.operands if op.name in rows]
+    eps, _, floor = floors(scale, eps, atol, dtype)
+    evidence = Evidence(subject, runs.evaluate, first, targets, outcome, ordered, resolved, rtol, floor, eps, seed,
+                        dtype, reseeder.active, lambda one: judge(one, "full", eps, rtol, None, seed, diagnose=False))
+    evidence.found = found
+    evidence.failing = _failures(subject, targets, outcome, resolved)
+    _diagnose(evidence, ("always", "failing") if diagnose else ("always",))
+    second, more = [], 0
+    if diagnose and not any(r.verdict in FAILED for r in ordered) and not any(f.fails for f in found):
+        second, more = _guarded("the check at a second point", lambda: _second_point(
+            subject, resolved, seed, eps, rtol, atol), found, ([], 0))
+    rtols = {"central differences": rtol}
+    if any(r.reference == "complex step" for r in ordered):
+        rtols["complex step"] = tolerance("complex step", dtype)
+    return GradientReport(subject.title, ordered, found, "element-wise" if resolved == "full" else
+                          "random directions", "central", eps, rtols, runs.count + more,
+                          sum(op.values.size for op in subject.operands),
+                          _flat([t.analytic for t in targets]), _flat(outcome.values), atol,
+                          how=first.how, second=second)
+
+
+def _directional(row: ArrayCheck, target: Checked) -> ArrayCheck:
+    """A fast-mode row shown in its array's own shape; its numbers are along random directions (its reference
+    says how many), its worst "index" is the worst direction's number."""
+    return replace(row, shape=target.shape)
+
+
+def _guarded(probe: str, run, found: list[Finding], otherwise):
+    """``run()``, or ``otherwise`` with a line in ``found`` saying that ``probe`` could not run on this code."""
     try:
-        if not _repeatable(subject):
-            reseeder.active = True
-            if not _repeatable(subject):
-                subject.settle()  # the parameters too are named, unchecked
-                return _cannot_repeat(subject, reseeder.holds)
-            found.append(Finding("random-forward", "forward is random (two calls at the same input differ): "
-                                 f"checked with numpy's global generator{', the layer generators' if reseeder.holds else ''}"
-                                 " and Python's random rewound before every call, so every evaluation draws the same "
-                                 "mask; the generators are left as they were"))
-        found += subject.settle()
-        first = subject.claim()
-        found += first.findings + _repeat(first, subject.claim(), subject)
-        rows, targets, shape_found = _prepare(subject, first)
-        found += shape_found
-        dtype = _dtype(subject)
-        rtol = tolerance("central differences", dtype) if rtol is None else rtol
-        scale = subject.scale()
-        resolved = resolve_mode(mode, targets)
-        outcome = check_arrays(subject.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
-        rows.update({r.name: _second_opinion(subject, r, t, dtype) if r.verdict == "unresolvable" else r
-                     for r, t in zip(outcome.rows, targets)})
-        ordered = [rows[op.name] for op in subject.operands if op.name in rows]
-        eps, _, floor = floors(scale, eps, atol, dtype)
-        if diagnose:
-            found += _diagnose(subject, first, targets, outcome, resolved, rtol, floor, eps, seed,
-                               random=reseeder.active)
-        found += common(ordered, [*first.grads.values(), *(op.values for op in subject.operands)], outcome.kinks,
-                        {dtype})
-        second, more = [], 0
-        if diagnose and not any(r.verdict in FAILED for r in ordered) and not any(f.fails for f in found):
-            second, more = _second_point(subject, resolved, seed, eps, rtol, atol)
-        evaluations = count() + more
-        rtols = {"central differences": rtol}
-        if any(r.reference == "complex step" for r in ordered):
-            rtols["complex step"] = tolerance("complex step", dtype)
-        return GradientReport(subject.title, ordered, found, "element-wise" if resolved == "full" else
-                              "random directions", "central", eps, rtols, evaluations,
-                              sum(op.values.size for op in subject.operands),
-                              _flat([t.analytic for t in targets]), _flat(outcome.values), atol,
-                              how=first.how, second=second)
-    finally:
-        subject.restore()
-        reseeder.close()
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return run()
+    except Exception as error:  # noqa: BLE001 - a diagnosis may fail, the check may not
+        found.append(Finding("probe-skipped", f"{probe} could not run on this code ({type(error).__name__}: "
+                             f"{_short(error)}): skipped; the verdict comes from the arrays alone"))
+        return otherwise
 
 
-def _counting(subject: Subject):
-    """Count the calls of ``subject.evaluate`` from now on; returns the counter."""
-    calls, evaluate, evaluate_with = [0], subject.evaluate, subject.evaluate_with
-
-    def counted() -> float:
-        calls[0] += 1
-        return evaluate()
-
-    def counted_with(name: str, values: np.ndarray) -> complex | None:
-        calls[0] += 1
-        return evaluate_with(name, values)
-
-    subject.evaluate, subject.evaluate_with = counted, counted_with
-    return lambda: calls[0]
+def _short(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _second_opinion(subject: Subject, row: ArrayCheck, target: Checked, dtype) -> ArrayCheck:
+def _diagnose(e: Evidence, when: tuple[str, ...]) -> None:
+    """Every registered diagnosis (nngrad.check.diagnostics.DIAGNOSES) of the kinds ``when``, in order, each in
+    its own guard; what they find is added to ``e.found``. The "failing" ones run where an array failed (element
+    by element, or at tied elements)."""
+    something = bool(e.failing or e.outcome.ties)
+    for kind in diagnostics.DIAGNOSES:
+        if kind.when in when and (kind.when == "always" or something):
+            e.found += _guarded(kind.probe or f"the {kind.name} diagnosis", lambda k=kind: k.detect(e), e.found, [])
+
+
+def _failures(subject: Subject, targets: list[Checked], outcome: Outcome, mode: str) -> list[Failure]:
+    """The arrays that failed element by element (not only at ties), with their operands."""
+    if mode != "full":
+        return []
+    tied = {name for name, *_ in outcome.ties}
+    ops = {op.name: op for op in subject.operands}
+    return [Failure(t, r, n, ops[t.name]) for t, r, n in zip(targets, outcome.rows, outcome.values)
+            if r.verdict == "FAIL" and r.name not in tied]
+
+
+def _second_opinion(subject: Subject, runs: Evaluations, row: ArrayCheck, target: Checked, dtype) -> ArrayCheck:
     """An input's gradient too small for central differences, checked by the complex step instead, where the code
     takes complex numbers: exact to rounding at any scale (a saturated sigmoid's 1e-17). It can only confirm: the
     row becomes "ok" if the claim agrees with it to the complex step's tolerance, within the rounding of the backward's own
@@ -114,13 +164,13 @@ def _second_opinion(subject: Subject, row: ArrayCheck, target: Checked, dtype) -
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
-            base = subject.evaluate_with(target.name, values.astype(complex))
-            if base is None or not np.isclose(base.real, subject.evaluate(), rtol=1e-12, atol=0):
+            base = runs.evaluate_with(target.name, values.astype(complex))
+            if base is None or not np.isclose(base.real, runs.evaluate(), rtol=1e-12, atol=0):
                 return row
             for i in range(values.size):
                 z = values.astype(complex)
                 z.flat[i] += 1j * COMPLEX_STEP
-                derivatives[i] = subject.evaluate_with(target.name, z).imag / COMPLEX_STEP
+                derivatives[i] = runs.evaluate_with(target.name, z).imag / COMPLEX_STEP
     except Exception:  # noqa: BLE001 - code that cannot take complex numbers: the row stays unresolvable
         return row
     exact = tolerance("complex step", dtype)
@@ -130,12 +180,12 @@ def _second_opinion(subject: Subject, row: ArrayCheck, target: Checked, dtype) -
     return confirmed if confirmed.verdict == "ok" else row
 
 
-def _repeatable(subject: Subject) -> bool:
-    a, b = subject.evaluate(), subject.evaluate()
+def _repeatable(runs: Evaluations) -> bool:
+    a, b = runs.evaluate(), runs.evaluate()
     return a == b or (np.isnan(a) and np.isnan(b))
 
 
-def _cannot_repeat(subject: Subject, holds: int) -> GradientReport:
+def _cannot_repeat(subject: Subject, holds: int, evaluations: int) -> GradientReport:
     message = ("forward gives another output at the same input each call, even with numpy's global generator"
                f"{' and the layer generators' if holds else ''} and Python's random rewound before every call: it "
                "draws from a generator nngrad cannot reach (np.random.default_rng() made inside forward?) or keeps "
@@ -144,7 +194,7 @@ def _cannot_repeat(subject: Subject, holds: int) -> GradientReport:
     rows = [ArrayCheck.without_numbers(op.name, op.values.shape, "unchecked", "forward is not repeatable")
             for op in subject.operands]
     return GradientReport(subject.title, rows, [Finding("unchecked", message)], "not checked", "central",
-                          float("nan"), {}, 8, sum(op.values.size for op in subject.operands), np.zeros(0),
+                          float("nan"), {}, evaluations, sum(op.values.size for op in subject.operands), np.zeros(0),
                           np.zeros(0))
 
 
@@ -183,14 +233,20 @@ def _prepare(subject: Subject, claim: Claim) -> tuple[dict[str, ArrayCheck], lis
             arr = np.asarray(grad, dtype=float)
         except (TypeError, ValueError):
             arr = None
+        if arr is not None and (wrong := _wrong_dtype(grad, op.values.dtype)):
+            found.append(Finding("dtype", f"{op.name} is {wrong} for {op.label} of dtype {op.values.dtype}: "
+                                 + ("its digits are lost (a float32 array or dtype=np.float32 in backward?)"
+                                    if "float" in wrong else "an integer gradient is truncated (np.zeros_like of "
+                                    "an integer array, or dtype=int?): make it float")))
         if arr is None or arr.shape != op.values.shape:
             got = f"a {type(grad).__name__}" if arr is None else f"shape {arr.shape}"
             cause = shape_cause(op.name, arr.shape, op.values.shape, batch) if arr is not None else ""
             note = f"{got} for {op.label} of shape {op.values.shape}" + (f": {cause}" if cause else "")
             rows[op.name] = ArrayCheck.without_numbers(op.name, op.values.shape, "shape", note)
             found.append(Finding("shape", f"{op.name} has {note}"))
-            if op.role == "input" and not subject.depends_on(op.values):
-                found.append(_constant(subject, op))
+            if op.role == "input" and _guarded("the 'does the output depend on it?' test",
+                                               lambda o=op: not subject.depends_on(o.values), found, False):
+                found.append(constant_output(subject, op))
             continue
         flat = op.values.reshape(-1)
         if not np.shares_memory(flat, op.values):
@@ -203,12 +259,17 @@ def _prepare(subject: Subject, claim: Claim) -> tuple[dict[str, ArrayCheck], lis
     return rows, targets, found
 
 
-def _constant(subject: Subject, op) -> Finding:
-    context = subject.context()
-    out = "" if context is None or context.out is None else (f"forward returned shape {np.shape(context.out)} for "
-                                                            f"an input of shape {op.values.shape}, and ")
-    return Finding("constant-output", f"{out}its output does not change when {op.label} does: forward uses a "
-                   f"constant where it should use {op.label} (np.exp(-1) for np.exp(-x)?)")
+def _wrong_dtype(grad, want: np.dtype) -> str:
+    """How a claimed gradient's dtype is wrong for an array of dtype ``want`` ("" where it is not): integers or
+    booleans, or fewer bits than the array's float."""
+    if not isinstance(grad, (np.ndarray, np.generic)):
+        return ""  # lists and Python numbers: read as floats, the way the style takes them
+    got = grad.dtype
+    if got.kind in "iub":
+        return f"an array of {got} (integers)"
+    if got.kind == "f" and want.kind == "f" and got.itemsize < want.itemsize:
+        return f"{got}"
+    return ""
 
 
 def _dtype(subject: Subject) -> np.dtype:
@@ -219,113 +280,6 @@ def _flat(arrays: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([np.asarray(a, float).reshape(-1) for a in arrays]) if arrays else np.zeros(0)
 
 
-def _diagnose(subject: Subject, claim: Claim, targets: list[Checked], outcome: Outcome, mode: str, rtol: float,
-              floor: float, eps: float, seed: int, random: bool = False) -> list[Finding]:
-    """What the pattern of each failure says (see the module's docstring). "Right for batch 1" is tried last, only
-    where nothing else explains the failure, the forward is not random, and the failure reaches the first sample
-    (a parameter's gradient, or the first sample's rows of an input's)."""
-    found, tied_rows = [], list(dict.fromkeys(name for name, *_ in outcome.ties))
-    for name in tied_rows:
-        ties = [(tied, claimed, numerical) for row, tied, claimed, numerical in outcome.ties if row == name]
-        tied, claimed, numerical = ties[0]
-        found.append(Finding("tie", f"{name}: elements tied at one value (flat indices {', '.join(map(str, tied[:6]))}"
-                             f"{f' and {len(ties) - 1} more groups' if len(ties) > 1 else ''}), moved together, change "
-                             f"the output at the rate {numerical:.6g}, but their claimed gradients sum to "
-                             f"{claimed:.6g}: backward sends dout to every tied maximum; send it to one of them"))
-    failing = [(t, r, n) for t, r, n in zip(targets, outcome.rows, outcome.values)
-               if r.verdict == "FAIL" and r.name not in tied_rows]
-    if not failing or mode != "full":
-        return found
-    roles = {op.name: op for op in subject.operands}
-    batch = subject.batch()
-    for t, row, n in failing:
-        x = roles[t.name].values if roles[t.name].role == "input" else None
-        own = floor + rtol * float(np.abs(n).max(initial=0.0))
-        finding = (scaled(row, t.analytic, n, batch, rtol, own) or transposed(row, t.analytic, n, rtol, own)
-                   or (regularization(row, t.analytic, n, roles[t.name].values, rtol, own) if x is None else None)
-                   or located(row, t.analytic, n, x, rtol, own, subject.conditions(t.name)))
-        if finding:
-            found.append(finding)
-        if x is not None and not n.any() and t.analytic.any():
-            found.append(_constant(subject, roles[t.name]))
-    found += _known(subject, claim, {r.name for _, r, _ in failing})
-    if not any(f.kind == "known-mistake" for f in found):
-        found += _wrong_derivative(subject, targets, rtol, floor, eps, seed)
-    found += subject.diagnose([r.name for _, r, _ in failing])
-    found += _updated(subject, claim, failing, rtol, floor)
-    first_sample = any(roles[t.name].role != "input" or (r.failing < t.values.size // batch).any()
-                       for t, r, _ in failing) if batch else False
-    if batch and batch > 1 and first_sample and not random and not any(f.fails for f in found):
-        found += _right_for_one_sample(subject, batch, eps, rtol, seed)
-    return found
-
-
-def _known(subject: Subject, claim: Claim, failing: set[str]) -> list[Finding]:
-    context = subject.context()
-    if context is None:
-        return []
-    claimed = {k: v for k, v in claim.grads.items() if v is not None}
-    return [Finding("known-mistake", f"the gradient matches {layer} with {words}; the right backward: {right}")
-            for layer, words, right in known_mistakes(context, claimed, failing)]
-
-
-def _wrong_derivative(subject: Subject, targets: list[Checked], rtol: float, floor: float, eps: float, seed: int
-                      ) -> list[Finding]:
-    """A wrong derivative of the output's activation (catalogue.DERIVATIVES): every claimed gradient equals the true
-    gradient at the reweighted dout; screened along random directions, then confirmed element by element."""
-    context = subject.context()
-    if context is None or context.dout is None or not isinstance(context.out, np.ndarray):
-        return []
-    y, dout = np.asarray(context.out, dtype=float), np.asarray(context.dout, dtype=float)
-    for derivative in DERIVATIVES:
-        if y.shape != dout.shape or not derivative.applies(y):
-            continue
-        with np.errstate(all="ignore"):
-            other = subject.with_dout(dout * derivative.ratio(y))
-        if other is None:
-            return []
-        other.before = subject.before
-        try:
-            if all(_matches(other, t, mode, rtol, floor, eps, seed) for mode in ("fast", "full") for t in targets):
-                return [Finding("known-mistake", f"the gradients are exactly those of a backward with "
-                                f"{derivative.words}: multiply dout by the right derivative")]
-        finally:
-            other.restore()
-    return []
-
-
-def _matches(other: Subject, target: Checked, mode: str, rtol: float, floor: float, eps: float, seed: int) -> bool:
-    op = next(op for op in other.operands if op.name == target.name)
-    probe = Checked(target.name, target.shape, op.values.reshape(-1), target.analytic)
-    outcome = check_arrays(other.evaluate, [probe], other.scale(), mode, eps, rtol, None, op.values.dtype, seed)
-    return outcome.rows[0].verdict in ("ok", "kink", "zero")
-
-
-def _updated(subject: Subject, claim: Claim, failing, rtol: float, floor: float) -> list[Finding]:
-    """dx computed after backward's own update: it matches the numerical dx at the updated parameters."""
-    if not claim.stepped:
-        return []
-    found = []
-    for t, row, _ in failing:
-        after = subject.with_values(claim.stepped, t.name)
-        if after is not None and np.all(_agree(t.analytic, after.reshape(-1), rtol, floor)):
-            found.append(Finding("updated-weights", f"{row.name} was computed with the parameters backward had "
-                                 f"already updated ({', '.join(claim.stepped)}): compute {row.name} first, then "
-                                 "take the step"))
-    return found
-
-
-def _right_for_one_sample(subject: Subject, batch: int, eps: float, rtol: float, seed: int) -> list[Finding]:
-    one = subject.first_sample()
-    if one is None:
-        return []
-    report = judge(one, "full", eps, rtol, None, seed, diagnose=False)
-    if report.status != "PASS":
-        return []
-    return [Finding("batch", f"right for the first sample alone, wrong for the batch of {batch}: a sum or a mean "
-                    "over the batch (axis 0) is missing or taken twice, or only one sample is used")]
-
-
 def _second_point(subject: Subject, mode: str, seed: int, eps: float, rtol: float, atol: float | None
                   ) -> tuple[list[ArrayCheck], int]:
     """(rows, evaluations) at another random point (another dout, or x and dout), in the first point's mode
@@ -333,15 +287,16 @@ def _second_point(subject: Subject, mode: str, seed: int, eps: float, rtol: floa
     other = subject.another_point(seed + 1)
     if other is None:
         return [], 0
-    count = _counting(other)
+    runs = Evaluations(other)
     try:
-        other.before = subject.before
         claim = other.claim()
         rows, targets, _ = _prepare(other, claim)
-        outcome = check_arrays(other.evaluate, targets, other.scale(), mode, eps, rtol, atol, _dtype(other),
+        outcome = check_arrays(runs.evaluate, targets, other.scale(), mode, eps, rtol, atol, _dtype(other),
                                 seed + 1)
-        checked = [_second_opinion(other, r, t, _dtype(other)) if r.verdict == "unresolvable" else r
+        checked = [_second_opinion(other, runs, r, t, _dtype(other)) if r.verdict == "unresolvable" else r
                    for r, t in zip(outcome.rows, targets)]
     finally:
         other.restore()
-    return [*rows.values(), *checked], count()
+    if mode == "fast":
+        checked = [_directional(r, t) for r, t in zip(checked, targets)]
+    return [*rows.values(), *checked], runs.count

@@ -5,8 +5,20 @@ mask; and all of them are left as they were found when the check ends."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
+
+_ACTIVE: ContextVar[tuple[Reseeder, ...]] = ContextVar("reseeders", default=())
+
+
+def rewind() -> None:
+    """Before a call of users' forward: the innermost running check's generators rewound (where it rewinds);
+    nothing outside a check."""
+    if active := _ACTIVE.get():
+        active[-1].before()
 
 
 class Reseeder:
@@ -23,6 +35,17 @@ class Reseeder:
 
     def close(self) -> None:
         self._rewind()
+
+    @contextmanager
+    def bound(self) -> Iterator[Reseeder]:
+        """While inside: ``rewind()`` (which every Subject's ``before`` calls) rewinds this reseeder's generators;
+        on leaving, they are left as found."""
+        token = _ACTIVE.set((*_ACTIVE.get(), self))
+        try:
+            yield self
+        finally:
+            _ACTIVE.reset(token)
+            self.close()
 
     def _rewind(self) -> None:
         np.random.set_state(self._numpy)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .findings import Finding
+from .randomness import rewind
 
 
 @dataclass
@@ -48,7 +49,10 @@ class Subject:
     title: str = "user code"
     operands: list[Operand]
     owners: tuple[object, ...] = ()
-    before = staticmethod(lambda: None)  # called before every call of the user's forward (the judge rewinds RNGs)
+
+    def before(self) -> None:
+        """Called before every call of the user's forward: inside a check, its generators are rewound (dropout)."""
+        rewind()
 
     def evaluate(self) -> float:
         """The scalar at the operands' current values: sum(dout * out) for a layer, the loss for a loss."""

@@ -1,0 +1,172 @@
+"""The diagnosis of an element-wise layer nngrad does not know: where each output moves only with its own input
+(the true dx is dout * f'(x), element by element, at any dout), the claimed local derivative g(x) = dx / dout is
+read element by element and set beside the true f'(x) (numerical), and how they differ is said in words: where
+(x < 0, x > 0, large or small |x|), and what yours is there (f(x) itself, f' taken of the output, 1 - f', x, a
+constant), or how the two behave at large |x|."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..methods.finite_differences import finite_difference
+from .evidence import Evidence, Failure
+from .findings import Finding
+
+MOST = 2000  # elements: the probe costs a few finite differences of the whole input
+SPREAD = 10.0  # the numerical derivative's error allowed, in multiples of the check's own floor
+
+
+def diagnose(e: Evidence) -> list[Finding]:
+    """A "derivative" finding for each failing input of a layer that acts element by element."""
+    found = []
+    if any(f.kind == "known-mistake" for f in e.found):
+        return found  # the catalogue named the layer and the formula
+    for f in e.failing:
+        if f.x is not None and 4 <= f.x.size <= MOST and len(e.subject.operands) == 1:
+            words = _describe(e, f)
+            if words:
+                found.append(Finding("derivative", words))
+    return found
+
+
+def _describe(e: Evidence, f: Failure) -> str | None:
+    context = e.subject.context()
+    if context is None or context.dout is None:
+        return None
+    x = np.asarray(f.x, dtype=float).reshape(-1)
+    dout, y = np.asarray(context.dout, float).reshape(-1), np.asarray(context.out, float).reshape(-1)
+    if dout.size != x.size or y.size != x.size:
+        return None
+    usable = np.abs(dout) > 0.2 * np.median(np.abs(dout))
+    spread = SPREAD * e.own(f) / np.maximum(np.abs(dout), 1e-300)
+    true, yours = f.numerical / dout, f.claimed / dout
+    if not _element_wise(e, f, dout, true, yours, spread, usable):
+        return None
+    if f.row.name in e.explained and _one_factor(yours[usable], true[usable]):
+        return None  # "scaled" said it
+    tol = spread + 1e-4 * (np.abs(true) + np.abs(yours))
+    bad = usable & (np.abs(yours - true) > tol)
+    if not bad.any():
+        return None
+    where = _region(x, bad, usable)
+    at_output = _at_output(e, f, y, dout)
+    what = _what(x[bad], y[bad], yours[bad], true[bad], None if at_output is None else at_output[bad], tol[bad])
+    head = (f"{f.row.name}: each output moves only with its own input, so the local derivative can be read element "
+            f"by element: yours (dx / dout) against the true f'(x) (numerical)")
+    parts = [p for p in (where, what) if p]
+    if not what:
+        parts.append(_tails(x[usable], yours[usable], true[usable]))
+    return f"{head}: {'; '.join(p for p in parts if p)} {_samples(x, yours, true, bad)}"
+
+
+def _element_wise(e, f, dout, true, yours, spread, usable) -> bool:
+    """At another dout, are the true and the claimed derivatives the same functions of x (a diagonal Jacobian, and
+    a backward that multiplies dout by something of x)?"""
+    rng = np.random.default_rng(e.seed + 3)
+    d2 = dout * rng.uniform(0.5, 2.0, dout.size) * rng.choice([-1.0, 1.0], dout.size)
+    other = e.subject.with_dout(d2.reshape(np.shape(e.subject.context().dout)))
+    if other is None:
+        return False
+    try:
+        op = next(op for op in other.operands if op.name == f.row.name)
+        n2 = finite_difference(lambda _: other.evaluate(), op.values, "central", e.eps)[0].reshape(-1)
+        a2 = other.claim().grads.get(f.row.name)
+    finally:
+        other.restore()
+    if a2 is None or np.size(a2) != dout.size:
+        return False
+    wide = spread * (1 + np.abs(dout / d2)) + 1e-4 * np.abs(true)
+    same_true = np.abs(n2 / d2 - true) <= wide
+    same_yours = np.abs(np.asarray(a2, float).reshape(-1) / d2 - yours) <= wide + 1e-4 * np.abs(yours)
+    return bool(same_true[usable].all() and same_yours[usable].all())
+
+
+def _one_factor(a: np.ndarray, b: np.ndarray) -> bool:
+    c = float(a @ b) / max(float(b @ b), 1e-300)
+    return bool(np.allclose(a, c * b, rtol=1e-4, atol=1e-8 * max(np.abs(b).max(initial=0.0), 1e-300)))
+
+
+def _at_output(e: Evidence, f: Failure, y: np.ndarray, dout: np.ndarray) -> np.ndarray | None:
+    """The true f' at the points y (f' of the output), numerically; None where forward cannot take them."""
+    values = f.operand.values
+    if not np.isfinite(y).all():
+        return None
+    saved = values.copy()
+    try:
+        values[...] = y.reshape(values.shape)
+        n = finite_difference(lambda _: e.evaluate(), values, "central", e.eps)[0].reshape(-1)
+    except Exception:  # noqa: BLE001 - a forward that cannot take its own output: this test is left out
+        return None
+    finally:
+        values[...] = saved
+    return n / dout
+
+
+def _region(x: np.ndarray, bad: np.ndarray, usable: np.ndarray) -> str:
+    """Where the claimed derivative is wrong, in terms of x."""
+    ok = usable & ~bad
+    if ok.sum() < 0.2 * usable.sum():
+        return "wrong at every x"
+    if (x[bad] < 0).all() and (x[ok] >= 0).mean() > 0.5:
+        return "right for x > 0, wrong for x < 0"
+    if (x[bad] > 0).all() and (x[ok] <= 0).mean() > 0.5:
+        return "right for x < 0, wrong for x > 0"
+    r = np.abs(x)
+    if r[bad].min() > r[ok].max():
+        return f"right near 0, wrong only at large |x| (|x| > {r[ok].max():.2g})"
+    if r[bad].max() < r[ok].min():
+        return f"wrong only near 0 (|x| < {r[ok].min():.2g}), right at large |x|"
+    return ""
+
+
+def _what(x, y, yours, true, at_output, tol) -> str:
+    """What the claimed derivative equals where it is wrong."""
+    candidates = [(y, "yours equals f(x) itself (the output, not its derivative)"),
+                  (at_output, "yours is f' taken of the output y = f(x) instead of the input x (written from y as if "
+                              "y were x, or applied twice)"),
+                  (1 - true, "yours is 1 - f'(x): the complement of the true one"),
+                  (-true, "yours has the sign flipped"),
+                  (x, "yours equals x itself")]
+    for h, words in candidates:
+        if h is not None and np.all(np.abs(yours - h) <= tol + 1e-6 * np.abs(h)):
+            return f"there {words}"
+    if yours.size > 1 and np.ptp(yours - y) <= np.max(tol) and abs(float((yours - y).mean())) > np.max(tol):
+        return f"there yours equals f(x) + {float((yours - y).mean()):.4g} (a formula of the output right elsewhere?)"
+    if np.ptp(yours) <= np.max(tol) and yours.size > 1:
+        return f"there yours is the constant {yours.mean():.4g}, the true one varies ({true.min():.3g} to " \
+               f"{true.max():.3g})"
+    c = float(yours @ true) / max(float(true @ true), 1e-300)
+    if np.all(np.abs(yours - c * true) <= tol + 1e-6 * np.abs(c * true)):
+        return f"there yours is {c:.4g} times the true one"
+    return ""
+
+
+def _tails(x: np.ndarray, yours: np.ndarray, true: np.ndarray) -> str:
+    """How the two behave at the largest and the smallest x."""
+    words = []
+    for side, where in (("as x grows", x >= np.quantile(x, 0.9)), ("as x falls", x <= np.quantile(x, 0.1))):
+        g, t = float(yours[where].mean()), float(true[where].mean())
+        if abs(g - t) > 0.05 * max(abs(g), abs(t), 1e-12) and _level(g)[:2] != _level(t)[:2]:
+            words.append(f"{side}, yours tends to {_level(g)} where the true one tends to {_level(t)}")
+    for sign, below in (("negative", true < 0), ("positive", true > 0)):
+        if below.any() and not (np.sign(yours[below]) == np.sign(true[below])).any():
+            k = np.flatnonzero(below)[np.argmax(np.abs(true[below]))]
+            words.append(f"the true one is {sign} for some x ({true[k]:.3g} at x = {x[k]:.3g}) and yours never is "
+                         f"there: a term missing (for f = x * s(x), f' = s(x) + x * s'(x): the product rule's second term?)")
+            break
+    return "; ".join(words) or "the two differ as functions of x"
+
+
+def _level(v: float) -> str:
+    for simple in (0.0, 1.0, -1.0):
+        if abs(v - simple) < 0.1:
+            return f"{simple:g} ({v:.2g})"
+    return f"{v:.3g}"
+
+
+def _samples(x: np.ndarray, yours: np.ndarray, true: np.ndarray, bad: np.ndarray) -> str:
+    """Three wrong elements as evidence: at x = ..., yours ..., the true one ..."""
+    picks = np.flatnonzero(bad)[np.argsort(x[bad])]
+    picks = picks[[0, len(picks) // 2, -1]] if len(picks) >= 3 else picks
+    return (f"(at x = {', '.join(f'{v:.3g}' for v in x[picks])}: yours "
+            f"{', '.join(f'{v:.3g}' for v in yours[picks])}, the true one {', '.join(f'{v:.3g}' for v in true[picks])})")

@@ -1,0 +1,132 @@
+"""Diagnoses that run the user's code again: at dout = 0, against the catalogue of known mistakes, at a reweighted
+dout (a wrong activation derivative), at the updated parameters, for the first sample alone; and the style's own
+(which layer of a network). Each is a detector of nngrad.check.diagnostics.DIAGNOSES: Evidence -> list[Finding]."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .arrays import Checked, check_arrays
+from .catalogue import DERIVATIVES, known_mistakes
+from .evidence import Evidence
+from .findings import Finding
+from .subject import Operand, Subject
+
+
+def constant_output(subject: Subject, op: Operand) -> Finding:
+    """The output does not change with input ``op``: forward uses a constant in its place."""
+    try:
+        context = subject.context()
+    except Exception:  # noqa: BLE001 - the words without the shapes
+        context = None
+    out = "" if context is None or context.out is None else (f"forward returned shape {np.shape(context.out)} for "
+                                                            f"an input of shape {op.values.shape}, and ")
+    return Finding("constant-output", f"{out}its output does not change when {op.label} does: forward uses a "
+                   f"constant where it should use {op.label} (np.exp(-1) for np.exp(-x)?)")
+
+
+def zero_dout(e: Evidence) -> list[Finding]:
+    """Backward at dout = 0 must return zeros (gradcheck's probe): a gradient that does not is not dout times a
+    derivative (dout forgotten, a constant or a parameter added)."""
+    if not e.failing:
+        return []
+    context = e.subject.context()
+    if context is None or context.dout is None:
+        return []
+    other = e.subject.with_dout(np.zeros_like(np.asarray(context.dout, dtype=float)))
+    if other is None:
+        return []
+    try:
+        grads = other.claim().grads
+    finally:
+        other.restore()
+    failing = {f.row.name for f in e.failing}
+    names = [name for name, g in grads.items() if name in failing and g is not None
+             and np.asarray(g, dtype=float).any()]
+    if not names:
+        return []
+    return [Finding("dout-ignored", f"backward at dout = 0 returned nonzero {', '.join(names)}: "
+                    f"{'it does' if len(names) == 1 else 'they do'} not come from dout alone (dout forgotten, the "
+                    "local derivative returned instead of dout times it, or a term added that the output does not "
+                    "have)")]
+
+
+def known(e: Evidence) -> list[Finding]:
+    """A known mistake of a recognised layer (the catalogue), else a wrong derivative of the output's activation."""
+    if not e.failing:
+        return []
+    context = e.subject.context()
+    if context is None:
+        return []
+    claimed = {k: v for k, v in e.claim.grads.items() if v is not None}
+    found = [Finding("known-mistake", f"the gradient matches {layer} with {words}; the right backward: {right}")
+             for layer, words, right in known_mistakes(context, claimed, {f.row.name for f in e.failing})]
+    return found or _wrong_derivative(e, context)
+
+
+def _wrong_derivative(e: Evidence, context) -> list[Finding]:
+    """A wrong derivative of the output's activation (catalogue.DERIVATIVES): every claimed gradient equals the true
+    gradient at the reweighted dout; screened along random directions, then confirmed element by element."""
+    if context.dout is None or not isinstance(context.out, np.ndarray):
+        return []
+    y, dout = np.asarray(context.out, dtype=float), np.asarray(context.dout, dtype=float)
+    for derivative in DERIVATIVES:
+        if y.shape != dout.shape or not derivative.applies(y):
+            continue
+        with np.errstate(all="ignore"):
+            other = e.subject.with_dout(dout * derivative.ratio(y))
+        if other is None:
+            return []
+        try:
+            if all(_matches(other, t, mode, e) for mode in ("fast", "full") for t in e.targets):
+                return [Finding("known-mistake", f"the gradients are exactly those of a backward with "
+                                f"{derivative.words}: multiply dout by the right derivative")]
+        finally:
+            other.restore()
+    return []
+
+
+def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
+    op = next(op for op in other.operands if op.name == target.name)
+    probe = Checked(target.name, target.shape, op.values.reshape(-1), target.analytic)
+    outcome = check_arrays(other.evaluate, [probe], other.scale(), mode, e.eps, e.rtol, None, op.values.dtype,
+                            e.seed)
+    return outcome.rows[0].verdict in ("ok", "kink", "zero")
+
+
+def own(e: Evidence) -> list[Finding]:
+    """What only this style of code can say (a network: which layer)."""
+    return e.subject.diagnose([f.row.name for f in e.failing]) if e.failing else []
+
+
+def updated(e: Evidence) -> list[Finding]:
+    """dx computed after backward's own update: it matches the numerical dx at the updated parameters."""
+    from .diagnostics import _agree
+
+    if not e.claim.stepped:
+        return []
+    found = []
+    for f in e.failing:
+        after = e.subject.with_values(e.claim.stepped, f.row.name)
+        if after is not None and np.all(_agree(f.claimed, after.reshape(-1), e.rtol, e.floor)):
+            found.append(Finding("updated-weights", f"{f.row.name} was computed with the parameters backward had "
+                                 f"already updated ({', '.join(e.claim.stepped)}): compute {f.row.name} first, "
+                                 "then take the step"))
+    return found
+
+
+def one_sample(e: Evidence) -> list[Finding]:
+    """Right for the first sample alone, wrong for the batch: tried last, only where nothing else named a bug, the
+    forward is not random, and the failure reaches the first sample (a parameter's gradient, or the first
+    sample's rows of an input's)."""
+    batch = e.batch()
+    if not e.failing or not batch or batch < 2 or e.random or e.fails() or e.recheck is None:
+        return []
+    if not any(f.operand.role != "input" or (f.row.failing < f.target.values.size // batch).any()
+               for f in e.failing):
+        return []
+    one = e.subject.first_sample()
+    if one is None or e.recheck(one).status != "PASS":
+        return []
+    return [Finding("batch", f"right for the first sample alone, wrong for the batch of {batch}: a sum or a mean "
+                    "over the batch (axis 0) is missing or taken twice, or only one sample is used")]
