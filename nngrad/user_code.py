@@ -240,6 +240,7 @@ def inputs(specs: list[str], rng: np.random.Generator) -> list:
             try:
                 out.append(array(json.loads(spec)))
             except json.JSONDecodeError:
-                raise UserCodeError(f"--shapes: {spec!r} is neither a shape (4,5), integers (4,5:int<10), a mask "
-                                    "(4,5:bool), labels[:C] nor a JSON value (0.1, '{\"mode\": \"train\"}')") from None
+                raise UserCodeError(f"--shapes: {spec!r} is neither a shape (4,5), labels[:C] nor a JSON value "
+                                    "(0.1, '{\"mode\": \"train\"}'), nor integers (4,5:int<10) or a mask "
+                                    "(4,5:bool)") from None
     return out
