@@ -117,6 +117,9 @@ def test_integer_ids_below_a_vocabulary_size_and_a_mask(capsys, code):
     (["--net", f"{NIELSEN}:Network", "--kwargs", SIZES, "--input-shape", "4,2"], "takes x of shape (3, m)"),
     (["--net", f"{DLS}:L_model_forward,compute_cost", "--kwargs", DIMS], "FILE.py:forward,cost,backward"),
     (["--pair", "{code}:embed", "--shapes", "4,5:int<0", "3,2"], "int<K needs K of 1 or more"),
+    (["--net", f"{NIELSEN}:Network", "--kwargs", SIZES, "--classes", "2"], "--classes does not apply"),
+    (["--net", f"{DLS}:{FUNCTIONS.format('L_model_backward')}", "--kwargs", DIMS, "--targets", "labels"],
+     "--targets does not apply"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, code, argv, words):
     assert main(["check", *(a.replace("{code}", str(code)) for a in argv)]) == 2

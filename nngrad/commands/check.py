@@ -383,16 +383,25 @@ def _columns(args: argparse.Namespace, n_in: int, n_out: int) -> tuple[np.ndarra
 
 def _check_columns(args: argparse.Namespace, net, name: str):
     """Nielsen's Network: x (n_in, m) from weights[0]'s columns, y one-hot columns of weights[-1]'s rows."""
+    _refuse_for_columns(args, f"{name} (Nielsen's style)", ("targets", "classes"))
     x, y = _columns(args, net.weights[0].shape[1], net.weights[-1].shape[0])
     return _run(f"the check of {name}", lambda: check_network(net, x, y, mode=args.mode or "auto", eps=args.eps,
                                                               rtol=args.rtol, atol=args.atol, seed=args.seed,
                                                               progress=True), "net")
 
 
+def _refuse_for_columns(args: argparse.Namespace, what: str, options: tuple[str, ...]) -> None:
+    """Options a network taking samples as columns does not use: refused in one line, not ignored."""
+    if given := [o for o in options if getattr(args, o) not in (None, [])]:
+        raise UsageError(f"{_option(given[0])} does not apply to {what}: y is drawn as one-hot columns (0/1 for one "
+                         "output), the sizes come from --kwargs")
+
+
 def _check_specialisation(args: argparse.Namespace):
     """The specialisation's forward, cost, backward: parameters from the module's initialize_parameters_deep (or
     initialize_parameters) called with --kwargs, or drawn for --kwargs' layer_dims; x (n_x, m), y (n_y, m)."""
     forward, cost, backward = user_code.load_functions(args.net, "--net", 3)
+    _refuse_for_columns(args, "the specialisation's functions", ("targets", "classes", "param"))
     given = user_code.kwargs(args.kwargs or "{}")
     init = next((f for name in INITIALISERS if callable(f := forward.__globals__.get(name))), None)
     if init is not None:
