@@ -37,13 +37,14 @@ def load_class(spec: str, option: str = "--layer") -> type:
 
 def load_functions(spec: str, option: str, names: int) -> list:
     """The functions named by ``spec``: FILE.py:f (one), FILE.py:forward,backward (two), or FILE.py:affine for
-    affine_forward and affine_backward when ``names`` is 2."""
-    module, where, listed = _module(spec, option, "function" if names == 1 else "forward,backward")
+    affine_forward and affine_backward when ``names`` is 2; FILE.py:forward,cost,backward (three)."""
+    expected = {1: "function", 2: "forward,backward", 3: "forward,cost,backward"}[names]
+    module, where, listed = _module(spec, option, expected)
     wanted = listed.split(",")
     if names == 2 and len(wanted) == 1:
         wanted = [f"{listed}_forward", f"{listed}_backward"]
     if len(wanted) != names:
-        raise UserCodeError(f"{option} takes {'one function' if names == 1 else 'FILE.py:forward,backward'}, got "
+        raise UserCodeError(f"{option} takes {'one function' if names == 1 else f'FILE.py:{expected}'}, got "
                             f"{len(wanted)} names in {spec!r}")
     found = []
     for name in wanted:
@@ -151,6 +152,7 @@ def in_user_code(exc: BaseException) -> bool:
 
 SHAPE = re.compile(r"^\d+(,\d+)*$")
 LABELS = re.compile(r"^labels(:(\d+))?$")
+INTEGERS = re.compile(r"^(\d+(?:,\d+)*):(?:int<(\d+)|(bool))$")  # 4,5:int<10 (token ids), 4,5:bool (a mask)
 
 
 def shape(text: str) -> tuple[int, ...]:
@@ -167,7 +169,24 @@ def kwargs(text: str) -> dict:
         raise UserCodeError(f"--kwargs must be a JSON object, e.g. '{{\"n\": 3}}': {exc}") from None
     if not isinstance(value, dict):
         raise UserCodeError(f"--kwargs must be a JSON object of keyword arguments, got {text}")
-    return value
+    return {k: v if _sizes(v) else array(v) for k, v in value.items()}
+
+
+def _sizes(value) -> bool:
+    """A flat list of integers (sizes, layer dims, a kernel's shape): what a constructor takes as a list."""
+    return isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+
+
+def array(value):
+    """A JSON list of numbers (nested lists too) as a numpy array (integers stay integers, booleans booleans);
+    anything else as it is."""
+    if not isinstance(value, list):
+        return value
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):  # ragged
+        return value
+    return arr if arr.dtype.kind in "biuf" else value
 
 
 def params(specs: list[str], rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -199,13 +218,18 @@ def build(cls: type, given: dict, option: str):
 
 
 def inputs(specs: list[str], rng: np.random.Generator) -> list:
-    """--shapes SPEC ...: "4,5" a random normal array of that shape; "labels" or "labels:C" integer labels in
-    [0, C) for the first array's rows (C: its last axis by default); anything else a JSON value (0.1,
-    '{"mode": "train"}')."""
+    """--shapes SPEC ...: "4,5" a random normal array of that shape; "4,5:int<10" integers in [0, 10) (token ids),
+    "4,5:bool" a random mask; "labels" or "labels:C" integer labels in [0, C) for the first array's rows (C: its
+    last axis by default); anything else a JSON value (0.1, '{"mode": "train"}'), a list becoming an array."""
     out: list = []
     for spec in specs:
         if SHAPE.match(spec):
             out.append(rng.standard_normal(shape(spec)))
+        elif m := INTEGERS.match(spec):
+            if m.group(2) is not None and int(m.group(2)) == 0:
+                raise UserCodeError(f"--shapes: {spec!r}: int<K needs K of 1 or more (integers in [0, K))")
+            size = shape(m.group(1))
+            out.append(rng.uniform(size=size) < 0.5 if m.group(3) else rng.integers(0, int(m.group(2)), size))
         elif m := LABELS.match(spec):
             first = next((v for v in out if isinstance(v, np.ndarray)), None)
             if first is None or first.ndim < 1:
@@ -214,8 +238,9 @@ def inputs(specs: list[str], rng: np.random.Generator) -> list:
             out.append(rng.integers(0, classes, first.shape[0]))
         else:
             try:
-                out.append(json.loads(spec))
+                out.append(array(json.loads(spec)))
             except json.JSONDecodeError:
                 raise UserCodeError(f"--shapes: {spec!r} is neither a shape (4,5), labels[:C] nor a JSON value "
-                                    "(0.1, '{\"mode\": \"train\"}')") from None
+                                    "(0.1, '{\"mode\": \"train\"}'), nor integers (4,5:int<10) or a mask "
+                                    "(4,5:bool)") from None
     return out

@@ -24,7 +24,8 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
 
     parts: [(name, shape), ...] or {name: shape} splitting the flat theta in order (W1, b1, W2, ...): one row
     each, as for a network given as a loss of its flat parameter vector. mode: "full", "fast" (random directions
-    per part) or "auto". f and grad_f get a copy of theta: the user's array is never changed.
+    per part) or "auto". f and grad_f get a copy of theta: the user's array is never changed; a theta given as a
+    pure-Python list reaches them as a list at every call, and a gradient returned as a list is read as an array.
     """
     if not (callable(f) and callable(grad_f)):
         raise InvalidType(f"f and grad_f must be callables, got {type(f).__name__} and {type(grad_f).__name__}")
@@ -32,7 +33,8 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
     eps = None if eps is None else validate.positive_float("eps", eps)
     original = validate.numeric_array("theta", theta)
     work = np.array(original, dtype=original.dtype if original.dtype.kind == "f" else np.float64, copy=True)
-    return judge(FunctionSubject(f, grad_f, work, _parts(parts, work)), mode, eps, rtol, atol, seed)
+    subject = FunctionSubject(f, grad_f, work, _parts(parts, work), listed=isinstance(theta, list))
+    return judge(subject, mode, eps, rtol, atol, seed)
 
 
 class FunctionSubject(Subject):
@@ -40,17 +42,23 @@ class FunctionSubject(Subject):
 
     title = "a function of theta"
 
-    def __init__(self, f, grad_f, work: np.ndarray, parts: list[tuple[str, tuple[int, ...], int, int]]) -> None:
-        self.f, self.grad_f, self.work, self.saved = f, grad_f, work, work.copy()
+    def __init__(self, f, grad_f, work: np.ndarray, parts: list[tuple[str, tuple[int, ...], int, int]],
+                 listed: bool = False) -> None:
+        self.f, self.grad_f, self.work, self.saved, self.listed = f, grad_f, work, work.copy(), listed
         flat = work.reshape(-1)
         self.operands = [Operand(name, name, flat[start:stop].reshape(shape)) for name, shape, start, stop in parts]
 
     def evaluate(self) -> float:
-        return float(self.f(self.work.copy()))  # a copy: an f that changes its argument cannot move the point
+        return float(self.f(self._theta()))  # a copy: an f that changes its argument cannot move the point
+
+    def _theta(self):
+        """Theta as the user's code takes it: a list where they passed one, else a copy of ours."""
+        return self.work.tolist() if self.listed else self.work.copy()
 
     def claim(self) -> Claim:
-        self.f(self.work)
-        analytic = np.asarray(self.grad_f(self.work), dtype=float)
+        theta = self.work.tolist() if self.listed else self.work
+        self.f(theta)
+        analytic = np.asarray(self.grad_f(theta), dtype=float)
         claim = Claim({}, how="f(theta) returned the loss; grad_f(theta) returned its gradient")
         if not np.array_equal(self.work, self.saved, equal_nan=True):
             claim.findings.append(Finding("params-changed", "f or grad_f changed theta in place: the checker "

@@ -18,7 +18,9 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
+from . import nielsen
 from .arrays import MODES
+from .dls import SpecialisationSubject
 from .findings import Finding
 from .judge import judge
 from .report import GradientReport
@@ -27,11 +29,16 @@ from .subject import Claim, Operand, Subject
 
 
 def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
-                  atol: float | None = None, seed: int = 0, progress: bool = False) -> GradientReport:
-    """Check a network's gradients of its loss at (x, t), one row per entry of ``net.params``.
+                  atol: float | None = None, seed: int = 0, progress: bool = False, *, forward: Callable | None = None,
+                  cost: Callable | None = None, backward: Callable | None = None) -> GradientReport:
+    """Check a network's gradients of its loss at (x, t), one row per parameter array, named as the code names it.
 
     net: an object with ``params`` (a dict or list of float arrays) and ``gradient(x, t)`` (a dict), or
-    ``loss(x, t)`` returning (loss, grads), or ``forward(x, t)`` + ``backward()`` + ``grads``. Also reports
+    ``loss(x, t)`` returning (loss, grads), or ``forward(x, t)`` + ``backward()`` + ``grads``; or Nielsen's
+    ``Network`` (``weights``, ``biases``, ``feedforward``, ``backprop(x, y)``; x (n_in, m), y (n_out, m), samples as
+    columns); or, with ``forward``, ``cost`` and ``backward``, the deep-learning specialisation's parameters dict
+    (W1, b1, ...) with ``forward(X, parameters) -> (AL, caches)``, ``cost(AL, Y)``, ``backward(AL, Y, caches) ->
+    grads`` (X (n_x, m)). Integer and boolean x and t are passed as given, never perturbed. Also reports
     parameters changed by computing the gradient, a gradient that is not repeatable, wrong shapes, one factor
     off, wrong only for batch > 1, a layer whose own backward is wrong, a cached array changed in place.
     """
@@ -39,7 +46,23 @@ def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol:
     eps = None if eps is None else validate.positive_float("eps", eps)
     x = np.array(validate.numeric_array("x", x), copy=True)
     t = np.array(validate.numeric_array("t", t), copy=True)
-    return judge(NetworkSubject(net, x, t), mode, eps, rtol, atol, seed, progress=progress)
+    return judge(_subject(net, x, t, forward, cost, backward), mode, eps, rtol, atol, seed, progress=progress)
+
+
+def _subject(net, x: np.ndarray, t: np.ndarray, forward, cost, backward) -> Subject:
+    """The style of ``net``: the specialisation's functions, Nielsen's Network, or a network with params."""
+    functions = {"forward": forward, "cost": cost, "backward": backward}
+    if any(f is not None for f in functions.values()):
+        if missing := [k for k, f in functions.items() if f is None]:
+            raise InvalidValue(f"check_network with the specialisation's functions needs forward, cost and backward; "
+                               f"{', '.join(missing)} missing (forward=L_model_forward, cost=compute_cost, "
+                               "backward=L_model_backward)")
+        if not_callable := [k for k, f in functions.items() if not callable(f)]:
+            raise InvalidType(f"{not_callable[0]} must be a function, got a {type(functions[not_callable[0]]).__name__}")
+        return SpecialisationSubject(net, x, t, forward, cost, backward)
+    if getattr(net, "params", None) is None and nielsen.takes(net):
+        return nielsen.NielsenSubject(net, x, t)
+    return NetworkSubject(net, x, t)
 
 
 class NetworkSubject(Subject):
@@ -138,8 +161,9 @@ class NetworkSubject(Subject):
                     f"{r.name} {r.verdict}" for r in report.rows if not r.passed)
                 found.append(Finding("layer", f"its layer {name} ({type(layer).__name__}) fails its own check "
                                      f"(nngrad.check_layer at the inputs it saw): {what}"))
-        if not any(f.kind in ("layer", "cache-changed") for f in found) and (where := _boundary(
-                [op.name for op in self.operands], failing)):
+        numbered = {op.name: int(m.group(1)) for op in self.operands if (m := re.search(r"(\d+)$", op.name))}
+        if not any(f.kind in ("layer", "cache-changed") for f in found) and len(numbered) == len(self.operands) and (
+                where := boundary(numbered, failing)):
             found.append(Finding("located", where))
         return found
 
@@ -147,21 +171,21 @@ class NetworkSubject(Subject):
         self.saved.restore()
 
 
-def _boundary(names: list[str], failing: list[str]) -> str:
-    """Where the error enters the backward, read off numbered parameters (W1, b1, W2, ...): when the arrays of
-    layers 1..k fail and those above k agree, between layer k and layer k + 1."""
-    numbered = {n: int(m.group(1)) for n in names if (m := re.search(r"(\d+)$", n))}
-    if len(numbered) != len(names) or len(set(numbered.values())) < 2:
+def boundary(layers: dict[str, int], failing: list[str]) -> str:
+    """Where the error enters the backward, read off each array's layer number (W1, b1 -> 1; Nielsen's weights[0]
+    -> 1): when arrays of layers 1..k fail, each of those layers has a failing array, and every array above k
+    agrees, between layer k and layer k + 1. Only the arrays that failed are called wrong."""
+    if len(set(layers.values())) < 2:
         return ""
-    bad = {numbered[n] for n in failing}
+    bad = {layers[n] for n in failing if n in layers}
     k = max(bad) if bad else 0
-    if not bad or bad != set(range(min(numbered.values()), k + 1)) or k == max(numbered.values()):
+    if not bad or bad != set(range(min(layers.values()), k + 1)) or k == max(layers.values()):
         return ""
-    lower = ", ".join(n for n in names if numbered[n] <= k)
-    upper = ", ".join(n for n in names if numbered[n] > k)
-    return (f"{lower} are wrong while {upper} agree: the gradient goes wrong where the backward passes from layer "
-            f"{k + 1} down to layer {k} (the derivative of layer {k}'s activation, or its mask, applied to the "
-            f"gradient of its output?)")
+    wrong = [n for n in layers if n in failing]
+    agree = [n for n in layers if n not in failing]
+    return (f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong while {', '.join(agree)} agree: the "
+            f"gradient goes wrong where the backward passes from layer {k + 1} down to layer {k} (the derivative of "
+            f"layer {k}'s activation, or its mask, applied to the gradient of its output?)")
 
 
 def _convention(net, loss_call: Callable, x, t) -> str:

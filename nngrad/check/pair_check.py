@@ -5,7 +5,9 @@ A pair: ``forward(*inputs) -> (out, cache)`` (or ``(out1, out2, ..., cache)``) a
 when there is one). A loss: ``loss_fn(*inputs) -> (loss, grad)`` (or ``(loss, (grad1, ...))``), the gradients
 belonging to the first float inputs in order. Inputs that are not float arrays (labels, ``bn_param`` and other
 dicts, numbers) pass through unchanged and are not differentiated; every call gets fresh copies of all of them,
-so the user's arrays and dicts are never changed.
+so the user's arrays and dicts are never changed. Integer and boolean arrays (ids, labels, masks) keep their
+dtype. Pure-Python lists of floats are differentiated like arrays, and the code receives them as lists at every
+call (a dout too, where forward returned a list); what it returns as lists is read as arrays.
 """
 
 from __future__ import annotations
@@ -65,8 +67,11 @@ class _Functional(Subject):
     def __init__(self, function: Callable, inputs: tuple) -> None:
         if not inputs:
             raise InvalidValue(f"{_name(function)} needs its inputs: pass them after the function(s)")
+        _arity(function, len(inputs))
         names = _argument_names(function, len(inputs))
-        self.inputs = [np.array(v, copy=True) if _is_float(v) else _checked(n, v) for n, v in zip(names, inputs)]
+        self.listed = {k for k, v in enumerate(inputs) if _float_list(v)}
+        self.inputs = [np.array(v, dtype=float) if k in self.listed else np.array(v, copy=True) if _is_float(v)
+                       else _checked(n, v) for k, (n, v) in enumerate(zip(names, inputs))]
         self.names = names
         self.floats = [k for k, v in enumerate(self.inputs) if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
         if not self.floats:
@@ -77,7 +82,33 @@ class _Functional(Subject):
         """Fresh copies of every input at the operands' current values (a function that changes an argument, or
         updates a dict such as bn_param, cannot move the point or touch the user's)."""
         self.before()
-        return [v.copy() if isinstance(v, np.ndarray) else copy.deepcopy(v) for v in self.inputs]
+        return [self._given(k, v) for k, v in enumerate(self.inputs)]
+
+    def _given(self, k: int, values) -> object:
+        """Input ``k`` at ``values`` as the code takes it: a fresh copy, a list where the user passed a list."""
+        if k in self.listed:
+            return values.tolist()
+        return values.copy() if isinstance(values, np.ndarray) else copy.deepcopy(values)
+
+    def _as_passed(self, inputs: list) -> tuple:
+        """``inputs`` (this subject's arrays, or a slice of them) as the user passed them: lists stay lists."""
+        return tuple(v.tolist() if k in self.listed else v for k, v in enumerate(inputs))
+
+    def _gradients(self, result, count: int) -> list:
+        """What the code returned as its gradients, one per differentiated input: a tuple, a list of them, or a
+        single one (an array, or a gradient given as a list of numbers)."""
+        if isinstance(result, tuple):
+            return list(result)
+        if isinstance(result, list):
+            if count == 1 and _numbers_shaped(result, self.inputs[self.floats[0]].shape):
+                return [result]
+            return list(result)
+        return [result]
+
+    def _held(self) -> str:
+        """"; ids, mask (integer and boolean) held fixed" for the integer and boolean arrays among the inputs."""
+        held = [self.names[k] for k, v in enumerate(self.inputs) if isinstance(v, np.ndarray) and v.dtype.kind in "iub"]
+        return f"; {', '.join(held)} (integer or boolean) passed as given, held fixed" if held else ""
 
     def _changed_inputs(self, args: list) -> list[Finding]:
         changed = [self.names[k] for k in self.floats if not np.array_equal(args[k], self.inputs[k], equal_nan=True)]
@@ -114,6 +145,7 @@ class PairSubject(_Functional):
             raise InvalidValue(f"{_name(self.forward)} returned {_kind(result)}; a forward of a pair returns (out, "
                                "cache) or (out1, out2, ..., cache) (check a single function with check_loss)")
         outs = list(result[:-1])
+        self.listed_outs = [isinstance(o, list) for o in outs]
         if self.douts is None:
             self.douts = [np.random.default_rng((self.seed, DOUT_STREAM, k)).standard_normal(np.shape(o))
                           for k, o in enumerate(outs)]
@@ -121,7 +153,7 @@ class PairSubject(_Functional):
 
     def evaluate(self) -> float:
         outs, _ = self._call_forward(self._args())
-        self.outs = outs
+        self.outs = [np.asarray(o, dtype=float) for o in outs]
         return float(sum(np.sum(d * np.asarray(o, dtype=float)) for d, o in zip(self.douts, outs)))
 
     def term_scale(self) -> float:
@@ -130,7 +162,8 @@ class PairSubject(_Functional):
 
     def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
         args = self._args()
-        args[next(k for k, op in zip(self.floats, self.operands) if op.name == name)] = values.copy()
+        k = next(k for k, op in zip(self.floats, self.operands) if op.name == name)
+        args[k] = self._given(k, values)
         outs, _ = self._call_forward(args)
         return complex(sum(np.sum(d * np.asarray(o)) for d, o in zip(self.douts, outs)))
 
@@ -141,9 +174,9 @@ class PairSubject(_Functional):
     def claim(self) -> Claim:
         args = self._args()
         outs, cache = self._call_forward(args)
-        given = [np.array(d, copy=True) for d in self.douts]
+        given = [d.tolist() if listed else np.array(d, copy=True) for d, listed in zip(self.douts, self.listed_outs)]
         result = self.backward(*given, cache)
-        grads = list(result) if isinstance(result, (tuple, list)) else [result]
+        grads = self._gradients(result, len(self.floats))
         if len(grads) != len(self.floats):
             raise InvalidValue(f"{_name(self.backward)} returned {len(grads)} value{'s' * (len(grads) != 1)}; "
                                f"expected {len(self.floats)}, one per float input of {_name(self.forward)} "
@@ -153,7 +186,8 @@ class PairSubject(_Functional):
         douts = "dout" if one else ", ".join(f"dout{k + 1}" for k in range(len(outs)))
         claim = Claim({op.name: None if g is None else np.array(g, copy=True) for op, g in zip(self.operands, grads)},
                       how=f"{_name(self.forward)}({', '.join(self.names)}) returned ({outputs}, cache); "
-                          f"{_name(self.backward)}({douts}, cache) returned {_listed(self.operands)}")
+                          f"{_name(self.backward)}({douts}, cache) returned {_listed(self.operands)}"
+                          + self._held())
         if any(not np.array_equal(g, d) for g, d in zip(given, self.douts)):
             claim.findings.append(Finding("dout-modified", f"{_name(self.backward)} changed the dout it was given, "
                                           "in place (dout[mask] = 0?): the layer before it would receive a wrong "
@@ -162,17 +196,17 @@ class PairSubject(_Functional):
         return claim
 
     def another_point(self, seed: int) -> PairSubject:
-        return PairSubject(self.forward, self.backward, tuple(self.inputs), seed)
+        return PairSubject(self.forward, self.backward, self._as_passed(self.inputs), seed)
 
     def first_sample(self) -> PairSubject | None:
         batch = self.batch()
         if not batch or len(self.douts or []) != 1:
             return None
-        return PairSubject(self.forward, self.backward, tuple(self._first_sample_inputs(batch)), self.seed,
-                           [self.douts[0][:1]])
+        return PairSubject(self.forward, self.backward, self._as_passed(self._first_sample_inputs(batch)),
+                           self.seed, [self.douts[0][:1]])
 
     def with_dout(self, dout: np.ndarray) -> PairSubject | None:
-        return PairSubject(self.forward, self.backward, tuple(self.inputs), self.seed, [dout]) if len(
+        return PairSubject(self.forward, self.backward, self._as_passed(self.inputs), self.seed, [dout]) if len(
             self.douts or []) == 1 else None
 
     def context(self) -> Context:
@@ -200,15 +234,15 @@ class LossSubject(_Functional):
         if not isinstance(result, tuple) or len(result) != 2 or np.ndim(result[0]) != 0:
             raise InvalidValue(f"{_name(self.loss_fn)} returned {_kind(result)}; a loss function returns (loss, "
                                "grad) or (loss, (grad1, grad2, ...)), the loss a number")
-        grads = result[1]
-        return float(result[0]), list(grads) if isinstance(grads, (tuple, list)) else [grads]
+        return float(result[0]), self._gradients(result[1], len(self.floats))
 
     def evaluate(self) -> float:
         return self._call(self._args())[0]
 
     def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
         args = self._args()
-        args[next(k for k, op in zip(self.differentiated, self.operands) if op.name == name)] = values.copy()
+        k = next(k for k, op in zip(self.differentiated, self.operands) if op.name == name)
+        args[k] = self._given(k, values)
         return complex(self.loss_fn(*args)[0])
 
     def claim(self) -> Claim:
@@ -218,7 +252,7 @@ class LossSubject(_Functional):
         claim = Claim({op.name: None if g is None else np.array(g, copy=True) for op, g in zip(self.operands, grads)},
                       how=f"{_name(self.loss_fn)}({', '.join(self.names)}) returned (loss, "
                           f"{_listed(self.operands).strip('()')})"
-                          + (f"; {', '.join(fixed)} held fixed (no gradient returned)" if fixed else ""))
+                          + (f"; {', '.join(fixed)} held fixed (no gradient returned)" if fixed else "") + self._held())
         claim.findings += self._changed_inputs(args)
         return claim
 
@@ -231,7 +265,7 @@ class LossSubject(_Functional):
         batch = self.batch()
         if not batch or self.differentiated[0] != self.floats[0]:
             return None
-        return LossSubject(self.loss_fn, tuple(self._first_sample_inputs(batch)))
+        return LossSubject(self.loss_fn, self._as_passed(self._first_sample_inputs(batch)))
 
     def context(self) -> Context:
         k = self.differentiated[0]
@@ -246,6 +280,42 @@ def _listed(operands: list[Operand]) -> str:
 
 def _is_float(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _float_list(value) -> bool:
+    """A pure-Python list (nested lists too) of numbers with at least one float: data to differentiate."""
+    if not isinstance(value, list):
+        return False
+    try:
+        return np.asarray(value).dtype.kind == "f"
+    except (TypeError, ValueError):  # ragged
+        return False
+
+
+def _numbers_shaped(value: list, shape: tuple[int, ...]) -> bool:
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError):
+        return False
+    return arr.dtype.kind in "iuf" and arr.shape == shape
+
+
+def _arity(function: Callable, count: int) -> None:
+    """InvalidValue unless ``function`` takes ``count`` positional inputs, naming those missing or the excess."""
+    try:
+        parameters = list(inspect.signature(function).parameters.values())
+    except (TypeError, ValueError):
+        return
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p.name for p in positional if p.default is p.empty]
+    signature = f"{_name(function)}({', '.join(p.name for p in positional)})"
+    if count < len(required):
+        missing = required[count:]
+        raise InvalidValue(f"{signature} takes {len(required)} input{'s' * (len(required) > 1)}, got {count}: "
+                           f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing")
+    if count > len(positional) and not any(p.kind == p.VAR_POSITIONAL for p in parameters):
+        raise InvalidValue(f"{signature} takes {len(positional)} input{'s' * (len(positional) > 1)}, got {count}: "
+                           f"{count - len(positional)} too many")
 
 
 def _checked(name: str, value):

@@ -14,6 +14,7 @@ from .. import _validate as validate
 from .. import user_code
 from ..backend import Backend, from_label
 from ..check import check_layer, check_loss, check_network, check_pair, gradient_check
+from ..check import nielsen
 from ..check.calling import required
 from ..errors import UsageError, UserError
 from ..methods.finite_differences import VARIANTS
@@ -34,6 +35,8 @@ USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("pair", "loss_fn"), 
 SUBJECTS = ("layer", "pair", "loss_fn", "net")
 CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predicted to take longer
 COPIES = 12  # a check of users' code holds about this many arrays of its inputs' size
+COLUMNS = 4  # samples drawn for a network that takes them as columns (Nielsen's, the specialisation's)
+INITIALISERS = ("initialize_parameters_deep", "initialize_parameters")  # the specialisation's, in its module
 
 
 def add_network_options(p: argparse.ArgumentParser) -> None:
@@ -75,16 +78,24 @@ def add_user_code_options(p: argparse.ArgumentParser) -> None:
     which.add_argument("--loss-fn", metavar="FILE.py:function", help="a loss function returning (loss, grad), "
                        "e.g. svm_loss(x, y)")
     which.add_argument("--net", metavar="FILE.py:Class", help="a whole network: params dict with gradient(x, t), "
-                       "or loss(x, y) -> (loss, grads)")
+                       "or loss(x, y) -> (loss, grads); Nielsen's Network (--net FILE.py:Network --kwargs "
+                       "'{\"sizes\": [3, 4, 2]}'); or the deep-learning specialisation's functions (--net "
+                       "FILE.py:L_model_forward,compute_cost,L_model_backward --kwargs '{\"layer_dims\": [4, 5, 1]}': "
+                       "the parameters from the module's initialize_parameters_deep(**kwargs) where it has one, else "
+                       "random W1, b1, ... of layer_dims); these two take x as columns, --input-shape N_IN,M (default "
+                       "M=4)")
     g = p.add_argument_group("building your code and its inputs")
     g.add_argument("--input-shape", type=int_list, metavar="SHAPE", help="--layer, --net: shape of the random input "
                    "x, e.g. 4,3")
     g.add_argument("--shapes", nargs="+", metavar="SPEC", help="--pair, --loss-fn: each input in order: a shape "
-                   "(4,5: random normal), labels[:C] (integers for the first array's rows), or a JSON value "
-                   "(0.1, '{\"mode\": \"train\"}')")
+                   "(4,5: random normal), integers 4,5:int<10 (token ids in [0, 10)), a mask 4,5:bool, labels[:C] "
+                   "(integers for the first array's rows), or a JSON value (0.1, '{\"mode\": \"train\"}'; a list "
+                   "such as '[0, 2, 1]' arrives as an array); integer and boolean inputs are never perturbed")
     g.add_argument("--param", action="append", metavar="NAME=SHAPE", help="--layer, --net: a constructor argument "
                    "as a random normal array, e.g. --param W=4,3 --param b=3 (repeat it)")
-    g.add_argument("--kwargs", metavar="JSON", help="--layer, --net: keyword arguments of the class, as JSON")
+    g.add_argument("--kwargs", metavar="JSON", help="--layer, --net: keyword arguments of the class, as JSON (a list "
+                   "of floats or nested lists arrives as an array; a flat list of integers, such as sizes, stays a "
+                   "list)")
     g.add_argument("--targets", choices=["onehot", "labels"], help="a loss layer's or a network's targets (default: "
                    "one-hot rows for a loss layer, integer labels for a network)")
     g.add_argument("--classes", type=positive_int, help="--net: how many classes, when the network does not tell")
@@ -246,9 +257,10 @@ def _built(args: argparse.Namespace, spec: str, option: str):
     return cls, user_code.build(cls, given, option)
 
 
-def _run(what: str, call):
+def _run(what: str, call, subject: str = "layer"):
     """call(), an exception of the user's code told in one line with their file and line (an exception of
-    nngrad's own goes on: it is a bug, with its traceback)."""
+    nngrad's own goes on: it is a bug, with its traceback); a shape error hints at the option that sets the shapes
+    of ``subject``'s inputs."""
     try:
         return call()
     except UserError:
@@ -256,8 +268,9 @@ def _run(what: str, call):
     except Exception as exc:
         if not user_code.in_user_code(exc):
             raise
-        hint = " (is --input-shape right?)" if any(w in str(exc) for w in ("shape", "matmul", "broadcast",
-                                                                            "dimension", "align")) else ""
+        option = "is --input-shape" if subject in USER_OPTIONS["input_shape"] else "are --shapes"
+        hint = f" ({option} right?)" if any(w in str(exc) for w in ("shape", "matmul", "broadcast", "dimension",
+                                                                    "align")) else ""
         raise UsageError(f"{what} raised {type(exc).__name__}: {exc}{user_code.where(exc)}{hint}") from None
 
 
@@ -275,9 +288,29 @@ def _check_layer(args: argparse.Namespace):
     several = isinstance(inputs, tuple)
     resample = None if t is not None else (
         lambda rng: tuple(_draw(draw, shape, rng) for _ in range(2)) if several else _draw(draw, shape, rng))
-    return _run(f"the check of {cls.__name__}",
-                lambda: check_layer(layer, inputs, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
-                                    atol=args.atol, seed=args.seed, resample=resample, progress=True))
+    report = _run(f"the check of {cls.__name__}",
+                  lambda: check_layer(layer, inputs, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
+                                      atol=args.atol, seed=args.seed, resample=resample, progress=True))
+    if t is not None and args.draw is None and report.status == "FAIL":
+        _refuse_outside_domain(args, cls, t, shape)
+    return report
+
+
+def _refuse_outside_domain(args: argparse.Namespace, cls: type, t: np.ndarray, shape: tuple[int, ...]) -> None:
+    """A loss that fails on x ~ N(0, 1) (drawn by default) but passes on x drawn inside (0, 1): the inputs lay
+    outside the loss's domain (a loss on probabilities clips or takes the log of them); a usage error saying how
+    to draw them, instead of a diagnosis of code that may be right."""
+    for draw, words in (("probabilities", "probabilities (rows that sum to 1)"), ("uniform", "uniform in (0, 1)")):
+        x = _draw(draw, shape, _rng(args, 0))
+        layer = _built(args, args.layer, "--layer")[1]  # a fresh instance: the first check may have left state
+        try:
+            report = check_layer(layer, x, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
+                                 atol=args.atol, seed=args.seed)
+        except Exception:  # noqa: BLE001 - a draw the code cannot take says nothing; the first report stands
+            continue
+        if report.passed:
+            raise UsageError(f"--layer {cls.__name__}: x drawn from N(0, 1) (the default) lies outside the loss's "
+                             f"domain: it fails there, and passes with x drawn as {words}; add --draw {draw}")
 
 
 def _targets(args: argparse.Namespace, x: np.ndarray, classes: int | None = None) -> np.ndarray:
@@ -294,7 +327,7 @@ def _check_pair(args: argparse.Namespace):
     return _run(f"the check of {forward.__name__}", lambda: check_pair(forward, backward, *inputs,
                                                                        mode=args.mode or "auto", eps=args.eps,
                                                                        rtol=args.rtol, atol=args.atol, seed=args.seed,
-                                                                       progress=True))
+                                                                       progress=True), "pair")
 
 
 def _check_loss(args: argparse.Namespace):
@@ -302,27 +335,103 @@ def _check_loss(args: argparse.Namespace):
     inputs = _inputs(args, "--loss-fn")
     return _run(f"the check of {loss_fn.__name__}", lambda: check_loss(loss_fn, *inputs, mode=args.mode or "auto",
                                                                        eps=args.eps, rtol=args.rtol, atol=args.atol,
-                                                                       seed=args.seed, progress=True))
+                                                                       seed=args.seed, progress=True), "loss_fn")
 
 
 def _inputs(args: argparse.Namespace, option: str) -> list:
     if not args.shapes:
         raise UsageError(f"{option} needs --shapes, one per input: a shape (4,5), labels[:C], or a JSON value")
-    size = sum(int(np.prod(user_code.shape(s))) for s in args.shapes if user_code.SHAPE.match(s))
+    size = sum(int(np.prod(user_code.shape(m.group(1) if (m := user_code.INTEGERS.match(s)) else s)))
+               for s in args.shapes if user_code.SHAPE.match(s) or user_code.INTEGERS.match(s))
     validate.fits_in_memory(f"checking on inputs of {size:,} elements", COPIES * 8 * size,
                             remedy="use smaller --shapes")
     return user_code.inputs(args.shapes, _rng(args, 0))
 
 
 def _check_net(args: argparse.Namespace):
+    if "," in args.net.rpartition(":")[2]:
+        return _check_specialisation(args)
+    if args.input_shape is None:  # Nielsen's network tells its input size
+        cls, net = _built(args, args.net, "--net")
+        if nielsen.takes(net):
+            return _check_columns(args, net, cls.__name__)
     shape = _drawn(args, "--net")
     cls, net = _built(args, args.net, "--net")
+    if nielsen.takes(net) and getattr(net, "params", None) is None:
+        return _check_columns(args, net, cls.__name__)
     x = _rng(args, 0).standard_normal(shape)
     classes = args.classes or _classes(net, x, args)
     t = _targets(args, x, classes)
     return _run(f"the check of {cls.__name__}", lambda: check_network(net, x, t, mode=args.mode or "auto",
                                                                       eps=args.eps, rtol=args.rtol, atol=args.atol,
                                                                       seed=args.seed, progress=True))
+
+
+def _columns(args: argparse.Namespace, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """x (n_in, m) ~ N(0, 1) and y (n_out, m): samples as columns (--input-shape N_IN,M; M = 4 by default); y
+    one-hot columns, or 0/1 where there is one output."""
+    shape = args.input_shape or (n_in, COLUMNS)
+    if len(shape) != 2 or shape[0] != n_in:
+        raise UsageError(f"--input-shape {','.join(map(str, shape))}: this network takes x of shape ({n_in}, m), "
+                         f"one sample per column: give --input-shape {n_in},M")
+    _drawn(argparse.Namespace(input_shape=shape), "--net")
+    x = _rng(args, 0).standard_normal(shape)
+    labels = _rng(args, 3).integers(0, max(n_out, 2), shape[1])
+    y = labels[None, :].astype(float) if n_out == 1 else np.eye(n_out)[:, labels]
+    return x, y
+
+
+def _check_columns(args: argparse.Namespace, net, name: str):
+    """Nielsen's Network: x (n_in, m) from weights[0]'s columns, y one-hot columns of weights[-1]'s rows."""
+    _refuse_for_columns(args, f"{name} (Nielsen's style)", ("targets", "classes"))
+    x, y = _columns(args, net.weights[0].shape[1], net.weights[-1].shape[0])
+    return _run(f"the check of {name}", lambda: check_network(net, x, y, mode=args.mode or "auto", eps=args.eps,
+                                                              rtol=args.rtol, atol=args.atol, seed=args.seed,
+                                                              progress=True), "net")
+
+
+def _refuse_for_columns(args: argparse.Namespace, what: str, options: tuple[str, ...]) -> None:
+    """Options a network taking samples as columns does not use: refused in one line, not ignored."""
+    if given := [o for o in options if getattr(args, o) not in (None, [])]:
+        raise UsageError(f"{_option(given[0])} does not apply to {what}: y is drawn as one-hot columns (0/1 for one "
+                         "output), the sizes come from --kwargs")
+
+
+def _check_specialisation(args: argparse.Namespace):
+    """The specialisation's forward, cost, backward: parameters from the module's initialize_parameters_deep (or
+    initialize_parameters) called with --kwargs, or drawn for --kwargs' layer_dims; x (n_x, m), y (n_y, m)."""
+    forward, cost, backward = user_code.load_functions(args.net, "--net", 3)
+    _refuse_for_columns(args, "the specialisation's functions", ("targets", "classes", "param"))
+    given = user_code.kwargs(args.kwargs or "{}")
+    init = next((f for name in INITIALISERS if callable(f := forward.__globals__.get(name))), None)
+    if init is not None:
+        parameters = _run(f"{init.__name__}(**{given})", lambda: init(**given), "net")
+        if not isinstance(parameters, dict):
+            raise UsageError(f"{init.__name__}(**{given}) returned a {type(parameters).__name__}, not a dict of "
+                             "parameters (W1, b1, ...)")
+    else:
+        parameters = _parameters(given.get("layer_dims"), _rng(args, 2), forward.__name__)
+    numbered = sorted((int(k[1:]), v) for k, v in parameters.items()
+                      if isinstance(k, str) and k[:1] == "W" and k[1:].isdigit() and isinstance(v, np.ndarray))
+    if not numbered:
+        raise UsageError(f"the parameters hold no W1, W2, ... arrays (they have {', '.join(map(str, parameters))})")
+    x, y = _columns(args, numbered[0][1].shape[-1], numbered[-1][1].shape[0])
+    return _run(f"the check of {forward.__name__}", lambda: check_network(
+        parameters, x, y, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol, atol=args.atol, seed=args.seed,
+        progress=True, forward=forward, cost=cost, backward=backward), "net")
+
+
+def _parameters(layer_dims, rng: np.random.Generator, forward: str) -> dict[str, np.ndarray]:
+    """W1 (n1, n0) ~ N(0, 1/n0), b1 (n1, 1) ~ N(0, 0.01), ... for layer_dims [n0, n1, ...]."""
+    if not (isinstance(layer_dims, list) and len(layer_dims) >= 2
+            and all(isinstance(n, int) and n > 0 for n in layer_dims)):
+        raise UsageError(f"the module of {forward} has no initialize_parameters_deep: give the layer sizes as "
+                         "--kwargs '{\"layer_dims\": [4, 5, 1]}' (inputs first)")
+    parameters = {}
+    for l in range(1, len(layer_dims)):
+        parameters[f"W{l}"] = rng.standard_normal((layer_dims[l], layer_dims[l - 1])) / np.sqrt(layer_dims[l - 1])
+        parameters[f"b{l}"] = 0.1 * rng.standard_normal((layer_dims[l], 1))
+    return parameters
 
 
 def _classes(net, x: np.ndarray, args: argparse.Namespace) -> int:
