@@ -35,6 +35,7 @@ KINDS: dict[str, bool | None] = {
     "float32": False,  # low precision: tolerances widened
     "random-forward": False,  # forward draws random numbers: checked with the generators re-seeded each call
     "sgd-step": False,  # backward updated the parameters itself: their gradients were read from the step
+    "reset": False,  # gradients accumulate by design: the code's zero_grad() was called before each backward
 }
 
 
