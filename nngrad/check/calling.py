@@ -66,8 +66,8 @@ def methods(layer) -> tuple[str, str]:
     backward = next((n for n in BACKWARDS if callable(getattr(layer, n, None))), None)
     if forward is None or backward is None:
         missing = "forward" if forward is None else "backward"
-        raise InvalidType(f"{type(layer).__name__} has no {missing} method: a layer needs forward(x) (or call(x)) "
-                          "and backward(dout)")
+        raise InvalidType(f"{type(layer).__name__} has no {missing} method: a layer needs forward(x) and "
+                          "backward(dout) (or call(x), backprop(dout))")
     return forward, backward
 
 
