@@ -514,3 +514,34 @@ def test_a_list_or_tuple_of_arrays_stays_several_inputs_for_a_layer_of_several(r
         check_layer(MaskedScale(rng.standard_normal(4)), x)
     with pytest.raises(InvalidValue, match="x: the layer's forward takes 2 inputs"):
         check_layer(MaskedScale(rng.standard_normal(4)), [x, mask, mask])
+
+
+class LazyDense(KerasDense):
+    """Keras' habit: __call__ makes the weights by build() on the first call, then calls call()."""
+
+    def __init__(self, units, seed):
+        self.units, self.seed, self.built = units, seed, False
+
+    def build(self, input_shape):
+        rng = np.random.default_rng(self.seed)
+        self.kernel, self.bias = rng.standard_normal((input_shape[1], self.units)), rng.standard_normal(self.units)
+        self.built = True
+
+    def __call__(self, inputs):
+        if not self.built:
+            self.build(inputs.shape)
+        return self.call(inputs)
+
+
+class LazyDenseWrongKernel(LazyDense):
+    def backward(self, grad):
+        dx = super().backward(grad)
+        self._g[0] = np.ones_like(self._g[0])  # the bug: ones for the kernel's gradient
+        return dx
+
+
+@pytest.mark.parametrize("make,kernel", [(LazyDense, "ok"), (LazyDenseWrongKernel, "FAIL")])
+def test_weights_a_layer_builds_on_its_first_call_are_checked(x, make, kernel):
+    report = check_layer(make(3, seed=1), x)
+    assert rows(report) == {"dx": "ok", "dkernel": kernel, "dbias": "ok"}, str(report)
+    assert "layer(inputs)" in report.how

@@ -1,5 +1,5 @@
 """How a layer class wants to be called, read off its signatures and names, in the styles courses teach:
-``forward(x)`` returning out or storing ``self.output``; Keras-like ``call(x)`` or ``__call__(x)``;
+``forward(x)`` returning out or storing ``self.output``; Keras-like ``__call__(x)`` or ``call(x)``;
 ``forward(x, train_flg=True)``; a loss's ``forward(x, t)``; ``backward(dout)`` (or ``backprop``),
 ``backward(dout=1)``, ``backward(x, grad_output)``, ``backward(grad, learning_rate)``, a loss's
 ``backward(dvalues, y_true)`` that takes the predictions; and the reset a training loop calls before each backward
@@ -18,7 +18,7 @@ LEARNING_RATES = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningr
 TARGETS = ("t", "y", "y_true", "target", "targets", "labels", "label", "y_train")
 INPUTS = ("x", "X", "input", "inputs", "inp", "input_", "a", "A", "a_prev", "A_prev", "prev", "data", "z", "Z")
 OUTPUTS = ("output", "out", "outputs")  # where forward may store its output instead of returning it
-FORWARDS = ("forward", "call", "__call__")  # the first one a layer has is its forward
+FORWARDS = ("forward", "__call__", "call")  # the first one a layer has is its forward (__call__ builds, then calls)
 BACKWARDS = ("backward", "backprop")
 RESETS = ("zero_grad", "zero_grads", "zero_gradients", "cleargrads", "clear_grads", "clear_gradients",
           "reset_grads", "reset_gradients")  # what a training loop calls before each backward of accumulating code
@@ -59,7 +59,7 @@ def instance(layer) -> None:
 
 
 def methods(layer) -> tuple[str, str]:
-    """The names of ``layer``'s forward (forward, call or __call__) and backward (backward, backprop)."""
+    """The names of ``layer``'s forward (forward, __call__ or call) and backward (backward, backprop)."""
     instance(layer)
     forward = next((n for n in FORWARDS if callable(getattr(layer, n, None))
                     and (n != "__call__" or type(layer).__call__ is not object.__call__)), None)

@@ -121,7 +121,6 @@ class LayerSubject(Subject):
         self.seed, self.resample, self.dout, self.explicit = seed, resample, dout, params
         self.title = f"layer {type(layer).__name__}"
         self.found = Saved.of(float_arrays(layer))  # everything as found, put back at the end
-        self.candidates = float_arrays(layer) if settled is None else []  # parameters are among these
         self.varied = [k for k, v in enumerate(inputs) if v.dtype.kind == "f"]  # the others are held fixed
         self.operands = [Operand(f"d{self._name(k)}", self._name(k), inputs[k], "input") for k in self.varied]
         self.resets = calling.resets(layer, sub_objects(layer))
@@ -189,11 +188,15 @@ class LayerSubject(Subject):
         return []
 
     def _discovered(self) -> list[Operand]:
-        """The float arrays the layer held before the check that its output depends on, each once: not a view of
-        another (col_W = W.reshape(...).T), not an array forward replaces (a cache from an earlier forward)."""
+        """The float arrays reachable from the layer after its first forwards (weights a Keras-like layer builds
+        on its first call included) that its output depends on, each once: not a view of another (col_W =
+        W.reshape(...).T), not an array forward replaces (a cache from an earlier forward)."""
         ops, names, kept = [], set(), []
-        rebound = {id(s.get()) for s in self.candidates if _replaced_by(self, s)}
-        for slot in self.candidates:
+        candidates = float_arrays(self.layer)
+        known = {s.label for s, _, _ in self.found.items}  # those made since are put back too, after the others
+        self.found.items += Saved.of([s for s in candidates if s.label not in known]).items
+        rebound = {id(s.get()) for s in candidates if _replaced_by(self, s)}
+        for slot in candidates:
             values = slot.get()
             if (id(values) in rebound or any(values is v for v in self.inputs)
                     or any(np.shares_memory(values, k) for k in kept) or not self.depends_on(values)):
