@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from nngrad import Relu, check_layer
-from nngrad.errors import InvalidType, InvalidValue
+from nngrad.errors import InvalidType
 
 
 def kinds(report) -> set[str]:
@@ -512,8 +512,18 @@ def test_a_list_or_tuple_of_arrays_stays_several_inputs_for_a_layer_of_several(r
         assert [r.name for r in report.rows] == ["dx[0]", "da"], str(report)
     with pytest.raises(InvalidType, match=r"forward takes \(x, mask\), but nngrad passes 1 input"):
         check_layer(MaskedScale(rng.standard_normal(4)), x)
-    with pytest.raises(InvalidValue, match="x: the layer's forward takes 2 inputs"):
+    with pytest.raises(InvalidType, match=r"forward takes \(x, mask\), but nngrad passes 3 inputs"):
         check_layer(MaskedScale(rng.standard_normal(4)), [x, mask, mask])
+
+
+def test_an_optional_second_input_is_taken_when_given(rng, x):
+    class OptionalMask(MaskedScale):
+        def forward(self, x, mask=None):
+            return super().forward(x, np.ones(x.shape, bool) if mask is None else mask)
+
+    mask = rng.standard_normal(x.shape) > 0
+    report = check_layer(OptionalMask(rng.standard_normal(4)), (x, mask))
+    assert report.passed and [r.name for r in report.rows] == ["dx[0]", "da"], str(report)
 
 
 class LazyDense(KerasDense):

@@ -71,14 +71,13 @@ def methods(layer) -> tuple[str, str]:
     return forward, backward
 
 
-def arity(layer, loss: bool) -> int | None:
-    """How many inputs ``layer``'s forward takes (beside a training switch, and the targets of a loss); None where
-    its signature does not say (forward(*args))."""
+def arity(layer, loss: bool) -> tuple[int, int | None]:
+    """(least, most) inputs ``layer``'s forward takes (beside a training switch, and the targets of a loss); most
+    None where its signature does not say (forward(*args))."""
     forward = getattr(layer, methods(layer)[0])
-    if _variadic(forward):
-        return None
-    names = required(forward)
-    return len([n for n in names if n not in TRAIN_SWITCHES]) - int(loss)
+    least = len([n for n in required(forward) if n not in TRAIN_SWITCHES]) - int(loss)
+    most = None if _variadic(forward) else len([n for n in _positional(forward) if n not in TRAIN_SWITCHES]) - int(loss)
+    return least, most
 
 
 def read(layer, inputs: int, loss: bool) -> Calling:
@@ -90,7 +89,8 @@ def read(layer, inputs: int, loss: bool) -> Calling:
     switch = next((n for n in forward + optional if n in TRAIN_SWITCHES), None)
     positional = [n for n in forward if n != switch]
     expected = inputs + int(loss)
-    if len(positional) != expected and not _variadic(forward_method):
+    most = len([n for n in _positional(forward_method) if n != switch])
+    if not len(positional) <= expected <= most and not _variadic(forward_method):
         what = f"{inputs} input{'s' * (inputs > 1)}" + (" and the targets t" if loss else "")
         raise InvalidType(f"{type(layer).__name__}.{forward_attr} takes ({', '.join(forward) or 'no arguments'}), "
                           f"but nngrad passes {what}")

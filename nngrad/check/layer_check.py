@@ -45,9 +45,9 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
     """Check ``layer.backward``: dx (of every input) and every parameter's gradient, against central differences.
 
     x: the input array, or a tuple or list of inputs for a layer whose forward takes several (MulLayer: (x, y)).
-    Whether x is one input or several is read off forward's signature: a forward of one input gets x as one array
-    whatever x is (a list of numbers [[1., -2.], [3., 4.]] is np.array(x)); where the signature does not say
-    (forward(*args)), a tuple is several inputs, and a list is several only if its items are arrays. Float inputs
+    A tuple or list is several inputs where forward takes more than one, where its items are arrays, or (a tuple)
+    where forward's signature does not say (forward(*args)); otherwise it is one array: a list of numbers
+    [[1., -2.], [3., 4.]] for a layer of one input is np.array(x). Float inputs
     are differentiated; integer and boolean ones (token ids, masks) are passed as given and held fixed. t: targets
     of a loss layer (not differentiated, labels kept integer). params: the parameters' labels (W, fc1.W,
     params['W']; gradient found by name: dW, grad_W, W_grad...) or {label: its gradient's attribute}; None: every
@@ -79,17 +79,14 @@ def _replaced_by(subject: LayerSubject, slot: Slot) -> bool:
     return slot.get() is not old
 
 
-def _several(x, taken: int | None) -> bool:
-    """Is ``x`` several inputs? Where forward takes one input: never; where it takes more: it must be a tuple or list
-    of as many; where its signature does not say: a tuple, or a list of arrays."""
-    if taken == 1 or not isinstance(x, (tuple, list)):
+def _several(x, taken: tuple[int, int | None]) -> bool:
+    """Is ``x`` several inputs? A tuple or list is, where forward takes more than one input, where its items are
+    arrays, or (a tuple) where forward's signature does not say (forward(*args)); otherwise it is one array
+    (np.array(x): a list of numbers for a layer of one input)."""
+    if not isinstance(x, (tuple, list)):
         return False
-    if taken is None:
-        return isinstance(x, tuple) or all(isinstance(v, np.ndarray) for v in x)
-    if len(x) != taken:
-        raise InvalidValue(f"x: the layer's forward takes {taken} inputs; pass x as a tuple of {taken} arrays, got "
-                           f"a {type(x).__name__} of {len(x)} items")
-    return True
+    least, most = taken
+    return least > 1 or all(isinstance(v, np.ndarray) for v in x) or (most is None and isinstance(x, tuple))
 
 
 def _input(name: str, value) -> np.ndarray:
@@ -191,14 +188,14 @@ class LayerSubject(Subject):
         """The float arrays reachable from the layer after its first forwards (weights a Keras-like layer builds
         on its first call included) that its output depends on, each once: not a view of another (col_W =
         W.reshape(...).T), not an array forward replaces (a cache from an earlier forward)."""
-        ops, names, kept = [], set(), []
+        ops, names, kept = [], {op.name for op in self.operands}, []
         candidates = float_arrays(self.layer)
         known = {s.label for s, _, _ in self.found.items}  # those made since are put back too, after the others
         self.found.items += Saved.of([s for s in candidates if s.label not in known]).items
-        rebound = {id(s.get()) for s in candidates if _replaced_by(self, s)}
+        rebound = [s for s in candidates if _replaced_by(self, s)]
         for slot in candidates:
             values = slot.get()
-            if (id(values) in rebound or any(values is v for v in self.inputs)
+            if (any(slot is s for s in rebound) or any(values is v for v in self.inputs)
                     or any(np.shares_memory(values, k) for k in kept) or not self.depends_on(values)):
                 continue
             kept.append(values)
