@@ -53,10 +53,11 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
     params['W']; gradient found by name: dW, grad_W, W_grad...) or {label: its gradient's attribute}; None: every
     float array reachable from the layer (attributes, dict entries, list items, sub-modules, parameter objects,
     parameters()) that the output depends on, each named in the code's words (fc1.W, layers[0].W). Where the
-    layer or its sub-modules have zero_grad(), it is called before each backward. mode: "full" (every element), "fast" (random directions per array: 2
-    evaluations each, whatever its size) or "auto" (full up to 10,000 elements). learning_rate: what a backward
-    that takes one gets (default 0.1). resample(rng): the inputs of the second random point (default: the same x,
-    another dout). progress: a bar over the differences, on a terminal. Reports what was wrong, in words: dout or the input changed in place, parameters updated,
+    layer or its sub-modules have zero_grad(), it is called before each backward. mode: "full" (every element),
+    "fast" (random directions per array: 2 evaluations each, whatever its size) or "auto" (full up to 10,000
+    elements). learning_rate: what a backward that takes one gets (default 0.1). resample(rng): the inputs of the
+    second random point (default: the same x, another dout). progress: a bar over the differences, on a terminal.
+    Reports what was wrong, in words: dout or the input changed in place, parameters updated,
     backward not repeatable, a wrong shape and its likely cause, one factor off, wrong only under a mask, a known
     mistake of a recognised layer, a random forward, all-zero gradients, kinks, NaN, float32.
     """

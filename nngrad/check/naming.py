@@ -62,8 +62,8 @@ def input_gradient(candidates: list[Slot], owner: object) -> Slot | None:
     """The attribute of ``owner`` where a backward that returns nothing left dx: dinputs, dinput, dx, grad_input,
     dA_prev."""
     inputs = {canonical(i) for i in INPUT_NAMES}
-    return next((c for c in candidates if c.attr is None and c.owner is owner and any(canonical(n) in inputs for n in stripped(c.name))),
-                None)
+    return next((c for c in candidates if c.attr is None and c.owner is owner
+                 and any(canonical(n) in inputs for n in stripped(c.name))), None)
 
 
 def gradient_slot(param: Slot, candidates: list[Slot], root: object) -> Slot | None:
