@@ -1,7 +1,9 @@
 """How a layer class wants to be called, read off its signatures and names, in the styles courses teach:
-``forward(x)`` returning out or storing ``self.output``; ``forward(x, train_flg=True)``; a loss's ``forward(x, t)``;
-``backward(dout)``, ``backward(dout=1)``, ``backward(x, grad_output)``, ``backward(grad, learning_rate)``, and a
-loss's ``backward(dvalues, y_true)`` that takes the predictions."""
+``forward(x)`` returning out or storing ``self.output``; Keras-like ``__call__(x)`` or ``call(x)``;
+``forward(x, train_flg=True)``; a loss's ``forward(x, t)``; ``backward(dout)`` (or ``backprop``),
+``backward(dout=1)``, ``backward(x, grad_output)``, ``backward(grad, learning_rate)``, a loss's
+``backward(dvalues, y_true)`` that takes the predictions; and the reset a training loop calls before each backward
+(``zero_grad()``) where gradients accumulate."""
 
 from __future__ import annotations
 
@@ -16,6 +18,10 @@ LEARNING_RATES = ("learning_rate", "lr", "eta", "alpha", "step_size", "learningr
 TARGETS = ("t", "y", "y_true", "target", "targets", "labels", "label", "y_train")
 INPUTS = ("x", "X", "input", "inputs", "inp", "input_", "a", "A", "a_prev", "A_prev", "prev", "data", "z", "Z")
 OUTPUTS = ("output", "out", "outputs")  # where forward may store its output instead of returning it
+FORWARDS = ("forward", "__call__", "call")  # the first one a layer has is its forward (__call__ builds, then calls)
+BACKWARDS = ("backward", "backprop")
+RESETS = ("zero_grad", "zero_grads", "zero_gradients", "cleargrads", "clear_grads", "clear_gradients",
+          "reset_grads", "reset_gradients")  # what a training loop calls before each backward of accumulating code
 
 
 @dataclass(frozen=True)
@@ -30,39 +36,84 @@ class Calling:
     backward: tuple[str, ...]
     backward_names: tuple[str, ...]
     lr_attr: str | None
+    forward_attr: str = "forward"
+    backward_attr: str = "backward"
 
     def forward_text(self) -> str:
         names = list(self.forward_names)
         if self.switch:
             names.append(f"{self.switch}=True")
-        return f"forward({', '.join(names)})"
+        method = "layer" if self.forward_attr == "__call__" else self.forward_attr
+        return f"{method}({', '.join(names)})"
 
     def backward_text(self) -> str:
-        return f"backward({', '.join(self.backward_names)})" if self.backward_names else "backward()"
+        return f"{self.backward_attr}({', '.join(self.backward_names)})"
+
+
+def instance(layer) -> None:
+    """Raise where ``layer`` is a class instead of an object of it."""
+    if isinstance(layer, type):
+        needs = required(layer.__init__)[1:]
+        raise InvalidType(f"layer: pass an instance: {layer.__name__}({', '.join(needs)}), not the class "
+                          f"{layer.__name__}")
+
+
+def methods(layer) -> tuple[str, str]:
+    """The names of ``layer``'s forward (forward, __call__ or call) and backward (backward, backprop)."""
+    instance(layer)
+    forward = next((n for n in FORWARDS if callable(getattr(layer, n, None))
+                    and (n != "__call__" or type(layer).__call__ is not object.__call__)), None)
+    backward = next((n for n in BACKWARDS if callable(getattr(layer, n, None))), None)
+    if forward is None or backward is None:
+        missing = "forward" if forward is None else "backward"
+        raise InvalidType(f"{type(layer).__name__} has no {missing} method: a layer needs forward(x) and "
+                          "backward(dout) (or call(x), backprop(dout))")
+    return forward, backward
+
+
+def arity(layer, loss: bool) -> tuple[int, int | None]:
+    """(least, most) inputs ``layer``'s forward takes (beside a training switch, and the targets of a loss); most
+    None where its signature does not say (forward(*args))."""
+    forward = getattr(layer, methods(layer)[0])
+    least = len([n for n in required(forward) if n not in TRAIN_SWITCHES]) - int(loss)
+    most = None if _variadic(forward) else len([n for n in _positional(forward) if n not in TRAIN_SWITCHES]) - int(loss)
+    return least, most
 
 
 def read(layer, inputs: int, loss: bool) -> Calling:
     """The Calling of ``layer`` (its forward takes ``inputs`` arrays, and the targets when ``loss``)."""
-    for method in ("forward", "backward"):
-        if not callable(getattr(layer, method, None)):
-            raise InvalidType(f"{type(layer).__name__} has no {method} method: a layer needs forward(x) and "
-                              "backward(dout)")
-    forward = required(layer.forward)
-    optional = _optional(layer.forward)
+    forward_attr, backward_attr = methods(layer)
+    forward_method, backward_method = getattr(layer, forward_attr), getattr(layer, backward_attr)
+    forward = required(forward_method)
+    optional = _optional(forward_method)
     switch = next((n for n in forward + optional if n in TRAIN_SWITCHES), None)
     positional = [n for n in forward if n != switch]
     expected = inputs + int(loss)
-    if len(positional) != expected and not _variadic(layer.forward):
+    most = len([n for n in _positional(forward_method) if n != switch])
+    if not len(positional) <= expected <= most and not _variadic(forward_method):
         what = f"{inputs} input{'s' * (inputs > 1)}" + (" and the targets t" if loss else "")
-        raise InvalidType(f"{type(layer).__name__}.forward takes ({', '.join(forward) or 'no arguments'}), but "
-                          f"nngrad passes {what}")
-    names = tuple(required(layer.backward))
+        raise InvalidType(f"{type(layer).__name__}.{forward_attr} takes ({', '.join(forward) or 'no arguments'}), "
+                          f"but nngrad passes {what}")
+    names = tuple(required(backward_method))
     if not names and not loss:  # backward(dout=None) or backward(dout=1): dout goes to its first argument
-        names = tuple(_positional(layer.backward)[:1])
+        names = tuple(_positional(backward_method)[:1])
     roles = _loss_backward(names) if loss else _backward(type(layer).__name__, names)
     lr_attr = next((n for n in LEARNING_RATES if isinstance(getattr(layer, n, None), numbers.Real)
                     and not isinstance(getattr(layer, n), bool) and getattr(layer, n) > 0), None)
-    return Calling(tuple(positional), switch, switch in forward, roles, names, lr_attr)
+    return Calling(tuple(positional), switch, switch in forward, roles, names, lr_attr, forward_attr, backward_attr)
+
+
+def resets(layer, objects: list[tuple[str, object]]) -> list[tuple[str, object]]:
+    """(label, bound method) of the resets to call before each backward: the layer's own (zero_grad()), else those
+    of its sub-modules (``objects``: (path, object), outermost first), none inside another chosen one."""
+    chosen: list[tuple[str, object]] = []
+    for path, obj in [("", layer), *objects]:
+        if any(path == p or path.startswith(p + ".") or path.startswith(p + "[") or p == "" for p, _ in chosen):
+            continue
+        name = next((n for n in RESETS if callable(getattr(obj, n, None)) and not required(getattr(obj, n))), None)
+        if name:
+            chosen.append((path, getattr(obj, name)))
+    return [(f"{path + '.' if path else ''}{method.__name__}()", method) for path, method in chosen]
 
 
 def _backward(cls: str, names: tuple[str, ...]) -> tuple[str, ...]:

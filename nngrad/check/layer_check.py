@@ -4,10 +4,14 @@ Styles taken (see nngrad.check.calling): Deep Learning from Scratch (``forward(x
 returns dx and leaves ``dW``, ``db``), Neural Networks from Scratch (``forward`` stores ``self.output``,
 ``backward`` sets ``self.dinputs``, ``self.dweights``...), tutorials whose backward takes the SGD step (the step
 reveals the gradient: dW = -(W_after - W_before) / lr), parameters in dicts or lists (``self.params["W"]`` with
-``self.grads["W"]``), loss layers (``forward(x, t)``). The parameters are the float arrays of the layer that its
-output depends on; every one is checked or named unchecked. The scalar checked is sum(dout * out) for a random
-dout drawn independently of x (the loss itself for a loss layer). The user's arrays are never changed: inputs are
-copies, the layer's arrays are put back, and its random generators rewound.
+``self.grads["W"]``), loss layers (``forward(x, t)``), torch-like modules (sub-modules, ``Sequential`` lists of
+layers, parameter objects with ``.data`` and ``.grad``, ``parameters()``, gradients accumulated and reset by
+``zero_grad()``), Keras-like layers (``call(x)``, ``get_gradients()`` in the order of ``get_weights()``). The
+parameters are the float arrays reachable from the layer that its output depends on (nngrad.check.slots); every
+one is checked or named unchecked. Integer and boolean inputs (token ids, labels, masks) are passed as given and
+held fixed. The scalar checked is sum(dout * out) for a random dout drawn independently of x (the loss itself for
+a loss layer). The user's arrays are never changed: inputs are copies, the layer's arrays are put back, and its
+random generators rewound.
 """
 
 from __future__ import annotations
@@ -24,9 +28,9 @@ from .catalogue import Context
 from .diagnostics import label_conditions
 from .findings import Finding
 from .judge import judge
-from .naming import gradient_of, input_gradient
+from .naming import gradient_slot, input_gradient
 from .report import GradientReport
-from .slots import Saved, Slot, float_arrays
+from .slots import Saved, Slot, float_arrays, sub_objects
 from .subject import Claim, Operand, Subject
 
 DEFAULT_LR = 0.1  # passed to a backward that takes the learning rate: its step reveals the gradient
@@ -40,20 +44,27 @@ def check_layer(layer, x, t=None, params: list[str] | dict[str, str] | None = No
                 progress: bool = False) -> GradientReport:
     """Check ``layer.backward``: dx (of every input) and every parameter's gradient, against central differences.
 
-    x: the input array, or a tuple of arrays for a layer of several inputs (MulLayer); t: targets of a loss layer
-    (not differentiated). params: the parameters' attribute names (gradient found by name: dW, grad_W, W_grad...)
-    or {name: its gradient's attribute}; None: every float array of the layer (attributes, dict entries, list
-    items) that the output depends on. mode: "full" (every element), "fast" (random directions per array: 2
-    evaluations each, whatever its size) or "auto" (full up to 10,000 elements). learning_rate: what a backward
-    that takes one gets (default 0.1). resample(rng): the inputs of the second random point (default: the same x,
-    another dout). progress: a bar over the differences, on a terminal. Reports what was wrong, in words: dout or the input changed in place, parameters updated,
+    x: the input array, or a tuple or list of inputs for a layer whose forward takes several (MulLayer: (x, y)).
+    A tuple or list is several inputs where forward takes more than one, where its items are arrays, or (a tuple)
+    where forward's signature does not say (forward(*args)); otherwise it is one array: a list of numbers
+    [[1., -2.], [3., 4.]] for a layer of one input is np.array(x). Float inputs
+    are differentiated; integer and boolean ones (token ids, masks) are passed as given and held fixed. t: targets
+    of a loss layer (not differentiated, labels kept integer). params: the parameters' labels (W, fc1.W,
+    params['W']; gradient found by name: dW, grad_W, W_grad...) or {label: its gradient's attribute}; None: every
+    float array reachable from the layer (attributes, dict entries, list items, sub-modules, parameter objects,
+    parameters()) that the output depends on, each named in the code's words (fc1.W, layers[0].W). Where the
+    layer or its sub-modules have zero_grad(), it is called before each backward. mode: "full" (every element),
+    "fast" (random directions per array: 2 evaluations each, whatever its size) or "auto" (full up to 10,000
+    elements). learning_rate: what a backward that takes one gets (default 0.1). resample(rng): the inputs of the
+    second random point (default: the same x, another dout). progress: a bar over the differences, on a terminal.
+    Reports what was wrong, in words: dout or the input changed in place, parameters updated,
     backward not repeatable, a wrong shape and its likely cause, one factor off, wrong only under a mask, a known
     mistake of a recognised layer, a random forward, all-zero gradients, kinks, NaN, float32.
     """
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
     lr = DEFAULT_LR if learning_rate is None else validate.positive_float("learning_rate", learning_rate)
-    several = isinstance(x, (tuple, list))
+    several = _several(x, calling.arity(layer, t is not None))
     inputs = [_input(f"x[{k}]" if several else "x", v) for k, v in enumerate(x if several else [x])]
     targets = None if t is None else np.array(validate.numeric_array("t", t), copy=True)
     validate.fits_in_memory(f"checking a layer on inputs of {sum(v.size for v in inputs):,} elements",
@@ -69,10 +80,31 @@ def _replaced_by(subject: LayerSubject, slot: Slot) -> bool:
     return slot.get() is not old
 
 
+def _several(x, taken: tuple[int, int | None]) -> bool:
+    """Is ``x`` several inputs? A tuple or list is, where forward takes more than one input, where its items are
+    arrays, or (a tuple) where forward's signature does not say (forward(*args)); otherwise it is one array
+    (np.array(x): a list of numbers for a layer of one input)."""
+    if not isinstance(x, (tuple, list)):
+        return False
+    least, most = taken
+    return least > 1 or all(isinstance(v, np.ndarray) for v in x) or (most is None and isinstance(x, tuple))
+
+
 def _input(name: str, value) -> np.ndarray:
-    """A float copy of one input (scalars become 0-d arrays): the check perturbs its own copy, never the user's."""
+    """A copy of one input (scalars become 0-d arrays), floats kept in their precision, integer and boolean arrays
+    (ids, labels, masks) as they are: the check perturbs its own copy of a float input, never the user's."""
     arr = validate.numeric_array(name, value)
-    return np.array(arr, dtype=arr.dtype if arr.dtype.kind == "f" else np.float64, copy=True)
+    return np.array(arr, dtype=arr.dtype if arr.dtype.kind in "fiub" else np.float64, copy=True)
+
+
+def _row(slot: Slot) -> str:
+    """A parameter's gradient row, in the code's words: dW, params['W'] -> dW, fc1.dW, layers[0].dW, params[0] ->
+    dparams[0], a parameter object's fc.weight.grad."""
+    if slot.grad is not None:
+        return slot.grad.label
+    if isinstance(slot.key, str):
+        return f"{slot.prefix}d{slot.name}"
+    return f"{slot.prefix}d{slot.label[len(slot.prefix):]}"
 
 
 class LayerSubject(Subject):
@@ -87,8 +119,9 @@ class LayerSubject(Subject):
         self.seed, self.resample, self.dout, self.explicit = seed, resample, dout, params
         self.title = f"layer {type(layer).__name__}"
         self.found = Saved.of(float_arrays(layer))  # everything as found, put back at the end
-        self.candidates = float_arrays(layer) if settled is None else []  # parameters are among these
-        self.operands = [Operand(f"d{self._name(k)}", self._name(k), v, "input") for k, v in enumerate(inputs)]
+        self.varied = [k for k, v in enumerate(inputs) if v.dtype.kind == "f"]  # the others are held fixed
+        self.operands = [Operand(f"d{self._name(k)}", self._name(k), inputs[k], "input") for k in self.varied]
+        self.resets = calling.resets(layer, sub_objects(layer))
         self.params = settled
         if settled is not None:
             self.operands += settled
@@ -109,7 +142,7 @@ class LayerSubject(Subject):
             self.args[replaced[0]] = replaced[1].copy()
         kwargs = {self.calling.switch: True} if self.calling.switch and not self.calling.switch_positional else {}
         positional = self.args + ([True] if self.calling.switch_positional else [])
-        out = self.layer.forward(*positional, **kwargs)
+        out = getattr(self.layer, self.calling.forward_attr)(*positional, **kwargs)
         if out is None:
             out = next((v for n in calling.OUTPUTS if isinstance(v := getattr(self.layer, n, None), np.ndarray)), None)
             if out is None:
@@ -137,9 +170,9 @@ class LayerSubject(Subject):
 
     def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
         k = next(k for k, op in enumerate(self.operands) if op.name == name)
-        if k >= len(self.inputs):
+        if k >= len(self.varied):
             return None
-        out = np.asarray(self.forward((k, values)))
+        out = np.asarray(self.forward((self.varied[k], values)))
         return complex(np.mean(out)) if self.loss else complex(np.sum(self._dout(out) * out))
 
     def scale(self) -> float:
@@ -153,17 +186,21 @@ class LayerSubject(Subject):
         return []
 
     def _discovered(self) -> list[Operand]:
-        """The float arrays the layer held before the check that its output depends on, each once: not a view of
-        another (col_W = W.reshape(...).T), not an array forward replaces (a cache from an earlier forward)."""
-        ops, names, kept = [], set(), []
-        rebound = {id(s.get()) for s in self.candidates if _replaced_by(self, s)}
-        for slot in self.candidates:
+        """The float arrays reachable from the layer after its first forwards (weights a Keras-like layer builds
+        on its first call included) that its output depends on, each once: not a view of another (col_W =
+        W.reshape(...).T), not an array forward replaces (a cache from an earlier forward)."""
+        ops, names, kept = [], {op.name for op in self.operands}, []
+        candidates = float_arrays(self.layer)
+        known = {s.label for s, _, _ in self.found.items}  # those made since are put back too, after the others
+        self.found.items += Saved.of([s for s in candidates if s.label not in known]).items
+        rebound = [s for s in candidates if _replaced_by(self, s)]
+        for slot in candidates:
             values = slot.get()
-            if (id(values) in rebound or any(values is v for v in self.inputs)
+            if (any(slot is s for s in rebound) or any(values is v for v in self.inputs)
                     or any(np.shares_memory(values, k) for k in kept) or not self.depends_on(values)):
                 continue
             kept.append(values)
-            name = f"d{slot.name}" if isinstance(slot.key, str) else f"d{slot.label}"
+            name = _row(slot)
             name = name if name not in names else f"d{slot.label}"
             names.add(name)
             ops.append(Operand(name, slot.label, values, "parameter", slot))
@@ -175,16 +212,18 @@ class LayerSubject(Subject):
 
     def _explicit(self) -> list[Operand]:
         names = dict(self.explicit) if isinstance(self.explicit, dict) else {p: None for p in self.explicit}
-        arrays = {s.label: s for s in float_arrays(self.layer) if s.attr is None}
+        arrays = {s.label: s for s in float_arrays(self.layer)}
         ops = []
         for p, g in names.items():
             if p not in arrays:
-                raise InvalidValue(f"params: the layer has no float array attribute {p!r}; it has "
+                raise InvalidValue(f"params: the layer has no float array {p!r}; it has "
                                    f"{', '.join(arrays) or 'none'}")
             ops.append(Operand(f"d{p}", p, arrays[p].get(), "parameter", arrays[p], g))
         return ops
 
     def claim(self) -> Claim:
+        for _, reset in self.resets:  # gradients accumulate by design: reset as the training loop does
+            reset()
         before = Saved.of([op.slot for op in self.params])
         start = {id(s.get()) for s in float_arrays(self.layer)}
         out = self.forward()
@@ -199,7 +238,7 @@ class LayerSubject(Subject):
         arguments = {"dout": given, "x": self.args[0] if self.args else None, "lr": self.lr, "t": self.t,
                      "one": 1.0, "pred": self._predictions()}
         passed = {role: np.array(v, copy=True) for role, v in arguments.items() if isinstance(v, np.ndarray)}
-        result = self.layer.backward(*(arguments[role] for role in self.calling.backward))
+        result = getattr(self.layer, self.calling.backward_attr)(*(arguments[role] for role in self.calling.backward))
         if given is not None and not np.array_equal(given, self.dout):
             claim.findings.append(Finding("dout-modified", "backward changed the dout it was given, in place "
                                           "(dout[mask] = 0?): the layer before it would receive a wrong gradient; "
@@ -217,6 +256,10 @@ class LayerSubject(Subject):
         self._input_grads(result, claim)
         self._param_grads(before, claim)
         claim.how = self._how(result)
+        if self.resets:
+            claim.findings.append(Finding("reset", f"{', '.join(r for r, _ in self.resets)} called before each "
+                                          "backward, as a training loop does: gradients that accumulate (+=) start "
+                                          "from zero at every backward"))
         return claim
 
     def _predictions(self):
@@ -227,30 +270,34 @@ class LayerSubject(Subject):
         return self.args[0] if self.args else None
 
     def _input_grads(self, result, claim: Claim) -> None:
-        n = len(self.inputs)
+        n, varied = len(self.inputs), self.operands[:len(self.varied)]
+        if not varied:  # only ids or masks: nothing of the inputs to differentiate, whatever backward returned
+            return
         if result is None:
-            slot = input_gradient(self._candidates())
-            if slot is not None and n == 1:
-                claim.grads[self.operands[0].name] = np.array(slot.get(), copy=True)
+            slot = input_gradient(self._candidates(), self.layer)
+            if slot is not None and len(varied) == 1:
+                claim.grads[varied[0].name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)
             else:
-                for op in self.operands[:n]:
+                for op in varied:
                     claim.missing[op.name] = ("backward returned nothing and set no gradient of the input (dx, "
                                               "dinputs, grad_input)")
             return
         values = list(result) if isinstance(result, (tuple, list)) else [result]
-        if len(values) != n:
-            raise InvalidValue(f"{type(self.layer).__name__}.backward returned {len(values)} values; expected {n}, "
-                               f"the gradient of {'each input' if n > 1 else 'its input x'}"
+        if len(values) == n:
+            values = [values[k] for k in self.varied]  # the gradients of the ids or masks are not read
+        if len(values) != len(varied):
+            raise InvalidValue(f"{type(self.layer).__name__}.{self.calling.backward_attr} returned {len(values)} "
+                               f"values; expected {n}, the gradient of {'each input' if n > 1 else 'its input x'}"
                                + (" (parameters' gradients are left as attributes, e.g. self.dW)" if n == 1 else ""))
-        for op, value in zip(self.operands, values):
+        for op, value in zip(varied, values):
             claim.grads[op.name] = None if value is None else np.array(value, copy=True)
 
     def _param_grads(self, before: Saved, claim: Claim) -> None:
         candidates = self._candidates()
         stepped = {s.label: before.current(s) for s in before.changed()}
         for op in self.params:
-            slot = Slot(self.layer, op.gradient) if op.gradient else gradient_of(op.slot, candidates)
+            slot = Slot(op.slot.home, op.gradient) if op.gradient else gradient_slot(op.slot, candidates, self.layer)
             if slot is not None and slot.get() is not None:
                 claim.grads[op.name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)
@@ -259,9 +306,11 @@ class LayerSubject(Subject):
                 claim.stepped[op.name] = stepped[op.label].copy()
                 self.sources.append(f"the step on {op.label}")
             else:
-                claim.missing[op.name] = (f"no gradient found after backward (looked for d{op.slot.name}, "
-                                          f"grad_{op.slot.name}, {op.slot.name}_grad, grads[{op.slot.name!r}]); "
-                                          f"name it with params={{{op.label!r}: 'its gradient attribute'}}")
+                where = op.slot.grad.label if op.slot.grad is not None else (
+                    f"{op.slot.prefix}d{op.slot.name}, grad_{op.slot.name}, {op.slot.name}_grad, "
+                    f"grads[{op.slot.name!r}], parameters() pairs, get_gradients()")
+                claim.missing[op.name] = (f"no gradient found after backward (looked for {where}); name it with "
+                                          f"params={{{op.label!r}: 'its gradient attribute'}}")
         if stepped:
             known = self.calling.lr_attr or "lr" in self.calling.backward
             labels = ", ".join(stepped)
@@ -284,10 +333,13 @@ class LayerSubject(Subject):
     def _how(self, result) -> str:
         c = self.calling
         fwd = c.forward_text() + (" returned the loss" if self.loss else "")
-        inputs = ", ".join(op.name for op in self.operands[:len(self.inputs)])
+        inputs = ", ".join(op.name for op in self.operands[:len(self.varied)])
         back = c.backward_text() + (" (dout = 1)" if self.loss and not c.backward else "")
-        back += " returned nothing" if result is None else f" returned {inputs}"
-        return f"{fwd}; {back}" + (f"; gradients read from {', '.join(self.sources)}" if self.sources else "")
+        back += " returned nothing" if result is None or not inputs else f" returned {inputs}"
+        fixed = [f"{self._name(k)} ({self.inputs[k].dtype})" for k in range(len(self.inputs)) if k not in self.varied]
+        return (f"{fwd}; {back}" + (f"; gradients read from {', '.join(self.sources)}" if self.sources else "")
+                + (f"; {', '.join(fixed)} held fixed (integer or boolean: passed as given, not differentiated)"
+                   if fixed else ""))
 
     # -- what the diagnoses need ----------------------------------------------------------------------------------
 
@@ -324,9 +376,9 @@ class LayerSubject(Subject):
         return None if self.loss else self._derived(self.inputs, self.t, dout)
 
     def context(self) -> Context:
-        return Context([v.copy() for v in self.inputs], {op.name: op.values.copy() for op in self.params},
+        return Context([self.inputs[k].copy() for k in self.varied], {op.name: op.values.copy() for op in self.params},
                        self.forward(), None if self.loss else self.dout, self.t,
-                       tuple(op.name for op in self.operands[:len(self.inputs)]))
+                       tuple(op.name for op in self.operands[:len(self.varied)]))
 
     def with_values(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:
         from ..methods.finite_differences import finite_difference

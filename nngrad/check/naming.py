@@ -1,17 +1,24 @@
-"""Which array holds the gradient of which: the names learners give gradients (dW, grad_W, W_grad, dweights,
-grads["W"], grads[0]) matched to their parameters, and the input's gradient a backward stores (dinputs, dx)."""
+"""Which array holds the gradient of which: a parameter object's ``.grad``, the pair ``parameters()`` gives, the
+names learners give gradients (dW, grad_W, W_grad, dweights, grads["W"], grads[0]) in the parameter's own object,
+a list of gradients in the order of the list of weights (Keras-like ``get_gradients()`` beside ``get_weights()``),
+and the input's gradient a backward stores (dinputs, dx)."""
 
 from __future__ import annotations
 
 import re
 
-from .slots import Slot
+import numpy as np
+
+from .calling import required
+from .slots import Slot, is_pair, listed_parameters
 
 PREFIXES = ("gradient_", "grad_", "delta_", "d_", "grad", "g_", "d")
 SUFFIXES = ("_gradient", "_grad", "_delta", "_d", "grad", "_g")
 ALIASES = {"weight": "w", "weights": "w", "kernel": "w", "bias": "b", "biases": "b"}
 INPUT_NAMES = {"x", "input", "inputs", "inp", "in", "aprev", "a_prev", "xin", "x_in"}
 GRADIENT_HOLDERS = re.compile(r"grad|^d|delta", re.IGNORECASE)  # dicts or lists of gradients: grads, dparams
+WEIGHT_LISTS = ("trainable_weights", "weights", "get_weights", "trainable_variables", "variables", "parameters")
+GRADIENT_LISTS = ("get_gradients", "gradients", "get_grads", "grads")  # in the order of the weights'
 
 
 def stripped(name: str) -> list[str]:
@@ -37,9 +44,10 @@ def claims(candidate: Slot) -> list[str]:
 
 
 def gradient_of(param: Slot, candidates: list[Slot]) -> Slot | None:
-    """The slot among ``candidates`` (arrays that are not parameters) holding ``param``'s gradient: by name, exact
-    first (dW for W), then ignoring case and aliases (dweights for W); for params[i], grads[i] of a list of
-    gradients as long as the list of parameters."""
+    """The slot among ``candidates`` (arrays that are not parameters) holding ``param``'s gradient, in the same
+    object as ``param`` (fc1.dW for fc1.W): by name, exact first (dW for W), then ignoring case and aliases
+    (dweights for W); for params[i], grads[i] of a list of gradients as long as the list of parameters."""
+    candidates = [c for c in candidates if c.home is param.home]  # fc1.dW for fc1.W, never fc2.dW
     if isinstance(param.key, int):
         return next((c for c in candidates if c.key == param.key and isinstance(c.owner, list) and c.attr
                      and c.attr != param.attr and GRADIENT_HOLDERS.search(c.attr)
@@ -50,8 +58,64 @@ def gradient_of(param: Slot, candidates: list[Slot]) -> Slot | None:
     return None
 
 
-def input_gradient(candidates: list[Slot]) -> Slot | None:
-    """The attribute where a backward that returns nothing left dx: dinputs, dinput, dx, grad_input, dA_prev."""
+def input_gradient(candidates: list[Slot], owner: object) -> Slot | None:
+    """The attribute of ``owner`` where a backward that returns nothing left dx: dinputs, dinput, dx, grad_input,
+    dA_prev."""
     inputs = {canonical(i) for i in INPUT_NAMES}
-    return next((c for c in candidates if c.attr is None and any(canonical(n) in inputs for n in stripped(c.name))),
-                None)
+    return next((c for c in candidates if c.attr is None and c.owner is owner
+                 and any(canonical(n) in inputs for n in stripped(c.name))), None)
+
+
+def gradient_slot(param: Slot, candidates: list[Slot], root: object) -> Slot | None:
+    """Where ``param``'s gradient is after backward (see the module's docstring), first found first; ``root``: the
+    object checked, whose ``parameters()`` may pair each parameter with its gradient."""
+    if param.grad is not None:
+        return param.grad if param.grad.get() is not None else None
+    values = param.get()
+    return (_paired(values, [("", root), (param.prefix, param.home)]) or gradient_of(param, candidates)
+            or _by_order(values, param.home, param.prefix))
+
+
+def _paired(values, owners: list[tuple[str, object]]) -> Slot | None:
+    """The grad of a (param, grad) pair some ``parameters()`` lists for ``values``."""
+    for prefix, owner in owners:
+        for i, item in enumerate(listed_parameters(owner)):
+            if is_pair(item) and item[0] is values:
+                return Slot(item, 1, None, None, f"{prefix}parameters()[{i}][1]")
+    return None
+
+
+def _by_order(values, owner: object, prefix: str) -> Slot | None:
+    """The gradient at the position ``values`` has among the weights (trainable_weights, weights, get_weights()),
+    in a list or dict of gradients as long (get_gradients(), gradients, grads)."""
+    weights, grads = _listed(owner, WEIGHT_LISTS), _listed(owner, GRADIENT_LISTS)
+    if weights is None or grads is None or len(weights[1]) != len(grads[1]):
+        return None
+    same = [k for k, (_, w) in enumerate(weights[1]) if w is values]
+    if not same:  # get_weights() returns copies: the one weight of equal values
+        same = [k for k, (_, w) in enumerate(weights[1]) if w.shape == values.shape and np.array_equal(w, values)]
+    if len(same) != 1:
+        return None
+    key, grad = grads[1][same[0]]
+    if np.shape(grad) != values.shape:
+        return None
+    return Slot(tuple(g for _, g in grads[1]), same[0], None, None, f"{prefix}{grads[0]}[{key!r}]")
+
+
+def _listed(owner: object, names: tuple[str, ...]) -> tuple[str, list[tuple[object, np.ndarray]]] | None:
+    """(where, [(key, array)]) of the first of ``names`` (attributes or methods taking no argument) that holds a
+    non-empty list, tuple or dict of arrays."""
+    for name in names:
+        try:
+            value = getattr(owner, name, None)
+            if callable(value):
+                if required(value):
+                    continue
+                value, name = value(), f"{name}()"
+        except Exception:  # noqa: BLE001, S112 - a property or method that cannot run now: not a list of arrays
+            continue
+        items = list(value.items()) if isinstance(value, dict) else (
+            list(enumerate(value)) if isinstance(value, (list, tuple)) else [])
+        if items and all(isinstance(a, np.ndarray) for _, a in items):
+            return name, items
+    return None
