@@ -179,7 +179,7 @@ def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = 
         method = get(name)
         work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
         if (work is None or method.missing() is not None or not (where.is_numpy or method.array_api)
-                or method.supports(tiny(where, dtype)[0]) is not None):
+                or method.why_not(tiny(where, dtype)[0]) is not None):
             continue
         if work.library_calls and work.library not in libraries:
             libraries[work.library] = library_call_seconds(method, numpy_only, where, dtype)
