@@ -17,13 +17,12 @@ from .. import _validate as validate
 from ..errors import InvalidValue
 from ..methods.backprop import backprop_gradient
 from ..methods.batched import CENTRAL_BATCHED, FORWARD_BATCHED
-from ..methods.checks import KAPPA
 from ..methods.complex_step import COMPLEX_STEP_METHOD
 from ..methods.finite_differences import VARIANTS, finite_difference, step_resolves
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
-from ..tolerances import tolerance
-from .compare import EXACT_FLOOR, ArrayCheck, compare
+from ..tolerances import EXACT_FLOOR, KAPPA, tolerance
+from .compare import ArrayCheck, compare
 from .findings import Finding
 from .probe import bracketed, one_sided, one_sided_slack
 from .report import GradientReport

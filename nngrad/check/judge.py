@@ -19,17 +19,15 @@ import warnings
 import numpy as np
 
 from ..methods.schemes import COMPLEX_STEP
-from ..tolerances import tolerance
-from .arrays import Checked, Outcome, check_arrays, floors, resolve_mode
+from ..tolerances import EXACT_FLOOR, SAME, tolerance
+from .arrays import Checked, Outcome, check_arrays, floors, refinement_findings, resolve_mode
 from .catalogue import DERIVATIVES, known_mistakes
-from .compare import EXACT_FLOOR, FAILED, ArrayCheck, compare
+from .compare import FAILED, ArrayCheck, compare
 from .diagnostics import _agree, common, located, regularization, scaled, shape_cause, transposed
 from .findings import Finding
 from .randomness import Reseeder
 from .report import GradientReport
 from .subject import Claim, Subject
-
-SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input
 
 
 def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
@@ -69,6 +67,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
                                random=reseeder.active)
         found += common(ordered, [*first.grads.values(), *(op.values for op in subject.operands)], outcome.kinks,
                         {dtype})
+        found += refinement_findings(outcome)
         second, more = [], 0
         if diagnose and not any(r.verdict in FAILED for r in ordered) and not any(f.fails for f in found):
             second, more = _second_point(subject, resolved, seed, eps, rtol, atol)

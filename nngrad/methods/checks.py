@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tolerances import tolerance
+from ..tolerances import KAPPA, RESOLVE, TINY, tolerance
 from .base import REFERENCE, Check, GradientResult, get
 from .prefix import Prefix
 from .schemes import COMPLEX_STEP, SCHEMES, Scheme, default_eps
 
-TINY = np.finfo(np.float64).tiny
 DIRECTIONS = 3  # random directions of the directional check
 FINITE_DIFFERENCE_TOL = tolerance("forward difference")  # norm-wise, a forward difference at its best step
 EXACT_TOL = tolerance("exact")  # norm-wise, gradients exact to rounding: complex step, forward mode, the frameworks
-KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-off and truncation (Scheme.error)
-RESOLVE = 10  # an array is judged only if its gradient exceeds RESOLVE x the finite difference's error
 BLOCKS = 32  # deeper networks are judged per block of consecutive layers (W and b together): BLOCKS blocks
 PASS_COST = 3  # forward passes of one directional evaluation of the check (see directional_passes)
 SHARE_FLOOR = 1e-3  # in a block, an array's direction is scaled by 1 / max(|g_a|, SHARE_FLOOR x the largest |g_a|)
