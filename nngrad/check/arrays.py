@@ -185,8 +185,9 @@ def refinement_findings(outcome: Outcome) -> list[Finding]:
     return [Finding("kink", f"{names}: disagreed at eps={outcome.eps:.1e} only by the central difference's own "
                     f"error: differenced again at eps/{REFINE}, the disagreement shrank {least:.3g}x or more (an "
                     f"error like eps shrinks {REFINE}x, like eps^2 {REFINE ** 2}x; a bug's stays) and the claim agrees "
-                    "with the refined difference: where a function is smooth once but not twice (Huber at its "
-                    "threshold, the integral of a ReLU at 0) a central difference errs like eps: not a bug")]
+                    "with the refined difference (a central difference errs like eps^2 where the function is smooth, "
+                    "like eps where it is smooth once but not twice: Huber at its threshold, the integral of a ReLU "
+                    "at 0): not a bug")]
 
 
 def _ties(f, t: Checked, failing: np.ndarray, rules: Rules, floor: float, out: Outcome) -> int:

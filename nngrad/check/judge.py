@@ -34,7 +34,7 @@ def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: 
           atol: float | None = None, seed: int = 0, diagnose: bool = True, progress: bool = False) -> GradientReport:
     """Check ``subject`` (see the module's docstring); the user's arrays and generators are left as found.
     progress: a bar over the element-wise differences (on a terminal)."""
-    reseeder = Reseeder(subject.owners)
+    reseeder = Reseeder(subject.owners, seed)
     subject.before = reseeder.before
     count = _counting(subject)
     found: list[Finding] = []
