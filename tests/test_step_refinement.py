@@ -20,7 +20,8 @@ def huber_loss(x, y):
     """A loss function returning (loss, dx): Huber, its quadratic part up to DELTA."""
     r = x - y
     a = np.abs(r)
-    return np.where(a <= DELTA, 0.5 * r ** 2, DELTA * (a - 0.5 * DELTA)).sum(), np.where(a <= DELTA, r, DELTA * np.sign(r))
+    loss = np.where(a <= DELTA, 0.5 * r ** 2, DELTA * (a - 0.5 * DELTA)).sum()
+    return loss, np.where(a <= DELTA, r, DELTA * np.sign(r))
 
 
 def huber_off(x, y):
