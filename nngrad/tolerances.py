@@ -29,3 +29,14 @@ def tolerance(what: str, dtype: np.dtype | type | str = np.float64) -> float:
     name = "float64" if np.dtype(dtype) == np.float64 else "float32"
     by_dtype = TOLERANCES[what]
     return by_dtype.get(name, by_dtype.get("float64", 0.0))
+
+# The allowances beside the table, each named for what it allows.
+KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-off and truncation (Scheme.error)
+RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
+EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations compared
+SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input agree
+MATCH = 1e-6  # rtol at which a known mistake's formula (catalogue) matches a claimed gradient or a forward
+FACTOR = 1e-6  # rtol at which a constant factor between two gradients is read as a simple fraction (or as 1)
+REFINE = 4  # a failing element is differenced again at eps / REFINE
+SHRINK = 2  # its disagreement is the difference's own error if it shrinks by this (eps: 4, eps^2: 16; a bug: 1)
+TINY = np.finfo(np.float64).tiny  # the smallest normal float: a denominator's guard, not a tolerance

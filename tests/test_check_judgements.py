@@ -51,8 +51,9 @@ def test_the_kink_probe_leaves_rows_with_more_failing_elements_than_its_bound_al
     report = gradient_check(net, x, y)
     failing = [r for r in report.rows if r.verdict == "FAIL"]
     assert any(r.reference != "complex step" for r in failing)  # the fixture: a finite-difference row fails
-    count = dnn_check._explain_kinks(net, *net.check_data(x, y), report.rows, report.analytic, report.eps, 0.0,
-                                     most=0)
+    rules = dnn_check.Rules(report.eps, 1e-6, 0.0, 0.0, 0.0)
+    count, _ = dnn_check._explain(net, *net.check_data(x, y), report.rows, report.analytic, report.numerical, rules,
+                                  most=0)
     assert count == 0 and all(r.verdict == "FAIL" for r in failing)
 
 

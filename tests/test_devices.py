@@ -339,12 +339,12 @@ def test_jax_without_a_gpu_build_is_not_applicable_on_cuda_and_says_how_to_get_o
     from nngrad.methods.peers import jax as jax_peer
 
     net = nngrad.DNN(1, 3, 2, 1, seed=0)
-    assert jax_peer.supports(net) is None
+    assert jax_peer.why_not(net) is None
     strict = net.to("cpu", "array_api_strict")
     strict.backend = Backend("array_api_strict", "cuda:0", strict.backend.xp, strict.backend.native)  # pretend
     if jax_peer._gpus(__import__("jax")):
         pytest.skip("this JAX has a GPU")
-    assert jax_peer.supports(strict) == ("jax sees 0 GPU(s), so it cannot run on cuda:0: a CUDA build of jaxlib is "
+    assert jax_peer.why_not(strict) == ("jax sees 0 GPU(s), so it cannot run on cuda:0: a CUDA build of jaxlib is "
                                          "needed (pip install 'jax[cuda12]')")
     x, y = make_data(net, 2, rng)
     with pytest.raises(InvalidValue, match="jax sees 0 GPU"):

@@ -26,3 +26,33 @@ def test_the_checks_read_the_table(dtype):
 def test_an_unknown_comparison_is_a_key_error():
     with pytest.raises(KeyError):
         tolerance("nothing of the kind")
+
+
+def test_every_allowance_lives_in_the_table_module_once():
+    """KAPPA, RESOLVE, EXACT_FLOOR, SAME, TINY, MATCH, FACTOR: defined in tolerances.py, read (not redefined) by
+    the modules that judge with them. (Mutant: a module keeping its own copy.)"""
+    import re
+    from pathlib import Path
+
+    import nngrad
+
+    names = ("KAPPA", "RESOLVE", "EXACT_FLOOR", "SAME", "TINY", "MATCH", "FACTOR", "REFINE", "SHRINK")
+    root = Path(nngrad.__file__).parent
+    for path in root.rglob("*.py"):
+        if path.name == "tolerances.py":
+            continue
+        for name in names:
+            assert not re.search(rf"^{name}\s*=", path.read_text(), re.M), f"{name} redefined in {path}"
+
+
+def test_the_judges_read_the_allowances_from_the_table(monkeypatch):
+    from nngrad import tolerances
+    from nngrad.check import catalogue, compare, diagnostics, judge, probe
+    from nngrad.methods import checks
+
+    assert checks.KAPPA is tolerances.KAPPA and probe.KAPPA is tolerances.KAPPA
+    assert checks.RESOLVE is compare.RESOLVE is tolerances.RESOLVE
+    assert judge.EXACT_FLOOR is tolerances.EXACT_FLOOR and judge.SAME is tolerances.SAME
+    assert diagnostics.FACTOR is tolerances.FACTOR
+    assert catalogue._close.__defaults__ == (tolerances.MATCH,)
+    assert 1 < tolerances.SHRINK < tolerances.REFINE  # between a bug's 1 and an O(eps) error's REFINE

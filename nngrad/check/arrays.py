@@ -1,10 +1,16 @@
 """The engine of the checks of users' code: arrays that a scalar function reads, each with its claimed gradient,
 against central differences (every element, or random directions in fast mode).
 
-Where an element disagrees only because the finite difference crossed a kink (its left and right differences
-bracket the claimed value), it is excused, but not blindly: elements tied at one value (a max over equal inputs)
-are moved together too, and along that direction the derivative is defined (left and right agree) and must
-match. A max-pool that sends dout to every tied maximum fails there; one that picks a single maximum passes.
+Before an element (or a direction) fails, the element rules try to explain its disagreement by the difference's
+own error, never blindly:
+- a kink crossed: its left and right differences bracket the claimed value;
+- step refinement: differenced again at eps / REFINE, the disagreement shrinks (like eps where the function is
+  smooth once but not twice, Huber at its threshold; like eps^2 where it is smooth) and the claim agrees with the
+  refined difference or its Richardson extrapolation (compare.refined); a bug's disagreement stays;
+- ties: elements tied at one value (a max over equal inputs) are moved together too, and along that direction the
+  derivative is defined (left and right agree) and must match. A max-pool that sends dout to every tied maximum
+  fails there; one that picks a single maximum passes.
+The rules are one function, :func:`explain`, which nngrad's own DNN check (dnn_check) goes through too.
 """
 
 from __future__ import annotations
@@ -14,16 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..methods.checks import KAPPA
 from ..methods.finite_differences import finite_difference
 from ..methods.schemes import SCHEMES
-from .compare import ArrayCheck, compare
-from .probe import bracketed, directional, one_sided, one_sided_slack
+from ..tolerances import KAPPA, REFINE
+from .compare import ArrayCheck, compare, refined
+from .findings import Finding
+from .probe import bracketed, central, directional, one_sided, one_sided_slack
 
 MODES = ("auto", "full", "fast")
 FULL_UP_TO = 10_000  # "auto" checks every element up to this many in all, random directions beyond
 DIRECTIONS = 8  # random directions per array in fast mode
-MOST_PROBED = 1000  # elements of an array probed one-sided to explain a failure by a kink
+MOST_PROBED = 1000  # failing elements of an array probed (one-sided, refined) to explain a failure
 
 
 @dataclass
@@ -40,14 +47,17 @@ class Checked:
 @dataclass
 class Outcome:
     """What check_arrays found: one row per target, the numerical values of each (flat; the projections on the
-    random directions in fast mode), f evaluations, the rows excused by a kink, and ties that disagree:
-    (row name, the tied elements' flat indices, claimed and numerical directional derivatives)."""
+    random directions in fast mode), f evaluations, the rows excused by a kink, the rows excused by step
+    refinement (row name, elements refined, the least factor their disagreement shrank by), the step, and ties
+    that disagree: (row name, the tied elements' flat indices, claimed and numerical directional derivatives)."""
 
     rows: list[ArrayCheck] = field(default_factory=list)
     values: list[np.ndarray] = field(default_factory=list)
     evaluations: int = 0
     kinks: list[str] = field(default_factory=list)
     ties: list[tuple[str, np.ndarray, float, float]] = field(default_factory=list)
+    refined: list[tuple[str, int, float]] = field(default_factory=list)
+    eps: float = float("nan")
 
 
 def resolve_mode(mode: str, targets: list[Checked]) -> str:
@@ -71,53 +81,130 @@ def check_arrays(f: Callable[[], float], targets: list[Checked], scale: float, m
     its differences. An element's allowance is rtol (|a| + |n|) + floor, the floor being the difference's own error
     (KAPPA x Scheme.error) plus rtol x the array's largest value, so each array is judged at its own scale too: an
     element whose gradient nearly cancels is not failed for an error far below the array's (unless ``atol``: then
-    the floor is atol)."""
+    the floor is atol). A failing row goes through the element rules (:func:`explain`)."""
     eps, error, floor = floors(scale, eps, atol, dtype)
-    rng, out = np.random.default_rng(seed), Outcome()
+    rules = Rules(eps, rtol, error, KAPPA * SCHEMES["central"].error(eps / REFINE, scale, dtype),
+                  one_sided_slack(eps, scale, dtype))
+    rng, out = np.random.default_rng(seed), Outcome(eps=eps)
     for t in targets:
         if mode == "fast":
             v = rng.standard_normal((DIRECTIONS, t.values.size))
             v /= np.linalg.norm(v, axis=1, keepdims=True)
             numerical, count = directional(f, t.values, v, eps)
-            out.rows.append(compare(t.name, (DIRECTIONS,), v @ t.analytic, numerical, f"{DIRECTIONS} random "
-                                    "directions", rtol, _own_scale(floor, rtol, numerical, atol), error))
+            beside = _beside(rtol, numerical, atol)
+            row = compare(t.name, (DIRECTIONS,), v @ t.analytic, numerical, f"{DIRECTIONS} random directions", rtol,
+                          error + beside if atol is None else atol, error)
+            if row.verdict == "FAIL":
+                count += _refine_directions(f, t, v, row, numerical, rules, beside, out)
+            out.rows.append(row)
             out.values.append(numerical)
         else:
             numerical, _, count = finite_difference(lambda _: f(), t.values, "central", eps, progress)
-            allowed = _own_scale(floor, rtol, numerical, atol)
-            row = compare(t.name, t.shape, t.analytic, numerical, "central differences", rtol, allowed, error)
+            beside = _beside(rtol, numerical, atol)
+            row = compare(t.name, t.shape, t.analytic, numerical, "central differences", rtol,
+                          error + beside if atol is None else atol, error)
             if row.verdict == "FAIL" and len(row.failing) <= MOST_PROBED:
-                count += _excuse_kinks(f, t, row, eps, rtol, allowed + one_sided_slack(eps, scale, dtype), out)
+                count += explain(f, t, row, numerical.reshape(-1), rules, beside, out)
             out.rows.append(row)
             out.values.append(numerical.reshape(-1))
         out.evaluations += count
     return out
 
 
-def _own_scale(floor: float, rtol: float, numerical: np.ndarray, atol: float | None) -> float:
-    return floor if atol is not None else floor + rtol * float(np.abs(numerical).max(initial=0.0))
+@dataclass(frozen=True)
+class Rules:
+    """What the element rules need beside the row: the step, rtol, the central difference's own error at eps and
+    at eps / REFINE, and the slack of one-sided differences (their own error, for the kink rule)."""
+
+    eps: float
+    rtol: float
+    error: float
+    fine_error: float
+    slack: float
 
 
-def _excuse_kinks(f, t: Checked, row: ArrayCheck, eps: float, rtol: float, floor: float, out: Outcome) -> int:
-    """Give ``row`` the verdict "kink" if every failing element is bracketed by its one-sided differences (within
-    ``floor``, which allows for their own error) and no group of tied elements disagrees along the direction that
-    moves it together; returns the evaluations."""
-    left, right, count = one_sided(f, t.values, row.failing, eps)
-    if not bracketed(t.analytic[row.failing], left, right, floor).all():
-        return count
-    for tied in _tied_groups(t.values, row.failing):
-        v = np.zeros(t.values.size)
-        v[tied] = 1.0
-        (left, right), more = _sides(f, t.values, v, eps)
+def _beside(rtol: float, numerical: np.ndarray, atol: float | None) -> float:
+    """The allowance beside the difference's own error: rtol x the array's largest value, or the user's atol."""
+    return atol if atol is not None else rtol * float(np.abs(numerical).max(initial=0.0))
+
+
+def explain(f: Callable[[], float], t: Checked, row: ArrayCheck, numerical: np.ndarray, rules: Rules, beside: float,
+            out: Outcome) -> int:
+    """The element rules on a failing ``row`` (``numerical``: its central differences at rules.eps, flat): each
+    failing element is explained by a kink (bracketed by its one-sided differences within their own error) or by
+    step refinement (compare.refined); if every one is, and no group of tied elements disagrees along the
+    direction that moves it together, the row gets the verdict "kink" (some by a kink) or "refined" (all by
+    refinement) and is named in ``out``. Returns the evaluations."""
+    failing = row.failing
+    left, right, count = one_sided(f, t.values, failing, rules.eps)
+    kink = bracketed(t.analytic[failing], left, right, rules.slack + rules.error + beside)
+    rest = failing[~kink]
+    if rest.size:
+        fine, more = central(f, t.values, rest, rules.eps / REFINE)
         count += more
-        if abs(right - left) > floor * len(tied) + rtol * (abs(right) + abs(left)):
-            continue  # a kink along this direction too (ReLUs at 0): the subgradient's sum is not pinned down
-        claimed, numerical = float(t.analytic[tied].sum()), (left + right) / 2
-        if abs(claimed - numerical) > rtol * (abs(claimed) + abs(numerical)) + floor * len(tied):
-            out.ties.append((t.name, tied, claimed, numerical))
-    if not any(name == t.name for name, *_ in out.ties):
+        if not refined(t.analytic[rest], numerical[rest], fine, rules.rtol, rules.error, rules.fine_error,
+                       beside).all():
+            return count
+    count += _ties(f, t, failing, rules, rules.slack + rules.error + beside, out)
+    if any(name == t.name for name, *_ in out.ties):
+        return count
+    if kink.any():
         row.verdict = "kink"
         out.kinks.append(t.name)
+    if rest.size:
+        row.verdict = row.verdict if kink.any() else "refined"
+        out.refined.append((t.name, int(rest.size), _shrink(t.analytic[rest], numerical[rest], fine)))
+    return count
+
+
+def _refine_directions(f, t: Checked, v: np.ndarray, row: ArrayCheck, numerical: np.ndarray, rules: Rules,
+                       beside: float, out: Outcome) -> int:
+    """Step refinement of the failing random directions (fast mode): the row becomes "refined" if each one's
+    disagreement is the difference's own error (compare.refined). Returns the evaluations."""
+    fine, count = directional(f, t.values, v[row.failing], rules.eps / REFINE)
+    claimed = (v @ t.analytic)[row.failing]
+    if refined(claimed, numerical[row.failing], fine, rules.rtol, rules.error, rules.fine_error, beside).all():
+        row.verdict = "refined"
+        out.refined.append((t.name, int(row.failing.size), _shrink(claimed, numerical[row.failing], fine)))
+    return count
+
+
+def _shrink(a: np.ndarray, coarse: np.ndarray, fine: np.ndarray) -> float:
+    """The least factor by which the disagreements shrank at the refined step."""
+    with np.errstate(all="ignore"):
+        return float(np.min(np.abs(a - coarse) / np.maximum(np.abs(a - fine), np.finfo(float).tiny)))
+
+
+def refinement_findings(outcome: Outcome) -> list[Finding]:
+    """The words for the rows excused by step refinement (a finding of the "kink" family: how the check was done,
+    not a bug)."""
+    if not outcome.refined:
+        return []
+    names = ", ".join(f"{name} ({n} element{'s' * (n > 1)})" for name, n, _ in outcome.refined)
+    least = min(shrink for *_, shrink in outcome.refined)
+    return [Finding("kink", f"{names}: disagreed at eps={outcome.eps:.1e} only by the central difference's own "
+                    f"error: differenced again at eps/{REFINE}, the disagreement shrank {least:.3g}x or more (an "
+                    f"error like eps shrinks {REFINE}x, like eps^2 {REFINE ** 2}x; a bug's stays) and the claim agrees "
+                    "with the refined difference (a central difference errs like eps^2 where the function is smooth, "
+                    "like eps where it is smooth once but not twice: Huber at its threshold, the integral of a ReLU "
+                    "at 0): not a bug")]
+
+
+def _ties(f, t: Checked, failing: np.ndarray, rules: Rules, floor: float, out: Outcome) -> int:
+    """Groups of tied failing elements moved together: where the derivative along that direction is defined (left
+    and right agree), the claimed gradients' sum must match it; a disagreeing group is added to ``out.ties``.
+    Returns the evaluations."""
+    count = 0
+    for tied in _tied_groups(t.values, failing):
+        v = np.zeros(t.values.size)
+        v[tied] = 1.0
+        (left, right), more = _sides(f, t.values, v, rules.eps)
+        count += more
+        if abs(right - left) > floor * len(tied) + rules.rtol * (abs(right) + abs(left)):
+            continue  # a kink along this direction too (ReLUs at 0): the subgradient's sum is not pinned down
+        claimed, numerical = float(t.analytic[tied].sum()), (left + right) / 2
+        if abs(claimed - numerical) > rules.rtol * (abs(claimed) + abs(numerical)) + floor * len(tied):
+            out.ties.append((t.name, tied, claimed, numerical))
     return count
 
 

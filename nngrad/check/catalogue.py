@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..tolerances import MATCH
+
 
 @dataclass
 class Context:
@@ -46,7 +48,7 @@ class Known:
     mistakes: tuple[Mistake, ...]
 
 
-def _close(a, b, rtol: float = 1e-6) -> bool:
+def _close(a, b, rtol: float = MATCH) -> bool:
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape or not np.isfinite(a).all() or not np.isfinite(b).all():
         return False

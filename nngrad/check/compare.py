@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-TINY = np.finfo(np.float64).tiny
-RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
-EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations
+from ..tolerances import REFINE, RESOLVE, SHRINK, TINY
+
+PASSED = ("ok", "kink", "refined")  # verdicts of an array that agrees
 FAILED = ("FAIL", "shape")  # verdicts of an array that is wrong
 UNVERIFIED = ("unresolvable", "zero", "unchecked")  # verdicts of an array that could not be verified
 
@@ -17,7 +17,9 @@ UNVERIFIED = ("unresolvable", "zero", "unchecked")  # verdicts of an array that 
 class ArrayCheck:
     """The errors of one array (a parameter's gradient, or an input's): the worst element (largest error measured
     against its tolerance) with both values, and the verdict: "ok"; "FAIL"; "kink" (every disagreeing element is
-    explained by a finite difference that crossed a kink); "unresolvable" (the reference's own error is as large
+    explained by a finite difference that crossed a kink, or by the difference's own error, some by each);
+    "refined" (every disagreeing element is the difference's own error: it shrank when the step was refined,
+    and the claim agrees with the refined difference); "unresolvable" (the reference's own error is as large
     as the array's gradient: nothing can be concluded); "zero" (both are exactly zero: nothing to check);
     "shape" (the claimed gradient has another shape than its array: a FAIL, no numbers); "unchecked" (no gradient
     could be compared: ``note`` says why)."""
@@ -39,7 +41,7 @@ class ArrayCheck:
 
     @property
     def passed(self) -> bool:
-        return self.verdict in ("ok", "kink")
+        return self.verdict in PASSED
 
     @classmethod
     def without_numbers(cls, name: str, shape: tuple[int, ...], verdict: str, note: str) -> ArrayCheck:
@@ -74,3 +76,29 @@ def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: 
                       float((err / np.maximum(both, TINY)).max()) if a.size else 0.0, index,
                       float(a[worst]) if a.size else 0.0, float(n[worst]) if a.size else 0.0,
                       float(allowed[worst]) if a.size else 0.0, verdict, layer, np.flatnonzero(excess > 1))
+
+
+def refined(analytic: np.ndarray, coarse: np.ndarray, fine: np.ndarray, rtol: float, coarse_error: float,
+            fine_error: float, floor: float) -> np.ndarray:
+    """Which elements' disagreement is the reference's own error, not a bug (all arrays (K,)): ``coarse`` and
+    ``fine`` are central differences at eps and eps / REFINE, with own errors (round-off and truncation
+    estimated) ``coarse_error`` and ``fine_error``. An element is excused when both hold:
+
+    - its disagreement shrinks with the step, by SHRINK at least: |a - fine| <= |a - coarse| / SHRINK (an error
+      like eps shrinks by 4, like eps^2 by 16; a bug's stays: a bug hidden under a larger truncation error is
+      caught by the second rule);
+    - the claim agrees with the refined difference, or with its Richardson extrapolation for an error like eps
+      or like eps^2 (the truncation removed), within rtol (|a| + |r|) + ``floor`` + that estimate's own error
+      (its coefficients times the two differences' errors; ``floor``: the allowance beside the differences'
+      error, the array's own scale or a user's atol).
+    Round-off at the finer step is larger, not smaller: a disagreement made of round-off does not shrink."""
+    a, n, m = (np.asarray(v, dtype=np.float64).reshape(-1) for v in (analytic, coarse, fine))
+    with np.errstate(all="ignore"):
+        shrinks = np.abs(a - m) * SHRINK <= np.abs(a - n)
+        agrees = np.zeros(a.shape, dtype=bool)
+        for order in (None, 1, 2):  # the finer difference itself (a kink crossed at eps only), then eps, eps^2
+            k = 0.0 if order is None else 1.0 / (REFINE ** order - 1)
+            estimate = m + k * (m - n)  # (REFINE^p m - n) / (REFINE^p - 1)
+            own = (1 + k) * fine_error + k * coarse_error
+            agrees |= np.abs(a - estimate) <= rtol * (np.abs(a) + np.abs(estimate)) + floor + own
+    return shrinks & agrees & np.isfinite(m)

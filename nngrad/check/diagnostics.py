@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import elementwise, experiments
+from ..tolerances import FACTOR
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
@@ -33,9 +34,9 @@ def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | N
         return None
     c = float(a @ n) / nn
     for simple in (0, 1, -1, 2, 0.5, -2, -0.5, 3, 1 / 3, 4, 0.25):
-        if np.isclose(c, simple, rtol=1e-6, atol=1e-12):
+        if np.isclose(c, simple, rtol=FACTOR, atol=1e-12):
             c = float(simple)
-    return c if np.all(_agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=1e-6) else None
+    return c if np.all(_agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=FACTOR) else None
 
 
 def _guess(c: float, batch: int | None) -> str:
@@ -45,7 +46,7 @@ def _guess(c: float, batch: int | None) -> str:
         guesses |= {float(batch): f"a sum over the batch of {batch} where the loss takes the mean",
                     1.0 / batch: f"a mean over the batch of {batch} where the loss takes the sum (or the mean taken "
                     "twice)"}
-    return next((g for f, g in guesses.items() if np.isclose(c, f, rtol=1e-6)), "a missing or extra factor")
+    return next((g for f, g in guesses.items() if np.isclose(c, f, rtol=FACTOR)), "a missing or extra factor")
 
 
 def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rtol: float, floor: float

@@ -17,15 +17,16 @@ from .. import _validate as validate
 from ..errors import InvalidValue
 from ..methods.backprop import backprop_gradient
 from ..methods.batched import CENTRAL_BATCHED, FORWARD_BATCHED
-from ..methods.checks import KAPPA
 from ..methods.complex_step import COMPLEX_STEP_METHOD
 from ..methods.finite_differences import VARIANTS, finite_difference, step_resolves
+from ..methods.schemes import SCHEMES
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
-from ..tolerances import tolerance
-from .compare import EXACT_FLOOR, ArrayCheck, compare
+from ..tolerances import EXACT_FLOOR, KAPPA, REFINE, tolerance
+from .arrays import Checked, Outcome, Rules, explain, refinement_findings
+from .compare import ArrayCheck, compare
 from .findings import Finding
-from .probe import bracketed, one_sided, one_sided_slack
+from .probe import one_sided_slack
 from .report import GradientReport
 
 REFERENCES = ("auto", "complex-step", "finite-differences")
@@ -87,9 +88,14 @@ def gradient_check(
     if net.dtype != np.float64:
         warnings.warn(f"net.params are {net.dtype}, not float64: finite differences lose most digits in low "
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
-    evaluations += _explain_kinks(net, x, y, rows, analytic, eps, fd_floor + one_sided_slack(eps, loss, net.dtype))
+    fd_rtol = rtol if rtol is not None else tolerance(f"{formula.name} differences", net.dtype)
+    rules = Rules(eps, fd_rtol, fd_error, KAPPA * SCHEMES["central"].error(eps / REFINE, loss, net.dtype),
+                  one_sided_slack(eps, loss, net.dtype))
+    more, outcome = _explain(net, x, y, rows, analytic, numerical, rules, 0.0 if atol is None else atol)
+    evaluations += more
     near = _near_kinks(net, x, KINK_REACH * eps)
-    return GradientReport(repr(net), rows, _findings(net, loss, analytic, numerical, rows, near, eps, formula.name),
+    found = _findings(net, loss, analytic, numerical, rows, near, eps, formula.name) + refinement_findings(outcome)
+    return GradientReport(repr(net), rows, found,
                           "element-wise", formula.name, eps, rtols, evaluations, net.num_params, analytic, numerical,
                           atol, variant, near)
 
@@ -117,20 +123,19 @@ def _references(net, x, y, exact: list[int], inexact: list[int], scheme: str, ep
     return numerical, evaluations
 
 
-def _explain_kinks(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, eps: float, slack: float,
-                   most: int = 1000) -> int:
-    """Rows of a finite difference that fail only where the left and right differences bracket backprop's value
-    (within ``slack``, their own error) get the verdict "kink": a kink was crossed, not a bug (at most ``most``
-    elements a row are probed). Returns the loss evaluations this took."""
-    evaluations = 0
+def _explain(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, numerical: np.ndarray, rules: Rules,
+             beside: float = 0.0, most: int = 1000) -> tuple[int, Outcome]:
+    """The element rules of every check (arrays.explain: a kink crossed, step refinement, ties) on the failing rows
+    of a finite difference (at most ``most`` failing elements a row are probed); ``beside``: the allowance beside
+    the difference's own error (a user's atol). Returns (loss evaluations, what the rules excused)."""
+    out = Outcome(eps=rules.eps)
     for row, a in zip(rows, net.param_arrays()):
         if row.verdict != "FAIL" or row.reference == "complex step" or len(row.failing) > most:
             continue
-        left, right, count = one_sided(lambda: net.evaluate(x, y), net.params[a.start:a.stop], row.failing, eps)
-        evaluations += count
-        if bracketed(analytic[a.start:a.stop][row.failing], left, right, slack).all():
-            row.verdict = "kink"
-    return evaluations
+        target = Checked(row.name, a.shape, net.params[a.start:a.stop], analytic[a.start:a.stop])
+        out.evaluations += explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop], rules, beside,
+                                   out)
+    return out.evaluations, out
 
 
 def _findings(net: DNN, loss: float, analytic: np.ndarray, numerical: np.ndarray, rows: list[ArrayCheck],
@@ -147,7 +152,7 @@ def _findings(net: DNN, loss: float, analytic: np.ndarray, numerical: np.ndarray
                              f"{max(r.scale for r in unresolved):.1e} lie within what {scheme} differences at "
                              f"eps={eps:.1e} resolve; the complex step verifies any scale where the loss is analytic "
                              "(reference='auto')"))
-    if kinks := [r.name for r in rows if r.verdict == "kink"]:
+    if kinks := [r.name for r in rows if r.verdict == "kink"]:  # "refined" rows: arrays.refinement_findings
         found.append(Finding("kink", f"{', '.join(kinks)}: the {scheme} difference crossed a ReLU kink ({near} ReLU "
                              f"inputs lie within {KINK_REACH:g} steps of 0); the left and right differences bracket "
                              "backprop's value: not a bug"))

@@ -20,9 +20,9 @@ from dataclasses import replace
 import numpy as np
 
 from ..methods.schemes import COMPLEX_STEP
-from ..tolerances import tolerance
-from .arrays import Checked, Outcome, check_arrays, floors, resolve_mode
-from .compare import EXACT_FLOOR, FAILED, ArrayCheck, compare
+from ..tolerances import EXACT_FLOOR, SAME, tolerance
+from .arrays import Checked, Outcome, check_arrays, floors, refinement_findings, resolve_mode
+from .compare import FAILED, ArrayCheck, compare
 from . import diagnostics
 from .diagnostics import shape_cause
 from .evidence import Evidence, Failure
@@ -32,15 +32,13 @@ from .randomness import Reseeder
 from .report import GradientReport
 from .subject import Claim, Subject
 
-SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input
-
 
 def judge(subject: Subject, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
           atol: float | None = None, seed: int = 0, diagnose: bool = True, progress: bool = False) -> GradientReport:
     """Check ``subject`` (see the module's docstring); the user's arrays and generators are left as found.
     progress: a bar over the element-wise differences (on a terminal)."""
     runs = Evaluations(subject)
-    with Reseeder(subject.owners).bound() as reseeder:
+    with Reseeder(subject.owners, seed).bound() as reseeder:
         try:
             return _judge(subject, runs, reseeder, mode, eps, rtol, atol, seed, diagnose, progress)
         finally:
@@ -95,6 +93,7 @@ def _judge(subject: Subject, runs: Evaluations, reseeder: Reseeder, mode: str, e
     evidence.found = found
     evidence.failing = _failures(subject, targets, outcome, resolved)
     _diagnose(evidence, ("always", "failing") if diagnose else ("always",))
+    found += refinement_findings(outcome)
     second, more = [], 0
     if diagnose and not any(r.verdict in FAILED for r in ordered) and not any(f.fails for f in found):
         second, more = _guarded("the check at a second point", lambda: _second_point(

@@ -7,6 +7,9 @@ from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from ..methods.schemes import SCHEMES
+from ..tolerances import KAPPA
+
 
 def one_sided(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], eps: float
               ) -> tuple[np.ndarray, np.ndarray, int]:
@@ -30,9 +33,6 @@ def one_sided(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], 
 def one_sided_slack(eps: float, scale: float, dtype=np.float64) -> float:
     """The own error of a one-sided difference at ``eps`` on terms of ``scale``: KAPPA x (u / eps + eps) x scale,
     its truncation O(eps), far above a central difference's O(eps^2) at the same step."""
-    from ..methods.checks import KAPPA
-    from ..methods.schemes import SCHEMES
-
     return KAPPA * SCHEMES["forward"].error(eps, scale, dtype)
 
 
@@ -57,3 +57,20 @@ def directional(f: Callable[[], float], flat: np.ndarray, directions: np.ndarray
     finally:
         flat[:] = saved
     return out, 2 * len(directions)
+
+
+def central(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], eps: float) -> tuple[np.ndarray, int]:
+    """(derivatives, evaluations): (f(p + eps e_i) - f(p - eps e_i)) / 2 eps at ``indices`` of ``flat`` (a 1-D
+    view that f reads), each element restored exactly, even when f raises."""
+    indices = list(indices)
+    out = np.empty(len(indices))
+    for k, i in enumerate(indices):
+        old = flat[i]
+        try:
+            flat[i] = old + eps
+            plus = f()
+            flat[i] = old - eps
+            out[k] = (plus - f()) / (2 * eps)
+        finally:
+            flat[i] = old
+    return out, 2 * len(indices)

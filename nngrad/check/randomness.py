@@ -1,6 +1,8 @@
 """Random forwards (dropout) made repeatable: numpy's global generator, Python's ``random`` and every generator
 the user's objects hold are put back in their starting state before each call, so each evaluation draws the same
-mask; and all of them are left as they were found when the check ends."""
+mask; and all of them are left as they were found when the check ends. The global generators start from the
+check's own seed, not from whatever state the program left them in: the mask, part of the function checked, and
+so the verdict, do not depend on what was drawn before the check."""
 
 from __future__ import annotations
 
@@ -24,17 +26,18 @@ def rewind() -> None:
 class Reseeder:
     """``before()`` rewinds every generator in reach (when ``active``); ``close()`` leaves them as found."""
 
-    def __init__(self, owners: list[object]) -> None:
+    def __init__(self, owners: list[object], seed: int = 0) -> None:
         self.active = False
         self._numpy, self._python = np.random.get_state(), random.getstate()
+        self._start = np.random.RandomState(seed).get_state(), random.Random(seed).getstate()
         self._held = [(g, _state(g)) for g in _generators(owners)]
 
     def before(self) -> None:
         if self.active:
-            self._rewind()
+            self._rewind(*self._start)
 
     def close(self) -> None:
-        self._rewind()
+        self._rewind(self._numpy, self._python)
 
     @contextmanager
     def bound(self) -> Iterator[Reseeder]:
@@ -47,9 +50,9 @@ class Reseeder:
             _ACTIVE.reset(token)
             self.close()
 
-    def _rewind(self) -> None:
-        np.random.set_state(self._numpy)
-        random.setstate(self._python)
+    def _rewind(self, numpy_state, python_state) -> None:
+        np.random.set_state(numpy_state)
+        random.setstate(python_state)
         for g, state in self._held:
             _set_state(g, state)
 

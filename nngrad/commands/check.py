@@ -201,7 +201,7 @@ def _check_on_device(net: DNN, x: np.ndarray, y: np.ndarray, where: Backend) -> 
     on_device, reference = net.to(where.device, where.library), gradient(net, x, y, "backprop").grad
     scale, ok = max(float(np.max(np.abs(reference))), np.finfo(float).tiny), True
     for name in ("backprop", "forward-mode", "complex-step"):
-        if get(name).supports(on_device):
+        if get(name).why_not(on_device):
             continue
         gap = float(np.max(np.abs(to_numpy(gradient(on_device, x, y, name).grad) - reference))) / scale
         allowed = tolerance("device")

@@ -32,7 +32,7 @@ def gradient(net, x: np.ndarray, y: np.ndarray, method: str = "backprop", **opti
     if reason := m.missing():
         raise MissingPackage(reason)
     x, y = net.check_data(x, y)
-    if reason := m.supports(net):
+    if reason := m.why_not(net):
         raise InvalidValue(reason)
     return m.prepare(net, x, y, **options)()
 

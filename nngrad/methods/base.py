@@ -66,7 +66,7 @@ class Method:
     expected to count (the theory the counts are tested against, never used as the count). ``cost(network) ->
     Cost``: the work of one call with the default options (numpy calls, matrix-product flops, element-wise
     work: the cost model, methods/cost.py); a method without one is predicted by timing a call, and then
-    declares ``flops(sizes, batch)``, its operation count. ``supports(net)``: None, or why the method does not
+    declares ``flops(sizes, batch)``, its operation count. ``why_not(net)``: None, or why the method does not
     apply to ``net``. ``chunked(net, x, y, **options)``: the method's chunked evaluation (see prefix.py), if it
     has one. ``color`` and ``marker``: how plots draw it, everywhere. ``array_api``: does it run on a network
     whose arrays are not numpy's (torch, on a CUDA device perhaps; array_api_strict)? Its prepared call then
@@ -86,7 +86,7 @@ class Method:
     requires: tuple[str, ...] = ()  # import names of optional packages
     install: str = ""  # how to install them
     options: tuple[str, ...] = ()  # keyword options prepare takes
-    supports: Callable[[object], str | None] = field(default=lambda net: None)
+    why_not: Callable[[object], str | None] = field(default=lambda net: None)
     chunked: Callable | None = None
     step: Callable[[np.dtype], float] | None = None  # default step of a method that takes ``eps``, by dtype
     traced_memory: bool = True  # does tracemalloc see its allocations (numpy's do; torch's and JAX's do not)?

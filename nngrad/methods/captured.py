@@ -99,12 +99,12 @@ def replayed(work: Callable[[cost.Network], cost.Cost]) -> Callable[[cost.Networ
 BACKPROP = Method(
     name="backprop-graph", family="reverse-mode", prepare=prepare_backprop, requires=("torch",), install=INSTALL,
     description="nngrad's backprop recorded once as a CUDA graph and replayed (torch tensors on a CUDA device)",
-    work_count=lambda n: 1, check=PEER_CHECK, supports=on_cuda, array_api=True, cuda_only=True,
+    work_count=lambda n: 1, check=PEER_CHECK, why_not=on_cuda, array_api=True, cuda_only=True,
     cost=replayed(backprop.METHOD.cost), traced_memory=False, color="#17becf",
     marker="d")
 TORCH = Method(
     name="torch-graph", family="reverse-mode", prepare=prepare_torch, requires=("torch",), install=INSTALL,
     description="PyTorch autograd recorded once as a CUDA graph and replayed", work_count=lambda n: 1,
-    check=PEER_CHECK, supports=on_cuda, array_api=True, cuda_only=True,
+    check=PEER_CHECK, why_not=on_cuda, array_api=True, cuda_only=True,
     cost=replayed(torch_peer.METHOD.cost), traced_memory=False, color="#bcbd22",
     marker="*")

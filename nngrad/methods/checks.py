@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..tolerances import tolerance
+from ..tolerances import KAPPA, REFINE, RESOLVE, TINY, tolerance
 from .base import REFERENCE, Check, GradientResult, get
 from .prefix import Prefix
 from .schemes import COMPLEX_STEP, SCHEMES, Scheme, default_eps
 
-TINY = np.finfo(np.float64).tiny
 DIRECTIONS = 3  # random directions of the directional check
 FINITE_DIFFERENCE_TOL = tolerance("forward difference")  # norm-wise, a forward difference at its best step
 EXACT_TOL = tolerance("exact")  # norm-wise, gradients exact to rounding: complex step, forward mode, the frameworks
-KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-off and truncation (Scheme.error)
-RESOLVE = 10  # an array is judged only if its gradient exceeds RESOLVE x the finite difference's error
 BLOCKS = 32  # deeper networks are judged per block of consecutive layers (W and b together): BLOCKS blocks
 PASS_COST = 3  # forward passes of one directional evaluation of the check (see directional_passes)
 SHARE_FLOOR = 1e-3  # in a block, an array's direction is scaled by 1 / max(|g_a|, SHARE_FLOOR x the largest |g_a|)
@@ -104,9 +101,33 @@ def directional_error(net, x: np.ndarray, y: np.ndarray, grad: np.ndarray, toler
                 unresolved.append(f"{first.name}{first.layer}" if len(group) == 1
                                   else f"layers {first.layer}-{last.layer}")
                 continue
-        errors.append(np.max(np.abs(projected - derivative)
-                             / np.maximum(np.abs(projected) + np.abs(derivative) + allowed, TINY)))
+        error = np.abs(projected - derivative) / np.maximum(np.abs(projected) + np.abs(derivative) + allowed, TINY)
+        if allowed and (error > tolerance).any():
+            error = _refined(prefix, group, vs, h, projected, derivative, error, tolerance, floor, net.dtype)
+        errors.append(np.max(error))
     return float(np.max(errors)) if errors else float("nan"), unresolved
+
+
+def _refined(prefix: Prefix, group: list, vs: list[np.ndarray], h: float, projected: np.ndarray,
+             derivative: np.ndarray, error: np.ndarray, tolerance: float, floor: float, dtype) -> np.ndarray:
+    """The errors (K,) of the directions after step refinement, the element rule of every gradient check
+    (check.compare.refined): a failing direction is differenced again at h / REFINE; where its disagreement is
+    the difference's own error, its error becomes that of the refined difference (or its Richardson
+    extrapolation) against its own allowance; a bug's stays."""
+    from ..check.compare import refined  # the check's element rules (imported here: check imports methods)
+
+    fine_floor = KAPPA * SCHEMES["central"].error(h / REFINE, prefix.base_loss(), dtype)
+    step = h / REFINE
+    fine = (_moved(prefix, group, vs, step) - _moved(prefix, group, vs, -step)) / (2 * step)
+    excused = (error > tolerance) & refined(projected, derivative, fine, tolerance, floor, fine_floor, 0.0)
+    best = error.copy()
+    for order in (None, 1, 2):  # the refined difference, its extrapolations for an error like h and like h^2
+        k = 0.0 if order is None else 1.0 / (REFINE ** order - 1)
+        estimate, own = fine + k * (fine - derivative), (1 + k) * fine_floor + k * floor
+        ratio = np.abs(projected - estimate) / np.maximum(np.abs(projected) + np.abs(estimate) + own / tolerance,
+                                                          TINY)
+        best = np.where(excused, np.minimum(best, ratio), best)
+    return best
 
 
 def _moved(prefix: Prefix, group: list, vs: list[np.ndarray], step: complex) -> np.ndarray:

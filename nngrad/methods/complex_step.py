@@ -36,7 +36,7 @@ def build(net, x: np.ndarray, y: np.ndarray, eps: float, max_bytes: int) -> Chun
     return Chunked(prefix, ComplexStep(prefix, eps), chunk_size(prefix, 2 * net.dtype.itemsize, max_bytes))
 
 
-def supports(net) -> str | None:
+def why_not(net) -> str | None:
     """Why the complex step does not apply to ``net`` (a non-analytic activation), or None."""
     kinks = sorted({type(a).__name__ for a in net.activations if not getattr(a, "analytic", False)})
     if kinks:
@@ -58,7 +58,7 @@ COMPLEX_STEP_METHOD = ChunkedMethod("complex-step", build, lambda dtype: COMPLEX
 METHOD = Method(
     name="complex-step", array_api=True, family="finite-difference", options=("eps", "max_bytes"),
     prepare=COMPLEX_STEP_METHOD.prepare, chunked=COMPLEX_STEP_METHOD.job, step=COMPLEX_STEP_METHOD.default_eps,
-    supports=supports,
+    why_not=why_not,
     description="Im L(p + i h e_i) / h, h = 1e-20: N complex loss evaluations, exact to rounding (analytic losses)",
     work_count=lambda n: n, cost=work,
     check=against_backprop(EXACT_TOL), color="#17becf", marker="*")

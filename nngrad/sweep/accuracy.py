@@ -16,7 +16,7 @@ STEPS = np.logspace(-20, -1, 39)
 def step_methods(methods: list[str], net) -> list[str]:
     """Those of ``methods`` that take a step and are chunked (fast enough to run at every step), applicable."""
     return [m for m in methods if get(m).step is not None and get(m).chunked is not None
-            and get(m).supports(net) is None and get(m).missing() is None]
+            and get(m).why_not(net) is None and get(m).missing() is None]
 
 
 def accuracy_curve(methods: list[str], depth: int = 3, width: int = 16, batch: int = 4, seed: int = 0,

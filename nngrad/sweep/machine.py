@@ -37,7 +37,7 @@ GEMM_SHAPES = ((16, 64), (16, 256), (2048, 16), (2048, 64))  # (rows, width): (r
 ELEMENTS = (2**12, 2**16, 2**20)  # sigmoid over arrays this long
 DEVICE_GEMM_SHAPES = ((2**14, 256), (2**16, 256), (2**14, 1024))  # on a device: its rate at full occupancy
 DEVICE_ELEMENTS = (2**20, 2**22, 2**24)
-TINY = (1, 2, 1, 2, 2)  # depth, width, batch, inputs, outputs of the network a peer's cost per call is timed on
+SMALLEST_NET = (1, 2, 1, 2, 2)  # depth, width, batch, inputs, outputs of the network a peer's cost per call is timed on
 
 
 def best_of(fn: Callable[[], object], repeats: int = REPEATS, min_s: float = 2e-3,
@@ -85,7 +85,7 @@ def method_call_seconds(method: Method, where: Backend, dtype: str = "float64") 
     pays there (the array-api namespace lookup, the library's dispatch, on a device the kernel launch), and the
     CALLS table, numpy's, is corrected per method: the standard's generic paths make calls of their own."""
     net, x, y = tiny(where, dtype)
-    return best_of(method.prepare(net, x, y)) / method.cost(Network.of(net, TINY[2])).calls
+    return best_of(method.prepare(net, x, y)) / method.cost(Network.of(net, SMALLEST_NET[2])).calls
 
 
 def own_call_seconds(where: Backend, dtype: str = "float64") -> float:
@@ -120,8 +120,8 @@ def elementwise_seconds(where: Backend = NUMPY, dtype: str = "float64") -> float
 
 
 def tiny(where: Backend = NUMPY, dtype: str = "float64") -> tuple:
-    """(net, x, y) of the TINY network on ``where``, in ``dtype``."""
-    net, x, y = build(*TINY, dtype=dtype)
+    """(net, x, y) of the SMALLEST_NET network on ``where``, in ``dtype``."""
+    net, x, y = build(*SMALLEST_NET, dtype=dtype)
     if where.is_numpy:
         return net, x, y
     net = net.to(where.device, where.library)
@@ -134,7 +134,7 @@ def library_call_seconds(method: Method, numpy_only: Constants, where: Backend =
     numbers: nothing but calls) timed, less what numpy's part of its declared cost predicts, over the library
     calls it declares."""
     net, x, y = tiny(where, dtype)
-    work = method.cost(Network.of(net, TINY[2]))
+    work = method.cost(Network.of(net, SMALLEST_NET[2]))
     seconds = best_of(method.prepare(net, x, y)) - replace(work, library_calls=0).seconds(numpy_only)
     return max(seconds, 0.0) / work.library_calls
 
@@ -177,9 +177,9 @@ def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = 
     libraries, own = {}, {}
     for name in methods:
         method = get(name)
-        work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # TINY's shape
+        work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # SMALLEST_NET's shape
         if (work is None or method.missing() is not None or not (where.is_numpy or method.array_api)
-                or method.supports(tiny(where, dtype)[0]) is not None):
+                or method.why_not(tiny(where, dtype)[0]) is not None):
             continue
         if work.library_calls and work.library not in libraries:
             libraries[work.library] = library_call_seconds(method, numpy_only, where, dtype)

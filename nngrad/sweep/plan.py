@@ -134,7 +134,7 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constant
     points = []
     for name in cfg.methods_on(device):
         method = get(name)
-        reason = method.supports(net)
+        reason = method.why_not(net)
         predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants)
         if predicted is not None and predicted > cfg.budget_s:
             reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"

@@ -71,7 +71,7 @@ def _gpus(jax) -> list:
         return []
 
 
-def supports(net) -> str | None:
+def why_not(net) -> str | None:
     """None where JAX can compute on the network's device: its CPU always, cuda:N with a CUDA build of jaxlib."""
     if net.device == "cpu" or importlib.util.find_spec("jax") is None:
         return None
@@ -85,7 +85,7 @@ def supports(net) -> str | None:
 
 
 def _device(jax, device: str):
-    """JAX's device for nngrad's ``device`` ("cpu" or "cuda:N"; :func:`supports` said it is there)."""
+    """JAX's device for nngrad's ``device`` ("cpu" or "cuda:N"; :func:`why_not` said it is there)."""
     return jax.devices("cpu")[0] if device == "cpu" else _gpus(jax)[int(device.partition(":")[2] or 0)]
 
 
@@ -93,7 +93,7 @@ METHOD = Method(
     name="jax", family="reverse-mode", prepare=prepare, requires=("jax",), install=INSTALL,
     description="jax.value_and_grad of the same loss, jit-compiled (compile time recorded apart), on the "
                 "network's device, in the network's precision (64-bit floats enabled for float64)",
-    work_count=lambda n: 1, check=PEER_CHECK, array_api=True, supports=supports,
+    work_count=lambda n: 1, check=PEER_CHECK, array_api=True, why_not=why_not,
     cost=reverse_cost("jax", lambda net: 2 + 2 * len(net.layers), lambda net: 2 * len(net.layers) + 2),  # the weights'
     # transfer, one dispatch, the arrays brought back, gathered by numpy
     traced_memory=False, color="#2ca02c", marker="p")

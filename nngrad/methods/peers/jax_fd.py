@@ -17,7 +17,7 @@ from ..checks import FINITE_DIFFERENCE_TOL, against_backprop
 from ..prefix import DEFAULT_MAX_BYTES
 from ..schemes import SCHEMES
 from ._common import INSTALL, arrays
-from .jax import loss_on_device, supports
+from .jax import loss_on_device, why_not
 
 FORWARD = SCHEMES["forward"]
 
@@ -74,5 +74,5 @@ METHOD = Method(
     description="JAX forward differences as usually written: jit(vmap(loss)) over theta + h e_i in chunks, every "
                 "evaluation a full forward pass (no prefix reuse), on the network's device",
     work_count=FORWARD.evaluations, cost=work, options=("eps", "max_bytes"), step=FORWARD.default_eps,
-    check=against_backprop(FINITE_DIFFERENCE_TOL, FORWARD), supports=supports, array_api=True,
+    check=against_backprop(FINITE_DIFFERENCE_TOL, FORWARD), why_not=why_not, array_api=True,
     traced_memory=False, color="#98df8a", marker="<")
