@@ -16,7 +16,8 @@ from zoo.score import nngrad_cli, nngrad_report, printed_kinds
 
 KNOWN_GAPS = {
     "torchlike.Embedding": "integer ids perturbed as floats: IndexError in the user's forward",
-    "torchlike.Sequential.inner_transposed": "parameters in sub-modules / (param, grad) pairs not found: PASS on dx alone",
+    "torchlike.Sequential.inner_transposed":
+        "parameters in sub-modules / (param, grad) pairs not found: PASS on dx alone",
     "torchlike.ResidualBlock.mean_bias": "parameters in sub-modules / (param, grad) pairs not found: PASS on dx alone",
     "torchlike.RNNCell.dh_prev_no_tanh": "detected, not named (found nothing; wants known-mistake, located)",
     "torchlike.Embedding.fancy_index": "integer ids perturbed as floats: IndexError in the user's forward",
@@ -25,34 +26,50 @@ KNOWN_GAPS = {
     "torchlike.SelfAttention.no_scale": "detected, not named (found batch; wants scaled)",
     "keraslike.Dense": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Sequential": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Sequential.dense_batchnorm": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Sequential.dense_batchnorm":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Swish": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.ELU": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.BatchNormalization.unbiased": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.BatchNormalization.unbiased":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.GRUCell": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Conv1D.strided": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Dense.accumulating": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Sequential.inner_mean_bias": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Swish.sigmoid_only": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.ELU.output_as_derivative": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.BatchNormalization.no_var_term": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.GRUCell.no_direct_path": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Conv1D.stride_ignored": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Dense.accumulating":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Sequential.inner_mean_bias":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Swish.sigmoid_only":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.ELU.output_as_derivative":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.BatchNormalization.no_var_term":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.GRUCell.no_direct_path":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Conv1D.stride_ignored":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "nielsen.Network": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen.Network.mini_batch": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen.NetworkMatrix": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen.Network.sigmoid_prime_of_activation": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen.Network.cost_derivative_sign": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen.NetworkMatrix.no_keepdims": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen2.Network.cross_entropy": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
+    "nielsen.Network.sigmoid_prime_of_activation":
+        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
+    "nielsen.Network.cost_derivative_sign":
+        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
+    "nielsen.NetworkMatrix.no_keepdims":
+        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
+    "nielsen2.Network.cross_entropy":
+        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen2.Network.quadratic": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen2.Network.mismatched_delta": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen2.Network.quadratic_no_prime": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
+    "nielsen2.Network.mismatched_delta":
+        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
+    "nielsen2.Network.quadratic_no_prime":
+        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "dls.L_model": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.three_layers": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.db_no_keepdims": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.no_one_over_m": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
-    "dls.L_model.sigmoid_backward_of_z": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
+    "dls.L_model.sigmoid_backward_of_z":
+        "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.dAL_sign": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "purepython.dense": "pure-Python lists not taken: 'none of its inputs is a float array'",
     "purepython.mse_loss": "pure-Python lists not taken: 'none of its inputs is a float array'",
@@ -65,9 +82,12 @@ KNOWN_GAPS = {
     "notebook.loss_and_grads": "a loss function returning a flat (loss, dW1, db1, ...) is not taken",
     "notebook.logistic_cost_and_grads": "a loss function returning a flat (loss, dW1, db1, ...) is not taken",
     "notebook.loss_and_grads.stale_global": "a loss function returning a flat (loss, dW1, db1, ...) is not taken",
-    "notebook.logistic_cost_and_grads.db_not_mean": "a loss function returning a flat (loss, dW1, db1, ...) is not taken",
-    "notebook.ex4_nnCostFunction.regularises_bias": "detected, not named (found nothing; wants regularization, located)",
-    "beyond.AffineAccumulating.zero_grad": "zero_grad() not called before each backward: accumulation read as not-repeatable",
+    "notebook.logistic_cost_and_grads.db_not_mean":
+        "a loss function returning a flat (loss, dW1, db1, ...) is not taken",
+    "notebook.ex4_nnCostFunction.regularises_bias":
+        "detected, not named (found nothing; wants regularization, located)",
+    "beyond.AffineAccumulating.zero_grad":
+        "zero_grad() not called before each backward: accumulation read as not-repeatable",
     "beyond.GELU.only_pdf_term": "detected, not named (found nothing; wants known-mistake, located)",
     "beyond.BinaryCrossEntropy.logit_form": "detected, not named (found nothing; wants known-mistake, located)",
     "beyond.huber_loss.no_delta": "detected, not named (found nothing; wants located)",
@@ -83,28 +103,41 @@ KNOWN_SHELL_GAPS = {
     "keraslike.Dense": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Swish": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.ELU": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.BatchNormalization.unbiased": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.BatchNormalization.unbiased":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Conv1D.strided": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Dense.accumulating": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Swish.sigmoid_only": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.ELU.output_as_derivative": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.BatchNormalization.no_var_term": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.Conv1D.stride_ignored": "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Dense.accumulating":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Swish.sigmoid_only":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.ELU.output_as_derivative":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.BatchNormalization.no_var_term":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
+    "keraslike.Conv1D.stride_ignored":
+        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "nielsen.Network": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
     "nielsen.NetworkMatrix": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
-    "nielsen.Network.cost_derivative_sign": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
-    "nielsen.NetworkMatrix.no_keepdims": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
-    "nielsen2.Network.cross_entropy": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
-    "nielsen2.Network.quadratic": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
-    "nielsen2.Network.mismatched_delta": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
-    "nielsen2.Network.quadratic_no_prime": "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
+    "nielsen.Network.cost_derivative_sign":
+        "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
+    "nielsen.NetworkMatrix.no_keepdims":
+        "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
+    "nielsen2.Network.cross_entropy":
+        "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
+    "nielsen2.Network.quadratic":
+        "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
+    "nielsen2.Network.mismatched_delta":
+        "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
+    "nielsen2.Network.quadratic_no_prime":
+        "--net on Nielsen's Network: 'cannot tell how many classes' (no shell form for the book)",
     "purepython.mse_loss": "list code's returned lists read as one gradient per element, not as an array",
     "purepython.hinge_loss": "list code's returned lists read as one gradient per element, not as an array",
     "purepython.swish": "list code's returned lists read as one gradient per element, not as an array",
     "purepython.mse_loss.no_two": "list code's returned lists read as one gradient per element, not as an array",
     "purepython.swish.no_one_minus": "list code's returned lists read as one gradient per element, not as an array",
     "beyond.hinge_loss": "a JSON list in --shapes arrives as a Python list: AttributeError at y.shape",
-    "beyond.AffineAccumulating.zero_grad": "zero_grad() not called before each backward: accumulation read as not-repeatable",
+    "beyond.AffineAccumulating.zero_grad":
+        "zero_grad() not called before each backward: accumulation read as not-repeatable",
     "beyond.GELU.only_pdf_term": "detected, not named (found nothing; wants known-mistake, located)",
     "beyond.huber_loss.no_delta": "detected, not named (found nothing; wants located)",
     "beyond.hinge_loss.no_mean": "a JSON list in --shapes arrives as a Python list: AttributeError at y.shape",
@@ -116,10 +149,12 @@ KNOWN_UNCHECKED = {  # taken, but parameter arrays neither checked nor named (a 
     "torchlike.Linear.zero_grad": "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.Sequential": "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.ResidualBlock": "parameter objects of a torch-like module not found, and not named: dx alone",
-    "torchlike.Sequential.linear_batchnorm": "parameter objects of a torch-like module not found, and not named: dx alone",
+    "torchlike.Sequential.linear_batchnorm":
+        "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.RNNCell": "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.SelfAttention": "parameter objects of a torch-like module not found, and not named: dx alone",
-    "torchlike.Sequential.inner_transposed": "parameter objects of a torch-like module not found, and not named: dx alone",
+    "torchlike.Sequential.inner_transposed":
+        "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.ResidualBlock.mean_bias": "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.RNNCell.dh_prev_no_tanh": "parameter objects of a torch-like module not found, and not named: dx alone",
     "torchlike.SelfAttention.no_scale": "parameter objects of a torch-like module not found, and not named: dx alone",
@@ -139,7 +174,8 @@ def test_every_fresh_case_from_python(case):
         assert report.status == "PASS", str(report)
         return
     assert report.status == "FAIL", f"{case.bug}\n{report}"
-    assert {f.kind for f in report.findings} & set(case.names), f"{case.bug}: expected one of {case.names}\n{report}"
+    kinds = {f.kind for f in report.findings}
+    assert kinds & set(case.names), f"{case.bug}: expected one of {case.names}\n{report}"
 
 
 @pytest.mark.parametrize("case", [_known(c, KNOWN_SHELL_GAPS) for c in FRESH if c.cli])
@@ -166,7 +202,7 @@ def test_every_array_of_a_fresh_case_is_a_row(case):
         raise
     covered = sum(int(np.prod(r.shape)) for r in report.rows)
     assert len(report.rows) >= len(arrays) and covered >= sum(a.size for a in arrays), \
-        f"{len(arrays)} arrays ({sum(a.size for a in arrays)} elements), rows {[r.name for r in report.rows]}\n{report}"
+        f"{len(arrays)} arrays ({sum(a.size for a in arrays)} elements); rows {[r.name for r in report.rows]}\n{report}"
 
 
 def test_the_fresh_batch_is_what_the_issue_asks_for():

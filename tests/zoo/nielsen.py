@@ -172,7 +172,8 @@ CASES = [
     Case("nielsen.Network.mini_batch", S, "network", net(Network, m=3)),
     Case("nielsen.NetworkMatrix", S, "network", net(NetworkMatrix, (3, 4, 4, 2), m=4), cli=cli(NetworkMatrix, 4)),
     # --- buggy
-    Case("nielsen.Network.sigmoid_prime_of_activation", S, "network", net(NetworkSigmoidPrimeOfActivation, (3, 4, 4, 2)),
+    Case("nielsen.Network.sigmoid_prime_of_activation", S, "network",
+         net(NetworkSigmoidPrimeOfActivation, (3, 4, 4, 2)),
          bug="the hidden layers' sigmoid_prime taken of the activations instead of z",
          names=("known-mistake", "layer")),
     Case("nielsen.Network.cost_derivative_sign", S, "network", net(NetworkCostDerivativeSign, m=2),

@@ -32,7 +32,8 @@ def dense_backward_swapped(dout, cache):
     x, W = cache
     n_in, n_out = len(W), len(W[0])
     dx = [[sum(d[j] * W[i][j] for j in range(n_out)) for i in range(n_in)] for d in dout]
-    dW = [[sum(x[n][j] * dout[n][i] for n in range(len(x))) for j in range(n_out)] for i in range(n_in)]  # BUG: i, j swapped
+    # BUG: the indices i and j swapped in the product below: dW[i][j] sums x[n][j] * dout[n][i]
+    dW = [[sum(x[n][j] * dout[n][i] for n in range(len(x))) for j in range(n_out)] for i in range(n_in)]
     db = [sum(d[j] for d in dout) for j in range(n_out)]
     return dx, dW, db
 

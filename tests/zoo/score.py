@@ -103,7 +103,8 @@ def score_api(cases: list[Case] = CASES) -> Score:
             report = nngrad_report(case)
         except Exception as exc:  # noqa: BLE001 - counted as not taken, and shown
             score.add(case, None, None)
-            score.notes[-1] += f" ({type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''})"
+            last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+            score.notes[-1] += f" ({type(exc).__name__}: {last})"
             continue
         score.add(case, report.status, {f.kind for f in report.findings}, report_partial(report))
     return score
