@@ -1,25 +1,38 @@
 """A zoo of small numpy layers, functional pairs, losses, networks and a micrograd-style engine, written the way
 learners write them: about half correct, half with one known bug each (marked ``# BUG:`` in the code).
 
-``CASES``: every case (see ``case.Case``); ``module_file(case)``: the path of the module that holds its code (what
-``{file}`` stands for in ``case.cli``)."""
+``CASES``: every case nngrad's tests are built on (see ``case.Case``); ``FRESH``: the first-contact batch of issue
+25, learner code in styles and with bugs that ``CASES`` does not contain, written before the checker was taught them
+and scored once as it stood (``FIRST_CONTACT.md``); ``module_file(case)``: the path of the module that holds a case's
+code (what ``{file}`` stands for in ``case.cli``), for either list."""
 
 from pathlib import Path
 
-from . import cs231n, dict_params, dlfs, micrograd, networks, nnfs, sgd_tutorial
+from . import (beyond, cs231n, dict_params, dlfs, dls, keraslike, micrograd, networks, nielsen, nielsen2, nnfs,
+               notebook, purepython, sgd_tutorial, torchlike)
 from .case import Case
 
 MODULES = {"dlfs": dlfs, "nnfs": nnfs, "sgd_tutorial": sgd_tutorial, "dict_params": dict_params, "cs231n": cs231n,
            "networks": networks, "micrograd": micrograd}
+FRESH_MODULES = {"torchlike": torchlike, "keraslike": keraslike, "nielsen": nielsen, "nielsen2": nielsen2,
+                 "dls": dls, "purepython": purepython, "notebook": notebook, "beyond": beyond}
 
 CASES: list[Case] = [case for module in MODULES.values() for case in module.CASES]
+FRESH: list[Case] = [case for module in FRESH_MODULES.values() for case in module.CASES]
 
-_names = [c.name for c in CASES]
+_names = [c.name for c in CASES + FRESH]
 assert len(_names) == len(set(_names)), sorted({n for n in _names if _names.count(n) > 1})
+assert not set(MODULES) & set(FRESH_MODULES)
+
+
+def module_of(case: Case):
+    """The module that holds a case's code (a case's name starts with its module's)."""
+    prefix = case.name.split(".")[0]
+    return MODULES[prefix] if prefix in MODULES else FRESH_MODULES[prefix]
 
 
 def module_file(case: Case) -> Path:
-    return Path(MODULES[case.name.split(".")[0]].__file__)
+    return Path(module_of(case).__file__)
 
 
 def cli_args(case: Case) -> tuple[str, ...] | None:
@@ -29,4 +42,4 @@ def cli_args(case: Case) -> tuple[str, ...] | None:
     return tuple(a.replace("{file}", str(module_file(case))) for a in case.cli)
 
 
-__all__ = ["CASES", "Case", "cli_args", "module_file"]
+__all__ = ["CASES", "FRESH", "Case", "cli_args", "module_file", "module_of"]

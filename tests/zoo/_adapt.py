@@ -31,6 +31,30 @@ def is_float_array(a):
     return isinstance(a, np.ndarray) and np.issubdtype(a.dtype, np.floating)
 
 
+def is_float_list(a):
+    """A list (of lists) of floats: pure-Python code's vector or matrix."""
+    if not isinstance(a, list) or not a:
+        return False
+    try:
+        return np.issubdtype(np.asarray(a).dtype, np.floating)
+    except ValueError:
+        return False
+
+
+def _differentiable(a):
+    return is_float_array(a) or is_float_list(a)
+
+
+def _array(a):
+    """A copy of an input as an array (a list of floats becomes float64; an array keeps its dtype)."""
+    return np.array(a, dtype=float) if isinstance(a, list) else np.array(a, copy=True)
+
+
+def _as_given(a, was_list):
+    """The array as the user's code takes it: a list where the user passed lists."""
+    return a.tolist() if was_list else a.copy()
+
+
 def _copy_out(o):
     return np.array(o, copy=True)
 
@@ -186,16 +210,17 @@ class LayerProblem(Problem):
 class PairProblem(Problem):
     def __init__(self, fwd, bwd, *inputs):
         self.fwd, self.bwd, self.inputs = fwd, bwd, list(inputs)
-        self.idx = [i for i, a in enumerate(inputs) if is_float_array(a)]
+        self.idx = [i for i, a in enumerate(inputs) if _differentiable(a)]
+        self.lists = any(is_float_list(a) for a in inputs)  # pure Python: douts handed as lists too
         names = list(inspect.signature(fwd).parameters)
         self.labels = [names[i] if i < len(names) else f"input {i}" for i in self.idx]
-        self.initial = [inputs[i].copy() for i in self.idx]
+        self.initial = [_array(inputs[i]) for i in self.idx]
         self.scalar = False
 
     def _args(self, arrays):
         args = list(self.inputs)
         for i, a in zip(self.idx, arrays):
-            args[i] = a.copy()
+            args[i] = _as_given(a, isinstance(self.inputs[i], list))
         return args
 
     def forward(self, arrays, state=None):
@@ -207,19 +232,19 @@ class PairProblem(Problem):
     def run(self, arrays, douts, state=None, repeats=1):
         notes = set()
         args = self._args(arrays)
-        before = [args[i].copy() for i in self.idx]
+        before = [_array(args[i]) for i in self.idx]
         _seed(state)
         cache = self.fwd(*args)[-1]
         results = []
         for _ in range(repeats):
-            d = [np.array(g, copy=True) for g in douts]
+            d = [_as_given(np.asarray(g), self.lists) for g in douts]
             g = self.bwd(*d, cache)
             g = list(g) if isinstance(g, tuple) else [g]
-            if any(_changed(a, b) for a, b in zip(d, douts)):
+            if any(_changed(np.asarray(a), b) for a, b in zip(d, douts)):
                 notes.add("dout-modified")
             g = [None if x is None else np.array(x, copy=True) for x in g[:len(self.idx)]]
             results.append(g + [None] * (len(self.idx) - len(g)))
-        if any(_changed(args[i], b) for i, b in zip(self.idx, before)):
+        if any(_changed(_array(args[i]), b) for i, b in zip(self.idx, before)):
             notes.add("input-modified")
         return results, notes
 
@@ -227,19 +252,19 @@ class PairProblem(Problem):
 class LossProblem(Problem):
     def __init__(self, fn, *inputs):
         self.fn, self.inputs = fn, list(inputs)
-        floats = [i for i, a in enumerate(inputs) if is_float_array(a)]
+        floats = [i for i, a in enumerate(inputs) if _differentiable(a)]
         with np.errstate(all="ignore"):
-            k = len(fn(*[a.copy() if isinstance(a, np.ndarray) else a for a in inputs])) - 1
+            k = len(fn(*[a.copy() if isinstance(a, (np.ndarray, list)) else a for a in inputs])) - 1
         self.idx = floats[:k]  # the gradients belong to the first float inputs, in order
         names = list(inspect.signature(fn).parameters)
         self.labels = [names[i] if i < len(names) else f"input {i}" for i in self.idx]
-        self.initial = [inputs[i].copy() for i in self.idx]
+        self.initial = [_array(inputs[i]) for i in self.idx]
         self.scalar = True
 
     def _args(self, arrays):
-        args = [a.copy() if isinstance(a, np.ndarray) else a for a in self.inputs]
+        args = [a.copy() if isinstance(a, (np.ndarray, list)) else a for a in self.inputs]
         for i, a in zip(self.idx, arrays):
-            args[i] = a.copy()
+            args[i] = _as_given(a, isinstance(self.inputs[i], list))
         return args
 
     def forward(self, arrays, state=None):
@@ -250,10 +275,10 @@ class LossProblem(Problem):
         notes, results = set(), []
         for _ in range(repeats):
             args = self._args(arrays)
-            before = [args[i].copy() for i in self.idx]
+            before = [_array(args[i]) for i in self.idx]
             _seed(state)
             res = self.fn(*args)
-            if any(_changed(args[i], b) for i, b in zip(self.idx, before)):
+            if any(_changed(_array(args[i]), b) for i, b in zip(self.idx, before)):
                 notes.add("input-modified")
             g = [None if x is None else np.array(x, copy=True) for x in res[1:]]
             results.append(_scaled(g + [None] * (len(self.idx) - len(g)), douts, True))
@@ -326,6 +351,207 @@ class EngineProblem(Problem):
 
 
 def build(case, args, kwargs):
+    fresh = build_fresh(case, args, kwargs)
+    if fresh is not None:
+        return fresh
     kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
              "network": NetworkProblem, "engine": EngineProblem}
     return kinds[case.entry](*args, **kwargs)
+
+
+# ---------------------------------------------------------------- the styles of the first-contact batch (FRESH)
+
+def _is_parameter(v):
+    """A parameter object: ``.data`` (a float array) with ``.grad``."""
+    return hasattr(v, "grad") and is_float_array(getattr(v, "data", None))
+
+
+def _parameter_objects(obj, prefix="", depth=0, seen=None):
+    """[(label, parameter object)] found through attributes, lists, tuples and dicts of obj."""
+    seen = set() if seen is None else seen
+    if depth > 5 or id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, dict):
+        items = [(f"{prefix}[{k!r}]", v) for k, v in obj.items()]
+    elif isinstance(obj, (list, tuple)):
+        items = [(f"{prefix}[{i}]", v) for i, v in enumerate(obj)]
+    elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+        items = [(f"{prefix}.{k}" if prefix else k, v) for k, v in vars(obj).items()]
+    else:
+        return []
+    found = []
+    for label, v in items:
+        if _is_parameter(v):
+            if id(v) not in seen:
+                seen.add(id(v))
+                found.append((label, v))
+        elif isinstance(v, (dict, list, tuple)) or (hasattr(v, "__dict__") and not isinstance(v, type)
+                                                     and not inspect.isroutine(v)):
+            found += _parameter_objects(v, label, depth + 1, seen)
+    return found
+
+
+def module_params(module):
+    """A module's parameters, wherever the style keeps them: parameter objects (``.data``/``.grad``) anywhere in
+    its attributes, ``parameters()`` returning (param, grad) pairs, Keras' ``trainable_weights`` with
+    ``get_gradients()``, else what ``layer_params`` finds."""
+    objects = _parameter_objects(module)
+    if objects:
+        return [Param(label, lambda p=p: p.data, lambda p=p: p.grad) for label, p in objects]
+    if callable(getattr(module, "parameters", None)):
+        items = list(module.parameters())
+        if items and all(isinstance(i, tuple) and len(i) == 2 for i in items):
+            return [Param(f"parameters()[{i}]", lambda i=i: module.parameters()[i][0],
+                          lambda i=i: module.parameters()[i][1]) for i in range(len(items))]
+    weights = getattr(module, "trainable_weights", None)
+    if isinstance(weights, list) and callable(getattr(module, "get_gradients", None)):
+        return [Param(f"trainable_weights[{i}]", lambda i=i: module.trainable_weights[i],
+                      lambda i=i: _item(module.get_gradients(), i)) for i in range(len(weights))]
+    return layer_params(module)
+
+
+class ModuleProblem(Problem):
+    """A torch-like, Keras-like or plain class: ``forward`` (or Keras' ``call``) on one or more inputs (integer
+    inputs are held fixed), ``backward(*douts)`` returning the float inputs' gradients (a tuple for several, None
+    for none), ``zero_grad()`` called before each backward where the module has one; a loss module's
+    ``forward(x, t)`` and ``backward()``."""
+
+    def __init__(self, module, x, t=None):
+        self.module, self.t = module, t
+        self.xs = list(x) if isinstance(x, tuple) else [x]
+        self.fidx = [i for i, a in enumerate(self.xs) if is_float_array(a)]
+        self.params = module_params(module)
+        names = ["x"] if len(self.xs) == 1 else [f"x{i}" for i in range(len(self.xs))]
+        self.labels = [names[i] for i in self.fidx] + [p.label for p in self.params]
+        self.initial = [self.xs[i].copy() for i in self.fidx] + [p.get().copy() for p in self.params]
+        self.nf = len(self.fidx)
+        self.scalar = t is not None
+
+    def _set(self, arrays):
+        for p, v in zip(self.params, arrays[self.nf:]):
+            p.set(v)
+        xs = [a.copy() for a in self.xs]
+        for i, a in zip(self.fidx, arrays[:self.nf]):
+            xs[i] = a.copy()
+        return xs
+
+    def _forward(self, xs):
+        fwd = getattr(self.module, "forward", None) or self.module.call
+        if self.t is not None:
+            return [np.array(float(np.mean(fwd(*xs, self.t))))]
+        out = fwd(*xs)
+        return [_copy_out(o) for o in (out if isinstance(out, tuple) else (out,))]
+
+    def forward(self, arrays, state=None):
+        xs = self._set(arrays)
+        _seed(state)
+        return self._forward(xs)
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        xs = self._set(arrays)
+        xs_before = [a.copy() for a in xs]
+        _seed(state)
+        self._forward(xs)
+        for _ in range(repeats):
+            if callable(getattr(self.module, "zero_grad", None)):
+                self.module.zero_grad()
+            d = [np.array(g, copy=True) for g in douts]
+            dx = self.module.backward() if self.t is not None else self.module.backward(*d)
+            if self.t is None and any(_changed(a, b) for a, b in zip(d, douts)):
+                notes.add("dout-modified")
+            dx = [] if dx is None else list(dx) if isinstance(dx, tuple) else [dx]
+            dx = [dx[i] if i < len(dx) else None for i in self.fidx] if len(dx) == len(self.xs) else dx[:self.nf]
+            grads = [None if g is None else np.array(g, copy=True) for g in dx + [p.grad() for p in self.params]]
+            grads += [None] * (len(self.initial) - len(grads))
+            results.append(_scaled(grads, douts, self.scalar))
+        if any(_changed(a, b) for a, b in zip(xs, xs_before)):
+            notes.add("input-modified")
+        if any(_changed(p.get(), v) for p, v in zip(self.params, arrays[self.nf:])):
+            notes.add("params-changed")
+        return results, notes
+
+
+class NielsenProblem(Problem):
+    """Nielsen's ``Network``: ``weights``, ``biases`` lists, ``feedforward(a)``, ``backprop(x, y) -> (nabla_b,
+    nabla_w)`` called for each column of x and summed (``update_mini_batch``); the cost ``net.cost.fn(a, y)``
+    (network2) or 0.5 * ||a - y||^2 (network.py), summed over the columns."""
+
+    def __init__(self, net, x, y):
+        self.net, self.x, self.y = net, x, y
+        n = len(net.weights)
+        self.labels = [f"weights[{i}]" for i in range(n)] + [f"biases[{i}]" for i in range(n)]
+        self.initial = [w.copy() for w in net.weights] + [b.copy() for b in net.biases]
+        self.scalar = True
+
+    def _set(self, arrays):
+        n = len(self.net.weights)
+        self.net.weights = [a.copy() for a in arrays[:n]]
+        self.net.biases = [a.copy() for a in arrays[n:]]
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        a = self.net.feedforward(self.x.copy())
+        cost = getattr(self.net, "cost", None)
+        c = cost.fn(a, self.y) if cost is not None else 0.5 * np.sum((a - self.y) ** 2)
+        return [np.array(float(c))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        self._set(arrays)
+        for _ in range(repeats):
+            total = None
+            for j in range(self.x.shape[1]):
+                nabla_b, nabla_w = self.net.backprop(self.x[:, j:j + 1].copy(), self.y[:, j:j + 1].copy())
+                g = [np.array(v, dtype=float) for v in list(nabla_w) + list(nabla_b)]
+                total = g if total is None else [t + v if t.shape == v.shape else t for t, v in zip(total, g)]
+            results.append(_scaled(total, douts, True))
+        if any(_changed(a, b) for a, b in zip(self.net.weights + self.net.biases, arrays)):
+            notes.add("params-changed")
+        return results, notes
+
+
+class DLSProblem(Problem):
+    """The deep-learning specialisation's functions: a ``parameters`` dict, ``forward(X, parameters) -> (AL,
+    caches)``, ``cost(AL, Y)``, ``backward(AL, Y, caches) -> grads`` with ``"d" + name`` for each parameter."""
+
+    def __init__(self, parameters, X, Y, forward, cost, backward):
+        self.parameters, self.X, self.Y = parameters, X, Y
+        self.fwd, self.cost, self.bwd = forward, cost, backward
+        self.labels = list(parameters)
+        self.initial = [parameters[k].copy() for k in self.labels]
+        self.scalar = True
+
+    def _params(self, arrays):
+        return {k: a.copy() for k, a in zip(self.labels, arrays)}
+
+    def forward(self, arrays, state=None):
+        AL, _ = self.fwd(self.X.copy(), self._params(arrays))
+        return [np.array(float(self.cost(AL, self.Y.copy())))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        params = self._params(arrays)
+        for _ in range(repeats):
+            AL, caches = self.fwd(self.X.copy(), params)
+            grads = self.bwd(AL, self.Y.copy(), caches)
+            g = [None if grads.get("d" + k) is None else np.array(grads["d" + k], copy=True) for k in self.labels]
+            results.append(_scaled(g, douts, True))
+        if any(_changed(params[k], a) for k, a in zip(self.labels, arrays)):
+            notes.add("params-changed")
+        return results, notes
+
+
+MODULE_STYLES = ("torchlike", "keraslike", "beyond")
+
+
+def build_fresh(case, args, kwargs):
+    """The Problem of a FRESH case, or None where ``build``'s own kinds take it."""
+    if case.entry == "layer" and case.style in MODULE_STYLES:
+        return ModuleProblem(*args, **kwargs)
+    if case.entry == "network" and "forward" in kwargs:
+        return DLSProblem(*args, **kwargs)
+    if case.entry == "network" and hasattr(args[0], "backprop"):
+        return NielsenProblem(*args, **kwargs)
+    return None

@@ -3,9 +3,9 @@ difference (or lie between the one-sided differences at a kink), every buggy cas
 non-numerical defect (dout or input changed in place, parameters changed, a second backward differing, a gradient of
 the wrong shape or missing, NaN/inf).
 
-    cd tests && ../.venv/bin/python -m zoo._verify [-v] [--seeds N] [--cli] [name-substring ...]
+    cd tests && ../.venv/bin/python -m zoo._verify [-v] [--seeds N] [--cli] [--fresh] [name-substring ...]
 
-(--seeds N: each case drawn from the rngs default_rng(0 .. N-1); a correct case must agree for every one, a buggy
+(--fresh: the first-contact batch FRESH instead of CASES; --seeds N: each case drawn from the rngs default_rng(0 .. N-1); a correct case must agree for every one, a buggy
 case must show its defect for every one; --cli: the cases that have cli arguments, built from those arguments.)
 
 Besides the one-element differences it tests directions that move several elements together: all of an array at
@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from . import CASES, MODULES
+from . import CASES, FRESH, module_of
 from ._adapt import build, fixed_state, is_float_array
 
 H64, H32 = 1e-5, 1e-2
@@ -180,7 +180,7 @@ def cli_make(case):
     """A make(rng) that builds what ``case.cli`` describes (the class or functions by name from the case's module,
     standard normal arrays of the given shapes), to check that the cli arguments name code that runs and, for a
     buggy case, still shows its bug with plain standard normal inputs."""
-    module = MODULES[case.name.split(".")[0]]
+    module = module_of(case)
     args = list(case.cli)
     opts = {"--param": [], "--shapes": []}
     i = 0
@@ -198,27 +198,51 @@ def cli_make(case):
     def shape(text):
         return tuple(int(v) for v in text.split(","))
 
+    def spec(text, rng, inputs):
+        """--shapes: a shape (random normal), labels, or a JSON value (a list meant as the array it spells)."""
+        if text == "labels":
+            return rng.integers(0, inputs[-1].shape[-1], inputs[-1].shape[0])
+        if all(v.strip().isdigit() for v in text.split(",")):
+            return rng.standard_normal(shape(text))
+        value = json.loads(text)
+        return np.array(value) if isinstance(value, list) else value
+
     kwargs = json.loads(opts.get("--kwargs", "{}"))
+
+    def draw(rng, s):
+        if opts.get("--draw") == "uniform":
+            return rng.uniform(0.05, 0.95, s)
+        return rng.standard_normal(s)
 
     def make(rng):
         np.random.seed(int(rng.integers(2 ** 31)))  # constructors draw with numpy's global generator
+        kwargs = json.loads(opts.get("--kwargs", "{}"))  # afresh: a list in it must not be shared between calls
         if "--layer" in opts:
             cls = getattr(module, opts["--layer"].split(":")[1])
             arrays = {p.split("=")[0]: rng.standard_normal(shape(p.split("=")[1])) for p in opts["--param"]}
-            return (cls(**arrays, **kwargs), rng.standard_normal(shape(opts["--input-shape"]))), {}
+            x = draw(rng, shape(opts["--input-shape"]))
+            if "--targets" in opts:  # a loss layer: one-hot targets
+                return (cls(**arrays, **kwargs), x), {"t": np.eye(x.shape[-1])[rng.integers(0, x.shape[-1],
+                                                                                            x.shape[0])]}
+            return (cls(**arrays, **kwargs), x), {}
         if "--net" in opts:
             net = getattr(module, opts["--net"].split(":")[1])(**kwargs)
-            k = kwargs.get("output_size", kwargs.get("num_classes"))
             x = rng.standard_normal(shape(opts["--input-shape"]))
+            if hasattr(net, "backprop"):  # Nielsen's Network: x and y are columns
+                k = kwargs["sizes"][-1]
+                return (net, x, np.eye(k)[:, rng.integers(0, k, x.shape[1])]), {}
+            k = kwargs.get("output_size", kwargs.get("num_classes"))
             return (net, x, rng.integers(0, k, x.shape[0])), {}
         if "--pair" in opts:
             fwd, bwd = (getattr(module, n) for n in opts["--pair"].split(":")[1].split(","))
-            return (fwd, bwd, *[rng.standard_normal(shape(s)) for s in opts["--shapes"]]), {}
+            inputs = []
+            for s in opts["--shapes"]:
+                inputs.append(spec(s, rng, inputs))
+            return (fwd, bwd, *inputs), {}
         fn = getattr(module, opts["--loss-fn"].split(":")[1])
         inputs = []
         for s in opts["--shapes"]:
-            inputs.append(rng.integers(0, inputs[-1].shape[-1], inputs[-1].shape[0]) if s == "labels"
-                          else rng.standard_normal(shape(s)))
+            inputs.append(spec(s, rng, inputs))
         return (fn, *inputs), {}
     return dataclasses.replace(case, make=make)
 
@@ -231,7 +255,7 @@ def main(argv):
         seeds = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
     wanted = [a for a in argv if not a.startswith("-")]
-    cases = [c for c in CASES if not wanted or any(w in c.name for w in wanted)]
+    cases = [c for c in (FRESH if "--fresh" in argv else CASES) if not wanted or any(w in c.name for w in wanted)]
     if "--cli" in argv:  # check what the cli arguments describe instead of what make builds
         cases = [cli_make(c) for c in cases if c.cli is not None]
     wrong_correct, silent_buggy, shared = [], [], []

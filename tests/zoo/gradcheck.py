@@ -6,7 +6,10 @@ numpy's global generator as it was for that forward, so the cache is the forward
 gradients as they are, wrong shapes included (torch sums a broadcastable one down to the input's shape, or raises:
 raising counts as failing). gradcheck's defaults: eps 1e-6, atol 1e-5, rtol 1e-3; the arrays keep their dtype.
 
-    cd tests && ../.venv/bin/python -m zoo.gradcheck [-v]"""
+    cd tests && ../.venv/bin/python -m zoo.gradcheck [-v] [--fresh]
+
+(--fresh: the first-contact batch FRESH; its styles go through the same ``_adapt.build``: torch-like and Keras-like
+modules, Nielsen's networks, the deep-learning specialisation's functions, pure-Python lists.)"""
 
 import sys
 import warnings
@@ -15,7 +18,7 @@ import numpy as np
 import torch
 from torch.autograd import gradcheck
 
-from . import CASES
+from . import CASES, FRESH
 from ._adapt import build
 
 
@@ -70,7 +73,7 @@ def why(case, rng) -> str:
 def main(argv):
     verbose = "-v" in argv
     rows = []
-    for case in CASES:
+    for case in (FRESH if "--fresh" in argv else CASES):
         rows.append((case, gradcheck_case(case, np.random.default_rng(0))))
     buggy = [(c, r) for c, r in rows if c.bug is not None]
     correct = [(c, r) for c, r in rows if c.bug is None]

@@ -1,18 +1,22 @@
 """The zoo's score: for nngrad's checker (from Python, and from the shell where a case has ``cli``) and for
-``torch.autograd.gradcheck`` around the same code, the four columns of the checker issue's table: bugs detected,
-false alarms on correct code, cases the checker could not take, and bugs whose diagnosis names them.
+``torch.autograd.gradcheck`` around the same code, the columns of the checker issue's table: bugs detected,
+false alarms on correct code, cases the checker could not take, cases checked in part (a PASS or FAIL whose report
+has a row with verdict "unchecked" or a finding of kind "unchecked"), and bugs whose diagnosis names them.
 
 A bug counts as detected when the verdict is FAIL; correct code counts as a false alarm unless the verdict is PASS
 (FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
 of the findings is of a kind the case lists in ``names``.
 
-    cd tests && ../.venv/bin/python -m zoo.score [--no-torch] [-v] [--write ../docs/checker-zoo.md]
+    cd tests && ../.venv/bin/python -m zoo.score [--fresh] [--no-torch] [-v] [--write ../docs/checker-zoo.md]
+
+(--fresh: the first-contact batch ``FRESH`` instead of ``CASES``.)
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import re
 import sys
 import time
 import warnings
@@ -20,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import CASES, cli_args
+from . import CASES, FRESH, cli_args
 from .case import Case
 
 
@@ -32,10 +36,15 @@ class Score:
     false_alarms: int = 0
     not_taken: int = 0
     named: int | None = 0
+    partial: int | None = 0
     notes: list[str] = field(default_factory=list)
 
-    def add(self, case: Case, status: str | None, kinds: set[str] | None) -> None:
-        """status: "PASS", "FAIL", "INCONCLUSIVE", or None when the checker could not take the case."""
+    def add(self, case: Case, status: str | None, kinds: set[str] | None, partial: bool = False) -> None:
+        """status: "PASS", "FAIL", "INCONCLUSIVE", or None when the checker could not take the case; partial: the
+        report left an array unchecked (a row "unchecked" or a finding of that kind)."""
+        if partial and status in ("PASS", "FAIL") and self.partial is not None:
+            self.partial += 1
+            self.notes.append(f"checked in part ({status}): {case.name}")
         if status is None:
             self.not_taken += 1
             self.notes.append(f"not taken: {case.name}")
@@ -81,16 +90,23 @@ def nngrad_cli(case: Case) -> tuple[int, str]:
     return status, out.getvalue() + err.getvalue()
 
 
-def score_api() -> Score:
+def report_partial(report) -> bool:
+    """The report left an array unchecked: a row (or a second-point row) "unchecked", or such a finding."""
+    rows = list(report.rows) + list(getattr(report, "second", []))
+    return any(r.verdict == "unchecked" for r in rows) or any(f.kind == "unchecked" for f in report.findings)
+
+
+def score_api(cases: list[Case] = CASES) -> Score:
     score = Score()
-    for case in CASES:
+    for case in cases:
         try:
             report = nngrad_report(case)
         except Exception as exc:  # noqa: BLE001 - counted as not taken, and shown
             score.add(case, None, None)
-            score.notes[-1] += f" ({type(exc).__name__}: {exc})"
+            last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+            score.notes[-1] += f" ({type(exc).__name__}: {last})"
             continue
-        score.add(case, report.status, {f.kind for f in report.findings})
+        score.add(case, report.status, {f.kind for f in report.findings}, report_partial(report))
     return score
 
 
@@ -101,53 +117,63 @@ def printed_kinds(text: str) -> set[str]:
     return {line.split(":", 1)[0] for line in text.splitlines() if line.split(":", 1)[0] in KINDS}
 
 
-def score_cli() -> Score:
+def printed_partial(text: str) -> bool:
+    """The printed report left an array unchecked: a row whose verdict is "unchecked", or such a finding."""
+    return any(re.search(r"(^|\s)unchecked(:|$)", line) for line in text.splitlines())
+
+
+def score_cli(cases: list[Case] = CASES) -> Score:
     score = Score()
-    for case in (c for c in CASES if c.cli):
-        status, text = nngrad_cli(case)
+    for case in (c for c in cases if c.cli):
+        try:
+            status, text = nngrad_cli(case)
+        except BaseException as exc:  # noqa: BLE001 - a traceback out of the command: not taken
+            status, text = 3, f"{type(exc).__name__}: {exc}"
         verdict = "PASS" if status == 0 else ("FAIL" if "result: FAIL" in text else "INCONCLUSIVE") if status == 1 \
             else None
-        score.add(case, verdict, printed_kinds(text))
+        score.add(case, verdict, printed_kinds(text), printed_partial(text))
         if verdict is None:
             score.notes[-1] += f" ({text.strip().splitlines()[-1] if text.strip() else status})"
     return score
 
 
-def score_torch() -> Score:
+def score_torch(cases: list[Case] = CASES) -> Score:
     from .gradcheck import gradcheck_case
 
-    score = Score(named=None)
-    for case in CASES:
+    score = Score(named=None, partial=None)
+    for case in cases:
         passed = gradcheck_case(case, np.random.default_rng(0))
         score.add(case, None if passed is None else "PASS" if passed else "FAIL", None)
     return score
 
 
 def table(scores: dict[str, Score]) -> str:
-    lines = ["| | detected bugs | false alarms on correct code | could not take the code | diagnosis names the bug |",
-             "|:--|--:|--:|--:|--:|"]
+    lines = ["| | detected bugs | false alarms on correct code | could not take the code | checked in part "
+             "| diagnosis names the bug |", "|:--|--:|--:|--:|--:|--:|"]
     for name, s in scores.items():
         named = "(never names a cause)" if s.named is None else f"{s.named} / {s.bugs}"
+        partial = "-" if s.partial is None else str(s.partial)
         lines.append(f"| {name} | {s.detected} / {s.bugs} ({100 * s.detected / max(s.bugs, 1):.0f}%) | "
-                     f"{s.false_alarms} / {s.correct} | {s.not_taken} | {named} |")
+                     f"{s.false_alarms} / {s.correct} | {s.not_taken} | {partial} | {named} |")
     return "\n".join(lines)
 
 
-def styles() -> str:
+def styles(all_cases: list[Case] = CASES) -> str:
     lines = ["| style | buggy | correct |", "|:--|--:|--:|"]
-    for style in dict.fromkeys(c.style for c in CASES):
-        cases = [c for c in CASES if c.style == style]
+    for style in dict.fromkeys(c.style for c in all_cases):
+        cases = [c for c in all_cases if c.style == style]
         lines.append(f"| {style} | {sum(c.bug is not None for c in cases)} | {sum(c.bug is None for c in cases)} |")
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    scores = {"`nngrad.check_*` (Python)": score_api(), "`nngrad check` (the shell)": score_cli()}
+    cases = FRESH if "--fresh" in argv else CASES
+    scores = {"`nngrad.check_*` (Python)": score_api(cases), "`nngrad check` (the shell)": score_cli(cases)}
     if "--no-torch" not in argv:
-        scores["`torch.autograd.gradcheck`"] = score_torch()
-    summary = (f"{len(CASES)} cases ({sum(c.bug is not None for c in CASES)} buggy), {sum(bool(c.cli) for c in CASES)} "
-               f"with a command line; scored in {time.perf_counter() - start:.0f} s")
+        scores["`torch.autograd.gradcheck`"] = score_torch(cases)
+    summary = (f"{len(cases)} cases ({sum(c.bug is not None for c in cases)} buggy), "
+               f"{sum(bool(c.cli) for c in cases)} with a command line; scored in {time.perf_counter() - start:.0f} s")
     print(table(scores) + "\n\n" + summary)
     notes = [f"- {name}: {note}" for name, s in scores.items() for note in s.notes]
     if "-v" in argv:
@@ -169,7 +195,7 @@ def main(argv: list[str]) -> int:
                        f"{importlib.metadata.version('nngrad')}, "
                        f"numpy {np.__version__}{torch}, Python {platform.python_version()}); do not edit by hand.\n\n"
                        f"The zoo (`tests/zoo/`) is learner code in the styles of the courses, written for nngrad's "
-                       f"tests: half of it with one known bug each, marked `# BUG:` in the code.\n\n{styles()}\n\n"
+                       f"tests: half of it with one known bug each, marked `# BUG:` in the code.\n\n{styles(cases)}\n\n"
                        f"{table(scores)}\n\n{summary}. A bug counts as detected when the verdict is FAIL; correct "
                        "code counts as a false alarm unless the verdict is PASS (FAIL and INCONCLUSIVE both); a "
                        "diagnosis names the bug when one of its findings is of a kind the case lists. torch's "
