@@ -86,7 +86,8 @@ class SquaredError:
 
 def l1(pred, target):
     n = len(pred)
-    return sum(abs(p - t) for p, t in zip(pred, target)) / n, [math.copysign(1.0 / n, p - t) for p, t in zip(pred, target)]
+    loss = sum(abs(p - t) for p, t in zip(pred, target)) / n
+    return loss, [math.copysign(1.0 / n, p - t) for p, t in zip(pred, target)]
 
 
 def affine_cost(W, b, X, Y):

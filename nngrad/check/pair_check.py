@@ -48,8 +48,11 @@ def check_pair(forward: Callable, backward: Callable, *inputs, mode: str = "auto
 
 def check_loss(loss_fn: Callable, *inputs, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
                atol: float | None = None, seed: int = 0, progress: bool = False) -> GradientReport:
-    """Check the gradient(s) ``loss_fn(*inputs)`` returns beside its loss (``(loss, dx)``, ``(loss, dW)`` for
-    ``svm_loss_naive(W, X, y, reg)``) against central differences of the loss."""
+    """Check the gradient(s) ``loss_fn(*inputs)`` returns beside its loss against central differences of the loss:
+    ``(loss, dx)``, ``(loss, dW, db)`` or ``(loss, (dW, db))`` (one per float input, in order), ``(loss, {'dW':
+    ..., 'db': ...})`` (by the inputs' names). A list or tuple of numbers is one gradient (a pure-Python loss).
+    Float inputs after those given a gradient are held fixed and named in the "called:" line: ``(loss, dW)`` for
+    ``svm_loss_naive(W, X, y, reg)`` checks dW, X held fixed."""
     _callables(loss_fn=loss_fn)
     return _judge(LossSubject(loss_fn, inputs), mode, eps, rtol, atol, seed, progress)
 

@@ -99,7 +99,8 @@ def add_user_code_options(p: argparse.ArgumentParser) -> None:
                    "of floats or nested lists arrives as an array; a flat list of integers, such as sizes, stays a "
                    "list)")
     g.add_argument("--targets", choices=["onehot", "labels"], help="a loss layer's or a network's targets (default: "
-                   "one-hot rows for a loss layer, integer labels for a network)")
+                   "one-hot rows for a loss layer, integer labels for a network; Nielsen's network and the "
+                   "specialisation's take one-hot columns only)")
     g.add_argument("--classes", type=positive_int, help="--net: how many classes, when the network does not tell")
     g.add_argument("--draw", choices=["normal", "uniform", "probabilities"], help="--layer: how x is drawn: normal "
                    "(default), uniform in (0, 1), or probabilities (rows that sum to 1: a loss on predictions)")
@@ -138,13 +139,14 @@ def _refuse_options_that_do_nothing(args: argparse.Namespace, subject: str | Non
     """An option that would be ignored is refused, in one line; then the DNN options get their defaults."""
     if subject is None:
         if given := [o for o in USER_OPTIONS if getattr(args, o) not in (None, [])]:
-            raise UsageError(f"{_option(given[0])} applies to your own code ({', '.join(map(_option, USER_OPTIONS[given[0]]))}),"
-                             " not to the DNN check")
+            where = ", ".join(map(_option, USER_OPTIONS[given[0]]))
+            raise UsageError(f"{_option(given[0])} applies to your own code ({where}), not to the DNN check")
     else:
         if given := [o for o in DNN_DEFAULTS if getattr(args, o) is not None]:
             raise UsageError(f"{_option(given[0])} applies to the DNN check, not to {_option(subject)} (your code runs "
                              "on numpy, checked against central differences)")
-        if wrong := [o for o, where in USER_OPTIONS.items() if getattr(args, o) not in (None, []) and subject not in where]:
+        if wrong := [o for o, where in USER_OPTIONS.items()
+                     if getattr(args, o) not in (None, []) and subject not in where]:
             raise UsageError(f"{_option(wrong[0])} applies to {', '.join(map(_option, USER_OPTIONS[wrong[0]]))}, not "
                              f"to {_option(subject)}")
     args.given = {o for o in DNN_DEFAULTS if getattr(args, o) is not None}
