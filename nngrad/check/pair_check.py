@@ -2,8 +2,11 @@
 
 A pair: ``forward(*inputs) -> (out, cache)`` (or ``(out1, out2, ..., cache)``) and ``backward(dout, cache)``
 (``backward(dout1, dout2, ..., cache)``) returning one gradient per float-array input, in order (a single array
-when there is one). A loss: ``loss_fn(*inputs) -> (loss, grad)`` (or ``(loss, (grad1, ...))``), the gradients
-belonging to the first float inputs in order. Inputs that are not float arrays (labels, ``bn_param`` and other
+when there is one, or a dict by the inputs' names). A loss: ``loss_fn(*inputs) -> (loss, grad)``, ``(loss, grad1,
+grad2, ...)``, ``(loss, (grad1, ...))`` or ``(loss, {name: grad})`` (how one gradient is told from several:
+``returned``). Returned by position, the gradients belong to the first float inputs in order; a float input left
+without a gradient (a target, the data X of ``svm_loss_naive(W, X, y, reg)``) is held fixed and named so in the
+report's "called:" line. Inputs that are not float arrays (labels, ``bn_param`` and other
 dicts, numbers) pass through unchanged and are not differentiated; every call gets fresh copies of all of them,
 so the user's arrays and dicts are never changed. Integer and boolean arrays (ids, labels, masks) keep their
 dtype. Pure-Python lists of floats are differentiated like arrays, and the code receives them as lists at every
@@ -25,7 +28,9 @@ from .catalogue import Context
 from .diagnostics import label_conditions
 from .findings import Finding
 from .judge import judge
+from . import returned
 from .report import GradientReport
+from .returned import Returned
 from .subject import Claim, Operand, Subject
 
 DOUT_STREAM = 1  # douts come from default_rng((seed, DOUT_STREAM, k)): independent of the inputs
@@ -43,8 +48,11 @@ def check_pair(forward: Callable, backward: Callable, *inputs, mode: str = "auto
 
 def check_loss(loss_fn: Callable, *inputs, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
                atol: float | None = None, seed: int = 0, progress: bool = False) -> GradientReport:
-    """Check the gradient(s) ``loss_fn(*inputs)`` returns beside its loss (``(loss, dx)``, ``(loss, dW)`` for
-    ``svm_loss_naive(W, X, y, reg)``) against central differences of the loss."""
+    """Check the gradient(s) ``loss_fn(*inputs)`` returns beside its loss against central differences of the loss:
+    ``(loss, dx)``, ``(loss, dW, db)`` or ``(loss, (dW, db))`` (one per float input, in order), ``(loss, {'dW':
+    ..., 'db': ...})`` (by the inputs' names). A list or tuple of numbers is one gradient (a pure-Python loss).
+    Float inputs after those given a gradient are held fixed and named in the "called:" line: ``(loss, dW)`` for
+    ``svm_loss_naive(W, X, y, reg)`` checks dW, X held fixed."""
     _callables(loss_fn=loss_fn)
     return _judge(LossSubject(loss_fn, inputs), mode, eps, rtol, atol, seed, progress)
 
@@ -94,16 +102,10 @@ class _Functional(Subject):
         """``inputs`` (this subject's arrays, or a slice of them) as the user passed them: lists stay lists."""
         return tuple(v.tolist() if k in self.listed else v for k, v in enumerate(inputs))
 
-    def _gradients(self, result, count: int) -> list:
-        """What the code returned as its gradients, one per differentiated input: a tuple, a list of them, or a
-        single one (an array, or a gradient given as a list of numbers)."""
-        if isinstance(result, tuple):
-            return list(result)
-        if isinstance(result, list):
-            if count == 1 and _numbers_shaped(result, self.inputs[self.floats[0]].shape):
-                return [result]
-            return list(result)
-        return [result]
+    def _read(self, result) -> Returned:
+        """What the code returned as its gradients, read by position or by name against the float inputs (see
+        ``returned``): one array or list of numbers is one gradient, a tuple of them several, a dict by name."""
+        return returned.read(result, [self.names[k] for k in self.floats], [self.inputs[k].shape for k in self.floats])
 
     def _held(self) -> str:
         """"; ids, mask (integer and boolean) held fixed" for the integer and boolean arrays among the inputs."""
@@ -175,19 +177,22 @@ class PairSubject(_Functional):
         args = self._args()
         outs, cache = self._call_forward(args)
         given = [d.tolist() if listed else np.array(d, copy=True) for d, listed in zip(self.douts, self.listed_outs)]
-        result = self.backward(*given, cache)
-        grads = self._gradients(result, len(self.floats))
-        if len(grads) != len(self.floats):
-            raise InvalidValue(f"{_name(self.backward)} returned {len(grads)} value{'s' * (len(grads) != 1)}; "
+        got = self._read(self.backward(*given, cache))
+        if got.how == "by position" and len(got.grads) != len(self.floats):
+            count = len(got.grads)
+            raise InvalidValue(f"{_name(self.backward)} returned {count} value{'s' * (count != 1)}; "
                                f"expected {len(self.floats)}, one per float input of {_name(self.forward)} "
                                f"({', '.join(self.names[k] for k in self.floats)})")
         one = len(outs) == 1
         outputs = "out" if one else ", ".join(f"out{k + 1}" for k in range(len(outs)))
         douts = "dout" if one else ", ".join(f"dout{k + 1}" for k in range(len(outs)))
-        claim = Claim({op.name: None if g is None else np.array(g, copy=True) for op, g in zip(self.operands, grads)},
+        claim = Claim({op.name: _copied(got.grads.get(i)) for i, op in enumerate(self.operands)},
                       how=f"{_name(self.forward)}({', '.join(self.names)}) returned ({outputs}, cache); "
                           f"{_name(self.backward)}({douts}, cache) returned {_listed(self.operands)}"
-                          + self._held())
+                          + _ignored(got) + self._held())
+        for i, op in enumerate(self.operands):
+            if i not in got.grads:
+                claim.missing[op.name] = f"{_name(self.backward)} returned a dict without a key {op.label} or {op.name}"
         if any(not np.array_equal(g, d) for g, d in zip(given, self.douts)):
             claim.findings.append(Finding("dout-modified", f"{_name(self.backward)} changed the dout it was given, "
                                           "in place (dout[mask] = 0?): the layer before it would receive a wrong "
@@ -221,20 +226,29 @@ class LossSubject(_Functional):
         super().__init__(loss_fn, inputs)
         self.loss_fn = loss_fn
         self.title = _name(loss_fn)
-        grads = self._call(self._args())[1]
-        if len(grads) > len(self.floats):
-            raise InvalidValue(f"{_name(loss_fn)} returned {len(grads)} gradients; it has only {len(self.floats)} "
-                               "float inputs")
-        self.differentiated = self.floats[:len(grads)]
+        got = self._call(self._args())[1]
+        if got.how == "by position" and len(got.grads) > len(self.floats):
+            floats = ", ".join(self.names[k] for k in self.floats)
+            raise InvalidValue(f"{_name(loss_fn)} returned {len(got.grads)} gradients; it has only "
+                               f"{len(self.floats)} float input{'s' * (len(self.floats) != 1)} ({floats}): one "
+                               "array or list of numbers is one gradient, a tuple of them one per float input in "
+                               "order")
+        self.positions = sorted(got.grads)
+        self.differentiated = [self.floats[i] for i in self.positions]
         self.operands = [Operand(f"d{self.names[k]}", self.names[k], self.inputs[k], "input")
                          for k in self.differentiated]
 
-    def _call(self, args: list) -> tuple[float, list]:
+    def _call(self, args: list) -> tuple[float, Returned]:
+        """The loss and the gradients read from (loss, grad), (loss, grad1, ..., gradk), (loss, (grad1, ...)) or
+        (loss, {name: grad})."""
         result = self.loss_fn(*args)
-        if not isinstance(result, tuple) or len(result) != 2 or np.ndim(result[0]) != 0:
+        if not isinstance(result, tuple) or len(result) < 2 or np.ndim(result[0]) != 0:
             raise InvalidValue(f"{_name(self.loss_fn)} returned {_kind(result)}; a loss function returns (loss, "
-                               "grad) or (loss, (grad1, grad2, ...)), the loss a number")
-        return float(result[0]), self._gradients(result[1], len(self.floats))
+                               "grad), (loss, grad1, grad2, ...), (loss, (grad1, grad2, ...)) or (loss, {name: "
+                               "grad}), the loss a number")
+        floats = ([self.names[k] for k in self.floats], [self.inputs[k].shape for k in self.floats])
+        got = self._read(result[1]) if len(result) == 2 else returned.several(result[1:], floats[1])
+        return float(result[0]), got
 
     def evaluate(self) -> float:
         return self._call(self._args())[0]
@@ -247,12 +261,18 @@ class LossSubject(_Functional):
 
     def claim(self) -> Claim:
         args = self._args()
-        _, grads = self._call(args)
+        got = self._call(args)[1]
         fixed = [self.names[k] for k in self.floats if k not in self.differentiated]
-        claim = Claim({op.name: None if g is None else np.array(g, copy=True) for op, g in zip(self.operands, grads)},
+        shape = "" if got.how == "by position" else " by name"
+        claim = Claim({op.name: _copied(got.grads.get(i)) for i, op in zip(self.positions, self.operands)},
                       how=f"{_name(self.loss_fn)}({', '.join(self.names)}) returned (loss, "
-                          f"{_listed(self.operands).strip('()')})"
-                          + (f"; {', '.join(fixed)} held fixed (no gradient returned)" if fixed else "") + self._held())
+                          f"{_listed(self.operands).strip('()')}){shape}" + _ignored(got)
+                          + (f"; {', '.join(fixed)} held fixed: no gradient returned for "
+                             f"{'it' if len(fixed) == 1 else 'them'} (data or targets, not differentiated)"
+                             if fixed else "") + self._held())
+        for i, op in zip(self.positions, self.operands):
+            if i not in got.grads:
+                claim.missing[op.name] = f"{_name(self.loss_fn)} returned no gradient for {op.label} at this call"
         claim.findings += self._changed_inputs(args)
         return claim
 
@@ -271,6 +291,20 @@ class LossSubject(_Functional):
         k = self.differentiated[0]
         labels = next((v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iu"), None)
         return Context([self.inputs[k].copy()], {}, self.evaluate(), None, labels, (f"d{self.names[k]}",))
+
+
+def _copied(gradient) -> object:
+    """A returned gradient as our own array (lists read as arrays); None and what is no array stay as they are."""
+    if gradient is None:
+        return None
+    try:
+        return np.array(gradient, copy=True)
+    except (TypeError, ValueError):
+        return gradient
+
+
+def _ignored(got: Returned) -> str:
+    return f"; {', '.join(got.ignored)} ignored (no input of that name)" if got.ignored else ""
 
 
 def _listed(operands: list[Operand]) -> str:

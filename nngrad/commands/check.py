@@ -5,6 +5,7 @@ INCONCLUSIVE)."""
 from __future__ import annotations
 
 import argparse
+import copy
 import sys
 import time
 
@@ -15,7 +16,7 @@ from .. import user_code
 from ..backend import Backend, from_label
 from ..check import check_layer, check_loss, check_network, check_pair, gradient_check
 from ..check import nielsen
-from ..check.calling import required
+from ..check.calling import methods, required
 from ..errors import UsageError, UserError
 from ..methods.finite_differences import VARIANTS
 from ..methods.schemes import SCHEMES
@@ -29,7 +30,7 @@ from .options import Deprecated, int_list, non_negative_float, positive_float, p
 DNN_DEFAULTS = {"depth": 5, "width": 32, "inputs": 10, "outputs": 2, "activation": "sigmoid", "loss": "mse",
                 "init": "auto", "batch": 1, "device": "cpu", "scheme": "central", "variant": "loop",
                 "reference": "auto"}
-USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("pair", "loss_fn"), "param": ("layer", "net"),
+USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("layer", "pair", "loss_fn"), "param": ("layer", "net"),
                 "kwargs": ("layer", "net"), "targets": ("layer", "net"), "classes": ("net",), "draw": ("layer",),
                 "mode": ("layer", "pair", "loss_fn", "net")}
 SUBJECTS = ("layer", "pair", "loss_fn", "net")
@@ -87,7 +88,8 @@ def add_user_code_options(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("building your code and its inputs")
     g.add_argument("--input-shape", type=int_list, metavar="SHAPE", help="--layer, --net: shape of the random input "
                    "x, e.g. 4,3")
-    g.add_argument("--shapes", nargs="+", metavar="SPEC", help="--pair, --loss-fn: each input in order: a shape "
+    g.add_argument("--shapes", nargs="+", metavar="SPEC", help="--pair, --loss-fn, --layer (instead of --input-shape: "
+                   "a forward of several inputs, forward(x, h), or of token ids): each input in order: a shape "
                    "(4,5: random normal), integers 4,5:int<10 (token ids in [0, 10)), a mask 4,5:bool, labels[:C] "
                    "(integers for the first array's rows), or a JSON value (0.1, '{\"mode\": \"train\"}'; a list "
                    "such as '[0, 2, 1]' arrives as an array); integer and boolean inputs are never perturbed")
@@ -97,7 +99,8 @@ def add_user_code_options(p: argparse.ArgumentParser) -> None:
                    "of floats or nested lists arrives as an array; a flat list of integers, such as sizes, stays a "
                    "list)")
     g.add_argument("--targets", choices=["onehot", "labels"], help="a loss layer's or a network's targets (default: "
-                   "one-hot rows for a loss layer, integer labels for a network)")
+                   "one-hot rows for a loss layer, integer labels for a network; Nielsen's network and the "
+                   "specialisation's take one-hot columns only)")
     g.add_argument("--classes", type=positive_int, help="--net: how many classes, when the network does not tell")
     g.add_argument("--draw", choices=["normal", "uniform", "probabilities"], help="--layer: how x is drawn: normal "
                    "(default), uniform in (0, 1), or probabilities (rows that sum to 1: a loss on predictions)")
@@ -136,13 +139,14 @@ def _refuse_options_that_do_nothing(args: argparse.Namespace, subject: str | Non
     """An option that would be ignored is refused, in one line; then the DNN options get their defaults."""
     if subject is None:
         if given := [o for o in USER_OPTIONS if getattr(args, o) not in (None, [])]:
-            raise UsageError(f"{_option(given[0])} applies to your own code ({', '.join(map(_option, USER_OPTIONS[given[0]]))}),"
-                             " not to the DNN check")
+            where = ", ".join(map(_option, USER_OPTIONS[given[0]]))
+            raise UsageError(f"{_option(given[0])} applies to your own code ({where}), not to the DNN check")
     else:
         if given := [o for o in DNN_DEFAULTS if getattr(args, o) is not None]:
             raise UsageError(f"{_option(given[0])} applies to the DNN check, not to {_option(subject)} (your code runs "
                              "on numpy, checked against central differences)")
-        if wrong := [o for o, where in USER_OPTIONS.items() if getattr(args, o) not in (None, []) and subject not in where]:
+        if wrong := [o for o, where in USER_OPTIONS.items()
+                     if getattr(args, o) not in (None, []) and subject not in where]:
             raise UsageError(f"{_option(wrong[0])} applies to {', '.join(map(_option, USER_OPTIONS[wrong[0]]))}, not "
                              f"to {_option(subject)}")
     args.given = {o for o in DNN_DEFAULTS if getattr(args, o) is not None}
@@ -257,10 +261,10 @@ def _built(args: argparse.Namespace, spec: str, option: str):
     return cls, user_code.build(cls, given, option)
 
 
-def _run(what: str, call, subject: str = "layer"):
+def _run(what: str, call, subject: str = "layer", shapes: str | None = None):
     """call(), an exception of the user's code told in one line with their file and line (an exception of
     nngrad's own goes on: it is a bug, with its traceback); a shape error hints at the option that sets the shapes
-    of ``subject``'s inputs."""
+    of ``subject``'s inputs (``shapes``: that option, where it is not the subject's usual one)."""
     try:
         return call()
     except UserError:
@@ -268,13 +272,17 @@ def _run(what: str, call, subject: str = "layer"):
     except Exception as exc:
         if not user_code.in_user_code(exc):
             raise
-        option = "is --input-shape" if subject in USER_OPTIONS["input_shape"] else "are --shapes"
-        hint = f" ({option} right?)" if any(w in str(exc) for w in ("shape", "matmul", "broadcast", "dimension",
-                                                                    "align")) else ""
+        option = shapes or ("--input-shape" if subject in USER_OPTIONS["input_shape"] else "--shapes")
+        hint = f" ({'is' if option == '--input-shape' else 'are'} {option} right?)" if any(
+            w in str(exc) for w in ("shape", "matmul", "broadcast", "dimension", "align")) else ""
+        if "indices" in str(exc) and option == "--input-shape":
+            hint = " (integer inputs, such as token ids? give each input as --shapes, e.g. --shapes 4,5:int<10)"
         raise UsageError(f"{what} raised {type(exc).__name__}: {exc}{user_code.where(exc)}{hint}") from None
 
 
 def _check_layer(args: argparse.Namespace):
+    if args.shapes:
+        return _check_layer_inputs(args)
     shape = _drawn(args, "--layer")
     cls, layer = _built(args, args.layer, "--layer")
     draw = args.draw or "normal"
@@ -294,6 +302,41 @@ def _check_layer(args: argparse.Namespace):
     if t is not None and args.draw is None and report.status == "FAIL":
         _refuse_outside_domain(args, cls, t, shape)
     return report
+
+
+def _check_layer_inputs(args: argparse.Namespace):
+    """--layer with --shapes: forward's inputs in order (forward(x, h); token ids 4,5:int<10); two inputs where
+    forward returns a number are a loss layer's (x, t); one input where forward takes two gets targets drawn."""
+    for option in ("input_shape", "draw"):
+        if getattr(args, option) is not None:
+            raise UsageError(f"{_option(option)} and --shapes both give --layer's inputs: give each input as --shapes "
+                             "SPEC (a shape is drawn from N(0, 1))")
+    cls, layer = _built(args, args.layer, "--layer")
+    inputs = _inputs(args, "--layer")
+    forward = getattr(layer, methods(layer)[0], None)
+    t = None
+    if len(inputs) == 1 and len(required(forward)) == 2 and isinstance(inputs[0], np.ndarray):
+        t = _targets(args, inputs[0])
+    elif args.targets is not None:
+        raise UsageError("--targets applies to a loss layer given one input; with --shapes, give the targets as its "
+                         "second input")
+    elif len(inputs) == 2 and _a_number(_run(f"{cls.__name__}.{forward.__name__}", lambda: forward(
+            *(copy.deepcopy(v) for v in inputs)), "layer", "--shapes")):
+        inputs, t = inputs[:1], inputs[1]
+    x = inputs[0] if len(inputs) == 1 else tuple(inputs)
+    resample = None if t is not None else lambda rng: _one_or_tuple(user_code.inputs(args.shapes, rng))
+    return _run(f"the check of {cls.__name__}",
+                lambda: check_layer(layer, x, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
+                                    atol=args.atol, seed=args.seed, resample=resample, progress=True),
+                "layer", "--shapes")
+
+
+def _a_number(out) -> bool:
+    return out is None or np.ndim(out) == 0
+
+
+def _one_or_tuple(values: list):
+    return values[0] if len(values) == 1 else tuple(values)
 
 
 def _refuse_outside_domain(args: argparse.Namespace, cls: type, t: np.ndarray, shape: tuple[int, ...]) -> None:
@@ -391,8 +434,13 @@ def _check_columns(args: argparse.Namespace, net, name: str):
 
 
 def _refuse_for_columns(args: argparse.Namespace, what: str, options: tuple[str, ...]) -> None:
-    """Options a network taking samples as columns does not use: refused in one line, not ignored."""
-    if given := [o for o in options if getattr(args, o) not in (None, [])]:
+    """Options a network taking samples as columns does not use: refused in one line, not ignored. --targets
+    onehot is what such a network's y is (one-hot columns, 0/1 for one output), so it is taken; --targets labels
+    is refused: backprop(x, y) and the cost take y shaped like the output, not integer labels."""
+    if args.targets == "labels":
+        raise UsageError(f"--targets does not apply to {what} as labels: its y is shaped like its output, one-hot "
+                         "columns (0/1 for one output), which --targets onehot (the default here) draws")
+    if given := [o for o in options if o != "targets" and getattr(args, o) not in (None, [])]:
         raise UsageError(f"{_option(given[0])} does not apply to {what}: y is drawn as one-hot columns (0/1 for one "
                          "output), the sizes come from --kwargs")
 
