@@ -202,9 +202,10 @@ def _masks(c: _Case, held: list[tuple[str, np.ndarray]], at: np.ndarray | None) 
 
 
 def _features(c: _Case, held: list[tuple[str, np.ndarray]], at: np.ndarray | None) -> list[tuple[np.ndarray, str]]:
-    """(flat values, name): the quantities a loss's threshold may be set on."""
+    """(flat values, name): the quantities a loss's threshold may be set on, those of the targets first (a loss's
+    threshold is on its residual or margin: x alone, correlated with them, may split the same elements)."""
     x = c.x.reshape(-1)
-    features = [(x, "x"), (np.abs(x), "|x|")]
+    features = []
     for name, h in held:
         if np.shape(h) == c.x.shape and np.asarray(h).dtype.kind in "fi":
             t = np.asarray(h, float).reshape(-1)
@@ -214,7 +215,7 @@ def _features(c: _Case, held: list[tuple[str, np.ndarray]], at: np.ndarray | Non
         own = grid.reshape(-1)[at].reshape(-1, 1) if at.sum() == grid.shape[0] else None
         if own is not None:
             features.append(((grid - own).reshape(-1), "x - x[label] (each score minus its sample's label score)"))
-    return features
+    return features + [(x, "x"), (np.abs(x), "|x|")]
 
 
 def _thresholds(c: _Case, held, at, within: np.ndarray) -> list[tuple[np.ndarray, str]]:
