@@ -48,6 +48,18 @@ def softmax_loss_no_one_hot(x, y):
     return -np.log(p[np.arange(n), y]).mean(), p / n  # BUG: the one-hot is never subtracted
 
 
+def softmax_loss_naive_skipping_the_first(x, y):
+    n = len(x)
+    p = softmax(x)
+    loss, dx = 0.0, np.zeros_like(x)
+    for i in range(n):
+        loss -= np.log(p[i, y[i]])
+    for i in range(1, n):  # BUG: the loop over the batch starts at 1
+        dx[i] = p[i]
+        dx[i, y[i]] -= 1
+    return loss / n, dx / n
+
+
 def svm_loss(x, y):
     n = len(x)
     margins = np.maximum(0, x - x[np.arange(n), y][:, None] + 1)
@@ -125,6 +137,15 @@ class SoftmaxWithLoss:
 class SoftmaxWithLossNoOneHot(SoftmaxWithLoss):
     def backward(self, dout=1):
         return dout * self.p / len(self.p)  # BUG
+
+
+class SoftmaxWithLossLastSkipped(SoftmaxWithLoss):
+    def backward(self, dout=1):
+        dx = np.zeros_like(self.p)
+        for i in range(len(dx) - 1):  # BUG: the last sample is never reached
+            dx[i] = self.p[i]
+            dx[i, self.t[i]] -= 1
+        return dout * dx / len(dx)
 
 
 class SVMLoss:
@@ -241,6 +262,16 @@ def test_a_softmax_without_the_one_hot_is_wrong_only_at_the_label_by_one_over_n(
     assert "only at each sample's correct class" in words and f"(= 1/N for the batch of {N})" in words, str(report)
 
 
+@pytest.mark.parametrize("run, sample", [
+    (lambda d: check_loss(softmax_loss_naive_skipping_the_first, d["x"], d["y"]), 0),
+    (lambda d: check_layer(SoftmaxWithLossLastSkipped(), d["x"], t=d["y"]), N - 1)], ids=["function", "layer"])
+def test_a_sample_the_backward_never_reaches_is_named(data, run, sample):
+    report = run(data)
+    words = message(report, "located")
+    assert report.status == "FAIL" and f"wrong only for sample {sample} (of {N}: its row)" in words, str(report)
+    assert "there it is 0: never computed" in words
+
+
 @pytest.mark.parametrize("run", [lambda d: check_loss(softmax_loss_no_mean, d["x"], d["y"]),
                                  lambda d: check_pair(softmax_forward, lambda g, c: softmax_backward(g, c) * N,
                                                       d["x"], d["y"])], ids=["function", "pair"])
@@ -323,7 +354,7 @@ def test_the_correct_twins_pass(data, run):
     assert report.passed, str(report)
 
 
-# -- the fast mode's worst index ----------------------------------------------------------------------------------------
+# -- the fast mode's worst index --------------------------------------------------------------------------------------
 
 class Sine:
     def forward(self, x):

@@ -9,7 +9,8 @@ numerical gradient of an input x (N, C) or (N,), x itself, and the arrays the co
   margin, Huber's delta, a clip), where the loss is flat (a margin not active) or only where it is not;
 - away from the label under one of those conditions, and at the label of the same samples (a margin counted where
   it is not active also counts at the label);
-- sample by sample or class by class: each row (column) its own constant times the numerical gradient.
+- sample by sample or class by class: each row (column) its own constant times the numerical gradient;
+- only for some samples (their rows), the others right.
 """
 
 from __future__ import annotations
@@ -27,15 +28,20 @@ _FLAT = (": there the loss is flat (the numerical gradient is 0) and yours is no
 
 def describe(e: Evidence, f: Failure) -> Finding | None:
     """A "located" finding for a failing input of a loss (a scalar output: no dout, or a scalar one), or None."""
-    context = e.subject.context()
-    if context is None or f.x is None or not _scalar(context) or f.claimed.size < 2:
+    if f.x is None or f.claimed.size < 2:
+        return None
+    try:
+        context = e.subject.context()
+    except Exception:  # noqa: BLE001 - code that cannot say its output: left to the patterns of any array
+        return None
+    if context is None or not _scalar(context):
         return None
     x = np.asarray(f.x, dtype=float)
     held = held_arrays(e.subject, f.operand.values)
     case = _Case(f.row.name, f.claimed, f.numerical, x, _failing(f), e.rtol * (np.abs(f.claimed) +
                  np.abs(f.numerical)) + e.own(f), 1.0 if context.dout is None else float(context.dout))
     words = (_held_factor(case, held) or _conditioned(case, held) or _per_line(case, 0, "sample", "row")
-             or _per_line(case, 1, "class", "column"))
+             or _per_line(case, 1, "class", "column") or _some_samples(case))
     return None if words is None else Finding("located", words)
 
 
@@ -154,6 +160,8 @@ def _there(c: _Case, where: np.ndarray, labelled: bool = False) -> str:
     if (n @ n) > 0:
         k = float(a @ n) / float(n @ n)
         if not np.isclose(k, 1.0, rtol=1e-6) and np.all(np.abs(a - k * n) <= c.allowed[where] + 1e-6 * np.abs(a)):
+            if abs(k) <= 1e-9:
+                return ", and there it is 0: never computed (or reset)"
             return f", and there it is {number(k)} times the numerical gradient"
     d = float(np.mean(a - n))
     if not np.all(np.abs(a - n - d) <= c.allowed[where]) or not c.dout:
@@ -255,7 +263,7 @@ def _between(lo: float, hi: float) -> str:
 def _two_parts(c: _Case, held, at: np.ndarray) -> str | None:
     """Away from the label under one condition, and at the label of the same samples (or of every sample)."""
     away = c.failing & ~at
-    words = next((w for w in (w for _, w in _thresholds(c, held, at, ~at))), None)
+    words = next((w for _, w in _thresholds(c, held, at, ~at)), None)
     if words is None:
         flat = (c.n == 0) & ~at
         if (away == flat).all() and away.any():
@@ -289,6 +297,8 @@ def _per_line(c: _Case, axis: int, what: str, line: str) -> str | None:
     factors = []
     for ai, ni, oki in zip(a, n, allowed):
         if not (ni @ ni):
+            if np.any(np.abs(ai) > oki):
+                return None  # wrong where the loss does not move at all: not a factor
             continue
         k = float(ai @ ni) / float(ni @ ni)
         if not np.all(np.abs(ai - k * ni) <= oki + 1e-6 * np.abs(ai)):
@@ -298,7 +308,26 @@ def _per_line(c: _Case, axis: int, what: str, line: str) -> str | None:
     if len(factors) < 2 or np.ptp(factors) <= 1e-4 * np.abs(factors).max():
         return None
     right = np.isclose(factors, 1.0, rtol=1e-5)
+    wrong = factors[~right]
+    if len(wrong) < 2 or np.ptp(wrong) <= 1e-4 * np.abs(wrong).max():
+        return None  # one wrong factor, the rest right: only some samples (or classes) are wrong
     some = f"; right in {right.sum()} of {len(factors)} {line}s" if right.any() else ""
-    return (f"{c.name} is wrong {what} by {what}: each {what}'s {line} is its own constant times the numerical gradient "
-            f"({number(factors.min())} to {number(factors.max())}{some}): a per-{what} weight or normaliser left "
+    return (f"{c.name} is wrong {what} by {what}: each {what}'s {line} is its own constant times the numerical "
+            f"gradient ({number(factors.min())} to {number(factors.max())}{some}): a per-{what} weight or normaliser left "
             "out, or applied where the loss has none")
+
+
+def _some_samples(c: _Case) -> str | None:
+    """Wrong only in some samples' rows (a loop over the batch that skips some, a sample's term left out)."""
+    if c.x.ndim not in (1, 2) or c.x.shape[0] < 2:
+        return None
+    grid = c.failing.reshape(c.x.shape[0], -1)
+    hit = np.flatnonzero(grid.any(axis=1))
+    if not 0 < len(hit) < grid.shape[0] or grid.sum() < 0.5 * len(hit) * grid.shape[1]:
+        return None
+    rows = np.zeros(grid.shape, bool)
+    rows[hit] = True
+    listed = ", ".join(map(str, hit[:8])) + (", ..." if len(hit) > 8 else "")
+    return (f"{c.name} is wrong only for sample{'s' * (len(hit) > 1)} {listed} (of {grid.shape[0]}: "
+            f"{'their rows' if len(hit) > 1 else 'its row'}), right for the others: a loop over the batch that skips "
+            "some samples, or a term of theirs left out" + _there(c, rows.reshape(-1)))
