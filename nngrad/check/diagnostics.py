@@ -1,6 +1,8 @@
 """Findings about users' code that the numbers alone do not say: one factor off element by element, a transposed
-gradient, an error only where a condition holds or in one block of an array, the likely cause of a wrong shape,
-and the findings of any check (NaN, all zeros, kinks, float32).
+gradient, an error only where a condition holds or in one block of an array (for a loss: per sample, per class, at
+the label, beyond a threshold: nngrad.check.loss_patterns), the likely cause of a wrong shape, and the findings of
+any check (NaN, all zeros, kinks, float32). No diagnosis explains a failure at the level of the check's own noise:
+each reads only the arrays that fail WELL_ABOVE their allowance somewhere.
 
 DIAGNOSES (at the end) registers every kind of finding that has a detector: its name, whether it fails, its
 detector (Evidence -> list[Finding]) and when it runs. The judge runs them in this order, each in its own guard:

@@ -15,6 +15,8 @@ numerical gradient of an input x (N, C) or (N,), x itself, and the arrays the co
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from .diagnostics import label_mask, number
@@ -37,7 +39,7 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
     if context is None or not _scalar(context):
         return None
     x = np.asarray(f.x, dtype=float)
-    held = held_arrays(e.subject, f.operand.values)
+    held = held_arrays(e.subject)
     case = _Case(f.row.name, f.claimed, f.numerical, x, _failing(f), e.rtol * (np.abs(f.claimed) +
                  np.abs(f.numerical)) + e.own(f), 1.0 if context.dout is None else float(context.dout))
     words = (_held_factor(case, held) or _conditioned(case, held) or _per_line(case, 0, "sample", "row")
@@ -45,7 +47,7 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
     return None if words is None else Finding("located", words)
 
 
-def held_arrays(subject, operand: np.ndarray) -> list[tuple[str, np.ndarray]]:
+def held_arrays(subject) -> list[tuple[str, np.ndarray]]:
     """(name, array): the numeric arrays the subject's code reads and the check holds fixed (labels, targets,
     weights): the inputs that are not operands (a functional style's ``inputs`` and ``names``) and a loss layer's
     targets ``t``."""
@@ -61,19 +63,22 @@ def held_arrays(subject, operand: np.ndarray) -> list[tuple[str, np.ndarray]]:
     return found
 
 
+@dataclass
 class _Case:
-    """One failing input: flat claimed ``a``, numerical ``n``, x in its shape, the failing elements (flat mask),
-    each element's allowance, and the dout the loss was multiplied by (1 where none)."""
+    """One failing input: its row's name, flat claimed ``a`` and numerical ``n``, x in its shape, the failing
+    elements (flat mask), each element's allowance, and the dout the loss was multiplied by (1 where none)."""
 
-    def __init__(self, name: str, a: np.ndarray, n: np.ndarray, x: np.ndarray, failing: np.ndarray,
-                 allowed: np.ndarray, dout: float = 1.0) -> None:
-        self.name, self.a, self.n, self.x, self.failing, self.allowed = name, a, n, x, failing, allowed
-        self.dout = dout
+    name: str
+    a: np.ndarray
+    n: np.ndarray
+    x: np.ndarray
+    failing: np.ndarray
+    allowed: np.ndarray
+    dout: float = 1.0
 
-    def agrees(self, want: np.ndarray, where: np.ndarray | None = None) -> bool:
-        """Is the claimed gradient ``want`` (flat) within each element's allowance (at ``where``)?"""
-        ok = np.abs(self.a - want) <= self.allowed + 1e-6 * np.abs(want)
-        return bool(ok.all() if where is None else ok[where].all())
+    def agrees(self, want: np.ndarray) -> bool:
+        """Is the claimed gradient ``want`` (flat) at every element, within its allowance?"""
+        return bool(np.all(np.abs(self.a - want) <= self.allowed + 1e-6 * np.abs(want)))
 
 
 def _scalar(context) -> bool:
