@@ -318,8 +318,8 @@ def _per_line(c: _Case, axis: int, what: str, line: str) -> str | None:
         return None  # one wrong factor, the rest right: only some samples (or classes) are wrong
     some = f"; right in {right.sum()} of {len(factors)} {line}s" if right.any() else ""
     return (f"{c.name} is wrong {what} by {what}: each {what}'s {line} is its own constant times the numerical "
-            f"gradient ({number(factors.min())} to {number(factors.max())}{some}): a per-{what} weight or normaliser left "
-            "out, or applied where the loss has none")
+            f"gradient ({number(factors.min())} to {number(factors.max())}{some}): a per-{what} weight or normaliser "
+            "left out, or applied where the loss has none")
 
 
 def _some_samples(c: _Case) -> str | None:
