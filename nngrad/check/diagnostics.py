@@ -1,6 +1,8 @@
 """Findings about users' code that the numbers alone do not say: one factor off element by element, a transposed
-gradient, an error only where a condition holds or in one block of an array, the likely cause of a wrong shape,
-and the findings of any check (NaN, all zeros, kinks, float32).
+gradient, an error only where a condition holds or in one block of an array (for a loss: per sample, per class, at
+the label, beyond a threshold: nngrad.check.loss_patterns), the likely cause of a wrong shape, and the findings of
+any check (NaN, all zeros, kinks, float32). No diagnosis explains a failure at the level of the check's own noise:
+each reads only the arrays that fail WELL_ABOVE their allowance somewhere.
 
 DIAGNOSES (at the end) registers every kind of finding that has a detector: its name, whether it fails, its
 detector (Evidence -> list[Finding]) and when it runs. The judge runs them in this order, each in its own guard:
@@ -8,6 +10,8 @@ adding a diagnosis is one entry here (and its detector, here or in a module of i
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
@@ -174,21 +178,32 @@ def _factor_there(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> st
     return "" if c is None else f", and there it is {number(c)} times the numerical gradient"
 
 
+def label_mask(t, shape: tuple[int, ...]) -> np.ndarray | None:
+    """The mask (of ``shape`` (N, C)) of each sample's label, for targets given as integer labels (N,) or one-hot
+    rows (N, C) (exactly one 1 a row); None for any other t."""
+    t = None if t is None else np.asarray(t)
+    if t is None or len(shape) != 2 or not t.size:
+        return None
+    if t.shape == shape[:1] and t.dtype.kind in "iu" and t.min() >= 0 and t.max() < shape[1]:
+        at = np.zeros(shape, bool)
+        at[np.arange(shape[0]), t] = True
+        return at
+    if t.shape == shape and set(np.unique(t).tolist()) <= {0, 1} and (t.sum(axis=1) == 1).all():
+        return t.astype(bool)
+    return None
+
+
 def label_conditions(t, x: np.ndarray) -> list[tuple[np.ndarray, str]]:
     """(flat mask, words): the elements at each sample's label, and the others, for targets given as labels or
-    one-hot rows of x's shape."""
+    one-hot rows of x's shape; where a binary target of x's shape takes each of its two values."""
+    at = label_mask(t, np.shape(x))
+    if at is not None:
+        return [(at.reshape(-1), "at each sample's correct class (its label's column)"),
+                (~at.reshape(-1), "away from the correct classes")]
     t = None if t is None else np.asarray(t)
-    if t is None or x.ndim != 2:
+    if t is None or t.shape != np.shape(x) or len(values := np.unique(t)) != 2:
         return []
-    if t.shape == x.shape[:1] and t.dtype.kind in "iu" and t.size and t.min() >= 0 and t.max() < x.shape[1]:
-        at = np.zeros(x.shape, bool)
-        at[np.arange(x.shape[0]), t] = True
-    elif t.shape == x.shape and set(np.unique(t)) <= {0, 1}:
-        at = t.astype(bool)
-    else:
-        return []
-    return [(at.reshape(-1), "at each sample's correct class (its label's column)"),
-            (~at.reshape(-1), "away from the correct classes")]
+    return [(t.reshape(-1) == v, f"where t = {v:g}") for v in values]
 
 
 def shape_cause(name: str, got: tuple[int, ...], want: tuple[int, ...], batch: int | None) -> str:
@@ -282,15 +297,28 @@ def _float32(e: Evidence) -> list[Finding]:
 
 
 def _ties(e: Evidence) -> list[Finding]:
+    """Tied elements whose claimed gradients' sum disagrees, well above the check's noise, with the rate at which
+    moving them together changes the output."""
     found = []
     for name in dict.fromkeys(name for name, *_ in e.outcome.ties):
-        ties = [(tied, claimed, numerical) for row, tied, claimed, numerical in e.outcome.ties if row == name]
+        ties = [(tied, claimed, numerical) for row, tied, claimed, numerical in e.outcome.ties
+                if row == name and _tie_above_noise(e, name, tied, claimed, numerical)]
+        if not ties:
+            continue
         tied, claimed, numerical = ties[0]
         found.append(Finding("tie", f"{name}: elements tied at one value (flat indices {', '.join(map(str, tied[:6]))}"
                              f"{f' and {len(ties) - 1} more groups' if len(ties) > 1 else ''}), moved together, change "
                              f"the output at the rate {numerical:.6g}, but their claimed gradients sum to "
                              f"{claimed:.6g}: backward sends dout to every tied maximum; send it to one of them"))
     return found
+
+
+def _tie_above_noise(e: Evidence, name: str, tied: np.ndarray, claimed: float, numerical: float) -> bool:
+    """Does a tied group's sum disagree by WELL_ABOVE times its allowance (that of its elements, summed)?"""
+    k = next((i for i, t in enumerate(e.targets) if t.name == name), None)
+    scale = 0.0 if k is None else float(np.abs(e.outcome.values[k]).max(initial=0.0))
+    own = e.floor + e.rtol * scale
+    return abs(claimed - numerical) > WELL_ABOVE * (e.rtol * (abs(claimed) + abs(numerical)) + own * len(tied))
 
 
 def _above_noise(e: Evidence, f: Failure) -> bool:
@@ -311,6 +339,27 @@ def _pattern(detect):
                 found.append(finding)
                 e.explained.add(f.row.name)
         return found
+
+    return run
+
+
+def _located(e: Evidence, f: Failure) -> Finding | None:
+    """A loss's patterns first (nngrad.check.loss_patterns), then those of any array."""
+    from .loss_patterns import describe  # it reads this module's helpers: imported when first asked
+
+    return describe(e, f) or located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
+                                     e.subject.conditions(f.row.name))
+
+
+def _significant(detect):
+    """A detector that reads only the arrays failing well above the check's noise (``_above_noise``): the others
+    are left out of its Evidence, and where none is left (and no tie failed) it does not run."""
+
+    def run(e: Evidence) -> list[Finding]:
+        kept = [f for f in e.failing if _above_noise(e, f)]
+        if not kept and not e.outcome.ties:
+            return []
+        return detect(e if len(kept) == len(e.failing) else replace(e, failing=kept))
 
     return run
 
@@ -352,22 +401,21 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     _array("regularization", True, "off by a multiple of the parameter itself: a weight-decay term missing or "
           "extra", lambda e, f: None if f.x is not None else regularization(
               f.row, f.claimed, f.numerical, f.operand.values, e.rtol, e.own(f)), "the 'weight decay?' test"),
-    _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block)",
-          lambda e, f: located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
-                               e.subject.conditions(f.row.name)), "the 'where is it wrong?' test"),
-    Kind("constant-output", True, "the output does not depend on an input", _constant_output, "failing",
+    _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block; a "
+          "loss's label, a threshold), or sample by sample", _located, "the 'where is it wrong?' test"),
+    Kind("constant-output", True, "the output does not depend on an input", _significant(_constant_output), "failing",
          "the 'does the output depend on x?' test"),
     Kind("dout-ignored", True, "backward at dout = 0 does not return zeros: its gradients do not come from dout "
-         "alone", experiments.zero_dout, "failing", "the 'backward at dout = 0' probe"),
+         "alone", _significant(experiments.zero_dout), "failing", "the 'backward at dout = 0' probe"),
     Kind("known-mistake", True, "the backward matches a wrong formula learners often write for this layer",
-         experiments.known, "failing", "the known-mistakes probe"),
+         _significant(experiments.known), "failing", "the known-mistakes probe"),
     Kind("derivative", True, "an element-wise layer's local derivative, read element by element, set beside "
-         "the true one as a function of x", elementwise.diagnose, "failing",
+         "the true one as a function of x", _significant(elementwise.diagnose), "failing",
          "the 'element-wise derivative' probe"),
     Kind("layer", True, "a network's gradient is wrong because one of its layers' backward is",
-         experiments.own, "failing", "the style's own probe (which layer?)"),
+         _significant(experiments.own), "failing", "the style's own probe (which layer?)"),
     Kind("updated-weights", True, "dx computed with the weights the backward had already updated",
-         experiments.updated, "failing", "the 'computed after the update?' probe"),
+         _significant(experiments.updated), "failing", "the 'computed after the update?' probe"),
     Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
-         "mishandled", experiments.one_sample, "failing", "the 'right for the first sample?' probe"),
+         "mishandled", _significant(experiments.one_sample), "failing", "the 'right for the first sample?' probe"),
 )

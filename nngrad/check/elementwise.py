@@ -152,7 +152,8 @@ def _tails(x: np.ndarray, yours: np.ndarray, true: np.ndarray) -> str:
         if below.any() and not (np.sign(yours[below]) == np.sign(true[below])).any():
             k = np.flatnonzero(below)[np.argmax(np.abs(true[below]))]
             words.append(f"the true one is {sign} for some x ({true[k]:.3g} at x = {x[k]:.3g}) and yours never is "
-                         f"there: a term missing (for f = x * s(x), f' = s(x) + x * s'(x): the product rule's second term?)")
+                         "there: a term missing (for f = x * s(x), f' = s(x) + x * s'(x): the product rule's second "
+                         "term?)")
             break
     return "; ".join(words) or "the two differ as functions of x"
 
@@ -169,4 +170,5 @@ def _samples(x: np.ndarray, yours: np.ndarray, true: np.ndarray, bad: np.ndarray
     picks = np.flatnonzero(bad)[np.argsort(x[bad])]
     picks = picks[[0, len(picks) // 2, -1]] if len(picks) >= 3 else picks
     return (f"(at x = {', '.join(f'{v:.3g}' for v in x[picks])}: yours "
-            f"{', '.join(f'{v:.3g}' for v in yours[picks])}, the true one {', '.join(f'{v:.3g}' for v in true[picks])})")
+            f"{', '.join(f'{v:.3g}' for v in yours[picks])}, the true one "
+            f"{', '.join(f'{v:.3g}' for v in true[picks])})")

@@ -86,6 +86,9 @@ class GradientReport:
         if self.how:
             lines.append(f"called: {self.how}")
         lines.append(f"{self.mode}, {self.loss_evaluations} evaluations; reference: {self.references()}")
+        if any(_directional(r) for r in self.rows + self.second):
+            lines.append("a directional check (along random unit vectors, not element by element): a row's shape is "
+                         "its array's, its worst index the number of a direction")
         if self.rtols:
             rtols = ", ".join(f"{rtol:g} against the {reference}" for reference, rtol in self.rtols.items())
             floor = "each reference's own error" if self.atol is None else f"{self.atol:g}"
@@ -111,5 +114,11 @@ def _row(r: ArrayCheck, width: int) -> str:
     shape = "x".join(map(str, r.shape)) or "()"
     if r.reference == "-":
         return f"{r.name:<{width}} {shape:<10} {r.verdict}: {r.note}"
+    worst = f"direction {r.worst_index[0]}" if _directional(r) and r.worst_index else str(r.worst_index)
     return (f"{r.name:<{width}} {shape:<10} {r.reference:<20} {r.scale:>9.2e} {r.max_abs_error:>11.2e} "
-            f"{r.max_rel_error:>11.2e} {r.worst_index!s:<12} {r.analytic:>12.5e} {r.numerical:>12.5e}  {r.verdict}")
+            f"{r.max_rel_error:>11.2e} {worst:<12} {r.analytic:>12.5e} {r.numerical:>12.5e}  {r.verdict}")
+
+
+def _directional(r: ArrayCheck) -> bool:
+    """A row checked along random directions: its worst "index" is a direction's number."""
+    return "random directions" in r.reference
