@@ -349,6 +349,7 @@ class Derivative:
     words: str
     applies: Callable[[np.ndarray], bool]
     ratio: Callable[[np.ndarray], np.ndarray]  # wrong(y) / right(y)
+    of: str = ""  # the activation whose derivative it is (tanh, sigmoid)
 
 
 def _open(lo: float, hi: float) -> Callable[[np.ndarray], bool]:
@@ -357,13 +358,13 @@ def _open(lo: float, hi: float) -> Callable[[np.ndarray], bool]:
 
 DERIVATIVES: tuple[Derivative, ...] = (
     Derivative("tanh's derivative written as 1 - y (it is 1 - y**2, y the output)", _open(-1, 1),
-               lambda y: 1 / (1 + y)),
+               lambda y: 1 / (1 + y), "tanh"),
     Derivative("sigmoid's derivative written as y (it is y * (1 - y), y the output)", _open(0, 1),
-               lambda y: 1 / (1 - y)),
+               lambda y: 1 / (1 - y), "sigmoid"),
     Derivative("sigmoid's derivative written as 1 - y (it is y * (1 - y), y the output)", _open(0, 1),
-               lambda y: 1 / y),
+               lambda y: 1 / y, "sigmoid"),
     Derivative("sigmoid's derivative written as tanh's, 1 - y**2 (it is y * (1 - y), y the output)", _open(0, 1),
-               lambda y: (1 + y) / y),
+               lambda y: (1 + y) / y, "sigmoid"),
     Derivative("tanh's derivative written as sigmoid's, y * (1 - y) (it is 1 - y**2, y the output)", _open(-1, 1),
-               lambda y: y / (1 + y)),
+               lambda y: y / (1 + y), "tanh"),
 )

@@ -95,8 +95,13 @@ def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
 
 
 def own(e: Evidence) -> list[Finding]:
-    """What only this style of code can say (a network: which layer)."""
-    return e.subject.diagnose([f.row.name for f in e.failing]) if e.failing else []
+    """What only this style of code can say (a network: which layer; in a network read as a stack of layers, the
+    wrong derivative rule and where it enters, nngrad.check.stack)."""
+    if not e.failing:
+        return []
+    from . import stack
+
+    return stack.diagnose(e) or e.subject.diagnose([f.row.name for f in e.failing])
 
 
 def updated(e: Evidence) -> list[Finding]:
