@@ -136,7 +136,7 @@ def _diagnose(stack: Stack, claimed: dict, truth: dict) -> list[Finding]:
     for rule, layers in _hypotheses(acts, activations):
         wrong = replay(stack, acts, zs, activations, dcost, {l: rule for l in layers})
         if wrong is not None and not _same(wrong, right, 1e-3) and _same(wrong, claimed, MATCH):
-            return [Finding("layer", _words(stack, acts, rule, layers, right, activations))]
+            return [Finding("layer", _words(stack, acts, rule, layers, _cancels(stack, acts, activations, dcost)))]
     return []
 
 
@@ -225,7 +225,17 @@ def _hypotheses(acts: list[Activation], activations) -> list[tuple[Rule, tuple[i
     return out
 
 
-def _words(stack: Stack, acts, rule: Rule, layers: tuple[int, ...], right: dict, activations) -> str:
+def _cancels(stack: Stack, acts, activations, dcost: np.ndarray) -> bool:
+    """Is the output layer's true delta c * (a - y), the activation's derivative cancelled by the cost's?"""
+    a, y, act = activations[-1], stack.y, acts[-1]
+    if y is None or y.shape != a.shape or act.from_output is None:
+        return False
+    delta, r = (dcost * act.from_output(a)).reshape(-1), (a - y).reshape(-1)
+    c = float(delta @ r) / float(r @ r) if r @ r else 0.0
+    return c > 0 and np.allclose(delta, c * r, rtol=1e-5, atol=1e-8 * c)
+
+
+def _words(stack: Stack, acts, rule: Rule, layers: tuple[int, ...], cancels: bool) -> str:
     L = len(acts)
     g = acts[layers[0]].name
     what = rule.words.format(g=g, w=acts[layers[0]].written)
@@ -236,19 +246,15 @@ def _words(stack: Stack, acts, rule: Rule, layers: tuple[int, ...], right: dict,
              if layers == tuple(range(L - 1)) and L > 2 else "at ")
     text = f"the gradients are exactly those of a backward with {what}, {place}{where}"
     if L - 1 in layers:
-        text += _at_output(stack, rule, right, activations)
+        text += _at_output(rule, cancels)
     below = [n for l in range(min(layers)) for n in stack.names[l]]
     if below:
         text += f"; {', '.join(below)} are wrong only because the error flows down to them"
     return text
 
 
-def _at_output(stack: Stack, rule: Rule, right: dict, activations) -> str:
+def _at_output(rule: Rule, cancels: bool) -> str:
     """Where the cost's derivative meets the output's activation: what the output layer's delta should be."""
-    a, y = activations[-1], stack.y
-    delta = right[stack.names[-1][1]]
-    cancels = y is not None and y.shape == a.shape and np.allclose(delta.reshape(-1), (a - y).sum(axis=1),
-                                                                    rtol=1e-5, atol=1e-8)
     if rule.name == "twice" and cancels:
         return (" (the output layer's delta: for this cost and activation it is a - y, the activation's derivative "
                 "cancelled by the cost's: the quadratic cost's delta, (a - y) * sigma'(z), used for cross-entropy?)")
