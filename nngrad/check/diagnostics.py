@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import elementwise, experiments
+from . import decay, elementwise, experiments
 from ..tolerances import FACTOR
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -352,6 +352,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     _array("regularization", True, "off by a multiple of the parameter itself: a weight-decay term missing or "
           "extra", lambda e, f: None if f.x is not None else regularization(
               f.row, f.claimed, f.numerical, f.operand.values, e.rtol, e.own(f)), "the 'weight decay?' test"),
+    _array("decay-part", True, "off by a multiple of the array itself on part of it only (a decay on the bias)",
+           decay.part, "the 'weight decay on part of it?' test"),
     _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block)",
           lambda e, f: located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
                                e.subject.conditions(f.row.name)), "the 'where is it wrong?' test"),
