@@ -48,7 +48,8 @@ def step_backward(dnh, cache):
     x, h, W, nh = cache
     da = dnh * (1 - nh ** 2)
     dxh = da @ W.T
-    return dxh[:, h.shape[1]:], dxh[:, :h.shape[1]], np.concatenate([h, x], axis=1).T @ dnh, da.sum(0)  # dW: no tanh'
+    dW = np.concatenate([h, x], axis=1).T @ (dnh * (1 - nh ** 4))  # dW: a wrong tanh' nothing names
+    return dxh[:, h.shape[1]:], dxh[:, :h.shape[1]], dW, da.sum(0)
 
 
 @pytest.mark.parametrize("run", [

@@ -19,7 +19,6 @@ KNOWN_GAPS = {
     "torchlike.Sequential.inner_transposed":
         "parameters in sub-modules / (param, grad) pairs not found: PASS on dx alone",
     "torchlike.ResidualBlock.mean_bias": "parameters in sub-modules / (param, grad) pairs not found: PASS on dx alone",
-    "torchlike.RNNCell.dh_prev_no_tanh": "detected, not named (found nothing; wants known-mistake, located)",
     "torchlike.Embedding.fancy_index": "integer ids perturbed as floats: IndexError in the user's forward",
     "torchlike.HuberLoss.no_delta": "detected, not named (found nothing; wants located)",
     "torchlike.GELU.no_product_rule": "detected, not named (found nothing; wants known-mistake, located)",
@@ -42,8 +41,6 @@ KNOWN_GAPS = {
         "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.ELU.output_as_derivative":
         "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.BatchNormalization.no_var_term":
-        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.GRUCell.no_direct_path":
         "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Conv1D.stride_ignored":
@@ -51,8 +48,6 @@ KNOWN_GAPS = {
     "nielsen.Network": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen.Network.mini_batch": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen.NetworkMatrix": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen.Network.sigmoid_prime_of_activation":
-        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen.Network.cost_derivative_sign":
         "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen.NetworkMatrix.no_keepdims":
@@ -60,16 +55,10 @@ KNOWN_GAPS = {
     "nielsen2.Network.cross_entropy":
         "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "nielsen2.Network.quadratic": "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen2.Network.mismatched_delta":
-        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
-    "nielsen2.Network.quadratic_no_prime":
-        "Nielsen's Network not taken: weights/biases lists and backprop(x, y) (no params)",
     "dls.L_model": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.three_layers": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.db_no_keepdims": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.no_one_over_m": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
-    "dls.L_model.sigmoid_backward_of_z":
-        "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "dls.L_model.dAL_sign": "check_network takes no forward=, cost=, backward= (the specialisation's functions)",
     "purepython.dense": "pure-Python lists not taken: 'none of its inputs is a float array'",
     "purepython.mse_loss": "pure-Python lists not taken: 'none of its inputs is a float array'",
@@ -111,8 +100,6 @@ KNOWN_SHELL_GAPS = {
     "keraslike.Swish.sigmoid_only":
         "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.ELU.output_as_derivative":
-        "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
-    "keraslike.BatchNormalization.no_var_term":
         "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",
     "keraslike.Conv1D.stride_ignored":
         "Keras style not taken: call(), trainable_weights, get_gradients() (no forward method)",

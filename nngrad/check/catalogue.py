@@ -123,7 +123,8 @@ def _affine(c: Context) -> Roles | None:
 
 def _normalisation(axis: int) -> Callable[[Context], Roles | None]:
     """out == gamma * (x - mean) / sqrt(var + eps) + beta, statistics over ``axis`` (0: batch norm, -1: layer
-    norm); eps is read off the output."""
+    norm), the variance divided by n or by n - 1 (ddof, the unbiased variance some tutorials use); eps is read off
+    the output."""
 
     def recognise(c: Context) -> Roles | None:
         if len(c.inputs) != 1 or c.dout is None or len(c.params) != 2 or np.ndim(c.inputs[0]) != 2:
@@ -133,30 +134,34 @@ def _normalisation(axis: int) -> Callable[[Context], Roles | None]:
         if gamma.size != x.shape[1] or beta.size != x.shape[1] or x.shape[axis] < 2:
             return None
         g, be, y = gamma.reshape(-1), beta.reshape(-1), np.asarray(c.out, float)
-        mu, var = x.mean(axis=axis, keepdims=True), x.var(axis=axis, keepdims=True)
-        with np.errstate(all="ignore"):
-            shrink = ((y - be) / g).var(axis=axis, keepdims=True)  # var / (var + eps)
-            eps = float(np.nanmedian(var * (1 / shrink - 1)))
-        if not np.isfinite(eps) or eps < 0:
-            return None
-        inv = 1 / np.sqrt(var + eps)
-        xhat = (x - mu) * inv
-        if not _close(y, g * xhat + be, 1e-5):
-            return None
-        return {"xhat": xhat, "inv": inv, "g": g, "d": np.asarray(c.dout, float), "gamma": gn, "beta": bn,
-                "shape": gamma.shape, "n": x.shape[axis], "axis": axis}
+        mu = x.mean(axis=axis, keepdims=True)
+        for ddof in (0, 1):
+            var = x.var(axis=axis, keepdims=True, ddof=ddof)
+            with np.errstate(all="ignore"):
+                shrink = ((y - be) / g).var(axis=axis, keepdims=True, ddof=ddof)  # var / (var + eps)
+                eps = float(np.nanmedian(var * (1 / shrink - 1)))
+            if not np.isfinite(eps) or eps < 0:
+                continue
+            inv = 1 / np.sqrt(var + eps)
+            xhat = (x - mu) * inv
+            if _close(y, g * xhat + be, 1e-5):
+                return {"xhat": xhat, "inv": inv, "g": g, "d": np.asarray(c.dout, float), "gamma": gn, "beta": bn,
+                        "shape": gamma.shape, "n": x.shape[axis], "axis": axis, "ddof": ddof}
+        return None
 
     return recognise
 
 
 def _norm_dx(r: Roles, mean_term: bool, var_term: bool) -> np.ndarray:
+    """dx of a normalisation, with or without the terms through its mean and its variance (the variance divided by
+    n - ddof)."""
     d, xhat, axis = r["d"], r["xhat"], r["axis"]
     dxhat = d * r["g"]
     out = dxhat.copy()
     if mean_term:
         out = out - dxhat.mean(axis=axis, keepdims=True)
     if var_term:
-        out = out - xhat * (dxhat * xhat).mean(axis=axis, keepdims=True)
+        out = out - xhat * (dxhat * xhat).sum(axis=axis, keepdims=True) / (r["n"] - r["ddof"])
     return out * r["inv"]
 
 
@@ -266,8 +271,9 @@ KNOWN: tuple[Known, ...] = (
                 lambda c, r: {r["W"]: r["d"].T @ r["d"]}),
     )),
     Known("batch normalisation", _normalisation(0),
-          "dx = gamma / sqrt(var + eps) * (dout - mean(dout) - xhat * mean(dout * xhat)), means over the batch; "
-          "dgamma = sum(dout * xhat), dbeta = sum(dout)", (
+          "dx = gamma / sqrt(var + eps) * (dout - mean(dout) - xhat * mean(dout * xhat)), means over the batch "
+          "(with the unbiased variance, sum(dout * xhat) / (n - 1) for the last mean); dgamma = sum(dout * xhat), "
+          "dbeta = sum(dout)", (
               Mistake("the mean's term missing (the gradient through the batch mean)",
                       lambda c, r: {c.input_rows[0]: _norm_dx(r, False, True)}),
               Mistake("the variance's term missing (the gradient through the batch variance)",
@@ -349,6 +355,7 @@ class Derivative:
     words: str
     applies: Callable[[np.ndarray], bool]
     ratio: Callable[[np.ndarray], np.ndarray]  # wrong(y) / right(y)
+    of: str = ""  # the activation whose derivative it is (tanh, sigmoid)
 
 
 def _open(lo: float, hi: float) -> Callable[[np.ndarray], bool]:
@@ -356,14 +363,18 @@ def _open(lo: float, hi: float) -> Callable[[np.ndarray], bool]:
 
 
 DERIVATIVES: tuple[Derivative, ...] = (
+    Derivative("tanh's derivative left out (dout passed on without the factor 1 - y**2, y the output)", _open(-1, 1),
+               lambda y: 1 / (1 - y ** 2), "tanh"),
+    Derivative("sigmoid's derivative left out (dout passed on without the factor y * (1 - y), y the output)",
+               _open(0, 1), lambda y: 1 / (y * (1 - y)), "sigmoid"),
     Derivative("tanh's derivative written as 1 - y (it is 1 - y**2, y the output)", _open(-1, 1),
-               lambda y: 1 / (1 + y)),
+               lambda y: 1 / (1 + y), "tanh"),
     Derivative("sigmoid's derivative written as y (it is y * (1 - y), y the output)", _open(0, 1),
-               lambda y: 1 / (1 - y)),
+               lambda y: 1 / (1 - y), "sigmoid"),
     Derivative("sigmoid's derivative written as 1 - y (it is y * (1 - y), y the output)", _open(0, 1),
-               lambda y: 1 / y),
+               lambda y: 1 / y, "sigmoid"),
     Derivative("sigmoid's derivative written as tanh's, 1 - y**2 (it is y * (1 - y), y the output)", _open(0, 1),
-               lambda y: (1 + y) / y),
+               lambda y: (1 + y) / y, "sigmoid"),
     Derivative("tanh's derivative written as sigmoid's, y * (1 - y) (it is 1 - y**2, y the output)", _open(-1, 1),
-               lambda y: y / (1 + y)),
+               lambda y: y / (1 + y), "tanh"),
 )

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import elementwise, experiments
+from . import decay, elementwise, experiments
 from ..tolerances import FACTOR
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -401,6 +401,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     _array("regularization", True, "off by a multiple of the parameter itself: a weight-decay term missing or "
           "extra", lambda e, f: None if f.x is not None else regularization(
               f.row, f.claimed, f.numerical, f.operand.values, e.rtol, e.own(f)), "the 'weight decay?' test"),
+    _array("decay-part", True, "off by a multiple of the array itself on part of it only (a decay on the bias)",
+           decay.part, "the 'weight decay on part of it?' test"),
     _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block; a "
           "loss's label, a threshold), or sample by sample", _located, "the 'where is it wrong?' test"),
     Kind("constant-output", True, "the output does not depend on an input", _significant(_constant_output), "failing",

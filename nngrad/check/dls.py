@@ -93,6 +93,20 @@ class SpecialisationSubject(Subject):
         where = boundary(numbered, failing) if len(numbered) == len(self.operands) else ""
         return [Finding("located", where)] if where else []
 
+    def stack(self):
+        """The network as a stack of layers (nngrad.check.stack): W1, b1, W2, ..., samples as columns; None where the
+        parameters are not exactly W1, b1, ..., WL, bL."""
+        from .stack import Stack
+
+        layers = len(self.operands) // 2
+        names = [(f"W{l}", f"b{l}") for l in range(1, layers + 1)]
+        if sorted(op.name for op in self.operands) != sorted(n for pair in names for n in pair):
+            return None
+        Y = np.asarray(self.Y, dtype=float)
+        return Stack([self.parameters[w] for w, _ in names], [self.parameters[b] for _, b in names], names,
+                     np.asarray(self.X, dtype=float), lambda: np.asarray(self._forward()[0], dtype=float),
+                     lambda a: float(np.asarray(self.cost(a, self.Y.copy())).reshape(())), Y)
+
     def restore(self) -> None:
         self.saved.restore()
 

@@ -65,11 +65,14 @@ def known(e: Evidence) -> list[Finding]:
 
 
 def _wrong_derivative(e: Evidence, context) -> list[Finding]:
-    """A wrong derivative of the output's activation (catalogue.DERIVATIVES): every claimed gradient equals the true
-    gradient at the reweighted dout; screened along random directions, then confirmed element by element."""
+    """A wrong (or missing) derivative of the output's activation (catalogue.DERIVATIVES): every failing gradient
+    equals the true gradient at the reweighted dout; screened along random directions, then confirmed element by
+    element. Where only some arrays fail (the path to one input of a cell), the finding names them."""
     if context.dout is None or not isinstance(context.out, np.ndarray):
         return []
     y, dout = np.asarray(context.out, dtype=float), np.asarray(context.dout, dtype=float)
+    failing = {f.row.name for f in e.failing}
+    targets = [t for t in e.targets if t.name in failing]
     for derivative in DERIVATIVES:
         if y.shape != dout.shape or not derivative.applies(y):
             continue
@@ -78,12 +81,21 @@ def _wrong_derivative(e: Evidence, context) -> list[Finding]:
         if other is None:
             return []
         try:
-            if all(_matches(other, t, mode, e) for mode in ("fast", "full") for t in e.targets):
-                return [Finding("known-mistake", f"the gradients are exactly those of a backward with "
-                                f"{derivative.words}: multiply dout by the right derivative")]
+            if targets and all(_matches(other, t, mode, e) for mode in ("fast", "full") for t in targets):
+                return [Finding("known-mistake", _derivative_words(derivative.words, targets, e))]
         finally:
             other.restore()
     return []
+
+
+def _derivative_words(words: str, targets: list[Checked], e: Evidence) -> str:
+    if len(targets) == len(e.targets):
+        return f"the gradients are exactly those of a backward with {words}: multiply dout by the right derivative"
+    names = ", ".join(t.name for t in targets)
+    right = ", ".join(t.name for t in e.targets if t not in targets)
+    return (f"{names} {'is' if len(targets) == 1 else 'are'} exactly what a backward with {words} gives, while "
+            f"{right} {'has' if len(e.targets) - len(targets) == 1 else 'have'} it right: on the way to {names} the "
+            "gradient does not pass through the right derivative of the output's activation")
 
 
 def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
@@ -95,8 +107,13 @@ def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
 
 
 def own(e: Evidence) -> list[Finding]:
-    """What only this style of code can say (a network: which layer)."""
-    return e.subject.diagnose([f.row.name for f in e.failing]) if e.failing else []
+    """What only this style of code can say (a network: which layer; in a network read as a stack of layers, the
+    wrong derivative rule and where it enters, nngrad.check.stack)."""
+    if not e.failing:
+        return []
+    from . import stack
+
+    return stack.diagnose(e) or e.subject.diagnose([f.row.name for f in e.failing])
 
 
 def updated(e: Evidence) -> list[Finding]:

@@ -92,6 +92,21 @@ class NielsenSubject(Subject):
         where = boundary({op.name: int(op.slot.key) + 1 for op in self.operands}, failing)
         return [Finding("located", where)] if where else []
 
+    def stack(self):
+        """The network as a stack of layers (nngrad.check.stack): weights[l], biases[l], samples as columns."""
+        from .stack import Stack
+
+        def output() -> np.ndarray:
+            return np.hstack([np.asarray(self.net.feedforward(x), dtype=float).reshape(-1, 1)
+                              for x, _ in self._samples()])
+
+        def cost(a: np.ndarray) -> float:
+            return float(sum(np.sum(self.cost(a[:, j:j + 1], self.y[:, j:j + 1])) for j in range(a.shape[1])))
+
+        return Stack(list(self.net.weights), list(self.net.biases),
+                     [(f"weights[{l}]", f"biases[{l}]") for l in range(len(self.net.weights))], self.x, output, cost,
+                     self.y.astype(float))
+
     def restore(self) -> None:
         self.saved.restore()
 
