@@ -220,8 +220,7 @@ def _bn(h):
     return (h - h.mean(axis=0)) / np.sqrt(h.var(axis=0) + 1e-5)
 
 
-@pytest.mark.parametrize("style", ["layer", "pair"])
-def test_a_bias_before_batch_normalisation_has_a_zero_gradient_said_so(rng, style):
+def _bias_before_batch_norm(rng, style, wrong_db=False):
     x, W, b = rng.standard_normal((6, 3)), rng.standard_normal((3, 4)), rng.standard_normal(4)
 
     def forward(x, W, b):
@@ -232,7 +231,7 @@ def test_a_bias_before_batch_normalisation_has_a_zero_gradient_said_so(rng, styl
         inv = 1 / np.sqrt(h.var(axis=0) + 1e-5)
         xhat = (h - h.mean(axis=0)) * inv
         dh = inv * (d - d.mean(axis=0) - xhat * (d * xhat).mean(axis=0))
-        return dh @ W.T, x.T @ dh, dh.sum(axis=0)
+        return dh @ W.T, x.T @ dh, d.sum(axis=0) if wrong_db else dh.sum(axis=0)  # wrong: db before the norm
 
     if style == "pair":
         report = check_pair(forward, backward, x, W, b)
@@ -249,8 +248,22 @@ def test_a_bias_before_batch_normalisation_has_a_zero_gradient_said_so(rng, styl
                 return dx
 
         report = check_layer(Layer(), x)
-    said = message(report, "unresolvable")
-    assert "db: the true gradient is zero" in said and "scale the inputs up" not in said
+    return report
+
+
+@pytest.mark.parametrize("style", ["layer", "pair"])
+def test_a_bias_before_batch_normalisation_is_checked_against_zero_and_passes(rng, style):
+    report = _bias_before_batch_norm(rng, style)
+    said = message(report, "zero-by-design")
+    assert report.status == "PASS" and "db: the true gradient is zero" in said, str(report)
+    assert "scale the inputs up" not in str(report)
+    assert next(r for r in report.rows if r.name == "db").reference == "zero (invariant)"
+
+
+@pytest.mark.parametrize("style", ["layer", "pair"])
+def test_a_nonzero_gradient_for_an_array_the_output_ignores_fails(rng, style):
+    report = _bias_before_batch_norm(rng, style, wrong_db=True)
+    assert report.status == "FAIL" and "does not depend on b at all" in message(report, "ignored"), str(report)
 
 
 @pytest.mark.parametrize("style", ["layer", "pair"])

@@ -555,3 +555,40 @@ def test_weights_a_layer_builds_on_its_first_call_are_checked(x, make, kernel):
     report = check_layer(make(3, seed=1), x)
     assert rows(report) == {"dx": "ok", "dkernel": kernel, "dbias": "ok"}, str(report)
     assert "layer(inputs)" in report.how
+
+
+# -- an array the output does not depend on, but whose gradient the code gives --------------------------------------
+
+class AffineBiasForgotten(Affine):
+    def forward(self, x):
+        self.x = x
+        return x @ self.W  # the bug: the bias is never added, yet backward gives db
+
+
+class LinearBiasForgotten(Linear):
+    def forward(self, x):
+        self.x = x
+        return x @ self.weight.data  # the bug: the bias is never added
+
+
+class AffineWithBuffer(Affine):
+    """Correct: it also keeps a running mean of its inputs, which the output does not depend on (no row)."""
+
+    def __init__(self, W, b):
+        super().__init__(W, b)
+        self.running_mean = np.zeros(W.shape[0])
+
+
+@pytest.mark.parametrize("make", [lambda W, b: AffineBiasForgotten(W, b), lambda W, b: LinearBiasForgotten(W, b)])
+def test_a_bias_the_forward_never_uses_is_a_row_and_fails(rng, make):
+    W, b = rng.standard_normal((4, 3)), rng.standard_normal(3)
+    report = check_layer(make(W, b), rng.standard_normal((5, 4)))
+    failed = [r.name for r in report.rows if r.verdict == "FAIL"]
+    assert report.status == "FAIL" and failed in (["db"], ["bias.grad"]), str(report)
+    assert "ignored" in kinds(report), str(report)
+
+
+def test_a_buffer_the_output_ignores_and_without_a_gradient_is_no_row(rng):
+    report = check_layer(AffineWithBuffer(rng.standard_normal((4, 3)), rng.standard_normal(3)),
+                         rng.standard_normal((5, 4)))
+    assert report.status == "PASS" and set(rows(report)) == {"dx", "dW", "db"}, str(report)

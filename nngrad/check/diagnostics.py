@@ -21,6 +21,7 @@ from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
+from .probe import invariant
 
 WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
 
@@ -260,33 +261,13 @@ def _kinks(e: Evidence) -> list[Finding]:
 
 
 def _unresolvable(e: Evidence) -> list[Finding]:
-    """Arrays below what central differences resolve; those the output does not depend on at all (moved by 1,
-    the output stays put to rounding) are said to have a zero gradient, and why it may be."""
-    rows = [r for r in e.rows if r.verdict == "unresolvable"]
-    flat = {op.name: op for op in e.subject.operands}
-    zero = [r.name for r in rows if r.name in flat and _invariant(e, flat[r.name].values)]
-    small = [r.name for r in rows if r.name not in zero]
-    found = []
-    if zero:
-        found.append(Finding("unresolvable", f"{', '.join(zero)}: the true gradient is zero: the output does not "
-                             "change even when the array moves by 1, and the claimed one is zero to rounding (by "
-                             "design where a normalisation after it removes a constant shift, a bias before batch "
-                             "normalisation, or where the array is not used); nothing to compare"))
-    if small:
-        found.append(Finding("unresolvable", f"{', '.join(small)}: gradients too small for central differences to "
-                             "resolve at this step: scale the inputs up, or check in float64"))
-    return found
-
-
-def _invariant(e: Evidence, values: np.ndarray) -> bool:
-    """Does the scalar stay within its rounding when every element of ``values`` moves by about 1?"""
-    base, saved = e.evaluate(), values.copy()
-    try:
-        values += np.random.default_rng(e.seed).uniform(0.5, 1.5, values.shape)
-        moved = e.evaluate()
-    finally:
-        values[...] = saved
-    return abs(moved - base) <= 1e3 * np.finfo(float).eps * max(abs(base), e.subject.scale(), 1e-300)
+    """Arrays below what central differences resolve (a true gradient of exactly zero is settled by the judge:
+    those rows are "ok" or "FAIL")."""
+    small = [r.name for r in e.rows if r.verdict == "unresolvable"]
+    if not small:
+        return []
+    return [Finding("unresolvable", f"{', '.join(small)}: gradients too small for central differences to resolve "
+                    "at this step: scale the inputs up, or check in float64")]
 
 
 def _float32(e: Evidence) -> list[Finding]:
@@ -364,6 +345,19 @@ def _significant(detect):
     return run
 
 
+def _ignored(e: Evidence, f: Failure) -> Finding | None:
+    """An array the output does not depend on at all (its numerical gradient is zero at every element, and the
+    output stays put when every element moves by about 1) whose claimed gradient is not zero."""
+    if np.abs(f.numerical).max(initial=0.0) > e.own(f) or not invariant(
+            e.evaluate, f.operand.values, e.seed, e.subject.scale()):
+        return None
+    return Finding("ignored", f"{f.row.name}: the output does not depend on {f.operand.label} at all (it stays put "
+                   f"when every element moves by about 1), so its true gradient is zero, yet yours reaches "
+                   f"{number(float(np.abs(f.claimed).max()))}: forward never uses it (left out of the output?), or a "
+                   "normalisation after it removes its shift (a bias before batch normalisation: its gradient "
+                   "cancels)")
+
+
 def _constant_output(e: Evidence) -> list[Finding]:
     return [constant_output(e.subject, f.operand) for f in e.failing
             if f.x is not None and not f.numerical.any() and f.claimed.any()]
@@ -393,6 +387,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("float32", False, "low precision: tolerances widened", _float32, "always", "the float32 note"),
     Kind("tie", True, "at tied inputs, the gradient disagrees along the direction that moves them together",
          _ties, "failing", "the tie note"),
+    _array("ignored", True, "the output does not depend on an array at all, yet its claimed gradient is not zero",
+           _ignored, "the 'does the output depend on it?' test"),
     _array("scaled", True, "a gradient off by one constant factor, element by element (sum vs mean, a missing "
           "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f)),
           "the 'one factor?' test"),

@@ -44,6 +44,8 @@ STYLE_KINDS: tuple[Kind, ...] = (
     Kind("random-forward", False, "forward draws random numbers: checked with the generators re-seeded each call"),
     Kind("sgd-step", False, "backward updated the parameters itself: their gradients were read from the step"),
     Kind("reset", False, "the code's own reset (zero_grad()) was called before each backward"),
+    Kind("zero-by-design", False, "an array the output does not depend on at all: its claimed gradient checked "
+         "against zero"),
     Kind("probe-skipped", False, "a diagnosis could not run on this code: it was skipped (the verdict stands)"),
 )
 

@@ -28,6 +28,7 @@ from .diagnostics import shape_cause
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding
+from .probe import invariant
 from .randomness import Reseeder
 from .report import GradientReport
 from .subject import Claim, Subject
@@ -82,7 +83,7 @@ def _judge(subject: Subject, runs: Evaluations, reseeder: Reseeder, mode: str, e
     scale = subject.scale()
     resolved = resolve_mode(mode, targets)
     outcome = check_arrays(runs.evaluate, targets, scale, resolved, eps, rtol, atol, dtype, seed, progress)
-    rows.update({r.name: _second_opinion(subject, runs, r, t, dtype) if r.verdict == "unresolvable" else r
+    rows.update({r.name: _resolve(subject, runs, r, t, dtype, seed, found) if r.verdict == "unresolvable" else r
                  for r, t in zip(outcome.rows, targets)})
     if resolved == "fast":  # each row in its array's own shape; its numbers are along random directions
         rows.update({t.name: _directional(rows[t.name], t) for t in targets})
@@ -149,6 +150,35 @@ def _failures(subject: Subject, targets: list[Checked], outcome: Outcome, mode: 
     ops = {op.name: op for op in subject.operands}
     return [Failure(t, r, n, ops[t.name]) for t, r, n in zip(targets, outcome.rows, outcome.values)
             if r.verdict == "FAIL" and r.name not in tied]
+
+
+def _resolve(subject: Subject, runs: Evaluations, row: ArrayCheck, target: Checked, dtype, seed: int,
+             found: list[Finding]) -> ArrayCheck:
+    """An array too small for central differences: the complex step's second opinion, else, where the output does
+    not depend on the array at all, its claim against the true gradient zero."""
+    row = _second_opinion(subject, runs, row, target, dtype)
+    return _zero_by_design(subject, runs, row, target, dtype, seed, found) if row.verdict == "unresolvable" else row
+
+
+def _zero_by_design(subject: Subject, runs: Evaluations, row: ArrayCheck, target: Checked, dtype, seed: int,
+                    found: list[Finding]) -> ArrayCheck:
+    """Where the output stays put to rounding even when every element moves by about 1 (a bias before batch
+    normalisation, an array that is not used), the true gradient is zero: the claim must be zero within the rounding
+    of the backward's own arithmetic (EXACT_FLOOR x machine epsilon x the numbers it multiplies). "ok" or "FAIL",
+    said in a finding; the row stays "unresolvable" where the output does move."""
+    values = next(op.values for op in subject.operands if op.name == target.name)
+    if not invariant(runs.evaluate, values, seed, subject.scale()):
+        return row
+    floor = EXACT_FLOOR * float(np.finfo(dtype).eps) * subject.term_scale()
+    judged = compare(row.name, row.shape, target.analytic, np.zeros(target.analytic.size), "zero (invariant)", 0.0,
+                     floor)
+    if judged.verdict == "FAIL":
+        return replace(row, verdict="FAIL", failing=judged.failing)  # said by the 'ignored' diagnosis
+    found.append(Finding("zero-by-design", f"{row.name}: the true gradient is zero: the output stays put when every "
+                         "element moves by about 1 (by design where a normalisation after it removes a constant "
+                         "shift, a bias before batch normalisation, or where the array is not used); yours is zero "
+                         "to rounding: checked against zero"))
+    return replace(judged, verdict="ok" if judged.verdict in ("ok", "zero") else judged.verdict)
 
 
 def _second_opinion(subject: Subject, runs: Evaluations, row: ArrayCheck, target: Checked, dtype) -> ArrayCheck:
@@ -292,8 +322,8 @@ def _second_point(subject: Subject, mode: str, seed: int, eps: float, rtol: floa
         rows, targets, _ = _prepare(other, claim)
         outcome = check_arrays(runs.evaluate, targets, other.scale(), mode, eps, rtol, atol, _dtype(other),
                                 seed + 1)
-        checked = [_second_opinion(other, runs, r, t, _dtype(other)) if r.verdict == "unresolvable" else r
-                   for r, t in zip(outcome.rows, targets)]
+        checked = [_resolve(other, runs, r, t, _dtype(other), seed + 1, []) if r.verdict == "unresolvable"
+                   else r for r, t in zip(outcome.rows, targets)]
     finally:
         other.restore()
     if mode == "fast":

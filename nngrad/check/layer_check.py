@@ -123,6 +123,7 @@ class LayerSubject(Subject):
         self.operands = [Operand(f"d{self._name(k)}", self._name(k), inputs[k], "input") for k in self.varied]
         self.resets = calling.resets(layer, sub_objects(layer))
         self.params = settled
+        self.unused: list[Operand] = []  # arrays the output does not depend on (see _promote)
         if settled is not None:
             self.operands += settled
         self.args: list = []
@@ -197,13 +198,17 @@ class LayerSubject(Subject):
         for slot in candidates:
             values = slot.get()
             if (any(slot is s for s in rebound) or any(values is v for v in self.inputs)
-                    or any(np.shares_memory(values, k) for k in kept) or not self.depends_on(values)):
+                    or any(np.shares_memory(values, k) for k in kept)):
                 continue
             kept.append(values)
             name = _row(slot)
             name = name if name not in names else f"d{slot.label}"
             names.add(name)
-            ops.append(Operand(name, slot.label, values, "parameter", slot))
+            op = Operand(name, slot.label, values, "parameter", slot)
+            if self.depends_on(values):
+                ops.append(op)
+            else:  # a buffer, a gradient, a running mean, or a bias whose shift a normalisation removes
+                self.unused.append(op)
         return ops
 
     def conditions(self, name: str) -> list[tuple[np.ndarray, str]]:
@@ -296,11 +301,13 @@ class LayerSubject(Subject):
     def _param_grads(self, before: Saved, claim: Claim) -> None:
         candidates = self._candidates()
         stepped = {s.label: before.current(s) for s in before.changed()}
+        read: list[Slot] = []
         for op in self.params:
             slot = Slot(op.slot.home, op.gradient) if op.gradient else gradient_slot(op.slot, candidates, self.layer)
             if slot is not None and slot.get() is not None:
                 claim.grads[op.name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)
+                read.append(slot)
             elif op.label in stepped and stepped[op.label] is not None:
                 claim.grads[op.name] = (before.original(op.slot).astype(float) - stepped[op.label]) / self.lr
                 claim.stepped[op.name] = stepped[op.label].copy()
@@ -311,6 +318,7 @@ class LayerSubject(Subject):
                     f"grads[{op.slot.name!r}], parameters() pairs, get_gradients()")
                 claim.missing[op.name] = (f"no gradient found after backward (looked for {where}); name it with "
                                           f"params={{{op.label!r}: 'its gradient attribute'}}")
+        self._promote(claim, candidates, read)
         if stepped:
             known = self.calling.lr_attr or "lr" in self.calling.backward
             labels = ", ".join(stepped)
@@ -324,6 +332,24 @@ class LayerSubject(Subject):
                                               "outside backward"))
                 claim.stepped.clear()
         before.restore()
+
+    def _promote(self, claim: Claim, candidates: list[Slot], read: list[Slot]) -> None:
+        """An array the output does not depend on (``self.unused``) for which the code gives a gradient of its own
+        (a bias before batch normalisation: its true gradient is zero) becomes a row; the others (gradient buffers,
+        running statistics) are not parameters of the output, and stay out."""
+        taken = {s.label for s in read}
+        free = [c for c in candidates if c.label not in taken]
+        for op in list(self.unused):
+            if op.slot.label in taken or any(op.values is s.get() for s in read):
+                continue  # it is another array's gradient
+            slot = gradient_slot(op.slot, [c for c in free if c.get() is not op.values], self.layer)
+            grad = None if slot is None else slot.get()
+            if isinstance(grad, np.ndarray) and grad.shape == op.values.shape:
+                self.unused.remove(op)
+                self.params.append(op)
+                self.operands.append(op)
+                claim.grads[op.name] = np.array(grad, copy=True)
+                self.sources.append(slot.label)
 
     def _candidates(self) -> list[Slot]:
         """The layer's float arrays that are neither parameters nor inputs: where gradients may be."""

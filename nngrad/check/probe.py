@@ -74,3 +74,15 @@ def central(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], ep
         finally:
             flat[i] = old
     return out, 2 * len(indices)
+
+
+def invariant(f: Callable[[], float], values: np.ndarray, seed: int, scale: float) -> bool:
+    """Does f stay within its rounding (1e3 machine epsilons of ``scale``) when every element of ``values`` moves
+    by about 1 (uniform in [0.5, 1.5], a random direction)? ``values`` is restored."""
+    base, saved = f(), values.copy()
+    try:
+        values += np.random.default_rng(seed).uniform(0.5, 1.5, values.shape)
+        moved = f()
+    finally:
+        values[...] = saved
+    return abs(moved - base) <= 1e3 * np.finfo(float).eps * max(abs(base), scale, 1e-300)
