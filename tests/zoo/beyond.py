@@ -330,7 +330,7 @@ CASES = [
     Case("beyond.AffinePairs", S, "layer", affine(AffinePairs)),
     # --- buggy
     Case("beyond.GELU.only_pdf_term", S, "layer", layer(GELUOnlyPdfTerm, 5, 4, scale=2.0),
-         bug="GELU' as x * phi(x): the Phi(x) term is missing", names=("known-mistake", "located"),
+         bug="GELU' as x * phi(x): the Phi(x) term is missing", names=("known-mistake", "located", "derivative"),
          cli=cli(GELUOnlyPdfTerm, "5,4")),
     Case("beyond.ELU.constant_slope", S, "layer", layer(lambda: ELUConstantSlope(1.3), 5, 4),
          bug="ELU' for x <= 0 taken as alpha instead of alpha * e^x", names=("located",),

@@ -325,7 +325,7 @@ CASES = [
          bug="the last Dense's bias gradient is the mean of grad over the batch, not the sum",
          names=("scaled", "batch", "layer")),
     Case("keraslike.Swish.sigmoid_only", S, "layer", layer(SwishSigmoidOnly, 5, 4),
-         bug="swish' taken as sigmoid(x): the x * sigmoid'(x) term is missing", names=("known-mistake", "located"),
+         bug="swish' taken as sigmoid(x): the x * sigmoid'(x) term is missing", names=("known-mistake", "located", "derivative"),
          cli=cli(SwishSigmoidOnly, "5,4")),
     Case("keraslike.ELU.output_as_derivative", S, "layer", layer(lambda: ELUOutputAsDerivative(0.7), 5, 4),
          bug="ELU' for x <= 0 taken as f(x) = alpha (e^x - 1) instead of f(x) + alpha", names=("located",),

@@ -167,5 +167,5 @@ CASES = [
     Case("notebook.logistic_cost_and_grads.db_not_mean", S, "loss", logistic(LOGISTIC_DB_NOT_MEAN),
          bug="db = sum(A - Y) without / m", names=("scaled", "batch")),
     Case("notebook.ex4_nnCostFunction.regularises_bias", S, "loss", ex4(EX4_REGULARISES_BIAS),
-         bug="Theta1's gradient regularises the bias column too", names=("regularization", "located")),
+         bug="Theta1's gradient regularises the bias column too", names=("regularization", "located", "decay-part")),
 ]

@@ -143,7 +143,7 @@ CASES = [
     Case("purepython.hinge_loss.always_active", S, "loss", hinge(hinge_loss_always_active),
          bug="hinge gradient -y / n even where the margin is inactive", names=("located",)),
     Case("purepython.swish.no_one_minus", S, "pair", swish(swish_backward_no_one_minus),
-         bug="swish' = s + x * s: sigmoid' taken as s, not s * (1 - s)", names=("known-mistake", "located"),
+         bug="swish' = s + x * s: sigmoid' taken as s, not s * (1 - s)", names=("known-mistake", "located", "derivative"),
          cli=pair_cli(swish_forward, swish_backward_no_one_minus, "7")),
 ]
 

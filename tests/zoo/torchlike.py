@@ -394,7 +394,7 @@ CASES = [
          bug="Huber's gradient clipped at 1 instead of delta = 2", names=("located",)),
     Case("torchlike.GELU.no_product_rule", S, "layer", module(GELUNoProductRule, 5, 4),
          bug="GELU' as 0.5 * (1 + tanh(...)): the x * tanh' term of the product rule is missing",
-         names=("known-mistake", "located"), cli=cli(GELUNoProductRule, "5,4")),
+         names=("known-mistake", "located", "derivative"), cli=cli(GELUNoProductRule, "5,4")),
     Case("torchlike.SelfAttention.no_scale", S, "layer", module(lambda: SelfAttentionNoScaleInBackward(4), 5, 4),
          bug="attention backward forgets 1/sqrt(d) in dq and dk", names=("scaled",),
          cli=cli(SelfAttentionNoScaleInBackward, "5,4", d=4)),
