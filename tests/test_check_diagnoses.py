@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from nngrad import check_layer, check_pair
+from nngrad import check_function, check_layer, check_pair
 from nngrad.check import judge as judging
 from nngrad.check.diagnostics import DIAGNOSES
 from nngrad.check.findings import KINDS, Kind, registered
@@ -312,3 +312,54 @@ def test_a_gradient_of_the_wrong_dtype_is_named_apart_from_its_shape(rng, style)
         report = check_pair(lambda v: (2 * v, v), lambda d, v: (2 * d).astype(int), x)
         words = "integers"
     assert report.status == "FAIL" and words in message(report, "dtype") and not message(report, "shape")
+
+
+# -- arrays whose gradients are both exactly zero are named, not only the all-zero case -----------------------------
+
+class DeadHidden:
+    """relu(x @ W1 + b1) @ W2 + b2 with every hidden unit dead: W1, b1, W2 and x get exactly zero gradients."""
+
+    def __init__(self, rng):
+        self.W1, self.b1 = rng.standard_normal((4, 3)), np.full(3, -100.0)
+        self.W2, self.b2 = rng.standard_normal((3, 2)), rng.standard_normal(2)
+
+    def forward(self, x):
+        self.x, self.h = x, np.maximum(0, x @ self.W1 + self.b1)
+        return self.h @ self.W2 + self.b2
+
+    def backward(self, dout):
+        self.dW2, self.db2 = self.h.T @ dout, dout.sum(axis=0)
+        dz = (dout @ self.W2.T) * (self.h > 0)
+        self.dW1, self.db1 = self.x.T @ dz, dz.sum(axis=0)
+        return dz @ self.W1.T
+
+
+@pytest.mark.parametrize("style", ["layer", "function"])
+def test_arrays_with_both_gradients_exactly_zero_are_named_and_inconclusive(rng, style):
+    x = rng.standard_normal((5, 4))
+    if style == "layer":
+        report = check_layer(DeadHidden(rng), x)
+    else:
+        net = DeadHidden(rng)
+        parts = [("W1", (4, 3)), ("b1", (3,)), ("W2", (3, 2)), ("b2", (2,))]
+
+        def unpack(theta):
+            i = 0
+            for name, shape in parts:
+                n = int(np.prod(shape))
+                setattr(net, name, theta[i:i + n].reshape(shape))
+                i += n
+
+        def f(theta):
+            unpack(theta)
+            return float(np.sum(net.forward(x) ** 2) / 2)
+
+        def grad(theta):
+            unpack(theta)
+            net.backward(net.forward(x))
+            return np.concatenate([getattr(net, f"d{n}").ravel() for n, _ in parts])
+
+        theta = np.concatenate([getattr(net, n).ravel() for n, _ in parts])
+        report = check_function(f, grad, theta, parts=parts)
+    said = message(report, "zero-gradient")
+    assert report.status == "INCONCLUSIVE" and "W1" in said and "b1" in said and "b2" not in said, str(report)

@@ -245,11 +245,18 @@ def _nonfinite(e: Evidence) -> list[Finding]:
 
 
 def _all_zero(e: Evidence) -> list[Finding]:
+    """Rows whose claimed and numerical gradients are both exactly zero verify nothing: said in words, for every
+    gradient or for the rows concerned."""
     checked = [r for r in e.rows if r.verdict not in ("shape", "unchecked")]
-    if not checked or not all(r.verdict == "zero" for r in checked):
+    zero = [r.name for r in checked if r.verdict == "zero"]
+    if not zero:
         return []
-    return [Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing (dead ReLUs? "
-                    "all-zero inputs?): use inputs and an init that activate the units")]
+    if len(zero) == len(checked):
+        return [Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing (dead "
+                        "ReLUs? all-zero inputs?): use inputs and an init that activate the units")]
+    return [Finding("zero-gradient", f"{', '.join(zero)}: both the claimed and the numerical gradient are exactly zero "
+                    "at this point (every unit it feeds inactive: dead ReLUs, a dropout mask that drops them all?), so "
+                    "nothing is verified there: check at other inputs or another seed")]
 
 
 def _kinks(e: Evidence) -> list[Finding]:
