@@ -352,6 +352,8 @@ class EngineProblem(Problem):
 
 def build(case, args, kwargs):
     fresh = build_fresh(case, args, kwargs)
+    if fresh is None:
+        fresh = build_r2(case, args, kwargs)
     if fresh is not None:
         return fresh
     kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
@@ -554,4 +556,138 @@ def build_fresh(case, args, kwargs):
         return DLSProblem(*args, **kwargs)
     if case.entry == "network" and hasattr(args[0], "backprop"):
         return NielsenProblem(*args, **kwargs)
+    return None
+
+
+# ---------------------------------------------------------------- the styles of the second first-contact batch (ROUND2)
+
+class ChainerProblem(ModuleProblem):
+    """A Chainer-like link: parameter objects (``data``, ``grad`` None until accumulated), ``cleargrads()`` called
+    before each backward as Chainer's training loop does."""
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        module = self.module
+        zero_grad = getattr(module, "zero_grad", None)
+        module.zero_grad = module.cleargrads  # ModuleProblem's reset hook, pointed at Chainer's name for it
+        try:
+            return super().run(arrays, douts, state, repeats)
+        finally:
+            if zero_grad is None:
+                del module.zero_grad
+            else:
+                module.zero_grad = zero_grad
+
+
+class ListParamsLossProblem(Problem):
+    """d2l's style: ``fn(params, *rest) -> (loss, grads)``, params a list of arrays, grads a list in its order."""
+
+    def __init__(self, fn, params, *rest):
+        self.fn, self.rest = fn, rest
+        self.labels = [f"params[{i}]" for i in range(len(params))]
+        self.initial = [p.copy() for p in params]
+        self.scalar = True
+
+    def _rest(self):
+        return [a.copy() if isinstance(a, np.ndarray) else a for a in self.rest]
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self.fn([a.copy() for a in arrays], *self._rest())[0]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            params = [a.copy() for a in arrays]
+            _seed(state)
+            _, grads = self.fn(params, *self._rest())
+            if any(_changed(p, a) for p, a in zip(params, arrays)):
+                notes.add("params-changed")
+            g = [None if x is None else np.array(x, copy=True) for x in grads]
+            results.append(_scaled(g + [None] * (len(arrays) - len(g)), douts, True))
+        return results, notes
+
+
+class SklearnProblem(Problem):
+    """scikit-learn's MLP: ``coefs_``, ``intercepts_`` lists, ``_backprop(X, y, activations, deltas, coef_grads,
+    intercept_grads) -> (loss, coef_grads, intercept_grads)`` called with the lists ``fit`` builds."""
+
+    def __init__(self, net, X, y):
+        self.net, self.X, self.y = net, X, y
+        n = len(net.coefs_)
+        self.labels = [f"coefs_[{i}]" for i in range(n)] + [f"intercepts_[{i}]" for i in range(n)]
+        self.initial = [c.copy() for c in net.coefs_] + [b.copy() for b in net.intercepts_]
+        self.scalar = True
+
+    def _call(self, arrays):
+        net, n = self.net, len(self.net.coefs_)
+        net.coefs_ = [a.copy() for a in arrays[:n]]
+        net.intercepts_ = [a.copy() for a in arrays[n:]]
+        activations = [self.X.copy()] + [None] * (net.n_layers_ - 1)
+        deltas = [None] * (net.n_layers_ - 1)
+        coef_grads = [np.zeros_like(c) for c in net.coefs_]
+        intercept_grads = [np.zeros_like(b) for b in net.intercepts_]
+        return net._backprop(self.X.copy(), self.y.copy(), activations, deltas, coef_grads, intercept_grads)
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self._call(arrays)[0]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        results, notes = [], set()
+        for _ in range(repeats):
+            _seed(state)
+            _, coef_grads, intercept_grads = self._call(arrays)
+            g = [np.array(x, copy=True) for x in list(coef_grads) + list(intercept_grads)]
+            results.append(_scaled(g, douts, True))
+            if any(_changed(p, a) for p, a in zip(self.net.coefs_ + self.net.intercepts_, arrays)):
+                notes.add("params-changed")
+        return results, notes
+
+
+class ArrayEngineProblem(Problem):
+    """An autograd engine on arrays: parameters with ``data`` and ``grad`` arrays, ``loss()`` building a graph whose
+    ``backward()`` fills them; the grads set to zero before each backward, as the loop's ``zero_grad`` does."""
+
+    def __init__(self, loss, parameters):
+        self.loss, self.ps = loss, list(parameters)
+        self.labels = [f"parameters[{i}]" for i in range(len(self.ps))]
+        self.initial = [np.array(p.data, dtype=float) for p in self.ps]
+        self.scalar = True
+
+    def _set(self, arrays):
+        for p, v in zip(self.ps, arrays):
+            p.data = v.copy()
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        _seed(state)
+        return [np.array(float(self.loss().data))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        results = []
+        for _ in range(repeats):
+            self._set(arrays)
+            for p in self.ps:
+                p.grad = np.zeros_like(p.data)
+            _seed(state)
+            self.loss().backward()
+            results.append(_scaled([np.array(p.grad, copy=True) for p in self.ps], douts, True))
+        return results, set()
+
+
+R2_MODULE_STYLES = ("keras-seq", "bow-classifier")
+
+
+def build_r2(case, args, kwargs):
+    """The Problem of a ROUND2 case, or None where ``build``'s own kinds take it (the loss functions)."""
+    if case.entry == "layer" and case.style == "chainer":
+        return ChainerProblem(*args, **kwargs)
+    if case.entry == "layer" and case.style in R2_MODULE_STYLES:
+        return ModuleProblem(*args, **kwargs)
+    if case.entry == "loss" and case.style == "d2l":
+        return ListParamsLossProblem(*args, **kwargs)
+    if case.entry == "network" and hasattr(args[0], "_backprop"):
+        return SklearnProblem(*args, **kwargs)
+    if case.entry == "engine" and case.style == "tensor-autograd":
+        return ArrayEngineProblem(*args, **kwargs)
     return None

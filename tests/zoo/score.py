@@ -7,9 +7,9 @@ A bug counts as detected when the verdict is FAIL; correct code counts as a fals
 (FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
 of the findings is of a kind the case lists in ``names``.
 
-    cd tests && ../.venv/bin/python -m zoo.score [--fresh] [--no-torch] [-v] [--write ../docs/checker-zoo.md]
+    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2] [--no-torch] [-v] [--write ../docs/checker-zoo.md]
 
-(--fresh: the first-contact batch ``FRESH`` instead of ``CASES``.)
+(--fresh: the first-contact batch ``FRESH`` instead of ``CASES``; --r2: the second first-contact batch ``ROUND2``.)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import CASES, FRESH, cli_args
+from . import CASES, FRESH, ROUND2, cli_args
 from .case import Case
 
 
@@ -168,7 +168,7 @@ def styles(all_cases: list[Case] = CASES) -> str:
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    cases = FRESH if "--fresh" in argv else CASES
+    cases = ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
     scores = {"`nngrad.check_*` (Python)": score_api(cases), "`nngrad check` (the shell)": score_cli(cases)}
     if "--no-torch" not in argv:
         scores["`torch.autograd.gradcheck`"] = score_torch(cases)
