@@ -39,4 +39,5 @@ MATCH = 1e-6  # rtol at which a known mistake's formula (catalogue) matches a cl
 FACTOR = 1e-6  # rtol at which a constant factor between two gradients is read as a simple fraction (or as 1)
 REFINE = 4  # a failing element is differenced again at eps / REFINE
 SHRINK = 2  # its disagreement is the difference's own error if it shrinks by this (eps: 4, eps^2: 16; a bug: 1)
+KINK_REACH = 10.0  # inputs of a ReLU within this many steps of 0 can be crossed by a finite difference
 TINY = np.finfo(np.float64).tiny  # the smallest normal float: a denominator's guard, not a tolerance

@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import decay, elementwise, experiments
-from ..tolerances import FACTOR
+from ..tolerances import FACTOR, KINK_REACH
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
@@ -237,11 +237,12 @@ def shape_cause(name: str, got: tuple[int, ...], want: tuple[int, ...], batch: i
 
 
 def _nonfinite(e: Evidence) -> list[Finding]:
-    values = [*e.claim.grads.values(), *(op.values for op in e.subject.operands)]
+    """NaN or inf in a claimed gradient, an operand's values or a numerical gradient (a scalar that overflows)."""
+    values = [*e.claim.grads.values(), *(op.values for op in e.subject.operands), *e.outcome.values]
     if all(np.isfinite(np.asarray(v, dtype=float)).all() for v in values if _numeric(v)):
         return []
-    return [Finding("nonfinite", "a value, input, parameter or gradient is NaN or inf: look for an overflow (exp of "
-                    "a large input?), a log of 0 or a division by zero")]
+    return [Finding("nonfinite", "a value, input, parameter or gradient is NaN or inf: " + _remedy(
+        e, "nonfinite", "look for an overflow (exp of a large input?), a log of 0 or a division by zero"))]
 
 
 def _all_zero(e: Evidence) -> list[Finding]:
@@ -249,32 +250,48 @@ def _all_zero(e: Evidence) -> list[Finding]:
     if not checked or not all(r.verdict == "zero" for r in checked):
         return []
     return [Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing (dead ReLUs? "
-                    "all-zero inputs?): use inputs and an init that activate the units")]
+                    "all-zero inputs?): " + _remedy(e, "zero-gradient", "use inputs and an init that activate the "
+                                                                          "units"))]
 
 
 def _kinks(e: Evidence) -> list[Finding]:
-    if not e.outcome.kinks:
-        return []
-    return [Finding("kink", f"{', '.join(e.outcome.kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
-                    "over ties?); the left and right differences bracket the claimed value, and tied elements moved "
-                    "together agree: not a bug")]
+    """The arrays excused by a kink crossed; where none is but an array fails and the style can tell that inputs of
+    a ReLU lie within KINK_REACH steps of 0, a note that kinks may be crossed where the rules could not tell."""
+    near = e.subject.kinks_near(KINK_REACH * e.eps)
+    close = f"{near} ReLU inputs lie within {KINK_REACH:g} steps of 0"
+    if e.outcome.kinks:
+        return [Finding("kink", f"{', '.join(e.outcome.kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
+                        f"over ties?{f'; {close}' if near else ''}); the left and right differences bracket the "
+                        "claimed value, and tied elements moved together agree: not a bug")]
+    if near and any(r.verdict == "FAIL" for r in e.rows):
+        return [Finding("kink", f"{close}: the finite difference may have crossed kinks (its left and right "
+                        "differences do not bracket every disagreement): try "
+                        f"{_remedy(e, 'kink', 'another point or a smaller eps')} before suspecting the backward")]
+    return []
 
 
 def _unresolvable(e: Evidence) -> list[Finding]:
-    """Arrays below what central differences resolve (a true gradient of exactly zero is settled by the judge:
+    """Arrays below what the finite difference resolves (a true gradient of exactly zero is settled by the judge:
     those rows are "ok" or "FAIL")."""
-    small = [r.name for r in e.rows if r.verdict == "unresolvable"]
+    small = [r for r in e.rows if r.verdict == "unresolvable"]
     if not small:
         return []
-    return [Finding("unresolvable", f"{', '.join(small)}: gradients too small for central differences to resolve "
-                    "at this step: scale the inputs up, or check in float64")]
+    reference = next((r.reference for r in small if r.reference.endswith("differences")), "central differences")
+    return [Finding("unresolvable", f"{', '.join(r.name for r in small)}: gradients up to "
+                    f"{max(r.scale for r in small):.1e} lie within what {reference} at eps={e.eps:.1e} resolve: "
+                    + _remedy(e, "unresolvable", "scale the inputs up, or check in float64"))]
 
 
 def _float32(e: Evidence) -> list[Finding]:
     if np.dtype(e.dtype) != np.float32:
         return []
     return [Finding("float32", "float32 values: tolerances are widened and finite differences lose most digits; "
-                    "check in float64 for a sharp answer")]
+                    + _remedy(e, "float32", "check in float64") + " for a sharp answer")]
+
+
+def _remedy(e: Evidence, kind: str, general: str) -> str:
+    """What to do about a finding of ``kind``: in the style's own terms where it has them (Subject.remedy)."""
+    return e.subject.remedy(kind) or general
 
 
 def _ties(e: Evidence) -> list[Finding]:
