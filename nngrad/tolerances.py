@@ -37,6 +37,7 @@ EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exac
 SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input agree
 MATCH = 1e-6  # rtol at which a known mistake's formula (catalogue) matches a claimed gradient or a forward
 FACTOR = 1e-6  # rtol at which a constant factor between two gradients is read as a simple fraction (or as 1)
+FEWEST_AGREE = 2  # elements (numerical gradient not 0) that must agree on a constant factor: one agrees with any
 REFINE = 4  # a failing element is differenced again at eps / REFINE
 SHRINK = 2  # its disagreement is the difference's own error if it shrinks by this (eps: 4, eps^2: 16; a bug: 1)
 KINK_REACH = 10.0  # inputs of a ReLU within this many steps of 0 can be crossed by a finite difference

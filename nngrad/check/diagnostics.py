@@ -16,7 +16,7 @@ from dataclasses import replace
 import numpy as np
 
 from . import decay, elementwise, experiments
-from ..tolerances import FACTOR, KINK_REACH
+from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
@@ -33,9 +33,10 @@ def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarra
 
 def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | None:
     """The constant c with a == c * n at every element (within the allowance), or None; c is rounded to a simple
-    value (2, 1/2, -1, 1/B...) when it is one."""
+    value (2, 1/2, -1, 1/B...) when it is one. At least FEWEST_AGREE elements must agree on c (where n is not 0):
+    any one number is a multiple of another."""
     nn = float(n @ n)
-    if not a.size or nn == 0:
+    if np.count_nonzero(n) < FEWEST_AGREE or nn == 0:
         return None
     c = float(a @ n) / nn
     for simple in (0, 1, -1, 2, 0.5, -2, -0.5, 3, 1 / 3, 4, 0.25):
@@ -86,7 +87,7 @@ def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.nda
     """A "regularization" finding when a failing parameter's gradient is off by c times the parameter itself, at
     every element: the gradient of a weight decay (reg * sum(W**2) / 2 gives reg * W) left out or added twice."""
     w = np.asarray(values, dtype=float).reshape(-1)
-    if row.verdict != "FAIL" or not (w @ w):
+    if row.verdict != "FAIL" or np.count_nonzero(w) < FEWEST_AGREE:  # one element is any multiple of another
         return None
     c = float((n - a) @ w) / float(w @ w)
     if c == 0 or not np.all(_agree(a + c * w, n, rtol, floor)):
