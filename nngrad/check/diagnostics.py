@@ -16,14 +16,12 @@ from dataclasses import replace
 import numpy as np
 
 from . import decay, elementwise, experiments
-from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH
+from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
-
-WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
 
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:

@@ -194,7 +194,7 @@ def _second_opinion(subject: Subject, runs: Evaluations, row: ArrayCheck, target
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             base = runs.evaluate_with(target.name, values.astype(complex))
-            if base is None or not np.isclose(base.real, runs.evaluate(), rtol=1e-12, atol=0):
+            if base is None or not np.isclose(base.real, runs.evaluate(), **SAME):
                 return row
             for i in range(values.size):
                 z = values.astype(complex)
