@@ -1,10 +1,11 @@
 """A constant factor between a claimed gradient and the numerical one needs at least two elements that agree on it:
-any one number is a multiple of another, so a one-element array gets no "scaled" (or "regularization") finding,
-in any style; two or more elements off by one factor still do."""
+any one number is a multiple of another, so a one-element array gets no "scaled" (or "regularization") finding for
+an arbitrary factor, in any style; one element off by a whole number (the batch, 2, -1) or its reciprocal, and two or
+more elements off by one factor, still do."""
 
 import numpy as np
 
-from nngrad import check_layer, check_pair
+from nngrad import check_layer, check_loss, check_pair
 
 
 class Shift:
@@ -36,6 +37,21 @@ def test_a_one_element_gradient_gets_no_factor_in_a_layer_or_a_pair():
         assert report.status == "FAIL" and [r.name for r in report.rows if r.verdict == "FAIL"] == ["db"]
         assert not _kinds(report) & {"scaled", "regularization"}, str(report)
         assert "times the numerical gradient" not in str(report)
+
+
+def test_one_element_off_by_the_batch_size_is_still_named_for_a_sum_where_the_loss_takes_the_mean():
+    """A coincidence to six digits with a whole number is unlikely: the logistic regression's scalar db summed, not
+    averaged, over a batch of 5."""
+    x, t = np.random.default_rng(2).standard_normal((5, 3)), np.array([0.0, 1.0, 1.0, 0.0, 1.0])
+
+    def loss(w, b):
+        p = 1 / (1 + np.exp(-(x @ w + b)))
+        cost = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p))
+        return cost, x.T @ (p - t) / len(t), np.array([np.sum(p - t)])  # db without / m
+
+    report = check_loss(loss, np.random.default_rng(3).standard_normal(3), np.array([0.1]))
+    words = " ".join(f.message for f in report.findings if f.kind == "scaled")
+    assert "db is 5 times the numerical gradient" in words, str(report)
 
 
 def test_a_factor_shared_by_several_elements_is_still_named():

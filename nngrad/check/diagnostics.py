@@ -31,16 +31,24 @@ def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarra
 
 def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | None:
     """The constant c with a == c * n at every element (within the allowance), or None; c is rounded to a simple
-    value (2, 1/2, -1, 1/B...) when it is one. At least FEWEST_AGREE elements must agree on c (where n is not 0):
-    any one number is a multiple of another."""
+    value (2, 1/2, -1, 1/B...) when it is one. Any one number is a multiple of another: c needs FEWEST_AGREE
+    elements that agree on it (where n is not 0), or, from one element, to be a whole number or the reciprocal of
+    one (2, -1, 1/2, the batch: a coincidence to FACTOR's digits is unlikely)."""
     nn = float(n @ n)
-    if np.count_nonzero(n) < FEWEST_AGREE or nn == 0:
+    if not a.size or nn == 0:
         return None
     c = float(a @ n) / nn
     for simple in (0, 1, -1, 2, 0.5, -2, -0.5, 3, 1 / 3, 4, 0.25):
         if np.isclose(c, simple, rtol=FACTOR, atol=1e-12):
             c = float(simple)
+    if np.count_nonzero(n) < FEWEST_AGREE and not _whole(c):
+        return None
     return c if np.all(_agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=FACTOR) else None
+
+
+def _whole(c: float) -> bool:
+    """Is c a whole number, or the reciprocal of one (to FACTOR)?"""
+    return any(v == 0 or np.isclose(v, round(v), rtol=FACTOR, atol=0) for v in (c, 1 / c if c else 0.0))
 
 
 def _guess(c: float, batch: int | None) -> str:
