@@ -35,8 +35,19 @@ KAPPA = 10  # a finite difference errs by at most KAPPA x its estimated round-of
 RESOLVE = 10  # an array is judged only if its reference exceeds RESOLVE x the reference's own error
 EXACT_FLOOR = 100  # x machine eps x the array's scale: the rounding of two exact computations compared
 SAME = {"rtol": 1e-12, "atol": 0.0, "equal_nan": True}  # two runs of the same code on the same input agree
+STILL = 1e3  # x machine eps x the scalar's scale: a scalar that moved less stayed put (a forward's own rounding)
 MATCH = 1e-6  # rtol at which a known mistake's formula (catalogue) matches a claimed gradient or a forward
 FACTOR = 1e-6  # rtol at which a constant factor between two gradients is read as a simple fraction (or as 1)
+FEWEST_AGREE = 2  # elements (where the reference is not 0) that must agree on a constant factor: one fits any
 REFINE = 4  # a failing element is differenced again at eps / REFINE
 SHRINK = 2  # its disagreement is the difference's own error if it shrinks by this (eps: 4, eps^2: 16; a bug: 1)
+KINK_REACH = 10.0  # inputs of a ReLU within this many steps of 0 can be crossed by a finite difference
 TINY = np.finfo(np.float64).tiny  # the smallest normal float: a denominator's guard, not a tolerance
+
+# The diagnoses' thresholds: where a pattern in a failure is told from the check's own noise.
+WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
+SPREAD = 10.0  # a local derivative read as dx / dout errs by up to this many times the check's own floor
+FEWEST = 3  # elements on each side of a loss's threshold: fewer could fall on one side by chance
+REPLAY = 1e-5  # rtol at which a network's replayed wrong derivative rule matches the claimed gradients
+REPLAY_TRUE = 1e-4  # rtol at which the replay of the right rules must match the true (numerical) gradients
+DISTINCT = 1e-3  # rtol beyond which a replayed wrong rule differs from the right one (else it tells nothing)

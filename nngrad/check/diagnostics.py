@@ -16,14 +16,12 @@ from dataclasses import replace
 import numpy as np
 
 from . import decay, elementwise, experiments
-from ..tolerances import FACTOR
+from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
-
-WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
 
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
@@ -33,7 +31,9 @@ def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarra
 
 def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | None:
     """The constant c with a == c * n at every element (within the allowance), or None; c is rounded to a simple
-    value (2, 1/2, -1, 1/B...) when it is one."""
+    value (2, 1/2, -1, 1/B...) when it is one. Any one number is a multiple of another: c needs FEWEST_AGREE
+    elements that agree on it (where n is not 0), or, from one element, to be a whole number or the reciprocal of
+    one (2, -1, 1/2, the batch: a coincidence to FACTOR's digits is unlikely)."""
     nn = float(n @ n)
     if not a.size or nn == 0:
         return None
@@ -41,7 +41,14 @@ def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | N
     for simple in (0, 1, -1, 2, 0.5, -2, -0.5, 3, 1 / 3, 4, 0.25):
         if np.isclose(c, simple, rtol=FACTOR, atol=1e-12):
             c = float(simple)
+    if np.count_nonzero(n) < FEWEST_AGREE and not _whole(c):
+        return None
     return c if np.all(_agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=FACTOR) else None
+
+
+def _whole(c: float) -> bool:
+    """Is c a whole number, or the reciprocal of one (to FACTOR)?"""
+    return any(v == 0 or np.isclose(v, round(v), rtol=FACTOR, atol=0) for v in (c, 1 / c if c else 0.0))
 
 
 def _guess(c: float, batch: int | None) -> str:
@@ -86,7 +93,7 @@ def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.nda
     """A "regularization" finding when a failing parameter's gradient is off by c times the parameter itself, at
     every element: the gradient of a weight decay (reg * sum(W**2) / 2 gives reg * W) left out or added twice."""
     w = np.asarray(values, dtype=float).reshape(-1)
-    if row.verdict != "FAIL" or not (w @ w):
+    if row.verdict != "FAIL" or np.count_nonzero(w) < FEWEST_AGREE:  # one element is any multiple of another
         return None
     c = float((n - a) @ w) / float(w @ w)
     if c == 0 or not np.all(_agree(a + c * w, n, rtol, floor)):
@@ -237,11 +244,12 @@ def shape_cause(name: str, got: tuple[int, ...], want: tuple[int, ...], batch: i
 
 
 def _nonfinite(e: Evidence) -> list[Finding]:
-    values = [*e.claim.grads.values(), *(op.values for op in e.subject.operands)]
+    """NaN or inf in a claimed gradient, an operand's values or a numerical gradient (a scalar that overflows)."""
+    values = [*e.claim.grads.values(), *(op.values for op in e.subject.operands), *e.outcome.values]
     if all(np.isfinite(np.asarray(v, dtype=float)).all() for v in values if _numeric(v)):
         return []
-    return [Finding("nonfinite", "a value, input, parameter or gradient is NaN or inf: look for an overflow (exp of "
-                    "a large input?), a log of 0 or a division by zero")]
+    return [Finding("nonfinite", "a value, input, parameter or gradient is NaN or inf: " + _remedy(
+        e, "nonfinite", "look for an overflow (exp of a large input?), a log of 0 or a division by zero"))]
 
 
 def _all_zero(e: Evidence) -> list[Finding]:
@@ -253,35 +261,51 @@ def _all_zero(e: Evidence) -> list[Finding]:
         return []
     if len(zero) == len(checked):
         return [Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing (dead "
-                        "ReLUs? all-zero inputs?): use inputs and an init that activate the units")]
+                        "ReLUs? all-zero inputs?): " + _remedy(e, "zero-gradient", "use inputs and an init that "
+                                                                                   "activate the units"))]
     return [Finding("zero-gradient", f"{', '.join(zero)}: both the claimed and the numerical gradient are exactly zero "
                     "at this point (every unit it feeds inactive: dead ReLUs, a dropout mask that drops them all?), so "
                     "nothing is verified there: check at other inputs or another seed")]
 
 
 def _kinks(e: Evidence) -> list[Finding]:
-    if not e.outcome.kinks:
-        return []
-    return [Finding("kink", f"{', '.join(e.outcome.kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
-                    "over ties?); the left and right differences bracket the claimed value, and tied elements moved "
-                    "together agree: not a bug")]
+    """The arrays excused by a kink crossed; where none is but an array fails and the style can tell that inputs of
+    a ReLU lie within KINK_REACH steps of 0, a note that kinks may be crossed where the rules could not tell."""
+    near = e.subject.kinks_near(KINK_REACH * e.eps)
+    close = f"{near} ReLU inputs lie within {KINK_REACH:g} steps of 0"
+    if e.outcome.kinks:
+        return [Finding("kink", f"{', '.join(e.outcome.kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
+                        f"over ties?{f'; {close}' if near else ''}); the left and right differences bracket the "
+                        "claimed value, and tied elements moved together agree: not a bug")]
+    if near and any(r.verdict == "FAIL" for r in e.rows):
+        return [Finding("kink", f"{close}: the finite difference may have crossed kinks (its left and right "
+                        "differences do not bracket every disagreement): try "
+                        f"{_remedy(e, 'kink', 'another point or a smaller eps')} before suspecting the backward")]
+    return []
 
 
 def _unresolvable(e: Evidence) -> list[Finding]:
-    """Arrays below what central differences resolve (a true gradient of exactly zero is settled by the judge:
+    """Arrays below what the finite difference resolves (a true gradient of exactly zero is settled by the judge:
     those rows are "ok" or "FAIL")."""
-    small = [r.name for r in e.rows if r.verdict == "unresolvable"]
+    small = [r for r in e.rows if r.verdict == "unresolvable"]
     if not small:
         return []
-    return [Finding("unresolvable", f"{', '.join(small)}: gradients too small for central differences to resolve "
-                    "at this step: scale the inputs up, or check in float64")]
+    reference = next((r.reference for r in small if r.reference.endswith("differences")), "central differences")
+    return [Finding("unresolvable", f"{', '.join(r.name for r in small)}: gradients up to "
+                    f"{max(r.scale for r in small):.1e} lie within what {reference} at eps={e.eps:.1e} resolve: "
+                    + _remedy(e, "unresolvable", "scale the inputs up, or check in float64"))]
 
 
 def _float32(e: Evidence) -> list[Finding]:
     if np.dtype(e.dtype) != np.float32:
         return []
     return [Finding("float32", "float32 values: tolerances are widened and finite differences lose most digits; "
-                    "check in float64 for a sharp answer")]
+                    + _remedy(e, "float32", "check in float64") + " for a sharp answer")]
+
+
+def _remedy(e: Evidence, kind: str, general: str) -> str:
+    """What to do about a finding of ``kind``: in the style's own terms where it has them (Subject.remedy)."""
+    return e.subject.remedy(kind) or general
 
 
 def _ties(e: Evidence) -> list[Finding]:

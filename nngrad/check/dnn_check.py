@@ -22,15 +22,17 @@ from ..methods.finite_differences import VARIANTS, finite_difference, step_resol
 from ..methods.schemes import SCHEMES
 from ..methods.schemes import scheme as get_scheme
 from ..model.network import DNN
-from ..tolerances import EXACT_FLOOR, KAPPA, REFINE, tolerance
+from ..tolerances import EXACT_FLOOR, KAPPA, KINK_REACH, REFINE, tolerance
 from .arrays import Checked, Outcome, Rules, explain, refinement_findings
 from .compare import ArrayCheck, compare
+from .evidence import Evidence
 from .findings import Finding
+from .judge import run_diagnoses
 from .probe import one_sided_slack
 from .report import GradientReport
+from .subject import Claim, Operand, Subject
 
 REFERENCES = ("auto", "complex-step", "finite-differences")
-KINK_REACH = 10.0  # ReLU inputs within this many steps of 0 can be crossed by a finite difference
 
 
 def gradient_check(
@@ -93,8 +95,9 @@ def gradient_check(
                   one_sided_slack(eps, loss, net.dtype))
     more, outcome = _explain(net, x, y, rows, analytic, numerical, rules, 0.0 if atol is None else atol)
     evaluations += more
-    near = _near_kinks(net, x, KINK_REACH * eps)
-    found = _findings(net, loss, analytic, numerical, rows, near, eps, formula.name) + refinement_findings(outcome)
+    subject = NetworkSubject(net, x, y)
+    near = subject.kinks_near(KINK_REACH * eps)
+    found = _findings(subject, analytic, numerical, rows, outcome, rules, fd_floor)
     return GradientReport(repr(net), rows, found,
                           "element-wise", formula.name, eps, rtols, evaluations, net.num_params, analytic, numerical,
                           atol, variant, near)
@@ -138,39 +141,55 @@ def _explain(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, numerical:
     return out.evaluations, out
 
 
-def _findings(net: DNN, loss: float, analytic: np.ndarray, numerical: np.ndarray, rows: list[ArrayCheck],
-              near: int, eps: float, scheme: str) -> list[Finding]:
-    found = []
-    if not (np.isfinite(loss) and np.isfinite(analytic).all() and np.isfinite(numerical).all()):
-        found.append(Finding("nonfinite", "the loss or a gradient is NaN or inf: look for an overflow (too large a "
-                             "learning rate or init) or a division by zero"))
-    if not analytic.any() and not numerical.any():
-        found.append(Finding("zero-gradient", "every gradient is exactly zero, so their agreement proves nothing "
-                             "(dead ReLUs?): try another seed, a larger batch, or an init (he) and inputs that activate the units"))
-    if unresolved := [r for r in rows if r.verdict == "unresolvable"]:
-        found.append(Finding("unresolvable", f"{', '.join(r.name for r in unresolved)}: gradients up to "
-                             f"{max(r.scale for r in unresolved):.1e} lie within what {scheme} differences at "
-                             f"eps={eps:.1e} resolve; the complex step verifies any scale where the loss is analytic "
-                             "(reference='auto')"))
-    if kinks := [r.name for r in rows if r.verdict == "kink"]:  # "refined" rows: arrays.refinement_findings
-        found.append(Finding("kink", f"{', '.join(kinks)}: the {scheme} difference crossed a ReLU kink ({near} ReLU "
-                             f"inputs lie within {KINK_REACH:g} steps of 0); the left and right differences bracket "
-                             "backprop's value: not a bug"))
-    elif near and any(r.verdict == "FAIL" for r in rows):
-        remedy = "another seed or a smaller eps" + ("" if net.init == "he" else ", or init='he'")
-        found.append(Finding("kink", f"{near} ReLU inputs lie within {KINK_REACH:g} steps of 0: the finite difference "
-                             "may have crossed kinks (its left and right differences do not bracket every "
-                             f"disagreement): try {remedy} before suspecting the backward"))
-    if net.dtype != np.float64:
-        found.append(Finding("float32", "the parameters are float32: tolerances are widened and finite differences "
-                             "lose most digits; build the network with dtype=float64 for a sharper check"))
-    return found
+class NetworkSubject(Subject):
+    """nngrad's DNN on (x, y) as a Subject, for the diagnoses every check shares (diagnostics.DIAGNOSES, "always"):
+    its parameter arrays (views of net.params) named W0, b0, ..., the loss as the scalar, backprop as the claim."""
+
+    def __init__(self, net: DNN, x: np.ndarray, y: np.ndarray) -> None:
+        self.net, self.x, self.y, self.title = net, x, y, repr(net)
+        self.operands = [Operand(name, name, net.params[a.start:a.stop].reshape(a.shape))
+                         for a, name in ((a, f"{a.name}{a.layer}") for a in net.param_arrays())]
+
+    def evaluate(self) -> float:
+        return self.net.evaluate(self.x, self.y)
+
+    def claim(self) -> Claim:
+        return _claim(self.net, backprop_gradient(self.net, self.x, self.y)[1])
+
+    def remedy(self, kind: str) -> str:
+        """The DNN's own terms: its seed, init, dtype and reference."""
+        he = "" if self.net.init == "he" else ", or init='he'"
+        return {"nonfinite": "look for an overflow (too large a learning rate or init) or a division by zero",
+                "zero-gradient": "try another seed, a larger batch, or an init (he) and inputs that activate the "
+                                 "units",
+                "unresolvable": "the complex step verifies any scale where the loss is analytic (reference='auto')",
+                "kink": f"another seed or a smaller eps{he}",
+                "float32": "build the network with dtype=float64"}.get(kind, "")
+
+    def kinks_near(self, reach: float) -> int:
+        """How many ReLU inputs (pre-activations of non-analytic layers) lie within ``reach`` of 0."""
+        _, zs = self.net.trace(self.x)
+        return sum(int((np.abs(z) <= reach).sum()) for z, act in zip(zs, self.net.activations) if not act.analytic)
 
 
-def _near_kinks(net: DNN, x: np.ndarray, reach: float) -> int:
-    """How many ReLU inputs (pre-activations of non-analytic layers) lie within ``reach`` of 0."""
-    _, zs = net.trace(x)
-    return sum(int((np.abs(z) <= reach).sum()) for z, act in zip(zs, net.activations) if not act.analytic)
+def _claim(net: DNN, analytic: np.ndarray) -> Claim:
+    """Backprop's gradient (N,) as a Claim, by array name (W0, b0, ...)."""
+    return Claim({f"{a.name}{a.layer}": analytic[a.start:a.stop].reshape(a.shape) for a in net.param_arrays()},
+                 how="backprop")
+
+
+def _findings(subject: NetworkSubject, analytic: np.ndarray, numerical: np.ndarray, rows: list[ArrayCheck],
+              outcome: Outcome, rules: Rules, floor: float) -> list[Finding]:
+    """The findings of every check (diagnostics.DIAGNOSES run "always": NaN, all zeros, unresolvable, kinks,
+    float32) on this check's arrays, then the words for the rows step refinement excused."""
+    net, arrays = subject.net, subject.net.param_arrays()
+    outcome.values = [numerical[a.start:a.stop] for a in arrays]
+    targets = [Checked(op.name, op.values.shape, op.values.reshape(-1), analytic[a.start:a.stop])
+               for op, a in zip(subject.operands, arrays)]
+    evidence = Evidence(subject, subject.evaluate, _claim(net, analytic), targets, outcome, rows, "full", rules.rtol,
+                        floor, rules.eps, 0, net.dtype)
+    run_diagnoses(evidence, ("always",))
+    return evidence.found + refinement_findings(outcome)
 
 
 def _tolerance(name: str, value: object) -> float:

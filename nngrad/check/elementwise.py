@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 
 from ..methods.finite_differences import finite_difference
+from ..tolerances import SPREAD
 from .evidence import Evidence, Failure
 from .findings import Finding
 
 MOST = 2000  # elements: the probe costs a few finite differences of the whole input
-SPREAD = 10.0  # the numerical derivative's error allowed, in multiples of the check's own floor
 
 
 def diagnose(e: Evidence) -> list[Finding]:

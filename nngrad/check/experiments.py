@@ -8,6 +8,7 @@ import numpy as np
 
 from .arrays import Checked, check_arrays
 from .catalogue import DERIVATIVES, known_mistakes
+from .compare import PASSED
 from .evidence import Evidence
 from .findings import Finding
 from .subject import Operand, Subject
@@ -103,7 +104,7 @@ def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
     probe = Checked(target.name, target.shape, op.values.reshape(-1), target.analytic)
     outcome = check_arrays(other.evaluate, [probe], other.scale(), mode, e.eps, e.rtol, None, op.values.dtype,
                             e.seed)
-    return outcome.rows[0].verdict in ("ok", "kink", "zero")
+    return outcome.rows[0].verdict in (*PASSED, "zero")
 
 
 def own(e: Evidence) -> list[Finding]:

@@ -93,7 +93,7 @@ def _judge(subject: Subject, runs: Evaluations, reseeder: Reseeder, mode: str, e
                         dtype, reseeder.active, lambda one: judge(one, "full", eps, rtol, None, seed, diagnose=False))
     evidence.found = found
     evidence.failing = _failures(subject, targets, outcome, resolved)
-    _diagnose(evidence, ("always", "failing") if diagnose else ("always",))
+    run_diagnoses(evidence, ("always", "failing") if diagnose else ("always",))
     found += refinement_findings(outcome)
     second, more = [], 0
     if diagnose and not any(r.verdict in FAILED for r in ordered) and not any(f.fails for f in found):
@@ -132,7 +132,7 @@ def _short(error: Exception) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _diagnose(e: Evidence, when: tuple[str, ...]) -> None:
+def run_diagnoses(e: Evidence, when: tuple[str, ...]) -> None:
     """Every registered diagnosis (nngrad.check.diagnostics.DIAGNOSES) of the kinds ``when``, in order, each in
     its own guard; what they find is added to ``e.found``. The "failing" ones run where an array failed (element
     by element, or at tied elements)."""
@@ -194,7 +194,7 @@ def _second_opinion(subject: Subject, runs: Evaluations, row: ArrayCheck, target
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
             base = runs.evaluate_with(target.name, values.astype(complex))
-            if base is None or not np.isclose(base.real, runs.evaluate(), rtol=1e-12, atol=0):
+            if base is None or not np.isclose(base.real, runs.evaluate(), **SAME):
                 return row
             for i in range(values.size):
                 z = values.astype(complex)

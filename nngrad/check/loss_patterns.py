@@ -19,11 +19,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..tolerances import FEWEST
 from .diagnostics import label_mask, number
 from .evidence import Evidence, Failure
 from .findings import Finding
 
-FEWEST = 3  # elements on each side of a threshold: fewer could fall on one side by chance
 _FLAT = (": there the loss is flat (the numerical gradient is 0) and yours is not: a margin or threshold counted "
          "where it is not active")
 

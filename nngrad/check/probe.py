@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from ..methods.schemes import SCHEMES
-from ..tolerances import KAPPA
+from ..tolerances import KAPPA, STILL
 
 
 def one_sided(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], eps: float
@@ -77,7 +77,7 @@ def central(f: Callable[[], float], flat: np.ndarray, indices: Iterable[int], ep
 
 
 def invariant(f: Callable[[], float], values: np.ndarray, seed: int, scale: float) -> bool:
-    """Does f stay within its rounding (1e3 machine epsilons of ``scale``) when every element of ``values`` moves
+    """Does f stay within its rounding (STILL machine epsilons of ``scale``) when every element of ``values`` moves
     by about 1 (uniform in [0.5, 1.5], a random direction)? ``values`` is restored."""
     base, saved = f(), values.copy()
     try:
@@ -85,4 +85,4 @@ def invariant(f: Callable[[], float], values: np.ndarray, seed: int, scale: floa
         moved = f()
     finally:
         values[...] = saved
-    return abs(moved - base) <= 1e3 * np.finfo(float).eps * max(abs(base), scale, 1e-300)
+    return abs(moved - base) <= STILL * np.finfo(float).eps * max(abs(base), scale, 1e-300)

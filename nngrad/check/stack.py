@@ -21,12 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..tolerances import DISTINCT, REPLAY, REPLAY_TRUE
 from .catalogue import DERIVATIVES
 from .evidence import Evidence
 from .findings import Finding
 
-MATCH = 1e-5  # rtol at which a replayed wrong rule matches the claimed gradients (the cost's derivative is numerical)
-TRUE = 1e-4  # rtol at which the replay of the right rules must match the true gradients
 MOST = 1024  # the most activation assignments tried
 
 
@@ -131,11 +130,11 @@ def _diagnose(stack: Stack, claimed: dict, truth: dict) -> list[Finding]:
     zs, activations = forward(stack, acts)
     dcost = cost_derivative(stack.cost, activations[-1])
     right = replay(stack, acts, zs, activations, dcost, {})
-    if not _same(right, truth, TRUE):
+    if not _same(right, truth, REPLAY_TRUE):
         return []
     for rule, layers in _hypotheses(acts, activations):
         wrong = replay(stack, acts, zs, activations, dcost, {l: rule for l in layers})
-        if wrong is not None and not _same(wrong, right, 1e-3) and _same(wrong, claimed, MATCH):
+        if wrong is not None and not _same(wrong, right, DISTINCT) and _same(wrong, claimed, REPLAY):
             return [Finding("layer", _words(stack, acts, rule, layers, _cancels(stack, acts, activations, dcost)))]
     return []
 

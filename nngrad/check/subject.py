@@ -111,6 +111,16 @@ class Subject:
         beside those of every check: at the labels of a loss, say."""
         return []
 
+    def remedy(self, kind: str) -> str:
+        """What the user of this style can do about a finding of ``kind``, in the style's own terms (an argument,
+        an init), or "" for the finding's general words."""
+        return ""
+
+    def kinks_near(self, reach: float) -> int:
+        """How many inputs of a kinked function (a ReLU's pre-activations) lie within ``reach`` of the kink, where
+        this style can tell (0 where it cannot)."""
+        return 0
+
     def diagnose(self, failing: list[str]) -> list[Finding]:
         """Findings only this style of code can make about the operands ``failing`` (a network: which layer)."""
         return []
