@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import decay, elementwise, experiments
+from . import decay, elementwise, experiments, misplaced
 from ..tolerances import FACTOR
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -387,6 +387,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("float32", False, "low precision: tolerances widened", _float32, "always", "the float32 note"),
     Kind("tie", True, "at tied inputs, the gradient disagrees along the direction that moves them together",
          _ties, "failing", "the tie note"),
+    _array("misplaced", True, "the right gradient is in another array of the code: read from a place backward does "
+           "not update", misplaced.diagnose, "the 'is the right gradient elsewhere?' probe"),
     _array("ignored", True, "the output does not depend on an array at all, yet its claimed gradient is not zero",
            _ignored, "the 'does the output depend on it?' test"),
     _array("scaled", True, "a gradient off by one constant factor, element by element (sum vs mean, a missing "
