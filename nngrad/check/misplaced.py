@@ -21,9 +21,9 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
     if not e.subject.owners or np.abs(n).max(initial=0.0) <= e.own(f):
         return None  # a numerical gradient of zeros matches any zero buffer
     e.subject.claim()
-    source = getattr(e.subject, "read_from", {}).get(f.row.name)
     taken = [op.values for op in e.subject.operands]
     slots = [slot for owner in e.subject.owners for slot in float_arrays(owner)]
+    source = getattr(e.subject, "read_from", {}).get(f.row.name) or _holding(slots, f.claimed, taken)
     for slot in slots:
         values = slot.get()
         if (values.size != n.size or slot.label == source or any(values is t for t in taken)
@@ -32,6 +32,14 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
         if np.all(_agree(values.reshape(-1).astype(float), n, e.rtol, e.own(f))):
             return Finding("misplaced", _words(f.row.name, _self(slot.label), source, _kept(e.subject, slot, slots)))
     return None
+
+
+def _holding(slots, claimed: np.ndarray, taken) -> str | None:
+    """The label of the one array of the user's objects that holds exactly the claimed values (where the code's
+    gradient was read, for styles that do not say), or None."""
+    held = [s.label for s in slots if s.get().size == claimed.size and not any(s.get() is t for t in taken)
+            and np.array_equal(s.get().reshape(-1), claimed)]
+    return held[0] if len(held) == 1 else None
 
 
 def _kept(subject, slot, slots) -> str | None:
@@ -57,4 +65,6 @@ def _words(name: str, right: str, source: str | None, kept: str | None) -> str:
         return (f"{head}: backward binds a new array to {right} ({right} = ...), while {kept} still holds the array "
                 f"{right} held before (a reference kept in a list, a pair or a dict made once): write into the "
                 f"array ({right}[...] = ...), or hand out the new one at each call")
-    return f"{head}: store the gradient where the code (and an optimizer) reads it, or read it from {right}"
+    return (f"{head}: store the gradient where the code (and an optimizer) reads it, or read it from {right} (a dict, "
+            "list or pair made once keeps the arrays it was made with: make it at each call, or write into its arrays "
+            "with [...] = ...)")

@@ -1,0 +1,307 @@
+"""Bugs nngrad detects, named by general rules (issue 25, item 8), each in at least two learner styles:
+
+- a gradient read from the wrong place: the right values sit in another array of the user's object after backward
+  ((param, grad) pairs built once, a parameter object's .grad never set, a network's grads dict of old arrays):
+  "misplaced", naming where the right values are and where the gradient was read;
+- some arrays wrong and others right in code of numbered layers' arrays (a loss of W1, b1, W2, b2; a function of
+  flat parameters in parts; a forward/backward pair): "located", between which layers, or in one layer's own
+  formula;
+- a loss whose gradient is off element by element by a simple function of its input (binary cross-entropy with the
+  logits' gradient): "derivative", naming the function;
+and correct code of the same styles gives none of these.
+"""
+
+import numpy as np
+import pytest
+
+from nngrad import check_function, check_layer, check_loss, check_network, check_pair
+
+
+def message(report, kind: str) -> str:
+    return " ".join(f.message for f in report.findings if f.kind == kind)
+
+
+def normal(rng, *shape):
+    return rng.standard_normal(shape)
+
+
+# -- a gradient read from the wrong place ----------------------------------------------------------------------------
+
+class PairsAffine:
+    """parameters() returns (param, grad) pairs, for an optimizer written as ``for p, g in layer.parameters()``."""
+
+    def __init__(self, W, b, once=False):
+        self.W, self.b = W, b
+        self.gW, self.gb = np.zeros_like(W), np.zeros_like(b)
+        self.pairs = [(self.W, self.gW), (self.b, self.gb)] if once else None
+
+    def parameters(self):
+        return self.pairs or [(self.W, self.gW), (self.b, self.gb)]
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        self.gW = self.x.T @ dout  # rebinds: pairs made once keep the zeros
+        self.gb = dout.sum(axis=0)
+        return dout @ self.W.T
+
+
+class Param:
+    def __init__(self, data):
+        self.data, self.grad = data, np.zeros_like(data)
+
+
+class ParamAffine:
+    """Torch-like: parameter objects with .data and .grad; ``forgets`` leaves the gradient in self.dW instead."""
+
+    def __init__(self, W, b, forgets=False):
+        self.weight, self.bias, self.forgets = Param(W), Param(b), forgets
+
+    def forward(self, x):
+        self.x = x
+        return x @ self.weight.data + self.bias.data
+
+    def backward(self, dout):
+        if self.forgets:
+            self.dW = self.x.T @ dout  # BUG: the optimizer reads weight.grad, which stays zero
+        else:
+            self.weight.grad = self.x.T @ dout
+        self.bias.grad = dout.sum(axis=0)
+        return dout @ self.weight.data.T
+
+
+def _affine(rng, cls, **kw):
+    return cls(normal(rng, 4, 3), normal(rng, 3), **kw), normal(rng, 5, 4)
+
+
+def test_pairs_built_once_name_the_array_holding_the_right_values():
+    layer, x = _affine(np.random.default_rng(0), PairsAffine, once=True)
+    report = check_layer(layer, x)
+    assert report.status == "FAIL"
+    words = message(report, "misplaced")
+    assert "the right values are in self.gW" in words and "parameters()[0][1]" in words
+    assert "self.pairs[0][1] still holds" in words and "self.gW[...] = ..." in words
+    assert "self.gb" in words
+
+
+def test_a_parameter_objects_grad_left_unset_names_where_backward_put_it():
+    layer, x = _affine(np.random.default_rng(1), ParamAffine, forgets=True)
+    report = check_layer(layer, x)
+    assert report.status == "FAIL"
+    words = message(report, "misplaced")
+    assert "the right values are in self.dW" in words and "weight.grad" in words
+    assert "bias" not in words  # db is right
+
+
+class TwoLayerNet:
+    """A network of layer objects whose grads dict is filled in __init__ with its layers' gradient arrays."""
+
+    def __init__(self, rng, once=False):
+        self.l1, self.l2 = PairsAffine(normal(rng, 4, 5), normal(rng, 5)), PairsAffine(normal(rng, 5, 3),
+                                                                                   normal(rng, 3))
+        self.params = {"W1": self.l1.W, "b1": self.l1.b, "W2": self.l2.W, "b2": self.l2.b}
+        self.once = once
+        self.grads = self._grads()
+
+    def _grads(self):
+        return {"W1": self.l1.gW, "b1": self.l1.gb, "W2": self.l2.gW, "b2": self.l2.gb}
+
+    def loss(self, x, t):
+        self.x, self.t = x, t
+        self.out = self.l2.forward(np.tanh(self.l1.forward(x)))
+        return 0.5 * np.sum((self.out - t) ** 2)
+
+    def gradient(self, x, t):
+        self.loss(x, t)
+        dh = self.l2.backward(self.out - t)
+        self.l1.backward(dh * (1 - np.tanh(self.l1.x @ self.l1.W + self.l1.b) ** 2))
+        if not self.once:
+            self.grads = self._grads()  # a fresh dict of this backward's arrays
+        return self.grads
+
+
+def test_a_networks_grads_dict_of_old_arrays_names_the_layers_arrays():
+    rng = np.random.default_rng(2)
+    x, t = normal(rng, 6, 4), normal(rng, 6, 3)
+    report = check_network(TwoLayerNet(rng, once=True), x, t)
+    assert report.status == "FAIL"
+    words = message(report, "misplaced")
+    assert "l1.gW" in words and "l2.gb" in words
+
+
+@pytest.mark.parametrize("make", [lambda rng: check_layer(*_affine(rng, PairsAffine)),
+                                  lambda rng: check_layer(*_affine(rng, ParamAffine)),
+                                  lambda rng: check_network(TwoLayerNet(rng), normal(rng, 6, 4), normal(rng, 6, 3))])
+def test_correct_code_of_those_styles_passes(make):
+    report = make(np.random.default_rng(3))
+    assert report.status == "PASS", str(report)
+
+
+# -- some arrays wrong, others right ---------------------------------------------------------------------------------
+
+def _two_layer(rng, bug=None):
+    X, y = normal(rng, 6, 4), rng.integers(0, 3, 6)
+    stale = np.tanh(normal(rng, 6, 5))
+
+    def loss_and_grads(W1, b1, W2, b2):
+        h = np.tanh(X @ W1 + b1)
+        s = h @ W2 + b2
+        p = np.exp(s - s.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(6), y]).mean()
+        ds = p.copy()
+        ds[np.arange(6), y] -= 1
+        ds /= 6
+        dW2 = (stale if bug == "own" else h).T @ ds  # BUG "own": dW2 from another h, what passes down is right
+        db2 = ds.sum(axis=0)
+        dz = ds @ W2.T * (1 - (stale if bug == "boundary" else h) ** 2)  # BUG "boundary": a stale h
+        return loss, X.T @ dz, dz.sum(axis=0), dW2, db2
+
+    return loss_and_grads, [normal(rng, 4, 5), 0.1 * normal(rng, 5), normal(rng, 5, 3), 0.1 * normal(rng, 3)]
+
+
+def test_a_loss_of_layers_arrays_says_between_which_layers_the_error_enters():
+    fn, params = _two_layer(np.random.default_rng(4), bug="boundary")
+    report = check_loss(fn, *params)
+    assert report.status == "FAIL"
+    assert "dW1, db1 are wrong while dW2, db2 agree" in message(report, "located")
+    assert "from layer 2 down to layer 1" in message(report, "located")
+
+
+def test_a_function_of_flat_parameters_in_parts_says_between_which_layers():
+    fn, params = _two_layer(np.random.default_rng(5), bug="boundary")
+    shapes = [("W1", (4, 5)), ("b1", (5,)), ("W2", (5, 3)), ("b2", (3,))]
+    theta = np.concatenate([p.reshape(-1) for p in params])
+
+    def split(th):
+        out, k = [], 0
+        for _, s in shapes:
+            out.append(th[k:k + int(np.prod(s))].reshape(s))
+            k += int(np.prod(s))
+        return out
+
+    report = check_function(lambda th: fn(*split(th))[0],
+                            lambda th: np.concatenate([g.reshape(-1) for g in fn(*split(th))[1:]]), theta, shapes)
+    assert report.status == "FAIL"
+    assert "W1, b1 are wrong while W2, b2 agree" in message(report, "located")
+
+
+def test_one_layers_own_formula_wrong_while_the_layers_below_agree():
+    fn, params = _two_layer(np.random.default_rng(6), bug="own")
+    report = check_loss(fn, *params)
+    assert report.status == "FAIL"
+    words = message(report, "located")
+    assert "dW2 is wrong while dW1, db1, which get their gradient through layer 2, agree" in words
+
+
+def _pair(bug=False):
+    def forward(x, W1, W2):
+        h = np.tanh(x @ W1)
+        return h @ W2, (x, W1, W2, h)
+
+    def backward(dout, cache):
+        x, W1, W2, h = cache
+        dh = dout @ W2.T * (1 - (h if bug else h ** 2))  # BUG: 1 - h instead of 1 - h**2
+        return dh @ W1.T, x.T @ dh, h.T @ dout
+
+    return forward, backward
+
+
+def test_a_pair_of_numbered_layers_says_between_which_layers():
+    rng = np.random.default_rng(7)
+    report = check_pair(*_pair(bug=True), normal(rng, 5, 4), normal(rng, 4, 3), normal(rng, 3, 2))
+    assert report.status == "FAIL"
+    assert "dx, dW1 are wrong while dW2 agree" not in message(report, "located")  # dx is the data: not a layer's
+    assert "from layer 2 down to layer 1" in message(report, "located")
+
+
+@pytest.mark.parametrize("bug", ["boundary", "own"])
+def test_a_split_is_not_said_when_every_array_fails(bug):
+    fn, params = _two_layer(np.random.default_rng(8), bug=bug)
+
+    def all_wrong(*p):
+        loss, *grads = fn(*p)
+        return (loss, *(2 * g for g in grads))
+
+    report = check_loss(all_wrong, *params)
+    assert report.status == "FAIL" and not message(report, "located")
+
+
+def test_correct_layers_arrays_pass():
+    fn, params = _two_layer(np.random.default_rng(9))
+    assert check_loss(fn, *params).status == "PASS"
+    assert check_pair(*_pair(), *(normal(np.random.default_rng(9), *s) for s in ((5, 4), (4, 3), (3, 2)))).status \
+        == "PASS"
+
+
+# -- a loss off element by element by a function of its input ---------------------------------------------------------
+
+class BCE:
+    """Binary cross-entropy of probabilities y against 0/1 targets, as a loss layer."""
+
+    def __init__(self, logit_form=False):
+        self.logit_form = logit_form
+
+    def forward(self, y, t):
+        self.y, self.t = y, t
+        return -np.mean(t * np.log(y) + (1 - t) * np.log(1 - y))
+
+    def backward(self, dout=1):
+        d = self.y - self.t  # BUG when logit_form: the gradient with respect to the logits
+        return dout * (d if self.logit_form else d / (self.y * (1 - self.y))) / self.y.size
+
+
+def bce_loss(p, t, logit_form=False):
+    """The same as a function returning (loss, dp), summed over the batch."""
+    loss = -np.sum(t * np.log(p) + (1 - t) * np.log(1 - p))
+    return loss, (p - t) if logit_form else (p - t) / (p * (1 - p))
+
+
+def bce_with_logits(z, t, extra_sigmoid=False):
+    """BCE on logits: the gradient is s(z) - t; ``extra_sigmoid`` multiplies it by s'(z) once more."""
+    s = 1 / (1 + np.exp(-z))
+    loss = np.mean(np.logaddexp(0, z) - t * z)
+    d = (s - t) / z.size
+    return loss, d * s * (1 - s) if extra_sigmoid else d
+
+
+def _targets(rng, shape):
+    return rng.integers(0, 2, shape).astype(float)
+
+
+def test_a_bce_layer_with_the_logits_gradient_names_the_missing_factor():
+    rng = np.random.default_rng(10)
+    report = check_layer(BCE(logit_form=True), rng.uniform(0.05, 0.95, (5, 2)), t=_targets(rng, (5, 2)))
+    assert report.status == "FAIL"
+    assert "yours is the true one times x (1 - x)" in message(report, "derivative")
+
+
+def test_a_bce_function_with_the_logits_gradient_names_the_missing_factor():
+    rng = np.random.default_rng(11)
+    report = check_loss(lambda p, t: bce_loss(p, t, logit_form=True), rng.uniform(0.05, 0.95, 8), _targets(rng, 8))
+    assert report.status == "FAIL"
+    assert "yours is the true one times x (1 - x)" in message(report, "derivative")
+
+
+def test_bce_on_logits_with_the_sigmoids_derivative_once_more_names_it():
+    rng = np.random.default_rng(12)
+    report = check_loss(lambda z, t: bce_with_logits(z, t, extra_sigmoid=True), 2 * normal(rng, 4, 3),
+                        _targets(rng, (4, 3)))
+    assert report.status == "FAIL"
+    assert "s(x) (1 - s(x))" in message(report, "derivative")
+
+
+def test_correct_bce_in_each_style_passes():
+    rng = np.random.default_rng(13)
+    assert check_layer(BCE(), rng.uniform(0.05, 0.95, (5, 2)), t=_targets(rng, (5, 2))).status == "PASS"
+    assert check_loss(bce_loss, rng.uniform(0.05, 0.95, 8), _targets(rng, 8)).status == "PASS"
+    assert check_loss(bce_with_logits, 2 * normal(rng, 4, 3), _targets(rng, (4, 3))).status == "PASS"
+
+
+def test_a_constant_factor_is_not_read_as_a_function_of_x():
+    rng = np.random.default_rng(14)
+    report = check_loss(lambda p, t: (bce_loss(p, t)[0], 2 * bce_loss(p, t)[1]), rng.uniform(0.05, 0.95, 8),
+                        _targets(rng, 8))
+    assert report.status == "FAIL" and not message(report, "derivative") and message(report, "scaled")
