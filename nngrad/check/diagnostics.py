@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import decay, elementwise, experiments, misplaced
+from . import decay, elementwise, experiments, misplaced, terms
 from ..tolerances import FACTOR
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -403,6 +403,9 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
            decay.part, "the 'weight decay on part of it?' test"),
     _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block; a "
           "loss's label, a threshold), or sample by sample", _located, "the 'where is it wrong?' test"),
+    Kind("missing-term", True, "an input's gradient off by exactly dout times an array of the forward (or dout "
+         "itself): a path to the output left out of the backward, or added", _significant(terms.diagnose), "failing",
+         "the 'a term missing?' test"),
     Kind("constant-output", True, "the output does not depend on an input", _significant(_constant_output), "failing",
          "the 'does the output depend on x?' test"),
     Kind("dout-ignored", True, "backward at dout = 0 does not return zeros: its gradients do not come from dout "

@@ -8,11 +8,15 @@ from the last layer down, each layer's from the gradient the layer above passes 
 - only arrays of one layer j wrong, and the layers below it (which get their gradient through j) right: the error
   is in layer j's own gradient formula, not in what it passes down.
 
-Arrays without a number (the data X) may fail beside them: they lie below layer 1."""
+Arrays without a number (the data X) may fail beside them: they lie below layer 1. Where the arrays are not
+numbered (one layer: x, w, b; attention: Q, K, V), and no other diagnosis named the bug, the split is said for what
+it shows: the first array is the one the layer passes down (its input), the others are read from the same dout."""
 
 from __future__ import annotations
 
 import re
+
+import numpy as np
 
 from .evidence import Evidence
 from .findings import Finding
@@ -27,12 +31,48 @@ def diagnose(e: Evidence) -> list[Finding]:
     numbered = {r.name: int(m.group(1)) for r in rows if (m := re.search(r"(\d+)$", r.name))}
     others = [r.name for r in rows if r.name not in numbered]
     wrong = [r.name for r in rows if r.verdict == "FAIL"]
-    if len(set(numbered.values())) < 2 or any(n not in wrong for n in others) or set(wrong) - set(failing):
-        return []  # arrays failing only at noise level, or at ties, are not read
+    if set(wrong) - set(failing) or len(wrong) == len(rows):
+        return []  # arrays failing only at noise level, or at ties, are not read; all wrong: no split
+    if len(set(numbered.values())) < 2:
+        words = "" if numbered or e.fails() else _unnumbered([r.name for r in rows], wrong, _layer(e))
+        return [Finding("located", words)] if words else []
+    if any(n not in wrong for n in others):
+        return []
     from .network_check import boundary
 
     words = boundary(numbered, failing) or _own(numbered, failing)
     return [Finding("located", words)] if words else []
+
+
+def _layer(e: Evidence) -> bool:
+    """Code given a dout (a layer, a forward/backward pair), whose first array is its input: not a loss."""
+    try:
+        context = e.subject.context()
+    except Exception:  # noqa: BLE001 - a diagnosis may fail, the check may not
+        return False
+    return context is not None and context.dout is not None and np.ndim(context.dout) > 0 and (
+        e.subject.operands[0].role == "input")
+
+
+def _unnumbered(names: list[str], wrong: list[str], layer: bool) -> str:
+    """One layer's arrays (the first its input's gradient, the one it passes down), several inputs of one block,
+    or a loss's arrays: which are wrong, which agree, and what that shows."""
+    right = [n for n in names if n not in wrong]
+    head = (f"{', '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} wrong while {', '.join(right)} "
+            f"{'agrees' if len(right) == 1 else 'agree'}")
+    first = names[0]
+    if not layer:
+        return (f"{head}: what their gradients share is right, and the error lies on the backward's way to "
+                f"{', '.join(wrong)} only, past where it branches off from the way to {', '.join(right)}")
+    if first in right:
+        return (f"{head}: {first}, the gradient passed down, is right, so dout reaches the code right, and the error "
+                f"is in the formula of {', '.join(wrong)} itself (what it pairs dout with: an index, a window, a "
+                "stride, an offset, a transpose?)")
+    if wrong == [first]:
+        return (f"{head}: dout reaches the code right (the other gradients, read from it, are), and the error is in "
+                f"the formula of {first} itself (what it sends dout back through: a transpose, an index, a stride?)")
+    return (f"{head}: dout reaches the code right, and the error lies on the backward's way to "
+            f"{', '.join(wrong)} only, past where it branches off from the way to {', '.join(right)}")
 
 
 def _own(layers: dict[str, int], failing: list[str]) -> str:
