@@ -305,3 +305,136 @@ def test_a_constant_factor_is_not_read_as_a_function_of_x():
     report = check_loss(lambda p, t: (bce_loss(p, t)[0], 2 * bce_loss(p, t)[1]), rng.uniform(0.05, 0.95, 8),
                         _targets(rng, 8))
     assert report.status == "FAIL" and not message(report, "derivative") and message(report, "scaled")
+
+
+# -- a term of the backward missing ------------------------------------------------------------------------------------
+
+class HighwayCell:
+    """Keras-like gated cell: call(inputs, states) -> z * states + (1 - z) * tanh(inputs @ kernel), z = s(inputs @
+    gate); ``direct=False`` forgets the direct path z * states in d(states)."""
+
+    def __init__(self, kernel, gate, direct=True):
+        self.kernel, self.gate, self.direct = kernel, gate, direct
+
+    @property
+    def trainable_weights(self):
+        return [self.kernel, self.gate]
+
+    def call(self, inputs, states):
+        self.inputs, self.states = inputs, states
+        self.z = 1 / (1 + np.exp(-inputs @ self.gate))
+        self.n = np.tanh(inputs @ self.kernel)
+        return self.z * states + (1 - self.z) * self.n
+
+    def backward(self, grad):
+        dn = grad * (1 - self.z) * (1 - self.n ** 2)
+        dz = grad * (self.states - self.n) * self.z * (1 - self.z)
+        self.grads = [self.inputs.T @ dn, self.inputs.T @ dz]
+        dstates = grad * self.z if self.direct else np.zeros_like(grad)  # BUG when not direct
+        return dn @ self.kernel.T + dz @ self.gate.T, dstates
+
+    def get_gradients(self):
+        return self.grads
+
+
+class Residual:
+    """Torch-like residual block out = x + tanh(x @ W); ``skip=False`` forgets the identity path in dx."""
+
+    def __init__(self, W, skip=True):
+        self.W, self.skip = W, skip
+        self.dW = np.zeros_like(W)
+
+    def forward(self, x):
+        self.x, self.h = x, np.tanh(x @ self.W)
+        return x + self.h
+
+    def backward(self, dout):
+        da = dout * (1 - self.h ** 2)
+        self.dW = self.x.T @ da
+        return da @ self.W.T + (dout if self.skip else 0)  # BUG when not skip: the identity path's dout
+
+
+def test_a_gated_cells_direct_path_left_out_is_named_with_the_gate():
+    rng = np.random.default_rng(15)
+    cell = HighwayCell(normal(rng, 3, 4), normal(rng, 3, 4), direct=False)
+    report = check_layer(cell, (normal(rng, 5, 3), normal(rng, 5, 4)))
+    assert report.status == "FAIL"
+    assert "dx[1] misses dout * self.z" in message(report, "missing-term")
+
+
+def test_a_residual_blocks_skip_path_left_out_is_named():
+    rng = np.random.default_rng(16)
+    report = check_layer(Residual(normal(rng, 4, 4), skip=False), normal(rng, 5, 4))
+    assert report.status == "FAIL"
+    assert "dx misses dout itself" in message(report, "missing-term")
+
+
+def test_correct_gated_and_residual_code_passes():
+    rng = np.random.default_rng(17)
+    assert check_layer(HighwayCell(normal(rng, 3, 4), normal(rng, 3, 4)), (normal(rng, 5, 3), normal(rng, 5, 4))
+                       ).status == "PASS"
+    assert check_layer(Residual(normal(rng, 4, 4)), normal(rng, 5, 4)).status == "PASS"
+
+
+# -- one layer's arrays: the input's gradient right, a parameter's wrong (and the other way) ---------------------------
+
+def conv1d_forward(x, w, stride=2):
+    k = w.shape[1]
+    steps = (x.shape[1] - k) // stride + 1
+    out = np.stack([x[:, i * stride:i * stride + k] @ w.T for i in range(steps)], axis=1)  # (N, steps, F)
+    return out, (x, w, stride)
+
+
+def conv1d_backward(dout, cache, unstrided=False):
+    x, w, stride = cache
+    k = w.shape[1]
+    dx, dw = np.zeros_like(x), np.zeros_like(w)
+    for i in range(dout.shape[1]):
+        at = i if unstrided else i * stride  # BUG when unstrided: dw's window at i, not i * stride
+        dw += dout[:, i].T @ x[:, at:at + k]
+        dx[:, i * stride:i * stride + k] += dout[:, i] @ w
+    return dx, dw
+
+
+class Scale:
+    """A layer class y = x * g (per feature) whose dx forgets g."""
+
+    def __init__(self, g, bug=False):
+        self.g, self.bug = g, bug
+
+    def forward(self, x):
+        self.x = x
+        return x * self.g
+
+    def backward(self, dout):
+        self.dg = (dout * self.x).sum(axis=0)
+        return dout if self.bug else dout * self.g  # BUG: dx without g
+
+
+def test_a_pair_whose_weight_gradient_alone_is_wrong_is_located_in_its_formula():
+    rng = np.random.default_rng(18)
+    report = check_pair(lambda x, w: conv1d_forward(x, w),
+                        lambda dout, cache: conv1d_backward(dout, cache, unstrided=True),
+                        normal(rng, 3, 9), normal(rng, 2, 3))
+    assert report.status == "FAIL"
+    assert "dw is wrong while dx agrees: dx, the gradient passed down, is right" in message(report, "located")
+
+
+def test_a_layer_whose_input_gradient_alone_is_wrong_is_located_in_its_formula():
+    rng = np.random.default_rng(19)
+    report = check_layer(Scale(rng.uniform(0.5, 2, 4) * rng.choice([-1, 1], 4), bug=True), normal(rng, 5, 4))
+    assert report.status == "FAIL"
+    assert "dx is wrong while dg agrees: dout reaches the code right" in message(report, "located")
+
+
+def test_a_split_is_not_said_beside_a_named_bug():
+    rng = np.random.default_rng(20)
+    report = check_layer(Residual(normal(rng, 4, 4), skip=False), normal(rng, 5, 4))
+    assert report.status == "FAIL" and not message(report, "located")
+
+
+def test_correct_conv_and_scale_pass():
+    rng = np.random.default_rng(21)
+    assert check_pair(lambda x, w: conv1d_forward(x, w), conv1d_backward, normal(rng, 3, 9), normal(rng, 2, 3)
+                      ).status == "PASS"
+    assert check_layer(Scale(rng.uniform(0.5, 2, 4)), normal(rng, 5, 4)).status == "PASS"
