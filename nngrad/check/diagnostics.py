@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import decay, elementwise, experiments, misplaced, terms
+from . import decay, elementwise, experiments, misplaced, some_arrays, terms
 from ..tolerances import FACTOR
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -421,4 +421,7 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
          _significant(experiments.updated), "failing", "the 'computed after the update?' probe"),
     Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
          "mishandled", _significant(experiments.one_sample), "failing", "the 'right for the first sample?' probe"),
+    Kind("split", True, "some arrays wrong, the others right (one layer's input and parameters, several inputs): "
+         "what that locates; said last, where nothing else named the bug", _significant(some_arrays.unnumbered),
+         "failing", "the 'which arrays agree?' reading"),
 )

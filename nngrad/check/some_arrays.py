@@ -10,7 +10,8 @@ from the last layer down, each layer's from the gradient the layer above passes 
 
 Arrays without a number (the data X) may fail beside them: they lie below layer 1. Where the arrays are not
 numbered (one layer: x, w, b; attention: Q, K, V), and no other diagnosis named the bug, the split is said for what
-it shows: the first array is the one the layer passes down (its input), the others are read from the same dout."""
+it shows ("split", last): in a layer or a pair the first array is the one passed down (its input), the others are
+read from the same dout."""
 
 from __future__ import annotations
 
@@ -24,24 +25,38 @@ from .findings import Finding
 
 def diagnose(e: Evidence) -> list[Finding]:
     """A "located" finding where the failing arrays split the numbered ones as above, or []."""
-    failing = [f.row.name for f in e.failing]
-    rows = [r for r in e.rows if r.verdict not in ("shape", "unchecked")]
-    if len(rows) != len(e.subject.operands) or not failing:
-        return []  # an array not compared cannot be called right
-    numbered = {r.name: int(m.group(1)) for r in rows if (m := re.search(r"(\d+)$", r.name))}
-    others = [r.name for r in rows if r.name not in numbered]
-    wrong = [r.name for r in rows if r.verdict == "FAIL"]
-    if set(wrong) - set(failing) or len(wrong) == len(rows):
-        return []  # arrays failing only at noise level, or at ties, are not read; all wrong: no split
-    if len(set(numbered.values())) < 2:
-        words = "" if numbered or e.fails() else _unnumbered([r.name for r in rows], wrong, _layer(e))
-        return [Finding("located", words)] if words else []
-    if any(n not in wrong for n in others):
+    split = _split(e)
+    if split is None:
+        return []
+    rows, wrong, numbered = split
+    if len(set(numbered.values())) < 2 or any(r not in wrong for r in rows if r not in numbered):
         return []
     from .network_check import boundary
 
-    words = boundary(numbered, failing) or _own(numbered, failing)
+    words = boundary(numbered, wrong) or _own(numbered, wrong)
     return [Finding("located", words)] if words else []
+
+
+def unnumbered(e: Evidence) -> list[Finding]:
+    """A "split" finding where arrays without layer numbers split into wrong and right, and no other diagnosis
+    named the bug (run last: after the probe "right for the first sample?")."""
+    split = _split(e)
+    if split is None or split[2] or e.fails():
+        return []
+    rows, wrong, _ = split
+    return [Finding("split", _unnumbered(rows, wrong, _layer(e)))]
+
+
+def _split(e: Evidence) -> tuple[list[str], list[str], dict[str, int]] | None:
+    """(every row's name, the wrong ones, {name: layer number} of the numbered ones) where every array was compared
+    and some, not all, failed well above the check's noise; None otherwise."""
+    failing = {f.row.name for f in e.failing}
+    rows = [r for r in e.rows if r.verdict not in ("shape", "unchecked")]
+    wrong = [r.name for r in rows if r.verdict == "FAIL"]
+    if len(rows) != len(e.subject.operands) or not wrong or set(wrong) - failing or len(wrong) == len(rows):
+        return None  # an array not compared cannot be called right; one failing at noise level or at ties is not read
+    numbered = {r.name: int(m.group(1)) for r in rows if (m := re.search(r"(\d+)$", r.name))}
+    return [r.name for r in rows], wrong, numbered
 
 
 def _layer(e: Evidence) -> bool:
