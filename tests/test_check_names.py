@@ -100,15 +100,18 @@ def test_a_parameter_objects_grad_left_unset_names_where_backward_put_it():
 class TwoLayerNet:
     """A network of layer objects whose grads dict is filled in __init__ with its layers' gradient arrays."""
 
-    def __init__(self, rng, once=False):
+    def __init__(self, rng, once=False, factor=1.0):
         self.l1, self.l2 = PairsAffine(normal(rng, 4, 5), normal(rng, 5)), PairsAffine(normal(rng, 5, 3),
                                                                                    normal(rng, 3))
         self.params = {"W1": self.l1.W, "b1": self.l1.b, "W2": self.l2.W, "b2": self.l2.b}
-        self.once = once
+        self.once, self.factor = once, factor
         self.grads = self._grads()
 
     def _grads(self):
-        return {"W1": self.l1.gW, "b1": self.l1.gb, "W2": self.l2.gW, "b2": self.l2.gb}
+        def f(a):  # BUG where factor is not 1: each gradient scaled again after the layers' own (right) ones
+            return a if self.factor == 1 else self.factor * a
+
+        return {"W1": f(self.l1.gW), "b1": f(self.l1.gb), "W2": f(self.l2.gW), "b2": f(self.l2.gb)}
 
     def loss(self, x, t):
         self.x, self.t = x, t
@@ -131,6 +134,13 @@ def test_a_networks_grads_dict_of_old_arrays_names_the_layers_arrays():
     assert report.status == "FAIL"
     words = message(report, "misplaced")
     assert "l1.gW" in words and "l2.gb" in words
+
+
+def test_a_claim_computed_from_the_right_values_is_not_misplaced_but_scaled():
+    rng = np.random.default_rng(22)
+    report = check_network(TwoLayerNet(rng, factor=0.5), normal(rng, 6, 4), normal(rng, 6, 3))
+    assert report.status == "FAIL" and not message(report, "misplaced")
+    assert "W1 is 0.5 times the numerical gradient" in message(report, "scaled")
 
 
 @pytest.mark.parametrize("make", [lambda rng: check_layer(*_affine(rng, PairsAffine)),

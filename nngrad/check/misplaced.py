@@ -14,8 +14,10 @@ from .slots import float_arrays
 
 
 def diagnose(e: Evidence, f: Failure) -> Finding | None:
-    """A "misplaced" finding for failing array ``f``, or None (one more backward at the checked point)."""
-    from .diagnostics import _agree
+    """A "misplaced" finding for failing array ``f``, or None (one more backward at the checked point). The claim
+    must be stale, not computed from the right values: all zero, or held in an array of the object and not a
+    constant times the numerical gradient."""
+    from .diagnostics import _agree, factor
 
     n = f.numerical
     if not e.subject.owners or np.abs(n).max(initial=0.0) <= e.own(f):
@@ -24,6 +26,8 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
     taken = [op.values for op in e.subject.operands]
     slots = [slot for owner in e.subject.owners for slot in float_arrays(owner)]
     source = getattr(e.subject, "read_from", {}).get(f.row.name) or _holding(slots, f.claimed, taken)
+    if f.claimed.any() and (source is None or factor(f.claimed, n, e.rtol, e.own(f)) is not None):
+        return None  # a claim computed from the right values (dW / N returned): not a stale place; "scaled" says it
     for slot in slots:
         values = slot.get()
         if (values.size != n.size or slot.label == source or any(values is t for t in taken)
