@@ -95,8 +95,9 @@ def _ratio(e: Evidence, f: Failure) -> str | None:
         k = next((float(c) for c in (1, -1, 2, 0.5) if np.isclose(k, c, rtol=1e-6)), k)
         if np.all(np.abs(a - k * g) <= allowed + 1e-6 * np.abs(a)):
             times = "" if k == 1 else f"{k:.4g} times "
+            named = "" if f.operand.label == "x" else f" ({f.operand.label})"
             return (f"{f.row.name}: the loss's gradient read element by element as yours / true, a function of the "
-                    f"input x ({f.operand.label}): "
+                    f"input x{named}: "
                     f"at every element yours is {times}{words} {_ratio_samples(x, a, n, seen)}")
     return None
 
