@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import decay, elementwise, experiments
+from . import decay, elementwise, experiments, misplaced, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -418,6 +418,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("float32", False, "low precision: tolerances widened", _float32, "always", "the float32 note"),
     Kind("tie", True, "at tied inputs, the gradient disagrees along the direction that moves them together",
          _ties, "failing", "the tie note"),
+    _array("misplaced", True, "the right gradient is in another array of the code: read from a place backward does "
+           "not update", misplaced.diagnose, "the 'is the right gradient elsewhere?' probe"),
     _array("ignored", True, "the output does not depend on an array at all, yet its claimed gradient is not zero",
            _ignored, "the 'does the output depend on it?' test"),
     _array("scaled", True, "a gradient off by one constant factor, element by element (sum vs mean, a missing "
@@ -432,6 +434,9 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
            decay.part, "the 'weight decay on part of it?' test"),
     _array("located", True, "wrong only where a condition holds (a mask, a sign, some rows, columns or a block; a "
           "loss's label, a threshold), or sample by sample", _located, "the 'where is it wrong?' test"),
+    Kind("missing-term", True, "an input's gradient off by exactly dout times an array of the forward (or dout "
+         "itself): a path to the output left out of the backward, or added", _significant(terms.diagnose), "failing",
+         "the 'a term missing?' test"),
     Kind("constant-output", True, "the output does not depend on an input", _significant(_constant_output), "failing",
          "the 'does the output depend on x?' test"),
     Kind("dout-ignored", True, "backward at dout = 0 does not return zeros: its gradients do not come from dout "
@@ -447,4 +452,7 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
          _significant(experiments.updated), "failing", "the 'computed after the update?' probe"),
     Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
          "mishandled", _significant(experiments.one_sample), "failing", "the 'right for the first sample?' probe"),
+    Kind("split", True, "some arrays wrong, the others right (one layer's input and parameters, several inputs): "
+         "what that locates; said last, where nothing else named the bug", _significant(some_arrays.unnumbered),
+         "failing", "the 'which arrays agree?' reading"),
 )

@@ -2,7 +2,11 @@
 (the true dx is dout * f'(x), element by element, at any dout), the claimed local derivative g(x) = dx / dout is
 read element by element and set beside the true f'(x) (numerical), and how they differ is said in words: where
 (x < 0, x > 0, large or small |x|), and what yours is there (f(x) itself, f' taken of the output, 1 - f', x, a
-constant), or how the two behave at large |x|."""
+constant), or how the two behave at large |x|.
+
+For a loss (a scalar output) the same reading is of yours / true, element by element, as a function of x: where
+it is one simple function of x at every element (x (1 - x), x, 1 / x, 1 - x, the sigmoid's derivative of x...,
+times a constant), that function names the factor missing or extra (RATIOS)."""
 
 from __future__ import annotations
 
@@ -21,12 +25,88 @@ def diagnose(e: Evidence) -> list[Finding]:
     found = []
     if any(f.kind == "known-mistake" for f in e.found):
         return found  # the catalogue named the layer and the formula
-    for f in e.failing:
-        if f.x is not None and 4 <= f.x.size <= MOST and len(e.subject.operands) == 1:
+    inputs = [f for f in e.failing if f.x is not None and f.x.size >= 4]
+    context = _context(e) if inputs else None
+    loss = context is not None and (context.dout is None or np.ndim(context.dout) == 0)
+    for f in inputs:
+        if loss:
+            words = _ratio(e, f)
+        elif f.x.size <= MOST and len(e.subject.operands) == 1:
             words = _describe(e, f)
-            if words:
-                found.append(Finding("derivative", words))
+        else:
+            words = None
+        if words:
+            found.append(Finding("derivative", words))
     return found
+
+
+def _context(e: Evidence):
+    """The subject's context, or None where the code cannot give it (the other diagnoses say so)."""
+    try:
+        return e.subject.context()
+    except Exception:  # noqa: BLE001 - a diagnosis may fail, the check may not
+        return None
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+# (h(x), where it applies, words): yours = k * h(x) * true, element by element
+RATIOS = (
+    (lambda x: x * (1 - x), "probabilities", "the true one times x (1 - x): the gradient with respect to the logits "
+     "(y - t), not the probabilities the loss takes: divide by x (1 - x), or give the loss the logits"),
+    (lambda x: 1 / (x * (1 - x)), "probabilities", "the true one divided by x (1 - x): a division by the sigmoid's "
+     "derivative x (1 - x) too many (the probabilities' formula where the loss wants the logits' y - t?)"),
+    (lambda x: _sigmoid(x) * (1 - _sigmoid(x)), "any", "the true one times s(x) (1 - s(x)), the sigmoid's derivative "
+     "at x: a sigmoid's derivative applied where the loss already takes the logits (its gradient is s(x) - t, with "
+     "no such factor)"),
+    (lambda x: 1 / (_sigmoid(x) * (1 - _sigmoid(x))), "any", "the true one divided by s(x) (1 - s(x)), the sigmoid's "
+     "derivative at x: the probabilities' formula applied to logits?"),
+    (lambda x: x, "any", "the true one times x: a factor x too many"),
+    (lambda x: 1 / x, "nonzero", "the true one divided by x: a factor 1 / x too many, or x left out (a log's "
+     "derivative 1 / x applied once too often?)"),
+    (lambda x: 1 - x, "any", "the true one times (1 - x)"),
+    (lambda x: 1 / (1 - x), "below one", "the true one divided by (1 - x)"),
+    (lambda x: x * x, "any", "the true one times x^2"),
+    (lambda x: 1 / (x * x), "nonzero", "the true one divided by x^2"),
+)
+_DOMAINS = {"any": lambda x: np.isfinite(x).all(), "probabilities": lambda x: ((x > 0) & (x < 1)).all(),
+            "nonzero": lambda x: (x != 0).all(), "below one": lambda x: (x < 1).all()}
+
+
+def _ratio(e: Evidence, f: Failure) -> str | None:
+    """A loss's failing input whose claimed gradient is k * h(x) * the numerical one at every element, h one of
+    RATIOS (not a constant: that is "scaled"): in words, or None."""
+    x = np.asarray(f.x, dtype=float).reshape(-1)
+    a, n = f.claimed, f.numerical
+    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    seen = np.abs(n) > allowed  # the elements where a factor can be read at all
+    if seen.sum() < 4:
+        return None
+    for h, domain, words in RATIOS:
+        if not _DOMAINS[domain](x):
+            continue
+        with np.errstate(all="ignore"):
+            g = h(x) * n
+        if not np.isfinite(g).all() or np.ptp(np.abs(h(x[seen]))) <= 0.05 * np.abs(h(x[seen])).max():
+            continue  # about constant where it can be seen: a constant factor is "scaled"
+        k = float(a @ g) / max(float(g @ g), 1e-300)
+        k = next((float(c) for c in (1, -1, 2, 0.5) if np.isclose(k, c, rtol=1e-6)), k)
+        if np.all(np.abs(a - k * g) <= allowed + 1e-6 * np.abs(a)):
+            times = "" if k == 1 else f"{k:.4g} times "
+            named = "" if f.operand.label == "x" else f" ({f.operand.label})"
+            return (f"{f.row.name}: the loss's gradient read element by element as yours / true, a function of the "
+                    f"input x{named}: "
+                    f"at every element yours is {times}{words} {_ratio_samples(x, a, n, seen)}")
+    return None
+
+
+def _ratio_samples(x: np.ndarray, a: np.ndarray, n: np.ndarray, seen: np.ndarray) -> str:
+    picks = np.flatnonzero(seen)[np.argsort(x[seen])]
+    picks = picks[[0, len(picks) // 2, -1]]
+    return (f"(at x = {', '.join(f'{v:.3g}' for v in x[picks])}: yours / true = "
+            f"{', '.join(f'{v:.3g}' for v in a[picks] / n[picks])})")
 
 
 def _describe(e: Evidence, f: Failure) -> str | None:

@@ -109,12 +109,14 @@ def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
 
 def own(e: Evidence) -> list[Finding]:
     """What only this style of code can say (a network: which layer; in a network read as a stack of layers, the
-    wrong derivative rule and where it enters, nngrad.check.stack)."""
+    wrong derivative rule and where it enters, nngrad.check.stack); else, in code of numbered layers' arrays of
+    any style, where between the layers the error enters (nngrad.check.some_arrays)."""
     if not e.failing:
         return []
-    from . import stack
+    from . import some_arrays, stack
 
-    return stack.diagnose(e) or e.subject.diagnose([f.row.name for f in e.failing])
+    return (stack.diagnose(e) or e.subject.diagnose([f.row.name for f in e.failing])
+            or some_arrays.diagnose(e))
 
 
 def updated(e: Evidence) -> list[Finding]:

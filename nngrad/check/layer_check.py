@@ -128,6 +128,7 @@ class LayerSubject(Subject):
             self.operands += settled
         self.args: list = []
         self.sources: list[str] = []  # where the last claim found each gradient
+        self.read_from: dict[str, str] = {}  # operand name -> where the last claim read its gradient
 
     # -- calling the user's code ----------------------------------------------------------------------------------
 
@@ -232,7 +233,7 @@ class LayerSubject(Subject):
         before = Saved.of([op.slot for op in self.params])
         start = {id(s.get()) for s in float_arrays(self.layer)}
         out = self.forward()
-        claim, self.sources = Claim({}), []
+        claim, self.sources, self.read_from = Claim({}), [], {}
         if changed := [self._name(k) for k, (a, v) in enumerate(zip(self.args, self.inputs))
                        if not np.array_equal(a, v, equal_nan=True)]:
             claim.findings.append(Finding("input-modified", f"forward changed its input {', '.join(changed)} in place "
@@ -283,6 +284,7 @@ class LayerSubject(Subject):
             if slot is not None and len(varied) == 1:
                 claim.grads[varied[0].name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)
+                self.read_from[varied[0].name] = slot.label
             else:
                 for op in varied:
                     claim.missing[op.name] = ("backward returned nothing and set no gradient of the input (dx, "
@@ -297,6 +299,7 @@ class LayerSubject(Subject):
                                + (" (parameters' gradients are left as attributes, e.g. self.dW)" if n == 1 else ""))
         for op, value in zip(varied, values):
             claim.grads[op.name] = None if value is None else np.array(value, copy=True)
+            self.read_from[op.name] = f"what {self.calling.backward_attr} returned"
 
     def _param_grads(self, before: Saved, claim: Claim) -> None:
         candidates = self._candidates()
@@ -307,6 +310,7 @@ class LayerSubject(Subject):
             if slot is not None and slot.get() is not None:
                 claim.grads[op.name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)
+                self.read_from[op.name] = slot.label
                 read.append(slot)
             elif op.label in stepped and stepped[op.label] is not None:
                 claim.grads[op.name] = (before.original(op.slot).astype(float) - stepped[op.label]) / self.lr
@@ -350,6 +354,7 @@ class LayerSubject(Subject):
                 self.operands.append(op)
                 claim.grads[op.name] = np.array(grad, copy=True)
                 self.sources.append(slot.label)
+                self.read_from[op.name] = slot.label
 
     def _candidates(self) -> list[Slot]:
         """The layer's float arrays that are neither parameters nor inputs: where gradients may be."""
