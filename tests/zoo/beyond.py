@@ -337,7 +337,7 @@ CASES = [
          cli=cli(ELUConstantSlope, "5,4", "--kwargs", '{"alpha": 1.3}')),
     Case("beyond.BinaryCrossEntropy.logit_form", S, "layer", bce(BinaryCrossEntropyLogitForm),
          bug="BCE on probabilities with the logits' gradient (y - t): the 1 / (y (1 - y)) factor is missing",
-         names=("known-mistake", "located")),
+         names=("known-mistake", "located", "derivative")),
     Case("beyond.huber_loss.no_delta", S, "loss", huber(huber_loss_no_delta, delta=2.0),
          bug="outside the threshold the gradient is sign(r), not delta * sign(r)", names=("located",),
          cli=("--loss-fn", "{file}:huber_loss_no_delta", "--shapes", "3,4", "3,4", "0.5")),
@@ -356,5 +356,5 @@ CASES = [
          cli=pair_cli(word_embedding_forward, word_embedding_backward_assign, json.dumps(IDS), "8,3")),
     Case("beyond.AffinePairs.built_once", S, "layer", affine(AffinePairsBuiltOnce),
          bug="parameters() returns pairs built in __init__: backward rebinds self.dW, the pairs keep the zeros",
-         names=("zero-gradient", "located")),
+         names=("zero-gradient", "located", "misplaced")),
 ]

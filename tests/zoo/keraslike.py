@@ -334,7 +334,7 @@ CASES = [
          bug="batch norm backward without the variance's term", names=("known-mistake",),
          cli=cli(BatchNormalizationNoVarTerm, "6,3", dim=3)),
     Case("keraslike.GRUCell.no_direct_path", S, "layer", gru(GRUCellNoDirectPath),
-         bug="dstates forgets the direct path z * h (+ grad * z)", names=("located", "known-mistake")),
+         bug="dstates forgets the direct path z * h (+ grad * z)", names=("located", "known-mistake", "missing-term")),
     Case("keraslike.Conv1D.stride_ignored", S, "layer", layer(lambda: Conv1DStrideIgnored(**CONV), 2, 9, 2),
          bug="strided Conv1D backward scatters dinputs at t instead of t * strides", names=("located",),
          cli=cli(Conv1DStrideIgnored, "2,9,2", **CONV)),
