@@ -113,7 +113,8 @@ class GradientCall:
         returned = list(result[1:]) if isinstance(result, tuple) else []
         found: dict[str, object] = {}
         for group, slots in self.groups.items():
-            grads = _matching(returned, group, slots) or holds.get(group)
+            grads = _matching(returned, group, slots)
+            grads = holds.get(group) if grads is None else grads
             if grads is None:
                 continue
             for s in slots:
