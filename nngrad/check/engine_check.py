@@ -53,9 +53,12 @@ def check_engine(loss: Callable[[], object], parameters, mode: str = "auto", eps
 def _groups(parameters) -> dict[str, list]:
     if callable(getattr(parameters, "parameters", None)):
         parameters = parameters.parameters()
+    if not isinstance(parameters, (dict, list, tuple)):
+        raise InvalidType(f"parameters must be a list of Values, a dict of named lists of them, or a model with "
+                          f"parameters(), got a {type(parameters).__name__}")
     groups = dict(parameters) if isinstance(parameters, dict) else {"parameters": list(parameters)}
     for name, values in groups.items():
-        values = list(values)
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
         if not values or not all(hasattr(v, "data") and hasattr(v, "grad") for v in values):
             raise InvalidType(f"parameters {name!r} must be a non-empty list of Values (objects with .data and "
                               ".grad)")
@@ -64,17 +67,36 @@ def _groups(parameters) -> dict[str, list]:
 
 
 class EngineSubject(Subject):
+    """A scalar engine (each Value's .data a number): one row per list of Values. An engine on arrays (each
+    Tensor's .data an array, micrograd grown up): one row per Tensor, parameters[0], parameters[1], ..."""
+
     def __init__(self, loss: Callable[[], object], groups: dict[str, list]) -> None:
         self.loss, self.groups = loss, groups
+        data = {name: [_data(name, k, v) for k, v in enumerate(vs)] for name, vs in groups.items()}
+        self.arrays = any(d.ndim for ds in data.values() for d in ds)
         self.saved = {k: [(v.data, v.grad) for v in vs] for k, vs in groups.items()}
-        self.operands = [Operand(name, name, np.array([float(v.data) for v in vs])) for name, vs in groups.items()]
         self.value_type = type(next(iter(groups.values()))[0])
-        self.title = f"scalar engine {self.value_type.__name__}"
+        if self.arrays:
+            self.members = [(f"{name}[{k}]", v) for name, vs in groups.items() for k, v in enumerate(vs)]
+            self.operands = [Operand(label, label, d.astype(float)) for (label, _), d in
+                             zip(self.members, (d for ds in data.values() for d in ds))]
+            self.title = f"array engine {self.value_type.__name__}"
+        else:
+            self.operands = [Operand(name, name, np.array([float(d) for d in ds])) for name, ds in data.items()]
+            self.title = f"scalar engine {self.value_type.__name__}"
 
-    def _build(self):
+    def _write(self) -> None:
+        """The operands' current values into the Values' .data (a fresh array each, of the Value's own kind)."""
+        if self.arrays:
+            for (_, v), op in zip(self.members, self.operands):
+                v.data = op.values.copy()
+            return
         for op, values in zip(self.operands, self.groups.values()):
             for v, x in zip(values, op.values):
                 v.data = float(x)
+
+    def _build(self):
+        self._write()
         self.before()
         out = self.loss()
         if not hasattr(out, "data") or not callable(getattr(out, "backward", None)):
@@ -83,25 +105,127 @@ class EngineSubject(Subject):
         return out
 
     def evaluate(self) -> float:
-        return float(self._build().data)
+        value = np.asarray(self._build().data)
+        if value.size != 1:
+            raise InvalidValue(f"loss() returned a {type(value).__name__} whose .data has shape {value.shape}; it must "
+                               "be the scalar loss (sum or mean it)")
+        return float(value.reshape(()))
 
     def claim(self) -> Claim:
         out = self._build()
         for values in self.groups.values():
             for v in values:
-                v.grad = 0.0
+                v.grad = np.zeros_like(np.asarray(v.data, dtype=float)) if self.arrays else 0.0
         out.backward()
-        return Claim({op.name: np.array([float(v.grad) for v in vs]) for op, vs in zip(self.operands,
-                                                                                         self.groups.values())},
-                     how="every .grad zeroed, loss().backward(), the parameters' .grad read")
+        how = "every .grad zeroed, loss().backward(), the parameters' .grad read"
+        if self.arrays:
+            return Claim({op.name: _grad(v) for op, (_, v) in zip(self.operands, self.members)}, how=how)
+        return Claim({op.name: np.array([float(np.asarray(_grad(v)).reshape(-1)[0]) if np.size(_grad(v)) == 1
+                                         else np.nan for v in vs])
+                      for op, vs in zip(self.operands, self.groups.values())}, how=how)
 
     def diagnose(self, failing: list[str]) -> list[Finding]:
-        return probe_operators(self.value_type)
+        return probe_array_operators(self.value_type) if self.arrays else probe_operators(self.value_type)
 
     def restore(self) -> None:
         for name, values in self.groups.items():
             for v, (data, grad) in zip(values, self.saved[name]):
                 v.data, v.grad = data, grad
+
+
+A = np.array([[0.7, -1.3, 0.4], [-0.2, 0.9, 1.1]])  # the operands of an array engine's operator probes
+B = np.array([[0.5, 1.2, -0.8], [1.4, -0.6, 0.3]])
+# name -> (the operation on Tensors, b's value (None: unary)); reduced by .sum(), itself probed first
+ARRAY_OPERATORS: dict[str, tuple[Callable, np.ndarray | None]] = {
+    "a.sum()": (lambda a, b: a.sum(), None), "a.mean()": (lambda a, b: a.mean(), None),
+    "(a + b).sum()": (lambda a, b: (a + b).sum(), B), "(a * b).sum()": (lambda a, b: (a * b).sum(), B),
+    "(a @ b).sum()": (lambda a, b: (a @ b).sum(), np.vstack([B, A[:1]]).T),  # b square: a transpose shows "(a - b).sum()": (lambda a, b: (a - b).sum(), B),
+    "a.relu().sum()": (lambda a, b: a.relu().sum(), None), "a.tanh().sum()": (lambda a, b: a.tanh().sum(), None),
+    "a.exp().sum()": (lambda a, b: a.exp().sum(), None), "a.sigmoid().sum()": (lambda a, b: a.sigmoid().sum(), None),
+    "(a ** 2).sum()": (lambda a, b: (a ** 2).sum(), None), "(a * a).sum()": (lambda a, b: (a * a).sum(), None),
+}
+
+
+def probe_array_operators(tensor_type: type) -> list[Finding]:
+    """Each operator of an engine on arrays alone on small arrays, reduced by the engine's own .sum() (when .sum()
+    itself is right): its gradients against central differences of the engine's own forward."""
+    found = []
+    for name, (op, b) in ARRAY_OPERATORS.items():
+        wrong = _probe_array(tensor_type, op, b)
+        if wrong:
+            found.append(Finding("op", f"{tensor_type.__name__}'s {name} has a wrong backward: {wrong}"))
+            if name == "a.sum()":
+                break  # every other probe goes through .sum()
+    return found
+
+
+def _probe_array(tensor_type: type, op: Callable, b: np.ndarray | None) -> str:
+    """"" when the operator's gradients are right (or the engine lacks it), what is wrong otherwise."""
+    def value(x: np.ndarray, y: np.ndarray | None) -> float:
+        return float(np.asarray(op(tensor_type(x), None if y is None else tensor_type(y)).data).reshape(()))
+
+    try:
+        ta, tb = tensor_type(A.copy()), None if b is None else tensor_type(b.copy())
+        out = op(ta, tb)
+        want = [_central(lambda v: value(v, b), A)] + ([] if b is None else [_central(lambda v: value(A, v), b)])
+        for t in (ta, tb):
+            if t is not None:
+                t.grad = np.zeros_like(t.data)
+    except Exception:  # noqa: BLE001 - an operator the engine does not have, or cannot take on these shapes
+        return ""
+    try:
+        out.backward()
+        got = [np.array(ta.grad, dtype=float)] + ([] if tb is None else [np.array(tb.grad, dtype=float)])
+    except Exception as exc:  # noqa: BLE001 - the forward ran: a backward that cannot is the operator's fault
+        return f"its backward raised {type(exc).__name__}: {exc}"
+    bad = []
+    for which, g, w in zip("ab", got, want):
+        if g.shape != w.shape:
+            bad.append(f"d/d{which} has shape {g.shape}, expected {w.shape}")
+        elif not np.allclose(g, w, rtol=1e-5, atol=1e-7):
+            bad.append(f"d/d{which} = {_words(g, w)}")
+    return "; ".join(bad)
+
+
+def _central(f: Callable[[np.ndarray], float], at: np.ndarray) -> np.ndarray:
+    grad, x = np.zeros_like(at), at.copy()
+    for i in np.ndindex(at.shape):
+        x[i] = at[i] + H
+        up = f(x.copy())
+        x[i] = at[i] - H
+        grad[i] = (up - f(x.copy())) / (2 * H)
+        x[i] = at[i]
+    return grad
+
+
+def _words(got: np.ndarray, want: np.ndarray) -> str:
+    """How an operator's claimed gradient differs from the true one, in words."""
+    if got.ndim == 2 and got.shape == want.shape[::-1] and np.allclose(got, want.T, rtol=1e-5, atol=1e-7):
+        return "the transpose of the true gradient"
+    ratio = np.divide(got, want, out=np.full_like(got, np.nan), where=np.abs(want) > 1e-9)
+    if np.all(np.isfinite(ratio)) and np.allclose(ratio, ratio.flat[0], rtol=1e-5):
+        return f"{ratio.flat[0]:.6g} times the true gradient"
+    return f"{np.array2string(got, precision=4)}, expected {np.array2string(want, precision=4)}"
+
+
+def _data(group: str, k: int, value) -> np.ndarray:
+    """A Value's .data as an array (0-d for a scalar engine); InvalidType when it is not numbers."""
+    try:
+        data = np.asarray(value.data)
+    except (TypeError, ValueError):
+        data = None
+    if data is None or data.dtype.kind not in "biuf":
+        raise InvalidType(f"{group}[{k}].data is a {type(value.data).__name__}; a Value's .data must be a number or "
+                          "an array of numbers")
+    return data
+
+
+def _grad(value) -> np.ndarray:
+    """A Value's .grad as our own float array (what is not numbers as it is: the judge names it)."""
+    try:
+        return np.array(value.grad, dtype=float, copy=True)
+    except (TypeError, ValueError):
+        return value.grad
 
 
 def probe_operators(value_type: type) -> list[Finding]:

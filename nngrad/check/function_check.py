@@ -12,6 +12,7 @@ from ..errors import InvalidType, InvalidValue
 from .arrays import MODES
 from .findings import Finding
 from .judge import judge
+from .pair_check import LossSubject, parameter_list
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
 
@@ -31,10 +32,24 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
         raise InvalidType(f"f and grad_f must be callables, got {type(f).__name__} and {type(grad_f).__name__}")
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
+    if parameter_list(theta):
+        if parts is not None:
+            raise InvalidValue("parts splits a flat theta; theta is a list of arrays, each already a part: drop parts")
+        return judge(_listed(f, grad_f, theta), mode, eps, rtol, atol, seed)
     original = validate.numeric_array("theta", theta)
     work = np.array(original, dtype=original.dtype if original.dtype.kind == "f" else np.float64, copy=True)
     subject = FunctionSubject(f, grad_f, work, _parts(parts, work), listed=isinstance(theta, list))
     return judge(subject, mode, eps, rtol, atol, seed)
+
+
+def _listed(f: Callable, grad_f: Callable, theta) -> Subject:
+    """theta a list of arrays ([W1, b1, W2, b2]): f(theta) the loss, grad_f(theta) a list of gradients in order;
+    the rows theta[0], theta[1], ..."""
+    def f_and_grad(theta):
+        return f(theta), grad_f(theta)
+
+    f_and_grad.__name__ = f"{getattr(f, '__name__', 'f')} and {getattr(grad_f, '__name__', 'grad_f')}"
+    return LossSubject(f_and_grad, (theta,))
 
 
 class FunctionSubject(Subject):

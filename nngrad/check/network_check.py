@@ -23,6 +23,7 @@ from .arrays import MODES
 from .dls import SpecialisationSubject
 from .findings import Finding
 from .judge import judge
+from .net_gradients import GradientCall, gradient_method, layer_numbers, parameter_groups
 from .report import GradientReport
 from .slots import Saved, Slot
 from .subject import Claim, Operand, Subject
@@ -73,11 +74,16 @@ class NetworkSubject(Subject):
         elif isinstance(params, (list, tuple)):
             slots = [Slot(params, k, "params") for k in range(len(params))]
         else:
-            raise InvalidType(f"{type(net).__name__} has no params dict or list: check_network takes a network "
-                              "whose params hold its weights (net.params['W1'], or a list)")
+            slots = [s for group in parameter_groups(net).values() for s in group]
+            if not slots:
+                raise InvalidType(f"{type(net).__name__} keeps no float arrays nngrad can find: check_network takes a "
+                                  "network whose params hold its weights (net.params['W1'], or a list), or whose "
+                                  "attributes do (self.W1, or lists such as self.coefs_ = [W1, W2])")
         slots = [s for s in slots if isinstance(s.get(), np.ndarray) and s.get().dtype.kind == "f"]
         if not slots:
             raise InvalidValue(f"{type(net).__name__}.params holds no float arrays")
+        self.groups = {} if isinstance(params, (dict, list, tuple)) else parameter_groups(net)
+        self.numbers = layer_numbers(self.groups)
         self.net, self.x, self.t = net, x, t
         self.title = f"network {type(net).__name__}"
         self.slots, self.saved = slots, Saved.of(slots)
@@ -85,7 +91,9 @@ class NetworkSubject(Subject):
                                  "parameter", s) for s in slots]
         self.layers = _layers(net)
         self.owners = [net, *(layer for _, layer in self.layers)]
-        self.convention = convention or _convention(net, self._loss_call, x, t)
+        method = gradient_method(net) if self.groups else None
+        self.call = GradientCall(net, method, self.groups) if method is not None else None
+        self.convention = convention or _convention(net, self._loss_call, x, t, self.call is not None)
         self.cache_changes: list[str] = []
 
     # -- calling the user's code ----------------------------------------------------------------------------------
@@ -96,6 +104,8 @@ class NetworkSubject(Subject):
     def evaluate(self) -> float:
         self.before()
         x, t = self.x.copy(), self.t.copy()
+        if self.convention == "method":
+            return self.call.loss(x, t)
         if self.convention == "forward-backward":
             return float(self.net.forward(x, t))
         value = self.net.loss(x, t)
@@ -105,7 +115,12 @@ class NetworkSubject(Subject):
         self.before()
         x, t = self.x.copy(), self.t.copy()
         with _watching(self.layers, self.operands) as changes:
-            if self.convention == "gradient":
+            if self.convention == "method":
+                grads = self.call.gradients(x, t)
+                how = (f"{self.call.signature} returned the loss and the gradients of "
+                       f"{', '.join(self.groups)}" + (f" (buffers: {', '.join(self.call.extra)})" if self.call.extra
+                                                      else ""))
+            elif self.convention == "gradient":
                 grads, how = self.net.gradient(x, t), "gradient(x, t) returned a dict of gradients"
             elif self.convention == "loss-grads":
                 grads, how = self.net.loss(x, t)[1], "loss(x, t) returned (loss, grads)"
@@ -124,6 +139,13 @@ class NetworkSubject(Subject):
         return claim
 
     def _read(self, grads, claim: Claim) -> None:
+        if self.convention == "method":
+            for op in self.operands:
+                if op.label in grads:
+                    claim.grads[op.name] = np.array(grads[op.label], copy=True)
+                else:
+                    claim.missing[op.name] = f"{self.call.signature} neither returned nor filled a gradient for it"
+            return
         if isinstance(grads, dict):
             for op in self.operands:
                 key = op.slot.key
@@ -161,7 +183,8 @@ class NetworkSubject(Subject):
                     f"{r.name} {r.verdict}" for r in report.rows if not r.passed)
                 found.append(Finding("layer", f"its layer {name} ({type(layer).__name__}) fails its own check "
                                      f"(nngrad.check_layer at the inputs it saw): {what}"))
-        numbered = {op.name: int(m.group(1)) for op in self.operands if (m := re.search(r"(\d+)$", op.name))}
+        numbered = {op.name: self.numbers[op.label] for op in self.operands if op.label in self.numbers} or {
+            op.name: int(m.group(1)) for op in self.operands if (m := re.search(r"(\d+)$", op.name))}
         if not any(f.kind in ("layer", "cache-changed") for f in found) and len(numbered) == len(self.operands) and (
                 where := boundary(numbered, failing)):
             found.append(Finding("located", where))
@@ -188,7 +211,9 @@ def boundary(layers: dict[str, int], failing: list[str]) -> str:
             f"layer {k}'s activation, or its mask, applied to the gradient of its output?)")
 
 
-def _convention(net, loss_call: Callable, x, t) -> str:
+def _convention(net, loss_call: Callable, x, t, method: bool = False) -> str:
+    if method and not (callable(getattr(net, "gradient", None)) and callable(getattr(net, "loss", None))):
+        return "method"
     if callable(getattr(net, "gradient", None)) and callable(getattr(net, "loss", None)):
         return "gradient"
     if callable(getattr(net, "loss", None)):
@@ -200,8 +225,9 @@ def _convention(net, loss_call: Callable, x, t) -> str:
                            "return (loss, grads)")
     if all(callable(getattr(net, m, None)) for m in ("forward", "backward")) and hasattr(net, "grads"):
         return "forward-backward"
-    raise InvalidType(f"{type(net).__name__} has neither gradient(x, t), loss(x, t) -> (loss, grads), nor forward(x, "
-                      "t) / backward() with grads: nngrad cannot get its gradients")
+    raise InvalidType(f"{type(net).__name__} has neither gradient(x, t), loss(x, t) -> (loss, grads), forward(x, "
+                      "t) / backward() with grads, nor a method named for its gradients (loss_grad(x, t), "
+                      "_backprop(x, y, ...)): nngrad cannot get its gradients")
 
 
 def _layers(net) -> list[tuple[str, object]]:

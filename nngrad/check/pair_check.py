@@ -76,7 +76,8 @@ class _Functional(Subject):
         if not inputs:
             raise InvalidValue(f"{_name(function)} needs its inputs: pass them after the function(s)")
         _arity(function, len(inputs))
-        names = _argument_names(function, len(inputs))
+        self.arguments = _argument_names(function, len(inputs))
+        inputs, names = self._flattened(inputs, self.arguments)
         self.listed = {k for k, v in enumerate(inputs) if _float_list(v)}
         self.inputs = [np.array(v, dtype=float) if k in self.listed else np.array(v, copy=True) if _is_float(v)
                        else _checked(n, v) for k, (n, v) in enumerate(zip(names, inputs))]
@@ -85,6 +86,47 @@ class _Functional(Subject):
         if not self.floats:
             raise InvalidValue(f"{_name(function)}: none of its {len(inputs)} inputs is a float array, so there is "
                                "nothing to differentiate")
+
+    def _flattened(self, inputs: tuple, names: list[str]) -> tuple[list, list[str]]:
+        """The inputs with each list or tuple of float arrays (``params = [W1, b1, W2, b2]``) spread into its
+        arrays, named params[0], params[1], ...; ``origin[i]``: (the argument, the index in its list or None)."""
+        self.origin, self.kinds, flat, flat_names = [], {}, [], []
+        for k, (name, value) in enumerate(zip(names, inputs)):
+            if parameter_list(value):
+                self.kinds[k] = type(value)
+                for j, member in enumerate(value):
+                    flat.append(member)
+                    flat_names.append(f"{name}[{j}]")
+                    self.origin.append((k, j))
+            else:
+                flat.append(value)
+                flat_names.append(name)
+                self.origin.append((k, None))
+        return flat, flat_names
+
+    def _pack(self, args: list) -> list:
+        """The flat arguments (one per array) as the code takes them: the members of a list input in a list."""
+        out: list = []
+        for (k, j), value in zip(self.origin, args):
+            if j is None:
+                out.append(value)
+            elif j == 0:
+                out.append([value])
+            else:
+                out[k].append(value)
+        return [self.kinds[k](v) if k in self.kinds else v for k, v in enumerate(out)]
+
+    def _row(self, k: int) -> str:
+        """The report's row of float input ``k``: dx for an argument x, params[0] for a member of a list."""
+        return self.names[k] if self.origin[k][1] is not None else f"d{self.names[k]}"
+
+    def _role(self, k: int) -> str:
+        """A member of a list of parameters is a parameter (a weight decay applies to it); the rest are inputs."""
+        return "parameter" if self.origin[k][1] is not None else "input"
+
+    def _data(self) -> list[int]:
+        """The float inputs that are arguments of their own (not members of a list of parameters)."""
+        return [k for k in self.floats if self.origin[k][1] is None]
 
     def _args(self) -> list:
         """Fresh copies of every input at the operands' current values (a function that changes an argument, or
@@ -99,13 +141,33 @@ class _Functional(Subject):
         return values.copy() if isinstance(values, np.ndarray) else copy.deepcopy(values)
 
     def _as_passed(self, inputs: list) -> tuple:
-        """``inputs`` (this subject's arrays, or a slice of them) as the user passed them: lists stay lists."""
-        return tuple(v.tolist() if k in self.listed else v for k, v in enumerate(inputs))
+        """``inputs`` (this subject's arrays, or a slice of them) as the user passed them: lists stay lists, the
+        members of a list of parameters in their list."""
+        return tuple(self._pack([v.tolist() if k in self.listed else v for k, v in enumerate(inputs)]))
 
     def _read(self, result) -> Returned:
         """What the code returned as its gradients, read by position or by name against the float inputs (see
         ``returned``): one array or list of numbers is one gradient, a tuple of them several, a dict by name."""
-        return returned.read(result, [self.names[k] for k in self.floats], [self.inputs[k].shape for k in self.floats])
+        return returned.read(self._spread(result), [self.names[k] for k in self.floats],
+                             [self.inputs[k].shape for k in self.floats])
+
+    def _spread(self, value):
+        """Gradients returned in the inputs' own structure, ``(dx, [dW, db])`` for ``(x, [W, b])``, as one flat
+        sequence (dx, dW, db); anything else as it is."""
+        if not self.kinds or not isinstance(value, (list, tuple)):
+            return value
+        arguments = list(dict.fromkeys(self.origin[k][0] for k in self.floats))
+        if len(value) > len(arguments):
+            return value
+        flat: list = []
+        for k, v in zip(arguments, value):
+            if k not in self.kinds:
+                flat.append(v)
+            elif isinstance(v, (list, tuple)) and len(v) == sum(1 for o in self.origin if o[0] == k):
+                flat.extend(v)
+            else:
+                return value
+        return type(value)(flat)
 
     def _held(self) -> str:
         """"; ids, mask (integer and boolean) held fixed" for the integer and boolean arrays among the inputs."""
@@ -120,7 +182,9 @@ class _Functional(Subject):
                         "data is corrupted; work on a copy")]
 
     def batch(self) -> int | None:
-        x = self.inputs[self.floats[0]]
+        if not self._data():
+            return None
+        x = self.inputs[self._data()[0]]
         labels = [v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iub"]
         if x.ndim < 2 or (labels and all(len(v) != x.shape[0] for v in labels if v.ndim)):
             return None
@@ -128,7 +192,7 @@ class _Functional(Subject):
 
     def _first_sample_inputs(self, batch: int) -> list:
         """The first sample of the first input and of every label array of the batch's length."""
-        first = self.floats[0]
+        first = self._data()[0]
         return [v[:1].copy() if k == first or (isinstance(v, np.ndarray) and v.dtype.kind in "iub" and v.ndim
                                                 and len(v) == batch) else v for k, v in enumerate(self.inputs)]
 
@@ -138,11 +202,11 @@ class PairSubject(_Functional):
         super().__init__(forward, inputs)
         self.forward, self.backward, self.seed, self.douts = forward, backward, seed, douts
         self.title = f"{_name(forward)} / {_name(backward)}"
-        self.operands = [Operand(f"d{self.names[k]}", self.names[k], self.inputs[k], "input") for k in self.floats]
+        self.operands = [Operand(self._row(k), self.names[k], self.inputs[k], self._role(k)) for k in self.floats]
         self.outs: list = []
 
     def _call_forward(self, args: list) -> tuple[list, object]:
-        result = self.forward(*args)
+        result = self.forward(*self._pack(args))
         if not isinstance(result, tuple) or len(result) < 2:
             raise InvalidValue(f"{_name(self.forward)} returned {_kind(result)}; a forward of a pair returns (out, "
                                "cache) or (out1, out2, ..., cache) (check a single function with check_loss)")
@@ -187,7 +251,7 @@ class PairSubject(_Functional):
         outputs = "out" if one else ", ".join(f"out{k + 1}" for k in range(len(outs)))
         douts = "dout" if one else ", ".join(f"dout{k + 1}" for k in range(len(outs)))
         claim = Claim({op.name: _copied(got.grads.get(i)) for i, op in enumerate(self.operands)},
-                      how=f"{_name(self.forward)}({', '.join(self.names)}) returned ({outputs}, cache); "
+                      how=f"{_name(self.forward)}({', '.join(self.arguments)}) returned ({outputs}, cache); "
                           f"{_name(self.backward)}({douts}, cache) returned {_listed(self.operands)}"
                           + _ignored(got) + self._held())
         for i, op in enumerate(self.operands):
@@ -217,8 +281,8 @@ class PairSubject(_Functional):
     def context(self) -> Context:
         self.evaluate()
         first, rest = self.floats[0], self.floats[1:]
-        return Context([self.inputs[first].copy()], {f"d{self.names[k]}": self.inputs[k].copy() for k in rest},
-                       self.outs[0], self.douts[0], None, (f"d{self.names[first]}",))
+        return Context([self.inputs[first].copy()], {self._row(k): self.inputs[k].copy() for k in rest},
+                       self.outs[0], self.douts[0], None, (self._row(first),))
 
 
 class LossSubject(_Functional):
@@ -227,6 +291,8 @@ class LossSubject(_Functional):
         self.loss_fn = loss_fn
         self.title = _name(loss_fn)
         got = self._call(self._args())[1]
+        self.offset = self._offset(got)
+        got = self._call(self._args())[1] if self.offset else got
         if got.how == "by position" and len(got.grads) > len(self.floats):
             floats = ", ".join(self.names[k] for k in self.floats)
             raise InvalidValue(f"{_name(loss_fn)} returned {len(got.grads)} gradients; it has only "
@@ -235,20 +301,35 @@ class LossSubject(_Functional):
                                "order")
         self.positions = sorted(got.grads)
         self.differentiated = [self.floats[i] for i in self.positions]
-        self.operands = [Operand(f"d{self.names[k]}", self.names[k], self.inputs[k], "input")
-                         for k in self.differentiated]
+        self.operands = [Operand(self._row(k), self.names[k], self.inputs[k], self._role(k)) for k in self.differentiated]
 
     def _call(self, args: list) -> tuple[float, Returned]:
         """The loss and the gradients read from (loss, grad), (loss, grad1, ..., gradk), (loss, (grad1, ...)) or
         (loss, {name: grad})."""
-        result = self.loss_fn(*args)
+        result = self.loss_fn(*self._pack(args))
         if not isinstance(result, tuple) or len(result) < 2 or np.ndim(result[0]) != 0:
             raise InvalidValue(f"{_name(self.loss_fn)} returned {_kind(result)}; a loss function returns (loss, "
                                "grad), (loss, grad1, grad2, ...), (loss, (grad1, grad2, ...)) or (loss, {name: "
                                "grad}), the loss a number")
         floats = ([self.names[k] for k in self.floats], [self.inputs[k].shape for k in self.floats])
-        got = self._read(result[1]) if len(result) == 2 else returned.several(result[1:], floats[1])
+        got = self._read(result[1]) if len(result) == 2 else returned.several(self._spread(result[1:]), floats[1])
+        if got.how == "by position" and getattr(self, "offset", 0):
+            got.grads = {i + self.offset: g for i, g in got.grads.items()}
         return float(result[0]), got
+
+    def _offset(self, got: Returned) -> int:
+        """Where gradients returned by position start among the float inputs: 0 (the first ones, in order), or,
+        when their shapes do not fit there, the first later run of inputs they fit exactly (``(loss, [dW, db])``
+        of ``loss(x, [W, b])``: the list, not x)."""
+        shapes = [self.inputs[k].shape for k in self.floats]
+
+        def fits(o: int) -> bool:
+            return o + len(got.grads) <= len(shapes) and all(
+                np.shape(g) == shapes[o + i] for i, g in got.grads.items())
+
+        if got.how != "by position" or fits(0):
+            return 0
+        return next((o for o in range(1, len(shapes)) if fits(o)), 0)
 
     def evaluate(self) -> float:
         return self._call(self._args())[0]
@@ -257,7 +338,7 @@ class LossSubject(_Functional):
         args = self._args()
         k = next(k for k, op in zip(self.differentiated, self.operands) if op.name == name)
         args[k] = self._given(k, values)
-        return complex(self.loss_fn(*args)[0])
+        return complex(self.loss_fn(*self._pack(args))[0])
 
     def claim(self) -> Claim:
         args = self._args()
@@ -265,7 +346,7 @@ class LossSubject(_Functional):
         fixed = [self.names[k] for k in self.floats if k not in self.differentiated]
         shape = "" if got.how == "by position" else " by name"
         claim = Claim({op.name: _copied(got.grads.get(i)) for i, op in zip(self.positions, self.operands)},
-                      how=f"{_name(self.loss_fn)}({', '.join(self.names)}) returned (loss, "
+                      how=f"{_name(self.loss_fn)}({', '.join(self.arguments)}) returned (loss, "
                           f"{_listed(self.operands).strip('()')}){shape}" + _ignored(got)
                           + (f"; {', '.join(fixed)} held fixed: no gradient returned for "
                              f"{'it' if len(fixed) == 1 else 'them'} (data or targets, not differentiated)"
@@ -283,14 +364,14 @@ class LossSubject(_Functional):
 
     def first_sample(self) -> LossSubject | None:
         batch = self.batch()
-        if not batch or self.differentiated[0] != self.floats[0]:
+        if not batch or self.differentiated[0] != self._data()[0]:
             return None
         return LossSubject(self.loss_fn, self._as_passed(self._first_sample_inputs(batch)))
 
     def context(self) -> Context:
         k = self.differentiated[0]
         labels = next((v for v in self.inputs if isinstance(v, np.ndarray) and v.dtype.kind in "iu"), None)
-        return Context([self.inputs[k].copy()], {}, self.evaluate(), None, labels, (f"d{self.names[k]}",))
+        return Context([self.inputs[k].copy()], {}, self.evaluate(), None, labels, (self._row(k),))
 
 
 def _copied(gradient) -> object:
@@ -314,6 +395,11 @@ def _listed(operands: list[Operand]) -> str:
 
 def _is_float(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def parameter_list(value) -> bool:
+    """A list or tuple of float arrays (d2l's ``params = [W1, b1, W2, b2]``): each array one input."""
+    return isinstance(value, (list, tuple)) and bool(value) and all(_is_float(v) for v in value)
 
 
 def _float_list(value) -> bool:

@@ -16,6 +16,7 @@ from .. import user_code
 from ..backend import Backend, from_label
 from ..check import check_layer, check_loss, check_network, check_pair, gradient_check
 from ..check import nielsen
+from ..check.net_gradients import output_size
 from ..check.calling import methods, required
 from ..errors import UsageError, UserError
 from ..methods.finite_differences import VARIANTS
@@ -496,8 +497,13 @@ def _classes(net, x: np.ndarray, args: argparse.Namespace) -> int:
     for key in ("output_size", "num_classes", "n_classes", "output_dim", "classes", "n_out", "out_features"):
         if isinstance(given.get(key), int) and given[key] > 0:
             return given[key]
+    for key in ("layer_sizes", "sizes", "layer_dims", "dims", "units"):  # every layer's size, the output's last
+        if isinstance(given.get(key), list) and given[key] and isinstance(given[key][-1], int) and given[key][-1] > 0:
+            return given[key][-1]
+    if outputs := output_size(net):
+        return outputs
     raise UsageError(f"cannot tell how many classes {type(net).__name__} has (no predict(x) giving scores, no "
-                     "output_size or num_classes argument): pass --classes K")
+                     "output_size or num_classes argument, no layer_sizes, no per-layer bias list): pass --classes K")
 
 
 COMMAND = register(Command(
