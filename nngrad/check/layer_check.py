@@ -289,13 +289,26 @@ class LayerSubject(Subject):
                                           "forward keeps (dx = self.y without .copy(), then dx[...] -= 1?): the next "
                                           "backward reads a corrupted value; work on a copy"))
         self._input_grads(result, claim)
-        self._param_grads(before, claim)
+        read = self._param_grads(before, claim)
         claim.how = self._how(result)
         if self.resets:
             claim.findings.append(Finding("reset", f"{', '.join(r for r, _ in self.resets)} called before each "
                                           "backward, as a training loop does: gradients that accumulate (+=) start "
-                                          "from zero at every backward"))
+                                          "from zero at every backward" + self._unreached(read)))
         return claim
+
+    def _unreached(self, read: list[Slot]) -> str:
+        """The gradients the resets leave as they are (called once more after the backward: a gradient still not
+        zero or None was not reset), in words: where they accumulate, nothing resets them."""
+        for _, reset in self.resets:
+            reset()
+        kept = [s.label for s in read if isinstance(v := s.get(), np.ndarray) and v.dtype.kind in "fc" and v.any()]
+        if not kept:
+            return ""
+        owners = list(dict.fromkeys(label.split(".")[0] for label in kept if "." in label))
+        where = f" (it does not reach {', '.join(owners)})" if owners else ""
+        return (f"; but the reset leaves {', '.join(kept)} as they are{where}: where they accumulate (+=), nothing "
+                "resets them")
 
     @staticmethod
     def _copies(dout):
@@ -345,7 +358,8 @@ class LayerSubject(Subject):
             claim.grads[op.name] = None if value is None else np.array(value, copy=True)
             self.read_from[op.name] = f"what {self.calling.backward_attr} returned"
 
-    def _param_grads(self, before: Saved, claim: Claim) -> None:
+    def _param_grads(self, before: Saved, claim: Claim) -> list[Slot]:
+        """The parameters' gradients into ``claim``; returns the slots they were read from."""
         candidates = self._candidates()
         stepped = {s.label: before.current(s) for s in before.changed()}
         read: list[Slot] = []
@@ -380,6 +394,7 @@ class LayerSubject(Subject):
                                               "outside backward"))
                 claim.stepped.clear()
         before.restore()
+        return read
 
     def _promote(self, claim: Claim, candidates: list[Slot], read: list[Slot]) -> None:
         """An array the output does not depend on (``self.unused``) for which the code gives a gradient of its own
