@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import decay, elementwise, experiments, misplaced, parts, some_arrays, terms
+from . import contributions, decay, elementwise, experiments, misplaced, parts, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -370,7 +370,7 @@ def _located(e: Evidence, f: Failure) -> Finding | None:
     from .loss_patterns import describe  # it reads this module's helpers: imported when first asked
 
     return describe(e, f) or located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
-                                     e.subject.conditions(f.row.name))
+                                     e.subject.conditions(f.row.name)) or contributions.condition(e, f)
 
 
 def _significant(detect):
@@ -462,7 +462,7 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("updated-weights", True, "dx computed with the weights the backward had already updated",
          _significant(experiments.updated), "failing", "the 'computed after the update?' probe"),
     Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
-         "mishandled", _significant(experiments.one_sample), "failing", "the 'right for the first sample?' probe"),
+         "mishandled", _significant(lambda e: contributions.axis(e) or experiments.one_sample(e)), "failing", "the 'right for the first sample?' probe"),
     Kind("split", True, "some arrays wrong, the others right (one layer's input and parameters, several inputs): "
          "what that locates; said last, where nothing else named the bug", _significant(some_arrays.unnumbered),
          "failing", "the 'which arrays agree?' reading"),
