@@ -61,7 +61,7 @@ def _guess(c: float, batch: int | None, held: list[tuple[str, float]] = ()) -> s
         return f"the factor is {named}"
     guesses = {2.0: "a factor 2: a 1/2 left out (of a squared error's 1/2, of an average of two terms?), a 1/k of a "
                     "scale k = 2, or a term counted twice?",
-               0.5: "a factor 1/2: a 1/2 too many, or one of two equal terms left out?",
+               0.5: "a factor 1/2 too many, or one of two equal terms left out?",
                -1.0: "the sign flipped"}
     if batch and batch > 1:
         guesses |= {float(batch): f"a sum over the batch of {batch} where the loss takes the mean",
