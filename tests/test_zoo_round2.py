@@ -20,7 +20,27 @@ from zoo.score import nngrad_cli, nngrad_report, printed_kinds
 
 from nngrad.errors import UserError
 
-LSTM = "backward(dh, dc) of a two-output step refused: 'cannot tell which argument takes dout'"
+
+KNOWN_GAPS = {  # detected (FAIL), not yet named in the words the case expects
+    "r2_ng.nnCostFunction.gradient_of_activation":
+        "ex4's g'(a2) for g'(z2) on an unrolled vector: located in Theta1's part, the derivative not named",
+}
+
+KNOWN_SHELL_GAPS: dict[str, str] = {}
+
+KNOWN_TRACEBACKS``. Each is a strict xfail: a fix that makes a case pass fails the test until the case is taken
+off its list."""
+
+import traceback
+
+import numpy as np
+import pytest
+from zoo import ROUND2
+from zoo._adapt import build
+from zoo.score import nngrad_cli, nngrad_report, printed_kinds
+
+from nngrad.errors import UserError
+
 
 KNOWN_GAPS = {
     "r2_kerasseq.LSTMCell": LSTM,
