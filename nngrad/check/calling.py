@@ -27,7 +27,8 @@ RESETS = ("zero_grad", "zero_grads", "zero_gradients", "cleargrads", "clear_grad
 @dataclass(frozen=True)
 class Calling:
     """``backward``: what each positional argument of backward gets: "dout", "x" (the input again), "lr", "pred"
-    (a loss's predictions), "t" (a loss's targets) or "one" (a loss's dout = 1); ``switch``: a training switch
+    (a loss's predictions), "t" (a loss's targets) or "one" (a loss's dout = 1); "dout" several times for a forward
+    returning several outputs, the k-th taking output k's dout; ``switch``: a training switch
     forward takes (passed True); ``lr_attr``: the attribute holding the learning rate of an update in backward."""
 
     forward_names: tuple[str, ...]
@@ -120,11 +121,18 @@ def _backward(cls: str, names: tuple[str, ...]) -> tuple[str, ...]:
     roles = tuple("lr" if n in LEARNING_RATES else "x" if n in INPUTS else "dout" for n in names)
     if len(names) <= 1:
         return ("dout",) * len(names)
+    if roles.count("dout") > 1 and all(_gradient_name(n) for n, r in zip(names, roles) if r == "dout"):
+        return roles  # one dout per output of a forward returning several (backward(dh, dc) of (h, c)), in order
     if roles.count("dout") != 1:
         raise InvalidType(f"{cls}.backward({', '.join(names)}): nngrad cannot tell which argument takes dout (name it "
                           "dout, grad_output or d...), which the input (x, input) and which the learning rate (lr, "
                           "learning_rate)")
     return roles
+
+
+def _gradient_name(name: str) -> bool:
+    """Does ``name`` read as a gradient (dout, dh, grad_c, delta)?"""
+    return name.startswith(("d", "grad", "g_", "delta")) or name.endswith(("_grad", "grad"))
 
 
 def _loss_backward(names: tuple[str, ...]) -> tuple[str, ...]:

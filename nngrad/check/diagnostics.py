@@ -15,13 +15,14 @@ from dataclasses import replace
 
 import numpy as np
 
-from . import decay, elementwise, experiments, misplaced, some_arrays, terms
+from . import contributions, decay, elementwise, experiments, misplaced, parts, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
+from .scalars import held
 
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
@@ -51,8 +52,16 @@ def _whole(c: float) -> bool:
     return any(v == 0 or np.isclose(v, round(v), rtol=FACTOR, atol=0) for v in (c, 1 / c if c else 0.0))
 
 
-def _guess(c: float, batch: int | None) -> str:
-    guesses = {2.0: "a factor 1/2 missing (the 1/2 of 1/2 (h - y)^2?)", 0.5: "a factor 1/2 too many",
+def _guess(c: float, batch: int | None, held: list[tuple[str, float]] = ()) -> str:
+    """The likely causes of a factor c, never one the code cannot have: a number the code holds that equals c
+    (or 1/c) named first; a simple factor given as one of several causes."""
+    from .scalars import equal_to
+
+    if (named := equal_to(c, list(held))) is not None:
+        return f"the factor is {named}"
+    guesses = {2.0: "a factor 2: a 1/2 left out (of a squared error's 1/2, of an average of two terms?), a 1/k of a "
+                    "scale k = 2, or a term counted twice?",
+               0.5: "a factor 1/2 too many, or one of two equal terms left out?",
                -1.0: "the sign flipped"}
     if batch and batch > 1:
         guesses |= {float(batch): f"a sum over the batch of {batch} where the loss takes the mean",
@@ -61,9 +70,10 @@ def _guess(c: float, batch: int | None) -> str:
     return next((g for f, g in guesses.items() if np.isclose(c, f, rtol=FACTOR)), "a missing or extra factor")
 
 
-def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rtol: float, floor: float
-           ) -> Finding | None:
-    """A "scaled" finding when a failing array is one constant times the numerical gradient, element by element."""
+def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rtol: float, floor: float,
+           held: list[tuple[str, float]] = ()) -> Finding | None:
+    """A "scaled" finding when a failing array is one constant times the numerical gradient, element by element;
+    ``held``: the numbers the code holds, (name, value), one of which may be the factor."""
     c = factor(a, n, rtol, floor) if row.verdict == "FAIL" else None
     if c is None:
         return None
@@ -72,7 +82,7 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
                        "computed, or reset after it was (a zeroing in the wrong place?)")
     masked = bool((n == 0).any() and (n != 0).any())  # a mask drops some elements: dropout's own scale?
     guess = (f"a scale missing where the mask lets the gradient through (inverted dropout's 1/(1-p) = {number(1 / c)}?)"
-             if masked and 0 < c < 1 else _guess(c, batch))
+             if masked and 0 < c < 1 else _guess(c, batch, held))
     return Finding("scaled", f"{row.name} is {number(c)} times the numerical gradient at every element: {guess}")
 
 
@@ -360,7 +370,7 @@ def _located(e: Evidence, f: Failure) -> Finding | None:
     from .loss_patterns import describe  # it reads this module's helpers: imported when first asked
 
     return describe(e, f) or located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
-                                     e.subject.conditions(f.row.name))
+                                     e.subject.conditions(f.row.name)) or contributions.condition(e, f)
 
 
 def _significant(detect):
@@ -423,7 +433,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     _array("ignored", True, "the output does not depend on an array at all, yet its claimed gradient is not zero",
            _ignored, "the 'does the output depend on it?' test"),
     _array("scaled", True, "a gradient off by one constant factor, element by element (sum vs mean, a missing "
-          "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f)),
+          "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f), held(e.subject))
+          or parts.diagnose(e, f),
           "the 'one factor?' test"),
     _array("transposed", True, "a square gradient that is the transpose of the numerical one",
           lambda e, f: transposed(f.row, f.claimed, f.numerical, e.rtol, e.own(f)), "the 'transposed?' test"),
@@ -451,7 +462,7 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("updated-weights", True, "dx computed with the weights the backward had already updated",
          _significant(experiments.updated), "failing", "the 'computed after the update?' probe"),
     Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
-         "mishandled", _significant(experiments.one_sample), "failing", "the 'right for the first sample?' probe"),
+         "mishandled", _significant(lambda e: contributions.axis(e) or experiments.one_sample(e)), "failing", "the 'right for the first sample?' probe"),
     Kind("split", True, "some arrays wrong, the others right (one layer's input and parameters, several inputs): "
          "what that locates; said last, where nothing else named the bug", _significant(some_arrays.unnumbered),
          "failing", "the 'which arrays agree?' reading"),

@@ -151,35 +151,64 @@ class LayerSubject(Subject):
                 raise InvalidValue(f"{type(self.layer).__name__}.forward returned None and set no self.output (or "
                                    "self.out): nngrad cannot see its output")
         if isinstance(out, (tuple, list)):
-            raise InvalidValue(f"{type(self.layer).__name__}.forward returned {len(out)} values; a layer returns its "
-                               "output (check a forward returning (out, cache) with nngrad.check_pair)")
+            if self.loss or self.calling.backward.count("dout") != len(out) or not all(
+                    isinstance(v, np.ndarray) and v.dtype.kind in "fc" for v in out):
+                raise InvalidValue(f"{type(self.layer).__name__}.forward returned {len(out)} values"
+                                   + self._outputs_hint(len(out)))
+            return tuple(out)  # several outputs (an LSTM step's h, c): one dout each
         return out
+
+    def _outputs_hint(self, n: int) -> str:
+        douts = self.calling.backward.count("dout")
+        if self.loss or douts < 2:
+            return ("; a layer returns its output (check a forward returning (out, cache) with nngrad.check_pair; "
+                    f"a forward of {n} outputs needs a backward taking their {n} gradients in order, "
+                    f"backward({', '.join(f'd{k}' for k in range(n))}))")
+        return (f"; its backward {self.calling.backward_text()} takes {douts} gradients: forward must return as many "
+                "float arrays, in the same order")
+
+    def _scalar(self, out, dtype=float):
+        """sum(dout * out), summed over the outputs of a forward returning several."""
+        douts = self._dout(out)
+        if isinstance(out, tuple):
+            return sum(np.sum(d * np.asarray(o, dtype=dtype)) for d, o in zip(douts, out))
+        return np.sum(douts * np.asarray(out, dtype=dtype))
 
     def evaluate(self) -> float:
         out = self.forward()
         if self.loss:
             return float(np.mean(out))  # a per-sample loss (Neural Networks from Scratch) is averaged, as calculate()
-        return float(np.sum(self._dout(out) * np.asarray(out)))
+        return float(self._scalar(out))
 
     def _dout(self, out):
-        """The dout of this point, drawn at the first evaluation (independently of x) in the output's shape."""
+        """The dout of this point, drawn at the first evaluation (independently of x) in the output's shape; for a
+        forward returning several outputs, a tuple of them, each drawn independently."""
         if self.dout is None:
-            self.dout = np.random.default_rng((self.seed, DOUT_STREAM)).standard_normal(np.shape(out))
+            rng = np.random.default_rng((self.seed, DOUT_STREAM))
+            self.dout = (tuple(rng.standard_normal(np.shape(o)) for o in out) if isinstance(out, tuple)
+                         else rng.standard_normal(np.shape(out)))
         return self.dout
 
     def term_scale(self) -> float:
-        return abs(self.evaluate()) if self.loss else float(np.abs(self._dout(self.forward())).max(initial=0.0))
+        if self.loss:
+            return abs(self.evaluate())
+        douts = self._dout(self.forward())
+        return max(float(np.abs(d).max(initial=0.0)) for d in (douts if isinstance(douts, tuple) else [douts]))
 
     def evaluate_with(self, name: str, values: np.ndarray) -> complex | None:
         k = next(k for k, op in enumerate(self.operands) if op.name == name)
         if k >= len(self.varied):
             return None
-        out = np.asarray(self.forward((self.varied[k], values)))
-        return complex(np.mean(out)) if self.loss else complex(np.sum(self._dout(out) * out))
+        out = self.forward((self.varied[k], values))
+        return complex(np.mean(np.asarray(out))) if self.loss else complex(self._scalar(out, complex))
 
     def scale(self) -> float:
-        out = np.asarray(self.forward(), dtype=float)
-        return float(np.abs(np.mean(out))) if self.loss else float(np.sum(np.abs(self.dout * out)))
+        out = self.forward()
+        if self.loss:
+            return float(np.abs(np.mean(np.asarray(out, dtype=float))))
+        douts = self._dout(out)
+        pairs = zip(douts, out) if isinstance(out, tuple) else [(douts, out)]
+        return float(sum(np.sum(np.abs(d * np.asarray(o, dtype=float))) for d, o in pairs))
 
     def settle(self) -> list[Finding]:
         if self.params is None:
@@ -240,12 +269,12 @@ class LayerSubject(Subject):
                                           "(x[x < 0] = 0, x *= ...?): the caller's data is corrupted and the layer "
                                           "before it would see another x; work on a copy"))
         cached = Saved.of([s for s in float_arrays(self.layer) if id(s.get()) not in start])  # what forward set
-        given = None if self.loss else np.array(self._dout(out), copy=True)
+        given = None if self.loss else self._copies(self._dout(out))
         arguments = {"dout": given, "x": self.args[0] if self.args else None, "lr": self.lr, "t": self.t,
                      "one": 1.0, "pred": self._predictions()}
         passed = {role: np.array(v, copy=True) for role, v in arguments.items() if isinstance(v, np.ndarray)}
-        result = getattr(self.layer, self.calling.backward_attr)(*(arguments[role] for role in self.calling.backward))
-        if given is not None and not np.array_equal(given, self.dout):
+        result = getattr(self.layer, self.calling.backward_attr)(*self._backward_args(arguments))
+        if given is not None and not all(np.array_equal(g, d) for g, d in zip(*self._each(given, self.dout))):
             claim.findings.append(Finding("dout-modified", "backward changed the dout it was given, in place "
                                           "(dout[mask] = 0?): the layer before it would receive a wrong gradient; "
                                           "work on a copy or use np.where"))
@@ -260,13 +289,41 @@ class LayerSubject(Subject):
                                           "forward keeps (dx = self.y without .copy(), then dx[...] -= 1?): the next "
                                           "backward reads a corrupted value; work on a copy"))
         self._input_grads(result, claim)
-        self._param_grads(before, claim)
+        read = self._param_grads(before, claim)
         claim.how = self._how(result)
         if self.resets:
             claim.findings.append(Finding("reset", f"{', '.join(r for r, _ in self.resets)} called before each "
                                           "backward, as a training loop does: gradients that accumulate (+=) start "
-                                          "from zero at every backward"))
+                                          "from zero at every backward" + self._unreached(read)))
         return claim
+
+    def _unreached(self, read: list[Slot]) -> str:
+        """The gradients the resets leave as they are (called once more after the backward: a gradient still not
+        zero or None was not reset), in words: where they accumulate, nothing resets them."""
+        for _, reset in self.resets:
+            reset()
+        kept = [s.label for s in read if isinstance(v := s.get(), np.ndarray) and v.dtype.kind in "fc" and v.any()]
+        if not kept:
+            return ""
+        owners = list(dict.fromkeys(label.split(".")[0] for label in kept if "." in label))
+        where = f" (it does not reach {', '.join(owners)})" if owners else ""
+        return (f"; but the reset leaves {', '.join(kept)} as they are{where}: where they accumulate (+=), nothing "
+                "resets them")
+
+    @staticmethod
+    def _copies(dout):
+        return tuple(np.array(d, copy=True) for d in dout) if isinstance(dout, tuple) else np.array(dout, copy=True)
+
+    @staticmethod
+    def _each(given, dout) -> tuple[list, list]:
+        return (list(given), list(dout)) if isinstance(given, tuple) else ([given], [dout])
+
+    def _backward_args(self, arguments: dict) -> list:
+        """backward's positional arguments by role; the k-th "dout" gets output k's dout where forward returned
+        several outputs."""
+        douts = iter(arguments["dout"]) if isinstance(arguments["dout"], tuple) else None
+        return [next(douts) if role == "dout" and douts is not None else arguments[role]
+                for role in self.calling.backward]
 
     def _predictions(self):
         """What a loss's backward(dvalues, y_true) gets: the output forward stored (a softmax's), else its input."""
@@ -301,7 +358,8 @@ class LayerSubject(Subject):
             claim.grads[op.name] = None if value is None else np.array(value, copy=True)
             self.read_from[op.name] = f"what {self.calling.backward_attr} returned"
 
-    def _param_grads(self, before: Saved, claim: Claim) -> None:
+    def _param_grads(self, before: Saved, claim: Claim) -> list[Slot]:
+        """The parameters' gradients into ``claim``; returns the slots they were read from."""
         candidates = self._candidates()
         stepped = {s.label: before.current(s) for s in before.changed()}
         read: list[Slot] = []
@@ -336,6 +394,7 @@ class LayerSubject(Subject):
                                               "outside backward"))
                 claim.stepped.clear()
         before.restore()
+        return read
 
     def _promote(self, claim: Claim, candidates: list[Slot], read: list[Slot]) -> None:
         """An array the output does not depend on (``self.unused``) for which the code gives a gradient of its own
@@ -366,6 +425,11 @@ class LayerSubject(Subject):
         fwd = c.forward_text() + (" returned the loss" if self.loss else "")
         inputs = ", ".join(op.name for op in self.operands[:len(self.varied)])
         back = c.backward_text() + (" (dout = 1)" if self.loss and not c.backward else "")
+        if isinstance(self.dout, tuple):
+            douts = [n for n, r in zip(c.backward_names, c.backward) if r == "dout"]
+            fwd += (f" returned {len(self.dout)} outputs, each given its own random dout (the scalar checked is "
+                    "the sum of dout_k * out_k)")
+            back += (f" took them in order ({', '.join(f'{n} for output {k}' for k, n in enumerate(douts))})")
         back += " returned nothing" if result is None or not inputs else f" returned {inputs}"
         fixed = [f"{self._name(k)} ({self.inputs[k].dtype})" for k in range(len(self.inputs)) if k not in self.varied]
         return (f"{fwd}; {back}" + (f"; gradients read from {', '.join(self.sources)}" if self.sources else "")
@@ -388,7 +452,8 @@ class LayerSubject(Subject):
         if not batch or any(v.ndim < 1 or v.shape[0] != batch for v in self.inputs):
             return None
         t = self.t[:1] if self.t is not None and self.t.ndim and self.t.shape[0] == batch else self.t
-        dout = None if self.dout is None or np.ndim(self.dout) == 0 else self.dout[:1]
+        dout = (None if self.dout is None else tuple(d[:1] for d in self.dout) if isinstance(self.dout, tuple)
+                else None if np.ndim(self.dout) == 0 else self.dout[:1])
         return self._derived([v[:1].copy() for v in self.inputs], t, dout)
 
     def another_point(self, seed: int) -> LayerSubject | None:
@@ -407,8 +472,12 @@ class LayerSubject(Subject):
         return None if self.loss else self._derived(self.inputs, self.t, dout)
 
     def context(self) -> Context:
+        """What the diagnoses read; a forward of several outputs gives neither out nor dout (their patterns are of
+        one output)."""
+        out = self.forward()
+        several = isinstance(out, tuple)
         return Context([self.inputs[k].copy() for k in self.varied], {op.name: op.values.copy() for op in self.params},
-                       self.forward(), None if self.loss else self.dout, self.t,
+                       None if several else out, None if self.loss or several else self.dout, self.t,
                        tuple(op.name for op in self.operands[:len(self.varied)]))
 
     def with_values(self, values: dict[str, np.ndarray], name: str) -> np.ndarray | None:

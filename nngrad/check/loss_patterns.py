@@ -10,7 +10,10 @@ numerical gradient of an input x (N, C) or (N,), x itself, and the arrays the co
 - away from the label under one of those conditions, and at the label of the same samples (a margin counted where
   it is not active also counts at the label);
 - sample by sample or class by class: each row (column) its own constant times the numerical gradient;
-- only for some samples (their rows), the others right.
+- off by one constant at every element (a term constant over the elements left out or added);
+- each row off by a multiple of that row of x itself (a term along x: the derivative of a norm |x_i| left out);
+- only for some samples (their rows), the others right; for a vector that is not a batch (the parameters theta,
+  an unrolled network), only in one stretch of its elements.
 """
 
 from __future__ import annotations
@@ -42,8 +45,9 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
     held = held_arrays(e.subject)
     case = _Case(f.row.name, f.claimed, f.numerical, x, _failing(f), e.rtol * (np.abs(f.claimed) +
                  np.abs(f.numerical)) + e.own(f), 1.0 if context.dout is None else float(context.dout))
-    words = (_held_factor(case, held) or _conditioned(case, held) or _per_line(case, 0, "sample", "row")
-             or _per_line(case, 1, "class", "column") or _some_samples(case))
+    words = (_held_factor(case, held) or _offset(case, e.subject) or _conditioned(case, held)
+             or _per_line(case, 0, "sample", "row") or _per_line(case, 1, "class", "column") or _along_x(case)
+             or (_some_samples(case) if _batched(x, held) else _packed(case)))
     return None if words is None else Finding("located", words)
 
 
@@ -336,3 +340,71 @@ def _some_samples(c: _Case) -> str | None:
     return (f"{c.name} is wrong only for sample{'s' * (len(hit) > 1)} {listed} (of {grid.shape[0]}: "
             f"{'their rows' if len(hit) > 1 else 'its row'}), right for the others: a loop over the batch that skips "
             "some samples, or a term of theirs left out" + _there(c, rows.reshape(-1)))
+
+
+# -- a constant, a term along x, a stretch of a flat vector -------------------------------------------------------------
+
+
+def _offset(c: _Case, subject) -> str | None:
+    """yours - numerical the same nonzero number at every element: a term constant over the elements left out or
+    added; that number named where it is a number the code holds over the array's sizes."""
+    d = c.a - c.n
+    k = float(np.mean(d))
+    if not c.failing.all() or not np.all(np.abs(d - k) <= c.allowed) or abs(k) <= np.max(c.allowed):
+        return None
+    return (f"{c.name} is off by the same {number(k)} at every element (yours - numerical){_over(k, c, subject)}: a "
+            "term that is the same for every element is left out of the gradient or added to it (a constant part "
+            "of a target, a uniform weight?)")
+
+
+def _over(k: float, c: _Case, subject) -> str:
+    """k as a number the code holds divided by the array's sizes (0.1 / (4 * 6): smoothing / (C N)), or ""."""
+    from .scalars import held as held_numbers
+
+    sizes = {"N": c.x.shape[0]} | ({"C": c.x.shape[1]} if c.x.ndim == 2 else {})
+    divisors = [("", 1)] + [(name, v) for name, v in sizes.items()] + (
+        [("C N", sizes["N"] * sizes["C"])] if "C" in sizes else [])
+    for name, value in held_numbers(subject):
+        for words, size in divisors:
+            for sign in (1, -1):
+                if np.isclose(sign * k * size, value, rtol=1e-6):
+                    over = f" / ({words} = {size})" if words else ""
+                    return f" = {'-' if sign < 0 else ''}{name}{over}, {name} = {value:g}"
+    return ""
+
+
+def _along_x(c: _Case) -> str | None:
+    """Each row of numerical - yours a multiple k_i of that row of x (not one k for all): a term along x_i."""
+    if c.x.ndim != 2 or c.x.shape[1] < 2:
+        return None
+    d, x = (c.n - c.a).reshape(c.x.shape), c.x
+    norms = np.einsum("ij,ij->i", x, x)
+    if not norms.all():
+        return None
+    k = np.einsum("ij,ij->i", d, x) / norms
+    if not np.all(np.abs(d - k[:, None] * x) <= c.allowed.reshape(c.x.shape)) or np.ptp(k) <= 1e-6 * np.abs(k).max():
+        return None
+    x_name = c.name[1:] if c.name.startswith("d") else "x"
+    return (f"{c.name} misses, in each row i, a multiple k_i of that row of {x_name} itself (numerical - yours = k_i "
+            f"{x_name}_i, k_i from {number(k.min())} to {number(k.max())}): a term along {x_name}_i, as the derivative "
+            f"of a norm |{x_name}_i| gives, left out (a normalisation by |{x_name}_i| treated as a constant?)")
+
+
+def _batched(x: np.ndarray, held: list[tuple[str, np.ndarray]]) -> bool:
+    """Are x's rows samples? Yes for a matrix; a vector only where a held array (labels, data) has as many rows:
+    a vector of parameters (theta, an unrolled network) is not a batch."""
+    return x.ndim >= 2 or any(np.ndim(h) >= 1 and np.shape(h)[0] == x.shape[0] for _, h in held)
+
+
+def _packed(c: _Case) -> str | None:
+    """A vector that is not a batch, wrong in one stretch of its elements and right in the rest (where it is
+    several arrays unrolled into one, one of them)."""
+    if c.x.ndim != 1 or not 0 < c.failing.sum() < c.failing.size:
+        return None
+    hit = np.flatnonzero(c.failing)
+    lo, hi = int(hit[0]), int(hit[-1])
+    if c.failing.sum() < 0.5 * (hi - lo + 1) or (lo, hi) == (0, c.failing.size - 1):
+        return None
+    return (f"{c.name} is wrong only in elements {lo} to {hi} (of {c.failing.size}; {c.failing.sum()} of them fail) "
+            "and right in the others: where the vector is several arrays unrolled into one, the error lies in the "
+            f"part that holds elements {lo} to {hi}" + _there(c, c.failing))

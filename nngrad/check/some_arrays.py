@@ -1,6 +1,7 @@
 """Some arrays wrong, the others right, in code of several layers' arrays (a loss of W1, b1, W2, b2; a function
 of flat parameters in parts; a pair or a layer holding numbered arrays): which are wrong, which agree, and what
-that locates, read off each array's layer number (the digits its name ends with). A backward forms the gradients
+that locates, read off each array's layer number (the digits its name ends with, or those of the sub-module holding it: l1.W.grad
+of a chain of links l1, l2). A backward forms the gradients
 from the last layer down, each layer's from the gradient the layer above passes down:
 
 - layers 1..k wrong, every array above k right: the error enters between layer k + 1's gradients and layer k's
@@ -55,8 +56,15 @@ def _split(e: Evidence) -> tuple[list[str], list[str], dict[str, int]] | None:
     wrong = [r.name for r in rows if r.verdict == "FAIL"]
     if len(rows) != len(e.subject.operands) or not wrong or set(wrong) - failing or len(wrong) == len(rows):
         return None  # an array not compared cannot be called right; one failing at noise level or at ties is not read
-    numbered = {r.name: int(m.group(1)) for r in rows if (m := re.search(r"(\d+)$", r.name))}
+    numbered = {r.name: k for r in rows if (k := number(r.name)) is not None}
     return [r.name for r in rows], wrong, numbered
+
+
+def number(name: str) -> int | None:
+    """The layer number of a gradient row: the digits its name ends with (dW1, b2), else those that end the name of
+    the sub-module holding it (l1.W.grad, fc2.weight.grad: a chain of named links); None without one."""
+    m = re.search(r"(\d+)$", name) or re.match(r"[A-Za-z_]\w*?(\d+)\.", name)
+    return int(m.group(1)) if m else None
 
 
 def _layer(e: Evidence) -> bool:
