@@ -354,6 +354,8 @@ def build(case, args, kwargs):
     fresh = build_fresh(case, args, kwargs)
     if fresh is None:
         fresh = build_r2(case, args, kwargs)
+    if fresh is None:
+        fresh = build_r3(case, args, kwargs)
     if fresh is not None:
         return fresh
     kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
@@ -690,4 +692,220 @@ def build_r2(case, args, kwargs):
         return SklearnProblem(*args, **kwargs)
     if case.entry == "engine" and case.style == "tensor-autograd":
         return ArrayEngineProblem(*args, **kwargs)
+    return None
+
+
+# ---------------------------------------------------------------- the styles of the third first-contact batch (ROUND3)
+
+def _leaves(tree, prefix):
+    """[(label, array)] of a nested list / tuple of arrays, in order (JAX's pytree of parameters)."""
+    if isinstance(tree, (list, tuple)):
+        return [leaf for i, t in enumerate(tree) for leaf in _leaves(t, f"{prefix}[{i}]")]
+    return [(prefix, tree)]
+
+
+def _rebuild(tree, arrays):
+    """The same nested structure with copies of ``arrays`` (an iterator) as its leaves."""
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(_rebuild(t, arrays) for t in tree)
+    return next(arrays).copy()
+
+
+def _tree_grads(grads, n):
+    """The leaves of a returned gradient tree, as they are (any shape), padded with None to n."""
+    g = [None if a is None else np.array(a, copy=True) for _, a in _leaves(grads, "")][:n]
+    return g + [None] * (n - len(g))
+
+
+class PytreeLossProblem(Problem):
+    """``value_and_grad(params, *rest) -> (loss, grads)``, params a list of (W, b) tuples, grads the same."""
+
+    def __init__(self, fn, params, *rest):
+        self.fn, self.tree, self.rest = fn, params, rest
+        leaves = _leaves(params, "params")
+        self.labels = [label for label, _ in leaves]
+        self.initial = [a.copy() for _, a in leaves]
+        self.scalar = True
+
+    def _rest(self):
+        return [a.copy() if isinstance(a, np.ndarray) else a for a in self.rest]
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self.fn(_rebuild(self.tree, iter(arrays)), *self._rest())[0]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            params = _rebuild(self.tree, iter(arrays))
+            _seed(state)
+            _, grads = self.fn(params, *self._rest())
+            if any(_changed(p, a) for (_, p), a in zip(_leaves(params, ""), arrays)):
+                notes.add("params-changed")
+            results.append(_scaled(_tree_grads(grads, len(arrays)), douts, True))
+        return results, notes
+
+
+class PytreeFunctionProblem(PytreeLossProblem):
+    """``check_function(f, grad_f, params)``: f(params) -> loss, grad_f(params) -> grads of params' structure."""
+
+    def __init__(self, f, grad_f, params):
+        super().__init__(f, params)
+        self.grad_f = grad_f
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self.fn(_rebuild(self.tree, iter(arrays)))))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            params = _rebuild(self.tree, iter(arrays))
+            _seed(state)
+            grads = self.grad_f(params)
+            if any(_changed(p, a) for (_, p), a in zip(_leaves(params, ""), arrays)):
+                notes.add("params-changed")
+            results.append(_scaled(_tree_grads(grads, len(arrays)), douts, True))
+        return results, notes
+
+
+class NNFSModelProblem(Problem):
+    """*Neural Networks from Scratch*'s ``Model``: Dense layers in ``layers`` with ``weights``, ``biases`` and
+    ``dweights``, ``dbiases``; the book's training step: ``output = forward(X, training=True)``, the loss
+    ``sum(loss.calculate(output, y, include_regularization=True))``, ``backward(output, y)``."""
+
+    def __init__(self, net, X, y):
+        self.net, self.X, self.y = net, X, y
+        self.dense = [(i, layer) for i, layer in enumerate(net.layers) if hasattr(layer, "weights")]
+        self.labels = [f"layers[{i}].{n}" for i, _ in self.dense for n in ("weights", "biases")]
+        self.initial = [getattr(layer, n).copy() for _, layer in self.dense for n in ("weights", "biases")]
+        self.scalar = True
+
+    def _set(self, arrays):
+        values = iter(arrays)
+        for _, layer in self.dense:
+            layer.weights, layer.biases = next(values).copy(), next(values).copy()
+
+    def _forward(self, state):
+        _seed(state)
+        out = self.net.forward(self.X.copy(), training=True)
+        data_loss, reg_loss = self.net.loss.calculate(out, self.y.copy(), include_regularization=True)
+        return out, data_loss + reg_loss
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        return [np.array(float(self._forward(state)[1]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        self._set(arrays)
+        for _ in range(repeats):
+            out, _ = self._forward(state)
+            self.net.backward(out, self.y.copy())
+            g = [np.array(getattr(layer, n), copy=True) for _, layer in self.dense for n in ("dweights", "dbiases")]
+            results.append(_scaled(g, douts, True))
+        now = [getattr(layer, n) for _, layer in self.dense for n in ("weights", "biases")]
+        if any(_changed(p, a) for p, a in zip(now, arrays)):
+            notes.add("params-changed")
+        return results, notes
+
+
+class FastaiProblem(Problem):
+    """fast.ai's foundations, ported: ``module(x, targ)`` (``__call__``, not ``forward``) returns the loss,
+    ``backward()`` takes no argument; the input's gradient in ``module.inp_g``, a layer's parameter ``w`` with its
+    gradient in ``w_g`` (the layers in ``module.layers``)."""
+
+    def __init__(self, module, x, t):
+        self.module, self.x, self.t = module, x, t
+        layers = getattr(module, "layers", [])
+        self.params = [(f"layers[{i}].{n}", layer, n) for i, layer in enumerate(layers)
+                       for n, v in vars(layer).items() if is_float_array(v)]
+        self.labels = ["x"] + [label for label, _, _ in self.params]
+        self.initial = [x.copy()] + [getattr(layer, n).copy() for _, layer, n in self.params]
+        self.scalar = True
+
+    def _set(self, arrays):
+        for (_, layer, n), a in zip(self.params, arrays[1:]):
+            getattr(layer, n)[...] = a
+        return arrays[0].copy()
+
+    def forward(self, arrays, state=None):
+        x = self._set(arrays)
+        _seed(state)
+        return [np.array(float(self.module(x, self.t.copy())))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        x = self._set(arrays)
+        before = x.copy()
+        _seed(state)
+        self.module(x, self.t.copy())
+        for _ in range(repeats):
+            self.module.backward()
+            g = [getattr(self.module, "inp_g", None)] + [getattr(layer, n + "_g", None) for _, layer, n in self.params]
+            results.append(_scaled([None if a is None else np.array(a, copy=True) for a in g], douts, True))
+        if _changed(x, before):
+            notes.add("input-modified")
+        if any(_changed(getattr(layer, n), a) for (_, layer, n), a in zip(self.params, arrays[1:])):
+            notes.add("params-changed")
+        return results, notes
+
+
+class NpmlProblem(Problem):
+    """numpy-ml's layers: ``parameters`` and ``gradients`` dicts, weights made at the first forward,
+    ``forward(X)``, ``backward(dLdy) -> dX`` adding to ``gradients``, ``flush_gradients()`` (which also drops the
+    retained X) called before each forward, as the library's optimiser step does after each update."""
+
+    def __init__(self, module, x):
+        self.module, self.x = module, x
+        if not module.is_initialized:
+            module.forward(x.copy())
+            module.flush_gradients()
+        self.keys = list(module.parameters)
+        self.labels = ["x"] + [f"parameters[{k!r}]" for k in self.keys]
+        self.initial = [x.copy()] + [module.parameters[k].copy() for k in self.keys]
+        self.scalar = False
+
+    def _set(self, arrays):
+        for k, a in zip(self.keys, arrays[1:]):
+            self.module.parameters[k][...] = a
+        self.module.flush_gradients()
+        return arrays[0].copy()
+
+    def forward(self, arrays, state=None):
+        x = self._set(arrays)
+        _seed(state)
+        return [_copy_out(self.module.forward(x))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            x = self._set(arrays)
+            before = x.copy()
+            _seed(state)
+            self.module.forward(x)
+            d = np.array(douts[0], copy=True)
+            dx = self.module.backward(d)
+            if _changed(d, douts[0]):
+                notes.add("dout-modified")
+            if _changed(x, before):
+                notes.add("input-modified")
+            g = [dx] + [self.module.gradients.get(k) for k in self.keys]
+            results.append([None if a is None else np.array(a, copy=True) for a in g])
+        if any(_changed(self.module.parameters[k], a) for k, a in zip(self.keys, arrays[1:])):
+            notes.add("params-changed")
+        return results, notes
+
+
+def build_r3(case, args, kwargs):
+    """The Problem of a ROUND3 case, or None where ``build``'s own kinds take it (einsum layers, the im2col
+    pairs, the probabilistic losses)."""
+    if case.style == "jax-functional":
+        return (PytreeFunctionProblem if case.entry == "function" else PytreeLossProblem)(*args, **kwargs)
+    if case.style == "nnfs-model":
+        return NNFSModelProblem(*args, **kwargs)
+    if case.style == "fastai-foundations":
+        return FastaiProblem(*args, **kwargs)
+    if case.style == "numpy-ml":
+        return NpmlProblem(*args, **kwargs)
     return None

@@ -7,9 +7,11 @@ A bug counts as detected when the verdict is FAIL; correct code counts as a fals
 (FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
 of the findings is of a kind the case lists in ``names``.
 
-    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2] [--no-torch] [-v] [--write ../docs/checker-zoo.md]
+    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3] [--no-torch] [-v]
+        [--write ../docs/checker-zoo.md]
 
-(--fresh: the first-contact batch ``FRESH`` instead of ``CASES``; --r2: the second first-contact batch ``ROUND2``.)
+(--fresh: the first-contact batch ``FRESH`` instead of ``CASES``; --r2: the second first-contact batch ``ROUND2``;
+--r3: the third, ``ROUND3``.)
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CASES, FRESH, ROUND2, cli_args
+from . import CASES, FRESH, ROUND2, ROUND3, cli_args
 from .case import Case
 
 
@@ -70,10 +72,10 @@ class Score:
 
 def nngrad_report(case: Case, seed: int = 0):
     """nngrad's report on a case, from Python."""
-    from nngrad import check_engine, check_layer, check_loss, check_network, check_pair
+    from nngrad import check_engine, check_function, check_layer, check_loss, check_network, check_pair
 
     entry = {"layer": check_layer, "pair": check_pair, "loss": check_loss, "network": check_network,
-             "engine": check_engine}[case.entry]
+             "engine": check_engine, "function": check_function}[case.entry]
     args, kwargs = case.make(np.random.default_rng(seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -178,6 +180,12 @@ BATCHES = (  # (title, cases, the first-contact record, what the batch is)
      "like MLP, Chainer-like links, Ng's course, paper losses, a bag of words on integer ids, an array autograd "
      "engine, Keras-like sequence layers), written after the first round of fixes by someone who had not read the "
      "checker, and scored once as it stood"),
+    ("First contact, round 3", "ROUND3", "ROUND3.md", "65 cases in 7 more styles (the full model of Neural "
+     "Networks from Scratch, JAX-like parameter trees, fast.ai's foundations with a backward of no argument, "
+     "numpy-ml's layers with parameters made at the first forward and flush_gradients(), einsum layers, a "
+     "convolution through im2col with stride and padding, losses of probabilistic models and metric learning), "
+     "written after the second round of fixes by someone who had not read the checker, and scored once as it "
+     "stood"),
 )
 
 
@@ -195,9 +203,9 @@ def write(out: Path, torch: bool) -> None:
     import importlib.metadata
     import platform
 
-    from . import CASES, FRESH, ROUND2
+    from . import CASES, FRESH, ROUND2, ROUND3
 
-    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2}
+    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3}
     start = time.perf_counter()
     version = f"nngrad {importlib.metadata.version('nngrad')}, numpy {np.__version__}"
     if torch:
@@ -225,13 +233,13 @@ def write(out: Path, torch: bool) -> None:
                    "one of its findings is of a kind the case lists. torch's gradcheck runs at its defaults (eps "
                    "1e-6, atol 1e-5, rtol 1e-3) around the same numpy code, wrapped in a float64 "
                    "`torch.autograd.Function` as a PyTorch user would. Every label is confirmed independently of "
-                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`).\n\n" + "\n\n".join(parts)
+                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`).\n\n" + "\n\n".join(parts)
                    + "\n\n## Where each fell short\n\n" + ("\n".join(notes) or "nowhere") + "\n")
 
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    cases = ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
+    cases = ROUND3 if "--r3" in argv else ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
     scores = {"`nngrad.check_*` (Python)": score_api(cases), "`nngrad check` (the shell)": score_cli(cases)}
     if "--no-torch" not in argv:
         scores["`torch.autograd.gradcheck`"] = score_torch(cases)
