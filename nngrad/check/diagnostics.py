@@ -12,6 +12,7 @@ adding a diagnosis is one entry here (and its detector, here or in a module of i
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import permutations
 
 import numpy as np
 
@@ -23,6 +24,8 @@ from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
 from .scalars import held
+
+MOST_AXES = 5  # the most axes whose orders the 'transposed?' test tries (5! = 120)
 
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
@@ -117,13 +120,28 @@ def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.nda
 
 
 def transposed(row: ArrayCheck, a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> Finding | None:
-    """A "transposed" finding when a failing square gradient is the transpose of the numerical one."""
-    shape = row.shape
-    if row.verdict != "FAIL" or len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2:
+    """A "transposed" finding when a failing gradient is the numerical one with its axes permuted: a square
+    matrix's transpose, or any order of the axes of an array of more (dW of a bilinear form with two of its axes
+    swapped), named with the axes."""
+    shape = tuple(row.shape)
+    if row.verdict != "FAIL" or len(shape) < 2 or a.size != int(np.prod(shape)) or len(shape) > MOST_AXES:
         return None
-    if np.all(_agree(a, n.reshape(shape).T.reshape(-1), rtol, floor)):
-        return Finding("transposed", f"{row.name} is the transpose of the numerical gradient: transpose it "
-                       "(x.T @ dout, not dout.T @ x?)")
+    true = n.reshape(shape)
+    for order in permutations(range(len(shape))):
+        if order == tuple(range(len(shape))) or tuple(shape[k] for k in order) != shape:
+            continue
+        moved = true.transpose(order).reshape(-1)
+        if np.array_equal(moved, n) or not np.all(_agree(a, moved, rtol, floor)):
+            continue
+        if len(shape) == 2:
+            return Finding("transposed", f"{row.name} is the transpose of the numerical gradient: transpose it "
+                           "(x.T @ dout, not dout.T @ x?)")
+        swapped = [k for k in range(len(shape)) if order[k] != k]
+        which = (f"its axes {swapped[0]} and {swapped[1]} swapped" if len(swapped) == 2 else
+                 f"its axes in the order {order}")
+        return Finding("transposed", f"{row.name} is the numerical gradient with {which} ({row.name} = "
+                       f"true.transpose{order}): the indices of a contraction written in another order (an einsum's "
+                       f"output subscripts, or a product's operands swapped?): transpose it back")
     return None
 
 
@@ -436,7 +454,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
           "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f), held(e.subject))
           or parts.diagnose(e, f),
           "the 'one factor?' test"),
-    _array("transposed", True, "a square gradient that is the transpose of the numerical one",
+    _array("transposed", True, "a gradient that is the numerical one with its axes permuted (a square matrix's "
+           "transpose, two axes of a 3-D weight swapped)",
           lambda e, f: transposed(f.row, f.claimed, f.numerical, e.rtol, e.own(f)), "the 'transposed?' test"),
     _array("regularization", True, "off by a multiple of the parameter itself: a weight-decay term missing or "
           "extra", lambda e, f: None if f.x is not None else regularization(
