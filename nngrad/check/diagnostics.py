@@ -230,7 +230,8 @@ def border(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
 def _border_words(first: int, last: int, axes: tuple[int, ...], shape: tuple[int, ...]) -> str:
     sides = " and ".join(w for w, k in ((f"the first {first}", first), (f"the last {last}", last)) if k)
     lines = "rows and columns of each image" if len(axes) == 2 else "positions of each sequence"
-    return f"in {sides} {lines} (axes {', '.join(map(str, axes))} of {shape}): at the border"
+    which = f"axes {axes[0]}, {axes[1]}" if len(axes) == 2 else f"axis {axes[0]}"
+    return f"in {sides} {lines} ({which} of {shape}): at the border"
 
 
 def shifted(a: np.ndarray, n: np.ndarray, shape: tuple[int, ...], rtol: float, floor: float) -> str | None:
