@@ -213,10 +213,13 @@ def _what(x, y, yours, true, at_output, tol, mirrored=None) -> str:
     candidates = [(y, "yours equals f(x) itself (the output, not its derivative)"),
                   (at_output, "yours is f' taken of the output y = f(x) instead of the input x (written from y as if "
                               "y were x, or applied twice)"),
-                  (mirrored, "yours is f'(-x), the true derivative mirrored (sigmoid(-x) = 1 - sigmoid(x) = "
-                             "1 / (1 + e^x) where sigmoid(x) = 1 / (1 + e^-x) belongs: a softplus' or a swish' "
-                             "with the sign of the exponent flipped?)"),
-                  (1 - true, "yours is 1 - f'(x): the complement of the true one"),
+                  (1 - true, "yours is 1 - f'(x): the complement of the true one" + (
+                      ", which here is f'(-x), the derivative mirrored (sigmoid(-x) = 1 - sigmoid(x) = 1 / (1 + e^x) "
+                      "where sigmoid(x) belongs: the sign of the exponent flipped?)"
+                      if _equal(1 - true, mirrored, tol) else "")),
+                  (mirrored if _varies(mirrored, tol) else None,
+                   "yours is f'(-x), the true derivative mirrored (the sign of an exponent or of x flipped: "
+                   "sigmoid(-x) = 1 / (1 + e^x) where sigmoid(x) = 1 / (1 + e^-x) belongs?)"),
                   (-true, "yours has the sign flipped"),
                   (x, "yours equals x itself")]
     for h, words in candidates:
@@ -231,6 +234,15 @@ def _what(x, y, yours, true, at_output, tol, mirrored=None) -> str:
     if np.all(np.abs(yours - c * true) <= tol + 1e-6 * np.abs(c * true)):
         return f"there yours is {c:.4g} times the true one"
     return ""
+
+
+def _equal(a, b, tol) -> bool:
+    return a is not None and b is not None and bool(np.all(np.abs(a - b) <= tol + 1e-6 * np.abs(b)))
+
+
+def _varies(h, tol) -> bool:
+    """Is ``h`` more than one constant (a candidate that is constant says nothing a constant does not)?"""
+    return h is not None and h.size > 1 and float(np.ptp(h)) > float(np.max(tol))
 
 
 def _tails(x: np.ndarray, yours: np.ndarray, true: np.ndarray) -> str:
