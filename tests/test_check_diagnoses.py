@@ -19,14 +19,15 @@ def message(report, kind: str) -> str:
 # -- a diagnosis may fail, the check may not ------------------------------------------------------------------------
 
 class Variance:
-    """out = (x - mean) / (n - 1) over the batch (Python's division: batch 1 raises); backward forgets the mean."""
+    """out = (x - mean) / (n - 1) over the batch (Python's division: batch 1 raises); backward forgets the mean and
+    adds a square of dout (an error no pattern names: one constant along the batch alone is a missing term)."""
 
     def forward(self, x):
         self.k = 1.0 / (len(x) - 1)
         return (x - x.mean(axis=0)) * self.k
 
     def backward(self, dout):
-        return dout * self.k
+        return dout * self.k + 0.1 * dout ** 2
 
 
 def variance_forward(x):
@@ -35,7 +36,7 @@ def variance_forward(x):
 
 
 def variance_backward(dout, k):
-    return dout * k
+    return dout * k + 0.1 * dout ** 2
 
 
 def step_forward(x, h, W, b):

@@ -12,10 +12,11 @@ adding a diagnosis is one entry here (and its detector, here or in a module of i
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import permutations, product
 
 import numpy as np
 
-from . import contributions, decay, elementwise, experiments, misplaced, parts, some_arrays, terms
+from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck
 from .evidence import Evidence, Failure
@@ -23,6 +24,8 @@ from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
 from .scalars import held
+
+MOST_AXES = 5  # the most axes whose orders the 'transposed?' test tries (5! = 120)
 
 
 def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
@@ -117,13 +120,28 @@ def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.nda
 
 
 def transposed(row: ArrayCheck, a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> Finding | None:
-    """A "transposed" finding when a failing square gradient is the transpose of the numerical one."""
-    shape = row.shape
-    if row.verdict != "FAIL" or len(shape) != 2 or shape[0] != shape[1] or shape[0] < 2:
+    """A "transposed" finding when a failing gradient is the numerical one with its axes permuted: a square
+    matrix's transpose, or any order of the axes of an array of more (dW of a bilinear form with two of its axes
+    swapped), named with the axes."""
+    shape = tuple(row.shape)
+    if row.verdict != "FAIL" or len(shape) < 2 or a.size != int(np.prod(shape)) or len(shape) > MOST_AXES:
         return None
-    if np.all(_agree(a, n.reshape(shape).T.reshape(-1), rtol, floor)):
-        return Finding("transposed", f"{row.name} is the transpose of the numerical gradient: transpose it "
-                       "(x.T @ dout, not dout.T @ x?)")
+    true = n.reshape(shape)
+    for order in permutations(range(len(shape))):
+        if order == tuple(range(len(shape))) or tuple(shape[k] for k in order) != shape:
+            continue
+        moved = true.transpose(order).reshape(-1)
+        if np.array_equal(moved, n) or not np.all(_agree(a, moved, rtol, floor)):
+            continue
+        if len(shape) == 2:
+            return Finding("transposed", f"{row.name} is the transpose of the numerical gradient: transpose it "
+                           "(x.T @ dout, not dout.T @ x?)")
+        swapped = [k for k in range(len(shape)) if order[k] != k]
+        which = (f"its axes {swapped[0]} and {swapped[1]} swapped" if len(swapped) == 2 else
+                 f"its axes in the order {order}")
+        return Finding("transposed", f"{row.name} is the numerical gradient with {which} ({row.name} = "
+                       f"true.transpose{order}): the indices of a contraction written in another order (an einsum's "
+                       f"output subscripts, or a product's operands swapped?): transpose it back")
     return None
 
 
@@ -169,6 +187,77 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
     if (where := block(failing, row.shape)) is not None:
         return Finding("located", f"{row.name} is wrong only in the block {row.name}{where} ({failing.sum()} of "
                        f"{a.size} elements)" + _factor_there(a[failing], n[failing], rtol, floor))
+    if (where := border(failing, row.shape)) is not None:
+        return Finding("located", f"{row.name} is wrong only {where} ({failing.sum()} of {a.size} elements), right "
+                       "inside it: where windows overlap the padding (a padding offset, padded cells counted where "
+                       "forward does not count them, or the other way round?)"
+                       + _factor_there(a[failing], n[failing], rtol, floor))
+    if (where := shifted(a, n, row.shape, rtol, floor)) is not None:
+        return Finding("located", f"{row.name} is the numerical gradient {where}: an offset in an index (a crop of "
+                       "the padded gradient at [:H] where [pad:pad + H] belongs, a window's start?)")
+    return None
+
+
+MOST_BORDER = 3  # the widest border (in cells, on each side) the border locator tries
+MOST_SHIFT = 3  # the largest offset (in cells, along each axis) the shift locator tries
+
+
+def border(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
+    """Where every failing element lies within the first or last k cells of an array's trailing spatial axes (the
+    last two of an array of 3 axes or more: each image's rows and columns; else the last of 3 axes: a sequence),
+    fills that border at least half, and none inside it fails: the border in words, else None."""
+    shape = tuple(shape)
+    if len(shape) < 3 or failing.size != int(np.prod(shape)) or not failing.any():
+        return None
+    grid = failing.reshape(shape)
+    for axes in ((len(shape) - 2, len(shape) - 1), (len(shape) - 1,)):
+        if any(shape[k] < 4 for k in axes):
+            continue
+        for first in range(MOST_BORDER + 1):
+            for last in range(MOST_BORDER + 1):
+                if not first + last or any(shape[k] - first - last < 1 for k in axes):
+                    continue
+                edge = np.zeros(shape, bool)
+                for k in axes:
+                    index = [slice(None)] * len(shape)
+                    index[k] = np.r_[0:first, shape[k] - last:shape[k]].astype(int)
+                    edge[tuple(index)] = True
+                if not (grid & ~edge).any() and grid.sum() >= 0.5 * edge.sum():
+                    return _border_words(first, last, axes, shape)
+    return None
+
+
+def _border_words(first: int, last: int, axes: tuple[int, ...], shape: tuple[int, ...]) -> str:
+    sides = " and ".join(w for w, k in ((f"the first {first}", first), (f"the last {last}", last)) if k)
+    lines = "rows and columns of each image" if len(axes) == 2 else "positions of each sequence"
+    which = f"axes {axes[0]}, {axes[1]}" if len(axes) == 2 else f"axis {axes[0]}"
+    return f"in {sides} {lines} ({which} of {shape}): at the border"
+
+
+def shifted(a: np.ndarray, n: np.ndarray, shape: tuple[int, ...], rtol: float, floor: float) -> str | None:
+    """Where yours equals the numerical gradient moved by a few cells along one or two axes, on the part where
+    the two overlap (at least half the array, with FEWEST_AGREE nonzero elements that are not all equal): the
+    offset in words, else None."""
+    shape = tuple(shape)
+    if len(shape) < 1 or a.size != int(np.prod(shape)) or a.size < 4:
+        return None
+    yours, true = a.reshape(shape), n.reshape(shape)
+    axes_sets = [(k,) for k in range(len(shape))] + [(j, k) for j in range(len(shape)) for k in range(j + 1,
+                                                                                                      len(shape))]
+    for axes in sorted(axes_sets, key=lambda s: (len(s), [-k for k in s])):
+        for moves in product(*[[m for m in range(-MOST_SHIFT, MOST_SHIFT + 1) if m] for _ in axes]):
+            if any(abs(m) > shape[k] // 2 for k, m in zip(axes, moves)):
+                continue
+            mine, theirs = [slice(None)] * len(shape), [slice(None)] * len(shape)
+            for k, m in zip(axes, moves):
+                mine[k], theirs[k] = (slice(m, None), slice(None, -m)) if m > 0 else (slice(None, m), slice(-m, None))
+            y, t = yours[tuple(mine)], true[tuple(theirs)]
+            if 2 * y.size < a.size or np.count_nonzero(t) < FEWEST_AGREE or np.ptp(t) == 0:
+                continue
+            if np.all(_agree(y.reshape(-1), t.reshape(-1), rtol, floor)):
+                at = ", ".join(f"{m:+d} along axis {k}" for k, m in zip(axes, moves))
+                return (f"moved by {at}, where the two overlap ({y.size} of {a.size} elements): yours at index i "
+                        "holds the true gradient's value at i - offset")
     return None
 
 
@@ -436,7 +525,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
           "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f), held(e.subject))
           or parts.diagnose(e, f),
           "the 'one factor?' test"),
-    _array("transposed", True, "a square gradient that is the transpose of the numerical one",
+    _array("transposed", True, "a gradient that is the numerical one with its axes permuted (a square matrix's "
+           "transpose, two axes of a 3-D weight swapped)",
           lambda e, f: transposed(f.row, f.claimed, f.numerical, e.rtol, e.own(f)), "the 'transposed?' test"),
     _array("regularization", True, "off by a multiple of the parameter itself: a weight-decay term missing or "
           "extra", lambda e, f: None if f.x is not None else regularization(
@@ -461,6 +551,9 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
          _significant(experiments.own), "failing", "the style's own probe (which layer?)"),
     Kind("updated-weights", True, "dx computed with the weights the backward had already updated",
          _significant(experiments.updated), "failing", "the 'computed after the update?' probe"),
+    Kind("reordered", True, "the right numbers in the wrong places: the gradients are the true ones at a dout "
+         "whose elements were reassigned (read in another axis order), or a permutation of the true gradient",
+         _significant(reorder.diagnose), "failing", "the 'dout read in another order?' probe"),
     Kind("batch", True, "right for a batch of one sample, wrong for more: a sum or mean over the batch "
          "mishandled", _significant(lambda e: contributions.axis(e) or experiments.one_sample(e)), "failing", "the 'right for the first sample?' probe"),
     Kind("split", True, "some arrays wrong, the others right (one layer's input and parameters, several inputs): "

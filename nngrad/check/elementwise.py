@@ -68,6 +68,13 @@ RATIOS = (
      "derivative 1 / x applied once too often?)"),
     (lambda x: 1 - x, "any", "the true one times (1 - x)"),
     (lambda x: 1 / (1 - x), "below one", "the true one divided by (1 - x)"),
+    (lambda x: np.exp(-x), "any", "the true one times exp(-x): a derivative with respect to exp(x) (a variance, a "
+     "rate, a scale parametrised by its log) not chained through exp: multiply by exp(x); or sigmoid(-x) = 1 / (1 + "
+     "e^x) where sigmoid(x) belongs (sigmoid(-x) / sigmoid(x) = exp(-x): a softplus' or log-sigmoid's derivative "
+     "mirrored)"),
+    (lambda x: np.exp(x), "any", "the true one times exp(x): exp's derivative applied once too often (a derivative "
+     "with respect to log(x)'s argument multiplied by exp(x) where the parameter is exp(x) already?), or sigmoid(x) "
+     "where sigmoid(-x) belongs (the derivative mirrored)"),
     (lambda x: x * x, "any", "the true one times x^2"),
     (lambda x: 1 / (x * x), "nonzero", "the true one divided by x^2"),
 )
@@ -129,8 +136,9 @@ def _describe(e: Evidence, f: Failure) -> str | None:
     if not bad.any():
         return None
     where = _region(x, bad, usable)
-    at_output = _at_output(e, f, y, dout)
-    what = _what(x[bad], y[bad], yours[bad], true[bad], None if at_output is None else at_output[bad], tol[bad])
+    at_output, mirrored = _at_points(e, f, y, dout), _at_points(e, f, -x, dout)
+    what = _what(x[bad], y[bad], yours[bad], true[bad], None if at_output is None else at_output[bad], tol[bad],
+                 None if mirrored is None else mirrored[bad])
     head = (f"{f.row.name}: each output moves only with its own input, so the local derivative can be read element "
             f"by element: yours (dx / dout) against the true f'(x) (numerical)")
     parts = [p for p in (where, what) if p]
@@ -166,14 +174,15 @@ def _one_factor(a: np.ndarray, b: np.ndarray) -> bool:
     return bool(np.allclose(a, c * b, rtol=1e-4, atol=1e-8 * max(np.abs(b).max(initial=0.0), 1e-300)))
 
 
-def _at_output(e: Evidence, f: Failure, y: np.ndarray, dout: np.ndarray) -> np.ndarray | None:
-    """The true f' at the points y (f' of the output), numerically; None where forward cannot take them."""
+def _at_points(e: Evidence, f: Failure, points: np.ndarray, dout: np.ndarray) -> np.ndarray | None:
+    """The true f' at ``points`` (the output y: f' of the output; -x: f' mirrored), numerically; None where forward
+    cannot take them."""
     values = f.operand.values
-    if not np.isfinite(y).all():
+    if not np.isfinite(points).all():
         return None
     saved = values.copy()
     try:
-        values[...] = y.reshape(values.shape)
+        values[...] = points.reshape(values.shape)
         n = finite_difference(lambda _: e.evaluate(), values, "central", e.eps)[0].reshape(-1)
     except Exception:  # noqa: BLE001 - a forward that cannot take its own output: this test is left out
         return None
@@ -199,12 +208,18 @@ def _region(x: np.ndarray, bad: np.ndarray, usable: np.ndarray) -> str:
     return ""
 
 
-def _what(x, y, yours, true, at_output, tol) -> str:
-    """What the claimed derivative equals where it is wrong."""
+def _what(x, y, yours, true, at_output, tol, mirrored=None) -> str:
+    """What the claimed derivative equals where it is wrong (``mirrored``: the true f' at -x)."""
     candidates = [(y, "yours equals f(x) itself (the output, not its derivative)"),
                   (at_output, "yours is f' taken of the output y = f(x) instead of the input x (written from y as if "
                               "y were x, or applied twice)"),
-                  (1 - true, "yours is 1 - f'(x): the complement of the true one"),
+                  (1 - true, "yours is 1 - f'(x): the complement of the true one" + (
+                      ", which here is f'(-x), the derivative mirrored (sigmoid(-x) = 1 - sigmoid(x) = 1 / (1 + e^x) "
+                      "where sigmoid(x) belongs: the sign of the exponent flipped?)"
+                      if _equal(1 - true, mirrored, tol) else "")),
+                  (mirrored if _varies(mirrored, tol) else None,
+                   "yours is f'(-x), the true derivative mirrored (the sign of an exponent or of x flipped: "
+                   "sigmoid(-x) = 1 / (1 + e^x) where sigmoid(x) = 1 / (1 + e^-x) belongs?)"),
                   (-true, "yours has the sign flipped"),
                   (x, "yours equals x itself")]
     for h, words in candidates:
@@ -219,6 +234,15 @@ def _what(x, y, yours, true, at_output, tol) -> str:
     if np.all(np.abs(yours - c * true) <= tol + 1e-6 * np.abs(c * true)):
         return f"there yours is {c:.4g} times the true one"
     return ""
+
+
+def _equal(a, b, tol) -> bool:
+    return a is not None and b is not None and bool(np.all(np.abs(a - b) <= tol + 1e-6 * np.abs(b)))
+
+
+def _varies(h, tol) -> bool:
+    """Is ``h`` more than one constant (a candidate that is constant says nothing a constant does not)?"""
+    return h is not None and h.size > 1 and float(np.ptp(h)) > float(np.max(tol))
 
 
 def _tails(x: np.ndarray, yours: np.ndarray, true: np.ndarray) -> str:

@@ -12,6 +12,7 @@ from .compare import PASSED
 from .evidence import Evidence
 from .findings import Finding
 from .subject import Operand, Subject
+from ..tolerances import SAME
 
 
 def constant_output(subject: Subject, op: Operand) -> Finding:
@@ -28,28 +29,64 @@ def constant_output(subject: Subject, op: Operand) -> Finding:
 
 def zero_dout(e: Evidence) -> list[Finding]:
     """Backward at dout = 0 must return zeros (gradcheck's probe): a gradient that does not is not dout times a
-    derivative (dout forgotten, a constant or a parameter added)."""
+    derivative (dout forgotten, a constant or a parameter added). Code that adds into its gradients (+= without a
+    reset) still holds what earlier backwards added: there the probe reads what one backward at dout = 0 adds (the
+    second call's gradient minus the first's), never the stale sum."""
     if not e.failing:
         return []
     context = e.subject.context()
     if context is None or context.dout is None:
         return []
-    other = e.subject.with_dout(np.zeros_like(np.asarray(context.dout, dtype=float)))
-    if other is None:
+    claims = _claims(e.subject, np.zeros_like(np.asarray(context.dout, dtype=float)), 2)
+    if claims is None:
         return []
-    try:
-        grads = other.claim().grads
-    finally:
-        other.restore()
+    accumulates = any(f.kind == "not-repeatable" for f in e.found) or not all(
+        _same(claims[0].get(k), claims[1].get(k)) for k in claims[0])
+    grads = {k: _added(claims[0].get(k), g) if accumulates else g for k, g in claims[1].items()}
     failing = {f.row.name for f in e.failing}
     names = [name for name, g in grads.items() if name in failing and g is not None
              and np.asarray(g, dtype=float).any()]
     if not names:
         return []
-    return [Finding("dout-ignored", f"backward at dout = 0 returned nonzero {', '.join(names)}: "
-                    f"{'it does' if len(names) == 1 else 'they do'} not come from dout alone (dout forgotten, the "
-                    "local derivative returned instead of dout times it, or a term added that the output does not "
-                    "have)")]
+    same = [] if accumulates else [k for k in names if _same(grads[k], e.claim.grads.get(k))]
+    alone = (f"; {', '.join(same)} {'is' if len(same) == 1 else 'are'} the same at dout = 0 as at the check's dout: "
+             "independent of dout altogether (computed from the forward's arrays alone, the output where dout "
+             "belongs?)") if same else ""
+    return [Finding("dout-ignored", f"backward at dout = 0 {'added' if accumulates else 'returned'} nonzero "
+                    f"{', '.join(names)}: {'it does' if len(names) == 1 else 'they do'} not come from dout alone "
+                    "(dout forgotten, the local derivative returned instead of dout times it, or a term added that "
+                    f"the output does not have){alone}")]
+
+
+def _claims(subject: Subject, dout: np.ndarray, times: int) -> list[dict] | None:
+    """The gradients ``times`` backwards in a row at ``dout`` claim, or None where the code takes no dout."""
+    other = subject.with_dout(dout)
+    if other is None:
+        return None
+    try:
+        return [other.claim().grads for _ in range(times)]
+    finally:
+        other.restore()
+
+
+def _added(before, after):
+    """What one backward added to a gradient (after - before), or None."""
+    if before is None or after is None:
+        return after
+    try:
+        return np.asarray(after, dtype=float) - np.asarray(before, dtype=float)
+    except (TypeError, ValueError):
+        return after
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, **SAME))
 
 
 def known(e: Evidence) -> list[Finding]:
@@ -62,7 +99,31 @@ def known(e: Evidence) -> list[Finding]:
     claimed = {k: v for k, v in e.claim.grads.items() if v is not None}
     found = [Finding("known-mistake", f"the gradient matches {layer} with {words}; the right backward: {right}")
              for layer, words, right in known_mistakes(context, claimed, {f.row.name for f in e.failing})]
-    return found or _wrong_derivative(e, context)
+    return found or _wrong_derivative(e, context) or _output_as_dout(e, context)
+
+
+def _output_as_dout(e: Evidence, context) -> list[Finding]:
+    """The failing gradients are exactly the true ones at dout = the layer's output y: the output used where dout
+    belongs (dW = x.T @ y, a Hebbian product, for x.T @ dout)."""
+    if context.dout is None or not isinstance(context.out, np.ndarray):
+        return []
+    y, dout = np.asarray(context.out, dtype=float), np.asarray(context.dout, dtype=float)
+    failing = {f.row.name for f in e.failing}
+    targets = [t for t in e.targets if t.name in failing]
+    if not targets or y.shape != dout.shape or not np.isfinite(y).all() or np.allclose(y, dout):
+        return []
+    other = e.subject.with_dout(y)
+    if other is None:
+        return []
+    try:
+        if not all(_matches(other, t, mode, e) for mode in ("fast", "full") for t in targets):
+            return []
+    finally:
+        other.restore()
+    names = ", ".join(t.name for t in targets)
+    return [Finding("known-mistake", f"{names} {'is' if len(targets) == 1 else 'are'} exactly the gradient at dout = "
+                    "the layer's output y: the output used where dout belongs (x.T @ y, a Hebbian product, for the "
+                    "gradient x.T @ dout): use the dout backward is given")]
 
 
 def _wrong_derivative(e: Evidence, context) -> list[Finding]:

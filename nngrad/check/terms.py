@@ -10,10 +10,43 @@ import numpy as np
 from .evidence import Evidence, Failure
 from .findings import Finding
 from .slots import float_arrays
+from ..tolerances import WELL_ABOVE
 
 
 def diagnose(e: Evidence) -> list[Finding]:
-    """A "missing-term" finding for each failing input it explains."""
+    """A "missing-term" finding for each failing input it explains: a term of dout times a kept array, else an
+    error constant along one axis (a term through a mean over that axis)."""
+    return _kept_terms(e) or [finding for f in e.failing if f.x is not None and (finding := along_axis(e, f))]
+
+
+def along_axis(e: Evidence, f: Failure) -> Finding | None:
+    """A "missing-term" finding where the error of a failing input (numerical minus yours) is one constant along an
+    axis, different from one line to the next: the gradient through a mean or a sum over that axis left out (a
+    normalisation's mean term, found inside any larger layer: a pre-norm block's layer norm), or added."""
+    shape = tuple(f.row.shape)
+    a, n = f.claimed, f.numerical
+    if len(shape) < 2 or a.size != int(np.prod(shape)):
+        return None
+    allowed = (e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)).reshape(shape)
+    d = (n - a).reshape(shape)
+    if np.all(np.abs(d) <= allowed) or np.all(np.abs(d - d.mean()) <= allowed):
+        return None  # no error, or one constant everywhere (a shift: no axis to name)
+    for axis in sorted(range(len(shape)), key=lambda k: -k):  # the last axis (features) first
+        if shape[axis] < 2:
+            continue
+        line = d.mean(axis=axis, keepdims=True)
+        if np.all(np.abs(d - line) <= allowed) and np.abs(line).max() > WELL_ABOVE * allowed.max():
+            which = f"axis {axis}" + (" (the last)" if axis == len(shape) - 1 else " (the batch)" if axis == 0 else "")
+            return Finding("missing-term", f"{f.row.name} is off by one number per line along {which} of "
+                           f"{shape}: the error (numerical minus yours) is constant along that axis and changes "
+                           "from one line to the next: a term through a mean or a sum over that axis is left out "
+                           "of the backward (a normalisation's mean term, - mean(dxhat) / std over the normalised "
+                           "axis; a centring x - mean(x)), or added")
+    return None
+
+
+def _kept_terms(e: Evidence) -> list[Finding]:
+    """A "missing-term" finding for each failing input whose error is dout times an array the layer keeps."""
     inputs = [f for f in e.failing if f.x is not None]
     if not inputs or not e.subject.owners:
         return []
