@@ -49,19 +49,9 @@ R3_GAPS = {
     **{f"r3_npml.{n}": FLUSH for n in (
         "FullyConnected.tanh", "FullyConnected.relu", "RBF", "MixtureOfExperts", "TemperatureSoftmax",
         "PolynomialDense")},
-    "r3_npml.FullyConnected.bias_before_act":
-        FLUSH_BUG + "; known-mistake says it in words (tanh' left out on the way to db), not in the case's list",
     "r3_npml.MixtureOfExperts.diagonal_gate": FLUSH_BUG + " (wants the gate's diagonal Jacobian, or split)",
     "r3_npml.TemperatureSoftmax.one_T": FLUSH_BUG + " (wants scaled: dT is T times too large)",
     "r3_npml.PolynomialDense.cube_rule": FLUSH_BUG + " (wants split or located: dx wrong, dW, db right)",
-    "r3_einsum.Bilinear.swapped_indices": "detected, not named (found split; wants transposed in W's last two axes)",
-    "r3_einsum.FeedForwardBlock.ln_no_mean": "detected, not named (found nothing; wants layer norm's mean term)",
-    "r3_einsum.EinsumDense.hebbian": "detected, not named (found dout-ignored only; wants dW = x^T y named)",
-    "r3_conv.conv2d.crop_at_zero": "detected, not named (found split; wants located: dx shifted by pad)",
-    "r3_conv.conv2d.dout_order": "detected, not named (found batch; wants located: samples and filters mixed)",
-    "r3_conv.avg_pool.full_window": "detected, not named (found nothing; wants located: the border windows)",
-    "r3_probloss.gaussian_nll.var_not_chained": "detected, not named (found split; wants yours / true = exp(-logvar))",
-    "r3_probloss.poisson_nll_softplus.wrong_sigmoid": "detected, not named (found nothing; wants derivative)",
 }
 
 R3_SHELL_GAPS = {name: reason for name, reason in R3_GAPS.items()

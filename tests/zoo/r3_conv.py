@@ -186,7 +186,7 @@ CASES = [
          names=("located",), cli=conv_cli(conv2d_backward_crop_at_zero)),
     Case("r3_conv.conv2d.dout_order", S, "pair", conv(conv2d_backward_dout_order),
          bug="dout (N, F, OH, OW) reshaped to (F, -1) without moving F first: dw and dx mix samples and filters",
-         names=("located",), cli=conv_cli(conv2d_backward_dout_order)),
+         names=("located", "reordered"), cli=conv_cli(conv2d_backward_dout_order)),
     Case("r3_conv.avg_pool.full_window", S, "pair", pool(avg_pool_backward_full_window),
          bug="backward divides by k * k where forward divided by the real cells: wrong in the windows that overlap "
              "the padding (the border)", names=("located",), cli=pool_cli(avg_pool_backward_full_window)),

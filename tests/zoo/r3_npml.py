@@ -318,7 +318,7 @@ CASES = [
     Case("r3_npml.FullyConnected.bias_before_act", S, "layer",
          layer(lambda: FullyConnectedBiasBeforeAct(3, "tanh"), 5, 4),
          bug="the bias gradient sums dLdy, before the activation's derivative (dW and dX right)",
-         names=("split", "located"), cli=cli(FullyConnectedBiasBeforeAct, "5,4", n_out=3, act_fn="tanh")),
+         names=("split", "located", "known-mistake"), cli=cli(FullyConnectedBiasBeforeAct, "5,4", n_out=3, act_fn="tanh")),
     Case("r3_npml.RBF.centre_sign", S, "layer", layer(lambda: RBFCentreSign(4), 5, 3),
          bug="dX carries the minus sign of dC: dX = -(true dX)", names=("scaled",),
          cli=cli(RBFCentreSign, "5,3", n_centers=4)),
