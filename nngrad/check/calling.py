@@ -3,12 +3,14 @@
 ``forward(x, train_flg=True)``; a loss's ``forward(x, t)``; ``backward(dout)`` (or ``backprop``),
 ``backward(dout=1)``, ``backward(x, grad_output)``, ``backward(grad, learning_rate)``, a loss's
 ``backward(dvalues, y_true)`` that takes the predictions; and the reset a training loop calls before each backward
-(``zero_grad()``) where gradients accumulate."""
+where gradients accumulate: a method of no required argument whose name says it clears the gradients
+(``zero_grad()``, ``cleargrads()``, ``flush_gradients()``, ``reset_grads()``, ``grads_zero()``...)."""
 
 from __future__ import annotations
 
 import inspect
 import numbers
+import re
 from dataclasses import dataclass
 
 from ..errors import InvalidType
@@ -20,8 +22,14 @@ INPUTS = ("x", "X", "input", "inputs", "inp", "input_", "a", "A", "a_prev", "A_p
 OUTPUTS = ("output", "out", "outputs")  # where forward may store its output instead of returning it
 FORWARDS = ("forward", "__call__", "call")  # the first one a layer has is its forward (__call__ builds, then calls)
 BACKWARDS = ("backward", "backprop")
-RESETS = ("zero_grad", "zero_grads", "zero_gradients", "cleargrads", "clear_grads", "clear_gradients",
-          "reset_grads", "reset_gradients")  # what a training loop calls before each backward of accumulating code
+_CLEAR = r"(?:zero(?:e|ize)?s?|clear|reset|flush|erase|wipe|null(?:ify)?|empty)"
+_GRADS = r"(?:grad(?:ient)?s?|deltas?|dparams?|diffs?)"
+_FILLER = r"(?:(?:all|the|out|param(?:eter)?s?|weights?)_?)*"
+RESET = re.compile(rf"^_?(?:{_CLEAR}_?{_FILLER}{_GRADS}|{_GRADS}_?{_CLEAR})$", re.IGNORECASE)
+"""A reset's name: a verb that clears (zero, clear, reset, flush, erase, wipe, null) and gradients (grad, grads,
+gradients, deltas), in either order, nothing else but "all", "the", "out", "params" between: zero_grad, cleargrads,
+flush_gradients, reset_all_grads, zero_out_gradients, grads_zero. What a training loop calls before each backward of
+code whose gradients accumulate (+=); nngrad calls it only where it proves to be one (layer_check)."""
 
 
 @dataclass(frozen=True)
@@ -111,10 +119,18 @@ def resets(layer, objects: list[tuple[str, object]]) -> list[tuple[str, object]]
     for path, obj in [("", layer), *objects]:
         if any(path == p or path.startswith(p + ".") or path.startswith(p + "[") or p == "" for p, _ in chosen):
             continue
-        name = next((n for n in RESETS if callable(getattr(obj, n, None)) and not required(getattr(obj, n))), None)
+        name = next((n for n in reset_names(obj) if not required(getattr(obj, n))), None)
         if name:
             chosen.append((path, getattr(obj, name)))
     return [(f"{path + '.' if path else ''}{method.__name__}()", method) for path, method in chosen]
+
+
+def reset_names(obj) -> list[str]:
+    """The methods of ``obj`` whose names say they reset its gradients (see RESET), shortest first."""
+    if isinstance(obj, type):
+        return []
+    names = [n for n in dir(type(obj)) if RESET.match(n) and callable(getattr(obj, n, None))]
+    return sorted(names, key=lambda n: (n.startswith("_"), len(n), n))
 
 
 def _backward(cls: str, names: tuple[str, ...]) -> tuple[str, ...]:
