@@ -72,6 +72,8 @@ def methods(layer) -> tuple[str, str]:
     instance(layer)
     forward = next((n for n in FORWARDS if callable(getattr(layer, n, None))
                     and (n != "__call__" or type(layer).__call__ is not object.__call__)), None)
+    if forward != "__call__" and _called(layer, forward):
+        forward = "__call__"
     backward = next((n for n in BACKWARDS if callable(getattr(layer, n, None))), None)
     if forward is None or backward is None:
         missing = "forward" if forward is None else "backward"
@@ -80,10 +82,29 @@ def methods(layer) -> tuple[str, str]:
     return forward, backward
 
 
+def _called(layer, forward: str | None) -> bool:
+    """Is ``layer`` meant to be called (``layer(x)``) rather than its ``forward`` run? Where its class defines
+    ``__call__`` taking the inputs forward takes (``__call__(*args)`` keeping args and out, then calling forward,
+    as fast.ai's foundations do): calling it is what a training loop does, and what its backward relies on."""
+    if forward is None or not any("__call__" in vars(c) for c in type(layer).__mro__[:-1]):
+        return False
+    call = getattr(layer, "__call__")
+    return _variadic(call) or len(_positional(call)) >= len(required(getattr(layer, forward)))
+
+
+def signature(layer, forward_attr: str):
+    """The method whose signature names the inputs: forward (or call) where ``__call__(*args)`` passes them on."""
+    method = getattr(layer, forward_attr)
+    if forward_attr == "__call__" and _variadic(method):
+        inner = next((getattr(layer, n) for n in ("forward", "call") if callable(getattr(layer, n, None))), None)
+        return inner or method
+    return method
+
+
 def arity(layer, loss: bool) -> tuple[int, int | None]:
     """(least, most) inputs ``layer``'s forward takes (beside a training switch, and the targets of a loss); most
     None where its signature does not say (forward(*args))."""
-    forward = getattr(layer, methods(layer)[0])
+    forward = signature(layer, methods(layer)[0])
     least = len([n for n in required(forward) if n not in TRAIN_SWITCHES]) - int(loss)
     most = None if _variadic(forward) else len([n for n in _positional(forward) if n not in TRAIN_SWITCHES]) - int(loss)
     return least, most
@@ -92,7 +113,7 @@ def arity(layer, loss: bool) -> tuple[int, int | None]:
 def read(layer, inputs: int, loss: bool) -> Calling:
     """The Calling of ``layer`` (its forward takes ``inputs`` arrays, and the targets when ``loss``)."""
     forward_attr, backward_attr = methods(layer)
-    forward_method, backward_method = getattr(layer, forward_attr), getattr(layer, backward_attr)
+    forward_method, backward_method = signature(layer, forward_attr), getattr(layer, backward_attr)
     forward = required(forward_method)
     optional = _optional(forward_method)
     switch = next((n for n in forward + optional if n in TRAIN_SWITCHES), None)

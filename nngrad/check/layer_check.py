@@ -356,7 +356,7 @@ class LayerSubject(Subject):
         if not varied:  # only ids or masks: nothing of the inputs to differentiate, whatever backward returned
             return
         if result is None:
-            slot = input_gradient(self._candidates(), self.layer)
+            slot = input_gradient(self._candidates(), self.layer, self.calling.forward_names[:n])
             if slot is not None and len(varied) == 1:
                 claim.grads[varied[0].name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)
