@@ -19,7 +19,7 @@ from ..errors import InvalidValue
 from . import calling
 from .findings import Finding
 from .naming import gradient_slot
-from .slots import Saved, float_arrays
+from .slots import Saved, Slot, _walkable, float_arrays
 from .subject import Claim, Operand, Subject
 
 LOSS_HOLDERS = ("loss", "loss_function", "loss_fn", "criterion", "cost", "loss_layer")
@@ -116,7 +116,7 @@ class ModelSubject(Subject):
             return []
         self.settled = True
         self._forward()
-        candidates = float_arrays(self.net)
+        candidates, paths = float_arrays(self.net), _paths(self.net)
         known = {id(a) for _, a, _ in self.found.items}
         self.found.items += Saved.of([s for s in candidates if id(s.get()) not in known]).items
         before = {s.label: s.get() for s in candidates}
@@ -126,7 +126,8 @@ class ModelSubject(Subject):
             if values is not before[slot.label] or any(np.shares_memory(values, a) for a in self.args):
                 continue  # a cache, an activation, the input
             if self.depends_on(values):
-                self.operands.append(Operand(slot.label, slot.label, values, "parameter", slot))
+                name = _shortest(slot, paths)
+                self.operands.append(Operand(name, name, values, "parameter", slot))
         if not self.operands:
             raise InvalidValue(f"{type(self.net).__name__}'s loss depends on none of the float arrays nngrad finds "
                                "in it (its layers' weights)")
@@ -181,18 +182,23 @@ class ModelSubject(Subject):
     def diagnose(self, failing: list[str]) -> list[Finding]:
         """The layers whose own check fails, at the inputs they saw (not those failing only for arrays their output
         does not use: another layer's, reached through a link such as ``layer.next``, the loss; nor those whose
-        only fault is a weight decay, which the model's loss, not the layer's output, adds)."""
+        only fault is a weight decay, which the model's loss, not the layer's output, adds); none where the layers
+        are linked to one another (a finalised model's prev and next)."""
         from .network_check import _layer_report, _layers, _seen
 
         found = []
         layers = [(n, v) for n, v in _layers(self.net)]
+        ids = {id(v) for _, v in layers}
+        if any(id(a) in ids for _, v in layers for a in vars(v).values() if a is not v):
+            return []  # layers linked to one another (prev, next): a layer's own check would reach its siblings'
         for name, layer, args in _seen(layers, self.evaluate):
             report = _layer_report(layer, args)
-            own = report is not None and any(not r.passed and "." not in r.name for r in report.rows) and not all(
-                f.kind == "regularization" for f in report.findings if f.fails)  # the model's loss adds the decay
-            if report is not None and report.status == "FAIL" and own:
-                what = next((str(f) for f in report.findings if f.fails), None) or ", ".join(
-                    f"{r.name} {r.verdict}" for r in report.rows if not r.passed)
+            if report is None or report.status != "FAIL":
+                continue
+            causes = [f for f in report.findings if f.fails and f.kind not in ("ignored", "regularization")]
+            own = [r for r in report.rows if not r.passed and "." not in r.name]
+            if causes or (own and not any(f.kind == "regularization" for f in report.findings)):
+                what = str(causes[0]) if causes else ", ".join(f"{r.name} {r.verdict}" for r in own)
                 found.append(Finding("layer", f"its layer {name} ({type(layer).__name__}) fails its own check "
                                      f"(nngrad.check_layer at the inputs it saw): {what}"))
         return found
@@ -204,3 +210,29 @@ class ModelSubject(Subject):
             pass
         self.found.restore()
 
+
+
+def _paths(net) -> dict[int, str]:
+    """The shortest path from ``net`` to each user object it holds (breadth first: layers[2], not the
+    layers[0].next.next a finalised model's links also reach)."""
+    paths, queue = {id(net): ""}, [("", net)]
+    while queue:
+        path, obj = queue.pop(0)
+        for name, value in (vars(obj).items() if hasattr(obj, "__dict__") else []):
+            items = (value.items() if isinstance(value, dict) else enumerate(value)
+                     if isinstance(value, (list, tuple)) else [(None, value)])
+            for key, item in items:
+                where = f"{path}{'.' if path else ''}{name}" + ("" if key is None else f"[{key!r}]")
+                if _walkable(item) and id(item) not in paths:
+                    paths[id(item)] = where
+                    queue.append((where, item))
+    return paths
+
+
+def _shortest(slot: Slot, paths: dict[int, str]) -> str:
+    """``slot``'s label through the shortest path to the object holding it."""
+    home = paths.get(id(slot.home))
+    if home is None or slot.grad is not None:
+        return slot.label
+    tail = slot.label[len(slot.prefix):]
+    return f"{home}.{tail}" if home else tail

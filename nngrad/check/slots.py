@@ -1,7 +1,6 @@
 """Where a user's arrays live, found by walking their object: attributes, the entries of dicts, the items of lists
 and tuples, sub-objects (``self.fc = Affine(...)``, ``self.layers = [Linear(...), ReLU()]``) and parameter objects
-(``p.data`` with ``p.grad``), to a bounded depth, each array once; found, read, and put back. A sub-object that
-links back to the object holding it (``layer.next.prev is layer``) is a sibling, not a part: not walked into."""
+(``p.data`` with ``p.grad``), to a bounded depth, each array once; found, read, and put back."""
 
 from __future__ import annotations
 
@@ -142,7 +141,7 @@ def _walk(obj) -> tuple[list[Slot], list[tuple[str, object]]]:
             for n, (key, item) in enumerate(items):
                 if n < ITEMS and isinstance(key, (str, int)):
                     entry(value, key, item, holder, attr, f"{path}[{key!r}]", depth + 1)
-        elif depth < DEPTH and _walkable(value) and id(value) not in visited and not _links_back(value, holder):
+        elif depth < DEPTH and _walkable(value) and id(value) not in visited:
             visited.add(id(value))
             objects.append((path, value))
             members(value, f"{path}.", depth + 1)
@@ -170,13 +169,6 @@ def _walkable(value) -> bool:
     if type(value).__module__.split(".")[0] in FOREIGN:
         return False
     return hasattr(value, "__dict__") or bool(getattr(type(value), "__slots__", ()))
-
-
-def _links_back(value, holder) -> bool:
-    """Does ``value`` hold ``holder`` in an attribute? Then it is a sibling linked both ways (a finalised model's
-    ``layer.next`` whose ``prev`` is the layer), not a part of ``holder``: its arrays are its own, reached from
-    the object that holds both (model.layers[1].weights, not layers[0].next.weights)."""
-    return holder is not None and any(v is holder for _, v in _attributes(value))
 
 
 def _attributes(obj) -> list[tuple[str, object]]:
