@@ -3,12 +3,14 @@
 ``forward(x, train_flg=True)``; a loss's ``forward(x, t)``; ``backward(dout)`` (or ``backprop``),
 ``backward(dout=1)``, ``backward(x, grad_output)``, ``backward(grad, learning_rate)``, a loss's
 ``backward(dvalues, y_true)`` that takes the predictions; and the reset a training loop calls before each backward
-(``zero_grad()``) where gradients accumulate."""
+where gradients accumulate: a method of no required argument whose name says it clears the gradients
+(``zero_grad()``, ``cleargrads()``, ``flush_gradients()``, ``reset_grads()``, ``grads_zero()``...)."""
 
 from __future__ import annotations
 
 import inspect
 import numbers
+import re
 from dataclasses import dataclass
 
 from ..errors import InvalidType
@@ -20,8 +22,14 @@ INPUTS = ("x", "X", "input", "inputs", "inp", "input_", "a", "A", "a_prev", "A_p
 OUTPUTS = ("output", "out", "outputs")  # where forward may store its output instead of returning it
 FORWARDS = ("forward", "__call__", "call")  # the first one a layer has is its forward (__call__ builds, then calls)
 BACKWARDS = ("backward", "backprop")
-RESETS = ("zero_grad", "zero_grads", "zero_gradients", "cleargrads", "clear_grads", "clear_gradients",
-          "reset_grads", "reset_gradients")  # what a training loop calls before each backward of accumulating code
+_CLEAR = r"(?:zero(?:e|ize)?s?|clear|reset|flush|erase|wipe|null(?:ify)?|empty)"
+_GRADS = r"(?:grad(?:ient)?s?|deltas?|dparams?|diffs?)"
+_FILLER = r"(?:(?:all|the|out|param(?:eter)?s?|weights?)_?)*"
+RESET = re.compile(rf"^_?(?:{_CLEAR}_?{_FILLER}{_GRADS}|{_GRADS}_?{_CLEAR})$", re.IGNORECASE)
+"""A reset's name: a verb that clears (zero, clear, reset, flush, erase, wipe, null) and gradients (grad, grads,
+gradients, deltas), in either order, nothing else but "all", "the", "out", "params" between: zero_grad, cleargrads,
+flush_gradients, reset_all_grads, zero_out_gradients, grads_zero. What a training loop calls before each backward of
+code whose gradients accumulate (+=); nngrad calls it only where it proves to be one (layer_check)."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,8 @@ def methods(layer) -> tuple[str, str]:
     instance(layer)
     forward = next((n for n in FORWARDS if callable(getattr(layer, n, None))
                     and (n != "__call__" or type(layer).__call__ is not object.__call__)), None)
+    if forward != "__call__" and _called(layer, forward):
+        forward = "__call__"
     backward = next((n for n in BACKWARDS if callable(getattr(layer, n, None))), None)
     if forward is None or backward is None:
         missing = "forward" if forward is None else "backward"
@@ -72,10 +82,29 @@ def methods(layer) -> tuple[str, str]:
     return forward, backward
 
 
+def _called(layer, forward: str | None) -> bool:
+    """Is ``layer`` meant to be called (``layer(x)``) rather than its ``forward`` run? Where its class defines
+    ``__call__`` taking the inputs forward takes (``__call__(*args)`` keeping args and out, then calling forward,
+    as fast.ai's foundations do): calling it is what a training loop does, and what its backward relies on."""
+    if forward is None or not any("__call__" in vars(c) for c in type(layer).__mro__[:-1]):
+        return False
+    call = getattr(layer, "__call__")
+    return _variadic(call) or len(_positional(call)) >= len(required(getattr(layer, forward)))
+
+
+def signature(layer, forward_attr: str):
+    """The method whose signature names the inputs: forward (or call) where ``__call__(*args)`` passes them on."""
+    method = getattr(layer, forward_attr)
+    if forward_attr == "__call__" and _variadic(method):
+        inner = next((getattr(layer, n) for n in ("forward", "call") if callable(getattr(layer, n, None))), None)
+        return inner or method
+    return method
+
+
 def arity(layer, loss: bool) -> tuple[int, int | None]:
     """(least, most) inputs ``layer``'s forward takes (beside a training switch, and the targets of a loss); most
     None where its signature does not say (forward(*args))."""
-    forward = getattr(layer, methods(layer)[0])
+    forward = signature(layer, methods(layer)[0])
     least = len([n for n in required(forward) if n not in TRAIN_SWITCHES]) - int(loss)
     most = None if _variadic(forward) else len([n for n in _positional(forward) if n not in TRAIN_SWITCHES]) - int(loss)
     return least, most
@@ -84,7 +113,7 @@ def arity(layer, loss: bool) -> tuple[int, int | None]:
 def read(layer, inputs: int, loss: bool) -> Calling:
     """The Calling of ``layer`` (its forward takes ``inputs`` arrays, and the targets when ``loss``)."""
     forward_attr, backward_attr = methods(layer)
-    forward_method, backward_method = getattr(layer, forward_attr), getattr(layer, backward_attr)
+    forward_method, backward_method = signature(layer, forward_attr), getattr(layer, backward_attr)
     forward = required(forward_method)
     optional = _optional(forward_method)
     switch = next((n for n in forward + optional if n in TRAIN_SWITCHES), None)
@@ -111,10 +140,18 @@ def resets(layer, objects: list[tuple[str, object]]) -> list[tuple[str, object]]
     for path, obj in [("", layer), *objects]:
         if any(path == p or path.startswith(p + ".") or path.startswith(p + "[") or p == "" for p, _ in chosen):
             continue
-        name = next((n for n in RESETS if callable(getattr(obj, n, None)) and not required(getattr(obj, n))), None)
+        name = next((n for n in reset_names(obj) if not required(getattr(obj, n))), None)
         if name:
             chosen.append((path, getattr(obj, name)))
     return [(f"{path + '.' if path else ''}{method.__name__}()", method) for path, method in chosen]
+
+
+def reset_names(obj) -> list[str]:
+    """The methods of ``obj`` whose names say they reset its gradients (see RESET), shortest first."""
+    if isinstance(obj, type):
+        return []
+    names = [n for n in dir(type(obj)) if RESET.match(n) and callable(getattr(obj, n, None))]
+    return sorted(names, key=lambda n: (n.startswith("_"), len(n), n))
 
 
 def _backward(cls: str, names: tuple[str, ...]) -> tuple[str, ...]:

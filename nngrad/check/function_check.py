@@ -12,7 +12,7 @@ from ..errors import InvalidType, InvalidValue
 from .arrays import MODES
 from .findings import Finding
 from .judge import judge
-from .pair_check import LossSubject, parameter_list
+from .pair_check import LossSubject, parameter_tree
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
 
@@ -32,9 +32,9 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
         raise InvalidType(f"f and grad_f must be callables, got {type(f).__name__} and {type(grad_f).__name__}")
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
-    if parameter_list(theta):
+    if parameter_tree(theta):
         if parts is not None:
-            raise InvalidValue("parts splits a flat theta; theta is a list of arrays, each already a part: drop parts")
+            raise InvalidValue("parts splits a flat theta; theta is a list (or tree) of arrays, each already a part: drop parts")
         return judge(_listed(f, grad_f, theta), mode, eps, rtol, atol, seed)
     original = validate.numeric_array("theta", theta)
     work = np.array(original, dtype=original.dtype if original.dtype.kind == "f" else np.float64, copy=True)
@@ -43,8 +43,8 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
 
 
 def _listed(f: Callable, grad_f: Callable, theta) -> Subject:
-    """theta a list of arrays ([W1, b1, W2, b2]): f(theta) the loss, grad_f(theta) a list of gradients in order;
-    the rows theta[0], theta[1], ..."""
+    """theta a list of arrays ([W1, b1, W2, b2]) or a tree of them ([(W1, b1), (W2, b2)]): f(theta) the loss,
+    grad_f(theta) the gradients in the same structure; the rows theta[0], theta[0][1], ..."""
     def f_and_grad(theta):
         return f(theta), grad_f(theta)
 

@@ -122,6 +122,7 @@ class LayerSubject(Subject):
         self.varied = [k for k, v in enumerate(inputs) if v.dtype.kind == "f"]  # the others are held fixed
         self.operands = [Operand(f"d{self._name(k)}", self._name(k), inputs[k], "input") for k in self.varied]
         self.resets = calling.resets(layer, sub_objects(layer))
+        self.refused: list[str] = []  # methods named like resets that proved not to be (see _reset)
         self.params = settled
         self.unused: list[Operand] = []  # arrays the output does not depend on (see _promote)
         if settled is not None:
@@ -256,9 +257,25 @@ class LayerSubject(Subject):
             ops.append(Operand(f"d{p}", p, arrays[p].get(), "parameter", arrays[p], g))
         return ops
 
-    def claim(self) -> Claim:
-        for _, reset in self.resets:  # gradients accumulate by design: reset as the training loop does
+    def _reset(self) -> None:
+        """Call the resets before a forward, as a training loop does (gradients that accumulate by design start
+        from zero). A method named like a reset is one only where it proves to be: after it, every array it
+        changed is zero or gone (gradients, retained caches) and no parameter changed; one that fails this is put
+        back, never called again, and named."""
+        for label, reset in list(self.resets):
+            saved = Saved.of(float_arrays(self.layer))
             reset()
+            params, changed = [op.values for op in self.params or []], saved.changed()
+            wrong = [s.label for s, a, _ in saved.items if any(s is c for c in changed) and (
+                any(a is p for p in params) or (isinstance(v := s.get(), np.ndarray) and v.any()))]
+            if wrong:
+                saved.restore()
+                self.resets.remove((label, reset))
+                self.refused.append(f"{label} was not called: named like a reset of the gradients, it changed "
+                                    f"{', '.join(wrong)} (a parameter, or not to zero)")
+
+    def claim(self) -> Claim:
+        self._reset()  # gradients accumulate by design: reset as the training loop does
         before = Saved.of([op.slot for op in self.params])
         start = {id(s.get()) for s in float_arrays(self.layer)}
         out = self.forward()
@@ -295,6 +312,8 @@ class LayerSubject(Subject):
             claim.findings.append(Finding("reset", f"{', '.join(r for r, _ in self.resets)} called before each "
                                           "backward, as a training loop does: gradients that accumulate (+=) start "
                                           "from zero at every backward" + self._unreached(read)))
+        if self.refused:
+            claim.findings.append(Finding("reset", "; ".join(self.refused)))
         return claim
 
     def _unreached(self, read: list[Slot]) -> str:
@@ -337,7 +356,7 @@ class LayerSubject(Subject):
         if not varied:  # only ids or masks: nothing of the inputs to differentiate, whatever backward returned
             return
         if result is None:
-            slot = input_gradient(self._candidates(), self.layer)
+            slot = input_gradient(self._candidates(), self.layer, self.calling.forward_names[:n])
             if slot is not None and len(varied) == 1:
                 claim.grads[varied[0].name] = np.array(slot.get(), copy=True)
                 self.sources.append(slot.label)

@@ -58,12 +58,29 @@ def gradient_of(param: Slot, candidates: list[Slot]) -> Slot | None:
     return None
 
 
-def input_gradient(candidates: list[Slot], owner: object) -> Slot | None:
+def input_gradient(candidates: list[Slot], owner: object, names: tuple[str, ...] = ()) -> Slot | None:
     """The attribute of ``owner`` where a backward that returns nothing left dx: dinputs, dinput, dx, grad_input,
-    dA_prev."""
-    inputs = {canonical(i) for i in INPUT_NAMES}
-    return next((c for c in candidates if c.attr is None and c.owner is owner
-                 and any(canonical(n) in inputs for n in stripped(c.name))), None)
+    dA_prev, inp_g, g_x; or the name of forward's own input (``names``: forward(self, inp) -> dinp, inp_g), with
+    any gradient affix. The owner's own attribute even where the same array was found first under a sub-object
+    (a model's inp_g that is its first layer's inp_g)."""
+    inputs = {canonical(i) for i in (*INPUT_NAMES, *names)}
+
+    def says(name: str) -> bool:
+        return any(canonical(n) in inputs for n in stripped(name))
+
+    found = next((c for c in candidates if c.attr is None and c.owner is owner and says(c.name)), None)
+    if found is not None:
+        return found
+    free = [c.get() for c in candidates]
+    return next((Slot(owner, n) for n, v in _own(owner) if isinstance(v, np.ndarray) and says(n)
+                 and any(v is f for f in free)), None)
+
+
+def _own(owner: object) -> list[tuple[str, object]]:
+    try:
+        return list(vars(owner).items())
+    except TypeError:
+        return []
 
 
 def gradient_slot(param: Slot, candidates: list[Slot], root: object) -> Slot | None:

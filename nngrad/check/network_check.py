@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
-from . import nielsen
+from . import model_check, nielsen
 from .arrays import MODES
 from .dls import SpecialisationSubject
 from .findings import Finding
@@ -37,7 +37,9 @@ def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol:
     net: an object with ``params`` (a dict or list of float arrays) and ``gradient(x, t)`` (a dict), or
     ``loss(x, t)`` returning (loss, grads), or ``forward(x, t)`` + ``backward()`` + ``grads``; or Nielsen's
     ``Network`` (``weights``, ``biases``, ``feedforward``, ``backprop(x, y)``; x (n_in, m), y (n_out, m), samples as
-    columns); or, with ``forward``, ``cost`` and ``backward``, the deep-learning specialisation's parameters dict
+    columns); or a model that runs its own training step (Neural Networks from Scratch's ``Model``: layers in a list,
+    ``forward(X, training)``, a loss object with ``calculate(output, y)``, ``backward(output, y)`` leaving
+    ``dweights`` beside each layer's ``weights``); or, with ``forward``, ``cost`` and ``backward``, the deep-learning specialisation's parameters dict
     (W1, b1, ...) with ``forward(X, parameters) -> (AL, caches)``, ``cost(AL, Y)``, ``backward(AL, Y, caches) ->
     grads`` (X (n_x, m)). Integer and boolean x and t are passed as given, never perturbed. Also reports
     parameters changed by computing the gradient, a gradient that is not repeatable, wrong shapes, one factor
@@ -63,6 +65,8 @@ def _subject(net, x: np.ndarray, t: np.ndarray, forward, cost, backward) -> Subj
         return SpecialisationSubject(net, x, t, forward, cost, backward)
     if getattr(net, "params", None) is None and nielsen.takes(net):
         return nielsen.NielsenSubject(net, x, t)
+    if model_check.takes(net) and not parameter_groups(net):
+        return model_check.ModelSubject(net, x, t)
     return NetworkSubject(net, x, t)
 
 

@@ -28,7 +28,7 @@ from .catalogue import Context
 from .diagnostics import label_conditions
 from .findings import Finding
 from .judge import judge
-from . import returned
+from . import returned, trees
 from .report import GradientReport
 from .returned import Returned
 from .subject import Claim, Operand, Subject
@@ -88,16 +88,17 @@ class _Functional(Subject):
                                "nothing to differentiate")
 
     def _flattened(self, inputs: tuple, names: list[str]) -> tuple[list, list[str]]:
-        """The inputs with each list or tuple of float arrays (``params = [W1, b1, W2, b2]``) spread into its
-        arrays, named params[0], params[1], ...; ``origin[i]``: (the argument, the index in its list or None)."""
-        self.origin, self.kinds, flat, flat_names = [], {}, [], []
+        """The inputs with each parameter tree (``params = [W1, b1]``, ``[(W1, b1), (W2, b2)]``, a dict of them:
+        nngrad.check.trees) spread into its leaves, named params[0], params[0][1], params['W1']; ``origin[i]``:
+        (the argument, the leaf's path in its tree, or None)."""
+        self.origin, self.trees, flat, flat_names = [], {}, [], []
         for k, (name, value) in enumerate(zip(names, inputs)):
-            if parameter_list(value):
-                self.kinds[k] = type(value)
-                for j, member in enumerate(value):
-                    flat.append(member)
-                    flat_names.append(f"{name}[{j}]")
-                    self.origin.append((k, j))
+            if trees.is_tree(value):
+                self.trees[k] = value
+                for path, leaf in trees.leaves(value):
+                    flat.append(leaf)
+                    flat_names.append(trees.label(name, path))
+                    self.origin.append((k, path))
             else:
                 flat.append(value)
                 flat_names.append(name)
@@ -105,16 +106,18 @@ class _Functional(Subject):
         return flat, flat_names
 
     def _pack(self, args: list) -> list:
-        """The flat arguments (one per array) as the code takes them: the members of a list input in a list."""
+        """The flat arguments (one per array) as the code takes them: the leaves of a tree in its structure."""
         out: list = []
-        for (k, j), value in zip(self.origin, args):
-            if j is None:
+        members: dict[int, list] = {}
+        for (k, path), value in zip(self.origin, args):
+            if path is None:
                 out.append(value)
-            elif j == 0:
-                out.append([value])
-            else:
-                out[k].append(value)
-        return [self.kinds[k](v) if k in self.kinds else v for k, v in enumerate(out)]
+                continue
+            if k not in members:
+                members[k] = []
+                out.append(None)
+            members[k].append(value)
+        return [trees.rebuild(self.trees[k], members[k]) if k in self.trees else v for k, v in enumerate(out)]
 
     def _row(self, k: int) -> str:
         """The report's row of float input ``k``: dx for an argument x, params[0] for a member of a list."""
@@ -152,22 +155,26 @@ class _Functional(Subject):
                              [self.inputs[k].shape for k in self.floats])
 
     def _spread(self, value):
-        """Gradients returned in the inputs' own structure, ``(dx, [dW, db])`` for ``(x, [W, b])``, as one flat
-        sequence (dx, dW, db); anything else as it is."""
-        if not self.kinds or not isinstance(value, (list, tuple)):
+        """Gradients returned in the inputs' own structure, ``(dx, [dW, db])`` for ``(x, [W, b])``, or in one
+        tree's (``[(dW1, db1), (dW2, db2)]`` for ``params``), as one flat sequence (dx, dW, db); anything else as
+        it is."""
+        if not self.trees or not isinstance(value, (list, tuple, dict)):
             return value
         arguments = list(dict.fromkeys(self.origin[k][0] for k in self.floats))
-        if len(value) > len(arguments):
-            return value
-        flat: list = []
-        for k, v in zip(arguments, value):
-            if k not in self.kinds:
-                flat.append(v)
-            elif isinstance(v, (list, tuple)) and len(v) == sum(1 for o in self.origin if o[0] == k):
-                flat.extend(v)
-            else:
-                return value
-        return type(value)(flat)
+        if isinstance(value, (list, tuple)) and len(value) == len(arguments) > 1:
+            flat: list | None = []
+            for k, v in zip(arguments, value):
+                part = trees.flat_like(self.trees[k], v) if k in self.trees else [v]
+                if part is None:
+                    flat = None
+                    break
+                flat.extend(part)
+            if flat is not None:
+                return tuple(flat)
+        for k in arguments:
+            if k in self.trees and (flat := trees.flat_like(self.trees[k], value)) is not None:
+                return tuple(flat)
+        return value
 
     def _held(self) -> str:
         """"; ids, mask (integer and boolean) held fixed" for the integer and boolean arrays among the inputs."""
@@ -397,9 +404,10 @@ def _is_float(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
 
-def parameter_list(value) -> bool:
-    """A list or tuple of float arrays (d2l's ``params = [W1, b1, W2, b2]``): each array one input."""
-    return isinstance(value, (list, tuple)) and bool(value) and all(_is_float(v) for v in value)
+def parameter_tree(value) -> bool:
+    """A parameter tree (d2l's ``params = [W1, b1, W2, b2]``, JAX's ``[(W1, b1), (W2, b2)]``): each leaf one
+    input (nngrad.check.trees)."""
+    return trees.is_tree(value)
 
 
 def _float_list(value) -> bool:
