@@ -1,6 +1,6 @@
-"""The first-contact batches of issue 25 (tests/zoo: ``FRESH``, ``ROUND2``, ``ROUND3``): learner code in styles
-and with bugs that the zoo's ``CASES`` does not contain, each written by someone who had not read the checker and
-scored once as nngrad stood (tests/zoo/FIRST_CONTACT.md, ROUND2.md, ROUND3.md). For every batch, the issue's
+"""The first-contact batches of issue 25 (tests/zoo: ``FRESH``, ``ROUND2``, ``ROUND3``, ``ROUND4``): learner code in
+styles and with bugs that the zoo's ``CASES`` does not contain, each written by someone who had not read the checker
+and scored once as nngrad stood (tests/zoo/FIRST_CONTACT.md, ROUND2.md, ROUND3.md, ROUND4.md). For every batch, the issue's
 target for a round as assertions: the checker takes every case whole (no array left unchecked), passes correct
 code, fails every bug and names it in the words its case expects, from Python and from the shell; every float
 array the adapter (``zoo._adapt``, not nngrad) differentiates is a row of the report; a check ends in a report or
@@ -14,13 +14,13 @@ import traceback
 
 import numpy as np
 import pytest
-from zoo import FRESH, ROUND2, ROUND3
+from zoo import FRESH, ROUND2, ROUND3, ROUND4
 from zoo._adapt import build
 from zoo.score import nngrad_cli, nngrad_report, printed_kinds, printed_partial, report_partial
 
 from nngrad.errors import UserError
 
-BATCHES = {"FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3}
+BATCHES = {"FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4}
 
 R3_GAPS = {  # detected (FAIL), not yet named in the words the case expects
     "r3_jax.grad_loss.pre_activation": "a parameter tree's gradient taken before the activation: split (which "
@@ -30,6 +30,10 @@ R3_GAPS = {  # detected (FAIL), not yet named in the words the case expects
 }
 R3_SHELL_GAPS = {"r3_npml.MixtureOfExperts.diagonal_gate": R3_GAPS["r3_npml.MixtureOfExperts.diagonal_gate"]}
 R3_TRACEBACKS: dict[str, str] = {}
+
+R4_GAPS: dict[str, str] = {}  # filled from the scored run (tests/zoo/ROUND4.md)
+R4_SHELL_GAPS: dict[str, str] = {}
+R4_TRACEBACKS: dict[str, str] = {}
 
 GAPS = {
     "FRESH": {
@@ -45,13 +49,15 @@ GAPS = {
             "ex4's g'(a2) for g'(z2) on an unrolled vector: located in Theta1's part, the derivative not named",
     },
     "ROUND3": R3_GAPS,
+    "ROUND4": R4_GAPS,
 }
 SHELL_GAPS = {
     "FRESH": {name: GAPS["FRESH"][name] for name in ("beyond.attention.diagonal_softmax", "beyond.conv1d.dw_unstrided")},
     "ROUND2": {},
     "ROUND3": R3_SHELL_GAPS,
+    "ROUND4": R4_SHELL_GAPS,
 }
-TRACEBACKS = {"FRESH": {}, "ROUND2": {}, "ROUND3": R3_TRACEBACKS}
+TRACEBACKS = {"FRESH": {}, "ROUND2": {}, "ROUND3": R3_TRACEBACKS, "ROUND4": R4_TRACEBACKS}
 
 
 def _cases(gaps: dict[str, dict[str, str]], shell: bool = False) -> list:
