@@ -87,7 +87,7 @@ def _ratio(e: Evidence, f: Failure) -> str | None:
     RATIOS (not a constant: that is "scaled"): in words, or None."""
     x = np.asarray(f.x, dtype=float).reshape(-1)
     a, n = f.claimed, f.numerical
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     seen = np.abs(n) > allowed  # the elements where a factor can be read at all
     if seen.sum() < 4:
         return None

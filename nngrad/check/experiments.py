@@ -8,7 +8,7 @@ import numpy as np
 
 from .arrays import Checked, check_arrays
 from .catalogue import DERIVATIVES, known_mistakes
-from .compare import PASSED
+from .compare import PASSED, agree
 from .evidence import Evidence
 from .findings import Finding
 from .subject import Operand, Subject
@@ -182,14 +182,12 @@ def own(e: Evidence) -> list[Finding]:
 
 def updated(e: Evidence) -> list[Finding]:
     """dx computed after backward's own update: it matches the numerical dx at the updated parameters."""
-    from .diagnostics import _agree
-
     if not e.claim.stepped:
         return []
     found = []
     for f in e.failing:
         after = e.subject.with_values(e.claim.stepped, f.row.name)
-        if after is not None and np.all(_agree(f.claimed, after.reshape(-1), e.rtol, e.floor)):
+        if after is not None and np.all(agree(f.claimed, after.reshape(-1), e.rtol, e.floor)):
             found.append(Finding("updated-weights", f"{f.row.name} was computed with the parameters backward had "
                                  f"already updated ({', '.join(e.claim.stepped)}): compute {f.row.name} first, "
                                  "then take the step"))

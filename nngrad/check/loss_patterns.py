@@ -43,8 +43,7 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
         return None
     x = np.asarray(f.x, dtype=float)
     held = held_arrays(e.subject)
-    case = _Case(f.row.name, f.claimed, f.numerical, x, _failing(f), e.rtol * (np.abs(f.claimed) +
-                 np.abs(f.numerical)) + e.own(f), 1.0 if context.dout is None else float(context.dout))
+    case = _Case(f.row.name, f.claimed, f.numerical, x, f.wrong, e.allowed(f), 1.0 if context.dout is None else float(context.dout))
     words = (_held_factor(case, held) or _offset(case, e.subject) or _conditioned(case, held)
              or _per_line(case, 0, "sample", "row") or _per_line(case, 1, "class", "column") or _along_x(case)
              or (_some_samples(case) if _batched(x, held) else _packed(case)))
@@ -88,12 +87,6 @@ class _Case:
 def _scalar(context) -> bool:
     """A loss: the check's scalar is the code's own output (no dout, or a dout of one number)."""
     return context.dout is None or np.ndim(context.dout) == 0
-
-
-def _failing(f: Failure) -> np.ndarray:
-    mask = np.zeros(f.claimed.size, bool)
-    mask[f.row.failing] = True
-    return mask
 
 
 # -- a held array as the factor ---------------------------------------------------------------------------------------

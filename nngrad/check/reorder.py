@@ -10,6 +10,7 @@ from itertools import permutations
 
 import numpy as np
 
+from .compare import agree
 from .evidence import Evidence
 from .findings import Finding
 
@@ -63,9 +64,9 @@ def _permuted(e: Evidence, f) -> Finding | None:
     if a.size < 4 or np.ptp(n) == 0:
         return None
     sa, sn = np.sort(a), np.sort(n)
-    if not np.all(np.abs(sa - sn) <= e.rtol * (np.abs(sa) + np.abs(sn)) + e.own(f)):
+    if not np.all(agree(sa, sn, e.rtol, e.own(f))):
         return None
-    moved = int(np.count_nonzero(np.abs(a - n) > e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)))
+    moved = int(np.count_nonzero(np.abs(a - n) > e.allowed(f)))
     return Finding("reordered", f"{f.row.name} holds exactly the numbers of the numerical gradient, {moved} of "
                    f"{a.size} in other places: a permutation of the right gradient (an index, a reshape or a "
                    "transpose in another order?)")

@@ -27,7 +27,7 @@ def along_axis(e: Evidence, f: Failure) -> Finding | None:
     a, n = f.claimed, f.numerical
     if len(shape) < 2 or a.size != int(np.prod(shape)):
         return None
-    allowed = (e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)).reshape(shape)
+    allowed = e.allowed(f).reshape(shape)
     d = (n - a).reshape(shape)
     if np.all(np.abs(d) <= allowed) or np.all(np.abs(d - d.mean()) <= allowed):
         return None  # no error, or one constant everywhere (a shift: no axis to name)
@@ -65,7 +65,7 @@ def _kept_terms(e: Evidence) -> list[Finding]:
 
 def _term(e: Evidence, f: Failure, dout: np.ndarray, kept: list[tuple[str, np.ndarray]]) -> str | None:
     a, n = f.claimed, f.numerical
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     d = n - a  # what yours lacks
     if np.all(np.abs(d) <= allowed):
         return None
