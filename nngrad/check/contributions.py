@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..methods.finite_differences import finite_difference
 from .evidence import Evidence, Failure
+from .experiments import gradients_at_dout
 from .findings import Finding
 
 MOST_SAMPLES = 16  # the most rows the per-sample reading reruns backward for
@@ -84,18 +84,8 @@ def _dout_and_input(e: Evidence) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 def _part(e: Evidence, f: Failure, dout: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(claimed, numerical), flat, of parameter ``f`` with backward given ``dout``."""
-    other = e.subject.with_dout(dout)
-    if other is None:
-        return None
-    try:
-        claimed = other.claim().grads.get(f.row.name)
-        op = next((op for op in other.operands if op.name == f.row.name), None)
-        if claimed is None or op is None or np.size(claimed) != f.claimed.size:
-            return None
-        numerical = finite_difference(lambda _: other.evaluate(), op.values, "central", e.eps)[0]
-        return np.asarray(claimed, dtype=float).reshape(-1), numerical.reshape(-1)
-    finally:
-        other.restore()
+    got = gradients_at_dout(e, f.row.name, dout)
+    return None if got is None or got[0].size != f.claimed.size else got
 
 
 def _agrees(e: Evidence, f: Failure, claimed: np.ndarray, numerical: np.ndarray) -> bool:
