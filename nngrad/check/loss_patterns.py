@@ -26,6 +26,7 @@ from ..tolerances import FEWEST
 from .diagnostics import label_mask, number
 from .evidence import Evidence, Failure
 from .findings import Finding
+from .subject import fixed_inputs
 
 _FLAT = (": there the loss is flat (the numerical gradient is 0) and yours is not: a margin or threshold counted "
          "where it is not active")
@@ -54,12 +55,7 @@ def held_arrays(subject) -> list[tuple[str, np.ndarray]]:
     """(name, array): the numeric arrays the subject's code reads and the check holds fixed (labels, targets,
     weights): the inputs that are not operands (a functional style's ``inputs`` and ``names``) and a loss layer's
     targets ``t``."""
-    operands = [op.values for op in subject.operands]
-    names = list(getattr(subject, "names", None) or [])
-    found = []
-    for k, v in enumerate(getattr(subject, "inputs", None) or []):
-        if isinstance(v, np.ndarray) and v.dtype.kind in "fiub" and not any(v is o for o in operands):
-            found.append((names[k] if k < len(names) else f"input {k}", v))
+    found = [(name, v) for name, v in fixed_inputs(subject) if isinstance(v, np.ndarray) and v.dtype.kind in "fiub"]
     t = getattr(subject, "t", None)
     if isinstance(t, np.ndarray) and t.dtype.kind in "fiub":
         found.append(("t", t))
