@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..tolerances import READ_BACK
 from .evidence import Evidence, Failure
 from .experiments import gradients_at_dout
 from .findings import Finding
@@ -65,7 +66,7 @@ def axis(e: Evidence) -> list[Finding]:
                 return found
             rows.append(part[1])
         C = np.stack(rows)  # (samples, the parameter's elements): sample i's part of the true gradient
-        if np.allclose(C.sum(axis=0), f.numerical, rtol=1e-4, atol=e.own(f)) and _agrees(e, f, f.claimed, C.sum(1)):
+        if np.allclose(C.sum(axis=0), f.numerical, rtol=READ_BACK, atol=e.own(f)) and _agrees(e, f, f.claimed, C.sum(1)):
             found.append(Finding("batch", f"{f.row.name}[k] holds sample k's part of the gradient summed over "
                                  f"{f.operand.label}'s own elements (axis 1) where the sum over the batch (axis 0) is "
                                  f"due: the sum over the wrong axis (sum(..., axis=0), one value per element of "

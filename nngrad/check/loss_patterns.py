@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..tolerances import FEWEST
+from ..tolerances import FACTOR, FEWEST, PREDICTED
 from .diagnostics import label_mask, number
 from .evidence import Evidence, Failure
 from .findings import Finding
@@ -77,7 +77,7 @@ class _Case:
 
     def agrees(self, want: np.ndarray) -> bool:
         """Is the claimed gradient ``want`` (flat) at every element, within its allowance?"""
-        return bool(np.all(np.abs(self.a - want) <= self.allowed + 1e-6 * np.abs(want)))
+        return bool(np.all(np.abs(self.a - want) <= self.allowed + PREDICTED * np.abs(want)))
 
 
 def _scalar(context) -> bool:
@@ -157,7 +157,7 @@ def _there(c: _Case, where: np.ndarray, labelled: bool = False) -> str:
     a, n = c.a[where], c.n[where]
     if (n @ n) > 0:
         k = float(a @ n) / float(n @ n)
-        if not np.isclose(k, 1.0, rtol=1e-6) and np.all(np.abs(a - k * n) <= c.allowed[where] + 1e-6 * np.abs(a)):
+        if not np.isclose(k, 1.0, rtol=FACTOR) and np.all(np.abs(a - k * n) <= c.allowed[where] + PREDICTED * np.abs(a)):
             if abs(k) <= 1e-9:
                 return ", and there it is 0: never computed (or reset)"
             return f", and there it is {number(k)} times the numerical gradient"
@@ -299,7 +299,7 @@ def _per_line(c: _Case, axis: int, what: str, line: str) -> str | None:
                 return None  # wrong where the loss does not move at all: not a factor
             continue
         k = float(ai @ ni) / float(ni @ ni)
-        if not np.all(np.abs(ai - k * ni) <= oki + 1e-6 * np.abs(ai)):
+        if not np.all(np.abs(ai - k * ni) <= oki + PREDICTED * np.abs(ai)):
             return None
         factors.append(k)
     factors = np.array(factors)
@@ -356,7 +356,7 @@ def _over(k: float, c: _Case, subject) -> str:
     for name, value in held_numbers(subject):
         for words, size in divisors:
             for sign in (1, -1):
-                if np.isclose(sign * k * size, value, rtol=1e-6):
+                if np.isclose(sign * k * size, value, rtol=FACTOR):
                     over = f" / ({words} = {size})" if words else ""
                     return f" = {'-' if sign < 0 else ''}{name}{over}, {name} = {value:g}"
     return ""

@@ -10,7 +10,7 @@ import numpy as np
 from .evidence import Evidence, Failure
 from .findings import Finding
 from .slots import float_arrays
-from ..tolerances import WELL_ABOVE
+from ..tolerances import PREDICTED, WELL_ABOVE
 
 
 def diagnose(e: Evidence) -> list[Finding]:
@@ -74,7 +74,7 @@ def _term(e: Evidence, f: Failure, dout: np.ndarray, kept: list[tuple[str, np.nd
     for label, c in candidates:
         term = dout * c
         for sign, what in ((1.0, "misses"), (-1.0, "has an extra")):
-            if np.all(np.abs(d - sign * term) <= allowed + 1e-6 * np.abs(term)):
+            if np.all(np.abs(d - sign * term) <= allowed + PREDICTED * np.abs(term)):
                 return _words(f.row.name, f.operand.label, label, what)
     return None
 
