@@ -51,3 +51,6 @@ FEWEST = 3  # elements on each side of a loss's threshold: fewer could fall on o
 REPLAY = 1e-5  # rtol at which a network's replayed wrong derivative rule matches the claimed gradients
 REPLAY_TRUE = 1e-4  # rtol at which the replay of the right rules must match the true (numerical) gradients
 DISTINCT = 1e-3  # rtol beyond which a replayed wrong rule differs from the right one (else it tells nothing)
+PREDICTED = 1e-6  # rtol beside the allowance where a pattern predicts a gradient (its prediction's own rounding)
+READ_BACK = 1e-4  # rtol of a derivative read back through differences at another dout (f'(x) = dx / dout, a sum)
+ENGINE = {"rtol": 1e-5, "atol": 1e-7}  # an engine operator's gradient against its central difference at step H

@@ -115,7 +115,7 @@ def read(layer, inputs: int, loss: bool) -> Calling:
     forward_attr, backward_attr = methods(layer)
     forward_method, backward_method = signature(layer, forward_attr), getattr(layer, backward_attr)
     forward = required(forward_method)
-    optional = _optional(forward_method)
+    optional = defaulted(forward_method)
     switch = next((n for n in forward + optional if n in TRAIN_SWITCHES), None)
     positional = [n for n in forward if n != switch]
     expected = inputs + int(loss)
@@ -195,7 +195,8 @@ def _positional(method) -> list[str]:
     return [p.name for p in _parameters(method) if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
-def _optional(method) -> list[str]:
+def defaulted(method) -> list[str]:
+    """The names of ``method``'s parameters that have a default."""
     return [p.name for p in _parameters(method) if p.default is not p.empty]
 
 

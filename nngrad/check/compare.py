@@ -13,6 +13,11 @@ FAILED = ("FAIL", "shape")  # verdicts of an array that is wrong
 UNVERIFIED = ("unresolvable", "zero", "unchecked")  # verdicts of an array that could not be verified
 
 
+def agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
+    """Element by element (shapes broadcast): |a - b| within the check's own allowance, rtol (|a| + |b|) + floor."""
+    return np.abs(a - b) <= rtol * (np.abs(a) + np.abs(b)) + floor
+
+
 @dataclass
 class ArrayCheck:
     """The errors of one array (a parameter's gradient, or an input's): the worst element (largest error measured
@@ -42,6 +47,12 @@ class ArrayCheck:
     @property
     def passed(self) -> bool:
         return self.verdict in PASSED
+
+    def failing_mask(self, size: int) -> np.ndarray:
+        """The failing elements as a flat boolean mask of ``size``."""
+        mask = np.zeros(size, bool)
+        mask[self.failing] = True
+        return mask
 
     @classmethod
     def without_numbers(cls, name: str, shape: tuple[int, ...], verdict: str, note: str) -> ArrayCheck:

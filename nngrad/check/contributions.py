@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..methods.finite_differences import finite_difference
+from ..tolerances import READ_BACK
 from .evidence import Evidence, Failure
+from .experiments import gradients_at_dout
 from .findings import Finding
 
 MOST_SAMPLES = 16  # the most rows the per-sample reading reruns backward for
@@ -65,7 +66,7 @@ def axis(e: Evidence) -> list[Finding]:
                 return found
             rows.append(part[1])
         C = np.stack(rows)  # (samples, the parameter's elements): sample i's part of the true gradient
-        if np.allclose(C.sum(axis=0), f.numerical, rtol=1e-4, atol=e.own(f)) and _agrees(e, f, f.claimed, C.sum(1)):
+        if np.allclose(C.sum(axis=0), f.numerical, rtol=READ_BACK, atol=e.own(f)) and _agrees(e, f, f.claimed, C.sum(1)):
             found.append(Finding("batch", f"{f.row.name}[k] holds sample k's part of the gradient summed over "
                                  f"{f.operand.label}'s own elements (axis 1) where the sum over the batch (axis 0) is "
                                  f"due: the sum over the wrong axis (sum(..., axis=0), one value per element of "
@@ -84,18 +85,8 @@ def _dout_and_input(e: Evidence) -> tuple[np.ndarray | None, np.ndarray | None]:
 
 def _part(e: Evidence, f: Failure, dout: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """(claimed, numerical), flat, of parameter ``f`` with backward given ``dout``."""
-    other = e.subject.with_dout(dout)
-    if other is None:
-        return None
-    try:
-        claimed = other.claim().grads.get(f.row.name)
-        op = next((op for op in other.operands if op.name == f.row.name), None)
-        if claimed is None or op is None or np.size(claimed) != f.claimed.size:
-            return None
-        numerical = finite_difference(lambda _: other.evaluate(), op.values, "central", e.eps)[0]
-        return np.asarray(claimed, dtype=float).reshape(-1), numerical.reshape(-1)
-    finally:
-        other.restore()
+    got = gradients_at_dout(e, f.row.name, dout)
+    return None if got is None or got[0].size != f.claimed.size else got
 
 
 def _agrees(e: Evidence, f: Failure, claimed: np.ndarray, numerical: np.ndarray) -> bool:

@@ -13,13 +13,12 @@ from .findings import Finding
 def part(e: Evidence, f: Failure) -> Finding | None:
     """The decay-part finding for failing array ``f`` (flat claimed and numerical gradients, its values), or None."""
     a, n, w = f.claimed, f.numerical, np.asarray(f.operand.values, dtype=float).reshape(-1)
-    wrong = np.zeros(a.size, bool)
-    wrong[f.row.failing] = True
+    wrong = f.wrong
     if not 0 < wrong.sum() < a.size or not (w[wrong] @ w[wrong]):
         return None
     d = a - n
     c = float(d[wrong] @ w[wrong]) / float(w[wrong] @ w[wrong])
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     if c == 0 or not np.all(np.abs(d - np.where(wrong, c * w, 0.0)) <= allowed):
         return None
     name, label = f.row.name, f.operand.label

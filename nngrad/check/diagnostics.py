@@ -18,7 +18,7 @@ import numpy as np
 
 from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
-from .compare import ArrayCheck
+from .compare import ArrayCheck, agree
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
@@ -26,11 +26,6 @@ from .probe import invariant
 from .scalars import held
 
 MOST_AXES = 5  # the most axes whose orders the 'transposed?' test tries (5! = 120)
-
-
-def _agree(a: np.ndarray, b: np.ndarray, rtol: float, floor: float) -> np.ndarray:
-    """Element by element: |a - b| within the check's own allowance."""
-    return np.abs(a - b) <= rtol * (np.abs(a) + np.abs(b)) + floor
 
 
 def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | None:
@@ -47,7 +42,7 @@ def factor(a: np.ndarray, n: np.ndarray, rtol: float, floor: float) -> float | N
             c = float(simple)
     if np.count_nonzero(n) < FEWEST_AGREE and not _whole(c):
         return None
-    return c if np.all(_agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=FACTOR) else None
+    return c if np.all(agree(a, c * n, max(rtol, 1e-9), floor)) and not np.isclose(c, 1.0, rtol=FACTOR) else None
 
 
 def _whole(c: float) -> bool:
@@ -109,7 +104,7 @@ def regularization(row: ArrayCheck, a: np.ndarray, n: np.ndarray, values: np.nda
     if row.verdict != "FAIL" or np.count_nonzero(w) < FEWEST_AGREE:  # one element is any multiple of another
         return None
     c = float((n - a) @ w) / float(w @ w)
-    if c == 0 or not np.all(_agree(a + c * w, n, rtol, floor)):
+    if c == 0 or not np.all(agree(a + c * w, n, rtol, floor)):
         return None
     name = row.name.removeprefix("d") if row.name.startswith("d") else row.name
     if c > 0:
@@ -131,7 +126,7 @@ def transposed(row: ArrayCheck, a: np.ndarray, n: np.ndarray, rtol: float, floor
         if order == tuple(range(len(shape))) or tuple(shape[k] for k in order) != shape:
             continue
         moved = true.transpose(order).reshape(-1)
-        if np.array_equal(moved, n) or not np.all(_agree(a, moved, rtol, floor)):
+        if np.array_equal(moved, n) or not np.all(agree(a, moved, rtol, floor)):
             continue
         if len(shape) == 2:
             return Finding("transposed", f"{row.name} is the transpose of the numerical gradient: transpose it "
@@ -153,8 +148,7 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
     loss); with the factor there, if one holds."""
     if row.verdict != "FAIL" or not len(row.failing) or a.size < 2:
         return None
-    failing = np.zeros(a.size, bool)
-    failing[row.failing] = True
+    failing = row.failing_mask(a.size)
     conditions = [(n == 0, ("where the numerical gradient is exactly 0 (where forward passes nothing on: a mask, a "
                             "ReLU's flat side, a dropped unit), and the claimed one is not: a mask not applied in "
                             "backward?")),
@@ -254,7 +248,7 @@ def shifted(a: np.ndarray, n: np.ndarray, shape: tuple[int, ...], rtol: float, f
             y, t = yours[tuple(mine)], true[tuple(theirs)]
             if 2 * y.size < a.size or np.count_nonzero(t) < FEWEST_AGREE or np.ptp(t) == 0:
                 continue
-            if np.all(_agree(y.reshape(-1), t.reshape(-1), rtol, floor)):
+            if np.all(agree(y.reshape(-1), t.reshape(-1), rtol, floor)):
                 at = ", ".join(f"{m:+d} along axis {k}" for k, m in zip(axes, moves))
                 return (f"moved by {at}, where the two overlap ({y.size} of {a.size} elements): yours at index i "
                         "holds the true gradient's value at i - offset")
@@ -436,7 +430,7 @@ def _above_noise(e: Evidence, f: Failure) -> bool:
     """Does ``f`` fail by more than its allowance's own level somewhere (WELL_ABOVE times), so that a pattern in
     its difference is not one of the check's noise?"""
     a, n = f.claimed, f.numerical
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     return bool(np.any(np.abs(a - n) > WELL_ABOVE * allowed))
 
 

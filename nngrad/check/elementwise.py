@@ -13,8 +13,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..methods.finite_differences import finite_difference
-from ..tolerances import SPREAD
+from ..tolerances import FACTOR, PREDICTED, READ_BACK, SPREAD
 from .evidence import Evidence, Failure
+from .experiments import gradients_at_dout
 from .findings import Finding
 
 MOST = 2000  # elements: the probe costs a few finite differences of the whole input
@@ -87,7 +88,7 @@ def _ratio(e: Evidence, f: Failure) -> str | None:
     RATIOS (not a constant: that is "scaled"): in words, or None."""
     x = np.asarray(f.x, dtype=float).reshape(-1)
     a, n = f.claimed, f.numerical
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     seen = np.abs(n) > allowed  # the elements where a factor can be read at all
     if seen.sum() < 4:
         return None
@@ -99,8 +100,8 @@ def _ratio(e: Evidence, f: Failure) -> str | None:
         if not np.isfinite(g).all() or np.ptp(np.abs(h(x[seen]))) <= 0.05 * np.abs(h(x[seen])).max():
             continue  # about constant where it can be seen: a constant factor is "scaled"
         k = float(a @ g) / max(float(g @ g), 1e-300)
-        k = next((float(c) for c in (1, -1, 2, 0.5) if np.isclose(k, c, rtol=1e-6)), k)
-        if np.all(np.abs(a - k * g) <= allowed + 1e-6 * np.abs(a)):
+        k = next((float(c) for c in (1, -1, 2, 0.5) if np.isclose(k, c, rtol=FACTOR)), k)
+        if np.all(np.abs(a - k * g) <= allowed + PREDICTED * np.abs(a)):
             times = "" if k == 1 else f"{k:.4g} times "
             named = "" if f.operand.label == "x" else f" ({f.operand.label})"
             return (f"{f.row.name}: the loss's gradient read element by element as yours / true, a function of the "
@@ -131,7 +132,7 @@ def _describe(e: Evidence, f: Failure) -> str | None:
         return None
     if f.row.name in e.explained and _one_factor(yours[usable], true[usable]):
         return None  # "scaled" said it
-    tol = spread + 1e-4 * (np.abs(true) + np.abs(yours))
+    tol = spread + READ_BACK * (np.abs(true) + np.abs(yours))
     bad = usable & (np.abs(yours - true) > tol)
     if not bad.any():
         return None
@@ -152,26 +153,19 @@ def _element_wise(e, f, dout, true, yours, spread, usable) -> bool:
     a backward that multiplies dout by something of x)?"""
     rng = np.random.default_rng(e.seed + 3)
     d2 = dout * rng.uniform(0.5, 2.0, dout.size) * rng.choice([-1.0, 1.0], dout.size)
-    other = e.subject.with_dout(d2.reshape(np.shape(e.subject.context().dout)))
-    if other is None:
+    got = gradients_at_dout(e, f.row.name, d2.reshape(np.shape(e.subject.context().dout)))
+    if got is None or got[0].size != dout.size:
         return False
-    try:
-        op = next(op for op in other.operands if op.name == f.row.name)
-        n2 = finite_difference(lambda _: other.evaluate(), op.values, "central", e.eps)[0].reshape(-1)
-        a2 = other.claim().grads.get(f.row.name)
-    finally:
-        other.restore()
-    if a2 is None or np.size(a2) != dout.size:
-        return False
-    wide = spread * (1 + np.abs(dout / d2)) + 1e-4 * np.abs(true)
+    a2, n2 = got
+    wide = spread * (1 + np.abs(dout / d2)) + READ_BACK * np.abs(true)
     same_true = np.abs(n2 / d2 - true) <= wide
-    same_yours = np.abs(np.asarray(a2, float).reshape(-1) / d2 - yours) <= wide + 1e-4 * np.abs(yours)
+    same_yours = np.abs(a2 / d2 - yours) <= wide + READ_BACK * np.abs(yours)
     return bool(same_true[usable].all() and same_yours[usable].all())
 
 
 def _one_factor(a: np.ndarray, b: np.ndarray) -> bool:
     c = float(a @ b) / max(float(b @ b), 1e-300)
-    return bool(np.allclose(a, c * b, rtol=1e-4, atol=1e-8 * max(np.abs(b).max(initial=0.0), 1e-300)))
+    return bool(np.allclose(a, c * b, rtol=READ_BACK, atol=1e-8 * max(np.abs(b).max(initial=0.0), 1e-300)))
 
 
 def _at_points(e: Evidence, f: Failure, points: np.ndarray, dout: np.ndarray) -> np.ndarray | None:
@@ -223,7 +217,7 @@ def _what(x, y, yours, true, at_output, tol, mirrored=None) -> str:
                   (-true, "yours has the sign flipped"),
                   (x, "yours equals x itself")]
     for h, words in candidates:
-        if h is not None and np.all(np.abs(yours - h) <= tol + 1e-6 * np.abs(h)):
+        if h is not None and np.all(np.abs(yours - h) <= tol + PREDICTED * np.abs(h)):
             return f"there {words}"
     if yours.size > 1 and np.ptp(yours - y) <= np.max(tol) and abs(float((yours - y).mean())) > np.max(tol):
         return f"there yours equals f(x) + {float((yours - y).mean()):.4g} (a formula of the output right elsewhere?)"
@@ -231,13 +225,13 @@ def _what(x, y, yours, true, at_output, tol, mirrored=None) -> str:
         return f"there yours is the constant {yours.mean():.4g}, the true one varies ({true.min():.3g} to " \
                f"{true.max():.3g})"
     c = float(yours @ true) / max(float(true @ true), 1e-300)
-    if np.all(np.abs(yours - c * true) <= tol + 1e-6 * np.abs(c * true)):
+    if np.all(np.abs(yours - c * true) <= tol + PREDICTED * np.abs(c * true)):
         return f"there yours is {c:.4g} times the true one"
     return ""
 
 
 def _equal(a, b, tol) -> bool:
-    return a is not None and b is not None and bool(np.all(np.abs(a - b) <= tol + 1e-6 * np.abs(b)))
+    return a is not None and b is not None and bool(np.all(np.abs(a - b) <= tol + PREDICTED * np.abs(b)))
 
 
 def _varies(h, tol) -> bool:

@@ -17,6 +17,7 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
+from ..tolerances import ENGINE
 from .arrays import MODES
 from .findings import Finding
 from .judge import judge
@@ -182,7 +183,7 @@ def _probe_array(tensor_type: type, op: Callable, b: np.ndarray | None) -> str:
     for which, g, w in zip("ab", got, want):
         if g.shape != w.shape:
             bad.append(f"d/d{which} has shape {g.shape}, expected {w.shape}")
-        elif not np.allclose(g, w, rtol=1e-5, atol=1e-7):
+        elif not np.allclose(g, w, **ENGINE):
             bad.append(f"d/d{which} = {_words(g, w)}")
     return "; ".join(bad)
 
@@ -200,10 +201,10 @@ def _central(f: Callable[[np.ndarray], float], at: np.ndarray) -> np.ndarray:
 
 def _words(got: np.ndarray, want: np.ndarray) -> str:
     """How an operator's claimed gradient differs from the true one, in words."""
-    if got.ndim == 2 and got.shape == want.shape[::-1] and np.allclose(got, want.T, rtol=1e-5, atol=1e-7):
+    if got.ndim == 2 and got.shape == want.shape[::-1] and np.allclose(got, want.T, **ENGINE):
         return "the transpose of the true gradient"
     ratio = np.divide(got, want, out=np.full_like(got, np.nan), where=np.abs(want) > 1e-9)
-    if np.all(np.isfinite(ratio)) and np.allclose(ratio, ratio.flat[0], rtol=1e-5):
+    if np.all(np.isfinite(ratio)) and np.allclose(ratio, ratio.flat[0], rtol=ENGINE["rtol"]):
         return f"{ratio.flat[0]:.6g} times the true gradient"
     return f"{np.array2string(got, precision=4)}, expected {np.array2string(want, precision=4)}"
 
@@ -270,7 +271,7 @@ def _probe(value_type: type, op: Callable, name: str, binary: bool, reuse: bool)
     else:
         want = [(f(X + H, Y) - f(X - H, Y)) / (2 * H)] + ([(f(X, Y + H) - f(X, Y - H)) / (2 * H)] if binary else [])
     bad = [f"d/d{v} = {g:.6g}, expected {w:.6g}" for v, g, w in zip("ab", got, want)
-           if not np.isclose(g, w, rtol=1e-5, atol=1e-7)]
+           if not np.isclose(g, w, **ENGINE)]
     return "; ".join(bad)
 
 
@@ -295,4 +296,4 @@ def _probe_order(value_type: type) -> str:
     except Exception:  # noqa: BLE001
         return ""
     want = (f(X + H, Y) - f(X - H, Y)) / (2 * H)
-    return "" if np.isclose(got, want, rtol=1e-5, atol=1e-7) else f"d/da = {got:.6g}, expected {want:.6g}"
+    return "" if np.isclose(got, want, **ENGINE) else f"d/da = {got:.6g}, expected {want:.6g}"

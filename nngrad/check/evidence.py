@@ -29,6 +29,11 @@ class Failure:
         return self.target.analytic
 
     @property
+    def wrong(self) -> np.ndarray:
+        """The failing elements: a flat boolean mask of the claimed gradient's size."""
+        return self.row.failing_mask(self.claimed.size)
+
+    @property
     def x(self) -> np.ndarray | None:
         """The input's values, where the array is an input (None for a parameter)."""
         return self.operand.values if self.operand.role == "input" else None
@@ -61,6 +66,10 @@ class Evidence:
     def own(self, f: Failure) -> float:
         """The absolute allowance of array ``f``'s elements at its own scale."""
         return self.floor + self.rtol * float(np.abs(f.numerical).max(initial=0.0))
+
+    def allowed(self, f: Failure) -> np.ndarray:
+        """Each element's allowance (flat) between ``f``'s claimed and numerical gradients: rtol (|a| + |n|) + own."""
+        return self.rtol * (np.abs(f.claimed) + np.abs(f.numerical)) + self.own(f)
 
     def unexplained(self) -> list[Failure]:
         return [f for f in self.failing if f.row.name not in self.explained]

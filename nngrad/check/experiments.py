@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..methods.finite_differences import finite_difference
 from .arrays import Checked, check_arrays
 from .catalogue import DERIVATIVES, known_mistakes
-from .compare import PASSED
+from .compare import PASSED, agree
 from .evidence import Evidence
 from .findings import Finding
 from .subject import Operand, Subject
@@ -112,14 +113,8 @@ def _output_as_dout(e: Evidence, context) -> list[Finding]:
     targets = [t for t in e.targets if t.name in failing]
     if not targets or y.shape != dout.shape or not np.isfinite(y).all() or np.allclose(y, dout):
         return []
-    other = e.subject.with_dout(y)
-    if other is None:
+    if not true_at_dout(e, y, targets):
         return []
-    try:
-        if not all(_matches(other, t, mode, e) for mode in ("fast", "full") for t in targets):
-            return []
-    finally:
-        other.restore()
     names = ", ".join(t.name for t in targets)
     return [Finding("known-mistake", f"{names} {'is' if len(targets) == 1 else 'are'} exactly the gradient at dout = "
                     "the layer's output y: the output used where dout belongs (x.T @ y, a Hebbian product, for the "
@@ -139,15 +134,42 @@ def _wrong_derivative(e: Evidence, context) -> list[Finding]:
         if y.shape != dout.shape or not derivative.applies(y):
             continue
         with np.errstate(all="ignore"):
-            other = e.subject.with_dout(dout * derivative.ratio(y))
-        if other is None:
+            read = dout * derivative.ratio(y)
+        true = true_at_dout(e, read, targets)
+        if true is None:
             return []
-        try:
-            if targets and all(_matches(other, t, mode, e) for mode in ("fast", "full") for t in targets):
-                return [Finding("known-mistake", _derivative_words(derivative.words, targets, e))]
-        finally:
-            other.restore()
+        if true:
+            return [Finding("known-mistake", _derivative_words(derivative.words, targets, e))]
     return []
+
+
+def gradients_at_dout(e: Evidence, name: str, dout: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(claimed, numerical), flat, of operand ``name`` of the code run again at ``dout`` (of the output's shape);
+    None where the code takes no dout or claims no gradient for ``name``."""
+    other = e.subject.with_dout(dout)
+    if other is None:
+        return None
+    try:
+        claimed = other.claim().grads.get(name)
+        op = next((op for op in other.operands if op.name == name), None)
+        if claimed is None or op is None:
+            return None
+        numerical = finite_difference(lambda _: other.evaluate(), op.values, "central", e.eps)[0]
+        return np.asarray(claimed, dtype=float).reshape(-1), numerical.reshape(-1)
+    finally:
+        other.restore()
+
+
+def true_at_dout(e: Evidence, dout: np.ndarray, targets: list[Checked]) -> bool | None:
+    """Is every target's claimed gradient exactly the true gradient of the code run at ``dout`` (of the output's
+    shape), in both modes? None where the code takes no dout; False without targets."""
+    other = e.subject.with_dout(dout)
+    if other is None:
+        return None
+    try:
+        return bool(targets) and all(matches(other, t, mode, e) for mode in ("fast", "full") for t in targets)
+    finally:
+        other.restore()
 
 
 def _derivative_words(words: str, targets: list[Checked], e: Evidence) -> str:
@@ -160,7 +182,9 @@ def _derivative_words(words: str, targets: list[Checked], e: Evidence) -> str:
             "gradient does not pass through the right derivative of the output's activation")
 
 
-def _matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
+def matches(other: Subject, target: Checked, mode: str, e: Evidence) -> bool:
+    """Is ``target``'s claimed gradient (flat) the true gradient of operand ``target.name`` of ``other``, checked
+    in ``mode`` ("fast" or "full") at ``e``'s step and tolerance?"""
     op = next(op for op in other.operands if op.name == target.name)
     probe = Checked(target.name, target.shape, op.values.reshape(-1), target.analytic)
     outcome = check_arrays(other.evaluate, [probe], other.scale(), mode, e.eps, e.rtol, None, op.values.dtype,
@@ -182,14 +206,12 @@ def own(e: Evidence) -> list[Finding]:
 
 def updated(e: Evidence) -> list[Finding]:
     """dx computed after backward's own update: it matches the numerical dx at the updated parameters."""
-    from .diagnostics import _agree
-
     if not e.claim.stepped:
         return []
     found = []
     for f in e.failing:
         after = e.subject.with_values(e.claim.stepped, f.row.name)
-        if after is not None and np.all(_agree(f.claimed, after.reshape(-1), e.rtol, e.floor)):
+        if after is not None and np.all(agree(f.claimed, after.reshape(-1), e.rtol, e.floor)):
             found.append(Finding("updated-weights", f"{f.row.name} was computed with the parameters backward had "
                                  f"already updated ({', '.join(e.claim.stepped)}): compute {f.row.name} first, "
                                  "then take the step"))

@@ -12,7 +12,8 @@ from ..errors import InvalidType, InvalidValue
 from .arrays import MODES
 from .findings import Finding
 from .judge import judge
-from .pair_check import LossSubject, parameter_tree
+from .pair_check import LossSubject
+from .trees import is_tree
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
 
@@ -32,7 +33,7 @@ def check_function(f: Callable[[np.ndarray], float], grad_f: Callable[[np.ndarra
         raise InvalidType(f"f and grad_f must be callables, got {type(f).__name__} and {type(grad_f).__name__}")
     validate.choice("mode", mode, MODES)
     eps = None if eps is None else validate.positive_float("eps", eps)
-    if parameter_tree(theta):
+    if is_tree(theta):
         if parts is not None:
             raise InvalidValue("parts splits a flat theta; theta is a list (or tree) of arrays, each already a part: drop parts")
         return judge(_listed(f, grad_f, theta), mode, eps, rtol, atol, seed)

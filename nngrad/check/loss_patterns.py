@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..tolerances import FEWEST
+from ..tolerances import FACTOR, FEWEST, PREDICTED
 from .diagnostics import label_mask, number
 from .evidence import Evidence, Failure
 from .findings import Finding
+from .subject import fixed_inputs
 
 _FLAT = (": there the loss is flat (the numerical gradient is 0) and yours is not: a margin or threshold counted "
          "where it is not active")
@@ -43,8 +44,7 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
         return None
     x = np.asarray(f.x, dtype=float)
     held = held_arrays(e.subject)
-    case = _Case(f.row.name, f.claimed, f.numerical, x, _failing(f), e.rtol * (np.abs(f.claimed) +
-                 np.abs(f.numerical)) + e.own(f), 1.0 if context.dout is None else float(context.dout))
+    case = _Case(f.row.name, f.claimed, f.numerical, x, f.wrong, e.allowed(f), 1.0 if context.dout is None else float(context.dout))
     words = (_held_factor(case, held) or _offset(case, e.subject) or _conditioned(case, held)
              or _per_line(case, 0, "sample", "row") or _per_line(case, 1, "class", "column") or _along_x(case)
              or (_some_samples(case) if _batched(x, held) else _packed(case)))
@@ -55,12 +55,7 @@ def held_arrays(subject) -> list[tuple[str, np.ndarray]]:
     """(name, array): the numeric arrays the subject's code reads and the check holds fixed (labels, targets,
     weights): the inputs that are not operands (a functional style's ``inputs`` and ``names``) and a loss layer's
     targets ``t``."""
-    operands = [op.values for op in subject.operands]
-    names = list(getattr(subject, "names", None) or [])
-    found = []
-    for k, v in enumerate(getattr(subject, "inputs", None) or []):
-        if isinstance(v, np.ndarray) and v.dtype.kind in "fiub" and not any(v is o for o in operands):
-            found.append((names[k] if k < len(names) else f"input {k}", v))
+    found = [(name, v) for name, v in fixed_inputs(subject) if isinstance(v, np.ndarray) and v.dtype.kind in "fiub"]
     t = getattr(subject, "t", None)
     if isinstance(t, np.ndarray) and t.dtype.kind in "fiub":
         found.append(("t", t))
@@ -82,18 +77,12 @@ class _Case:
 
     def agrees(self, want: np.ndarray) -> bool:
         """Is the claimed gradient ``want`` (flat) at every element, within its allowance?"""
-        return bool(np.all(np.abs(self.a - want) <= self.allowed + 1e-6 * np.abs(want)))
+        return bool(np.all(np.abs(self.a - want) <= self.allowed + PREDICTED * np.abs(want)))
 
 
 def _scalar(context) -> bool:
     """A loss: the check's scalar is the code's own output (no dout, or a dout of one number)."""
     return context.dout is None or np.ndim(context.dout) == 0
-
-
-def _failing(f: Failure) -> np.ndarray:
-    mask = np.zeros(f.claimed.size, bool)
-    mask[f.row.failing] = True
-    return mask
 
 
 # -- a held array as the factor ---------------------------------------------------------------------------------------
@@ -168,7 +157,7 @@ def _there(c: _Case, where: np.ndarray, labelled: bool = False) -> str:
     a, n = c.a[where], c.n[where]
     if (n @ n) > 0:
         k = float(a @ n) / float(n @ n)
-        if not np.isclose(k, 1.0, rtol=1e-6) and np.all(np.abs(a - k * n) <= c.allowed[where] + 1e-6 * np.abs(a)):
+        if not np.isclose(k, 1.0, rtol=FACTOR) and np.all(np.abs(a - k * n) <= c.allowed[where] + PREDICTED * np.abs(a)):
             if abs(k) <= 1e-9:
                 return ", and there it is 0: never computed (or reset)"
             return f", and there it is {number(k)} times the numerical gradient"
@@ -310,7 +299,7 @@ def _per_line(c: _Case, axis: int, what: str, line: str) -> str | None:
                 return None  # wrong where the loss does not move at all: not a factor
             continue
         k = float(ai @ ni) / float(ni @ ni)
-        if not np.all(np.abs(ai - k * ni) <= oki + 1e-6 * np.abs(ai)):
+        if not np.all(np.abs(ai - k * ni) <= oki + PREDICTED * np.abs(ai)):
             return None
         factors.append(k)
     factors = np.array(factors)
@@ -367,7 +356,7 @@ def _over(k: float, c: _Case, subject) -> str:
     for name, value in held_numbers(subject):
         for words, size in divisors:
             for sign in (1, -1):
-                if np.isclose(sign * k * size, value, rtol=1e-6):
+                if np.isclose(sign * k * size, value, rtol=FACTOR):
                     over = f" / ({words} = {size})" if words else ""
                     return f" = {'-' if sign < 0 else ''}{name}{over}, {name} = {value:g}"
     return ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .compare import agree
 from .evidence import Evidence, Failure
 from .findings import Finding
 from .slots import float_arrays
@@ -17,7 +18,7 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
     """A "misplaced" finding for failing array ``f``, or None (one more backward at the checked point). The claim
     must be stale, not computed from the right values: all zero, or held in an array of the object and not a
     constant times the numerical gradient."""
-    from .diagnostics import _agree, factor
+    from .diagnostics import factor
 
     n = f.numerical
     if not e.subject.owners or np.abs(n).max(initial=0.0) <= e.own(f):
@@ -33,7 +34,7 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
         if (values.size != n.size or slot.label == source or any(values is t for t in taken)
                 or np.array_equal(values.reshape(-1), f.claimed)):
             continue
-        if np.all(_agree(values.reshape(-1).astype(float), n, e.rtol, e.own(f))):
+        if np.all(agree(values.reshape(-1).astype(float), n, e.rtol, e.own(f))):
             return Finding("misplaced", _words(f.row.name, _self(slot.label), source, _kept(e.subject, slot, slots)))
     return None
 

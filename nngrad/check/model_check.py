@@ -19,7 +19,7 @@ from ..errors import InvalidValue
 from . import calling
 from .findings import Finding
 from .naming import gradient_slot
-from .slots import Saved, Slot, _walkable, float_arrays
+from .slots import Saved, Slot, walkable, float_arrays
 from .subject import Claim, Operand, Subject
 
 LOSS_HOLDERS = ("loss", "loss_function", "loss_fn", "criterion", "cost", "loss_layer")
@@ -67,7 +67,7 @@ class ModelSubject(Subject):
         self.found = Saved.of(float_arrays(net))
         forward = getattr(net, "forward")
         names = calling.required(forward)
-        optional = [n for n in calling._optional(forward) if n in calling.TRAIN_SWITCHES]
+        optional = [n for n in calling.defaulted(forward) if n in calling.TRAIN_SWITCHES]
         self.switch = next((n for n in names + optional if n in calling.TRAIN_SWITCHES), None)
         self.positional = self.switch in names
         self.holder, self.loss = _loss_holder(net)
@@ -223,7 +223,7 @@ def _paths(net) -> dict[int, str]:
                      if isinstance(value, (list, tuple)) else [(None, value)])
             for key, item in items:
                 where = f"{path}{'.' if path else ''}{name}" + ("" if key is None else f"[{key!r}]")
-                if _walkable(item) and id(item) not in paths:
+                if walkable(item) and id(item) not in paths:
                     paths[id(item)] = where
                     queue.append((where, item))
     return paths

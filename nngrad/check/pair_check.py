@@ -404,12 +404,6 @@ def _is_float(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
 
 
-def parameter_tree(value) -> bool:
-    """A parameter tree (d2l's ``params = [W1, b1, W2, b2]``, JAX's ``[(W1, b1), (W2, b2)]``): each leaf one
-    input (nngrad.check.trees)."""
-    return trees.is_tree(value)
-
-
 def _float_list(value) -> bool:
     """A pure-Python list (nested lists too) of numbers with at least one float: data to differentiate."""
     if not isinstance(value, list):
@@ -418,14 +412,6 @@ def _float_list(value) -> bool:
         return np.asarray(value).dtype.kind == "f"
     except (TypeError, ValueError):  # ragged
         return False
-
-
-def _numbers_shaped(value: list, shape: tuple[int, ...]) -> bool:
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
-        return False
-    return arr.dtype.kind in "iuf" and arr.shape == shape
 
 
 def _arity(function: Callable, count: int) -> None:

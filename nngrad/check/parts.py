@@ -23,7 +23,7 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
     w = np.asarray(f.operand.values, dtype=float).reshape(-1)
     if a.size < FEWEST_AGREE + 2 or w.size != a.size:
         return None
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     for decayed, where in _decayed(w.size):
         ws = np.where(decayed, w, 0.0)
         fit = _fit(a, n, ws)

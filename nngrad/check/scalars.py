@@ -9,17 +9,13 @@ import numbers
 import numpy as np
 
 from ..tolerances import FACTOR
+from .subject import fixed_inputs
 
 
 def held(subject) -> list[tuple[str, float]]:
     """(name, value): the plain numbers among the subject's fixed arguments (a function's ``inputs`` by its
     ``names``) and the numeric attributes of the objects it checks (``owners``), booleans and 0 and 1 left out."""
-    found: list[tuple[str, float]] = []
-    operands = [op.values for op in getattr(subject, "operands", [])]
-    names = list(getattr(subject, "names", None) or [])
-    for k, v in enumerate(getattr(subject, "inputs", None) or []):
-        if not any(v is o for o in operands) and (value := _number(v)) is not None:
-            found.append((names[k] if k < len(names) else f"argument {k}", value))
+    found = [(name, value) for name, v in fixed_inputs(subject, "argument") if (value := _number(v)) is not None]
     for owner in getattr(subject, "owners", None) or []:
         try:
             attributes = vars(owner)

@@ -141,7 +141,7 @@ def _walk(obj) -> tuple[list[Slot], list[tuple[str, object]]]:
             for n, (key, item) in enumerate(items):
                 if n < ITEMS and isinstance(key, (str, int)):
                     entry(value, key, item, holder, attr, f"{path}[{key!r}]", depth + 1)
-        elif depth < DEPTH and _walkable(value) and id(value) not in visited:
+        elif depth < DEPTH and walkable(value) and id(value) not in visited:
             visited.add(id(value))
             objects.append((path, value))
             members(value, f"{path}.", depth + 1)
@@ -161,7 +161,7 @@ def _walk(obj) -> tuple[list[Slot], list[tuple[str, object]]]:
     return slots, objects
 
 
-def _walkable(value) -> bool:
+def walkable(value) -> bool:
     """A user's object worth walking into (a sub-layer), not a library's, a class, a function or a module."""
     if isinstance(value, (type, types.ModuleType, types.FunctionType, types.MethodType, types.BuiltinFunctionType,
                           str, bytes, int, float, complex, np.generic)):

@@ -42,6 +42,15 @@ class Claim:
     stepped: dict[str, np.ndarray] = field(default_factory=dict)
 
 
+def fixed_inputs(subject, unnamed: str = "input") -> list[tuple[str, object]]:
+    """(name, value) of the arguments a subject's code reads and the check holds fixed: a functional style's
+    ``inputs`` that are not operands, by its ``names`` (``unnamed k`` past them); [] for a style without."""
+    operands = [op.values for op in getattr(subject, "operands", [])]
+    names = list(getattr(subject, "names", None) or [])
+    return [(names[k] if k < len(names) else f"{unnamed} {k}", v)
+            for k, v in enumerate(getattr(subject, "inputs", None) or []) if not any(v is o for o in operands)]
+
+
 class Subject:
     """Users' code under check. Subclasses set ``title``, ``operands`` and ``owners`` (the user's objects, whose
     random generators are rewound) and implement ``evaluate`` and ``claim``; the rest is optional."""

@@ -10,7 +10,7 @@ import numpy as np
 from .evidence import Evidence, Failure
 from .findings import Finding
 from .slots import float_arrays
-from ..tolerances import WELL_ABOVE
+from ..tolerances import PREDICTED, WELL_ABOVE
 
 
 def diagnose(e: Evidence) -> list[Finding]:
@@ -27,7 +27,7 @@ def along_axis(e: Evidence, f: Failure) -> Finding | None:
     a, n = f.claimed, f.numerical
     if len(shape) < 2 or a.size != int(np.prod(shape)):
         return None
-    allowed = (e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)).reshape(shape)
+    allowed = e.allowed(f).reshape(shape)
     d = (n - a).reshape(shape)
     if np.all(np.abs(d) <= allowed) or np.all(np.abs(d - d.mean()) <= allowed):
         return None  # no error, or one constant everywhere (a shift: no axis to name)
@@ -65,7 +65,7 @@ def _kept_terms(e: Evidence) -> list[Finding]:
 
 def _term(e: Evidence, f: Failure, dout: np.ndarray, kept: list[tuple[str, np.ndarray]]) -> str | None:
     a, n = f.claimed, f.numerical
-    allowed = e.rtol * (np.abs(a) + np.abs(n)) + e.own(f)
+    allowed = e.allowed(f)
     d = n - a  # what yours lacks
     if np.all(np.abs(d) <= allowed):
         return None
@@ -74,7 +74,7 @@ def _term(e: Evidence, f: Failure, dout: np.ndarray, kept: list[tuple[str, np.nd
     for label, c in candidates:
         term = dout * c
         for sign, what in ((1.0, "misses"), (-1.0, "has an extra")):
-            if np.all(np.abs(d - sign * term) <= allowed + 1e-6 * np.abs(term)):
+            if np.all(np.abs(d - sign * term) <= allowed + PREDICTED * np.abs(term)):
                 return _words(f.row.name, f.operand.label, label, what)
     return None
 
