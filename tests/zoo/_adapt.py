@@ -356,6 +356,8 @@ def build(case, args, kwargs):
         fresh = build_r2(case, args, kwargs)
     if fresh is None:
         fresh = build_r3(case, args, kwargs)
+    if fresh is None:
+        fresh = build_r4(case, args, kwargs)
     if fresh is not None:
         return fresh
     kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
@@ -908,4 +910,138 @@ def build_r3(case, args, kwargs):
         return FastaiProblem(*args, **kwargs)
     if case.style == "numpy-ml":
         return NpmlProblem(*args, **kwargs)
+    return None
+
+
+# ---------------------------------------------------------------- the styles of the fourth first-contact batch (ROUND4)
+
+class DLfSExtendProblem(NetworkProblem):
+    """*Deep Learning from Scratch*'s ``MultiLayerNetExtend``: ``gradient(x, t)`` differentiates the training-mode
+    loss, ``loss(x, t, train_flg=True)`` (batch statistics, dropout masks), as the book's ``numerical_gradient``
+    does."""
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        _seed(state)
+        return [np.array(float(self.net.loss(self.x.copy(), self.t, train_flg=True)))]
+
+
+def _tree_items(tree):
+    """[(key, array)] of a parameter container: a dict (its keys), a namedtuple (its fields), a SimpleNamespace
+    (its attributes)."""
+    if isinstance(tree, dict):
+        return list(tree.items())
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return list(zip(tree._fields, tree))
+    return list(vars(tree).items())
+
+
+def _tree_get(tree, key):
+    """The entry ``key`` of a returned gradient container of any of those kinds (None where it has none)."""
+    if isinstance(tree, dict):
+        return tree.get(key)
+    return getattr(tree, key, None)
+
+
+def _tree_with(tree, arrays):
+    """A fresh container of the same kind and keys holding copies of ``arrays``."""
+    keys = [k for k, _ in _tree_items(tree)]
+    values = [a.copy() for a in arrays]
+    if isinstance(tree, dict):
+        return dict(zip(keys, values))
+    if isinstance(tree, tuple):
+        return type(tree)(*values)
+    return type(tree)(**dict(zip(keys, values)))
+
+
+class ContainerLossProblem(Problem):
+    """``fn(params, *rest) -> (loss, grads)``, params a dict, namedtuple or SimpleNamespace of arrays, grads a
+    container of the same kind whose entries carry the same names (read by name, as they are: any shape)."""
+
+    def __init__(self, fn, params, *rest):
+        self.fn, self.tree, self.rest = fn, params, rest
+        items = _tree_items(params)
+        self.keys = [k for k, _ in items]
+        self.labels = [f"params.{k}" for k in self.keys]
+        self.initial = [np.array(a, dtype=float) for _, a in items]
+        self.scalar = True
+
+    def _rest(self):
+        return [a.copy() if isinstance(a, np.ndarray) else a for a in self.rest]
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self.fn(_tree_with(self.tree, arrays), *self._rest())[0]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            params = _tree_with(self.tree, arrays)
+            _seed(state)
+            _, grads = self.fn(params, *self._rest())[:2]
+            if any(_changed(p, a) for (_, p), a in zip(_tree_items(params), arrays)):
+                notes.add("params-changed")
+            g = [_tree_get(grads, k) for k in self.keys]
+            results.append(_scaled([None if x is None else np.array(x, copy=True) for x in g], douts, True))
+        return results, notes
+
+
+class DataclassProblem(ModuleProblem):
+    """A ``@dataclass`` layer: its parameters are the public init fields holding float arrays, their gradients in
+    ``layer.grads[name]``; ``forward(x)``, ``backward(dout) -> dx``."""
+
+    def __init__(self, module, x):
+        import dataclasses
+
+        super().__init__(module, x)
+        names = [f.name for f in dataclasses.fields(module)
+                 if f.init and not f.name.startswith("_") and is_float_array(getattr(module, f.name))]
+        self.params = [Param(n, lambda n=n: getattr(module, n), lambda n=n: module.grads.get(n)) for n in names]
+        self.labels = self.labels[:self.nf] + names
+        self.initial = self.initial[:self.nf] + [getattr(module, n).copy() for n in names]
+
+
+class NodeEngineProblem(Problem):
+    """An engine of array nodes: parameters are leaf nodes with ``value`` and ``grad`` arrays, ``loss()`` builds the
+    graph and returns its loss node, whose ``backward()`` zeroes and fills every node's grad."""
+
+    def __init__(self, loss, parameters):
+        self.loss, self.ps = loss, list(parameters)
+        self.labels = [f"parameters[{i}]" for i in range(len(self.ps))]
+        self.initial = [np.array(p.value, dtype=float) for p in self.ps]
+        self.scalar = True
+
+    def _set(self, arrays):
+        for p, v in zip(self.ps, arrays):
+            p.value = v.copy()
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        _seed(state)
+        return [np.array(float(self.loss().value))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        results = []
+        for _ in range(repeats):
+            self._set(arrays)
+            _seed(state)
+            self.loss().backward()
+            results.append(_scaled([np.array(p.grad, copy=True) for p in self.ps], douts, True))
+        return results, set()
+
+
+R4_CONTAINER_STYLES = ("closures", "namedtuple-params", "namespace-params", "min-char-rnn")
+
+
+def build_r4(case, args, kwargs):
+    """The Problem of a ROUND4 case, or None where ``build``'s own kinds take it (the vjp pairs, the losses over
+    plain arrays, the makemore MLP)."""
+    if case.style == "dlfs-extend":
+        return DLfSExtendProblem(*args, **kwargs)
+    if case.style in R4_CONTAINER_STYLES:
+        return ContainerLossProblem(*args, **kwargs)
+    if case.style == "dataclass-layers":
+        return DataclassProblem(*args, **kwargs)
+    if case.style == "array-graph":
+        return NodeEngineProblem(*args, **kwargs)
     return None

@@ -7,11 +7,11 @@ A bug counts as detected when the verdict is FAIL; correct code counts as a fals
 (FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
 of the findings is of a kind the case lists in ``names``.
 
-    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3] [--no-torch] [-v]
+    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3 | --r4] [--no-torch] [-v]
         [--write ../docs/checker-zoo.md]
 
 (--fresh: the first-contact batch ``FRESH`` instead of ``CASES``; --r2: the second first-contact batch ``ROUND2``;
---r3: the third, ``ROUND3``.)
+--r3: the third, ``ROUND3``; --r4: the fourth, ``ROUND4``.)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CASES, FRESH, ROUND2, ROUND3, cli_args
+from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, cli_args
 from .case import Case
 
 
@@ -186,6 +186,12 @@ BATCHES = (  # (title, cases, the first-contact record, what the batch is)
      "convolution through im2col with stride and padding, losses of probabilistic models and metric learning), "
      "written after the second round of fixes by someone who had not read the checker, and scored once as it "
      "stood"),
+    ("First contact, round 4", "ROUND4", "ROUND4.md", "49 cases in 10 more styles (Deep Learning from Scratch's "
+     "MultiLayerNetExtend with batch norm and dropout in an OrderedDict, layers as closures from factory functions, "
+     "vjp closures as a pair's cache, dataclass layers with a grads dict, parameters in a namedtuple or a "
+     "SimpleNamespace, min-char-rnn's BPTT, makemore's backprop-ninja MLP on character ids, a graph of array nodes "
+     "with a topological sort, detection and self-supervised losses with masks), written by someone who had not "
+     "read the checker, and scored once on the code main had at the go signal"),
 )
 
 
@@ -203,9 +209,9 @@ def write(out: Path, torch: bool) -> None:
     import importlib.metadata
     import platform
 
-    from . import CASES, FRESH, ROUND2, ROUND3
+    from . import CASES, FRESH, ROUND2, ROUND3, ROUND4
 
-    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3}
+    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4}
     start = time.perf_counter()
     version = f"nngrad {importlib.metadata.version('nngrad')}, numpy {np.__version__}"
     if torch:
@@ -233,13 +239,14 @@ def write(out: Path, torch: bool) -> None:
                    "one of its findings is of a kind the case lists. torch's gradcheck runs at its defaults (eps "
                    "1e-6, atol 1e-5, rtol 1e-3) around the same numpy code, wrapped in a float64 "
                    "`torch.autograd.Function` as a PyTorch user would. Every label is confirmed independently of "
-                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`).\n\n" + "\n\n".join(parts)
+                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`, `--r4`).\n\n" + "\n\n".join(parts)
                    + "\n\n## Where each fell short\n\n" + ("\n".join(notes) or "nowhere") + "\n")
 
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    cases = ROUND3 if "--r3" in argv else ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
+    cases = ROUND4 if "--r4" in argv else ROUND3 if "--r3" in argv else ROUND2 if "--r2" in argv \
+        else FRESH if "--fresh" in argv else CASES
     scores = {"`nngrad.check_*` (Python)": score_api(cases), "`nngrad check` (the shell)": score_cli(cases)}
     if "--no-torch" not in argv:
         scores["`torch.autograd.gradcheck`"] = score_torch(cases)
