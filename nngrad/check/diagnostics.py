@@ -16,7 +16,7 @@ from itertools import permutations, product
 
 import numpy as np
 
-from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, some_arrays, terms
+from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, softmax_chain, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck, agree
 from .evidence import Evidence, Failure
@@ -539,7 +539,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("known-mistake", True, "the backward matches a wrong formula learners often write for this layer",
          _significant(experiments.known), "failing", "the known-mistakes probe"),
     Kind("derivative", True, "an element-wise layer's local derivative, read element by element, set beside "
-         "the true one as a function of x", _significant(elementwise.diagnose), "failing",
+         "the true one as a function of x (or a loss's term not chained through its softmax)",
+         _significant(lambda e: elementwise.diagnose(e) or softmax_chain.diagnose(e)), "failing",
          "the 'element-wise derivative' probe"),
     Kind("layer", True, "a network's gradient is wrong because one of its layers' backward is",
          _significant(experiments.own), "failing", "the style's own probe (which layer?)"),

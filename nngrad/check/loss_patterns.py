@@ -24,6 +24,7 @@ import numpy as np
 
 from ..tolerances import FACTOR, FEWEST, PREDICTED
 from .diagnostics import label_mask, number
+from .scalars import equal_to
 from .evidence import Evidence, Failure
 from .findings import Finding
 from .subject import fixed_inputs
@@ -45,7 +46,8 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
     x = np.asarray(f.x, dtype=float)
     held = held_arrays(e.subject)
     case = _Case(f.row.name, f.claimed, f.numerical, x, f.wrong, e.allowed(f), 1.0 if context.dout is None else float(context.dout))
-    words = (_held_factor(case, held) or _offset(case, e.subject) or _conditioned(case, held)
+    words = (_held_factor(case, held) or _offset(case, e.subject) or _label_terms(case, held, e.subject)
+             or _conditioned(case, held) or _active_threshold(case, held, e.subject)
              or _per_line(case, 0, "sample", "row") or _per_line(case, 1, "class", "column") or _along_x(case)
              or (_some_samples(case) if _batched(x, held) else _packed(case)))
     return None if words is None else Finding("located", words)
@@ -280,6 +282,73 @@ def _two_parts(c: _Case, held, at: np.ndarray) -> str | None:
     flat = _FLAT if "numerical gradient is 0" not in words and (c.n[away] == 0).all() else ""
     return (f"{c.name} is wrong away from the correct classes only {words}, and {label} ({c.failing.sum()} of "
             f"{c.failing.size} elements){flat}")
+
+
+def _active_threshold(c: _Case, held, subject) -> str | None:
+    """Wrong only where the loss reaches (the numerical gradient is not 0: a mask of samples, a margin) and, among
+    those elements, on one side of a threshold (Huber's or Smooth-L1's inner branch): the two conditions, and the
+    factor there (named where it is a number the code holds)."""
+    from .scalars import held as held_numbers
+
+    active = c.n != 0
+    if active.all() or not active.any() or (c.failing & ~active).any():
+        return None
+    cuts = _thresholds(c, held, _labels(c.x, held), active)
+    if not cuts:
+        return None
+    where = c.failing
+    there = _there(c, where)
+    k = _ratio_there(c, where)
+    named = "" if k is None else equal_to(k, held_numbers(subject))
+    return (f"{c.name} is wrong only where the loss reaches (the numerical gradient is not 0: {active.sum()} of "
+            f"{active.size} elements) and, among those, {cuts[0][1]} ({where.sum()} of {active.sum()} elements; "
+            f"right beyond the threshold and where the loss does not reach){there}"
+            + (f" (the factor is {named})" if named else ": a factor on one branch of the loss only"))
+
+
+def _ratio_there(c: _Case, where: np.ndarray) -> float | None:
+    """The one constant k with yours = k numerical at the elements ``where``, or None."""
+    a, n = c.a[where], c.n[where]
+    if not (n @ n):
+        return None
+    k = float(a @ n) / float(n @ n)
+    return k if np.all(np.abs(a - k * n) <= c.allowed[where] + PREDICTED * np.abs(a)) else None
+
+
+def _label_terms(c: _Case, held, subject) -> str | None:
+    """Several label arrays held (mixup's y_a, y_b; a teacher's and the truth's labels): the error is one constant
+    at each set's label column of every row, c_j at labels j (yours - numerical = sum_j c_j onehot(y_j)): the
+    weights of the per-target terms are off; two weights exchanged where c_a = -c_b."""
+    from .scalars import held as held_numbers
+
+    sets = [(name, m.reshape(-1).astype(float)) for name, h in held if (m := label_mask(h, c.x.shape)) is not None]
+    if len(sets) < 2 or c.x.ndim != 2:
+        return None
+    basis = np.stack([m for _, m in sets], axis=1)
+    d = c.a - c.n
+    coef = np.linalg.lstsq(basis, d, rcond=None)[0]
+    fit = basis @ coef
+    if not np.all(np.abs(d - fit) <= c.allowed + PREDICTED * np.abs(fit)) or np.abs(fit).max() <= c.allowed.max():
+        return None
+    N = c.x.shape[0]
+    terms = ", ".join(f"{number(k)} (= {number(k * N)}/N) at {name}'s column" for (name, _), k in zip(sets, coef))
+    words = (f"{c.name} is wrong only at the label columns of each row, by one constant per label set: yours - "
+             f"numerical = {terms} (rows where the labels coincide are right where the constants cancel): the weights "
+             f"of the per-label terms of the loss are off")
+    if len(sets) == 2 and np.isclose(coef[0], -coef[1], rtol=FACTOR):
+        words += f": the weights of {sets[0][0]}'s and {sets[1][0]}'s terms exchanged?" + _swap(
+            abs(coef[0]), N, held_numbers(subject))
+    return words
+
+
+def _swap(gap: float, N: int, numbers_held: list[tuple[str, float]]) -> str:
+    """A held number v whose pair (v, 1 - v) differs by the gap (per sample, or over the batch): named."""
+    for name, v in numbers_held:
+        for scale, over in ((1, ""), (N, "/N")):
+            if np.isclose(gap * scale, abs(2 * v - 1), rtol=FACTOR):
+                return (f" their difference is |2 {name} - 1|{over} ({name} = {v:g}): {name} and 1 - {name} swapped "
+                        f"between the two terms")
+    return ""
 
 
 # -- sample by sample, class by class ----------------------------------------------------------------------------------
