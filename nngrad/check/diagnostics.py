@@ -166,7 +166,8 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
         flat = np.asarray(x, float).reshape(-1)
         conditions += [(flat <= 0, "where x <= 0"), (flat > 0, "where x > 0")]
     for where, words in conditions:
-        if 0 < where.sum() < where.size and not (failing & ~where).any() and failing.sum() >= 0.5 * where.sum():
+        if 0 < where.sum() < where.size and not (failing & ~where).any() and failing.sum() >= 0.5 * where.sum() \
+                and not trivial(where, a, n):
             return Finding("located", f"{row.name} is wrong only {words} ({failing.sum()} of {a.size} elements)"
                            + _factor_there(a[failing], n[failing], rtol, floor))
     if len(row.shape) == 2 and a.size == np.prod(row.shape):
@@ -174,11 +175,13 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
         for axis, what in ((1, "rows"), (0, "columns")):
             hit = np.flatnonzero(grid.any(axis=axis))  # the rows (or columns) with a failing element
             lines, size = row.shape[1 - axis], row.shape[axis]
-            if 0 < len(hit) < lines and grid.sum() >= 0.5 * len(hit) * size:
+            lined = np.zeros(row.shape, bool)
+            lined[(hit, slice(None)) if axis == 1 else (slice(None), hit)] = True
+            if 0 < len(hit) < lines and grid.sum() >= 0.5 * len(hit) * size and not trivial(lined.reshape(-1), a, n):
                 listed = ", ".join(map(str, hit[:8])) + (", ..." if len(hit) > 8 else "")
                 return Finding("located", f"{row.name} is wrong only in {what} {listed} (of {lines})"
                                + _factor_there(a[failing], n[failing], rtol, floor))
-    if (where := block(failing, row.shape)) is not None:
+    if (where := block(failing, row.shape, ~((a == 0) & (n == 0)))) is not None:
         return Finding("located", f"{row.name} is wrong only in the block {row.name}{where} ({failing.sum()} of "
                        f"{a.size} elements)" + _factor_there(a[failing], n[failing], rtol, floor))
     if (where := border(failing, row.shape)) is not None:
@@ -255,9 +258,16 @@ def shifted(a: np.ndarray, n: np.ndarray, shape: tuple[int, ...], rtol: float, f
     return None
 
 
-def block(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
+def trivial(where: np.ndarray, a: np.ndarray, n: np.ndarray) -> bool:
+    """Does a condition hold trivially: outside it (flat mask ``where``) both the claimed and the numerical gradient
+    are exactly 0 (an embedding's unused rows), so "wrong only there" says nothing?"""
+    return not (a[~where] != 0).any() and not (n[~where] != 0).any()
+
+
+def block(failing: np.ndarray, shape: tuple[int, ...], live: np.ndarray | None = None) -> str | None:
     """The smallest box of the array holding every failing element, written as an index in the array's own
-    coordinates ("[:, 2]", "[0:3, :, 5]"), where it is a strict part of the array that the failures mostly fill;
+    coordinates ("[:, 2]", "[0:3, :, 5]"), where it is a strict part of the array that the failures mostly fill
+    (and, given ``live``, a flat mask of the elements not 0 on both sides, one that holds some of them outside it);
     None otherwise."""
     if not shape or failing.size != int(np.prod(shape)) or not failing.any():
         return None
@@ -269,6 +279,11 @@ def block(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
         parts.append(":" if (lo, hi) == (0, length) else str(lo) if hi == lo + 1 else f"{lo}:{hi}")
     if all(p == ":" for p in parts) or grid.sum() < 0.5 * size:
         return None
+    box = np.zeros(shape, bool)
+    box[tuple(slice(None) if p == ":" else slice(int(p.split(":")[0]), int(p.split(":")[-1]) + (":" not in p))
+              for p in parts)] = True
+    if live is not None and not (live.reshape(shape) & ~box).any():
+        return None  # outside the box every element is 0 on both sides: the box says nothing
     while len(parts) > 1 and parts[-1] == ":":
         parts.pop()
     return "[" + ", ".join(parts) + "]"

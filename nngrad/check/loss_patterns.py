@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..tolerances import FACTOR, FEWEST, PREDICTED
-from .diagnostics import label_mask, number
+from .diagnostics import label_mask, number, trivial
 from .scalars import equal_to
 from .evidence import Evidence, Failure
 from .findings import Finding
@@ -138,11 +138,12 @@ def _conditioned(c: _Case, held: list[tuple[str, np.ndarray]]) -> str | None:
     cuts = _thresholds(c, held, at, np.ones(size, bool))
     flat = masks[-2:]  # where the loss is flat, and where it is not: said beside a threshold that fits as well
     exact = [w for m, w in masks[:-2] if (m == failing).all()] + [w for m, w in cuts] + [
-        w for m, w in flat if (m == failing).all()]
+        w for m, w in flat if (m == failing).all() and not trivial(m, c.a, c.n)]
     if exact:
         return _say(c, exact[0], failing, _flat_there(c, failing, exact[0]))
     for m, w in masks:
-        if 0 < m.sum() < size and not (failing & ~m).any() and failing.sum() >= 0.5 * m.sum():
+        if 0 < m.sum() < size and not (failing & ~m).any() and failing.sum() >= 0.5 * m.sum() \
+                and not trivial(m, c.a, c.n):
             return _say(c, w, failing)
     if at is not None and (failing & at).any() and (failing & ~at).any():
         return _two_parts(c, held, at)
@@ -394,6 +395,8 @@ def _some_samples(c: _Case) -> str | None:
         return None
     rows = np.zeros(grid.shape, bool)
     rows[hit] = True
+    if trivial(rows.reshape(-1), c.a, c.n):
+        return None  # the other rows are 0 on both sides (an embedding's unused rows): nothing located
     listed = ", ".join(map(str, hit[:8])) + (", ..." if len(hit) > 8 else "")
     return (f"{c.name} is wrong only for sample{'s' * (len(hit) > 1)} {listed} (of {grid.shape[0]}: "
             f"{'their rows' if len(hit) > 1 else 'its row'}), right for the others: a loop over the batch that skips "

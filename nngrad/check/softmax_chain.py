@@ -35,8 +35,8 @@ def unchained(e: Evidence, f: Failure) -> str | None:
     """Words where f's error (yours - numerical) is g - J g for g = sum_k c_k phi_k(p), else None."""
     from .diagnostics import number  # it imports this module
 
-    x = None if f.x is None else np.asarray(f.x, dtype=float)
-    if x is None or x.ndim != 2 or x.shape[1] < 3 or x.size < FEWEST_FIT * len(BASIS):
+    x = np.asarray(f.operand.values, dtype=float)  # an input, or a parameter the loss takes as its logits
+    if x.ndim != 2 or x.shape[1] < 3 or x.size < FEWEST_FIT * len(BASIS):
         return None
     z = x - x.max(axis=1, keepdims=True)
     p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
