@@ -161,13 +161,14 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
                        f"{a.size} elements: where forward passes nothing on, a mask or a dropped unit: a mask not "
                        f"applied in backward?), and elsewhere it is {number(c)} times the numerical gradient"
                        + (f" (a scale missing: inverted dropout's 1/(1-p) = {number(1 / c)}?)" if 0 < c < 1 else ""))
-    conditions = [*extra, *conditions]
+    named = len(extra)  # the code's own conditions (labels, ids) name a cause even where they cover every
+    conditions = [*extra, *conditions]  # element the output depends on; the generic ones then say nothing
     if x is not None and x.size == a.size:
         flat = np.asarray(x, float).reshape(-1)
         conditions += [(flat <= 0, "where x <= 0"), (flat > 0, "where x > 0")]
-    for where, words in conditions:
+    for k, (where, words) in enumerate(conditions):
         if 0 < where.sum() < where.size and not (failing & ~where).any() and failing.sum() >= 0.5 * where.sum() \
-                and not trivial(where, a, n):
+                and (k < named or not trivial(where, a, n)):
             return Finding("located", f"{row.name} is wrong only {words} ({failing.sum()} of {a.size} elements)"
                            + _factor_there(a[failing], n[failing], rtol, floor))
     if len(row.shape) == 2 and a.size == np.prod(row.shape):
@@ -468,7 +469,28 @@ def _located(e: Evidence, f: Failure) -> Finding | None:
     from .loss_patterns import describe  # it reads this module's helpers: imported when first asked
 
     return describe(e, f) or located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
-                                     e.subject.conditions(f.row.name)) or contributions.condition(e, f)
+                                     [*e.subject.conditions(f.row.name), *_indexed(e, f)]) \
+        or contributions.condition(e, f)
+
+
+def _indexed(e: Evidence, f: Failure) -> list[tuple[np.ndarray, str]]:
+    """(flat mask, words): for a table whose rows integer ids the code holds can index (an embedding), the rows
+    they index more than once, and those they index once."""
+    from .loss_patterns import held_arrays
+
+    shape = tuple(f.row.shape)
+    if len(shape) != 2 or f.claimed.size != shape[0] * shape[1]:
+        return []
+    found = []
+    for name, ids in held_arrays(e.subject):
+        if ids.dtype.kind not in "iu" or not ids.size or ids.min() < 0 or ids.max() >= shape[0]:
+            continue
+        count = np.bincount(ids.reshape(-1), minlength=shape[0])
+        for rows, words in ((count > 1, f"in the rows {name} indexes more than once (a repeated id: its "
+                                        "gradients summed? np.add.at, not table[ids] += ..., which keeps one)"),
+                            (count == 1, f"in the rows {name} indexes once")):
+            found.append((np.repeat(rows, shape[1]), words))
+    return found
 
 
 def _significant(detect):
