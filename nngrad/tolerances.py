@@ -47,6 +47,7 @@ TINY = np.finfo(np.float64).tiny  # the smallest normal float: a denominator's g
 # The diagnoses' thresholds: where a pattern in a failure is told from the check's own noise.
 WELL_ABOVE = 2.0  # a pattern explains a failure only where it exceeds the allowance by this much somewhere
 SPREAD = 10.0  # a local derivative read as dx / dout errs by up to this many times the check's own floor
+FEWEST_FIT = 3  # elements per unknown of a fitted pattern (a few functions' coefficients): fewer fit anything
 FEWEST = 3  # elements on each side of a loss's threshold: fewer could fall on one side by chance
 REPLAY = 1e-5  # rtol at which a network's replayed wrong derivative rule matches the claimed gradients
 REPLAY_TRUE = 1e-4  # rtol at which the replay of the right rules must match the true (numerical) gradients

@@ -16,7 +16,7 @@ from itertools import permutations, product
 
 import numpy as np
 
-from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, some_arrays, terms
+from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, softmax_chain, some_arrays, terms
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck, agree
 from .evidence import Evidence, Failure
@@ -161,12 +161,14 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
                        f"{a.size} elements: where forward passes nothing on, a mask or a dropped unit: a mask not "
                        f"applied in backward?), and elsewhere it is {number(c)} times the numerical gradient"
                        + (f" (a scale missing: inverted dropout's 1/(1-p) = {number(1 / c)}?)" if 0 < c < 1 else ""))
-    conditions = [*extra, *conditions]
+    named = len(extra)  # the code's own conditions (labels, ids) name a cause even where they cover every
+    conditions = [*extra, *conditions]  # element the output depends on; the generic ones then say nothing
     if x is not None and x.size == a.size:
         flat = np.asarray(x, float).reshape(-1)
         conditions += [(flat <= 0, "where x <= 0"), (flat > 0, "where x > 0")]
-    for where, words in conditions:
-        if 0 < where.sum() < where.size and not (failing & ~where).any() and failing.sum() >= 0.5 * where.sum():
+    for k, (where, words) in enumerate(conditions):
+        if 0 < where.sum() < where.size and not (failing & ~where).any() and failing.sum() >= 0.5 * where.sum() \
+                and (k < named or not trivial(where, a, n)):
             return Finding("located", f"{row.name} is wrong only {words} ({failing.sum()} of {a.size} elements)"
                            + _factor_there(a[failing], n[failing], rtol, floor))
     if len(row.shape) == 2 and a.size == np.prod(row.shape):
@@ -174,11 +176,13 @@ def located(row: ArrayCheck, a: np.ndarray, n: np.ndarray, x: np.ndarray | None,
         for axis, what in ((1, "rows"), (0, "columns")):
             hit = np.flatnonzero(grid.any(axis=axis))  # the rows (or columns) with a failing element
             lines, size = row.shape[1 - axis], row.shape[axis]
-            if 0 < len(hit) < lines and grid.sum() >= 0.5 * len(hit) * size:
+            lined = np.zeros(row.shape, bool)
+            lined[(hit, slice(None)) if axis == 1 else (slice(None), hit)] = True
+            if 0 < len(hit) < lines and grid.sum() >= 0.5 * len(hit) * size and not trivial(lined.reshape(-1), a, n):
                 listed = ", ".join(map(str, hit[:8])) + (", ..." if len(hit) > 8 else "")
                 return Finding("located", f"{row.name} is wrong only in {what} {listed} (of {lines})"
                                + _factor_there(a[failing], n[failing], rtol, floor))
-    if (where := block(failing, row.shape)) is not None:
+    if (where := block(failing, row.shape, ~((a == 0) & (n == 0)))) is not None:
         return Finding("located", f"{row.name} is wrong only in the block {row.name}{where} ({failing.sum()} of "
                        f"{a.size} elements)" + _factor_there(a[failing], n[failing], rtol, floor))
     if (where := border(failing, row.shape)) is not None:
@@ -255,9 +259,16 @@ def shifted(a: np.ndarray, n: np.ndarray, shape: tuple[int, ...], rtol: float, f
     return None
 
 
-def block(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
+def trivial(where: np.ndarray, a: np.ndarray, n: np.ndarray) -> bool:
+    """Does a condition hold trivially: outside it (flat mask ``where``) both the claimed and the numerical gradient
+    are exactly 0 (an embedding's unused rows), so "wrong only there" says nothing?"""
+    return not (a[~where] != 0).any() and not (n[~where] != 0).any()
+
+
+def block(failing: np.ndarray, shape: tuple[int, ...], live: np.ndarray | None = None) -> str | None:
     """The smallest box of the array holding every failing element, written as an index in the array's own
-    coordinates ("[:, 2]", "[0:3, :, 5]"), where it is a strict part of the array that the failures mostly fill;
+    coordinates ("[:, 2]", "[0:3, :, 5]"), where it is a strict part of the array that the failures mostly fill
+    (and, given ``live``, a flat mask of the elements not 0 on both sides, one that holds some of them outside it);
     None otherwise."""
     if not shape or failing.size != int(np.prod(shape)) or not failing.any():
         return None
@@ -269,6 +280,11 @@ def block(failing: np.ndarray, shape: tuple[int, ...]) -> str | None:
         parts.append(":" if (lo, hi) == (0, length) else str(lo) if hi == lo + 1 else f"{lo}:{hi}")
     if all(p == ":" for p in parts) or grid.sum() < 0.5 * size:
         return None
+    box = np.zeros(shape, bool)
+    box[tuple(slice(None) if p == ":" else slice(int(p.split(":")[0]), int(p.split(":")[-1]) + (":" not in p))
+              for p in parts)] = True
+    if live is not None and not (live.reshape(shape) & ~box).any():
+        return None  # outside the box every element is 0 on both sides: the box says nothing
     while len(parts) > 1 and parts[-1] == ":":
         parts.pop()
     return "[" + ", ".join(parts) + "]"
@@ -453,7 +469,28 @@ def _located(e: Evidence, f: Failure) -> Finding | None:
     from .loss_patterns import describe  # it reads this module's helpers: imported when first asked
 
     return describe(e, f) or located(f.row, f.claimed, f.numerical, f.x, e.rtol, e.own(f),
-                                     e.subject.conditions(f.row.name)) or contributions.condition(e, f)
+                                     [*e.subject.conditions(f.row.name), *_indexed(e, f)]) \
+        or contributions.condition(e, f)
+
+
+def _indexed(e: Evidence, f: Failure) -> list[tuple[np.ndarray, str]]:
+    """(flat mask, words): for a table whose rows integer ids the code holds can index (an embedding), the rows
+    they index more than once, and those they index once."""
+    from .loss_patterns import held_arrays
+
+    shape = tuple(f.row.shape)
+    if len(shape) != 2 or f.claimed.size != shape[0] * shape[1]:
+        return []
+    found = []
+    for name, ids in held_arrays(e.subject):
+        if ids.dtype.kind not in "iu" or not ids.size or ids.min() < 0 or ids.max() >= shape[0]:
+            continue
+        count = np.bincount(ids.reshape(-1), minlength=shape[0])
+        for rows, words in ((count > 1, f"in the rows {name} indexes more than once (a repeated id: its "
+                                        "gradients summed? np.add.at, not table[ids] += ..., which keeps one)"),
+                            (count == 1, f"in the rows {name} indexes once")):
+            found.append((np.repeat(rows, shape[1]), words))
+    return found
 
 
 def _significant(detect):
@@ -539,7 +576,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
     Kind("known-mistake", True, "the backward matches a wrong formula learners often write for this layer",
          _significant(experiments.known), "failing", "the known-mistakes probe"),
     Kind("derivative", True, "an element-wise layer's local derivative, read element by element, set beside "
-         "the true one as a function of x", _significant(elementwise.diagnose), "failing",
+         "the true one as a function of x (or a loss's term not chained through its softmax)",
+         _significant(lambda e: elementwise.diagnose(e) or softmax_chain.diagnose(e)), "failing",
          "the 'element-wise derivative' probe"),
     Kind("layer", True, "a network's gradient is wrong because one of its layers' backward is",
          _significant(experiments.own), "failing", "the style's own probe (which layer?)"),

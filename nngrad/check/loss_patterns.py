@@ -23,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..tolerances import FACTOR, FEWEST, PREDICTED
-from .diagnostics import label_mask, number
+from .diagnostics import label_mask, number, trivial
+from .scalars import equal_to
 from .evidence import Evidence, Failure
 from .findings import Finding
 from .subject import fixed_inputs
@@ -45,7 +46,8 @@ def describe(e: Evidence, f: Failure) -> Finding | None:
     x = np.asarray(f.x, dtype=float)
     held = held_arrays(e.subject)
     case = _Case(f.row.name, f.claimed, f.numerical, x, f.wrong, e.allowed(f), 1.0 if context.dout is None else float(context.dout))
-    words = (_held_factor(case, held) or _offset(case, e.subject) or _conditioned(case, held)
+    words = (_held_factor(case, held) or _offset(case, e.subject) or _label_terms(case, held, e.subject)
+             or _conditioned(case, held) or _active_threshold(case, held, e.subject)
              or _per_line(case, 0, "sample", "row") or _per_line(case, 1, "class", "column") or _along_x(case)
              or (_some_samples(case) if _batched(x, held) else _packed(case)))
     return None if words is None else Finding("located", words)
@@ -136,11 +138,12 @@ def _conditioned(c: _Case, held: list[tuple[str, np.ndarray]]) -> str | None:
     cuts = _thresholds(c, held, at, np.ones(size, bool))
     flat = masks[-2:]  # where the loss is flat, and where it is not: said beside a threshold that fits as well
     exact = [w for m, w in masks[:-2] if (m == failing).all()] + [w for m, w in cuts] + [
-        w for m, w in flat if (m == failing).all()]
+        w for m, w in flat if (m == failing).all() and not trivial(m, c.a, c.n)]
     if exact:
         return _say(c, exact[0], failing, _flat_there(c, failing, exact[0]))
     for m, w in masks:
-        if 0 < m.sum() < size and not (failing & ~m).any() and failing.sum() >= 0.5 * m.sum():
+        if 0 < m.sum() < size and not (failing & ~m).any() and failing.sum() >= 0.5 * m.sum() \
+                and not trivial(m, c.a, c.n):
             return _say(c, w, failing)
     if at is not None and (failing & at).any() and (failing & ~at).any():
         return _two_parts(c, held, at)
@@ -282,6 +285,73 @@ def _two_parts(c: _Case, held, at: np.ndarray) -> str | None:
             f"{c.failing.size} elements){flat}")
 
 
+def _active_threshold(c: _Case, held, subject) -> str | None:
+    """Wrong only where the loss reaches (the numerical gradient is not 0: a mask of samples, a margin) and, among
+    those elements, on one side of a threshold (Huber's or Smooth-L1's inner branch): the two conditions, and the
+    factor there (named where it is a number the code holds)."""
+    from .scalars import held as held_numbers
+
+    active = c.n != 0
+    if active.all() or not active.any() or (c.failing & ~active).any():
+        return None
+    cuts = _thresholds(c, held, _labels(c.x, held), active)
+    if not cuts:
+        return None
+    where = c.failing
+    there = _there(c, where)
+    k = _ratio_there(c, where)
+    named = "" if k is None else equal_to(k, held_numbers(subject))
+    return (f"{c.name} is wrong only where the loss reaches (the numerical gradient is not 0: {active.sum()} of "
+            f"{active.size} elements) and, among those, {cuts[0][1]} ({where.sum()} of {active.sum()} elements; "
+            f"right beyond the threshold and where the loss does not reach){there}"
+            + (f" (the factor is {named})" if named else ": a factor on one branch of the loss only"))
+
+
+def _ratio_there(c: _Case, where: np.ndarray) -> float | None:
+    """The one constant k with yours = k numerical at the elements ``where``, or None."""
+    a, n = c.a[where], c.n[where]
+    if not (n @ n):
+        return None
+    k = float(a @ n) / float(n @ n)
+    return k if np.all(np.abs(a - k * n) <= c.allowed[where] + PREDICTED * np.abs(a)) else None
+
+
+def _label_terms(c: _Case, held, subject) -> str | None:
+    """Several label arrays held (mixup's y_a, y_b; a teacher's and the truth's labels): the error is one constant
+    at each set's label column of every row, c_j at labels j (yours - numerical = sum_j c_j onehot(y_j)): the
+    weights of the per-target terms are off; two weights exchanged where c_a = -c_b."""
+    from .scalars import held as held_numbers
+
+    sets = [(name, m.reshape(-1).astype(float)) for name, h in held if (m := label_mask(h, c.x.shape)) is not None]
+    if len(sets) < 2 or c.x.ndim != 2:
+        return None
+    basis = np.stack([m for _, m in sets], axis=1)
+    d = c.a - c.n
+    coef = np.linalg.lstsq(basis, d, rcond=None)[0]
+    fit = basis @ coef
+    if not np.all(np.abs(d - fit) <= c.allowed + PREDICTED * np.abs(fit)) or np.abs(fit).max() <= c.allowed.max():
+        return None
+    N = c.x.shape[0]
+    terms = ", ".join(f"{number(k)} (= {number(k * N)}/N) at {name}'s column" for (name, _), k in zip(sets, coef))
+    words = (f"{c.name} is wrong only at the label columns of each row, by one constant per label set: yours - "
+             f"numerical = {terms} (rows where the labels coincide are right where the constants cancel): the weights "
+             f"of the per-label terms of the loss are off")
+    if len(sets) == 2 and np.isclose(coef[0], -coef[1], rtol=FACTOR):
+        words += f": the weights of {sets[0][0]}'s and {sets[1][0]}'s terms exchanged?" + _swap(
+            abs(coef[0]), N, held_numbers(subject))
+    return words
+
+
+def _swap(gap: float, N: int, numbers_held: list[tuple[str, float]]) -> str:
+    """A held number v whose pair (v, 1 - v) differs by the gap (per sample, or over the batch): named."""
+    for name, v in numbers_held:
+        for scale, over in ((1, ""), (N, "/N")):
+            if np.isclose(gap * scale, abs(2 * v - 1), rtol=FACTOR):
+                return (f" their difference is |2 {name} - 1|{over} ({name} = {v:g}): {name} and 1 - {name} swapped "
+                        f"between the two terms")
+    return ""
+
+
 # -- sample by sample, class by class ----------------------------------------------------------------------------------
 
 
@@ -325,6 +395,8 @@ def _some_samples(c: _Case) -> str | None:
         return None
     rows = np.zeros(grid.shape, bool)
     rows[hit] = True
+    if trivial(rows.reshape(-1), c.a, c.n):
+        return None  # the other rows are 0 on both sides (an embedding's unused rows): nothing located
     listed = ", ".join(map(str, hit[:8])) + (", ..." if len(hit) > 8 else "")
     return (f"{c.name} is wrong only for sample{'s' * (len(hit) > 1)} {listed} (of {grid.shape[0]}: "
             f"{'their rows' if len(hit) > 1 else 'its row'}), right for the others: a loop over the batch that skips "
