@@ -2,11 +2,12 @@
 
 The adapter: ``loss()`` builds the expression from the parameters' current ``.data`` (or ``.value``, ``.val``:
 the field a node keeps its value in, see FIELDS) and returns the output Value; ``parameters`` are the leaf Values
-(``model.parameters()``, or a dict of named lists of them). nngrad writes that field, zeroes every ``.grad``, calls ``loss().backward()`` and reads ``.grad``: the engine's own
-backward rules are what is checked. When the loss's gradient disagrees, each operator of the Value class is
-checked alone (``a + b``, ``a * b``, ``a ** 2``, ``tanh``...), with two distinct operands and with one operand
-used twice, so the report names the operator whose local derivative is wrong, a ``self.grad = ...`` that should
-be ``+=``, or a backward that does not visit the graph in topological order.
+(``model.parameters()``, or a dict of named lists of them). nngrad writes that field, zeroes every ``.grad``,
+calls ``loss().backward()`` and reads ``.grad``: the engine's own backward rules are what is checked. When the
+loss's gradient disagrees, each operator of the Value class is checked alone (``a + b``, ``a * b``, ``a ** 2``,
+``tanh``...), with two distinct operands and with one operand used twice, so the report names the operator whose
+local derivative is wrong, a ``self.grad = ...`` that should be ``+=``, or a backward that does not visit the graph
+in topological order.
 """
 
 from __future__ import annotations
