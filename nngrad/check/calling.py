@@ -133,6 +133,18 @@ def read(layer, inputs: int, loss: bool) -> Calling:
     return Calling(tuple(positional), switch, switch in forward, roles, names, lr_attr, forward_attr, backward_attr)
 
 
+def training_switch(method) -> str | None:
+    """The training switch ``method`` takes (``loss(x, t, train_flg=False)``, ``forward(x, training)``), or None."""
+    names = [p.name for p in _parameters(method) if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return next((n for n in names if n in TRAIN_SWITCHES), None)
+
+
+def in_training(method, *args):
+    """``method(*args)`` in training mode: its training switch (if it takes one) passed True by name."""
+    switch = training_switch(method)
+    return method(*args, **({switch: True} if switch else {}))
+
+
 def resets(layer, objects: list[tuple[str, object]]) -> list[tuple[str, object]]:
     """(label, bound method) of the resets to call before each backward: the layer's own (zero_grad()), else those
     of its sub-modules (``objects``: (path, object), outermost first), none inside another chosen one."""

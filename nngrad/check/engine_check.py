@@ -1,12 +1,13 @@
 """check_engine: a scalar autograd engine in micrograd's style, through its Values.
 
-The adapter: ``loss()`` builds the expression from the parameters' current ``.data`` and returns the output
-Value; ``parameters`` are the leaf Values (``model.parameters()``, or a dict of named lists of them). nngrad
-writes ``.data``, zeroes every ``.grad``, calls ``loss().backward()`` and reads ``.grad``: the engine's own
-backward rules are what is checked. When the loss's gradient disagrees, each operator of the Value class is
-checked alone (``a + b``, ``a * b``, ``a ** 2``, ``tanh``...), with two distinct operands and with one operand
-used twice, so the report names the operator whose local derivative is wrong, a ``self.grad = ...`` that should
-be ``+=``, or a backward that does not visit the graph in topological order.
+The adapter: ``loss()`` builds the expression from the parameters' current ``.data`` (or ``.value``, ``.val``:
+the field a node keeps its value in, see FIELDS) and returns the output Value; ``parameters`` are the leaf Values
+(``model.parameters()``, or a dict of named lists of them). nngrad writes that field, zeroes every ``.grad``,
+calls ``loss().backward()`` and reads ``.grad``: the engine's own backward rules are what is checked. When the
+loss's gradient disagrees, each operator of the Value class is checked alone (``a + b``, ``a * b``, ``a ** 2``,
+``tanh``...), with two distinct operands and with one operand used twice, so the report names the operator whose
+local derivative is wrong, a ``self.grad = ...`` that should be ``+=``, or a backward that does not visit the graph
+in topological order.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .judge import judge
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
 
+FIELDS = ("data", "value", "val")  # where a node keeps its value (micrograd's .data; a graph of Nodes' .value)
 X, Y, H = 0.7, -1.3, 1e-6  # the operands of the operator probes, and their central difference's step
 # name -> (the operation on Values or floats, binary?)
 OPERATORS: dict[str, tuple[Callable, bool]] = {
@@ -60,9 +62,9 @@ def _groups(parameters) -> dict[str, list]:
     groups = dict(parameters) if isinstance(parameters, dict) else {"parameters": list(parameters)}
     for name, values in groups.items():
         values = list(values) if isinstance(values, (list, tuple)) else [values]
-        if not values or not all(hasattr(v, "data") and hasattr(v, "grad") for v in values):
-            raise InvalidType(f"parameters {name!r} must be a non-empty list of Values (objects with .data and "
-                              ".grad)")
+        if not values or not all(field(v) and hasattr(v, "grad") for v in values):
+            raise InvalidType(f"parameters {name!r} must be a non-empty list of Values (objects with .grad and their "
+                              "value in .data, .value or .val)")
         groups[name] = values
     return groups
 
@@ -73,9 +75,10 @@ class EngineSubject(Subject):
 
     def __init__(self, loss: Callable[[], object], groups: dict[str, list]) -> None:
         self.loss, self.groups = loss, groups
-        data = {name: [_data(name, k, v) for k, v in enumerate(vs)] for name, vs in groups.items()}
+        self.field = field(next(iter(groups.values()))[0])
+        data = {name: [_data(name, k, v, self.field) for k, v in enumerate(vs)] for name, vs in groups.items()}
         self.arrays = any(d.ndim for ds in data.values() for d in ds)
-        self.saved = {k: [(v.data, v.grad) for v in vs] for k, vs in groups.items()}
+        self.saved = {k: [(getattr(v, self.field), v.grad) for v in vs] for k, vs in groups.items()}
         self.value_type = type(next(iter(groups.values()))[0])
         if self.arrays:
             self.members = [(f"{name}[{k}]", v) for name, vs in groups.items() for k, v in enumerate(vs)]
@@ -90,23 +93,23 @@ class EngineSubject(Subject):
         """The operands' current values into the Values' .data (a fresh array each, of the Value's own kind)."""
         if self.arrays:
             for (_, v), op in zip(self.members, self.operands):
-                v.data = op.values.copy()
+                setattr(v, self.field, op.values.copy())
             return
         for op, values in zip(self.operands, self.groups.values()):
             for v, x in zip(values, op.values):
-                v.data = float(x)
+                setattr(v, self.field, float(x))
 
     def _build(self):
         self._write()
         self.before()
         out = self.loss()
-        if not hasattr(out, "data") or not callable(getattr(out, "backward", None)):
+        if not field(out) or not callable(getattr(out, "backward", None)):
             raise InvalidValue(f"loss() returned a {type(out).__name__}; it must return the output Value (with .data "
                                "and .backward())")
         return out
 
     def evaluate(self) -> float:
-        value = np.asarray(self._build().data)
+        value = np.asarray(getattr(self._build(), self.field))
         if value.size != 1:
             raise InvalidValue(f"loss() returned a {type(value).__name__} whose .data has shape {value.shape}; it must "
                                "be the scalar loss (sum or mean it)")
@@ -116,9 +119,9 @@ class EngineSubject(Subject):
         out = self._build()
         for values in self.groups.values():
             for v in values:
-                v.grad = np.zeros_like(np.asarray(v.data, dtype=float)) if self.arrays else 0.0
+                v.grad = np.zeros_like(np.asarray(getattr(v, self.field), dtype=float)) if self.arrays else 0.0
         out.backward()
-        how = "every .grad zeroed, loss().backward(), the parameters' .grad read"
+        how = (f"every .{self.field} written, every .grad zeroed, loss().backward(), the parameters' .grad read")
         if self.arrays:
             return Claim({op.name: _grad(v) for op, (_, v) in zip(self.operands, self.members)}, how=how)
         return Claim({op.name: np.array([float(np.asarray(_grad(v)).reshape(-1)[0]) if np.size(_grad(v)) == 1
@@ -131,7 +134,8 @@ class EngineSubject(Subject):
     def restore(self) -> None:
         for name, values in self.groups.items():
             for v, (data, grad) in zip(values, self.saved[name]):
-                v.data, v.grad = data, grad
+                setattr(v, self.field, data)
+                v.grad = grad
 
 
 A = np.array([[0.7, -1.3, 0.4], [-0.2, 0.9, 1.1]])  # the operands of an array engine's operator probes
@@ -163,7 +167,8 @@ def probe_array_operators(tensor_type: type) -> list[Finding]:
 def _probe_array(tensor_type: type, op: Callable, b: np.ndarray | None) -> str:
     """"" when the operator's gradients are right (or the engine lacks it), what is wrong otherwise."""
     def value(x: np.ndarray, y: np.ndarray | None) -> float:
-        return float(np.asarray(op(tensor_type(x), None if y is None else tensor_type(y)).data).reshape(()))
+        out = op(tensor_type(x), None if y is None else tensor_type(y))
+        return float(np.asarray(getattr(out, field(out))).reshape(()))
 
     try:
         ta, tb = tensor_type(A.copy()), None if b is None else tensor_type(b.copy())
@@ -171,7 +176,7 @@ def _probe_array(tensor_type: type, op: Callable, b: np.ndarray | None) -> str:
         want = [_central(lambda v: value(v, b), A)] + ([] if b is None else [_central(lambda v: value(A, v), b)])
         for t in (ta, tb):
             if t is not None:
-                t.grad = np.zeros_like(t.data)
+                t.grad = np.zeros_like(getattr(t, field(t)))
     except Exception:  # noqa: BLE001 - an operator the engine does not have, or cannot take on these shapes
         return ""
     try:
@@ -209,14 +214,20 @@ def _words(got: np.ndarray, want: np.ndarray) -> str:
     return f"{np.array2string(got, precision=4)}, expected {np.array2string(want, precision=4)}"
 
 
-def _data(group: str, k: int, value) -> np.ndarray:
-    """A Value's .data as an array (0-d for a scalar engine); InvalidType when it is not numbers."""
+def field(node) -> str | None:
+    """The attribute ``node`` keeps its value in: the first of FIELDS it has that is not a method; None if none."""
+    return next((f for f in FIELDS if hasattr(node, f) and not callable(getattr(node, f))), None)
+
+
+def _data(group: str, k: int, value, name: str) -> np.ndarray:
+    """A Value's .data (``name``) as an array (0-d for a scalar engine); InvalidType when it is not numbers."""
+    held = getattr(value, name, None)
     try:
-        data = np.asarray(value.data)
+        data = np.asarray(held)
     except (TypeError, ValueError):
         data = None
     if data is None or data.dtype.kind not in "biuf":
-        raise InvalidType(f"{group}[{k}].data is a {type(value.data).__name__}; a Value's .data must be a number or "
+        raise InvalidType(f"{group}[{k}].{name} is a {type(held).__name__}; a Value's .{name} must be a number or "
                           "an array of numbers")
     return data
 

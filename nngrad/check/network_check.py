@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
-from . import model_check, nielsen
+from . import calling, model_check, nielsen
 from .arrays import MODES
 from .dls import SpecialisationSubject
 from .findings import Finding
@@ -103,7 +103,14 @@ class NetworkSubject(Subject):
     # -- calling the user's code ----------------------------------------------------------------------------------
 
     def _loss_call(self, x, t):
-        return self.net.loss(x, t)
+        return calling.in_training(self.net.loss, x, t)
+
+    def _training(self) -> str:
+        """Where the scalar is the training-mode loss: the words saying so, for the "called:" line."""
+        method = self.net.forward if self.convention == "forward-backward" else getattr(self.net, "loss", None)
+        switch = calling.training_switch(method) if callable(method) and self.convention != "method" else None
+        return (f"; the loss checked is {method.__name__}(x, t, {switch}=True), the training mode the gradient is of "
+                "(batch statistics, dropout masks rewound before each call)") if switch else ""
 
     def evaluate(self) -> float:
         self.before()
@@ -111,8 +118,8 @@ class NetworkSubject(Subject):
         if self.convention == "method":
             return self.call.loss(x, t)
         if self.convention == "forward-backward":
-            return float(self.net.forward(x, t))
-        value = self.net.loss(x, t)
+            return float(calling.in_training(self.net.forward, x, t))
+        value = self._loss_call(x, t)
         return float(value[0] if self.convention == "loss-grads" else value)
 
     def claim(self) -> Claim:
@@ -125,15 +132,15 @@ class NetworkSubject(Subject):
                        f"{', '.join(self.groups)}" + (f" (buffers: {', '.join(self.call.extra)})" if self.call.extra
                                                       else ""))
             elif self.convention == "gradient":
-                grads, how = self.net.gradient(x, t), "gradient(x, t) returned a dict of gradients"
+                grads, how = calling.in_training(self.net.gradient, x, t), "gradient(x, t) returned a dict of gradients"
             elif self.convention == "loss-grads":
-                grads, how = self.net.loss(x, t)[1], "loss(x, t) returned (loss, grads)"
+                grads, how = self._loss_call(x, t)[1], "loss(x, t) returned (loss, grads)"
             else:
-                self.net.forward(x, t)
+                calling.in_training(self.net.forward, x, t)
                 self.net.backward()
                 grads, how = self.net.grads, "forward(x, t) returned the loss; backward() left the gradients in grads"
         self.cache_changes = changes
-        claim = Claim({}, how=how)
+        claim = Claim({}, how=how + self._training())
         self._read(grads, claim)
         if changed := self.saved.changed():
             claim.findings.append(Finding("params-changed", f"computing the gradient changed "

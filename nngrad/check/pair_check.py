@@ -158,7 +158,7 @@ class _Functional(Subject):
         """Gradients returned in the inputs' own structure, ``(dx, [dW, db])`` for ``(x, [W, b])``, or in one
         tree's (``[(dW1, db1), (dW2, db2)]`` for ``params``), as one flat sequence (dx, dW, db); anything else as
         it is."""
-        if not self.trees or not isinstance(value, (list, tuple, dict)):
+        if not self.trees or not trees.container(value):
             return value
         arguments = list(dict.fromkeys(self.origin[k][0] for k in self.floats))
         if isinstance(value, (list, tuple)) and len(value) == len(arguments) > 1:

@@ -232,6 +232,12 @@ def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme
 
 # -- the user's code ------------------------------------------------------------------------------------------------
 
+def _terminal() -> bool:
+    """Show a progress bar over the check of users' code (seconds) only on a terminal: in a log or a pipe its lines
+    would only follow the report."""
+    return sys.stderr.isatty()
+
+
 def _rng(args: argparse.Namespace, stream: int) -> np.random.Generator:
     """Independent streams of one seed: 0 the inputs, 2 constructor arrays, 3 targets (dout has its own)."""
     return np.random.default_rng((args.seed, stream))
@@ -299,7 +305,7 @@ def _check_layer(args: argparse.Namespace):
         lambda rng: tuple(_draw(draw, shape, rng) for _ in range(2)) if several else _draw(draw, shape, rng))
     report = _run(f"the check of {cls.__name__}",
                   lambda: check_layer(layer, inputs, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
-                                      atol=args.atol, seed=args.seed, resample=resample, progress=True))
+                                      atol=args.atol, seed=args.seed, resample=resample, progress=_terminal()))
     if t is not None and args.draw is None and report.status == "FAIL":
         _refuse_outside_domain(args, cls, t, shape)
     return report
@@ -328,7 +334,7 @@ def _check_layer_inputs(args: argparse.Namespace):
     resample = None if t is not None else lambda rng: _one_or_tuple(user_code.inputs(args.shapes, rng))
     return _run(f"the check of {cls.__name__}",
                 lambda: check_layer(layer, x, t=t, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol,
-                                    atol=args.atol, seed=args.seed, resample=resample, progress=True),
+                                    atol=args.atol, seed=args.seed, resample=resample, progress=_terminal()),
                 "layer", "--shapes")
 
 
@@ -371,7 +377,7 @@ def _check_pair(args: argparse.Namespace):
     return _run(f"the check of {forward.__name__}", lambda: check_pair(forward, backward, *inputs,
                                                                        mode=args.mode or "auto", eps=args.eps,
                                                                        rtol=args.rtol, atol=args.atol, seed=args.seed,
-                                                                       progress=True), "pair")
+                                                                       progress=_terminal()), "pair")
 
 
 def _check_loss(args: argparse.Namespace):
@@ -379,7 +385,7 @@ def _check_loss(args: argparse.Namespace):
     inputs = _inputs(args, "--loss-fn")
     return _run(f"the check of {loss_fn.__name__}", lambda: check_loss(loss_fn, *inputs, mode=args.mode or "auto",
                                                                        eps=args.eps, rtol=args.rtol, atol=args.atol,
-                                                                       seed=args.seed, progress=True), "loss_fn")
+                                                                       seed=args.seed, progress=_terminal()), "loss_fn")
 
 
 def _inputs(args: argparse.Namespace, option: str) -> list:
@@ -408,7 +414,7 @@ def _check_net(args: argparse.Namespace):
     t = _targets(args, x, classes)
     return _run(f"the check of {cls.__name__}", lambda: check_network(net, x, t, mode=args.mode or "auto",
                                                                       eps=args.eps, rtol=args.rtol, atol=args.atol,
-                                                                      seed=args.seed, progress=True))
+                                                                      seed=args.seed, progress=_terminal()))
 
 
 def _columns(args: argparse.Namespace, n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
@@ -431,7 +437,7 @@ def _check_columns(args: argparse.Namespace, net, name: str):
     x, y = _columns(args, net.weights[0].shape[1], net.weights[-1].shape[0])
     return _run(f"the check of {name}", lambda: check_network(net, x, y, mode=args.mode or "auto", eps=args.eps,
                                                               rtol=args.rtol, atol=args.atol, seed=args.seed,
-                                                              progress=True), "net")
+                                                              progress=_terminal()), "net")
 
 
 def _refuse_for_columns(args: argparse.Namespace, what: str, options: tuple[str, ...]) -> None:
@@ -467,7 +473,7 @@ def _check_specialisation(args: argparse.Namespace):
     x, y = _columns(args, numbered[0][1].shape[-1], numbered[-1][1].shape[0])
     return _run(f"the check of {forward.__name__}", lambda: check_network(
         parameters, x, y, mode=args.mode or "auto", eps=args.eps, rtol=args.rtol, atol=args.atol, seed=args.seed,
-        progress=True, forward=forward, cost=cost, backward=backward), "net")
+        progress=_terminal(), forward=forward, cost=cost, backward=backward), "net")
 
 
 def _parameters(layer_dims, rng: np.random.Generator, forward: str) -> dict[str, np.ndarray]:
