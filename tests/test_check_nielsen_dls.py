@@ -120,6 +120,12 @@ def test_forward_cost_backward_come_together(rng):
                       cost=dls.compute_cost, backward=dls.L_model_backward)
 
 
+@pytest.mark.parametrize("net", [42, "network.py", {"W1": np.ones((3, 4))}], ids=["int", "str", "dict"])
+def test_a_net_that_is_no_network_is_one_line(net):
+    with pytest.raises(InvalidType, match="net must be a network object"):
+        check_network(net, np.ones((2, 4)), np.ones(2))
+
+
 def test_a_located_finding_calls_wrong_only_the_arrays_that_failed():
     from nngrad.check.network_check import boundary
 

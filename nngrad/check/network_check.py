@@ -63,6 +63,10 @@ def _subject(net, x: np.ndarray, t: np.ndarray, forward, cost, backward) -> Subj
         if not_callable := [k for k, f in functions.items() if not callable(f)]:
             raise InvalidType(f"{not_callable[0]} must be a function, got a {type(functions[not_callable[0]]).__name__}")
         return SpecialisationSubject(net, x, t, forward, cost, backward)
+    if not hasattr(net, "__dict__") and not hasattr(type(net), "__slots__"):
+        raise InvalidType(f"net must be a network object (params with gradient(x, t) or loss(x, t), Nielsen's "
+                          f"Network, a model with forward and backward), or a parameters dict with forward=, cost=, "
+                          f"backward=; got a {type(net).__name__}")
     if getattr(net, "params", None) is None and nielsen.takes(net):
         return nielsen.NielsenSubject(net, x, t)
     if model_check.takes(net) and not parameter_groups(net):
