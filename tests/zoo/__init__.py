@@ -8,7 +8,11 @@ rounds of fixes for issue 25 in styles and with bugs that neither ``CASES`` nor 
 (``ROUND2.md``); ``ROUND3``: the third first-contact batch, in styles and with bugs that none of ``CASES``,
 ``FRESH``, ``ROUND2`` contains, written without reading the checker and scored once (``ROUND3.md``); ``ROUND4``:
 the fourth, in styles and with bugs that none of the batches before it contains, written without reading the
-checker and scored once on the code main had at the go signal (``ROUND4.md``);
+checker and scored once on the code main had at the go signal (``ROUND4.md``); ``ROUND5``: the fifth, in styles
+and with bugs that none of the batches before it contains (how learners organise code: a trainer over a list of
+layer dicts, a registry of named parameters, a flat parameter buffer with views, layers that store their
+``grad_input``, a tape of closures), written without reading the checker and scored once on main's code at the go
+signal (``ROUND5.md``);
 ``module_file(case)``: the path of the module that holds a case's
 code (what ``{file}`` stands for in ``case.cli``), for either list."""
 
@@ -18,6 +22,7 @@ from . import (beyond, cs231n, dict_params, dlfs, dls, keraslike, micrograd, net
                notebook, purepython, r2_autograd, r2_bow, r2_chainer, r2_d2l, r2_kerasseq, r2_losses, r2_ng, r2_sklearn,
                r3_conv, r3_einsum, r3_fastai, r3_jax, r3_nnfs_model, r3_npml, r3_probloss, r4_charrnn, r4_closures,
                r4_dataclass, r4_detlosses, r4_dlfs_extend, r4_graph, r4_namedtuple, r4_namespace, r4_vjp,
+               r5_conv1d, r5_flatbuf, r5_gru, r5_losses, r5_registry, r5_seqgrad, r5_tape, r5_trainer,
                sgd_tutorial, torchlike)
 from .case import Case
 
@@ -32,24 +37,31 @@ ROUND3_MODULES = {"r3_nnfs_model": r3_nnfs_model, "r3_jax": r3_jax, "r3_fastai":
 ROUND4_MODULES = {"r4_dlfs_extend": r4_dlfs_extend, "r4_closures": r4_closures, "r4_vjp": r4_vjp,
                   "r4_dataclass": r4_dataclass, "r4_namedtuple": r4_namedtuple, "r4_namespace": r4_namespace,
                   "r4_charrnn": r4_charrnn, "r4_graph": r4_graph, "r4_detlosses": r4_detlosses}
+ROUND5_MODULES = {"r5_trainer": r5_trainer, "r5_registry": r5_registry, "r5_flatbuf": r5_flatbuf,
+                  "r5_seqgrad": r5_seqgrad, "r5_tape": r5_tape, "r5_conv1d": r5_conv1d, "r5_gru": r5_gru,
+                  "r5_losses": r5_losses}
 
 CASES: list[Case] = [case for module in MODULES.values() for case in module.CASES]
 FRESH: list[Case] = [case for module in FRESH_MODULES.values() for case in module.CASES]
 ROUND2: list[Case] = [case for module in ROUND2_MODULES.values() for case in module.CASES]
 ROUND3: list[Case] = [case for module in ROUND3_MODULES.values() for case in module.CASES]
 ROUND4: list[Case] = [case for module in ROUND4_MODULES.values() for case in module.CASES]
+ROUND5: list[Case] = [case for module in ROUND5_MODULES.values() for case in module.CASES]
 
-_names = [c.name for c in CASES + FRESH + ROUND2 + ROUND3 + ROUND4]
+_names = [c.name for c in CASES + FRESH + ROUND2 + ROUND3 + ROUND4 + ROUND5]
 assert len(_names) == len(set(_names)), sorted({n for n in _names if _names.count(n) > 1})
 assert not set(MODULES) & set(FRESH_MODULES) and not (set(MODULES) | set(FRESH_MODULES)) & set(ROUND2_MODULES)
 assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES)) & set(ROUND3_MODULES)
 assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES) | set(ROUND3_MODULES)) & set(ROUND4_MODULES)
+assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES) | set(ROUND3_MODULES)
+            | set(ROUND4_MODULES)) & set(ROUND5_MODULES)
 
 
 def module_of(case: Case):
     """The module that holds a case's code (a case's name starts with its module's)."""
     prefix = case.name.split(".")[0]
-    return {**MODULES, **FRESH_MODULES, **ROUND2_MODULES, **ROUND3_MODULES, **ROUND4_MODULES}[prefix]
+    return {**MODULES, **FRESH_MODULES, **ROUND2_MODULES, **ROUND3_MODULES, **ROUND4_MODULES,
+            **ROUND5_MODULES}[prefix]
 
 
 def module_file(case: Case) -> Path:
@@ -63,4 +75,4 @@ def cli_args(case: Case) -> tuple[str, ...] | None:
     return tuple(a.replace("{file}", str(module_file(case))) for a in case.cli)
 
 
-__all__ = ["CASES", "FRESH", "ROUND2", "ROUND3", "ROUND4", "Case", "cli_args", "module_file", "module_of"]
+__all__ = ["CASES", "FRESH", "ROUND2", "ROUND3", "ROUND4", "ROUND5", "Case", "cli_args", "module_file", "module_of"]

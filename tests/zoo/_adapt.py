@@ -229,6 +229,10 @@ class PairProblem(Problem):
         res = self.fwd(*args)
         return [_copy_out(o) for o in res[:-1]]
 
+    def _back(self, d, cache):
+        """The user's backward: CS231n's order, ``backward(dout, cache)``."""
+        return self.bwd(*d, cache)
+
     def run(self, arrays, douts, state=None, repeats=1):
         notes = set()
         args = self._args(arrays)
@@ -238,7 +242,7 @@ class PairProblem(Problem):
         results = []
         for _ in range(repeats):
             d = [_as_given(np.asarray(g), self.lists) for g in douts]
-            g = self.bwd(*d, cache)
+            g = self._back(d, cache)
             g = list(g) if isinstance(g, tuple) else [g]
             if any(_changed(np.asarray(a), b) for a, b in zip(d, douts)):
                 notes.add("dout-modified")
@@ -358,6 +362,8 @@ def build(case, args, kwargs):
         fresh = build_r3(case, args, kwargs)
     if fresh is None:
         fresh = build_r4(case, args, kwargs)
+    if fresh is None:
+        fresh = build_r5(case, args, kwargs)
     if fresh is not None:
         return fresh
     kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
@@ -1045,3 +1051,161 @@ def build_r4(case, args, kwargs):
     if case.style == "array-graph":
         return NodeEngineProblem(*args, **kwargs)
     return None
+
+
+# ---------------------------------------------------------------- the styles of the fifth first-contact batch (ROUND5)
+
+class TrainerProblem(Problem):
+    """A ``Trainer`` whose ``model`` is a list of dicts (``{'W': ..., 'b': ..., 'act': 'relu'}``): ``loss(batch)``
+    and ``compute_gradients(batch) -> [{'W': dW, 'b': db}, ...]`` with ``batch = (X, y)``; the float entries of
+    each dict are the parameters, written in place, their gradients read by the same key."""
+
+    def __init__(self, net, X, y):
+        self.net, self.X, self.y = net, X, y
+        self.keys = [(i, k) for i, layer in enumerate(net.model) for k, v in layer.items() if is_float_array(v)]
+        self.labels = [f"model[{i}][{k!r}]" for i, k in self.keys]
+        self.initial = [net.model[i][k].copy() for i, k in self.keys]
+        self.scalar = True
+
+    def _set(self, arrays):
+        for (i, k), a in zip(self.keys, arrays):
+            self.net.model[i][k][...] = a
+
+    def forward(self, arrays, state=None):
+        self._set(arrays)
+        _seed(state)
+        return [np.array(float(self.net.loss((self.X.copy(), self.y.copy()))))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        self._set(arrays)
+        for _ in range(repeats):
+            _seed(state)
+            grads = self.net.compute_gradients((self.X.copy(), self.y.copy()))
+            g = [_item(_item(grads, i), k) for i, k in self.keys]
+            results.append(_scaled([None if x is None else np.array(x, copy=True) for x in g], douts, True))
+        if any(_changed(self.net.model[i][k], a) for (i, k), a in zip(self.keys, arrays)):
+            notes.add("params-changed")
+        return results, notes
+
+
+class DictListLossProblem(Problem):
+    """``fn(model, *rest) -> (loss, grads)``, model a list of dicts whose float entries are the parameters (other
+    entries, such as an activation's name, passed as they are), grads a list of dicts read by the same keys."""
+
+    def __init__(self, fn, model, *rest):
+        self.fn, self.model, self.rest = fn, model, rest
+        self.keys = [(i, k) for i, layer in enumerate(model) for k, v in layer.items() if is_float_array(v)]
+        self.labels = [f"model[{i}][{k!r}]" for i, k in self.keys]
+        self.initial = [model[i][k].copy() for i, k in self.keys]
+        self.scalar = True
+
+    def _model(self, arrays):
+        model = [dict(layer) for layer in self.model]
+        for (i, k), a in zip(self.keys, arrays):
+            model[i][k] = a.copy()
+        return model
+
+    def _rest(self):
+        return [a.copy() if isinstance(a, np.ndarray) else a for a in self.rest]
+
+    def forward(self, arrays, state=None):
+        _seed(state)
+        return [np.array(float(self.fn(self._model(arrays), *self._rest())[0]))]
+
+    def run(self, arrays, douts, state=None, repeats=1):
+        notes, results = set(), []
+        for _ in range(repeats):
+            model = self._model(arrays)
+            _seed(state)
+            _, grads = self.fn(model, *self._rest())
+            if any(_changed(model[i][k], a) for (i, k), a in zip(self.keys, arrays)):
+                notes.add("params-changed")
+            g = [_item(_item(grads, i), k) for i, k in self.keys]
+            results.append(_scaled([None if x is None else np.array(x, copy=True) for x in g], douts, True))
+        return results, notes
+
+
+def _registered(obj, prefix="", seen=None):
+    """[Param] of a learner's Module tree: every object with a ``_params`` dict, reached through public
+    attributes and lists (registered or not), its gradient in the same object's ``_grads[name]``."""
+    seen = set() if seen is None else seen
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    found = []
+    if isinstance(getattr(obj, "_params", None), dict):
+        found += [Param(prefix + n, lambda o=obj, n=n: o._params[n], lambda o=obj, n=n: o._grads.get(n))
+                  for n in obj._params]
+    if isinstance(obj, (list, tuple)):
+        for i, v in enumerate(obj):
+            found += _registered(v, f"{prefix[:-1]}[{i}].", seen)
+    elif hasattr(obj, "__dict__"):
+        for k, v in vars(obj).items():
+            if not k.startswith("_") and (hasattr(v, "_params") or isinstance(v, (list, tuple))):
+                found += _registered(v, f"{prefix}{k}.", seen)
+    return found
+
+
+class RegistryProblem(ModuleProblem):
+    """A learner's ``Module`` with ``register_parameter``: parameters in each sub-module's ``_params``, gradients
+    in its ``_grads`` (every module reachable from the top, registered or not: what the output depends on);
+    ``zero_grad()`` before each backward."""
+
+    def __init__(self, module, x):
+        super().__init__(module, x)
+        self.params = _registered(module)
+        self.labels = self.labels[:self.nf] + [p.label for p in self.params]
+        self.initial = self.initial[:self.nf] + [p.get().copy() for p in self.params]
+
+
+class _GradInputModule:
+    """A ``Sequential`` whose ``backward`` returns nothing, seen as one that returns its ``grad_input``."""
+
+    def __init__(self, seq):
+        self.seq = seq
+
+    def forward(self, x):
+        return self.seq.forward(x)
+
+    def backward(self, dout):
+        self.seq.backward(dout)
+        return self.seq.grad_input
+
+
+def _linear_layers(obj, prefix, seen):
+    """[Param] of every layer (reached through ``layers`` lists) holding ``W``, ``b`` with ``grad_W``, ``grad_b``."""
+    if id(obj) in seen:
+        return []
+    seen.add(id(obj))
+    found = [Param(f"{prefix}.{n}", lambda o=obj, n=n: getattr(o, n), lambda o=obj, n=n: getattr(o, "grad_" + n, None))
+             for n in ("W", "b") if is_float_array(getattr(obj, n, None))]
+    for i, layer in enumerate(getattr(obj, "layers", [])):
+        found += _linear_layers(layer, f"{prefix}.layers[{i}]", seen)
+    return found
+
+
+class GradInputProblem(ModuleProblem):
+    """Lua-Torch-like layers: ``backward(grad_output)`` returns nothing, stores ``grad_input`` (and ``grad_W``,
+    ``grad_b``); the Sequential's dx is its ``grad_input``."""
+
+    def __init__(self, seq, x):
+        super().__init__(_GradInputModule(seq), x)
+        self.params = [Param(p.label[len("net."):], p.get, p.grad) for p in _linear_layers(seq, "net", set())]
+        self.labels = self.labels[:self.nf] + [p.label for p in self.params]
+        self.initial = self.initial[:self.nf] + [p.get().copy() for p in self.params]
+
+
+class TapePairProblem(PairProblem):
+    """``fwd(*inputs) -> (out, tape)``, ``grad(tape, dout)``: the tape first."""
+
+    def _back(self, d, cache):
+        return self.bwd(cache, *d)
+
+
+def build_r5(case, args, kwargs):
+    """The Problem of a ROUND5 case, or None where ``build``'s own kinds take it (the GRU and depthwise
+    convolution layers, the losses)."""
+    kinds = {"trainer": TrainerProblem, "layer-dicts": DictListLossProblem, "module-registry": RegistryProblem,
+             "flat-buffer": ModuleProblem, "sequential-grad-input": GradInputProblem, "tape": TapePairProblem}
+    return kinds[case.style](*args, **kwargs) if case.style in kinds else None

@@ -7,11 +7,11 @@ A bug counts as detected when the verdict is FAIL; correct code counts as a fals
 (FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
 of the findings is of a kind the case lists in ``names``.
 
-    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3 | --r4] [--no-torch] [-v]
+    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3 | --r4 | --r5] [--no-torch] [-v]
         [--write ../docs/checker-zoo.md]
 
 (--fresh: the first-contact batch ``FRESH`` instead of ``CASES``; --r2: the second first-contact batch ``ROUND2``;
---r3: the third, ``ROUND3``; --r4: the fourth, ``ROUND4``.)
+--r3: the third, ``ROUND3``; --r4: the fourth, ``ROUND4``; --r5: the fifth, ``ROUND5``.)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, cli_args
+from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, cli_args
 from .case import Case
 
 
@@ -192,6 +192,12 @@ BATCHES = (  # (title, cases, the first-contact record, what the batch is)
      "SimpleNamespace, min-char-rnn's BPTT, makemore's backprop-ninja MLP on character ids, a graph of array nodes "
      "with a topological sort, detection and self-supervised losses with masks), written by someone who had not "
      "read the checker, and scored once on the code main had at the go signal"),
+    ("First contact, round 5", "ROUND5", "ROUND5.md", "47 cases in 9 more styles, most of them ways of organising "
+     "code (a trainer over a list of layer dicts with compute_gradients(batch), a loss of a list of dicts holding "
+     "activation names, a torch-like Module with register_parameter and named_parameters, parameters in one flat "
+     "buffer with views, Lua-Torch-like layers that store grad_input, a tape of closures walked by grad(tape, "
+     "dout), a depthwise 1-D convolution, a GRU with np.split gates, sequence and contrastive losses), written by "
+     "someone who had not read the checker, and scored once on the code main had at the go signal"),
 )
 
 
@@ -209,9 +215,9 @@ def write(out: Path, torch: bool) -> None:
     import importlib.metadata
     import platform
 
-    from . import CASES, FRESH, ROUND2, ROUND3, ROUND4
+    from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5
 
-    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4}
+    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4, "ROUND5": ROUND5}
     start = time.perf_counter()
     version = f"nngrad {importlib.metadata.version('nngrad')}, numpy {np.__version__}"
     if torch:
@@ -239,14 +245,15 @@ def write(out: Path, torch: bool) -> None:
                    "one of its findings is of a kind the case lists. torch's gradcheck runs at its defaults (eps "
                    "1e-6, atol 1e-5, rtol 1e-3) around the same numpy code, wrapped in a float64 "
                    "`torch.autograd.Function` as a PyTorch user would. Every label is confirmed independently of "
-                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`, `--r4`).\n\n" + "\n\n".join(parts)
+                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`, `--r4`, `--r5`).\n\n"
+                   + "\n\n".join(parts)
                    + "\n\n## Where each fell short\n\n" + ("\n".join(notes) or "nowhere") + "\n")
 
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    cases = ROUND4 if "--r4" in argv else ROUND3 if "--r3" in argv else ROUND2 if "--r2" in argv \
-        else FRESH if "--fresh" in argv else CASES
+    cases = ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv else ROUND3 if "--r3" in argv \
+        else ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
     scores = {"`nngrad.check_*` (Python)": score_api(cases), "`nngrad check` (the shell)": score_cli(cases)}
     if "--no-torch" not in argv:
         scores["`torch.autograd.gradcheck`"] = score_torch(cases)
