@@ -23,7 +23,7 @@ from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
-from .scalars import held
+from .scalars import equal_to, held, shares
 
 MOST_AXES = 5  # the most axes whose orders the 'transposed?' test tries (5! = 120)
 
@@ -80,7 +80,7 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
                        "computed, or reset after it was (a zeroing in the wrong place?)")
     masked = bool((n == 0).any() and (n != 0).any())  # a mask drops some elements: dropout's own scale?
     guess = (f"a scale missing where the mask lets the gradient through (inverted dropout's 1/(1-p) = {number(1 / c)}?)"
-             if masked and 0 < c < 1 else _guess(c, batch, held))
+             if masked and 0 < c < 1 and equal_to(c, shares(held)) is None else _guess(c, batch, held))
     return Finding("scaled", f"{row.name} is {number(c)} times the numerical gradient at every element: {guess}")
 
 
