@@ -57,10 +57,6 @@ R5_GAPS = {  # what fails from Python at the first-contact run (ROUND5.md)
     "r5_trainer.mlp_loss.act_off_by_one": _DICT_LIST,
     **{f"r5_tape.{n}": _TAPE
        for n in ("mlp", "mlp.rebound", "causal_attention", "causal_attention.unmasked_backward")},
-    "r5_flatbuf.FlatLinear.he_init": "a view broken by self.W = self.W * s: 'located ... a mask not applied?', "
-                                     "not that the output ignores the flat buffer's W part (ignored)",
-    "r5_flatbuf.FlatLinear.rebound": "self.dW rebound, gflat's W part stale: 'located: the block dflat[0:12], 0 "
-                                     "times', not misplaced (dW holds the right values)",
     "r5_losses.pinball.swapped": "the pinball's slopes swapped, with exact hits at the kink: no finding",
     "r5_losses.dice_loss.no_denominator": "dice's denominator derivative dropped: no finding",
 }
@@ -68,7 +64,7 @@ R5_SHELL_GAPS = {name: R5_GAPS[name] for name in (
     "r5_trainer.Trainer", "r5_trainer.Trainer.tanh_l2", "r5_trainer.Trainer.appended",
     "r5_trainer.Trainer.decayed_bias", "r5_trainer.Trainer.lowercase_key", "r5_tape.mlp", "r5_tape.mlp.rebound",
     "r5_tape.causal_attention",
-    "r5_tape.causal_attention.unmasked_backward", "r5_flatbuf.FlatLinear.he_init", "r5_flatbuf.FlatLinear.rebound",
+    "r5_tape.causal_attention.unmasked_backward",
     "r5_losses.dice_loss.no_denominator")}
 R5_TRACEBACKS = {name: _TAPE for name in R5_GAPS if name.startswith("r5_tape.")}  # out of the learner's code
 R5_ROWS: dict[str, str] = {}

@@ -16,14 +16,14 @@ from itertools import permutations, product
 
 import numpy as np
 
-from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, softmax_chain, some_arrays, terms
+from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, softmax_chain, some_arrays, terms, unused_part
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck, agree
 from .evidence import Evidence, Failure
 from .experiments import constant_output
 from .findings import Finding, Kind
 from .probe import invariant
-from .scalars import held
+from .scalars import equal_to, held, shares
 
 MOST_AXES = 5  # the most axes whose orders the 'transposed?' test tries (5! = 120)
 
@@ -80,7 +80,7 @@ def scaled(row: ArrayCheck, a: np.ndarray, n: np.ndarray, batch: int | None, rto
                        "computed, or reset after it was (a zeroing in the wrong place?)")
     masked = bool((n == 0).any() and (n != 0).any())  # a mask drops some elements: dropout's own scale?
     guess = (f"a scale missing where the mask lets the gradient through (inverted dropout's 1/(1-p) = {number(1 / c)}?)"
-             if masked and 0 < c < 1 else _guess(c, batch, held))
+             if masked and 0 < c < 1 and equal_to(c, shares(held)) is None else _guess(c, batch, held))
     return Finding("scaled", f"{row.name} is {number(c)} times the numerical gradient at every element: {guess}")
 
 
@@ -509,8 +509,9 @@ def _significant(detect):
 def _ignored(e: Evidence, f: Failure) -> Finding | None:
     """An array the output does not depend on at all (its numerical gradient is zero at every element, and the
     output stays put when every element moves by about 1) whose claimed gradient is not zero."""
-    if np.abs(f.numerical).max(initial=0.0) > e.own(f) or not invariant(
-            e.evaluate, f.operand.values, e.seed, e.subject.scale()):
+    if np.abs(f.numerical).max(initial=0.0) > e.own(f):
+        return unused_part.diagnose(e, f)
+    if not invariant(e.evaluate, f.operand.values, e.seed, e.subject.scale()):
         return None
     return Finding("ignored", f"{f.row.name}: the output does not depend on {f.operand.label} at all (it stays put "
                    f"when every element moves by about 1), so its true gradient is zero, yet yours reaches "
@@ -550,7 +551,8 @@ Kind("nonfinite", True, "NaN or inf in a value, an input, a gradient or a parame
          _ties, "failing", "the tie note"),
     _array("misplaced", True, "the right gradient is in another array of the code: read from a place backward does "
            "not update", misplaced.diagnose, "the 'is the right gradient elsewhere?' probe"),
-    _array("ignored", True, "the output does not depend on an array at all, yet its claimed gradient is not zero",
+    _array("ignored", True, "the output does not depend on an array at all (or on one block of it), yet its claimed "
+           "gradient is not zero there",
            _ignored, "the 'does the output depend on it?' test"),
     _array("scaled", True, "a gradient off by one constant factor, element by element (sum vs mean, a missing "
           "1/2)", lambda e, f: scaled(f.row, f.claimed, f.numerical, e.batch(), e.rtol, e.own(f), held(e.subject))

@@ -36,7 +36,52 @@ def diagnose(e: Evidence, f: Failure) -> Finding | None:
             continue
         if np.all(agree(values.reshape(-1).astype(float), n, e.rtol, e.own(f))):
             return Finding("misplaced", _words(f.row.name, _self(slot.label), source, _kept(e.subject, slot, slots)))
+    return _part(e, f, slots, taken, source)
+
+
+def _part(e: Evidence, f: Failure, slots, taken, source: str | None) -> Finding | None:
+    """A "misplaced" finding where ``f`` is wrong on one block only (a flat buffer's stretch) and a smaller array
+    of the code agrees with the numerical gradient on a window holding that block: a view of the buffer rebound
+    to a new array (self.dW = ... where self.dW[...] = ... was meant)."""
+    from .unused_part import block
+
+    n = f.numerical
+    span = block(~agree(f.claimed, n, e.rtol, e.own(f)))
+    if span is None:
+        return None
+    lo, hi = span
+    for slot in slots:
+        values = slot.get().reshape(-1).astype(float)
+        size = values.size
+        if size < hi - lo or size >= n.size or any(slot.get() is t for t in taken):
+            continue
+        for start in range(max(0, hi - size), min(lo, n.size - size) + 1):
+            window = n[start:start + size]
+            if np.abs(window).max(initial=0.0) > e.own(f) and np.all(agree(values, window, e.rtol, e.own(f))):
+                return Finding("misplaced", _part_words(f, _self(slot.label), source, start, size,
+                                                        _was_view(e.subject, slot, slots, n.size)))
     return None
+
+
+def _was_view(subject, slot, slots, size: int) -> bool:
+    """Did ``slot`` hold, before the check, a view of a buffer of ``size`` elements (the failing array's) that it
+    no longer holds (rebound)?"""
+    found = getattr(subject, "found", None)
+    old = next((a for s, a, _ in getattr(found, "items", ()) if s.label == slot.label), None)
+    return old is not None and old is not slot.get() and any(
+        s.get().size == size and np.shares_memory(old, s.get()) for s in slots)
+
+
+def _part_words(f: Failure, right: str, source: str | None, start: int, size: int, view: bool) -> str:
+    part = f"{f.row.name}[{start}:{start + size}]" if len(f.row.shape) == 1 else (
+        f"{f.row.name}'s elements {start} to {start + size - 1} (in flat order)")
+    read = f", read from {_self(source)}," if source else ""
+    head = (f"{part}: the right values are in {right} (they agree with the numerical gradient there), but "
+            f"{f.row.name}{read} does not hold them")
+    if view:
+        return (f"{head}: backward binds a new array to {right} ({right} = ...) where it held a view of the buffer; "
+                f"write into the view ({right}[...] = ...)")
+    return f"{head}: store them in the buffer the code hands out, or make {right} a view of it"
 
 
 def _holding(slots, claimed: np.ndarray, taken) -> str | None:
