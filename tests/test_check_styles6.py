@@ -71,3 +71,65 @@ def test_the_usual_dout_cache_order_is_kept():
         return dout @ w.T, x.T @ dout
     rng = np.random.default_rng(3)
     assert nngrad.check_pair(forward, backward, rng.standard_normal((3, 2)), rng.standard_normal((2, 4))).passed
+
+
+# --- A: models kept as lists of dicts whose layers also hold strings and numbers --------------------------------
+
+_ACT = {"tanh": (np.tanh, lambda a: 1 - a ** 2), "identity": (lambda z: z, np.ones_like)}
+
+
+def layers_loss(layers, X, T):
+    """0.5 * ||f(X) - T||^2 through dicts {'kernel', 'bias', 'activation'}; -> (loss, [{'kernel', 'bias'}, ...])."""
+    acts, a = [X], X
+    for layer in layers:
+        a = _ACT[layer["activation"]][0](a @ layer["kernel"] + layer["bias"])
+        acts.append(a)
+    g, grads = a - T, []
+    for layer, a_in, a_out in zip(reversed(layers), reversed(acts[:-1]), reversed(acts[1:])):
+        g = g * _ACT[layer["activation"]][1](a_out)
+        grads.insert(0, {"kernel": a_in.T @ g, "bias": g.sum(axis=0)})
+        g = g @ layer["kernel"].T
+    return 0.5 * np.sum((a - T) ** 2), grads
+
+
+def _layers(rng):
+    return [{"kernel": rng.standard_normal((3, 4)), "bias": rng.standard_normal(4), "activation": "tanh",
+             "units": 4},
+            {"kernel": rng.standard_normal((4, 2)), "bias": rng.standard_normal(2), "activation": "identity",
+             "units": 2}]
+
+
+def test_a_list_of_layer_dicts_holding_strings_is_a_parameter_tree():
+    rng = np.random.default_rng(4)
+    report = nngrad.check_loss(layers_loss, _layers(rng), rng.standard_normal((5, 3)), rng.standard_normal((5, 2)))
+    assert report.passed, report
+    assert {r.name for r in report.rows} >= {"layers[0]['kernel']", "layers[1]['bias']"}
+
+
+def test_a_bug_in_one_layer_dict_fails_that_array_only():
+    def wrong(layers, X, T):
+        loss, grads = layers_loss(layers, X, T)
+        grads[1]["bias"] = 2 * grads[1]["bias"]  # planted
+        return loss, grads
+    rng = np.random.default_rng(5)
+    report = nngrad.check_loss(wrong, _layers(rng), rng.standard_normal((5, 3)), rng.standard_normal((5, 2)))
+    assert [r.name for r in report.rows if r.verdict != "ok"] == ["layers[1]['bias']"]
+
+
+def test_a_tuple_of_layer_dicts_in_a_pair_is_a_parameter_tree_too():
+    def forward(x, blocks):
+        return x @ blocks[0]["w"] * blocks[0]["gain"], (x, blocks)
+
+    def backward(dout, cache):
+        x, blocks = cache
+        return dout @ blocks[0]["w"].T * blocks[0]["gain"], ({"w": x.T @ dout * blocks[0]["gain"]},)
+    rng = np.random.default_rng(6)
+    blocks = ({"w": rng.standard_normal((3, 2)), "gain": 1.5, "name": "proj"},)
+    report = nngrad.check_pair(forward, backward, rng.standard_normal((4, 3)), blocks)
+    assert report.passed, report
+    assert blocks[0]["gain"] == 1.5 and blocks[0]["name"] == "proj"
+
+
+def test_a_dict_of_options_beside_arrays_outside_a_list_is_still_passed_as_given():
+    from nngrad.check import trees
+    assert not trees.is_tree({"mode": "train", "running_mean": np.zeros(3)})
