@@ -133,3 +133,56 @@ def test_a_tuple_of_layer_dicts_in_a_pair_is_a_parameter_tree_too():
 def test_a_dict_of_options_beside_arrays_outside_a_list_is_still_passed_as_given():
     from nngrad.check import trees
     assert not trees.is_tree({"mode": "train", "running_mean": np.zeros(3)})
+
+
+class Learner:
+    """self.net: layer dicts; loss(batch) and grads(batch) with ``X, T = batch``; grads a list of dicts."""
+
+    def __init__(self, rng, key="kernel"):
+        self.net, self.key = _layers(rng), key
+
+    def loss(self, batch):
+        X, T = batch
+        return layers_loss(self.net, X, T)[0]
+
+    def grads(self, batch):
+        X, T = batch
+        got = layers_loss(self.net, X, T)[1]
+        return [{self.key: g["kernel"], "bias": g["bias"]} for g in got]
+
+
+class Backprop:
+    """self.stack: layer dicts; backprop(x, y) -> (loss, [{'kernel': dW, 'bias': db}, ...])."""
+
+    def __init__(self, rng, wrong=False):
+        self.stack, self.wrong = _layers(rng), wrong
+
+    def backprop(self, x, y):
+        loss, grads = layers_loss(self.stack, x, y)
+        if self.wrong:
+            grads[0]["kernel"] = grads[0]["kernel"] * 0.5  # planted
+        return loss, grads
+
+
+def test_a_trainer_keeping_layer_dicts_with_a_batch_argument_is_checked():
+    rng = np.random.default_rng(7)
+    report = nngrad.check_network(Learner(rng), rng.standard_normal((5, 3)), rng.standard_normal((5, 2)))
+    assert report.passed, report
+    assert {r.name for r in report.rows} == {f"net[{i}]['{k}']" for i in (0, 1) for k in ("kernel", "bias")}
+    assert "grads((x, t))" in str(report)
+
+
+def test_a_network_keeping_layer_dicts_returning_loss_and_grads_is_checked_and_its_bug_found():
+    rng = np.random.default_rng(8)
+    x, y = rng.standard_normal((5, 3)), rng.standard_normal((5, 2))
+    assert nngrad.check_network(Backprop(np.random.default_rng(9)), x, y).passed
+    report = nngrad.check_network(Backprop(np.random.default_rng(9), wrong=True), x, y)
+    assert [r.name for r in report.rows if r.verdict != "ok"] == ["stack[0]['kernel']"]
+
+
+def test_gradients_under_another_key_than_the_layers_fail_and_say_so():
+    rng = np.random.default_rng(10)
+    report = nngrad.check_network(Learner(rng, key="Kernel"), rng.standard_normal((5, 3)),
+                                  rng.standard_normal((5, 2)))
+    assert report.status == "FAIL"
+    assert any(f.kind == "shape" and "'Kernel'" in str(f) for f in report.findings)
