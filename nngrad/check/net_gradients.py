@@ -21,6 +21,7 @@ from numbers import Number
 import numpy as np
 
 from ..errors import InvalidValue
+from . import trees
 from .slots import Slot, is_float_array
 
 NOT_PARAMETERS = re.compile(r"grad|cache|activation|delta|^d[A-Z_]|^_", re.IGNORECASE)
@@ -41,7 +42,22 @@ def parameter_groups(net) -> dict[str, list[Slot]]:
             groups[attr] = [Slot(value, k, attr) for k in range(len(value))]
         elif isinstance(value, dict) and value and all(is_float_array(v) for v in value.values()):
             groups[attr] = [Slot(value, k, attr) for k in value]
+        elif isinstance(value, (list, tuple)) and trees.is_tree(value):  # [{'W': W1, 'b': b1, 'act': 'relu'}, ...]
+            groups[attr] = [Slot(_owner(value, path), path[-1], attr, path=trees.label(attr, path))
+                            for path, _ in trees.leaves(value)]
     return groups
+
+
+def _owner(tree, path: tuple):
+    """The dict or list holding the leaf at ``path``."""
+    for key in path[:-1]:
+        tree = tree[key]
+    return tree
+
+
+def batch_args(method, x, t) -> tuple:
+    """(x, t), or ((x, t),) for a method taking one argument: ``loss(batch)`` with ``X, y = batch``."""
+    return ((x, t),) if len(_required(method)) == 1 else (x, t)
 
 
 def layer_numbers(groups: dict[str, list[Slot]]) -> dict[str, int]:
@@ -82,7 +98,10 @@ class GradientCall:
     def __init__(self, net, method, groups: dict[str, list[Slot]]) -> None:
         self.net, self.method, self.groups = net, method, groups
         self.extra = _required(method)[2:]
-        self.signature = f"{method.__name__}(x, t{''.join(', ' + a for a in self.extra)})"
+        self.batched = len(_required(method)) == 1
+        self.mismatches: list[str] = []  # gradients returned in a layer list's structure but under other keys
+        inputs = "(x, t)" if self.batched else "x, t"
+        self.signature = f"{method.__name__}({inputs}{''.join(', ' + a for a in self.extra)})"
 
     def _buffers(self, x: np.ndarray) -> tuple[list, dict[str, object]]:
         """The extra arguments, and which parameter group each buffer holds the gradients of."""
@@ -103,16 +122,29 @@ class GradientCall:
             args.append(buffer)
         return args, holds
 
+    def _call(self, x: np.ndarray, t: np.ndarray, args: list):
+        return self.method(*batch_args(self.method, x, t), *args)
+
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        return _loss(self.method(x, t, *self._buffers(x)[0]), self.signature)
+        """The loss the method returns first; where it returns only gradients, the network's ``loss``."""
+        result = self._call(x, t, self._buffers(x)[0])
+        if _gradients_only(result) and callable(own := getattr(self.net, "loss", None)):
+            return _loss(own(*batch_args(own, x, t)), f"{own.__name__}(x, t)")
+        return _loss(result, self.signature)
 
     def gradients(self, x: np.ndarray, t: np.ndarray) -> dict[str, object]:
         """{slot label: gradient} for every parameter found in what the method returned or filled."""
         args, holds = self._buffers(x)
-        result = self.method(x, t, *args)
-        returned = list(result[1:]) if isinstance(result, tuple) else []
+        result = self._call(x, t, args)
+        returned = list(result[1:]) if isinstance(result, tuple) else [result] if _gradients_only(result) else []
         found: dict[str, object] = {}
         for group, slots in self.groups.items():
+            if slots[0].path:  # a list of layer dicts: its gradients in its structure
+                flat = next((f for v in returned if (f := trees.flat_like(getattr(self.net, group), v))), None)
+                found.update({s.label: g for s, g in zip(slots, flat or [])})
+                if flat is None:
+                    self.mismatches.append(_keys_differ(group, getattr(self.net, group), returned))
+                continue
             grads = _matching(returned, group, slots)
             grads = holds.get(group) if grads is None else grads
             if grads is None:
@@ -135,6 +167,24 @@ def _loss(result, signature: str) -> float:
         raise InvalidValue(f"{signature} returned {type(result).__name__}; nngrad reads the loss from it: a number, "
                            "or a tuple (loss, gradients...)")
     return float(np.asarray(value).reshape(()))
+
+
+def _keys_differ(group: str, model, returned: list) -> str:
+    """Where gradients came back as a list of dicts as long as ``model`` but keyed otherwise: the words saying so."""
+    for value in returned:
+        if isinstance(value, (list, tuple)) and len(value) == len(model) and all(isinstance(v, dict) for v in value):
+            for k, (layer, got) in enumerate(zip(model, value)):
+                want = [key for key, v in layer.items() if isinstance(v, np.ndarray) and v.dtype.kind == "f"]
+                if set(got) != set(want) and set(got) != set(layer):
+                    return (f"the gradients of {group}[{k}] are keyed {', '.join(map(repr, got))}, its arrays "
+                            f"{', '.join(map(repr, want))}: a gradient under another key than its parameter's is "
+                            "never applied (a misspelt or lower-case key?)")
+    return ""
+
+
+def _gradients_only(result) -> bool:
+    """A method's result that is its gradients alone (a list or dict of them), no loss."""
+    return isinstance(result, (list, dict)) and bool(result)
 
 
 def _matching(returned: list, group: str, slots: list[Slot]):

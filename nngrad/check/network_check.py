@@ -95,7 +95,7 @@ class NetworkSubject(Subject):
         self.net, self.x, self.t = net, x, t
         self.title = f"network {type(net).__name__}"
         self.slots, self.saved = slots, Saved.of(slots)
-        self.operands = [Operand(str(s.key) if s.attr and isinstance(s.key, str) else s.label, s.label, s.get(),
+        self.operands = [Operand(str(s.key) if s.attr and isinstance(s.key, str) and not s.path else s.label, s.label, s.get(),
                                  "parameter", s) for s in slots]
         self.layers = _layers(net)
         self.owners = [net, *(layer for _, layer in self.layers)]
@@ -131,6 +131,7 @@ class NetworkSubject(Subject):
         x, t = self.x.copy(), self.t.copy()
         with _watching(self.layers, self.operands) as changes:
             if self.convention == "method":
+                self.call.mismatches.clear()
                 grads = self.call.gradients(x, t)
                 how = (f"{self.call.signature} returned the loss and the gradients of "
                        f"{', '.join(self.groups)}" + (f" (buffers: {', '.join(self.call.extra)})" if self.call.extra
@@ -146,6 +147,7 @@ class NetworkSubject(Subject):
         self.cache_changes = changes
         claim = Claim({}, how=how + self._training())
         self._read(grads, claim)
+        claim.findings += [Finding("shape", m) for m in (self.call.mismatches if self.call else []) if m]
         if changed := self.saved.changed():
             claim.findings.append(Finding("params-changed", f"computing the gradient changed "
                                           f"{', '.join(s.label for s in changed)} (an update inside gradient() or "

@@ -24,6 +24,7 @@ import numpy as np
 from .. import _validate as validate
 from ..errors import InvalidType, InvalidValue
 from .arrays import MODES
+from .backward_order import arranged, cache_first, signature
 from .catalogue import Context
 from .diagnostics import label_conditions
 from .findings import Finding
@@ -248,7 +249,7 @@ class PairSubject(_Functional):
         args = self._args()
         outs, cache = self._call_forward(args)
         given = [d.tolist() if listed else np.array(d, copy=True) for d, listed in zip(self.douts, self.listed_outs)]
-        got = self._read(self.backward(*given, cache))
+        got = self._read(self.backward(*arranged(self.backward, given, cache)))
         if got.how == "by position" and len(got.grads) != len(self.floats):
             count = len(got.grads)
             raise InvalidValue(f"{_name(self.backward)} returned {count} value{'s' * (count != 1)}; "
@@ -259,7 +260,8 @@ class PairSubject(_Functional):
         douts = "dout" if one else ", ".join(f"dout{k + 1}" for k in range(len(outs)))
         claim = Claim({op.name: _copied(got.grads.get(i)) for i, op in enumerate(self.operands)},
                       how=f"{_name(self.forward)}({', '.join(self.arguments)}) returned ({outputs}, cache); "
-                          f"{_name(self.backward)}({douts}, cache) returned {_listed(self.operands)}"
+                          f"{signature(_name(self.backward), douts, cache_first(self.backward, len(outs)))} returned "
+                          f"{_listed(self.operands)}"
                           + _ignored(got) + self._held())
         for i, op in enumerate(self.operands):
             if i not in got.grads:

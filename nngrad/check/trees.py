@@ -5,7 +5,9 @@ path from the argument (``params[0][1]``, ``params['dense'][0]``, ``p.W1``); the
 every call, and its gradients come back in the same structure (a list where a tuple was given, or the other way
 round, is the same; a namedtuple or a record of gradients is read by its names). A record (a SimpleNamespace, a
 dataclass instance, an object whose class defines no methods) may hold other members too (a margin, a flag): they
-are passed as they are, never differentiated."""
+are passed as they are, never differentiated; so may the dicts of a list of layers (``[{'W': W1, 'b': b1, 'act':
+'relu'}, ...]``: the strings, numbers and integer arrays beside the arrays), whose gradients come back as dicts of
+the arrays' keys only."""
 
 from __future__ import annotations
 
@@ -22,14 +24,18 @@ class Attr(str):
     """A key that is an attribute's (or a namedtuple field's) name: ``p.W1``, not ``p['W1']``."""
 
 
-def is_tree(value) -> bool:
+def is_tree(value, in_list: bool = False) -> bool:
     """A non-empty list, tuple or dict (nested any depth) whose every leaf is a float array; or a namedtuple or
-    record of such (a record needs one such member, its others are held)."""
+    record of such (a record needs one such member, its others are held); a dict that is a member of a list or
+    tuple (``in_list``) may hold plain values too (a layer's ``'act': 'relu'``), held as they are."""
     if _record(value) or _namedtuple(value):
         return bool(_branches(value))
     if not isinstance(value, (list, tuple, dict)) or not value:
         return False
-    return all(is_tree(v) or _float(v) for _, v in _keyed(value))
+    if isinstance(value, dict) and in_list:
+        return bool(_branches(value)) and all(_passive(v) for k, v in _keyed(value) if not _branch(v))
+    inner = isinstance(value, (list, tuple))
+    return all(is_tree(v, inner) or _float(v) for _, v in _keyed(value))
 
 
 def container(value) -> bool:
@@ -89,9 +95,10 @@ def flat_like(tree, value) -> list | None:
     if _float(tree):
         return None if container(value) else [value]
     if isinstance(tree, dict):
-        if not isinstance(value, dict) or set(value) != set(tree):
+        keys = [k for k, _ in _branches(tree)]
+        if not isinstance(value, dict) or set(value) not in (set(tree), set(keys)):
             return None
-        parts = [flat_like(tree[k], value[k]) for k in tree]
+        parts = [flat_like(tree[k], value[k]) for k in keys]
     elif _namedtuple(tree) or _record(tree):
         named = _named(value)
         if named is None and _namedtuple(tree) and isinstance(value, (list, tuple)) and len(value) == len(tree):
@@ -120,6 +127,16 @@ def _named(value) -> dict | None:
 
 def _float(value) -> bool:
     return isinstance(value, np.ndarray) and value.dtype.kind == "f"
+
+
+def _branch(value) -> bool:
+    return _float(value) or is_tree(value)
+
+
+def _passive(value) -> bool:
+    """A plain value held as it is beside a layer's arrays: a string, a number, None, an integer array."""
+    return value is None or isinstance(value, (str, bytes, bool, int, float, np.number)) or (
+        isinstance(value, np.ndarray) and value.dtype.kind in "iub")
 
 
 def _namedtuple(value) -> bool:
@@ -151,6 +168,6 @@ def _keyed(value) -> list:
 def _branches(value) -> list:
     """(key, member) of ``value``'s members that are trees or float arrays (for a list, tuple or dict: all)."""
     keyed = _keyed(value)
-    if _record(value) or _namedtuple(value):
-        return [(k, v) for k, v in keyed if _float(v) or is_tree(v)]
+    if _record(value) or _namedtuple(value) or isinstance(value, dict):
+        return [(k, v) for k, v in keyed if _branch(v)]
     return keyed
