@@ -44,29 +44,16 @@ R4_SHELL_GAPS = {name: R4_GAPS[name] for name in (
 R4_TRACEBACKS: dict[str, str] = {}
 R4_ROWS: dict[str, str] = {}
 
-_TRAINER = ("a Trainer whose model is a list of layer dicts, with loss(batch) and compute_gradients(batch): not taken "
-            "('keeps no float arrays nngrad can find')")
-_DICT_LIST = ("a loss of a model that is a list of dicts holding arrays and activation names, grads a list of dicts: "
-              "not taken ('returned 3 gradients; it has only 1 float input (X)')")
-_TAPE = ("grad(tape, dout), the tape first: called as grad(dout, tape), the learner's walk of the tape raises "
-         "TypeError ('numpy.ndarray' object is not callable)")
-R5_GAPS = {  # what fails from Python at the first-contact run (ROUND5.md)
-    **{f"r5_trainer.{n}": _TRAINER for n in ("Trainer", "Trainer.tanh_l2", "Trainer.appended",
-                                             "Trainer.decayed_bias", "Trainer.lowercase_key")},
-    "r5_trainer.mlp_loss": _DICT_LIST,
-    "r5_trainer.mlp_loss.act_off_by_one": _DICT_LIST,
-    **{f"r5_tape.{n}": _TAPE
-       for n in ("mlp", "mlp.rebound", "causal_attention", "causal_attention.unmasked_backward")},
+R5_GAPS = {  # detected (FAIL), not yet named in the words the case expects, or checked in part
+    "r5_trainer.Trainer.lowercase_key": "gradients filed under 'w' where the layer has 'W': FAIL (shape names both "
+                                        "keys), W's row unchecked (checked in part)",
+    "r5_tape.mlp.rebound": "a tape closure rebinding its captured array: no finding",
     "r5_losses.pinball.swapped": "the pinball's slopes swapped, with exact hits at the kink: no finding",
     "r5_losses.dice_loss.no_denominator": "dice's denominator derivative dropped: no finding",
 }
 R5_SHELL_GAPS = {name: R5_GAPS[name] for name in (
-    "r5_trainer.Trainer", "r5_trainer.Trainer.tanh_l2", "r5_trainer.Trainer.appended",
-    "r5_trainer.Trainer.decayed_bias", "r5_trainer.Trainer.lowercase_key", "r5_tape.mlp", "r5_tape.mlp.rebound",
-    "r5_tape.causal_attention",
-    "r5_tape.causal_attention.unmasked_backward",
-    "r5_losses.dice_loss.no_denominator")}
-R5_TRACEBACKS = {name: _TAPE for name in R5_GAPS if name.startswith("r5_tape.")}  # out of the learner's code
+    "r5_trainer.Trainer.lowercase_key", "r5_tape.mlp.rebound", "r5_losses.dice_loss.no_denominator")}
+R5_TRACEBACKS: dict[str, str] = {}
 R5_ROWS: dict[str, str] = {}
 
 GAPS = {
