@@ -85,4 +85,5 @@ def cli_args(case: Case) -> tuple[str, ...] | None:
     return tuple(a.replace("{file}", str(module_file(case))) for a in case.cli)
 
 
-__all__ = ["CASES", "FRESH", "ROUND2", "ROUND3", "ROUND4", "ROUND5", "ROUND6", "Case", "cli_args", "module_file", "module_of"]
+__all__ = ["CASES", "FRESH", "ROUND2", "ROUND3", "ROUND4", "ROUND5", "ROUND6", "Case", "cli_args", "module_file",
+           "module_of"]
