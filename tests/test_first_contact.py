@@ -1,6 +1,7 @@
-"""The first-contact batches of issue 25 (tests/zoo: ``FRESH``, ``ROUND2``, ``ROUND3``, ``ROUND4``, ``ROUND5``):
+"""The first-contact batches of issue 25 (tests/zoo: ``FRESH``, ``ROUND2``, ``ROUND3``, ``ROUND4``, ``ROUND5``,
+``ROUND6``):
 learner code in styles and with bugs that the zoo's ``CASES`` does not contain, each written by someone who had not
-read the checker and scored once as nngrad stood (tests/zoo/FIRST_CONTACT.md, ROUND2.md .. ROUND5.md). For every
+read the checker and scored once as nngrad stood (tests/zoo/FIRST_CONTACT.md, ROUND2.md .. ROUND6.md). For every
 batch, the issue's target for a round as assertions: the checker takes every case whole (no array left unchecked),
 passes correct code, fails every bug and names it in the words its case expects, from Python and from the shell; every
 float array the adapter (``zoo._adapt``, not nngrad) differentiates is a row of the report; a check ends in a report or
@@ -15,13 +16,13 @@ import traceback
 
 import numpy as np
 import pytest
-from zoo import FRESH, ROUND2, ROUND3, ROUND4, ROUND5
+from zoo import FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6
 from zoo._adapt import build
 from zoo.score import nngrad_cli, nngrad_report, printed_kinds, printed_partial, report_partial
 
 from nngrad.errors import UserError
 
-BATCHES = {"FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4, "ROUND5": ROUND5}
+BATCHES = {"FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4, "ROUND5": ROUND5, "ROUND6": ROUND6}
 
 R3_GAPS = {  # detected (FAIL), not yet named in the words the case expects
     "r3_jax.grad_loss.pre_activation": "a parameter tree's gradient taken before the activation: split (which "
@@ -56,6 +57,35 @@ R5_SHELL_GAPS = {name: R5_GAPS[name] for name in (
 R5_TRACEBACKS: dict[str, str] = {}
 R5_ROWS: dict[str, str] = {}
 
+R6_GAPS = {  # at first contact (ROUND6.md): not taken, INCONCLUSIVE, a PASS on a bug, or detected and not named
+    "r6_build.build.mlp": "a Net with step_backward(dout) from build(config): not taken (no backward method; the "
+                          "shell's --layer takes no factory function)",
+    "r6_build.build.sigmoid_mlp": "a Net with step_backward(dout) from build(config): not taken",
+    "r6_build.build.mean_bias": "a Net whose backward is step_backward(dout): not taken, the bug missed",
+    "r6_build.build.dx_key": "a Net whose backward is step_backward(dout): not taken, the bug missed",
+    "r6_param.MLP": "np.ndarray-subclass parameters: W.grad on the array not looked for (INCONCLUSIVE)",
+    "r6_param.ScaleShift": "np.ndarray-subclass parameters: gamma.grad not looked for (INCONCLUSIVE)",
+    "r6_param.MLP.transposed_grad": "np.ndarray-subclass parameters: W.grad not looked for, the bug missed",
+    "r6_param.ScaleShift.detached_grad": "np.ndarray-subclass parameters: gamma.grad not looked for, the bug missed",
+    "r6_keras.TwoLayerModel.backward_order": "the layers' own grads read instead of the model's get_gradients(): "
+                                             "PASS on a bug",
+    "r6_layers.Maxout.all_pieces": "maxout's gradient routed to every piece: FAIL, no finding",
+    "r6_layers.MaxPool2D.overwrite": "overlapping pool windows overwritten: FAIL, no finding",
+    "r6_layers.Highway.ungated_carry": "the carry gate dropped: said by missing-term, a kind the case does not list",
+    "r6_layers.SEBlock.no_squeeze_path": "the squeeze path left out: said by missing-term, a kind the case does not "
+                                         "list",
+    "r6_losses.focal_loss.alpha_forgotten": "focal's alpha_t left out of the gradient: FAIL, no finding",
+    "r6_autograd.loss_and_grads.cast": "a gradient filed under a copy's id(): 'scaled' (0 at every element), not "
+                                       "split",
+}
+R6_SHELL_GAPS = {name: R6_GAPS[name] for name in (
+    "r6_build.build.mlp", "r6_build.build.sigmoid_mlp", "r6_build.build.mean_bias", "r6_param.MLP",
+    "r6_param.ScaleShift", "r6_param.MLP.transposed_grad", "r6_param.ScaleShift.detached_grad",
+    "r6_keras.TwoLayerModel.backward_order", "r6_layers.Maxout.all_pieces", "r6_layers.MaxPool2D.overwrite",
+    "r6_layers.Highway.ungated_carry", "r6_layers.SEBlock.no_squeeze_path")}
+R6_TRACEBACKS: dict[str, str] = {}
+R6_ROWS: dict[str, str] = {}
+
 GAPS = {
     "FRESH": {
         "torchlike.HuberLoss.no_delta": "loss clipped at 1 instead of delta: fewer than FEWEST elements inside the "
@@ -72,6 +102,7 @@ GAPS = {
     "ROUND3": R3_GAPS,
     "ROUND4": R4_GAPS,
     "ROUND5": R5_GAPS,
+    "ROUND6": R6_GAPS,
 }
 SHELL_GAPS = {
     "FRESH": {name: GAPS["FRESH"][name] for name in ("beyond.attention.diagonal_softmax", "beyond.conv1d.dw_unstrided")},
@@ -80,11 +111,14 @@ SHELL_GAPS = {
     "ROUND3": R3_SHELL_GAPS,
     "ROUND4": R4_SHELL_GAPS,
     "ROUND5": R5_SHELL_GAPS,
+    "ROUND6": R6_SHELL_GAPS,
 }
-TRACEBACKS = {"FRESH": {}, "ROUND2": {}, "ROUND3": R3_TRACEBACKS, "ROUND4": R4_TRACEBACKS, "ROUND5": R5_TRACEBACKS}
+TRACEBACKS = {"FRESH": {}, "ROUND2": {}, "ROUND3": R3_TRACEBACKS, "ROUND4": R4_TRACEBACKS, "ROUND5": R5_TRACEBACKS,
+              "ROUND6": R6_TRACEBACKS}
 NNGRAD_TRACEBACKS = {"FRESH": {}, "ROUND2": {}, "ROUND3": {}, "ROUND4": R4_TRACEBACKS,  # out of nngrad's own code
-                     "ROUND5": {}}
-ROWS = {"FRESH": {}, "ROUND2": {}, "ROUND3": {}, "ROUND4": R4_ROWS, "ROUND5": R5_ROWS}  # arrays with no row, taken
+                     "ROUND5": {}, "ROUND6": {}}
+ROWS = {"FRESH": {}, "ROUND2": {}, "ROUND3": {}, "ROUND4": R4_ROWS, "ROUND5": R5_ROWS,
+        "ROUND6": R6_ROWS}  # arrays with no row, taken
 
 
 def _cases(gaps: dict[str, dict[str, str]], shell: bool = False) -> list:

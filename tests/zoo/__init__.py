@@ -12,7 +12,11 @@ checker and scored once on the code main had at the go signal (``ROUND4.md``); `
 and with bugs that none of the batches before it contains (how learners organise code: a trainer over a list of
 layer dicts, a registry of named parameters, a flat parameter buffer with views, layers that store their
 ``grad_input``, a tape of closures), written without reading the checker and scored once on main's code at the go
-signal (``ROUND5.md``);
+signal (``ROUND5.md``); ``ROUND6``: the sixth, in styles and with bugs that none of the batches before it contains
+(layers whose backward returns a dict, a net built from a config list with ``step_backward``, ``np.ndarray``
+subclass parameters, a Keras ``Model`` subclass, an operator-overloading autograd and one keyed by ``id()``, maxout,
+highway, squeeze-excitation, instance norm, overlapping pools, an embedding bag, losses returning a dict), written
+without reading the checker and scored once on main's code at the go signal (``ROUND6.md``);
 ``module_file(case)``: the path of the module that holds a case's
 code (what ``{file}`` stands for in ``case.cli``), for either list."""
 
@@ -23,6 +27,7 @@ from . import (beyond, cs231n, dict_params, dlfs, dls, keraslike, micrograd, net
                r3_conv, r3_einsum, r3_fastai, r3_jax, r3_nnfs_model, r3_npml, r3_probloss, r4_charrnn, r4_closures,
                r4_dataclass, r4_detlosses, r4_dlfs_extend, r4_graph, r4_namedtuple, r4_namespace, r4_vjp,
                r5_conv1d, r5_flatbuf, r5_gru, r5_losses, r5_registry, r5_seqgrad, r5_tape, r5_trainer,
+               r6_autograd, r6_build, r6_keras, r6_layers, r6_losses, r6_param,
                sgd_tutorial, torchlike)
 from .case import Case
 
@@ -40,6 +45,8 @@ ROUND4_MODULES = {"r4_dlfs_extend": r4_dlfs_extend, "r4_closures": r4_closures, 
 ROUND5_MODULES = {"r5_trainer": r5_trainer, "r5_registry": r5_registry, "r5_flatbuf": r5_flatbuf,
                   "r5_seqgrad": r5_seqgrad, "r5_tape": r5_tape, "r5_conv1d": r5_conv1d, "r5_gru": r5_gru,
                   "r5_losses": r5_losses}
+ROUND6_MODULES = {"r6_layers": r6_layers, "r6_losses": r6_losses, "r6_autograd": r6_autograd, "r6_param": r6_param,
+                  "r6_keras": r6_keras, "r6_build": r6_build}
 
 CASES: list[Case] = [case for module in MODULES.values() for case in module.CASES]
 FRESH: list[Case] = [case for module in FRESH_MODULES.values() for case in module.CASES]
@@ -47,21 +54,24 @@ ROUND2: list[Case] = [case for module in ROUND2_MODULES.values() for case in mod
 ROUND3: list[Case] = [case for module in ROUND3_MODULES.values() for case in module.CASES]
 ROUND4: list[Case] = [case for module in ROUND4_MODULES.values() for case in module.CASES]
 ROUND5: list[Case] = [case for module in ROUND5_MODULES.values() for case in module.CASES]
+ROUND6: list[Case] = [case for module in ROUND6_MODULES.values() for case in module.CASES]
 
-_names = [c.name for c in CASES + FRESH + ROUND2 + ROUND3 + ROUND4 + ROUND5]
+_names = [c.name for c in CASES + FRESH + ROUND2 + ROUND3 + ROUND4 + ROUND5 + ROUND6]
 assert len(_names) == len(set(_names)), sorted({n for n in _names if _names.count(n) > 1})
 assert not set(MODULES) & set(FRESH_MODULES) and not (set(MODULES) | set(FRESH_MODULES)) & set(ROUND2_MODULES)
 assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES)) & set(ROUND3_MODULES)
 assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES) | set(ROUND3_MODULES)) & set(ROUND4_MODULES)
 assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES) | set(ROUND3_MODULES)
             | set(ROUND4_MODULES)) & set(ROUND5_MODULES)
+assert not (set(MODULES) | set(FRESH_MODULES) | set(ROUND2_MODULES) | set(ROUND3_MODULES)
+            | set(ROUND4_MODULES) | set(ROUND5_MODULES)) & set(ROUND6_MODULES)
 
 
 def module_of(case: Case):
     """The module that holds a case's code (a case's name starts with its module's)."""
     prefix = case.name.split(".")[0]
     return {**MODULES, **FRESH_MODULES, **ROUND2_MODULES, **ROUND3_MODULES, **ROUND4_MODULES,
-            **ROUND5_MODULES}[prefix]
+            **ROUND5_MODULES, **ROUND6_MODULES}[prefix]
 
 
 def module_file(case: Case) -> Path:
@@ -75,4 +85,5 @@ def cli_args(case: Case) -> tuple[str, ...] | None:
     return tuple(a.replace("{file}", str(module_file(case))) for a in case.cli)
 
 
-__all__ = ["CASES", "FRESH", "ROUND2", "ROUND3", "ROUND4", "ROUND5", "Case", "cli_args", "module_file", "module_of"]
+__all__ = ["CASES", "FRESH", "ROUND2", "ROUND3", "ROUND4", "ROUND5", "ROUND6", "Case", "cli_args", "module_file",
+           "module_of"]

@@ -364,6 +364,8 @@ def build(case, args, kwargs):
         fresh = build_r4(case, args, kwargs)
     if fresh is None:
         fresh = build_r5(case, args, kwargs)
+    if fresh is None:
+        fresh = build_r6(case, args, kwargs)
     if fresh is not None:
         return fresh
     kinds = {"layer": lambda *a, **k: LayerProblem(case.style, *a, **k), "pair": PairProblem, "loss": LossProblem,
@@ -1208,4 +1210,79 @@ def build_r5(case, args, kwargs):
     convolution layers, the losses)."""
     kinds = {"trainer": TrainerProblem, "layer-dicts": DictListLossProblem, "module-registry": RegistryProblem,
              "flat-buffer": ModuleProblem, "sequential-grad-input": GradInputProblem, "tape": TapePairProblem}
+    return kinds[case.style](*args, **kwargs) if case.style in kinds else None
+
+
+# ---------------------------------------------------------------- the styles of the sixth first-contact batch (ROUND6)
+
+class NdarrayParameterProblem(ModuleProblem):
+    """Parameters that are ``np.ndarray`` subclasses with a ``.grad`` attribute, found through attributes and
+    sub-objects (named by their path), written in place; ``zero_grad()`` before each backward."""
+
+    def __init__(self, module, x):
+        super().__init__(module, x)
+        self.params = [Param(label, lambda p=p: p, lambda p=p: p.grad) for label, p in _ndarray_params(module, "")]
+        self.labels = self.labels[:self.nf] + [p.label for p in self.params]
+        self.initial = self.initial[:self.nf] + [np.array(p.get(), copy=True) for p in self.params]
+
+
+def _ndarray_params(obj, prefix):
+    found = []
+    for k, v in vars(obj).items():
+        if isinstance(v, np.ndarray) and type(v) is not np.ndarray and hasattr(v, "grad"):
+            found.append((prefix + k, v))
+        elif hasattr(v, "__dict__") and not isinstance(v, np.ndarray):
+            found += _ndarray_params(v, f"{prefix}{k}.")
+    return found
+
+
+class _StepBackward:
+    """A ``Net`` with ``step_backward(dout)`` seen as a module with ``backward``."""
+
+    def __init__(self, net):
+        self.net = net
+
+    def forward(self, x):
+        return self.net.forward(x)
+
+    def backward(self, dout):
+        return self.net.step_backward(dout)
+
+
+class ConfigNetProblem(ModuleProblem):
+    """``build(config)``'s ``Net``: layers' ``params`` dicts, gradients in ``layer.grads`` by the same keys."""
+
+    def __init__(self, net, x):
+        super().__init__(_StepBackward(net), x)
+        self.params = [Param(f"layers[{i}].params[{k!r}]", lambda l=layer, k=k: l.params[k],
+                             lambda l=layer, k=k: _item(l.grads, k))
+                       for i, layer in enumerate(net.layers) for k in layer.params]
+        self.labels = self.labels[:self.nf] + [p.label for p in self.params]
+        self.initial = self.initial[:self.nf] + [p.get().copy() for p in self.params]
+
+
+class DictGradLossProblem(LossProblem):
+    """``fn(x, ...) -> (loss, {'dx': ...})``: the dict's values in order are the first float inputs' gradients."""
+
+    def __init__(self, fn, *inputs):
+        super().__init__(lambda *a: _flat_dict(fn(*a)), *inputs)
+        names = list(inspect.signature(fn).parameters)
+        self.labels = [names[i] if i < len(names) else f"input {i}" for i in self.idx]
+
+
+def _flat_dict(res):
+    loss, grads = res
+    return (loss, *grads.values())
+
+
+R6_MODULE_STYLES = ("layer-zoo-2", "keras-model")
+
+
+def build_r6(case, args, kwargs):
+    """The Problem of a ROUND6 case, or None where ``build``'s own kinds take it (the tuple losses)."""
+    if case.style in R6_MODULE_STYLES:
+        return ModuleProblem(*args, **kwargs)
+    kinds = {"ndarray-parameter": NdarrayParameterProblem, "config-build": ConfigNetProblem,
+             "loss-dict": DictGradLossProblem, "op-autograd": ArrayEngineProblem,
+             "id-dict-autograd": ListParamsLossProblem}
     return kinds[case.style](*args, **kwargs) if case.style in kinds else None

@@ -3,9 +3,9 @@ difference (or lie between the one-sided differences at a kink), every buggy cas
 non-numerical defect (dout or input changed in place, parameters changed, a second backward differing, a gradient of
 the wrong shape or missing, NaN/inf).
 
-    cd tests && ../.venv/bin/python -m zoo._verify [-v] [--seeds N] [--cli] [--fresh | --r2 | --r3 | --r4 | --r5] [name-substring ...]
+    cd tests && ../.venv/bin/python -m zoo._verify [-v] [--seeds N] [--cli] [--fresh | --r2 | --r3 | --r4 | --r5 | --r6] [name-substring ...]
 
-(--fresh: the first-contact batch FRESH instead of CASES; --r2: the second batch ROUND2; --r3: the third, ROUND3; --r4: the fourth, ROUND4; --r5: the fifth, ROUND5; --seeds N: each case drawn from the rngs default_rng(0 .. N-1); a correct case must agree for every one, a buggy
+(--fresh: the first-contact batch FRESH instead of CASES; --r2: the second batch ROUND2; --r3: the third, ROUND3; --r4: the fourth, ROUND4; --r5: the fifth, ROUND5; --r6: the sixth, ROUND6; --seeds N: each case drawn from the rngs default_rng(0 .. N-1); a correct case must agree for every one, a buggy
 case must show its defect for every one; --cli: the cases that have cli arguments, built from those arguments.)
 
 Besides the one-element differences it tests directions that move several elements together: all of an array at
@@ -19,7 +19,7 @@ import time
 
 import numpy as np
 
-from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, module_of
+from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6, module_of
 from ._adapt import build, fixed_state, is_float_array
 
 H64, H32 = 1e-5, 1e-2
@@ -266,7 +266,8 @@ def main(argv):
         seeds = int(argv[i + 1])
         argv = argv[:i] + argv[i + 2:]
     wanted = [a for a in argv if not a.startswith("-")]
-    batch = ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv else ROUND3 if "--r3" in argv \
+    batch = ROUND6 if "--r6" in argv else ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv \
+        else ROUND3 if "--r3" in argv \
         else ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
     cases = [c for c in batch if not wanted or any(w in c.name for w in wanted)]
     if "--cli" in argv:  # check what the cli arguments describe instead of what make builds

@@ -6,7 +6,7 @@ numpy's global generator as it was for that forward, so the cache is the forward
 gradients as they are, wrong shapes included (torch sums a broadcastable one down to the input's shape, or raises:
 raising counts as failing). gradcheck's defaults: eps 1e-6, atol 1e-5, rtol 1e-3; the arrays keep their dtype.
 
-    cd tests && ../.venv/bin/python -m zoo.gradcheck [-v] [--fresh | --r2 | --r3 | --r4 | --r5]
+    cd tests && ../.venv/bin/python -m zoo.gradcheck [-v] [--fresh | --r2 | --r3 | --r4 | --r5 | --r6]
 
 (--fresh: the first-contact batch FRESH; its styles go through the same ``_adapt.build``: torch-like and Keras-like
 modules, Nielsen's networks, the deep-learning specialisation's functions, pure-Python lists; --r2: the second batch
@@ -14,7 +14,7 @@ ROUND2, through the same ``_adapt.build``: Chainer-like links, d2l's parameter l
 autograd engine on arrays; --r3: the third batch ROUND3, through the same ``_adapt.build``: the NNFS model,
 JAX-like parameter trees, fast.ai's foundations, numpy-ml's layers; --r4: the fourth batch ROUND4, through the same
 ``_adapt.build``: MultiLayerNetExtend's training-mode loss, parameter dicts, namedtuples and SimpleNamespaces,
-dataclass layers with a grads dict, a graph of array nodes; --r5: the fifth batch ROUND5, through the same
+dataclass layers with a grads dict, a graph of array nodes; --r5: the fifth batch ROUND5 (--r6: the sixth, ROUND6), through the same
 ``_adapt.build``: a trainer's list of layer dicts, a Module registry's ``_params`` and ``_grads``, a flat buffer's
 ``(flat, gflat)`` pair, layers that store ``grad_input``, a tape walked by ``grad(tape, dout)``.)"""
 
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 from torch.autograd import gradcheck
 
-from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5
+from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6
 from ._adapt import build
 
 
@@ -80,7 +80,8 @@ def why(case, rng) -> str:
 def main(argv):
     verbose = "-v" in argv
     rows = []
-    batch = ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv else ROUND3 if "--r3" in argv \
+    batch = ROUND6 if "--r6" in argv else ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv \
+        else ROUND3 if "--r3" in argv \
         else ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
     for case in batch:
         rows.append((case, gradcheck_case(case, np.random.default_rng(0))))

@@ -7,11 +7,11 @@ A bug counts as detected when the verdict is FAIL; correct code counts as a fals
 (FAIL and INCONCLUSIVE both); a case the checker raised on could not be taken; a diagnosis names the bug when one
 of the findings is of a kind the case lists in ``names``.
 
-    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3 | --r4 | --r5] [--no-torch] [-v]
+    cd tests && ../.venv/bin/python -m zoo.score [--fresh | --r2 | --r3 | --r4 | --r5 | --r6] [--no-torch] [-v]
         [--write ../docs/checker-zoo.md]
 
 (--fresh: the first-contact batch ``FRESH`` instead of ``CASES``; --r2: the second first-contact batch ``ROUND2``;
---r3: the third, ``ROUND3``; --r4: the fourth, ``ROUND4``; --r5: the fifth, ``ROUND5``.)
+--r3: the third, ``ROUND3``; --r4: the fourth, ``ROUND4``; --r5: the fifth, ``ROUND5``; --r6: the sixth, ``ROUND6``.)
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, cli_args
+from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6, cli_args
 from .case import Case
 
 
@@ -198,6 +198,12 @@ BATCHES = (  # (title, cases, the first-contact record, what the batch is)
      "buffer with views, Lua-Torch-like layers that store grad_input, a tape of closures walked by grad(tape, "
      "dout), a depthwise 1-D convolution, a GRU with np.split gates, sequence and contrastive losses), written by "
      "someone who had not read the checker, and scored once on the code main had at the go signal"),
+    ("First contact, round 6", "ROUND6", "ROUND6.md", "40 cases in 8 more styles (a net built from a config list "
+     "with step_backward and layers whose backward returns a dict, np.ndarray subclass parameters with .grad, a "
+     "Keras Model subclass calling its layers, an operator-overloading autograd, an autograd keyed by id() in a "
+     "global dict, maxout, highway, squeeze-excitation, instance norm, overlapping max pools, an embedding bag with "
+     "offsets, losses returning a dict of gradients), written by someone who had not read the checker, and scored "
+     "once on the code main had at the go signal"),
 )
 
 
@@ -239,9 +245,10 @@ def write(out: Path, torch: bool) -> None:
     import importlib.metadata
     import platform
 
-    from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5
+    from . import CASES, FRESH, ROUND2, ROUND3, ROUND4, ROUND5, ROUND6
 
-    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4, "ROUND5": ROUND5}
+    batches = {"CASES": CASES, "FRESH": FRESH, "ROUND2": ROUND2, "ROUND3": ROUND3, "ROUND4": ROUND4, "ROUND5": ROUND5,
+               "ROUND6": ROUND6}
     start = time.perf_counter()
     version = f"nngrad {importlib.metadata.version('nngrad')}, numpy {np.__version__}"
     if torch:
@@ -272,14 +279,15 @@ def write(out: Path, torch: bool) -> None:
                    "one of its findings is of a kind the case lists. torch's gradcheck runs at its defaults (eps "
                    "1e-6, atol 1e-5, rtol 1e-3) around the same numpy code, wrapped in a float64 "
                    "`torch.autograd.Function` as a PyTorch user would. Every label is confirmed independently of "
-                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`, `--r4`, `--r5`).\n\n"
+                   "nngrad (`python -m zoo._verify`, `--fresh`, `--r2`, `--r3`, `--r4`, `--r5`, `--r6`).\n\n"
                    + overall(totals) + "\n\n" + "\n\n".join(parts)
                    + "\n\n## Where each fell short\n\n" + ("\n".join(notes) or "nowhere") + "\n")
 
 
 def main(argv: list[str]) -> int:
     start = time.perf_counter()
-    cases = ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv else ROUND3 if "--r3" in argv \
+    cases = ROUND6 if "--r6" in argv else ROUND5 if "--r5" in argv else ROUND4 if "--r4" in argv \
+        else ROUND3 if "--r3" in argv \
         else ROUND2 if "--r2" in argv else FRESH if "--fresh" in argv else CASES
     scores = {"`nngrad.check_*` (Python)": score_api(cases), "`nngrad check` (the shell)": score_cli(cases)}
     if "--no-torch" not in argv:
