@@ -25,10 +25,13 @@ class UserCodeError(InvalidValue):
     """The user's code could not be loaded, built or run: the message says what and where."""
 
 
-def load_class(spec: str, option: str = "--layer") -> type:
-    """The class named by ``spec``: "path/to/file.py:ClassName" or "package.module:ClassName"."""
+def load_class(spec: str, option: str = "--layer"):
+    """The class named by ``spec``: "path/to/file.py:ClassName" or "package.module:ClassName"; or a function of
+    that file that builds the object (a factory: "file.py:build", called with --kwargs as the class would be)."""
     module, where, name = _module(spec, option, "ClassName")
     cls = getattr(module, name, None)
+    if inspect.isfunction(cls) and cls.__module__ == module.__name__:
+        return cls
     if not isinstance(cls, type):
         defined = sorted(k for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__)
         raise UserCodeError(f"{where} has no class {name!r} (it defines: {', '.join(defined) or 'no classes'})")

@@ -22,6 +22,7 @@ INPUTS = ("x", "X", "input", "inputs", "inp", "input_", "a", "A", "a_prev", "A_p
 OUTPUTS = ("output", "out", "outputs")  # where forward may store its output instead of returning it
 FORWARDS = ("forward", "__call__", "call")  # the first one a layer has is its forward (__call__ builds, then calls)
 BACKWARDS = ("backward", "backprop")
+BACKWARD_WORDS = re.compile(r"backward|backprop", re.IGNORECASE)  # step_backward, backward_pass, do_backprop
 _CLEAR = r"(?:zero(?:e|ize)?s?|clear|reset|flush|erase|wipe|null(?:ify)?|empty)"
 _GRADS = r"(?:grad(?:ient)?s?|deltas?|dparams?|diffs?)"
 _FILLER = r"(?:(?:all|the|out|param(?:eter)?s?|weights?)_?)*"
@@ -74,12 +75,20 @@ def methods(layer) -> tuple[str, str]:
                     and (n != "__call__" or type(layer).__call__ is not object.__call__)), None)
     if forward != "__call__" and _called(layer, forward):
         forward = "__call__"
-    backward = next((n for n in BACKWARDS if callable(getattr(layer, n, None))), None)
+    backward = next((n for n in BACKWARDS if callable(getattr(layer, n, None))), None) or _named_backward(layer)
     if forward is None or backward is None:
         missing = "forward" if forward is None else "backward"
         raise InvalidType(f"{type(layer).__name__} has no {missing} method: a layer needs forward(x) and "
                           "backward(dout) (or call(x), backprop(dout))")
     return forward, backward
+
+
+def _named_backward(layer) -> str | None:
+    """The one public method whose name says backward or backprop (step_backward, backward_pass, backprop_layer)
+    where there is no backward; None where there is none or several."""
+    found = [n for n in dir(type(layer)) if not n.startswith("_") and BACKWARD_WORDS.search(n)
+             and callable(getattr(layer, n, None))]
+    return found[0] if len(found) == 1 else None
 
 
 def _called(layer, forward: str | None) -> bool:

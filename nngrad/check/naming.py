@@ -89,6 +89,8 @@ def gradient_slot(param: Slot, candidates: list[Slot], root: object) -> Slot | N
     if param.grad is not None:
         return param.grad if param.grad.get() is not None else None
     values = param.get()
+    if param.home is not root and (own := _by_order(values, root, "", exact=True)) is not None:
+        return own  # the checked object's own get_gradients() is what its training loop uses, not its layers'
     return (_paired(values, [("", root), (param.prefix, param.home)]) or gradient_of(param, candidates)
             or _by_order(values, param.home, param.prefix))
 
@@ -102,19 +104,20 @@ def _paired(values, owners: list[tuple[str, object]]) -> Slot | None:
     return None
 
 
-def _by_order(values, owner: object, prefix: str) -> Slot | None:
+def _by_order(values, owner: object, prefix: str, exact: bool = False) -> Slot | None:
     """The gradient at the position ``values`` has among the weights (trainable_weights, weights, get_weights()),
-    in a list or dict of gradients as long (get_gradients(), gradients, grads)."""
+    in a list or dict of gradients as long (get_gradients(), gradients, grads). ``exact``: the weight itself
+    (never an equal copy) and the gradient at its position whatever its shape (the claim, judged as given)."""
     weights, grads = _listed(owner, WEIGHT_LISTS), _listed(owner, GRADIENT_LISTS)
     if weights is None or grads is None or len(weights[1]) != len(grads[1]):
         return None
     same = [k for k, (_, w) in enumerate(weights[1]) if w is values]
-    if not same:  # get_weights() returns copies: the one weight of equal values
+    if not same and not exact:  # get_weights() returns copies: the one weight of equal values
         same = [k for k, (_, w) in enumerate(weights[1]) if w.shape == values.shape and np.array_equal(w, values)]
     if len(same) != 1:
         return None
     key, grad = grads[1][same[0]]
-    if np.shape(grad) != values.shape:
+    if np.shape(grad) != values.shape and not exact:
         return None
     return Slot(tuple(g for _, g in grads[1]), same[0], None, None, f"{prefix}{grads[0]}[{key!r}]")
 

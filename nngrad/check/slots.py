@@ -89,6 +89,12 @@ def is_parameter(value) -> bool:
             and is_float_array(getattr(value, "data", None)))
 
 
+def carries_grad(value: np.ndarray) -> bool:
+    """An array that keeps its own gradient: an ``np.ndarray`` subclass with a ``.grad`` of its own
+    (``class Parameter(np.ndarray)`` imitating torch's): that ``.grad`` is its gradient."""
+    return type(value) is not np.ndarray and "grad" in getattr(value, "__dict__", {})
+
+
 def float_arrays(obj) -> list[Slot]:
     """Every float array reachable from ``obj`` (see the module's docstring), each once (the first place it is
     found, in the order of the attributes), parameter objects as the slot of their ``.data``; then those that only
@@ -130,7 +136,8 @@ def _walk(obj) -> tuple[list[Slot], list[tuple[str, object]]]:
     def entry(owner, key, value, holder, attr, path: str, depth: int) -> None:
         """``value`` = owner[key] (or owner.key), reached by ``path``."""
         if isinstance(value, np.ndarray):
-            add(Slot(owner, key, attr, holder if attr is not None else None, path), value)
+            own = Slot(value, "grad", None, None, f"{path}.grad") if carries_grad(value) else None
+            add(Slot(owner, key, attr, holder if attr is not None else None, path, own), value)
         elif is_parameter(value):
             if id(value.data) not in seen:
                 seen.add(id(value.data))

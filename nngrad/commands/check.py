@@ -265,7 +265,8 @@ def _draw(kind: str, shape: tuple[int, ...], rng: np.random.Generator) -> np.nda
 def _built(args: argparse.Namespace, spec: str, option: str):
     cls = user_code.load_class(spec, option)
     given = {**user_code.kwargs(args.kwargs or "{}"), **user_code.params(args.param or [], _rng(args, 2))}
-    return cls, user_code.build(cls, given, option)
+    built = user_code.build(cls, given, option)
+    return (cls if isinstance(cls, type) else type(built)), built  # a factory: the class of what it built
 
 
 def _run(what: str, call, subject: str = "layer", shapes: str | None = None):
