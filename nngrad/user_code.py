@@ -33,8 +33,12 @@ def load_class(spec: str, option: str = "--layer"):
     if inspect.isfunction(cls) and cls.__module__ == module.__name__:
         return cls
     if not isinstance(cls, type):
-        defined = sorted(k for k, v in vars(module).items() if isinstance(v, type) and v.__module__ == module.__name__)
-        raise UserCodeError(f"{where} has no class {name!r} (it defines: {', '.join(defined) or 'no classes'})")
+        own = {k: v for k, v in vars(module).items() if getattr(v, "__module__", None) == module.__name__}
+        classes = sorted(k for k, v in own.items() if isinstance(v, type))
+        factories = sorted(k for k, v in own.items() if inspect.isfunction(v) and not k.startswith("_"))
+        raise UserCodeError(f"{where} has no class {name!r} (it defines: {', '.join(classes) or 'no classes'}"
+                            + (f"; and the functions {', '.join(factories)}: a function that returns the layer works "
+                               "too" if factories else "") + ")")
     return cls
 
 

@@ -181,6 +181,14 @@ def test_check_of_a_user_layer_file(capsys, layer_file, spec, extra, status, wor
     assert words in capsys.readouterr().out
 
 
+def test_a_missing_class_names_the_classes_and_the_functions_that_may_build_one(capsys, tmp_path):
+    path = tmp_path / "layers.py"
+    path.write_text("class Relu:\n    pass\n\n\ndef build(n):\n    return Relu()\n")
+    assert main(["check", "--layer", f"{path}:Nope", "--input-shape", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "has no class 'Nope' (it defines: Relu; and the functions build: a function that returns the layer" in err
+
+
 def test_check_of_a_layer_from_an_importable_module(capsys):
     assert main(["check", "--layer", "nngrad.model.layers:Sigmoid", "--input-shape", "5,2"]) == 0
     assert main(["check", "--layer", "nngrad.model.losses:SoftmaxWithLoss", "--input-shape", "5,3"]) == 0
