@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..tolerances import REFINE, RESOLVE, SHRINK, TINY
+from ..tolerances import REFINE, RESOLVE, SAME, SHRINK, TINY
 
 PASSED = ("ok", "kink", "refined")  # verdicts of an array that agrees
 FAILED = ("FAIL", "shape")  # verdicts of an array that is wrong
@@ -113,3 +113,14 @@ def refined(analytic: np.ndarray, coarse: np.ndarray, fine: np.ndarray, rtol: fl
             own = (1 + k) * fine_error + k * coarse_error
             agrees |= np.abs(a - estimate) <= rtol * (np.abs(a) + np.abs(estimate)) + floor + own
     return shrinks & agrees & np.isfinite(m)
+
+
+def same(a, b) -> bool:
+    """Two runs' gradients (arrays, lists or None) equal to SAME's rounding: the same code at the same point."""
+    if a is None or b is None:
+        return a is None and b is None
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, **SAME))

@@ -13,7 +13,7 @@ import numpy as np
 from ..errors import InvalidType, InvalidValue
 from .findings import Finding
 from .slots import Saved, Slot
-from .subject import Claim, Operand, Subject
+from .subject import Claim, Operand, Subject, restore_changed
 
 
 class SpecialisationSubject(Subject):
@@ -69,11 +69,8 @@ class SpecialisationSubject(Subject):
                                           f"{', '.join(map(repr, grads)) or 'none'})")
             else:
                 claim.grads[op.name] = np.array(value, copy=True)
-        if changed := self.saved.changed():
-            claim.findings.append(Finding("params-changed", f"the forward or backward changed "
-                                          f"{', '.join(s.label for s in changed)} (an update inside?): the checker "
-                                          "restored them; update in update_parameters"))
-            self.saved.restore()
+        claim.findings += restore_changed(self.saved, "the forward or backward", "an update inside?",
+                                          "update in update_parameters")
         return claim
 
     def batch(self) -> int | None:

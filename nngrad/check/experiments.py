@@ -9,11 +9,10 @@ import numpy as np
 from ..methods.finite_differences import finite_difference
 from .arrays import Checked, check_arrays
 from .catalogue import DERIVATIVES, known_mistakes
-from .compare import PASSED, agree
+from .compare import PASSED, agree, same
 from .evidence import Evidence
 from .findings import Finding
 from .subject import Operand, Subject
-from ..tolerances import SAME
 
 
 def constant_output(subject: Subject, op: Operand) -> Finding:
@@ -42,17 +41,17 @@ def zero_dout(e: Evidence) -> list[Finding]:
     if claims is None:
         return []
     accumulates = any(f.kind == "not-repeatable" for f in e.found) or not all(
-        _same(claims[0].get(k), claims[1].get(k)) for k in claims[0])
+        same(claims[0].get(k), claims[1].get(k)) for k in claims[0])
     grads = {k: _added(claims[0].get(k), g) if accumulates else g for k, g in claims[1].items()}
     failing = {f.row.name for f in e.failing}
     names = [name for name, g in grads.items() if name in failing and g is not None
              and np.asarray(g, dtype=float).any()]
     if not names:
         return []
-    same = [] if accumulates else [k for k in names if _same(grads[k], e.claim.grads.get(k))]
-    alone = (f"; {', '.join(same)} {'is' if len(same) == 1 else 'are'} the same at dout = 0 as at the check's dout: "
-             "independent of dout altogether (computed from the forward's arrays alone, the output where dout "
-             "belongs?)") if same else ""
+    unchanged = [] if accumulates else [k for k in names if same(grads[k], e.claim.grads.get(k))]
+    alone = (f"; {', '.join(unchanged)} {'is' if len(unchanged) == 1 else 'are'} the same at dout = 0 as at the "
+             "check's dout: independent of dout altogether (computed from the forward's arrays alone, the output "
+             "where dout belongs?)") if unchanged else ""
     return [Finding("dout-ignored", f"backward at dout = 0 {'added' if accumulates else 'returned'} nonzero "
                     f"{', '.join(names)}: {'it does' if len(names) == 1 else 'they do'} not come from dout alone "
                     "(dout forgotten, the local derivative returned instead of dout times it, or a term added that "
@@ -79,15 +78,6 @@ def _added(before, after):
     except (TypeError, ValueError):
         return after
 
-
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.allclose(a, b, **SAME))
 
 
 def known(e: Evidence) -> list[Finding]:

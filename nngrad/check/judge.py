@@ -22,7 +22,7 @@ import numpy as np
 from ..methods.schemes import COMPLEX_STEP
 from ..tolerances import EXACT_FLOOR, SAME, tolerance
 from .arrays import Checked, Outcome, check_arrays, floors, refinement_findings, resolve_mode
-from .compare import FAILED, ArrayCheck, compare
+from .compare import FAILED, ArrayCheck, compare, same
 from . import diagnostics
 from .diagnostics import shape_cause
 from .evidence import Evidence, Failure
@@ -229,22 +229,13 @@ def _cannot_repeat(subject: Subject, holds: int, evaluations: int) -> GradientRe
 
 def _repeat(first: Claim, again: Claim, subject: Subject) -> list[Finding]:
     differ = [op.name for op in subject.operands
-              if not _same(first.grads.get(op.name), again.grads.get(op.name))]
+              if not same(first.grads.get(op.name), again.grads.get(op.name))]
     if not differ:
         return []
     return [Finding("not-repeatable", f"a second backward at the same point gave another {', '.join(differ)} "
                     "(state kept between calls: += into a gradient that is never reset, a parameter updated, or an "
                     "order that changes from call to call?)")]
 
-
-def _same(a, b) -> bool:
-    if a is None or b is None:
-        return a is None and b is None
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-        return a.shape == b.shape and bool(np.allclose(a, b, **SAME))
-    except (TypeError, ValueError):
-        return False
 
 
 def _prepare(subject: Subject, claim: Claim) -> tuple[dict[str, ArrayCheck], list[Checked], list[Finding]]:

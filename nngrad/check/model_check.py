@@ -20,7 +20,7 @@ from . import calling
 from .findings import Finding
 from .naming import gradient_slot
 from .slots import Saved, Slot, walkable, float_arrays
-from .subject import Claim, Operand, Subject
+from .subject import Claim, Operand, Subject, restore_changed
 
 LOSS_HOLDERS = ("loss", "loss_function", "loss_fn", "criterion", "cost", "loss_layer")
 REGULARIZATION = ("regulari",)  # a calculate flag whose name says it adds the regularisation: set True
@@ -155,11 +155,8 @@ class ModelSubject(Subject):
                 claim.grads[op.name] = np.array(slot.get(), copy=True)
                 sources.append(slot.label)
         claim.how += f"; gradients read from {', '.join(sources)}" if sources else ""
-        if changed := saved.changed():
-            claim.findings.append(Finding("params-changed", f"computing the gradient changed "
-                                          f"{', '.join(s.label for s in changed)} (an update inside backward?): the "
-                                          "checker restored them; update outside"))
-            saved.restore()
+        claim.findings += restore_changed(saved, "computing the gradient", "an update inside backward?",
+                                          "update outside")
         return claim
 
     def _how(self) -> str:

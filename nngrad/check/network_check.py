@@ -26,7 +26,7 @@ from .judge import judge
 from .net_gradients import GradientCall, gradient_method, layer_numbers, parameter_groups
 from .report import GradientReport
 from .slots import Saved, Slot
-from .subject import Claim, Operand, Subject
+from .subject import Claim, Operand, Subject, restore_changed
 
 
 def check_network(net, x, t, mode: str = "auto", eps: float | None = None, rtol: float | None = None,
@@ -148,11 +148,8 @@ class NetworkSubject(Subject):
         claim = Claim({}, how=how + self._training())
         self._read(grads, claim)
         claim.findings += [Finding("shape", m) for m in (self.call.mismatches if self.call else []) if m]
-        if changed := self.saved.changed():
-            claim.findings.append(Finding("params-changed", f"computing the gradient changed "
-                                          f"{', '.join(s.label for s in changed)} (an update inside gradient() or "
-                                          "backward()?): the checker restored them; update outside"))
-            self.saved.restore()
+        claim.findings += restore_changed(self.saved, "computing the gradient",
+                                          "an update inside gradient() or backward()?", "update outside")
         return claim
 
     def _read(self, grads, claim: Claim) -> None:

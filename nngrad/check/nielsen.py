@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import InvalidValue
 from .findings import Finding
 from .slots import Saved, Slot
-from .subject import Claim, Operand, Subject
+from .subject import Claim, Operand, Subject, restore_changed
 
 
 def takes(net) -> bool:
@@ -73,11 +73,8 @@ class NielsenSubject(Subject):
                       f"nabla_w summed as update_mini_batch does; cost: {self.cost_words}")
         for l in range(len(nabla_w)):
             claim.grads[f"weights[{l}]"], claim.grads[f"biases[{l}]"] = nabla_w[l], nabla_b[l]
-        if changed := self.saved.changed():
-            claim.findings.append(Finding("params-changed", f"backprop changed {', '.join(s.label for s in changed)} "
-                                          "(an update inside backprop?): the checker restored them; update in "
-                                          "update_mini_batch"))
-            self.saved.restore()
+        claim.findings += restore_changed(self.saved, "backprop", "an update inside backprop?",
+                                          "update in update_mini_batch")
         return claim
 
     def batch(self) -> int | None:

@@ -51,6 +51,17 @@ def fixed_inputs(subject, unnamed: str = "input") -> list[tuple[str, object]]:
             for k, v in enumerate(getattr(subject, "inputs", None) or []) if not any(v is o for o in operands)]
 
 
+def restore_changed(saved, who: str, guess: str, advice: str) -> list[Finding]:
+    """A "params-changed" finding where arrays of ``saved`` (nngrad.check.slots.Saved) were changed by the user's
+    code (``who``: "backprop"), with the likely cause and where updates belong; the arrays are put back."""
+    changed = saved.changed()
+    if not changed:
+        return []
+    saved.restore()
+    return [Finding("params-changed", f"{who} changed {', '.join(s.label for s in changed)} ({guess}): the checker "
+                    f"restored them; {advice}")]
+
+
 class Subject:
     """Users' code under check. Subclasses set ``title``, ``operands`` and ``owners`` (the user's objects, whose
     random generators are rewound) and implement ``evaluate`` and ``claim``; the rest is optional."""
