@@ -131,7 +131,7 @@ def test_points_measured_in_only_one_run_are_listed(tmp_path):
     table, md = compare(a, b, tmp_path / "out")
     only = table[table["verdict"].str.startswith("only")].sort_values("depth")
     assert list(only["verdict"]) == ["only in A", "only in A", "only in B"] and list(only["depth"]) == [2, 4, 8]
-    assert "## Measured in only one run" in md.read_text() and "only in B" in (tmp_path / "out" / "compare.csv").read_text()
+    assert "## Not compared: measured in one run only" in md.read_text() and "only in B" in (tmp_path / "out" / "compare.csv").read_text()
 
 
 def test_a_run_compared_with_itself_says_so(tmp_path, capsys):
