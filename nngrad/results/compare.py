@@ -191,11 +191,19 @@ def judge(table: pd.DataFrame, busy: str | None = None) -> pd.DataFrame:
     flag_a, flag_b = out["flag_a"] != "", out["flag_b"] != ""
     if busy:
         out.loc[out["verdict"].isin(TIMED), "verdict"] = f"{INCONCLUSIVE} ({busy})"
-    for sel, where in ((flag_a & ~flag_b, "A"), (flag_b & ~flag_a, "B"), (flag_a & flag_b, "A and B")):
-        why = [f"{fa}; in B: {fb}" if fa and fb else fa or fb for fa, fb in zip(out["flag_a"][sel], out["flag_b"][sel])]
-        out.loc[sel, "verdict"] = [f"{INCONCLUSIVE} (flagged in {'A' if where != 'B' else 'B'}: {w})" for w in why]
-        out.loc[sel, "left_out"] = f"flagged in {where}"
+    flagged = flag_a | flag_b
+    out.loc[flagged, "verdict"] = [f"{INCONCLUSIVE} ({_flagged(fa, fb)})"
+                                   for fa, fb in zip(out["flag_a"][flagged], out["flag_b"][flagged])]
+    out.loc[flagged, "left_out"] = np.select([flag_a & flag_b, flag_a], ["flagged in A and B", "flagged in A"],
+                                             "flagged in B")[flagged.to_numpy()]
     return out
+
+
+def _flagged(flag_a: str, flag_b: str) -> str:
+    """"flagged in B: impossible: ..." for a pair of points with these flags ("": not flagged)."""
+    if flag_a and flag_b:
+        return f"flagged in A and B: {flag_a}" if flag_a == flag_b else f"flagged in A: {flag_a}; in B: {flag_b}"
+    return f"flagged in A: {flag_a}" if flag_a else f"flagged in B: {flag_b}"
 
 
 # -- the points measured in one run only -----------------------------------------------------------------------------
@@ -273,58 +281,7 @@ def method_table(table: pd.DataFrame, busy: str | None = None) -> pd.DataFrame:
                                        "verdict"])
 
 
-# -- compare.md ------------------------------------------------------------------------------------------------------
-
-def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
-    """``frame`` as a markdown table no wider than ``width`` where it can be: the longest text cells are cut short
-    with "…", none under 12 characters (the CSV holds them whole)."""
-    frame, text = frame.copy(), markdown_table(frame)
-    while (excess := max(map(len, text.splitlines())) - width) > 0:
-        lengths = {c: frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() for c in frame}
-        longest = max(lengths, key=lengths.get)
-        cut = max(lengths[longest] - excess, 12)
-        if cut >= lengths[longest]:
-            return text
-        frame[longest] = frame[longest].map(lambda v: v[:cut - 1] + "…" if isinstance(v, str) and len(v) > cut else v)
-        text = markdown_table(frame)
-    return text
-
-
-def _values(column: pd.Series) -> str:
-    return ", ".join(str(v) for v in sorted(column.dropna().unique()))
-
-
-def _interval(low: pd.Series, high: pd.Series) -> pd.Series:
-    """"0.976 to 0.996" per row; None where there is no interval."""
-    return pd.Series([None if pd.isna(lo) else f"{lo:.3g} to {hi:.3g}" for lo, hi in zip(low, high)], index=low.index,
-                     dtype=object)
-
-
-def digest(frame: pd.DataFrame, limit: int = ROWS, said: bool = False) -> str:
-    """Per-point rows as a readable table: all of them up to ``limit`` (with ``said``, what the interval alone said
-    beside the verdict), else one row per method and reason (its points, depths, widths and batches) with a
-    pointer to compare.csv, which also holds each point's medians."""
-    if frame.empty:
-        return "_none_"
-    if len(frame) > limit:
-        why = frame["left_out"].where(frame["left_out"] != "", frame["verdict"])
-        first = frame.assign(why=why, last=why.str.startswith(ONLY))  # what a run's state left out, first
-        summed = pd.DataFrame([{"method": m, "why": w, "points": len(g), "depths": _values(g["depth"]),
-                                "widths": _values(g["width"]), "batches": _values(g["batch"])}
-                               for (_, m, w), g in first.groupby(["last", "method", "why"], sort=False)])
-        summed = summed.iloc[np.argsort([w.startswith(ONLY) for w in summed["why"]], kind="stable")]
-        return (f"{plural(len(frame), 'point')}, by method and reason (each point, with its verdict in full, is in "
-                f"compare.csv):\n\n" + readable(summed))
-    points = frame.reindex(columns=["method", "device", "depth", "width", "batch", "ratio_b_over_a"])
-    points = points.rename(columns={"ratio_b_over_a": "B/A"})
-    if "ratio_ci_low" in frame:
-        points[f"{CONFIDENCE:.0%} interval"] = _interval(frame["ratio_ci_low"], frame["ratio_ci_high"])
-    if said and "interval" in frame:
-        points["interval says"] = frame["interval"]
-    points["verdict"] = frame["verdict"]
-    points = points.dropna(axis=1, how="all")  # the medians of a point measured in one run only
-    return readable(points.drop(columns="device") if points["device"].nunique() <= 1 else points)
-
+# -- the comparison --------------------------------------------------------------------------------------------------
 
 @dataclass
 class Comparison:
@@ -404,6 +361,59 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
     return c.whole, write(c, Path(out) if out else default_out(path_a, path_b, c))
 
 
+# -- compare.md ------------------------------------------------------------------------------------------------------
+
+def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
+    """``frame`` as a markdown table no wider than ``width`` where it can be: the longest text cells are cut short
+    with "…", none under 12 characters (the CSV holds them whole)."""
+    frame, text = frame.copy(), markdown_table(frame)
+    while (excess := max(map(len, text.splitlines())) - width) > 0:
+        lengths = {c: frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() for c in frame}
+        longest = max(lengths, key=lengths.get)
+        cut = max(lengths[longest] - excess, 12)
+        if cut >= lengths[longest]:
+            return text
+        frame[longest] = frame[longest].map(lambda v: v[:cut - 1] + "…" if isinstance(v, str) and len(v) > cut else v)
+        text = markdown_table(frame)
+    return text
+
+
+def _values(column: pd.Series) -> str:
+    return ", ".join(str(v) for v in sorted(column.dropna().unique()))
+
+
+def _interval(low: pd.Series, high: pd.Series) -> pd.Series:
+    """"0.976 to 0.996" per row; None where there is no interval."""
+    return pd.Series([None if pd.isna(lo) else f"{lo:.3g} to {hi:.3g}" for lo, hi in zip(low, high)], index=low.index,
+                     dtype=object)
+
+
+def digest(frame: pd.DataFrame, limit: int = ROWS, said: bool = False) -> str:
+    """Per-point rows as a readable table: all of them up to ``limit`` (with ``said``, what the interval alone said
+    beside the verdict), else one row per method and reason (its points, depths, widths and batches) with a
+    pointer to compare.csv, which also holds each point's medians."""
+    if frame.empty:
+        return "_none_"
+    if len(frame) > limit:
+        why = frame["left_out"].where(frame["left_out"] != "", frame["verdict"])
+        first = frame.assign(why=why, last=why.str.startswith(ONLY))  # what a run's state left out, first
+        summed = pd.DataFrame([{"method": m, "why": w, "points": len(g), "depths": _values(g["depth"]),
+                                "widths": _values(g["width"]), "batches": _values(g["batch"])}
+                               for (_, m, w), g in first.groupby(["last", "method", "why"], sort=False)])
+        summed = summed.iloc[np.argsort([w.startswith(ONLY) for w in summed["why"]], kind="stable")]
+        return (f"{plural(len(frame), 'point')}, by method and reason (each point, with its verdict in full, is in "
+                f"compare.csv):\n\n" + readable(summed))
+    points = frame.reindex(columns=["method", "device", "depth", "width", "batch", "ratio_b_over_a"])
+    points = points.rename(columns={"ratio_b_over_a": "B/A"})
+    if "ratio_ci_low" in frame:
+        points[f"{CONFIDENCE:.0%} interval"] = _interval(frame["ratio_ci_low"], frame["ratio_ci_high"])
+    if said and "interval" in frame:
+        points["interval says"] = frame["interval"]
+    points["verdict"] = frame["verdict"]
+    points = points.dropna(axis=1, how="all")  # the medians of a point measured in one run only
+    return readable(points.drop(columns="device") if points["device"].nunique() <= 1 else points)
+
+
 def summary(table: pd.DataFrame, others: pd.DataFrame) -> str:
     """The count of compare.md and the terminal: measured in both, judged, left out, verdicts, not compared."""
     judged = table[table["left_out"] == ""]
@@ -411,7 +421,8 @@ def summary(table: pd.DataFrame, others: pd.DataFrame) -> str:
     few = (judged["interval"] == TOO_FEW).sum()
     flagged = len(table) - len(judged)
     return (f"{plural(len(table), 'point')} measured in both"
-            + (f" ({flagged} left out: a point of the pair flagged)" if flagged else "")
+            + (f" ({flagged} left out: a point of {'the pair' if flagged == 1 else 'each pair'} flagged)"
+               if flagged else "")
             + (f"; median ratio B/A = {judged['ratio_b_over_a'].median():.3g} over the {len(judged)} judged"
                if len(judged) else "; none judged")
             + f"; {(verdicts == 'slower').sum()} slower, {(verdicts == 'faster').sum()} faster, "
@@ -434,6 +445,10 @@ def markdown(c: Comparison) -> str:
     run_a, run_b, table, others, same = c.run_a, c.run_b, c.table, c.others, c.same
     changed = table[table["verdict"].isin(["slower", "faster"])]
     doubted = table[table["verdict"].str.startswith(INCONCLUSIVE)]
+
+    def rows(frame: pd.DataFrame) -> str:  # what the interval alone said beside the verdicts a busy run took away
+        return digest(c.shown(frame), said=bool(c.busy))
+
     device_a, device_b = run_a.devices[0], run_b.devices[0]
     return "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
@@ -446,7 +461,7 @@ def markdown(c: Comparison) -> str:
             "across the two devices."), ""] if c.across else []),
         summary(table, others), "",
         (f"The test: the {CONFIDENCE:.0%} bootstrap interval of the ratio of medians B/A over the rounds of each run "
-         f"({RESAMPLES:,} resamples); flagged when the whole interval lies beyond ±{MIN_EFFECT:.0%} "
+         f"({RESAMPLES:,} resamples); a change only when the whole interval lies beyond ±{MIN_EFFECT:.0%} "
          f"(above {1 + MIN_EFFECT:.3g}: slower; below 1/{1 + MIN_EFFECT:.3g}: faster). No verdict rests on a point "
          "its own run flagged (impossible, busy, ...): such a pair is inconclusive and takes no part in its method's "
          "verdict. A busy run (other processes' load, or machine constants that moved between its start and end) "
@@ -464,11 +479,11 @@ def markdown(c: Comparison) -> str:
         readable(c.shown(c.methods)), "",
         *([f"Measured in one run only (no verdict possible): {alone}.", ""] if (alone := one_run_only(c)) else []),
         "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
-        f"## Changed points (the whole interval beyond ±{MIN_EFFECT:.0%})", "", digest(c.shown(changed), said=bool(c.busy)), "",
-        "## Inconclusive points (a flagged point, a busy run or too wide an interval)", "", digest(c.shown(doubted), said=bool(c.busy)), "",
+        f"## Changed points (the whole interval beyond ±{MIN_EFFECT:.0%})", "", rows(changed), "",
+        "## Inconclusive points (a flagged point, a busy run or too wide an interval)", "", rows(doubted), "",
         "## Not compared: measured in one run only", "", digest(c.shown(others)), "",
         "## All points", "",
         (f"Every point measured in either run ({len(table) + len(others):,} rows: medians, rounds, interval, what "
          "the interval alone said, flags and verdict) is in compare.csv"
          + (f"; the {plural(len(table), 'point')} measured in both:" if len(table) <= ROWS else ".")), "",
-        *([digest(c.shown(table), said=bool(c.busy)), ""] if len(table) <= ROWS else [])])
+        *([rows(table), ""] if len(table) <= ROWS else [])])
