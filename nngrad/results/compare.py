@@ -295,7 +295,8 @@ class Comparison:
     others: pd.DataFrame
     methods: pd.DataFrame
     same: bool
-    across: bool
+    across: bool  # one device each, two devices: B's points are matched to A's across them
+    devices: tuple[str, str] = ("cpu", "cpu")  # A's and B's (first) device
 
     @property
     def busy(self) -> str | None:
@@ -323,7 +324,8 @@ def comparison(path_a: str | Path, path_b: str | Path) -> Comparison:
     run_a, run_b = load_run(path_a), load_run(path_b)
     same_experiment(run_a.config, run_b.config)
     same = Path(path_a).resolve() == Path(path_b).resolve()
-    across = len(run_a.devices) == len(run_b.devices) == 1 and run_a.devices[0] != run_b.devices[0]
+    devices = run_a.devices[0], run_b.devices[0]
+    across = len(run_a.devices) == len(run_b.devices) == 1 and devices[0] != devices[1]
     if across:  # one device each, two devices: the comparison is between the devices, point by point
         run_b = replace(run_b, points=run_b.points.assign(device=run_a.devices[0]))
     states = [run_state(run_a, path_a, "A (= B)")] if same else [run_state(run_a, path_a, "A"),
@@ -334,7 +336,7 @@ def comparison(path_a: str | Path, path_b: str | Path) -> Comparison:
         raise InvalidValue(f"{path_a} and {path_b} have no measured point in common (same method, depth, width, batch)")
     others = not_compared(run_a.points, run_b.points)
     methods = method_table(pd.concat([table, others], ignore_index=True), busy)
-    return Comparison(run_a, run_b, states, table, others, methods, same, across)
+    return Comparison(run_a, run_b, states, table, others, methods, same, across, devices)
 
 
 def write(c: Comparison, out: Path) -> Path:
@@ -449,7 +451,7 @@ def markdown(c: Comparison) -> str:
     def rows(frame: pd.DataFrame) -> str:  # what the interval alone said beside the verdicts a busy run took away
         return digest(c.shown(frame), said=bool(c.busy))
 
-    device_a, device_b = run_a.devices[0], run_b.devices[0]
+    device_a, device_b = c.devices
     return "\n".join([
         f"# {run_b.name} (B) against {run_a.name} (A)", "",
         *[f"**{line}**  " for line in state_lines(c.states, same)], "",
