@@ -1,4 +1,5 @@
-"""``nngrad compare``: two runs side by side, per-point time ratios B/A with their intervals and verdicts."""
+"""``nngrad compare``: two runs side by side, per-point time ratios B/A with their intervals and verdicts; the runs'
+state (busy, unfinished, flagged points) printed first."""
 
 from __future__ import annotations
 
@@ -35,5 +36,7 @@ def run(args: argparse.Namespace) -> int:
 COMMAND = register(Command(
     "compare", "overlay two runs and tabulate per-point time ratios B/A",
     "Compare two runs (two machines, versions or batch sizes): overlay plot, per-point ratios B/A with a 95% "
-    "bootstrap interval over each run's rounds, and the points whose whole interval lies beyond +-5% (slower or "
-    "faster).", options, run))
+    "bootstrap interval over each run's rounds, the points whose whole interval lies beyond +-5% (slower or "
+    "faster) and a verdict per method. What each run says of itself comes first: a busy run makes the verdicts "
+    "that involve it inconclusive, a point its run flagged takes part in no verdict, and a point an unfinished "
+    "run did not time is not compared; each such row says why.", options, run))

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _files
+from .._words import plural
 from ..errors import InvalidValue
 from . import plots
 from .load import KEY, Run, load_run
@@ -32,11 +33,6 @@ WIDTH = 160  # the widest line of a table in compare.md; the CSV holds every col
 ROWS = 40  # a per-point table of compare.md longer than this is summed up by method and reason
 EXPERIMENT = {"activation": "sigmoid", "loss": "mse", "dtype": "float64"}  # what a point's key leaves out: its
 # network's activation, loss and precision, and the default of a run that does not say
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """"1 point", "2 points" (``many``: the plural when it is not word + s)."""
-    return f"{count:,} {word if count == 1 else many or word + 's'}"
 
 
 def experiment(config: dict) -> dict[str, str]:
@@ -77,9 +73,9 @@ def busy_reasons(run: Run) -> tuple[str, ...]:
 
 def run_state(run: Run, source: str | Path, side: str) -> RunState:
     """``run``'s state as compare reports it; ``source``: where it was read from (for the resume command)."""
-    note = unfinished_note(run.points, Path(source))
+    note = unfinished_note(run.points, Path(source))  # "Unfinished run: 79 of 302 points finished (...); resume ..."
     flags = tuple(f for f in run.points.get("flag", ()) if isinstance(f, str) and f)
-    return RunState(side, busy_reasons(run), note and note.removeprefix("Unfinished run: ").rstrip("."), flags)
+    return RunState(side, busy_reasons(run), note and note.split(": ", 1)[-1].rstrip("."), flags)
 
 
 def state_lines(states: list[RunState], same: bool = False) -> list[str]:
