@@ -478,7 +478,7 @@ def markdown(c: Comparison) -> str:
         *([f"Measured in one run only (no verdict possible): {alone}.", ""] if (alone := one_run_only(c)) else []),
         "![time per call, A and B](compare.png)", "", "![cost gap, A and B](compare_gap.png)", "",
         f"## Changed points (the whole interval beyond ±{MIN_EFFECT:.0%})", "", rows(changed), "",
-        "## Inconclusive points (a flagged point, a busy run or too wide an interval)", "", rows(doubted), "",
+        "## Inconclusive points (a flagged point or a busy run)", "", rows(doubted), "",
         "## Not compared: measured in one run only", "", digest(c.shown(others)), "",
         "## All points", "",
         (f"Every point measured in either run ({len(table) + len(others):,} rows: medians, rounds, interval, what "
