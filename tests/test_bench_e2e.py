@@ -82,7 +82,9 @@ def test_report_of_a_json_file_goes_beside_it(run, tmp_path):
 def test_compare_a_run_with_itself_finds_no_change(run, tmp_path, capsys):
     assert main(["compare", str(run), str(run), "--out", str(tmp_path)]) == 0
     rows = list(csv.DictReader((tmp_path / "compare.csv").open()))
-    assert rows and all(r["verdict"] == "same" and float(r["ratio_b_over_a"]) == 1.0 for r in rows)
+    assert rows and all(float(r["ratio_b_over_a"]) == 1.0 for r in rows)
+    # a point the run flagged (a busy machine) is left out of every verdict, even against itself
+    assert all(r["verdict"] == "same" or r["verdict"].startswith("inconclusive (flagged in A and B: ") for r in rows)
 
 
 def test_an_interrupted_run_is_reported_then_resumed(run, tmp_path):
