@@ -134,13 +134,13 @@ def _round(value: float, _: object = None) -> str:
 
 def _log_log(ax: Axes) -> None:
     """Both axes log, each labelled at its major ticks only (a labelled minor tick such as 3x10^2 collides with
-    10^3); an axis spanning under 50x at round numbers written out ("2,000", "0.5"): 1, 2, 5 per decade, or
+    10^3); an axis spanning 100x or less at round numbers written out ("2,000", "0.5"): 1, 2, 5 per decade, or
     finer where those give fewer than 3 ticks, at most 6 of them."""
     ax.set_xscale("log")
     ax.set_yscale("log")
     for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
         axis.set_minor_formatter(NullFormatter())
-        if hi / lo >= 50:
+        if hi / lo > 100:
             continue
         decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
         for mantissas in ((1, 2, 5), (1, 2, 3, 5), (1, 1.5, 2, 3, 4, 5, 6, 8)):
@@ -475,8 +475,6 @@ def accuracy(acc: pd.DataFrame, label: str) -> Figure:
     refused = {m: textwrap.fill(f"{m}: no curve: {w}", 46) for m, w in zip(acc["method"], why) if w}
     if rows.empty:
         return _finish(fig, ax, xlabel, ylabel, "\n".join(["no accuracy measurements", *refused.values()]))
-    for method, why in refused.items():  # in the legend only: a mark in the axes would read as a value
-        ax.plot([], [], ls="none", mfc="none", label=why, **_style(method))
     for k, method in enumerate(_ordered(rows["method"])):
         style = _style(method)
         s = rows[rows["method"] == method].sort_values("eps")
@@ -487,6 +485,8 @@ def accuracy(acc: pd.DataFrame, label: str) -> Figure:
             ax.axvline(d, ls=":", color=style["color"], lw=1.2)
             ax.text(d, 0.97 - 0.07 * k, f" default ≈ {d:.1e}", transform=ax.get_xaxis_transform(), ha="left",
                     va="top", fontsize=7.5, color=style["color"])
+    for method, why in refused.items():  # in the legend only: a mark in the axes would read as a value
+        ax.plot([], [], ls="none", mfc="none", label=why, **_style(method))
     ax.set_xscale("log")
     ax.set_yscale("log")
     return _finish(fig, ax, f"{xlabel}\n← round-off dominates at small steps; truncation at large ones →", ylabel,

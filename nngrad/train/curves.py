@@ -8,7 +8,7 @@ from matplotlib.ticker import FixedLocator
 
 from .._figures import figure, finish, require
 
-ACCURACY_TOP = 103  # % at the top of the accuracy axis: headroom above 100%
+HEADROOM = 0.04  # above 100% on the accuracy axis, as a fraction of the span shown below it
 
 
 def learning_curve(history: pd.DataFrame, label: str) -> Figure:
@@ -26,7 +26,8 @@ def learning_curve(history: pd.DataFrame, label: str) -> Figure:
                 acc.plot(history["epoch"], 100 * history[column], color="#2ca02c", ls=ls,
                          label=column.replace("_", " "))
         acc.set_ylabel("accuracy (%)", color="#2ca02c")
-        acc.set_ylim(max(acc.get_ylim()[0], 0), ACCURACY_TOP)  # headroom: a line at 100% is not on the frame
+        low = max(acc.get_ylim()[0], 0)
+        acc.set_ylim(low, 100 + HEADROOM * (100 - low))  # a line at 100% sits below the frame, not on it
         acc.yaxis.set_major_locator(FixedLocator([t for t in acc.get_yticks() if t <= 100]))  # no tick beyond 100%
         handles, labels = ax.get_legend_handles_labels()
         more = acc.get_legend_handles_labels()
