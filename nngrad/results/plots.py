@@ -3,9 +3,10 @@
 
 Conventions in every plot: one colour and marker per method, as the method declares it (methods.base.Method);
 measured points are filled with q1..q3 error bars; skipped points are predictions (hollow markers on a dashed
-line at ``predicted_s``), or, where there is no prediction (memory), named in the legend only; failed points are never drawn as timings, only as an 'x' on the x axis; a point the run
-flagged (``flagged``), or a ratio resting on one, is ringed (``_ring``: one mark and one legend entry counting
-them, in every figure) and no line fitted or anchored in a figure uses it. Where there is nothing to plot the
+line at ``predicted_s``), or, where there is no prediction (memory), named in the legend only; failed points
+are never drawn as timings, only as an 'x' on the x axis; a point the run flagged (``flagged``), or a ratio
+resting on one, is ringed (``_ring``: one mark and one legend entry counting them, in every figure) and no line
+fitted or anchored in a figure uses it. Where there is nothing to plot the
 figure says so; bad arguments (not a DataFrame, missing columns, wrong types) raise ValueError naming them.
 """
 
