@@ -30,10 +30,12 @@ def slug(device: str) -> str:
 
 def knee(points: pd.DataFrame, method: str = GAP_METHOD) -> tuple[float | None, int | None]:
     """(N from which ``method``'s time grows with N, the depth it was found at), from the measured points of one
-    device at the depth with most of them: t = a + b N fitted by least squares on relative residuals, and N = a / b,
-    where the part growing with N equals the flat part (beyond the largest N measured: it had not started growing).
+    device at the depth with most of them, flagged points left out: t = a + b N fitted by least squares on relative
+    residuals, and N = a / b, where the part growing with N equals the flat part (beyond the largest N measured: it
+    had not started growing).
     (None, None) with fewer than 3 points; (None, depth) when the fit has no flat part within the measured sizes."""
-    ok = points[(points["method"] == method) & (points["status"] == "ok")].dropna(subset=["median_s", "n_params"])
+    ok = points[(points["method"] == method) & (points["status"] == "ok") & ~plots.flagged(points)]
+    ok = ok.dropna(subset=["median_s", "n_params"])
     if ok.empty:
         return None, None
     depth = int(ok["depth"].value_counts().sort_index(ascending=False).idxmax())

@@ -3,21 +3,26 @@
 
 Conventions in every plot: one colour and marker per method, as the method declares it (methods.base.Method);
 measured points are filled with q1..q3 error bars; skipped points are predictions (hollow markers on a dashed
-line at ``predicted_s``), or, where there is no prediction (memory), named in the legend only; failed points are never drawn as timings, only as an 'x' on the x axis. Where there is
-nothing to plot the figure says so; bad arguments (not a DataFrame, missing columns, wrong types) raise
-ValueError naming them.
+line at ``predicted_s``), or, where there is no prediction (memory), named in the legend only; failed points
+are never drawn as timings, only as an 'x' on the x axis; a point the run flagged (``flagged``), or a ratio
+resting on one, is ringed (``_ring``: one mark and one legend entry counting them, in every figure) and no line
+fitted or anchored in a figure uses it. Where there is nothing to plot the
+figure says so; bad arguments (not a DataFrame, missing columns, wrong types) raise ValueError naming them.
 """
 
 from __future__ import annotations
 
+import math
 import numbers
+import textwrap
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, NullLocator
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator, NullFormatter, NullLocator
 
 from .._figures import check_type as _check
 from .._figures import figure as _figure
@@ -29,7 +34,6 @@ from ..methods import registered
 from ..methods.base import FAMILIES, REFERENCE, UNIT
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from .load import paired
-from .sanity import CHEAPEST
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -43,8 +47,39 @@ _QUANTITIES = {
 }
 _X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden layer)"}
 
-__all__ = ["accuracy", "cost_gap", "device_gap", "landscape", "memory_vs_depth", "overlay", "overlay_gap", "predicted_vs_measured",
-           "save", "time_vs_depth", "time_vs_width", "work"]
+RING = {"ls": "none", "marker": "o", "ms": 15, "mfc": "none", "mec": "#d62728", "mew": 1.6}  # a flagged point
+
+__all__ = ["accuracy", "cost_gap", "device_gap", "flagged", "landscape", "memory_vs_depth", "overlay", "overlay_gap",
+           "predicted_vs_measured", "save", "time_vs_depth", "time_vs_width", "work"]
+
+
+def flagged(points: pd.DataFrame) -> pd.Series:
+    """Boolean Series aligned with ``points``: True where the run flagged the point (its ``flag`` non-empty: the
+    string says why); all False for a frame without the column."""
+    if "flag" not in points:
+        return pd.Series(False, index=points.index)
+    return points["flag"].fillna("").astype(str) != ""
+
+
+def _plural(count: int, noun: str) -> str:
+    """'1 point', '2 points'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _ring_label(points: int, ratios: int | None = None, detail: str = "") -> str:
+    """The legend entry of the rings: how many flagged points the figure draws (``ratios``: how many ratios drawn
+    rest on them), and that every verdict left them out."""
+    what = _plural(points, "flagged point") + (f" {detail}" if detail else "")
+    if ratios is not None:
+        what = f"{_plural(ratios, 'ratio')} resting on {what}"
+    return f"ringed: {what},\nleft out of every verdict: see report"
+
+
+def _ring(ax: Axes, x, y, label: str | None) -> None:
+    """Ring each (x, y) (a flagged point, or a ratio resting on one) the same way in every figure; ``label``: the
+    legend entry (``_ring_label``), None for none (a panel of a figure whose legend says it once)."""
+    if len(x):
+        ax.plot(np.asarray(x, float), np.asarray(y, float), label=label if label else "_nolegend_", **RING)
 
 
 def _ordered(values: pd.Series) -> list[str]:
@@ -93,10 +128,35 @@ def _int_axis(ax: Axes, values: pd.Series, log: bool) -> None:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
+def _round(value: float, _: object = None) -> str:
+    """A tick label written out: "2,000", "15", "1.5", "0.05"."""
+    return f"{value:,.0f}" if value >= 10 or value == int(value) else f"{value:.2g}"
+
+
+def _log_log(ax: Axes) -> None:
+    """Both axes log, each labelled at its major ticks only (a labelled minor tick such as 3x10^2 collides with
+    10^3); an axis spanning 100x or less at round numbers written out ("2,000", "0.5"): 1, 2, 5 per decade, or
+    finer where those give fewer than 3 ticks, at most 6 of them."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    for axis, (lo, hi) in ((ax.xaxis, ax.get_xlim()), (ax.yaxis, ax.get_ylim())):
+        axis.set_minor_formatter(NullFormatter())
+        if hi / lo > 100:
+            continue
+        decades = range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1)
+        for mantissas in ((1, 2, 5), (1, 2, 3, 5), (1, 1.5, 2, 3, 4, 5, 6, 8)):
+            ticks = [m * 10.0**k for k in decades for m in mantissas if lo <= m * 10.0**k <= hi]
+            if len(ticks) >= 3:
+                break
+        axis.set_major_locator(FixedLocator(ticks[::math.ceil(len(ticks) / 6)] if ticks else []))
+        axis.set_major_formatter(FuncFormatter(_round))
+
+
 def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...], predicted: str | None) -> int:
     """Per method: measured line with q1..q3 error bars, skipped rows as dashed hollow predictions, failed
-    rows as an 'x' on the x axis. Returns how many points were drawn as measurements or predictions."""
-    drawn = 0
+    rows as an 'x' on the x axis; flagged measurements ringed. Returns how many points were drawn as
+    measurements or predictions."""
+    drawn, rings = 0, []
     for method in _ordered(rows["method"]):
         style = _style(method)
         rows_m = rows[rows["method"] == method].sort_values(x)
@@ -127,6 +187,9 @@ def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...],
             ax.plot(failed[x], np.zeros(len(failed)), ls="none", marker="x", ms=8, mew=2, color=style["color"],
                     clip_on=False, transform=ax.get_xaxis_transform(), label=f"{method} (failed)")
         drawn += len(ok) + len(skip)
+        rings.append(ok[flagged(ok)])
+    if rings and len(bad := pd.concat(rings)):
+        _ring(ax, bad[x], bad[y], _ring_label(len(bad)))
     return drawn
 
 
@@ -196,12 +259,33 @@ _GAP_LABEL = "time ratio method / backprop (s/s)"
 
 
 def _ratio(points: pd.DataFrame, method: str, reference: str) -> pd.DataFrame:
-    """Measured ``method`` rows matched to ``reference`` at the same depth, width and batch: n_params, ratio,
-    work (sorted by N)."""
-    both = paired(points[_positive(points["median_s"])], method, reference).sort_values("n_params")  # each device
-    work = both["work"] if "work" in both else both["loss_evaluations"]  # with its own reference
+    """Measured ``method`` rows matched to ``reference`` at the same depth, width and batch (each device with its
+    own reference): n_params, ratio, work, ``flagged`` (either point is) and ``sources`` (the flagged points it
+    rests on: a frozenset of (method, depth, width, batch[, device])), sorted by N."""
+    pts = points[_positive(points["median_s"])]
+    both = paired(pts.assign(flagged=flagged(pts)), method, reference, ("flagged",)).sort_values("n_params")
+    work = next((both[c] for c in ("work", "loss_evaluations") if c in both), pd.Series(np.nan, index=both.index))
+    key = [k for k in (*_GAP_KEY, "device") if k in both]
+    sources = [frozenset({(m, *at)} if mine else set()) | frozenset({(reference, *at)} if ref else set())
+               for m, at, mine, ref in zip(both["method"], both[key].itertuples(index=False, name=None),
+                                           both["flagged"], both["flagged_ref"])]
     return pd.DataFrame({"n_params": both["n_params"].astype(float), "ratio": both["ratio"],
-                         "work": pd.to_numeric(work, errors="coerce").astype(float)})
+                         "work": pd.to_numeric(work, errors="coerce").astype(float),
+                         "flagged": both["flagged"] | both["flagged_ref"], "sources": sources}, index=both.index)
+
+
+def _flagged_ratios(ratios: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
+    """The flagged rows of ``ratios`` (frames of ``_ratio``) and how many flagged points they rest on."""
+    bad = pd.concat([r[r["flagged"]] for r in ratios]) if ratios else pd.DataFrame(columns=["sources"])
+    return bad, len(frozenset().union(*bad["sources"]))
+
+
+def _ring_ratios(ax: Axes, ratios: list[pd.DataFrame]) -> None:
+    """Ring every flagged ratio of ``ratios`` (frames of ``_ratio``); one legend entry counting the ratios and
+    the flagged points they rest on."""
+    bad, points = _flagged_ratios(ratios)
+    if len(bad):
+        _ring(ax, bad["n_params"], bad["ratio"], _ring_label(points, len(bad)))
 
 
 def _gap_methods(points: pd.DataFrame) -> list[str]:
@@ -212,34 +296,39 @@ def _gap_methods(points: pd.DataFrame) -> list[str]:
 def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Figure:
     """Median time ratio method / backprop vs N, log-log, at matching (depth, width, batch), for every method
     whose work grows with N (finite differences, forward mode); the fitted ``ratio ~ N^k`` lines from ``fits``
-    when given, and the theoretical slope-1 line through the points."""
+    when given, and the theoretical slope-1 line through the unflagged points; a ratio resting on a flagged point
+    (among them any O(N) method timed cheaper than backprop) is ringed, and the axis keeps ratio 1 in view."""
     _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     if fits is not None:
         _require("fits", fits, ("method", "model", "term", "exponent", "intercept", "stderr"))
     fig, ax = _figure("Cost gap: time of each O(N) gradient / backprop vs number of parameters", label, (9, 5))
-    measured = []
+    drawn = []
     for method in _gap_methods(points):
         gap = _ratio(points, method, REFERENCE)
         if gap.empty:
             continue
-        n, ratio = gap["n_params"].to_numpy(), gap["ratio"].to_numpy()
         style = _style(method)
-        ax.plot(n, ratio, ls="none", label=method, **style)
-        measured.append((n, ratio))
+        ax.plot(gap["n_params"], gap["ratio"], ls="none", label=method, **style)
+        drawn.append(gap)
         if (fit := _fit(fits, method)) is not None:
-            grid = np.geomspace(n.min(), n.max(), 50)
+            grid = np.geomspace(gap["n_params"].min(), gap["n_params"].max(), 50)
             ax.plot(grid, np.exp(fit["intercept"]) * grid ** fit["exponent"], color=style["color"], lw=1.2,
                     label=f"fit {method}: ratio ∝ N^k, k = {fit['exponent']:.2f} {_interval(fit)}")
-    if not measured:
+    if not drawn:
         return _finish(fig, ax, _N_LABEL, _GAP_LABEL,
                        "no O(N) method and backprop measured\nat the same depth, width, batch")
-    n, ratio = (np.concatenate(v) for v in zip(*measured, strict=True))
-    n0, r0 = np.exp(np.log(n).mean()), np.exp(np.log(ratio).mean())  # geometric mean anchors the theory line
-    grid = np.geomspace(n.min(), n.max(), 50)
-    ax.plot(grid, r0 * grid / n0, ls="--", color="0.5",
-            label="theory: ratio ∝ N (slope 1; placed through\nthe points' geometric mean: the constant is not theory)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _ring_ratios(ax, drawn)
+    good = pd.concat(drawn)[lambda f: ~f["flagged"]]
+    if len(good):  # the geometric mean of the unflagged points anchors the theory line
+        n, ratio = good["n_params"].to_numpy(float), good["ratio"].to_numpy(float)
+        n0, r0 = np.exp(np.log(n).mean()), np.exp(np.log(ratio).mean())
+        grid = np.geomspace(n.min(), n.max(), 50)
+        ax.plot(grid, r0 * grid / n0, ls="--", color="0.5",
+                label="theory: ratio ∝ N (slope 1; placed through the\nunflagged points' geometric mean: "
+                      "the constant is not theory)")
+    ax.axhline(1, ls="-.", color="0.6", lw=1, label="ratio 1: as fast as backprop\n(an O(N) method below it "
+                                                    "is impossible)")
+    _log_log(ax)
     return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
 
 
@@ -251,8 +340,8 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
     """The cost of every method in units of one loss evaluation, t(method) / t(forward) at the same (depth,
     width, batch) vs N, log-log (the batch with most points): the standard figure of automatic differentiation. Beside
     each O(N) method its theory, c x (counted work), with c its measured constant per pass (the median of
-    ratio / work: 1 for the textbook loop, below 1 where passes are batched); the cheap-gradient bound (5)
-    and one loss evaluation (1) for reference."""
+    ratio / work over the unflagged ratios: 1 for the textbook loop, below 1 where passes are batched); the
+    cheap-gradient bound (5) and one loss evaluation (1) for reference; ratios resting on a flagged point ringed."""
     _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     fig, ax = _figure("The cost of a gradient in loss evaluations", label, (9, 5.5))
     rows = _main_batch(points[points["status"] == "ok"])
@@ -265,26 +354,21 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
             continue
         style = _style(method)
         ax.plot(ratio["n_params"], ratio["ratio"], ls="none", ms=6, label=method, **style)
-        drawn.append(ratio["n_params"].to_numpy())
-        if _grows_with_n(rows, method) and (ratio["work"] > 0).any():
-            per_pass = float(np.median(ratio["ratio"] / ratio["work"]))
-            work = ratio.drop_duplicates("n_params")
+        drawn.append(ratio)
+        good = ratio[~ratio["flagged"] & (ratio["work"] > 0)]
+        if _grows_with_n(rows, method) and len(good):
+            per_pass = float(np.median(good["ratio"] / good["work"]))
+            work = ratio[ratio["work"] > 0].drop_duplicates("n_params")
             ax.plot(work["n_params"], per_pass * work["work"], ls="--", lw=1, color=style["color"],
                     label=f"  {per_pass:.2g} × ({_work_formula(rows, method)})")
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
-    bad = pd.concat([_ratio(rows, m, UNIT) for m in _ordered(rows["method"]) if m != UNIT and _family(rows, m) != "function"])
-    bad = bad[bad["ratio"] < CHEAPEST]
-    if len(bad):  # a ring around each point that cannot be: its median or the forward pass's was disturbed
-        ax.plot(bad["n_params"], bad["ratio"], ls="none", marker="o", ms=15, mfc="none", mec="#d62728", mew=1.6,
-                label=f"impossible: cheaper than one loss evaluation\n({len(bad)} point{'s' if len(bad) > 1 else ''}; "
-                      "re-time on a quiet machine)")
-    n = np.concatenate(drawn)
+    _ring_ratios(ax, drawn)
+    n = pd.concat(drawn)["n_params"].to_numpy(float)
     ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="0.3", lw=1, label="cheap-gradient bound (5)")
     ax.axhline(1, ls="-.", color="0.6", lw=1, label="one loss evaluation")
     ax.set_xlim(n.min() / 1.5, n.max() * 1.5)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _log_log(ax)
     return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, outside=True)
 
 
@@ -300,18 +384,23 @@ def overlay_gap(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, labe
     for name, frame in (("a", a), ("b", b)):
         _require(name, frame, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     fig, ax = _figure(f"Cost gap: {name_a} vs {name_b}", label, (9, 5))
-    drawn = 0
+    drawn, rings = 0, []
     for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
+        mine = []
         for method in _gap_methods(frame):
             gap = _ratio(frame, method, REFERENCE)
             if len(gap):
                 ax.plot(gap["n_params"], gap["ratio"], mfc=mfc, label=f"{method} — {name}",
                         **{**_style(method), "ls": "none"})
+                mine.append(gap)
             drawn += len(gap)
+        rings.append((name, *_flagged_ratios(mine)))
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _GAP_LABEL, f"no O(N) method and backprop points in {name_a} or {name_b}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    if len(bad := pd.concat([r for _, r, _ in rings])):
+        each = ", ".join(f"{name}: {n}" for name, _, n in rings)
+        _ring(ax, bad["n_params"], bad["ratio"], _ring_label(sum(n for *_, n in rings), len(bad), f"({each})"))
+    _log_log(ax)
     return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
 
 
@@ -335,9 +424,12 @@ def work(points: pd.DataFrame, label: str) -> Figure:
     axes = fig.subplots(rows_n, cols, sharex=True, sharey=True, squeeze=False).ravel()
     fig.suptitle(f"{title}\n{label}", fontsize=11)
     n = np.geomspace(rows["n_params"].min(), rows["n_params"].max(), 50)
+    bad = rows[flagged(rows)]
     for ax, method in zip(axes, methods):
         m = rows[rows["method"] == method]
         ax.plot(m["n_params"], m[column], ls="none", ms=5, **_style(method))
+        ringed = bad[bad["method"] == method]
+        _ring(ax, ringed["n_params"], ringed[column], None)
         declared = registered().get(method)
         if declared is not None:
             ax.plot(n, [max(declared.work_count(int(k)), 1) for k in n], ls="--", color="0.4", lw=1)
@@ -349,20 +441,41 @@ def work(points: pd.DataFrame, label: str) -> Figure:
         ax.set_visible(False)
     fig.supxlabel(xlabel, fontsize=10)
     fig.supylabel(f"{ylabel}; dashed: declared", fontsize=10)
+    if len(bad):  # said once, in the figure's bottom right corner, under the panels
+        fig.legend(handles=[Line2D([], [], **RING)], labels=[_ring_label(len(bad))], loc="lower right", fontsize=7.5,
+                   frameon=False, borderaxespad=0.2)
     return fig
+
+
+_DEFAULT_NETWORK = {"activation": "sigmoid", "loss": "mse"}  # what the accuracy study used before it recorded it
+
+
+def _network(acc: pd.DataFrame) -> str:
+    """'relu activation, softmax_ce loss' of the study's rows; the default network's, said so, for a run older
+    than the rows naming it."""
+    said = {c: sorted(map(str, acc[c].dropna().unique())) if c in acc else [] for c in _DEFAULT_NETWORK}
+    if not any(said.values()):
+        return "{activation} activation, {loss} loss (the default network: the run did not record it)".format(
+            **_DEFAULT_NETWORK)
+    return f"{'/'.join(said['activation']) or '?'} activation, {'/'.join(said['loss']) or '?'} loss"
 
 
 def accuracy(acc: pd.DataFrame, label: str) -> Figure:
     """Relative gradient error vs step eps, log-log, per method: the V of finite differences (round-off falls,
-    truncation rises with eps) against the flat complex step; a dotted vertical line at each default step."""
+    truncation rises with eps) against the flat complex step, on the study's network (its activation and loss in
+    the title); a dotted vertical line at each default step; a method the network refused (column ``refused``,
+    eps and error NaN) has no curve, and the legend says why."""
     _require("acc", acc, ("method", "eps", "error", "default_eps", "depth", "width", "batch"))
     where = ", ".join(f"{c} {'/'.join(str(v) for v in sorted(acc[c].dropna().unique()))}"
                       for c in ("depth", "width", "batch"))
-    fig, ax = _figure(f"Gradient error vs step ({where})" if len(acc) else "Gradient error vs step", label, (9, 5))
+    title = f"Gradient error vs step: {_network(acc)}\n({where})" if len(acc) else "Gradient error vs step"
+    fig, ax = _figure(title, label, (9, 5))
     xlabel, ylabel = "step eps (parameter units)", "relative error ‖g − g_backprop‖ / ‖g_backprop‖ (1)"
     rows = acc[_positive(acc["eps"]) & _positive(acc["error"])]
+    why = acc["refused"].fillna("").astype(str) if "refused" in acc else pd.Series("", index=acc.index)
+    refused = {m: textwrap.fill(f"{m}: no curve: {w}", 46) for m, w in zip(acc["method"], why) if w}
     if rows.empty:
-        return _finish(fig, ax, xlabel, ylabel, "no accuracy measurements")
+        return _finish(fig, ax, xlabel, ylabel, "\n".join(["no accuracy measurements", *refused.values()]))
     for k, method in enumerate(_ordered(rows["method"])):
         style = _style(method)
         s = rows[rows["method"] == method].sort_values("eps")
@@ -373,11 +486,12 @@ def accuracy(acc: pd.DataFrame, label: str) -> Figure:
             ax.axvline(d, ls=":", color=style["color"], lw=1.2)
             ax.text(d, 0.97 - 0.07 * k, f" default ≈ {d:.1e}", transform=ax.get_xaxis_transform(), ha="left",
                     va="top", fontsize=7.5, color=style["color"])
-    ax.text(0.02, 0.03, "← round-off dominates", transform=ax.transAxes, fontsize=8, color="0.35")
-    ax.text(0.98, 0.03, "truncation dominates →", transform=ax.transAxes, fontsize=8, color="0.35", ha="right")
+    for method, why in refused.items():  # in the legend only: a mark in the axes would read as a value
+        ax.plot([], [], ls="none", mfc="none", label=why, **_style(method))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    return _finish(fig, ax, xlabel, ylabel, outside=True)
+    return _finish(fig, ax, f"{xlabel}\n← round-off dominates at small steps; truncation at large ones →", ylabel,
+                   outside=True)
 
 
 def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: str) -> Figure:
@@ -387,7 +501,7 @@ def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: s
         _require(name, frame, ("method", "n_params", "batch", "status", "median_s"))
         _check(f"name_{name}", run, str, "a string")
     fig, ax = _figure(f"Time per call vs number of parameters: {name_a} vs {name_b}", label, (9, 5))
-    drawn = 0
+    drawn, rings = 0, []
     for frame, name, mfc in ((a, name_a, None), (b, name_b, "none")):
         ok = _main_batch(frame[(frame["status"] == "ok") & _positive(frame["median_s"])
                                    & _positive(frame["n_params"])])
@@ -396,10 +510,14 @@ def overlay(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, label: s
             ax.plot(m["n_params"], m["median_s"], mfc=mfc, label=f"{method} — {name}",
                     **{**_style(method), "ls": "none"})
             drawn += len(m)
+        rings.append(ok[flagged(ok)])
     if not drawn:
         return _finish(fig, ax, _N_LABEL, "median time per call (s)", f"no measured points in {name_a} or {name_b}")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    bad = pd.concat(rings)
+    if len(bad):
+        _ring(ax, bad["n_params"], bad["median_s"], _ring_label(
+            len(bad), detail=f"({name_a}: {len(rings[0])}, {name_b}: {len(rings[1])})"))
+    _log_log(ax)
     return _finish(fig, ax, _N_LABEL, "median time per call (s)", outside=True)
 
 
@@ -415,6 +533,8 @@ def predicted_vs_measured(points: pd.DataFrame, label: str, band: float = 0.3) -
     for method in _ordered(rows["method"]):
         sel = rows[rows["method"] == method]
         ax.plot(sel["model_s"], sel["median_s"], ls="none", ms=5, alpha=0.85, label=method, **_style(method))
+    bad = rows[flagged(rows)]
+    _ring(ax, bad["model_s"], bad["median_s"], _ring_label(len(bad)))
     lo = min(rows["model_s"].min(), rows["median_s"].min()) / 2
     hi = max(rows["model_s"].max(), rows["median_s"].max()) * 2
     line = np.array([lo, hi])
@@ -440,7 +560,7 @@ def device_gap(points: pd.DataFrame, knees: dict[str, float | None], label: str)
     N, or None) are drawn as dotted verticals: where that device's finite difference starts to grow with N."""
     _require("points", points, ("method", "device", *_GAP_KEY, "n_params", "status", "median_s"))
     fig, ax = _figure("Cost gap per device: time of an O(N) gradient / backprop on the same device", label, (9, 5))
-    drawn = False
+    drawn = []
     for k, device in enumerate(dict.fromkeys(points["device"])):
         color, mine = _DEVICE_COLORS[k % len(_DEVICE_COLORS)], points[points["device"] == device]
         for method, (hollow, marker) in _DEVICE_METHODS.items():
@@ -448,12 +568,12 @@ def device_gap(points: pd.DataFrame, knees: dict[str, float | None], label: str)
             if not gap.empty:
                 ax.plot(gap["n_params"], gap["ratio"], ls="none", marker=marker, color=color, label=f"{method} on {device}",
                         **({"mfc": "none"} if hollow else {}))
-                drawn = True
+                drawn.append(gap)
         if knees.get(device):
             ax.axvline(knees[device], ls=":", color=color, lw=1.2,
                        label=f"{device}: finite difference grows with N from N ≈ {knees[device]:,.0f}")
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _GAP_LABEL, "no O(N) method and backprop measured on the same device")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
+    _ring_ratios(ax, drawn)
+    _log_log(ax)
     return _finish(fig, ax, _N_LABEL, "time ratio method / backprop on its device (s/s)", outside=True)

@@ -21,7 +21,7 @@ from ..errors import InvalidValue
 from ..methods import get
 from ..methods.base import origin
 from . import suite
-from .accuracy import accuracy_curve
+from .accuracy import accuracy_study
 from .config import SweepConfig
 from .headline import headline_study
 from .machine import measure, others_load
@@ -91,7 +91,7 @@ def run_meta(cfg: SweepConfig) -> dict:
 def studies(cfg: SweepConfig) -> dict:
     """What a run measures besides its points: the accuracy of every method against the step, and the
     headline's interleaved timings (numpy on the CPU only)."""
-    return {"accuracy": accuracy_curve(list(cfg.methods), dtype=cfg.dtype),
+    return {"accuracy": accuracy_study(cfg),
             "headline": headline_study(cfg) if "cpu" in cfg.devices else None}
 
 

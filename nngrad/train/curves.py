@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 
 from .._figures import figure, finish, require
+
+HEADROOM = 0.04  # above 100% on the accuracy axis, as a fraction of the span shown below it
 
 
 def learning_curve(history: pd.DataFrame, label: str) -> Figure:
@@ -20,10 +23,12 @@ def learning_curve(history: pd.DataFrame, label: str) -> Figure:
         acc = ax.twinx()
         for column, ls in (("accuracy", "-"), ("test_accuracy", "--")):
             if column in history:
-                acc.plot(history["epoch"], 100 * history[column], color="#2ca02c", ls=ls, clip_on=False,
-                         label=column.replace("_", " "))  # unclipped: a line at 100% is drawn over the frame
+                acc.plot(history["epoch"], 100 * history[column], color="#2ca02c", ls=ls,
+                         label=column.replace("_", " "))
         acc.set_ylabel("accuracy (%)", color="#2ca02c")
-        acc.set_ylim(max(acc.get_ylim()[0], 0), 100)  # accuracy ends at 100%: no tick beyond it
+        low = max(acc.get_ylim()[0], 0)
+        acc.set_ylim(low, 100 + HEADROOM * (100 - low))  # a line at 100% sits below the frame, not on it
+        acc.yaxis.set_major_locator(FixedLocator([t for t in acc.get_yticks() if t <= 100]))  # no tick beyond 100%
         handles, labels = ax.get_legend_handles_labels()
         more = acc.get_legend_handles_labels()
         ax.set_xlabel("epoch")
