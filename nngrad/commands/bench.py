@@ -11,7 +11,7 @@ from ..methods import registered
 from ..model.activations import hidden_activations
 from ..model.losses import LOSSES
 from . import Command, register
-from .options import device_list, int_list, method_list, output_folder, positive_float
+from .options import add_import, device_list, int_list, method_list, output_folder, positive_float
 
 # the options that shape a new run: --resume continues a stored plan, so it takes none of them
 PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget", "total", "out",
@@ -37,10 +37,7 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
                    "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
-    p.add_argument("--import", dest="imports", action="append", metavar="MODULE_OR_FILE", help="import a module (or "
-                   "FILE.py) that registers gradient methods of your own, before --methods is read, e.g. --import "
-                   "mine.py --methods backprop,mine (repeat it; installed packages can name their module in the "
-                   "'nngrad.methods' entry-point group instead)")
+    add_import(p)
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--device", help="where every point runs: cpu (numpy, the default), cuda or cuda:N (torch "

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .. import user_code
+from .._words import plural
 from ..backend import Backend, from_label
 from ..check import check_layer, check_loss, check_network, check_pair, gradient_check
 from ..check import nielsen
@@ -223,11 +224,12 @@ def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme
     net.loss(x, y)
     seconds = (time.perf_counter() - start) * net.num_params * (2 if scheme == "central" else 1)
     if seconds > CHECK_LIMIT_S:
-        raise UsageError(f"checking all {net.num_params:,} parameters would take about {seconds / 3600:,.0f} hours "
-                         f"(a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
+        raise UsageError(f"checking all {net.num_params:,} parameters would take about "
+                         f"{plural(round(seconds / 3600), 'hour')} (a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
                          "network (--depth, --width)")
     if seconds > 60:
-        print(f"note: the reference gradient takes up to about {seconds / 60:.0f} minutes", file=sys.stderr)
+        print(f"note: the reference gradient takes up to about {plural(round(seconds / 60), 'minute')}",
+              file=sys.stderr)
 
 
 # -- the user's code ------------------------------------------------------------------------------------------------
@@ -247,7 +249,7 @@ def _drawn(args: argparse.Namespace, what: str) -> tuple[int, ...]:
     if not args.input_shape:
         raise UsageError(f"{what} needs --input-shape, the shape of x (e.g. --input-shape 4,3)")
     size = int(np.prod(args.input_shape))
-    validate.fits_in_memory(f"checking on an input of shape {args.input_shape} ({size:,} elements)",
+    validate.fits_in_memory(f"checking on an input of shape {args.input_shape} ({plural(size, 'element')})",
                             COPIES * 8 * size, remedy="use a smaller --input-shape")
     return args.input_shape
 
@@ -394,7 +396,7 @@ def _inputs(args: argparse.Namespace, option: str) -> list:
         raise UsageError(f"{option} needs --shapes, one per input: a shape (4,5), labels[:C], or a JSON value")
     size = sum(int(np.prod(user_code.shape(m.group(1) if (m := user_code.INTEGERS.match(s)) else s)))
                for s in args.shapes if user_code.SHAPE.match(s) or user_code.INTEGERS.match(s))
-    validate.fits_in_memory(f"checking on inputs of {size:,} elements", COPIES * 8 * size,
+    validate.fits_in_memory(f"checking on inputs of {plural(size, 'element')}", COPIES * 8 * size,
                             remedy="use smaller --shapes")
     return user_code.inputs(args.shapes, _rng(args, 0))
 
