@@ -19,11 +19,11 @@ PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "
 
 
 def options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quick", action="store_true", help="a small sweep of small networks only, without the classic "
-                   "network (about 35 s on 2 cores with every peer)")
+    p.add_argument("--quick", action="store_true", help="a small sweep: small networks and the classic network "
+                   "(one point per method, and the headline), planned to take 25 s of timing (--total)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
-                   "classic network stays, but for --quick)")
+                   "classic network stays)")
     p.add_argument("--widths", type=int_list, help="units per hidden layer, e.g. 8,32,128")
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
     p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(registered())} "
