@@ -121,9 +121,9 @@ def options(p: argparse.ArgumentParser) -> None:
                    help="relative tolerance (default: 1e-8 against the complex step, 1e-6 against central differences)")
     g.add_argument("--atol", type=non_negative_float, default=None,
                    help="absolute tolerance (default: each array's reference's own error)")
-    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s); the DNN's data are drawn again (up to "
-                   f"{DRAWS} times, said on stderr) while a draw leaves a parameter's gradient zero at every element "
-                   "(dead ReLUs), which would verify nothing")
+    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s); "
+                   f"the DNN's data are drawn again (up to {DRAWS} times, said on stderr) while a draw leaves a "
+                   "parameter's gradient zero at every element (dead ReLUs), which would verify nothing")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -260,8 +260,8 @@ def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme
     seconds = (time.perf_counter() - start) * net.num_params * (2 if scheme == "central" else 1)
     if seconds > CHECK_LIMIT_S:
         raise UsageError(f"checking all {net.num_params:,} parameters would take about "
-                         f"{plural(round(seconds / 3600), 'hour')} (a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
-                         "network (--depth, --width)")
+                         f"{plural(round(seconds / 3600), 'hour')} (a loss evaluation each, "
+                         f"{(time.perf_counter() - start):.2g} s apiece): check a smaller network (--depth, --width)")
     if seconds > 60:
         print(f"note: the reference gradient takes up to about {plural(round(seconds / 60), 'minute')}",
               file=sys.stderr)

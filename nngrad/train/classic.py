@@ -48,6 +48,6 @@ def classic_report(summary: pd.DataFrame, width: int, epochs: int, lr: float, gr
     return "\n".join([
         "# The classic experiment: backprop vs forward differences", "",
         (f"One random sample, sigmoid DNN of width {width}, MSE, {plural(epochs, 'epoch')}, lr {lr:g}; each depth "
-         f"trained from the same start once with backprop and once with {gradient} (eps = 1e-4 where it takes a step). The "
-         f"loss curves coincide when they differ by at most {CURVE_RTOL:g} (relative) at every epoch."), "",
+         f"trained from the same start once with backprop and once with {gradient} (eps = 1e-4 where it takes a "
+         f"step). The loss curves coincide when they differ by at most {CURVE_RTOL:g} (relative) at every epoch."), "",
         summary.to_markdown(index=False, floatfmt=".4g"), "", "![learning curves](learning_curve.png)", ""])
