@@ -4,12 +4,15 @@ an error ends. Bad input: one line on stderr, exit status 2, no traceback."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
+import os
 import re
 import sys
 import traceback
 
 from .commands import COMMANDS
+from .commands.options import add_import
 from .errors import UserError
 from .sweep.runner import SweepInterrupted
 
@@ -69,12 +72,59 @@ def import_user_methods(argv: list[str]) -> None:
     for entry in entry_points(group=ENTRY_POINTS):
         import_methods(entry.value.partition(":")[0], f"the entry point {entry.name} ({ENTRY_POINTS})")
     pre = argparse.ArgumentParser(add_help=False)
-    pre.add_argument("--import", dest="imports", action="append", default=[])
-    for spec in pre.parse_known_args(argv)[0].imports:
+    add_import(pre)
+    for spec in pre.parse_known_args(argv)[0].imports or ():
         import_methods(spec)
 
 
+READER_GONE = 128 + 13  # 141: the status a shell shows for a Unix tool stopped by SIGPIPE (yes | head -1)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run ``nngrad ARGV``; returns the exit status. Output piped into a reader that stops early (``nngrad methods |
+    head -1``) ends it quietly with READER_GONE, as Unix tools end."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # what is still buffered meets a closed pipe here, not in Python's flush at exit
+        return status
+    except BrokenPipeError:
+        if not output_closed():
+            raise
+        return reader_gone()
+
+
+def output_closed() -> bool:
+    """Has the reader of stdout or stderr gone away (a pipe whose other end is closed)? True where that cannot be
+    told (no poll): a BrokenPipeError is then taken to be about the output."""
+    import select
+
+    if not hasattr(select, "poll"):
+        return True
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poll = select.poll()
+            poll.register(stream.fileno(), select.POLLOUT)
+        except (AttributeError, OSError, ValueError):  # not a file (a test's capture): not a closed pipe
+            continue
+        if any(events & (select.POLLERR | select.POLLHUP) for _, events in poll.poll(0)):
+            return True
+    return False
+
+
+def reader_gone() -> int:
+    """Stop quietly after the reader of the output went away: no traceback, no message (where would it go?); the
+    closed outputs point at devnull so that Python's last flush finds nothing to complain about (the recipe of the
+    Python docs, 'Note on SIGPIPE'). Returns READER_GONE: 141, as a shell reports ``yes | head -1``, so that a
+    pipeline under ``set -o pipefail`` tells a cut-short listing from a complete one, as it does for cat or ls."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, OSError, ValueError):
+            os.dup2(devnull, stream.fileno())
+    os.close(devnull)
+    return READER_GONE
+
+
+def _main(argv: list[str] | None) -> int:
     argv = joined_negative_values(sys.argv[1:] if argv is None else argv)
     try:
         import_user_methods(argv)
@@ -91,6 +141,10 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, FloatingPointError, FileNotFoundError) as exc:  # the user's mistake (or their data's)
         print(f"nngrad {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError as exc:
+        if output_closed():
+            raise  # the reader of the output went away: main ends quietly
+        return _internal(args.command, exc)
     except OSError as exc:
         if exc.errno not in CANNOT_WRITE:
             return _internal(args.command, exc)

@@ -239,6 +239,29 @@ def test_sizes_that_cannot_fit_or_finish_are_refused_at_once(tmp_path, capsys, a
     assert len(err) == 1 and words in err[0] and not (tmp_path / "runs").exists()
 
 
+def test_a_sweep_with_nothing_to_time_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """complex-step through ReLUs: every method's reason, exit 2, no machine constants measured, no folder."""
+    from nngrad.sweep import runner
+
+    def measured(*args, **kwargs):
+        raise AssertionError("the machine constants were measured for a sweep with nothing to time")
+
+    monkeypatch.setattr(runner, "measure", measured)
+    out = tmp_path / "runs"
+    assert main(["bench", "--methods", "complex-step", "--activation", "relu", "--out", str(out)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("nngrad bench: error: nothing to time: no method of this sweep applies") and \
+        "complex-step needs a loss analytic in the parameters, but Relu has a kink" in line
+    assert not out.exists()
+
+
+def test_a_sweep_where_only_some_methods_cannot_apply_is_planned():
+    from nngrad.sweep.config import configure, nothing_to_time
+
+    cfg = configure(methods=("complex-step", "backprop"), activation="relu", depths=(1,), widths=(4,))
+    assert cfg.methods == ("complex-step", "backprop") and nothing_to_time(cfg) == []
+
+
 def test_planning_interrupted_leaves_no_run_folder(tmp_path, monkeypatch):
     from nngrad.sweep import runner
 

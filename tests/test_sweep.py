@@ -117,6 +117,17 @@ def test_quick_sweep_is_smaller_than_the_default_and_measures_every_method_at_se
     assert all(sum(p.method == m for p in kept) >= 3 for m in QUICK.methods)
 
 
+def test_the_quick_sweep_times_every_method_once_at_the_lessons_network_and_has_its_headline():
+    """A first run's report needs the classic network (depth 5, width 32) and the headline study there."""
+    from nngrad.runfiles import CLASSIC
+    from nngrad.sweep.headline import METHODS
+
+    assert QUICK.classic == CLASSIC and QUICK.batches == (CLASSIC[2],)  # the quick batch
+    kept = [p for p in plan(QUICK) if not p.skip_reason and (p.depth, p.width, p.batch) == CLASSIC]
+    assert sorted(p.method for p in kept) == sorted(QUICK.methods)  # one point each
+    assert set(METHODS) <= set(QUICK.methods)  # what headline_study needs to run
+
+
 @pytest.mark.parametrize("method", ["backprop", "numerical-loop", "numerical-batched", "central-batched",
                                     "complex-step", "forward-mode"])
 def test_each_point_is_checked_against_its_reference(method):

@@ -115,3 +115,40 @@ def test_a_training_that_learns_nothing_says_so_and_exits_1(tmp_path, capsys):
     assert main(["train", "digits", "--lr", "1e6", "--epochs", "2", "--out", str(tmp_path)]) == 1
     assert "no better than chance" in capsys.readouterr().err
     assert list(tmp_path.iterdir())  # the history is kept: it shows what happened
+
+
+@pytest.mark.parametrize("task", ["digits", "classic"])
+def test_a_bad_output_place_is_refused_before_the_data_are_read(task, tmp_path, capsys, monkeypatch):
+    from nngrad import data
+
+    def not_yet(*args, **kwargs):
+        raise AssertionError("the data were read before --out was checked")
+
+    monkeypatch.setattr(data, "load_digits", not_yet)
+    (tmp_path / "README.md").write_text("a file, not a folder")
+    assert main(["train", task, "--out", str(tmp_path / "README.md")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "is a file; give a folder" in captured.err
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["--test-fraction", "1"], "argument --test-fraction: expected a number strictly between 0 and 1, got 1"),
+    (["--gradient", "complex-step"], "--gradient complex-step: complex-step needs a loss analytic"),  # ReLU's kink
+])
+def test_an_option_that_cannot_apply_is_refused_in_one_line_before_anything_is_printed(argv, words, tmp_path,
+                                                                                       capsys):
+    pytest.importorskip("sklearn")
+    try:
+        status = main(["train", "digits", *argv, "--out", str(tmp_path)])
+    except SystemExit as exit_:  # argparse's own refusal
+        status = exit_.code
+    captured = capsys.readouterr()
+    assert status == 2 and captured.out == "" and captured.err.count("\n") == 1 and words in captured.err
+    assert not list(tmp_path.iterdir())
+
+
+def test_one_epoch_is_said_in_the_singular(tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    assert main(["train", "digits", "--epochs", "1", "--width", "4", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "after 1 epoch," in out and "1 epochs" not in out

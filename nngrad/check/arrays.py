@@ -92,8 +92,8 @@ def check_arrays(f: Callable[[], float], targets: list[Checked], scale: float, m
             v /= np.linalg.norm(v, axis=1, keepdims=True)
             numerical, count = directional(f, t.values, v, eps)
             beside = _beside(rtol, numerical, atol)
-            row = compare(t.name, (DIRECTIONS,), v @ t.analytic, numerical, f"{DIRECTIONS} random directions", rtol,
-                          error + beside if atol is None else atol, error)
+            row = compare(t.name, (DIRECTIONS,), projected(v, t.analytic), numerical,
+                          f"{DIRECTIONS} random directions", rtol, error + beside if atol is None else atol, error)
             if row.verdict == "FAIL":
                 count += _refine_directions(f, t, v, row, numerical, rules, beside, out)
             out.rows.append(row)
@@ -162,11 +162,18 @@ def _refine_directions(f, t: Checked, v: np.ndarray, row: ArrayCheck, numerical:
     """Step refinement of the failing random directions (fast mode): the row becomes "refined" if each one's
     disagreement is the difference's own error (compare.refined). Returns the evaluations."""
     fine, count = directional(f, t.values, v[row.failing], rules.eps / REFINE)
-    claimed = (v @ t.analytic)[row.failing]
+    claimed = projected(v, t.analytic)[row.failing]
     if refined(claimed, numerical[row.failing], fine, rules.rtol, rules.error, rules.fine_error, beside).all():
         row.verdict = "refined"
         out.refined.append((t.name, int(row.failing.size), _shrink(claimed, numerical[row.failing], fine)))
     return count
+
+
+def projected(v: np.ndarray, analytic: np.ndarray) -> np.ndarray:
+    """v: (K, n) directions, analytic: (n,) -> (K,) the claimed directional derivatives; an inf or NaN claimed
+    gives inf or NaN there (a FAIL), not a RuntimeWarning."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        return v @ analytic
 
 
 def _shrink(a: np.ndarray, coarse: np.ndarray, fine: np.ndarray) -> float:

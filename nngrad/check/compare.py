@@ -69,9 +69,11 @@ def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: 
     reference: 0 for an exact one); zero when both are all zero."""
     a = np.asarray(analytic, dtype=np.float64).reshape(-1)
     n = np.asarray(numerical, dtype=np.float64).reshape(-1)
-    err, both = np.abs(a - n), np.abs(a) + np.abs(n)
-    allowed = rtol * both + floor
-    excess = np.where(np.isfinite(err), err / np.maximum(allowed, TINY), np.inf)  # > 1: fails; NaN fails
+    with np.errstate(invalid="ignore", over="ignore"):  # inf or NaN claimed (or measured): a FAIL, not a warning
+        err, both = np.abs(a - n), np.abs(a) + np.abs(n)
+        allowed = rtol * both + floor
+        excess = np.where(np.isfinite(err), err / np.maximum(allowed, TINY), np.inf)  # > 1: fails; NaN fails
+        relative = err / np.maximum(both, TINY)
     worst = int(np.argmax(excess)) if a.size else 0
     scale = float(np.abs(n).max()) if n.size else 0.0
     if not a.size or (not both.any() and np.isfinite(both).all()):
@@ -84,7 +86,7 @@ def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: 
         verdict = "ok"
     index = tuple(int(i) for i in np.unravel_index(worst, shape)) if a.size else ()
     return ArrayCheck(name, tuple(shape), reference, scale, float(err.max()) if a.size else 0.0,
-                      float((err / np.maximum(both, TINY)).max()) if a.size else 0.0, index,
+                      float(relative.max()) if a.size else 0.0, index,
                       float(a[worst]) if a.size else 0.0, float(n[worst]) if a.size else 0.0,
                       float(allowed[worst]) if a.size else 0.0, verdict, layer, np.flatnonzero(excess > 1))
 
@@ -112,7 +114,7 @@ def refined(analytic: np.ndarray, coarse: np.ndarray, fine: np.ndarray, rtol: fl
             estimate = m + k * (m - n)  # (REFINE^p m - n) / (REFINE^p - 1)
             own = (1 + k) * fine_error + k * coarse_error
             agrees |= np.abs(a - estimate) <= rtol * (np.abs(a) + np.abs(estimate)) + floor + own
-    return shrinks & agrees & np.isfinite(m)
+    return shrinks & agrees & np.isfinite(m) & np.isfinite(a)  # inf - inf is no error that shrank
 
 
 def same(a, b) -> bool:

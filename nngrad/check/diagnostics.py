@@ -16,6 +16,7 @@ from itertools import permutations, product
 
 import numpy as np
 
+from .._words import plural
 from . import contributions, decay, elementwise, experiments, misplaced, parts, reorder, softmax_chain, some_arrays, terms, unused_part
 from ..tolerances import FACTOR, FEWEST_AGREE, KINK_REACH, WELL_ABOVE
 from .compare import ArrayCheck, agree
@@ -381,7 +382,7 @@ def _kinks(e: Evidence) -> list[Finding]:
     """The arrays excused by a kink crossed; where none is but an array fails and the style can tell that inputs of
     a ReLU lie within KINK_REACH steps of 0, a note that kinks may be crossed where the rules could not tell."""
     near = e.subject.kinks_near(KINK_REACH * e.eps)
-    close = f"{near} ReLU inputs lie within {KINK_REACH:g} steps of 0"
+    close = f"{plural(near, 'ReLU input')} {'lies' if near == 1 else 'lie'} within {KINK_REACH:g} steps of 0"
     if e.outcome.kinks:
         return [Finding("kink", f"{', '.join(e.outcome.kinks)}: a finite difference crossed a kink (ReLU at 0, a max "
                         f"over ties?{f'; {close}' if near else ''}); the left and right differences bracket the "

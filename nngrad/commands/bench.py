@@ -11,7 +11,7 @@ from ..methods import registered
 from ..model.activations import hidden_activations
 from ..model.losses import LOSSES
 from . import Command, register
-from .options import device_list, int_list, method_list, output_folder, positive_float
+from .options import add_import, device_list, int_list, method_list, output_folder, positive_float
 
 # the options that shape a new run: --resume continues a stored plan, so it takes none of them
 PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget", "total", "out",
@@ -19,11 +19,11 @@ PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "
 
 
 def options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--quick", action="store_true", help="a small sweep of small networks only, without the classic "
-                   "network (about 35 s on 2 cores with every peer)")
+    p.add_argument("--quick", action="store_true", help="a small sweep: small networks and the classic network "
+                   "(one point per method, and the headline), planned to take 25 s of timing (--total)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
-                   "classic network stays, but for --quick)")
+                   "classic network stays)")
     p.add_argument("--widths", type=int_list, help="units per hidden layer, e.g. 8,32,128")
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
     p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(registered())} "
@@ -37,10 +37,7 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
                    "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
-    p.add_argument("--import", dest="imports", action="append", metavar="MODULE_OR_FILE", help="import a module (or "
-                   "FILE.py) that registers gradient methods of your own, before --methods is read, e.g. --import "
-                   "mine.py --methods backprop,mine (repeat it; installed packages can name their module in the "
-                   "'nngrad.methods' entry-point group instead)")
+    add_import(p)
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
     where = p.add_mutually_exclusive_group()
     where.add_argument("--device", help="where every point runs: cpu (numpy, the default), cuda or cuda:N (torch "

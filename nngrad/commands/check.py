@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import _validate as validate
 from .. import user_code
+from .._words import plural
 from ..backend import Backend, from_label
 from ..check import check_layer, check_loss, check_network, check_pair, gradient_check
 from ..check import nielsen
@@ -35,6 +36,7 @@ USER_OPTIONS = {"input_shape": ("layer", "net"), "shapes": ("layer", "pair", "lo
                 "kwargs": ("layer", "net"), "targets": ("layer", "net"), "classes": ("net",), "draw": ("layer",),
                 "mode": ("layer", "pair", "loss_fn", "net")}
 SUBJECTS = ("layer", "pair", "loss_fn", "net")
+DRAWS = 100  # the most draws of the DNN check's data while a draw leaves some array's gradient all zero
 CHECK_LIMIT_S = 3600  # nngrad check refuses a network whose reference is predicted to take longer
 COPIES = 12  # a check of users' code holds about this many arrays of its inputs' size
 COLUMNS = 4  # samples drawn for a network that takes them as columns (Nielsen's, the specialisation's)
@@ -119,7 +121,9 @@ def options(p: argparse.ArgumentParser) -> None:
                    help="relative tolerance (default: 1e-8 against the complex step, 1e-6 against central differences)")
     g.add_argument("--atol", type=non_negative_float, default=None,
                    help="absolute tolerance (default: each array's reference's own error)")
-    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s)")
+    g.add_argument("--seed", type=int, default=0, help="seed of the weights and the data (default %(default)s); "
+                   f"the DNN's data are drawn again (up to {DRAWS} times, said on stderr) while a draw leaves a "
+                   "parameter's gradient zero at every element (dead ReLUs), which would verify nothing")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -164,11 +168,42 @@ def build_network(args: argparse.Namespace) -> DNN:
                init=init, seed=args.seed)
 
 
-def random_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def random_data(net: DNN, batch: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """x ~ N(0, 1) (batch, in); y: the loss's targets (uniform [0, 1) for mse, integer labels for softmax_ce)."""
-    rng = np.random.default_rng(seed)
     x = rng.standard_normal((batch, net.num_input))
     return x, LOSSES[net.loss_name].draw(rng, batch, net.num_output, np.float64)
+
+
+def silent_arrays(net: DNN, x: np.ndarray, y: np.ndarray) -> list[str]:
+    """The parameter arrays ("W5", "b5") whose backprop gradient is zero at every element at (x, y): every unit
+    they feed is inactive for every sample (dead ReLUs), so a check there verifies nothing."""
+    from ..methods.backprop import backprop
+
+    grad = backprop(net, x, y)[1]
+    return [f"{a.name}{a.layer}" for a in net.param_arrays() if not np.any(grad[a.start:a.stop])]
+
+
+def live_data(net: DNN, batch: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) of :func:`random_data` from one generator seeded ``seed``: drawn again, at most DRAWS times in all,
+    while the draw leaves some array's gradient zero at every element (:func:`silent_arrays`; with ReLUs up to
+    the output of an mse network, every output is off for a share of the inputs, about half at batch 1 and the
+    default init); a redraw is said on stderr. If every draw does, the first is checked (its verdict INCONCLUSIVE)."""
+    rng = np.random.default_rng(seed)
+    first = random_data(net, batch, rng)
+    if not (silent := silent_arrays(net, *first)):
+        return first
+    which = ("every parameter's gradient" if len(silent) == len(net.param_arrays()) else
+             f"the gradient of {', '.join(silent)}")
+    for draw in range(2, DRAWS + 1):
+        x, y = random_data(net, batch, rng)
+        if not silent_arrays(net, x, y):
+            print(f"note: the data were drawn {plural(draw, 'time')}: the first {plural(draw - 1, 'draw')} left "
+                  f"{which} zero at every element (every unit fed inactive: dead ReLUs), which verifies nothing",
+                  file=sys.stderr)
+            return x, y
+    print(f"note: each of {plural(DRAWS, 'draw')} of the data left {which} zero at every element (dead ReLUs): "
+          "checking the first", file=sys.stderr)
+    return first
 
 
 def _check_dnn(args: argparse.Namespace) -> int:
@@ -181,9 +216,10 @@ def _check_dnn(args: argparse.Namespace) -> int:
     if given and args.reference != "finite-differences" and net.analytic_from(0):
         raise UsageError(f"{given[0]} sets the finite difference, but every array of this network is checked by the "
                          "complex step (its loss is analytic): drop it, or add --reference finite-differences")
-    x, y = random_data(net, args.batch, args.seed + 1)
     print(net)
-    _refuse_what_would_not_finish(net, x, y, args.scheme)
+    _refuse_what_would_not_finish(net, *random_data(net, args.batch, np.random.default_rng(args.seed + 1)),
+                                  args.scheme)
+    x, y = live_data(net, args.batch, args.seed + 1)
     report = gradient_check(net, x, y, scheme=args.scheme, eps=args.eps, rtol=args.rtol, atol=args.atol,
                             variant=args.variant, reference=args.reference, progress=True)
     print(report)
@@ -223,11 +259,12 @@ def _refuse_what_would_not_finish(net: DNN, x: np.ndarray, y: np.ndarray, scheme
     net.loss(x, y)
     seconds = (time.perf_counter() - start) * net.num_params * (2 if scheme == "central" else 1)
     if seconds > CHECK_LIMIT_S:
-        raise UsageError(f"checking all {net.num_params:,} parameters would take about {seconds / 3600:,.0f} hours "
-                         f"(a loss evaluation each, {(time.perf_counter() - start):.2g} s apiece): check a smaller "
-                         "network (--depth, --width)")
+        raise UsageError(f"checking all {net.num_params:,} parameters would take about "
+                         f"{plural(round(seconds / 3600), 'hour')} (a loss evaluation each, "
+                         f"{(time.perf_counter() - start):.2g} s apiece): check a smaller network (--depth, --width)")
     if seconds > 60:
-        print(f"note: the reference gradient takes up to about {seconds / 60:.0f} minutes", file=sys.stderr)
+        print(f"note: the reference gradient takes up to about {plural(round(seconds / 60), 'minute')}",
+              file=sys.stderr)
 
 
 # -- the user's code ------------------------------------------------------------------------------------------------
@@ -247,7 +284,7 @@ def _drawn(args: argparse.Namespace, what: str) -> tuple[int, ...]:
     if not args.input_shape:
         raise UsageError(f"{what} needs --input-shape, the shape of x (e.g. --input-shape 4,3)")
     size = int(np.prod(args.input_shape))
-    validate.fits_in_memory(f"checking on an input of shape {args.input_shape} ({size:,} elements)",
+    validate.fits_in_memory(f"checking on an input of shape {args.input_shape} ({plural(size, 'element')})",
                             COPIES * 8 * size, remedy="use a smaller --input-shape")
     return args.input_shape
 
@@ -394,7 +431,7 @@ def _inputs(args: argparse.Namespace, option: str) -> list:
         raise UsageError(f"{option} needs --shapes, one per input: a shape (4,5), labels[:C], or a JSON value")
     size = sum(int(np.prod(user_code.shape(m.group(1) if (m := user_code.INTEGERS.match(s)) else s)))
                for s in args.shapes if user_code.SHAPE.match(s) or user_code.INTEGERS.match(s))
-    validate.fits_in_memory(f"checking on inputs of {size:,} elements", COPIES * 8 * size,
+    validate.fits_in_memory(f"checking on inputs of {plural(size, 'element')}", COPIES * 8 * size,
                             remedy="use smaller --shapes")
     return user_code.inputs(args.shapes, _rng(args, 0))
 

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from . import Command, register
+from .options import add_import
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,4 +23,4 @@ def run(args: argparse.Namespace) -> int:
 COMMAND = register(Command(
     "methods", "list every gradient method, its family and work, and whether it is available here",
     "List the registered gradient methods: name (what --methods takes), family, work per gradient, available here "
-    "or why not, and what it is.", lambda p: None, run))
+    "or why not, and what it is; with --import, methods of your own too.", add_import, run))

@@ -26,6 +26,15 @@ class Deprecated(argparse.Action):
         setattr(namespace, self.dest, values)
 
 
+def add_import(p: argparse.ArgumentParser) -> None:
+    """``--import MODULE_OR_FILE`` (repeatable): the one definition, on every command that names methods and on the
+    parser that imports them before the others are read (nngrad.cli.import_user_methods)."""
+    p.add_argument("--import", dest="imports", action="append", metavar="MODULE_OR_FILE", help="import a module (or "
+                   "FILE.py) that registers gradient methods of your own before the methods are named, e.g. --import "
+                   "mine.py --methods backprop,mine (repeat it; installed packages can name their module in the "
+                   "'nngrad.methods' entry-point group instead)")
+
+
 def _parsed(text: str, convert, valid, expected: str):
     """``convert(text)`` if it parses and is ``valid``, else an argparse error saying what was expected."""
     try:
@@ -47,6 +56,10 @@ def positive_float(text: str) -> float:
 
 def non_negative_float(text: str) -> float:
     return _parsed(text, float, lambda v: np.isfinite(v) and v >= 0, "a non-negative finite number")
+
+
+def open_fraction(text: str) -> float:
+    return _parsed(text, float, lambda v: 0 < v < 1, "a number strictly between 0 and 1")
 
 
 def int_list(text: str) -> tuple[int, ...]:

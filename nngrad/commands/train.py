@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
+from .._words import plural
 from ..model.activations import hidden_activations
 from . import Command, register
-from .options import int_list, output_folder, positive_float, positive_int
+from .options import add_import, int_list, open_fraction, output_folder, positive_float, positive_int
 
 # the options that apply to some tasks only (the others are common), and each task's defaults
 TASK_OPTIONS = {"depths": {"classic"}, "depth": {"digits", "mnist"}, "activation": {"digits", "mnist"},
@@ -41,13 +42,14 @@ def options(p: argparse.ArgumentParser) -> None:
                    help="the gradient that drives the descent (default backprop); classic: the one trained against "
                    "backprop (default numerical-loop)")
     p.add_argument("--seed", type=int, default=0, help="weights, split and shuffling (default %(default)s)")
-    p.add_argument("--test-fraction", type=positive_float, help="digits/mnist: held-out share (default 0.2)")
+    p.add_argument("--test-fraction", type=open_fraction, help="digits/mnist: held-out share (default 0.2)")
     p.add_argument("--images", help="mnist: IDX file of training images")
     p.add_argument("--labels", help="mnist: IDX file of training labels")
     p.add_argument("--test-images", help="mnist: IDX file of test images (else a split of the training files)")
     p.add_argument("--test-labels", help="mnist: IDX file of test labels")
     p.add_argument("--limit", type=positive_int, help="mnist: use only the first LIMIT samples of each file")
     p.add_argument("--out", default="results", help="folder for the output folder (default %(default)s)")
+    add_import(p)
 
 
 def settle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
@@ -62,36 +64,25 @@ def settle(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    root = output_folder(args.out)  # the output place first: a bad one is refused before any work
     if args.task == "classic":
-        return _classic(args, output_folder(args.out))
+        return _classic(args, root)
     from .._figures import save
     from .._files import write_atomic
     from ..backend import from_label
-    from ..data import load_digits, load_mnist
-    from ..model.activations import ACTIVATIONS
-    from ..model.network import DNN
     from ..runfiles import new_run_dir
     from ..train.curves import learning_curve
     from ..train.descent import train
     from ..train.outcome import expected_seconds, training_failed
 
     where = from_label(args.device or "cpu")  # a bad or missing device: one line, before the data are read
-    if args.task == "digits":
-        data = load_digits(args.test_fraction, args.seed)
-    else:
-        if not (args.images and args.labels):
-            raise UsageError("mnist needs --images and --labels (IDX files, gzipped or not)")
-        data = load_mnist(args.images, args.labels, args.test_images, args.test_labels, args.test_fraction,
-                          args.seed, args.limit)
-    net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
-              loss="softmax_ce", init=ACTIVATIONS[args.activation].init, seed=args.seed, device=where.device,
-              backend=where.library)
+    data, net = _data_and_network(args, where)
     print(f"{data}\n{net}", file=sys.stderr)
-    root = output_folder(args.out)
     seconds, step = expected_seconds(net, data.x_train, data.y_train, args.batch_size, args.lr, args.gradient,
                                      args.epochs)
     if seconds > 60:
-        print(f"note: {args.epochs} epochs of {args.gradient} should take about {seconds / 60:,.0f} minutes "
+        print(f"note: {plural(args.epochs, 'epoch')} of {args.gradient} should take about "
+              f"{plural(round(seconds / 60), 'minute')} "
               f"({step:.3g} s a step); Ctrl-C keeps the finished epochs", file=sys.stderr)
     history = train(net, data.x_train, data.y_train, epochs=args.epochs, lr=args.lr, gradient=args.gradient,
                     batch_size=args.batch_size, seed=args.seed, x_test=data.x_test, y_test=data.y_test,
@@ -106,16 +97,37 @@ def run(args: argparse.Namespace) -> int:
     shown = history.iloc[sorted(set(range(0, len(history), step)) | {len(history) - 1})]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     last = history.iloc[-1]
-    print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {int(last['epoch'])} epochs, "
+    print(f"test accuracy {100 * last['test_accuracy']:.2f}% after {plural(int(last['epoch']), 'epoch')}, "
           f"{last['elapsed_s']:.2f} s of training ({args.gradient}); history.csv and learning_curve.png in {out}")
     if history.attrs.get("interrupted"):
-        print(f"nngrad train: interrupted after {len(history)} of {args.epochs} epochs; their history and curve are "
-              f"in {out}", file=sys.stderr)
+        print(f"nngrad train: interrupted after {len(history)} of {plural(args.epochs, 'epoch')}; their history and "
+              f"curve are in {out}", file=sys.stderr)
         return 130
     if verdict := training_failed(history, data.num_classes, args.lr):
         print(f"nngrad train: {verdict}", file=sys.stderr)
         return 1
     return 0
+
+
+def _data_and_network(args: argparse.Namespace, where) -> tuple:
+    """(data, net) of digits or MNIST on ``where`` (a Backend); refuses, before anything is printed, a gradient that
+    cannot drive this network (the complex step through ReLUs)."""
+    from ..data import load_digits, load_mnist
+    from ..methods import get
+    from ..model.activations import ACTIVATIONS
+    from ..model.network import DNN
+
+    if args.task == "mnist" and not (args.images and args.labels):
+        raise UsageError("mnist needs --images and --labels (IDX files, gzipped or not)")
+    data = (load_digits(args.test_fraction, args.seed) if args.task == "digits" else
+            load_mnist(args.images, args.labels, args.test_images, args.test_labels, args.test_fraction, args.seed,
+                       args.limit))
+    net = DNN(args.depth, args.width, data.num_features, data.num_classes, activation=args.activation,
+              loss="softmax_ce", init=ACTIVATIONS[args.activation].init, seed=args.seed, device=where.device,
+              backend=where.library)
+    if reason := get(args.gradient).missing() or get(args.gradient).why_not(net):
+        raise UsageError(f"--gradient {args.gradient}: {reason}")
+    return data, net
 
 
 def _classic(args: argparse.Namespace, root: Path | None) -> int:

@@ -117,9 +117,10 @@ def _runs_on(method: Method, where: Backend) -> bool:
     return (where.is_numpy or method.array_api) and (where.can_capture or not method.cuda_only)
 
 
-# the quick sweep: small networks only (the classic network's finite differences alone would take its time)
+# the quick sweep: small networks, and the lesson's network (the classic one: one point per method, at the quick
+# batch) with its headline; its total leaves out grid points first, never the classic network's
 QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=25.0, timing_s=0.1, max_rounds=10,
-                    classic=None, extra=())
+                    extra=())
 
 
 def configure(quick: bool = False, **given) -> SweepConfig:
@@ -130,7 +131,31 @@ def configure(quick: bool = False, **given) -> SweepConfig:
     if {"depths", "widths", "batches"} & set(overrides):
         overrides["extra"] = ()
     overrides.setdefault("methods", None)
-    return replace(QUICK if quick else SweepConfig(), **overrides)
+    cfg = replace(QUICK if quick else SweepConfig(), **overrides)
+    if reasons := nothing_to_time(cfg):
+        raise InvalidValue(f"nothing to time: no method of this sweep applies to its networks ({cfg.activation}, "
+                           f"{cfg.loss}): {'; '.join(reasons)}")
+    return cfg
+
+
+def nothing_to_time(cfg: SweepConfig) -> list[str]:
+    """Why no method of ``cfg`` applies to any of its networks on any of its devices (each method's ``why_not``
+    on the smallest network), or [] when one does. Only networks are built, nothing is timed: the smallest first,
+    the others only while nothing applies."""
+    from .networks import build_on
+
+    networks = sorted(cfg.networks(), key=lambda n: num_params(cfg.sizes(n[0], n[1])) * n[2])
+    reasons: dict[str, str] = {}
+    for device in cfg.devices:
+        for depth, width, batch in networks:
+            net = build_on(device, depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation,
+                           cfg.loss, cfg.dtype)[0]
+            why = {name: get(name).why_not(net) for name in cfg.methods_on(device)}
+            if not all(why.values()):
+                return []
+            for name, reason in why.items():
+                reasons.setdefault(name, reason)
+    return list(reasons.values())
 
 
 def left_out(cfg: SweepConfig) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .._words import plural
 from ..methods import get
 from ..model.network import DNN
 from .descent import train
@@ -46,7 +47,7 @@ def classic_report(summary: pd.DataFrame, width: int, epochs: int, lr: float, gr
     """report.md of the classic experiment: what was trained, the summary table (one row per depth), the curves."""
     return "\n".join([
         "# The classic experiment: backprop vs forward differences", "",
-        (f"One random sample, sigmoid DNN of width {width}, MSE, {epochs} epochs, lr {lr:g}; each depth trained "
-         f"from the same start once with backprop and once with {gradient} (eps = 1e-4 where it takes a step). The "
-         f"loss curves coincide when they differ by at most {CURVE_RTOL:g} (relative) at every epoch."), "",
+        (f"One random sample, sigmoid DNN of width {width}, MSE, {plural(epochs, 'epoch')}, lr {lr:g}; each depth "
+         f"trained from the same start once with backprop and once with {gradient} (eps = 1e-4 where it takes a "
+         f"step). The loss curves coincide when they differ by at most {CURVE_RTOL:g} (relative) at every epoch."), "",
         summary.to_markdown(index=False, floatfmt=".4g"), "", "![learning curves](learning_curve.png)", ""])
