@@ -13,6 +13,7 @@ from nngrad.cli import main
 from nngrad.methods import registered, unregister
 from nngrad.results.load import RunError, load_run
 from nngrad.sweep import runner
+from nngrad.sweep.plan import PlannedPoint
 
 REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
 
@@ -123,20 +124,23 @@ def test_a_suite_killed_by_a_signal_says_which_and_what_it_likely_means(tmp_path
     err = capsys.readouterr().err
     assert "killed by SIGKILL (signal 9): most likely the kernel's out-of-memory killer" in err, err
     assert "done" not in err.replace("nngrad bench --resume", "")  # the progress line does not say done
-    plan = len(runfiles.read_run_meta(run)["plan"])
-    finished = len(runfiles.read_points(run))
-    assert f"{finished} of {plan} points finished" in err  # the progress line's denominator: the plan's
+    counts = runfiles.count_points(run)
+    assert f"{counts.finished} of {counts.to_time} points finished" in err  # the progress line's denominator too
+    assert f"points {counts.finished}/{counts.to_time} ({counts.left_out} left out by the plan)" in err
+    assert f"report of what finished: {run / 'report.md'}" in err and (run / "report.md").is_file()
 
 
-def test_the_progress_line_counts_points_of_the_whole_plan(tmp_path, monkeypatch, capsys):
+def test_the_progress_line_counts_the_points_to_time_and_names_those_left_out_apart(tmp_path, monkeypatch, capsys):
+    """Kills: points left out by the plan counted as finished (the progress started at 190/492)."""
     run = _half_done(tmp_path)
-    plan = len(runfiles.read_run_meta(run)["plan"])
-    before = len(runfiles.read_points(run))
+    counts = runfiles.count_points(run)
+    assert counts.left_out and counts.not_run == 3  # the fixture: the reference run, three points gone
     monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
     assert main(["bench", "--resume", str(run)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("points ")]
-    assert lines[0].startswith(f"points {before}/{plan},") and lines[-1].startswith(f"points {plan}/{plan},")
-    assert lines[-1].endswith("done")
+    apart = f"({counts.left_out} left out by the plan)"
+    assert lines[0].startswith(f"points {counts.finished}/{counts.to_time} {apart},")
+    assert lines[-1].startswith(f"points {counts.to_time}/{counts.to_time} {apart},") and lines[-1].endswith("done")
 
 
 @pytest.mark.parametrize("left, done, elapsed, expected", [
@@ -188,13 +192,56 @@ def test_a_point_timed_cheaper_than_a_loss_evaluation_is_timed_again_before_the_
     assert still.empty or still["status"].eq("ok").all()  # a peer missing here: kept as it was, and flagged
 
 
-def test_the_report_of_an_unfinished_run_says_so_and_how_to_resume(tmp_path, capsys):
+def _each_kind(tmp_path: Path) -> Path:
+    """_half_done with one more point failed: measured, failed, left out by the plan and not run points."""
     run = _half_done(tmp_path)
-    plan = len(runfiles.read_run_meta(run)["plan"])
+    records = runfiles.read_points(run)
+    first = next(r for r in records if r["status"] == "ok")
+    first.update(status="failed", benchmark=None, message="gradient check failed (planted by the test)")
+    (run / runfiles.POINTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    return run
+
+
+class _Ended:
+    """A suite that has ended: _follow prints its last progress line and returns."""
+
+    returncode = 0
+
+    @staticmethod
+    def poll() -> int:
+        return 0
+
+
+def test_bench_its_progress_line_and_the_report_say_one_count(tmp_path, monkeypatch, capsys):
+    """Kills: the counts that disagreed after an interruption ('79 of 492 finished' from bench, '222 of 492' from
+    report: skipped records, or points left out by the plan, counted as finished). A run with points of each kind:
+    bench's interrupt message, its progress line, `nngrad report`'s note and report.md's banner say one count."""
+    run = _each_kind(tmp_path)
+    counts = runfiles.count_points(run)
+    ok = sum(s == "ok" for s in runfiles.point_statuses(run).values())
+    assert (counts.measured, counts.failed, counts.not_run) == (ok, 1, 3) and counts.left_out > 0
+    text = (f"{ok + 1} of {ok + 1 + 3} points finished ({ok} measured, 1 failed), 3 not run; "
+            f"{counts.left_out} left out by the plan")
+    assert str(counts) == text
+
+    todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
+    runner._follow(run, todo, _Ended(), True, runfiles.read_run_meta(run)["config"])
+    assert f"points {ok + 1}/{ok + 4} ({counts.left_out} left out by the plan), " in capsys.readouterr().err
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_follow", interrupt)
+    assert main(["bench", "--resume", str(run)]) == 130
+    said = capsys.readouterr().err
+    assert f"interrupted: {text}; kept in" in said and f"nngrad bench --resume {run}" in said
+    assert f"report of what finished: {run / 'report.md'}" in said
+    assert f"Unfinished run: {text}; resume with `nngrad bench --resume {run}`" in (run / "report.md").read_text()
+
+    (run / "report.md").unlink()
     assert main(["report", str(run)]) == 0
-    note = f"Unfinished run: {plan - 3} of {plan} points finished"
+    note = f"Unfinished run: {text}; resume with `nngrad bench --resume {run}`"
     assert note in capsys.readouterr().err and note in (run / "report.md").read_text()
-    assert f"resume with `nngrad bench --resume {run}`" in (run / "report.md").read_text()
     assert "| nan " not in (run / "report.md").read_text() and " nan |" not in (run / "report.md").read_text()
 
 
