@@ -183,10 +183,15 @@ def test_a_point_timed_cheaper_than_a_loss_evaluation_is_timed_again_before_the_
     (run / "report.md").unlink()
     (run / runfiles.BENCHMARK_JSON).unlink()  # the run as it stands before its report: its points
     assert impossible(load_run(run).points).notna().sum() > 0  # the fixture does plant impossible points
+    here = [name for name, method in registered().items() if method.missing() is None]
+    before = load_run(run).points
+    bad = before[impossible(before).notna() & before["method"].isin(here)]
     assert main(["bench", "--resume", str(run)]) == 0
     assert "points timed a gradient cheaper than one loss evaluation" in capsys.readouterr().err
     points = load_run(run).points
-    here = [name for name, method in registered().items() if method.missing() is None]
+    key = ["method", "depth", "width", "batch", "device"]
+    # the re-timed points say so (the forward pass, timed again as their divisor, was not impossible)
+    assert set(map(tuple, points.loc[points["retimed"], key].values)) == set(map(tuple, bad[key].values))
     still = points[impossible(points).notna()]
     assert len(points) == len(records) and not still["method"].isin(here).any()  # re-timed, none lost or doubled
     assert still.empty or still["status"].eq("ok").all()  # a peer missing here: kept as it was, and flagged
@@ -250,3 +255,67 @@ def test_the_report_of_a_finished_run_says_nothing_of_resuming(tmp_path, capsys)
     shutil.copytree(REFERENCE, run)
     assert main(["report", str(run)]) == 0
     assert "Unfinished" not in capsys.readouterr().err + (run / "report.md").read_text()
+
+
+@pytest.mark.parametrize("rate, others, words", [
+    (2.3, 0.9, "ETA re-estimated: running 2.3x slower than planned; the machine is busy: other processes use 90% of"),
+    (2.0, 0.05, "ETA re-estimated: running 2.0x slower than planned; the machine is not busy (other processes use 5% "
+                "of"),
+    (1.6, None, "ETA re-estimated: running 1.6x slower than planned"),
+    (1.1, 0.9, None),  # within the plan's pace: nothing to say
+    (0.5, 0.0, None),  # faster: the line's time left says so, no note
+    (None, 0.9, None)])  # too few points to tell
+def test_the_pace_note_says_the_eta_was_re_estimated_and_why(rate, others, words):
+    note = runner.pace_note(rate, others)
+    assert note == words if words is None or others is None else note.startswith(words)
+
+
+def test_the_progress_line_re_estimates_the_time_left_on_a_busy_machine_and_says_why(tmp_path, monkeypatch, capsys):
+    """Kills: a time left that keeps to the plan's prediction while the points run slower, or no reason given.
+    Each point of this fake suite takes 100 s of a clock the test moves, far over its prediction, and records other
+    processes' load at 90% of the CPUs."""
+    run = _half_done(tmp_path)
+    cfg = runfiles.read_run_meta(run)["config"]
+    todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
+    now = [0.0]
+
+    class Suite:
+        """Records one point of ``todo`` per look, 100 s apart, then ends."""
+
+        returncode = 0
+
+        def __init__(self) -> None:
+            self.left = list(todo)
+
+        def poll(self):
+            if not self.left:
+                return 0
+            point = self.left.pop(0)
+            now[0] += 100.0
+            runfiles.append_point(run, {"status": "ok", "point": point.to_dict(), "message": None,
+                                        "extra_info": {"others_load": 0.9}})
+            return None
+
+    monkeypatch.setattr(runner.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(runner.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
+    runner._follow(run, todo, Suite(), True, cfg)
+    err = capsys.readouterr().err.splitlines()
+    notes = [line for line in err if line.startswith("note: ")]
+    assert len(notes) == 1 and "slower than planned; the machine is busy: other processes use 90% of" in notes[0]
+    lines = [line for line in err if line.startswith("points ")]
+    assert "(re-estimated: " in lines[-2] and "x slower), now " in lines[-2]  # before the end: 3 points, 2 paced
+    assert lines[-1].endswith("done")
+
+
+def test_the_plan_summary_says_what_its_prediction_means_on_a_busy_machine():
+    from nngrad.sweep.config import SweepConfig
+
+    cfg = SweepConfig(depths=(1,), widths=(3,), methods=("forward",), classic=None)
+    point = {"method": "forward", "depth": 1, "width": 3, "batch": 16, "n_params": 50, "flops": 1, "forward_flops": 1,
+             "predicted_s": 1e-3, "skip_reason": None}
+    quiet = runner.plan_summary([point], cfg, 0.1)
+    assert quiet.startswith("planned 1 point: 1 to time (predicted 0:") and "busy" not in quiet
+    busy = runner.plan_summary([point], cfg, 0.6)
+    assert "\nnote: the machine is busy now: other processes use 60% of" in busy
+    assert "the run will take longer than planned" in busy

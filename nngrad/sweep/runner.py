@@ -262,7 +262,7 @@ def pace(done_predicted: float, left_predicted: float, elapsed: float) -> float 
     """How much slower (> 1) or faster than predicted the finished points ran: elapsed over their predictions, once
     they are a tenth of the work (None before that: a few points say little)."""
     total = left_predicted + done_predicted
-    if total <= 0 or done_predicted <= 0 or done_predicted < 0.1 * total:
+    if elapsed <= 0 or done_predicted <= 0 or done_predicted < 0.1 * total:
         return None
     return elapsed / done_predicted
 
