@@ -21,7 +21,7 @@ PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "
 
 def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a small sweep of small networks only, without the classic "
-                   "network (about 35 s on 2 cores with every peer)")
+                   "network (how long it takes on a quiet and on a busy machine: docs/benchmark.md)")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
                    "classic network stays, but for --quick)")
@@ -36,7 +36,8 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
-                   "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
+                   "to take at most this many seconds on a quiet machine (default 180, quick 25; planning and the report "
+                   "come on top; a busy machine takes longer, and the progress line says how much)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--import", dest="imports", action="append", metavar="MODULE_OR_FILE", help="import a module (or "
                    "FILE.py) that registers gradient methods of your own, before --methods is read, e.g. --import "

@@ -438,8 +438,9 @@ def _merge_benchmark_json(run: Path, part: Path | None, meta: dict) -> None:
 
 def _how_to_go_on(run: Path, what: str) -> str:
     """'interrupted: 79 of 302 points finished (...), kept in RUN/points.jsonl', and how to resume."""
-    return (f"{what}: {runfiles.count_points(run)}; kept in {run / runfiles.POINTS}.\n"
-            f"  resume:  nngrad bench --resume {run}")
+    counts = runfiles.count_points(run)
+    kept = f"; kept in {run / runfiles.POINTS}" if (run / runfiles.POINTS).exists() else ""
+    return f"{what}: {counts}{kept}.\n  resume:  nngrad bench --resume {run}"
 
 
 BLAS_PROBE = "import numpy as np; a = np.ones((256, 256)); float((a @ a).sum())"  # a small product: ~1 ms
