@@ -319,3 +319,21 @@ def test_the_plan_summary_says_what_its_prediction_means_on_a_busy_machine():
     busy = runner.plan_summary([point], cfg, 0.6)
     assert "\nnote: the machine is busy now: other processes use 60% of" in busy
     assert "the run will take longer than planned" in busy
+
+
+def test_a_points_load_and_re_timing_are_read_with_it_and_older_runs_read_as_unknown_and_not_retimed(tmp_path):
+    """Kills: results/load.py dropping the per-point columns (the flags of sanity.py read them), or reading an older
+    run's missing ones as re-timed or as a load of 0."""
+    run = tmp_path / "run"
+    shutil.copytree(REFERENCE, run)
+    (run / runfiles.BENCHMARK_JSON).unlink()  # the points as recorded
+    records = runfiles.read_points(run)
+    target = next(r for r in records if r["status"] == "ok")
+    target["extra_info"].update(others_load=0.6, retimed=True)
+    (run / runfiles.POINTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    points = load_run(run).points
+    mine = points[[runfiles.point_key(row) == runfiles.point_key(target["point"])
+                   for row in points.to_dict("records")]]
+    rest = points.drop(mine.index)
+    assert mine["others_load"].tolist() == [0.6] and mine["retimed"].tolist() == [True]
+    assert rest["others_load"].isna().all() and not rest["retimed"].any() and rest["retimed"].dtype == bool
