@@ -3,6 +3,7 @@
 import importlib
 import json
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -337,3 +338,25 @@ def test_a_points_load_and_re_timing_are_read_with_it_and_older_runs_read_as_unk
     rest = points.drop(mine.index)
     assert mine["others_load"].tolist() == [0.6] and mine["retimed"].tolist() == [True]
     assert rest["others_load"].isna().all() and not rest["retimed"].any() and rest["retimed"].dtype == bool
+
+
+def test_a_second_interrupt_while_the_suite_stops_kills_it(capsys):
+    """Kills: a second Ctrl-C ignored while a suite that does not stop is waited for (nngrad then hangs)."""
+    calls = []
+
+    class Stubborn:
+        def send_signal(self, signum):
+            calls.append(("signal", signum))
+
+        def wait(self):
+            calls.append("wait")
+            if "kill" not in calls:
+                raise KeyboardInterrupt  # the user's second Ctrl-C
+            return -9
+
+        def kill(self):
+            calls.append("kill")
+
+    runner._stop(Stubborn(), signal.SIGINT)
+    assert calls == [("signal", signal.SIGINT), "wait", "kill", "wait"]
+    assert "interrupt again to kill it now" in capsys.readouterr().err

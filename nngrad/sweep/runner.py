@@ -28,6 +28,7 @@ from .config import SweepConfig
 from .headline import headline_study
 from .machine import measure, others_load
 from .plan import PlannedPoint, plan
+
 SUITE = Path(suite.__file__).resolve().parent / "test_gradients.py"  # inside the package, wherever installed
 
 
