@@ -36,8 +36,8 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
-                   "to take at most this many seconds on a quiet machine (default 180, quick 25; planning and the report "
-                   "come on top; a busy machine takes longer, and the progress line says how much)")
+                   "to take at most this many seconds on a quiet machine (default 180, quick 25; planning and the "
+                   "report come on top; a busy machine takes longer, and the progress line says how much)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     p.add_argument("--import", dest="imports", action="append", metavar="MODULE_OR_FILE", help="import a module (or "
                    "FILE.py) that registers gradient methods of your own, before --methods is read, e.g. --import "
