@@ -7,12 +7,14 @@ import sys
 import time
 from collections.abc import Callable
 
+from ._words import plural
+
 PLAIN_EVERY_S = 10.0  # without a terminal, a progress line this often (and one at the end)
 
 
 class PlainProgress:
-    """tqdm's update / set_postfix / close, written as plain lines to stderr: one every ``every_s`` seconds of
-    ``clock`` and one when closed (unless it would repeat the last)."""
+    """tqdm's update / set_postfix / close, written as plain lines to stderr ("training: 3/5 epochs, elapsed 0:11"):
+    one every ``every_s`` seconds of ``clock`` and one when closed (unless it would repeat the last)."""
 
     def __init__(self, total: int, desc: str, unit: str, every_s: float = PLAIN_EVERY_S,
                  clock: Callable[[], float] = time.monotonic) -> None:
@@ -34,12 +36,12 @@ class PlainProgress:
 
     def _line(self) -> None:
         minutes, seconds = divmod(round(self.clock() - self.start), 60)
-        print(f"{self.desc}: {self.n}/{self.total} {self.unit}, elapsed {minutes}:{seconds:02d}"
+        print(f"{self.desc}: {self.n}/{plural(self.total, self.unit)}, elapsed {minutes}:{seconds:02d}"
               + (f", {self.postfix}" if self.postfix else ""), file=sys.stderr, flush=True)
         self.last, self.shown = self.clock(), self.n
 
 
-def progress_bar(total: int, show: bool, desc: str, unit: str = "it"):
+def progress_bar(total: int, show: bool, desc: str, unit: str = "step"):
     """A tqdm bar of ``total`` steps when ``show`` on a terminal, PlainProgress lines when ``show`` elsewhere, else
     None (callers skip updates: no cost in timed loops)."""
     if not show:

@@ -9,12 +9,16 @@ import json
 import os
 import platform
 import socket
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
-from ._files import plain, write_atomic
+from ._files import plain, write_atomic, write_json
+from ._words import plural
 from .errors import InvalidValue
 
 RUN_META = "run.json"
@@ -22,6 +26,7 @@ POINTS = "points.jsonl"
 BENCHMARK_JSON = "benchmark.json"
 PHASE = "phase.txt"  # what the suite is doing now ("checking the gradient of ID"), for the progress line
 DONE = ("ok", "skipped")  # statuses of finished points: a resumed sweep reruns failed and missing ones
+BUSY_LOAD = 0.25  # other processes using more than this fraction of the CPUs (others_load): the machine is busy
 CLASSIC = (5, 32, 16)  # depth, width, batch of the classic network: every method is measured there, and it is the
 # network of the landscape (every method at one network) of a run that does not name one
 
@@ -184,3 +189,68 @@ def not_done(run: Path, plan: list[dict]) -> list[dict]:
 def unfinished(run: Path) -> list[dict]:
     """The planned points of a run that are neither finished nor skipped by the plan: what is left to run."""
     return [p for p in not_done(run, read_run_meta(run)["plan"]) if not p["skip_reason"]]
+
+
+@dataclass(frozen=True)
+class PointCounts:
+    """How far a run got, each planned point counted once: measured (ok), failed, left out by the plan (skipped:
+    predicted over the budget or the total, or not applicable) or not run. The one count that ``nngrad bench``, its
+    progress line, ``nngrad report`` and report.md's "Unfinished run" say."""
+
+    measured: int = 0
+    failed: int = 0
+    left_out: int = 0
+    not_run: int = 0
+
+    @classmethod
+    def of(cls, statuses: Iterable[str]) -> PointCounts:
+        """From each point's status: "ok", "failed", "skipped" or "not run" (point_statuses, load_run's points)."""
+        counted = Counter(statuses)
+        if unknown := set(counted) - {"ok", "failed", "skipped", "not run"}:
+            raise InvalidValue(f"a point's status is one of ok, failed, skipped, not run; got {sorted(unknown)}")
+        return cls(counted["ok"], counted["failed"], counted["skipped"], counted["not run"])
+
+    @property
+    def finished(self) -> int:
+        """Points timed to the end: measured or failed."""
+        return self.measured + self.failed
+
+    @property
+    def to_time(self) -> int:
+        """Points the plan times (every one but those it left out)."""
+        return self.finished + self.not_run
+
+    def __str__(self) -> str:
+        """'79 of 302 points finished (77 measured, 2 failed), 223 not run; 190 left out by the plan'."""
+        how = f"{self.measured:,} measured" + (f", {self.failed:,} failed" if self.failed else "")
+        text = f"{self.finished:,} of {plural(self.to_time, 'point')} finished ({how})"
+        text += f", {self.not_run:,} not run" if self.not_run else ""
+        return text + (f"; {self.left_out:,} left out by the plan" if self.left_out else "")
+
+
+def point_statuses(run: Path) -> dict[tuple, str]:
+    """Each planned point's status by point_key: its latest record's ("ok", "failed", "skipped"), else "skipped"
+    where the plan left it out, else "not run"."""
+    statuses = {point_key(p): "skipped" if p.get("skip_reason") else "not run" for p in read_run_meta(run)["plan"]}
+    for record in read_points(run):
+        if (key := point_key(record["point"])) in statuses:
+            statuses[key] = record["status"]
+    return statuses
+
+
+def count_points(run: Path) -> PointCounts:
+    """How far the run in folder ``run`` got (PointCounts)."""
+    return PointCounts.of(point_statuses(run).values())
+
+
+def mark_retimed(run: Path, keys: set[tuple]) -> None:
+    """Note in run.json that the points ``keys`` (point_key) are timed a second time (the suite records them with
+    ``retimed``: True)."""
+    meta = read_run_meta(run)
+    known = {tuple(k) for k in meta.get("retimed", [])}
+    write_json(run / RUN_META, {**meta, "retimed": sorted(known | set(keys))})
+
+
+def retimed(meta: dict) -> set[tuple]:
+    """The point_keys of the points run.json says are timed a second time (mark_retimed)."""
+    return {tuple(k) for k in meta.get("retimed", [])}

@@ -169,10 +169,13 @@ def test_progress_without_a_terminal_is_plain_lines_with_consistent_counts(tmp_p
     assert main(["bench", "--depths", "1", "--widths", "3,5", "--budget", "0.004", "--methods",
                  "forward,backprop,numerical-loop", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err  # captured: not a terminal
-    planned = re.search(r"planned (\d+) points: (\d+) to time(, \d+ left out \(.*budget of 0.004 s)?", err)
+    planned = re.search(r"planned (\d+) points: (\d+) to time \(predicted \d+:\d\d on a quiet machine\)"
+                        r"(, (\d+) left out \(.*budget of 0.004 s)?", err)
     total, timed = int(planned[1]), int(planned[2])
     assert total == 3 * 3 and bool(planned[3]) == (timed < total)
     lines = [line for line in err.splitlines() if line.startswith("points ")]
-    # one denominator, the plan's (as the interrupt message): points left out by the plan count as finished
-    assert lines and lines[0].startswith(f"points {total - timed}/{total}, elapsed ")
-    assert lines[-1].startswith(f"points {total}/{total}, elapsed ") and lines[-1].endswith("done")
+    # one count: the points to time, those left out by the plan named apart (never counted as finished)
+    apart = f" ({total - timed} left out by the plan)" if timed < total else ""
+    assert lines and all(re.match(rf"points \d+/{timed}{re.escape(apart)}, elapsed ", line) for line in lines)
+    assert lines[0].startswith(f"points 0/{timed}{apart}, elapsed ")
+    assert lines[-1].startswith(f"points {timed}/{timed}{apart}, elapsed ") and lines[-1].endswith("done")

@@ -22,8 +22,15 @@ def test_without_a_terminal_a_line_is_printed_every_interval_and_at_the_end(caps
         bar.update()
     bar.close()
     lines = capsys.readouterr().err.splitlines()
-    assert lines == ["training (backprop): 3/5 epoch, elapsed 0:11, loss=0.5",
-                     "training (backprop): 5/5 epoch, elapsed 0:25, loss=0.5"]  # close repeats no line
+    assert lines == ["training (backprop): 3/5 epochs, elapsed 0:11, loss=0.5",
+                     "training (backprop): 5/5 epochs, elapsed 0:25, loss=0.5"]  # close repeats no line
+
+
+def test_a_plain_line_of_one_step_names_it_in_the_singular(capsys):
+    bar = PlainProgress(1, "training (backprop)", "epoch", every_s=10.0, clock=Clock())
+    bar.update()
+    bar.close()
+    assert capsys.readouterr().err == "training (backprop): 1/1 epoch, elapsed 0:00\n"
 
 
 def test_progress_asked_for_off_a_terminal_is_plain_lines_and_not_asked_for_is_nothing(capsys):

@@ -3,6 +3,7 @@
 import importlib
 import json
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from nngrad.cli import main
 from nngrad.methods import registered, unregister
 from nngrad.results.load import RunError, load_run
 from nngrad.sweep import runner
+from nngrad.sweep.plan import PlannedPoint
 
 REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
 
@@ -123,20 +125,23 @@ def test_a_suite_killed_by_a_signal_says_which_and_what_it_likely_means(tmp_path
     err = capsys.readouterr().err
     assert "killed by SIGKILL (signal 9): most likely the kernel's out-of-memory killer" in err, err
     assert "done" not in err.replace("nngrad bench --resume", "")  # the progress line does not say done
-    plan = len(runfiles.read_run_meta(run)["plan"])
-    finished = len(runfiles.read_points(run))
-    assert f"{finished} of {plan} points finished" in err  # the progress line's denominator: the plan's
+    counts = runfiles.count_points(run)
+    assert f"{counts.finished} of {counts.to_time} points finished" in err  # the progress line's denominator too
+    assert f"points {counts.finished}/{counts.to_time} ({counts.left_out} left out by the plan)" in err
+    assert f"report of what finished: {run / 'report.md'}" in err and (run / "report.md").is_file()
 
 
-def test_the_progress_line_counts_points_of_the_whole_plan(tmp_path, monkeypatch, capsys):
+def test_the_progress_line_counts_the_points_to_time_and_names_those_left_out_apart(tmp_path, monkeypatch, capsys):
+    """Kills: points left out by the plan counted as finished (the progress started at 190/492)."""
     run = _half_done(tmp_path)
-    plan = len(runfiles.read_run_meta(run)["plan"])
-    before = len(runfiles.read_points(run))
+    counts = runfiles.count_points(run)
+    assert counts.left_out and counts.not_run == 3  # the fixture: the reference run, three points gone
     monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
     assert main(["bench", "--resume", str(run)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("points ")]
-    assert lines[0].startswith(f"points {before}/{plan},") and lines[-1].startswith(f"points {plan}/{plan},")
-    assert lines[-1].endswith("done")
+    apart = f"({counts.left_out} left out by the plan)"
+    assert lines[0].startswith(f"points {counts.finished}/{counts.to_time} {apart},")
+    assert lines[-1].startswith(f"points {counts.to_time}/{counts.to_time} {apart},") and lines[-1].endswith("done")
 
 
 @pytest.mark.parametrize("left, done, elapsed, expected", [
@@ -179,22 +184,70 @@ def test_a_point_timed_cheaper_than_a_loss_evaluation_is_timed_again_before_the_
     (run / "report.md").unlink()
     (run / runfiles.BENCHMARK_JSON).unlink()  # the run as it stands before its report: its points
     assert impossible(load_run(run).points).notna().sum() > 0  # the fixture does plant impossible points
+    here = [name for name, method in registered().items() if method.missing() is None]
+    before = load_run(run).points
+    bad = before[impossible(before).notna() & before["method"].isin(here)]
     assert main(["bench", "--resume", str(run)]) == 0
     assert "points timed a gradient cheaper than one loss evaluation" in capsys.readouterr().err
     points = load_run(run).points
-    here = [name for name, method in registered().items() if method.missing() is None]
+    key = ["method", "depth", "width", "batch", "device"]
+    # the re-timed points say so (the forward pass, timed again as their divisor, was not impossible)
+    assert set(map(tuple, points.loc[points["retimed"], key].values)) == set(map(tuple, bad[key].values))
     still = points[impossible(points).notna()]
     assert len(points) == len(records) and not still["method"].isin(here).any()  # re-timed, none lost or doubled
     assert still.empty or still["status"].eq("ok").all()  # a peer missing here: kept as it was, and flagged
 
 
-def test_the_report_of_an_unfinished_run_says_so_and_how_to_resume(tmp_path, capsys):
+def _each_kind(tmp_path: Path) -> Path:
+    """_half_done with one more point failed: measured, failed, left out by the plan and not run points."""
     run = _half_done(tmp_path)
-    plan = len(runfiles.read_run_meta(run)["plan"])
+    records = runfiles.read_points(run)
+    first = next(r for r in records if r["status"] == "ok")
+    first.update(status="failed", benchmark=None, message="gradient check failed (planted by the test)")
+    (run / runfiles.POINTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    return run
+
+
+class _Ended:
+    """A suite that has ended: _follow prints its last progress line and returns."""
+
+    returncode = 0
+
+    @staticmethod
+    def poll() -> int:
+        return 0
+
+
+def test_bench_its_progress_line_and_the_report_say_one_count(tmp_path, monkeypatch, capsys):
+    """Kills: the counts that disagreed after an interruption ('79 of 492 finished' from bench, '222 of 492' from
+    report: skipped records, or points left out by the plan, counted as finished). A run with points of each kind:
+    bench's interrupt message, its progress line, `nngrad report`'s note and report.md's banner say one count."""
+    run = _each_kind(tmp_path)
+    counts = runfiles.count_points(run)
+    ok = sum(s == "ok" for s in runfiles.point_statuses(run).values())
+    assert (counts.measured, counts.failed, counts.not_run) == (ok, 1, 3) and counts.left_out > 0
+    text = (f"{ok + 1} of {ok + 1 + 3} points finished ({ok} measured, 1 failed), 3 not run; "
+            f"{counts.left_out} left out by the plan")
+    assert str(counts) == text
+
+    todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
+    runner._follow(run, todo, _Ended(), True, runfiles.read_run_meta(run)["config"])
+    assert f"points {ok + 1}/{ok + 4} ({counts.left_out} left out by the plan), " in capsys.readouterr().err
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "_follow", interrupt)
+    assert main(["bench", "--resume", str(run)]) == 130
+    said = capsys.readouterr().err
+    assert f"interrupted: {text}; kept in" in said and f"nngrad bench --resume {run}" in said
+    assert f"report of what finished: {run / 'report.md'}" in said
+    assert f"Unfinished run: {text}; resume with `nngrad bench --resume {run}`" in (run / "report.md").read_text()
+
+    (run / "report.md").unlink()
     assert main(["report", str(run)]) == 0
-    note = f"Unfinished run: {plan - 3} of {plan} points finished"
+    note = f"Unfinished run: {text}; resume with `nngrad bench --resume {run}`"
     assert note in capsys.readouterr().err and note in (run / "report.md").read_text()
-    assert f"resume with `nngrad bench --resume {run}`" in (run / "report.md").read_text()
     assert "| nan " not in (run / "report.md").read_text() and " nan |" not in (run / "report.md").read_text()
 
 
@@ -203,3 +256,107 @@ def test_the_report_of_a_finished_run_says_nothing_of_resuming(tmp_path, capsys)
     shutil.copytree(REFERENCE, run)
     assert main(["report", str(run)]) == 0
     assert "Unfinished" not in capsys.readouterr().err + (run / "report.md").read_text()
+
+
+@pytest.mark.parametrize("rate, others, words", [
+    (2.3, 0.9, "ETA re-estimated: running 2.3x slower than planned; the machine is busy: other processes use 90% of"),
+    (2.0, 0.05, "ETA re-estimated: running 2.0x slower than planned; the machine is not busy (other processes use 5% "
+                "of"),
+    (1.6, None, "ETA re-estimated: running 1.6x slower than planned"),
+    (1.1, 0.9, None),  # within the plan's pace: nothing to say
+    (0.5, 0.0, None),  # faster: the line's time left says so, no note
+    (None, 0.9, None)])  # too few points to tell
+def test_the_pace_note_says_the_eta_was_re_estimated_and_why(rate, others, words):
+    note = runner.pace_note(rate, others)
+    assert note == words if words is None or others is None else note.startswith(words)
+
+
+def test_the_progress_line_re_estimates_the_time_left_on_a_busy_machine_and_says_why(tmp_path, monkeypatch, capsys):
+    """Kills: a time left that keeps to the plan's prediction while the points run slower, or no reason given.
+    Each point of this fake suite takes 100 s of a clock the test moves, far over its prediction, and records other
+    processes' load at 90% of the CPUs."""
+    run = _half_done(tmp_path)
+    cfg = runfiles.read_run_meta(run)["config"]
+    todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
+    now = [0.0]
+
+    class Suite:
+        """Records one point of ``todo`` per look, 100 s apart, then ends."""
+
+        returncode = 0
+
+        def __init__(self) -> None:
+            self.left = list(todo)
+
+        def poll(self):
+            if not self.left:
+                return 0
+            point = self.left.pop(0)
+            now[0] += 100.0
+            runfiles.append_point(run, {"status": "ok", "point": point.to_dict(), "message": None,
+                                        "extra_info": {"others_load": 0.9}})
+            return None
+
+    monkeypatch.setattr(runner.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(runner.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
+    runner._follow(run, todo, Suite(), True, cfg)
+    err = capsys.readouterr().err.splitlines()
+    notes = [line for line in err if line.startswith("note: ")]
+    assert len(notes) == 1 and "slower than planned; the machine is busy: other processes use 90% of" in notes[0]
+    lines = [line for line in err if line.startswith("points ")]
+    assert "(re-estimated: " in lines[-2] and "x slower), now " in lines[-2]  # before the end: 3 points, 2 paced
+    assert lines[-1].endswith("done")
+
+
+def test_the_plan_summary_says_what_its_prediction_means_on_a_busy_machine():
+    from nngrad.sweep.config import SweepConfig
+
+    cfg = SweepConfig(depths=(1,), widths=(3,), methods=("forward",), classic=None)
+    point = {"method": "forward", "depth": 1, "width": 3, "batch": 16, "n_params": 50, "flops": 1, "forward_flops": 1,
+             "predicted_s": 1e-3, "skip_reason": None}
+    quiet = runner.plan_summary([point], cfg, 0.1)
+    assert quiet.startswith("planned 1 point: 1 to time (predicted 0:") and "busy" not in quiet
+    busy = runner.plan_summary([point], cfg, 0.6)
+    assert "\nnote: the machine is busy now: other processes use 60% of" in busy
+    assert "the run will take longer than planned" in busy
+
+
+def test_a_points_load_and_re_timing_are_read_with_it_and_older_runs_read_as_unknown_and_not_retimed(tmp_path):
+    """Kills: results/load.py dropping the per-point columns (the flags of sanity.py read them), or reading an older
+    run's missing ones as re-timed or as a load of 0."""
+    run = tmp_path / "run"
+    shutil.copytree(REFERENCE, run)
+    (run / runfiles.BENCHMARK_JSON).unlink()  # the points as recorded
+    records = runfiles.read_points(run)
+    target = next(r for r in records if r["status"] == "ok")
+    target["extra_info"].update(others_load=0.6, retimed=True)
+    (run / runfiles.POINTS).write_text("".join(json.dumps(r) + "\n" for r in records))
+    points = load_run(run).points
+    mine = points[[runfiles.point_key(row) == runfiles.point_key(target["point"])
+                   for row in points.to_dict("records")]]
+    rest = points.drop(mine.index)
+    assert mine["others_load"].tolist() == [0.6] and mine["retimed"].tolist() == [True]
+    assert rest["others_load"].isna().all() and not rest["retimed"].any() and rest["retimed"].dtype == bool
+
+
+def test_a_second_interrupt_while_the_suite_stops_kills_it(capsys):
+    """Kills: a second Ctrl-C ignored while a suite that does not stop is waited for (nngrad then hangs)."""
+    calls = []
+
+    class Stubborn:
+        def send_signal(self, signum):
+            calls.append(("signal", signum))
+
+        def wait(self):
+            calls.append("wait")
+            if "kill" not in calls:
+                raise KeyboardInterrupt  # the user's second Ctrl-C
+            return -9
+
+        def kill(self):
+            calls.append("kill")
+
+    runner._stop(Stubborn(), signal.SIGINT)
+    assert calls == [("signal", signal.SIGINT), "wait", "kill", "wait"]
+    assert "interrupt again to kill it now" in capsys.readouterr().err

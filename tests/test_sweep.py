@@ -198,3 +198,63 @@ def test_a_failure_while_planning_is_not_hidden_by_the_cleanup(tmp_path, monkeyp
     monkeypatch.setattr(runner, "run_meta", fails)
     with pytest.raises(KeyboardInterrupt):
         runner.start_run(SweepConfig(depths=(1,), widths=(4,), methods=("backprop",)), tmp_path)
+
+
+# -- the load of other processes while a point is timed (sweep/machine.py, sweep/plugin.py) -------------------------
+
+def _stat(user: int, idle: int, iowait: int = 0) -> str:
+    return f"cpu  {user} 0 0 {idle} {iowait} 0 0 0 0 0\n"
+
+
+def _process(ticks: int) -> str:
+    """/proc/PID/stat of a process whose command's name holds spaces and a parenthesis, with ``ticks`` of CPU."""
+    return f"42 (python (my tool)) S 1 42 42 0 -1 4194304 100 0 0 0 {ticks - 3} 3 0 0 20 0 1 0 100 1000 10\n"
+
+
+def test_other_processes_share_is_the_machines_busy_ticks_less_nngrads_over_all_ticks():
+    """Kills: nngrad's own ticks (the suite's, its parent's) counted as others'; iowait counted as work; the
+    fraction taken of one CPU instead of the machine. 2 CPUs over 1 s = 200 ticks: 160 busy, 20 idle, 20 iowait;
+    the suite used 90 ticks, its parent 10: others 60 of 200 = 0.3."""
+    from nngrad.sweep.machine import cpu_sample, others_share
+
+    stats = iter([_stat(1000, 5000, 100), _stat(1160, 5020, 120)])
+    ticks = {"self": iter([500, 590]), 7: iter([40, 50])}
+    sample = lambda: cpu_sample(("self", 7), read=lambda: next(stats),  # noqa: E731
+                                read_process=lambda pid: _process(next(ticks[pid])))
+    assert others_share(sample(), sample()) == pytest.approx(0.3)
+
+
+def test_other_processes_share_is_none_without_proc_and_never_below_zero():
+    from nngrad.sweep.machine import CpuSample, cpu_sample, others_share
+
+    def missing(*args) -> str:
+        raise OSError("no /proc here")
+
+    assert cpu_sample(("self",), read=missing) is None
+    assert cpu_sample(("self",), read=lambda: _stat(1, 1), read_process=missing) is None  # the parent is gone
+    assert others_share(None, CpuSample(10, 5, 0)) is None
+    assert others_share(CpuSample(10, 5, 0), CpuSample(10, 5, 0)) is None  # no tick between the two
+    assert others_share(CpuSample(0, 0, 0), CpuSample(100, 50, 52)) == 0.0  # ticks counted apart round apart
+
+
+def test_the_suite_records_the_load_while_a_points_rounds_are_timed(monkeypatch):
+    """Kills: the load not recorded, or sampled around something else than the timed rounds (pedantic)."""
+    from nngrad.sweep import plugin
+    from nngrad.sweep.machine import CpuSample
+
+    timeline = []
+    samples = iter([CpuSample(0, 0, 0), CpuSample(200, 100, 50)])  # others: 50 of 200 ticks
+    monkeypatch.setattr(plugin, "cpu_sample", lambda pids: timeline.append("sample") or next(samples))
+
+    class Bench:
+        extra_info: dict = {}
+
+        def pedantic(self, fn, **kwargs):
+            timeline.append("rounds")
+            return fn()
+
+    bench = Bench()
+    bench.extra_info = {}
+    plugin.watch_load(bench)
+    assert bench.pedantic(lambda: 3, rounds=5) == 3
+    assert timeline == ["sample", "rounds", "sample"] and bench.extra_info["others_load"] == pytest.approx(0.25)

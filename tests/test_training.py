@@ -179,4 +179,4 @@ def test_training_with_progress_off_a_terminal_prints_plain_lines(rng, capsys):
     x, y = make_data(net, 4, rng)
     train(net, x, y, epochs=3, lr=0.1, progress=True)
     err = capsys.readouterr().err
-    assert "training (backprop): 3/3 epoch, elapsed" in err and "loss=" in err
+    assert "training (backprop): 3/3 epochs, elapsed" in err and "loss=" in err

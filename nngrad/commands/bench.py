@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .._words import plural
 from ..errors import UsageError
 from ..methods import registered
 from ..model.activations import hidden_activations
@@ -20,7 +21,7 @@ PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "
 
 def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a small sweep: small networks and the classic network "
-                   "(one point per method, and the headline), planned to take 25 s of timing (--total)")
+                   "(one point per method, and the headline), planned to take 25 s of timing (--total) on a quiet machine: docs/benchmark.md says how long on a busy one")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
                    "classic network stays)")
@@ -35,7 +36,8 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
-                   "to take at most this many seconds (default 180, quick 25; planning and the report come on top)")
+                   "to take at most this many seconds on a quiet machine (default 180, quick 25; planning and the "
+                   "report come on top; a busy machine takes longer, and the progress line says how much)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     add_import(p)
     p.add_argument("--resume", metavar="RUN", help="finish an interrupted run folder instead of starting a new one")
@@ -51,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from ..results.report import build_report
     from ..runfiles import unfinished
     from ..sweep.config import configure, left_out
-    from ..sweep.runner import blas_env_warning, blas_hangs, run_suite, start_run
+    from ..sweep.runner import SweepInterrupted, blas_env_warning, blas_hangs, run_suite, start_run
 
     if note := blas_env_warning():
         print(note, file=sys.stderr)
@@ -78,15 +80,30 @@ def run(args: argparse.Namespace) -> int:
                 print(f"note: {note}", file=sys.stderr)
         run = start_run(cfg, root)
     print(f"run folder: {run}", file=sys.stderr)
-    status = run_suite(run)
-    if again := retime_impossible(run):
-        print(f"note: {again} points timed a gradient cheaper than one loss evaluation of their network (the machine "
-              "was busy?): timing them and their networks' forward pass once more", file=sys.stderr)
-        status = max(status, run_suite(run))
+    try:
+        status = run_suite(run)
+        if again := retime_impossible(run):
+            print(f"note: {plural(again, 'point')} timed a gradient cheaper than one loss evaluation of their network "
+                  "(the machine was busy?): timing them and their networks' forward pass once more", file=sys.stderr)
+            status = max(status, run_suite(run))
+    except SweepInterrupted as stop:  # what finished is kept: its report too
+        raise SweepInterrupted(f"{stop}\n  {report_so_far(run)}", stop.status) from None
     print(f"report: {build_report(run)}")
     if status == 1:
         print("some points failed their gradient check or crashed: see the report's 'Failed' table", file=sys.stderr)
     return status
+
+
+def report_so_far(run: Path) -> str:
+    """The report of an interrupted run's finished points, written now: where it is, or why there is none."""
+    from ..results.report import build_report
+
+    try:
+        return f"report of what finished: {build_report(run)}"
+    except KeyboardInterrupt:
+        return f"report not written (interrupted again):  nngrad report {run}"
+    except Exception as exc:  # noqa: BLE001 - the interrupt's message must come out whatever the report does
+        return f"report not written ({type(exc).__name__}: {exc}):  nngrad report {run}"
 
 
 def retime_impossible(run: Path) -> int:
@@ -98,7 +115,7 @@ def retime_impossible(run: Path) -> int:
     from ..methods.base import UNIT
     from ..results.load import load_run
     from ..results.sanity import impossible
-    from ..runfiles import forget
+    from ..runfiles import forget, mark_retimed
 
     points = load_run(run).points
     here = {name for name, method in registered().items() if method.missing() is None}
@@ -106,8 +123,8 @@ def retime_impossible(run: Path) -> int:
     if bad.empty:
         return 0
     keys = {(r.method, r.depth, r.width, r.batch, r.device) for r in bad.itertuples()}
-    keys |= {(UNIT, d, w, b, device) for _, d, w, b, device in keys}
-    forget(run, keys)
+    mark_retimed(run, keys)  # their new records say so (``retimed``): still impossible, they are flagged as such
+    forget(run, keys | {(UNIT, d, w, b, device) for _, d, w, b, device in keys})
     return len(bad)
 
 
@@ -118,4 +135,5 @@ COMMAND = register(Command(
     "summary.csv, fits.csv, landscape.csv, limits.csv, plots and report.md. A run starts by measuring three machine "
     "constants for its cost model, which predicts every point; points predicted over --budget are recorded as "
     "predictions, not run. Exit status 0: done, 1: some point failed its gradient check, 2: bad input, 130: "
-    "interrupted (finished points are kept; resume with --resume).", options, run))
+    "interrupted (finished points are kept and reported; resume with --resume); 143: stopped by SIGTERM (the same).",
+    options, run))

@@ -24,8 +24,12 @@ MODEL_TERMS = ["model_calls_s", "model_flops_s", "model_elementwise_s"]  # the c
 COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
            "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
            "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s", "capture_s",
-           "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant", "flag"]
+           "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant",
+           "others_load", "retimed", "flag"]
+# others_load: the share of the machine's CPUs other processes used while the point was timed (NaN: not recorded);
+# retimed: True for a point that `nngrad bench` timed a second time because it was impossible (older runs: False)
 TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant", "flag")
+FLAGS = ("retimed",)  # True or False
 RAW = ("round_times_s",)  # a tuple of per-call seconds, one per timed round (None where the run kept none)
 
 
@@ -210,8 +214,9 @@ def _stats(stats: dict) -> dict:
 def _derive(points: pd.DataFrame) -> pd.DataFrame:
     points = points.copy()
     for c in COLUMNS:
-        if c not in KEY and c not in TEXT and c not in RAW:
+        if c not in KEY and c not in TEXT and c not in RAW and c not in FLAGS:
             points[c] = pd.to_numeric(points[c], errors="coerce")
+    points["retimed"] = points["retimed"].eq(True)  # None (not re-timed, or an older run): False
     points["gflops"] = points["flops"] / points["median_s"] / 1e9
     terms = points[MODEL_TERMS]
     points["model_s"] = terms.sum(axis=1, min_count=len(MODEL_TERMS))

@@ -271,14 +271,16 @@ def precision(run: Run) -> list[str]:
 
 
 def unfinished(points: pd.DataFrame, source: Path) -> str | None:
-    """"Unfinished run: 41 of 96 points finished (38 measured); resume with ..." for a run with points not run
+    """"Unfinished run: 79 of 302 points finished (77 measured, 2 failed), 223 not run; 190 left out by the plan;
+    resume with ..." (runfiles.PointCounts, the count ``nngrad bench`` says) for a run with points not run
     (interrupted), else None."""
-    left = int((points["status"] == "not run").sum())
-    if not left:
+    from ..runfiles import PointCounts
+
+    counts = PointCounts.of(points["status"])
+    if not counts.not_run:
         return None
     resume = f"; resume with `nngrad bench --resume {source}`" if source.is_dir() else ""
-    return (f"Unfinished run: {len(points) - left} of {len(points)} points finished "
-            f"({int((points['status'] == 'ok').sum())} measured){resume}.")
+    return f"Unfinished run: {counts}{resume}."
 
 
 def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str],

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -145,23 +145,73 @@ def proc_stat() -> str:
         return f.readline()
 
 
+def proc_pid_stat(pid: int | str) -> str:
+    """/proc/PID/stat: one process's state, its CPU time (utime, stime) in ticks among the fields."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read()
+
+
+def machine_ticks(read: Callable[[], str] = proc_stat) -> tuple[int, int] | None:
+    """(all ticks, idle ticks) of every CPU so far from ``read()`` (/proc/stat's first line), None where there is
+    none. Time waiting for the disk (iowait) is idle time, not work."""
+    try:
+        fields = [int(v) for v in read().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)
+
+
+def process_ticks(pid: int | str, read: Callable[[int | str], str] = proc_pid_stat) -> int | None:
+    """Ticks of CPU time (user + system, all its threads) process ``pid`` used so far; None where it cannot be
+    read (no /proc, the process gone)."""
+    try:
+        fields = read(pid).rpartition(")")[2].split()  # after the command's name, which may hold spaces
+        return int(fields[11]) + int(fields[12])  # utime, stime: fields 14 and 15 of proc(5)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def others_load(seconds: float = 0.5, read: Callable[[], str] = proc_stat) -> float | None:
     """The fraction of the machine's CPU time that other processes used over ``seconds`` while this one slept
     (from two samples of ``read()``, /proc/stat's first line; None where there is none): how busy the machine is
-    before or after a run. Time waiting for the disk (iowait) is idle time, not work."""
-    def sample() -> tuple[int, int] | None:
-        try:
-            fields = [int(v) for v in read().split()[1:]]
-        except (OSError, ValueError):
-            return None
-        return sum(fields), fields[3] + (fields[4] if len(fields) > 4 else 0)  # total, idle + iowait
-
-    first = sample()
+    before or after a run."""
+    first = machine_ticks(read)
     time.sleep(seconds)
-    second = sample()
+    second = machine_ticks(read)
     if first is None or second is None or second[0] == first[0]:
         return None
     return 1.0 - (second[1] - first[1]) / (second[0] - first[0])
+
+
+@dataclass(frozen=True)
+class CpuSample:
+    """The machine's ticks so far (all, idle) and those of nngrad's own processes (``ours``)."""
+
+    total: int
+    idle: int
+    ours: int
+
+
+def cpu_sample(pids: tuple[int | str, ...], read: Callable[[], str] = proc_stat,
+               read_process: Callable[[int | str], str] = proc_pid_stat) -> CpuSample | None:
+    """The machine's ticks and those of the processes ``pids`` (nngrad's own: the suite and its parent), None
+    where /proc/stat or one of them cannot be read."""
+    machine = machine_ticks(read)
+    own = [process_ticks(pid, read_process) for pid in pids]
+    if machine is None or None in own:
+        return None
+    return CpuSample(*machine, sum(own))
+
+
+def others_share(before: CpuSample | None, after: CpuSample | None) -> float | None:
+    """The fraction of the machine's CPUs that processes other than nngrad's own used between two samples (1.0:
+    every CPU): the machine's busy ticks less nngrad's, over all ticks. None without two samples or a tick between
+    them."""
+    if before is None or after is None or after.total <= before.total:
+        return None
+    total = after.total - before.total
+    busy = total - (after.idle - before.idle)
+    return min(max((busy - (after.ours - before.ours)) / total, 0.0), 1.0)  # the two counts round apart: clipped
 
 
 def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = "float64") -> Constants:

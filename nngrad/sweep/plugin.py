@@ -1,11 +1,13 @@
 """The pytest plugin of nngrad's benchmark suite (``nngrad.sweep.suite``): the plan comes from
 ``--nngrad-run RUN`` (written by ``nngrad bench``) or, run directly (``pytest bench``), from the quick sweep.
 Every finished point is appended to RUN/points.jsonl as it finishes, so an interrupted sweep loses nothing
-that was measured."""
+that was measured, with the share of the machine's CPUs other processes used while its rounds were timed
+(``others_load``) and, for a point timed a second time by ``nngrad bench``, ``retimed``."""
 
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -13,6 +15,7 @@ import pytest
 
 from .. import runfiles
 from ..runfiles import test_id
+from .machine import cpu_sample, others_share
 
 META = pytest.StashKey[dict]()
 TODO = pytest.StashKey[list]()
@@ -78,6 +81,35 @@ def planned(request, method, depth, width, batch, device) -> dict:
         if runfiles.point_key(p) == (method, depth, width, batch, device):
             return p
     raise LookupError(f"no planned point {method} d{depth} w{width} b{batch} on {device}")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Around a point's test: its timed rounds watched for other processes' load, its re-timing noted."""
+    bench = getattr(item, "funcargs", {}).get("benchmark")
+    point = getattr(item, "funcargs", {}).get("planned")
+    if bench is not None and point is not None:
+        watch_load(bench)
+        if runfiles.point_key(point) in runfiles.retimed(item.config.stash[META]):
+            bench.extra_info["retimed"] = True
+    yield
+
+
+def watch_load(bench) -> None:
+    """Make ``bench.pedantic`` (the timed rounds) record in ``extra_info["others_load"]`` the share of the machine's
+    CPUs that processes other than this one and its parent (``nngrad bench``) used while it ran (None where
+    /proc cannot be read)."""
+    timed = bench.pedantic
+    ours = ("self", os.getppid())
+
+    def pedantic(*args, **kwargs):
+        before = cpu_sample(ours)
+        try:
+            return timed(*args, **kwargs)
+        finally:
+            bench.extra_info["others_load"] = others_share(before, cpu_sample(ours))
+
+    bench.pedantic = pedantic
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -3,6 +3,7 @@ every finished point on disk, then build the report."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from .. import runfiles
 from .._files import write_json
+from .._words import plural
 from ..backend import from_label
 from ..errors import InvalidValue
 from ..methods import get
@@ -106,8 +108,8 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
             print(f"note: not on {device}: {', '.join(away)} (they run on "
                   f"{'a CUDA device only' if device == 'cpu' else 'numpy on the CPU only'})", file=sys.stderr)
     count = len(cfg.networks()) * sum(len(cfg.methods_on(d)) for d in cfg.devices)
-    print(f"planning {count} points of {len(cfg.methods)} methods on {', '.join(cfg.devices)} (measuring the "
-          "constants of the cost model there) ...", file=sys.stderr)
+    print(f"planning {plural(count, 'point')} of {plural(len(cfg.methods), 'method')} on {', '.join(cfg.devices)} "
+          "(measuring the constants of the cost model there) ...", file=sys.stderr)
     try:
         meta = {**run_meta(cfg), **studies(cfg)}
         write_json(run / runfiles.RUN_META, meta)
@@ -117,19 +119,33 @@ def start_run(cfg: SweepConfig, out_root: Path) -> Path:
             for folder in (run, *made):
                 folder.rmdir()
         raise
-    print(plan_summary(meta["plan"], cfg), file=sys.stderr)
+    print(plan_summary(meta["plan"], cfg, meta["machine"].get("others_load")), file=sys.stderr)
     return run
 
 
-def plan_summary(points: list[dict], cfg: SweepConfig) -> str:
-    """'planned 140 points: 118 to time, 22 left out (...)', the reasons counted."""
+def plan_summary(points: list[dict], cfg: SweepConfig, others: float | None = None) -> str:
+    """'planned 140 points: 118 to time (predicted 2:50), 22 left out (...)', the reasons counted; when other
+    processes use more than BUSY_LOAD of the CPUs now (``others``), a second line: the prediction is a quiet
+    machine's, and this run will take longer."""
     skipped = [p["skip_reason"] for p in points if p["skip_reason"]]
     reasons = {f"over the budget of {cfg.budget_s:g} s per call": sum("> budget" in r for r in skipped),
                f"to fit the total of {cfg.total_s:g} s": sum("total of" in r for r in skipped),
                "not applicable": sum("> budget" not in r and "total of" not in r for r in skipped)}
     why = ", ".join(f"{n} {reason}" for reason, n in reasons.items() if n)
-    return f"planned {len(points)} points: {len(points) - len(skipped)} to time" + (
-        f", {len(skipped)} left out ({why}; drawn as predictions)" if skipped else "")
+    predicted = sum(PlannedPoint.from_dict(p).expected_wall_s(cfg.timing_s, cfg.max_rounds) for p in points)
+    text = (f"planned {plural(len(points), 'point')}: {len(points) - len(skipped):,} to time (predicted "
+            f"{_clock(predicted)} on a quiet machine)")
+    text += f", {len(skipped):,} left out ({why}; drawn as predictions)" if skipped else ""
+    if others is not None and others > runfiles.BUSY_LOAD:
+        text += (f"\nnote: the machine is busy now: other processes use {_share(others)}; the prediction (and "
+                 "--total) is a quiet machine's: the run will take longer than planned")
+    return text
+
+
+def _share(others: float) -> str:
+    """'90% of the 2 CPUs': a share of the machine's CPUs (1.0: every one), in words."""
+    cpus = os.cpu_count() or 1
+    return f"{others:.0%} of the {cpus} CPUs" if cpus > 1 else f"{others:.0%} of the CPU"
 
 
 def run_suite(run: Path, progress: bool = True) -> int:
@@ -153,17 +169,19 @@ def run_suite(run: Path, progress: bool = True) -> int:
     if finished:
         cmd.append("--nngrad-unfinished")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}  # the suite imports what we do
-    with open(run / "pytest.log", "a") as log, tempfile.TemporaryDirectory() as scratch:  # pytest-benchmark's litter
-        child = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=scratch, env=env)
+    with open(run / "pytest.log", "a") as log, tempfile.TemporaryDirectory() as scratch, _stop_signals():
+        # its own process group: a terminal's Ctrl-C (to the whole group) reaches nngrad alone, which forwards it
+        # once, as it forwards a kill -INT to nngrad alone
+        child = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, cwd=scratch,
+                                 env=env, process_group=0)
         try:
-            _follow(run, todo, len(meta["plan"]), child, progress, meta["config"])
-        except KeyboardInterrupt:
-            while child.poll() is None:  # pytest got the Ctrl-C too: let it stop (a second Ctrl-C changes nothing)
-                try:
-                    child.wait()
-                except KeyboardInterrupt:
-                    continue
-            raise SweepInterrupted(_how_to_go_on(run, "interrupted")) from None
+            _follow(run, todo, child, progress, meta["config"])
+        except KeyboardInterrupt as stop:  # Ctrl-C, or Stop: SIGTERM, SIGHUP
+            number = getattr(stop, "signum", signal.SIGINT)
+            _stop(child, number)
+            part.unlink(missing_ok=True)
+            what = "interrupted" if number == signal.SIGINT else f"stopped by {signal.Signals(number).name}"
+            raise SweepInterrupted(_how_to_go_on(run, what), 128 + number) from None
         finally:
             (run / runfiles.PHASE).unlink(missing_ok=True)  # what the suite last said it was doing: over
     if child.returncode < 0:  # killed by a signal
@@ -180,6 +198,51 @@ def run_suite(run: Path, progress: bool = True) -> int:
     return 1 if child.returncode == 1 else 0
 
 
+class Stop(KeyboardInterrupt):
+    """SIGTERM or SIGHUP while the suite runs: stop as for Ctrl-C; the exit status is 128 + ``signum``."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # besides SIGINT (KeyboardInterrupt): forwarded to the suite
+
+
+@contextlib.contextmanager
+def _stop_signals():
+    """While the suite runs, SIGTERM and SIGHUP raise Stop (a KeyboardInterrupt), so that they are forwarded to
+    the suite as Ctrl-C is; the handlers before are put back after (nothing changes off the main thread)."""
+    def stop(signum, frame):
+        raise Stop(signum)
+
+    try:
+        before = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+    except ValueError:  # not the main thread: signals are not ours to handle
+        before = {}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
+
+
+def _stop(child: subprocess.Popen, signum: int) -> None:
+    """Forward ``signum`` to the suite and wait for it to stop (pytest ends the point being timed); a second
+    interrupt meanwhile kills it."""
+    with contextlib.suppress(ProcessLookupError):
+        child.send_signal(signum)
+    print(f"stopping the suite ({signal.Signals(signum).name} sent to it; interrupt again to kill it now) ...",
+          file=sys.stderr, flush=True)
+    while True:
+        try:
+            child.wait()
+            return
+        except KeyboardInterrupt:
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
+
+
 def _measure_after(run: Path, meta: dict) -> dict:
     """The machine measured again once the suite is done (constants that moved, or other processes' load, say
     the machine was busy while it was timed), kept in run.json."""
@@ -192,57 +255,147 @@ def _measure_after(run: Path, meta: dict) -> dict:
 
 
 PLAIN_EVERY_S = 10.0  # without a terminal, a progress line this often
+PACE_NOTE = 1.25  # the progress line says the time left was re-estimated when the points run this much slower
+# (or faster) than planned
+
+
+def pace(done_predicted: float, left_predicted: float, elapsed: float) -> float | None:
+    """How much slower (> 1) or faster than predicted the finished points ran: elapsed over their predictions, once
+    they are a tenth of the work (None before that: a few points say little)."""
+    total = left_predicted + done_predicted
+    if elapsed <= 0 or done_predicted <= 0 or done_predicted < 0.1 * total:
+        return None
+    return elapsed / done_predicted
 
 
 def remaining_s(left_predicted: float, done_predicted: float, elapsed: float) -> float:
-    """Seconds left: the points' predictions, scaled by how the finished points' time compared with theirs once
-    they are a tenth of the work (before that the predictions alone: a few points say little)."""
-    total = left_predicted + done_predicted
-    if total <= 0 or done_predicted < 0.1 * total:
-        return left_predicted
-    return left_predicted * elapsed / done_predicted
+    """Seconds left: the points' predictions, scaled by :func:`pace` once the finished points are a tenth of the
+    work (before that the predictions alone)."""
+    rate = pace(done_predicted, left_predicted, elapsed)
+    return left_predicted if rate is None else left_predicted * rate
 
 
-def _follow(run: Path, todo: list[PlannedPoint], planned: int, child: subprocess.Popen, progress: bool,
-            cfg: dict) -> None:
-    """Progress of the suite: points finished (measured or skipped, earlier sessions' too) of the plan's, the
-    current point, elapsed and remaining time (:func:`remaining_s`). A bar on a terminal; plain lines every
+def pace_note(rate: float | None, others: float | None) -> str | None:
+    """Why the time left is longer than the plan's: 'ETA re-estimated: running 2.3x slower than planned; the machine
+    is busy: other processes use 90% of the 2 CPUs' (``others``: the share of the CPUs other processes used while
+    the last points were timed); None while the points run slower than planned by less than PACE_NOTE."""
+    if rate is None or rate <= PACE_NOTE:
+        return None
+    note = f"ETA re-estimated: running {rate:.1f}x slower than planned"
+    if others is None:
+        return note
+    if others > runfiles.BUSY_LOAD:
+        return f"{note}; the machine is busy: other processes use {_share(others)}"
+    return f"{note}; the machine is not busy (other processes use {_share(others)}): the plan's predictions are off"
+
+
+def _pace_words(rate: float | None) -> str:
+    """' (re-estimated: 2.3x slower)' where the time left follows a pace off the plan's by PACE_NOTE or more."""
+    if rate is None or 1 / PACE_NOTE <= rate <= PACE_NOTE:
+        return ""
+    return f" (re-estimated: {rate:.1f}x slower)" if rate > 1 else f" (re-estimated: {1 / rate:.1f}x faster)"
+
+
+RECENT = 5  # the points whose load (others_load) the progress line reports
+
+
+class _Seen:
+    """What the suite has recorded so far: each planned point's status (earlier sessions' too), the points of this
+    session done (their predicted seconds), when the first of them finished, and the load of the last RECENT."""
+
+    def __init__(self, run: Path, todo: list[PlannedPoint], cfg: dict) -> None:
+        self.statuses = runfiles.point_statuses(run)
+        self.weights = {p.key: p.expected_wall_s(cfg["timing_s"], cfg["max_rounds"]) for p in todo}
+        self.done: list[tuple] = []
+        self.first_at: float | None = None  # the pace is timed from the first point done: not the suite's start-up
+        self.loads: collections.deque = collections.deque(maxlen=RECENT)
+
+    def add(self, records: list[dict], now: float) -> None:
+        for record in records:
+            key = runfiles.point_key(record["point"])
+            if key in self.statuses:
+                self.statuses[key] = record["status"]
+            if (load := (record.get("extra_info") or {}).get("others_load")) is not None:
+                self.loads.append(load)
+            if key in self.weights and key not in self.done:
+                self.done.append(key)
+                self.first_at = now if self.first_at is None else self.first_at
+
+    @property
+    def counts(self) -> runfiles.PointCounts:
+        return runfiles.PointCounts.of(self.statuses.values())
+
+    def _predicted(self) -> tuple[float, float]:
+        """Predicted seconds of the points done after the first, and of those left."""
+        return (sum(self.weights[k] for k in self.done[1:]),
+                sum(w for k, w in self.weights.items() if k not in self.done))
+
+    def pace(self, now: float) -> float | None:
+        """:func:`pace` of the points done after the first, over the time since the first was."""
+        return None if self.first_at is None else pace(*self._predicted(), now - self.first_at)
+
+    def left_s(self, now: float) -> float:
+        """:func:`remaining_s` at this pace."""
+        spent, left = self._predicted()
+        return left if self.first_at is None else remaining_s(left, spent, now - self.first_at)
+
+    def load(self) -> float | None:
+        return sum(self.loads) / len(self.loads) if self.loads else None
+
+
+def _follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progress: bool, cfg: dict) -> None:
+    """Progress of the suite: the run's points finished of those it times (runfiles.PointCounts, earlier sessions'
+    too; those the plan left out named apart), the current point, elapsed and remaining time, and why that was
+    re-estimated (:func:`pace_note`, a line of its own when it changes). A bar on a terminal; plain lines every
     PLAIN_EVERY_S seconds otherwise."""
     from tqdm.auto import tqdm
 
-    weights = {p.key: p.expected_wall_s(cfg["timing_s"], cfg["max_rounds"]) for p in todo}
+    seen = _Seen(run, todo, cfg)
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
     terminal = progress and sys.stderr.isatty()
-    before = planned - len(todo)  # finished in earlier sessions
-    bar = tqdm(total=planned, initial=before, unit="point", disable=not terminal,
-               bar_format="points {n_fmt}/{total_fmt} {percentage:3.0f}%|{bar}| elapsed {elapsed}{postfix}")
-    done: set = set()
+    counts = seen.counts
+    apart = f" ({counts.left_out:,} left out by the plan)" if counts.left_out else ""
+    bar = tqdm(total=counts.to_time, initial=counts.finished, unit="point", disable=not terminal,
+               bar_format=f"points {{n_fmt}}/{{total_fmt}}{apart} {{percentage:3.0f}}%|{{bar}}| elapsed {{elapsed}}"
+                          "{postfix}")
+    said = None
     start = last_line = time.monotonic()
     with bar:
         while True:
             finished = child.poll() is not None
             records, offset = _new_records(path, offset)
-            for key in (runfiles.point_key(r["point"]) for r in records):
-                if key in weights and key not in done:
-                    done.add(key)
-                    bar.update()
-            current = next((p.test_id for p in todo if p.key not in done), "-")
-            left = sum(w for k, w in weights.items() if k not in done)
-            left = remaining_s(left, sum(weights[k] for k in done), time.monotonic() - start)
-            if not finished:
-                doing = runfiles.read_phase(run)
-                status = f"~{_clock(left)} left, now {current}" + (f" ({doing})" if doing else "")
-            else:
-                status = "done" if len(done) == len(todo) else "the suite ended"
+            now = time.monotonic()
+            seen.add(records, now)
+            counts = seen.counts
+            bar.update(counts.finished - bar.n)
+            status = _status(run, seen, todo, now) if not finished else (
+                "done" if len(seen.done) == len(todo) else "the suite ended")
             bar.set_postfix_str(status, refresh=False)
-            if progress and not terminal and (finished or time.monotonic() - last_line >= PLAIN_EVERY_S):
-                print(f"points {before + len(done)}/{planned}, elapsed {_clock(time.monotonic() - start)}, "
-                      f"{status}", file=sys.stderr, flush=True)
-                last_line = time.monotonic()
+            note = pace_note(seen.pace(now), seen.load())
+            if progress and note and _gist(note) != _gist(said) and not finished:
+                (tqdm.write if terminal else print)(f"note: {note}", file=sys.stderr)
+                said = note
+            if progress and not terminal and (finished or now - last_line >= PLAIN_EVERY_S):
+                print(f"points {counts.finished}/{counts.to_time}{apart}, elapsed {_clock(now - start)}, {status}",
+                      file=sys.stderr, flush=True)
+                last_line = now
             if finished:
                 return
             time.sleep(0.25)
+
+
+def _status(run: Path, seen: _Seen, todo: list[PlannedPoint], now: float) -> str:
+    """'~3:10 left (re-estimated: 2.3x slower), now backprop-d1-w8-b16 (checking the gradient)'."""
+    current = next((p.test_id for p in todo if p.key not in seen.done), "-")
+    doing = runfiles.read_phase(run)
+    return (f"~{_clock(seen.left_s(now))} left{_pace_words(seen.pace(now))}, now {current}"
+            + (f" ({doing})" if doing else ""))
+
+
+def _gist(note: str | None) -> tuple:
+    """What a pace note says, without its numbers: it is printed again only when that changes."""
+    return (None,) if note is None else ("busy:" in note, "not busy" in note)
 
 
 def _clock(seconds: float) -> str:
@@ -285,13 +438,10 @@ def _merge_benchmark_json(run: Path, part: Path | None, meta: dict) -> None:
 
 
 def _how_to_go_on(run: Path, what: str) -> str:
-    meta = runfiles.read_run_meta(run)
-    records = runfiles.read_points(run)
-    finished = sum(r["status"] in runfiles.DONE for r in records)
-    ok = sum(r["status"] == "ok" for r in records)
-    return (f"{what}: {finished} of {len(meta['plan'])} points finished ({ok} measured), kept in "
-            f"{run / runfiles.POINTS}.\n"
-            f"  resume:  nngrad bench --resume {run}\n  report what is there:  nngrad report {run}")
+    """'interrupted: 79 of 302 points finished (...), kept in RUN/points.jsonl', and how to resume."""
+    counts = runfiles.count_points(run)
+    kept = f"; kept in {run / runfiles.POINTS}" if (run / runfiles.POINTS).exists() else ""
+    return f"{what}: {counts}{kept}.\n  resume:  nngrad bench --resume {run}"
 
 
 BLAS_PROBE = "import numpy as np; a = np.ones((256, 256)); float((a @ a).sum())"  # a small product: ~1 ms
