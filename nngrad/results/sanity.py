@@ -96,11 +96,16 @@ def flags(points: pd.DataFrame) -> pd.Series:
     busy = load > BUSY_LOAD
     out[busy] = [f"busy: other processes used {v:.0%} of the CPUs (> {BUSY_LOAD:.0%})" for v in load[busy]]
     has = cheap.notna()
-    out[has] = [f"cheaper than backprop: {r:.2g}x backprop's time, with {w:,.0f} {u}" for r, w, u in
+    out[has] = [f"cheaper than backprop: {_under(r, 1)}x backprop's time, with {w:,.0f} {u}" for r, w, u in
                 zip(cheap[has], work[has], unit[has].fillna("loss evaluations"), strict=True)]
     for kind, rows in (("impossible", low.notna() & ~retimed), ("impossible after re-timing", low.notna() & retimed)):
-        out[rows] = [f"{kind}: {r:.2g} loss evaluations (< {CHEAPEST:g})" for r in low[rows]]
+        out[rows] = [f"{kind}: {_under(r, CHEAPEST)} loss evaluations (< {CHEAPEST:g})" for r in low[rows]]
     return out
+
+
+def _under(value: float, bound: float) -> str:
+    """``value`` (< ``bound``) to 2 significant digits, or as many more as keep it visibly under: 0.39, 0.999."""
+    return next((text for d in range(2, 8) if float(text := f"{value:.{d}g}") < bound), f"{value:.8g}")
 
 
 def kind(flag: object) -> str:
