@@ -89,6 +89,13 @@ def test_an_o_n_gradient_timed_cheaper_than_backprop_is_flagged_when_its_work_ru
     assert flag.startswith("cheaper than backprop: 0.75x backprop's time") if flagged else flag == ""
 
 
+def test_where_the_cost_model_predicts_the_o_n_gradient_near_backprop_a_win_is_no_flag():
+    """At batch 1 backprop's fixed cost per call dominates: a batched gradient of few, larger calls can beat it."""
+    rows = [FORWARD, BACKPROP, ("forward-mode", "forward-mode", 1.5, 1, 106)]
+    assert sanity.flags(frame(rows, model_s=[1.0, 2.0, 3.0]))[2] == ""  # the model: 1.5x backprop's time
+    assert sanity.kind(sanity.flags(frame(rows, model_s=[1.0, 2.0, 4.0]))[2]) == "cheaper than backprop"  # 2x
+
+
 def test_a_point_takes_the_most_serious_of_its_flags():
     points = frame([FORWARD, ("backprop", "reverse-mode", 0.5, 1, None)], others_load=0.9)
     assert [sanity.kind(f) for f in sanity.flags(points)] == ["busy", "impossible"]

@@ -161,7 +161,8 @@ def test_the_fits_raise_no_runtime_warning_on_times_or_counts_a_log_cannot_take(
     points = fitted_points()
     mine = points["method"] == "numerical-batched"
     column, value = {"zero time": ("median_s", 0.0), "zero flops": ("flops", 0.0), "no flops": ("flops", np.nan)}[broken]
-    points.loc[mine & (points["depth"] == 1), column] = value
+    points.loc[mine & (points["depth"] == 4), column] = value
+    assert not sanity.flagged(points[mine & (points["depth"] == 4)]).any()  # in the fits: not left out as flagged
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fits = growth_fits(points)
@@ -284,4 +285,6 @@ def test_a_cell_too_wide_for_the_screen_is_cut_visibly():
     frame = pd.DataFrame({"a": ["x" * 50], "why": ["y" * 300]})
     (line,) = [row for row in tables.fitted(frame, "why").pipe(tables.markdown_table).splitlines()[2:]]
     assert tables.WIDTH - 5 <= len(line) <= tables.WIDTH and line.rstrip(" |").endswith("…")
+    limits = limits_table(pair_points([1.5]), targets=[TORCH]).assign(why="a long reason " * 20)
+    assert max(map(len, tables.limits(limits).pipe(tables.markdown_table).splitlines())) <= tables.WIDTH
     assert sanity.tally(pd.Series(["a", "b", "a", ""])) == "2 a, 1 b"

@@ -10,7 +10,9 @@ The kinds (KINDS), most serious first; a point carries the first that applies:
   came out 100-200x slow, and backprop read 0.18 loss evaluations, JAX 0.024;
 - "cheaper than backprop": an O(N) method (finite-difference or forward-mode) timed faster than backprop at the same
   network and device although it counts at least MIN_WORK loss evaluations or tangent passes (backprop costs about
-  3 loss evaluations in flops: under MIN_WORK a win is possible);
+  3 loss evaluations in flops: under MIN_WORK a win is possible) and, in a run with the cost model, the model
+  predicts it at least MODEL_MARGIN times backprop's time (where backprop's fixed cost per call dominates, at batch 1
+  or at depth 1 where prefix reuse leaves the batched methods few matrix products, fewer, larger calls can win);
 - "busy": other processes used more than BUSY_LOAD of the machine's CPUs while the point was timed (column
   ``others_load``; runs made before it was recorded have no busy flag).
 """
@@ -24,6 +26,7 @@ from ..methods.base import REFERENCE, UNIT
 
 CHEAPEST = 1.0  # no gradient costs less than one loss evaluation of its network
 MIN_WORK = 4  # an O(N) gradient counting this many loss evaluations (or tangent passes) cannot beat backprop's ~3
+MODEL_MARGIN = 2.0  # ... unless the cost model predicts it under this many times backprop's time (it errs less)
 BUSY_LOAD = 0.25  # other processes using more than this fraction of the machine's CPUs: busy
 O_N_FAMILIES = ("finite-difference", "forward-mode")
 NETWORK = ["depth", "width", "batch", "device"]
@@ -67,9 +70,13 @@ def impossible(points: pd.DataFrame) -> pd.Series:
 
 def cheaper_than_backprop(points: pd.DataFrame) -> pd.Series:
     """t(point) / t(backprop) of every measured O(N) point counting at least MIN_WORK loss evaluations or tangent
-    passes that was timed faster than backprop at the same network and device, NaN elsewhere (aligned)."""
+    passes (and predicted at least MODEL_MARGIN times backprop's time, where the run predicts both) that was timed
+    faster than backprop at the same network and device, NaN elsewhere (aligned)."""
     ratio = _ratio_to(points, REFERENCE)
     o_n = (points["status"] == "ok") & points["family"].isin(O_N_FAMILIES) & (_work(points) >= MIN_WORK)
+    if "model_s" in points:  # the model's ratio, where it predicts both: it must rule the win out too
+        predicted = _ratio_to(points.assign(median_s=points["model_s"]), REFERENCE)
+        o_n &= predicted.isna() | (predicted >= MODEL_MARGIN)
     return ratio.where(o_n & (ratio < 1))
 
 
