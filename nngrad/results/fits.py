@@ -38,7 +38,8 @@ MIN_KEPT = 0.5  # fewer than this fraction of resamples able to fit (the rest ra
 RANK_TOL = 1e-9  # singular values of the centred log sizes under this (relative, at least absolute) are zero
 REGIMES = ("all", "compute-bound", "overhead-dominated")
 FIT_COLUMNS = ["method", "model", "regime", "term", "exponent", "ci_low", "ci_high", "stderr", "intercept",
-               "theory_sizes", "theory_asymptotic", "points", "excluded_overhead", "excluded_flagged", "flagged_as", "note"]
+               "theory_sizes", "theory_asymptotic", "points", "excluded_overhead", "excluded_flagged", "flagged_as",
+               "note"]
 
 
 def power_fit(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:

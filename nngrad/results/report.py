@@ -19,7 +19,7 @@ from .landscape import landscape_table
 from .limits import limits_table
 from .load import Run, load_run, paired
 from .markdown import markdown_table
-from .sanity import BUSY_LOAD  # noqa: F401 - the busy warning's threshold, read from here before it moved
+from .sanity import BUSY_LOAD  # one threshold for the run's busy warning and its points' busy flag
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
@@ -151,7 +151,7 @@ def headline_against_table(run: Run, table: pd.DataFrame) -> str | None:
         return None
     ok = table[table["status"] == "ok"].set_index("method")["t / t(forward)"]
     apart = "; ".join(f"{m}: {_count(study[m]['median'])} in the headline, {_count(ok[m])} here"
-                      for m in ("backprop", "numerical-loop") if m in ok.index)
+                      for m in ("backprop", "numerical-loop") if pd.notna(ok.get(m)))
     return ("The headline above and this table can differ" + (f" ({apart})" if apart else "") + ": the headline is "
             f"timed in alternation (each of its {study['rounds']} rounds times one loss evaluation, one backprop and "
             "one textbook loop back to back, and takes the ratios within the round), so whatever slows the machine "
