@@ -139,9 +139,10 @@ def section(run: Run) -> list[str]:
               "backprop on the CPU before it was timed, and every timed call ended with the device synchronised. The "
               "report above is the first device's; here the others, and all of them side by side. On a device a "
               "call's fixed cost is a kernel launch, and its rates are measured at sizes that fill it."), "",
-             table.pipe(markdown_table), "",
-             (f"`{GAP_METHOD} grows from N ≈`: t = a + b N fitted to the measured {GAP_METHOD} points of that "
-              "device at one depth (the one with most points); N = a / b is where the part that grows with N "
+             tables.devices(table).pipe(markdown_table), "",
+             (f"`knee N`: the N from which {GAP_METHOD} grows with N (devices.csv has every column in full): t = a + "
+              f"b N fitted to the unflagged {GAP_METHOD} points of that device at one depth (the one with most "
+              "points); N = a / b is where the part that grows with N "
               "equals the flat part (above the largest N measured: it had not started to grow; blank: fewer than three "
               "points, or no flat part within the sizes measured)."), "",
              "![cost gap per device](devices_gap.png)", ""]

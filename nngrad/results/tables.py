@@ -95,6 +95,17 @@ def _skip_reason(message: object) -> str:
     return reason.replace("left out to fit the sweep in its total of", "to fit the total of")
 
 
+DEVICE_HEADERS = {"memory (GiB)": "GiB", "call (µs)": "call µs", "GEMM (GFLOP/s)": "GEMM GFLOP/s",
+                  "element-wise (ns/element)": "ns/element"}
+
+
+def devices(table: pd.DataFrame) -> pd.DataFrame:
+    """The devices' constants (devices.constants_table) with short headers, the hardware last and clipped."""
+    short = table.rename(columns=DEVICE_HEADERS).rename(columns=lambda c: "knee N" if c.endswith("grows from N ≈") else
+                                                         c.replace("within ", "in "))
+    return short[[c for c in short if c != "hardware"] + ["hardware"]].pipe(fitted, "hardware")
+
+
 def per_method(points: pd.DataFrame) -> pd.DataFrame:
     """One row per method: its points measured, flagged, skipped (and why), failed and not run."""
     rows = []
