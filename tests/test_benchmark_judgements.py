@@ -178,7 +178,7 @@ def test_a_report_is_built_from_a_stored_benchmark_json_with_every_file_and_sect
     text = report.read_text()
     figures = [name for name in FIGURES if (out / name).exists()]
     assert figures and all(f"({name})" in text for name in figures)
-    assert text.index("## The cost model") < text.index("## Peers and limits")
+    assert text.index("## The answer") < text.index("## Verdicts: peers and limits") < text.index("## The cost model")
     assert "| method" in text or "|:-" in text
 
 

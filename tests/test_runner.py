@@ -32,7 +32,7 @@ def test_a_run_whose_every_point_is_skipped_is_reported(tmp_path):
     assert main(["bench", "--depths", "1", "--widths", "3", "--methods", "numerical-loop", "--budget", "1e-9",
                  "--out", str(tmp_path)]) == 0
     (run,) = tmp_path.iterdir()
-    assert set(load_run(run).points["status"]) == {"skipped"} and "## Skipped" in (run / "report.md").read_text()
+    assert set(load_run(run).points["status"]) == {"skipped"} and "> budget" in (run / "report.md").read_text()
 
 
 def test_a_session_whose_every_point_fails_is_reported_with_exit_1(tmp_path):

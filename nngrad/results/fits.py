@@ -6,6 +6,10 @@ a finite difference or forward mode (k = 1) costs ~ N forward passes ~ depth^2 *
 backprop grows like N. "theory_sizes" is the same fit applied to the operation counts of the measured sizes
 (exact for these networks, where edge layers still matter); "theory_asymptotic" is the large-network limit.
 
+Flagged points (results/sanity.py: a time the run itself disowns) leave every fit, and a ratio leaves when either of
+its two points is flagged; ``excluded_flagged`` counts them and ``flagged_as`` says why ("impossible", "2 jax
+impossible, 1 backprop busy").
+
 Regimes: points flagged ``overhead_dominated`` are left out of the time fits (regime "compute-bound"). The ratio
 is fitted three times: over every point measured for both methods ("all": per-call overhead sits in its numerator
 and its denominator), over the compute-bound points only and over the overhead-dominated ones only, since a
@@ -22,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ..methods.base import FAMILIES, REFERENCE
+from . import sanity
 from .load import paired
 
 MIN_POINTS = 5  # fewer points than this (or than the terms + 3): "not fitted" (3 points gave k = -10.3 [-19.1, -8.84])
@@ -33,7 +38,8 @@ MIN_KEPT = 0.5  # fewer than this fraction of resamples able to fit (the rest ra
 RANK_TOL = 1e-9  # singular values of the centred log sizes under this (relative, at least absolute) are zero
 REGIMES = ("all", "compute-bound", "overhead-dominated")
 FIT_COLUMNS = ["method", "model", "regime", "term", "exponent", "ci_low", "ci_high", "stderr", "intercept",
-               "theory_sizes", "theory_asymptotic", "points", "excluded_overhead", "note"]
+               "theory_sizes", "theory_asymptotic", "points", "excluded_overhead", "excluded_flagged", "flagged_as",
+               "note"]
 
 
 def power_fit(features: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
@@ -88,75 +94,95 @@ def asymptotic(family: str) -> dict[str, float]:
 
 def growth_fits(points: pd.DataFrame) -> pd.DataFrame:
     """Fitted exponents per method, model and regime, beside theory; one row per (method, model, regime, term),
-    with FIT_COLUMNS."""
+    with FIT_COLUMNS. Flagged points and ratios resting on one are left out (``excluded_flagged``)."""
+    points = sanity.ensured(points)
     measured = points[points["status"] == "ok"]
     families = dict(zip(points["method"], points["family"]))
     rows = []
     for method in measured["method"].unique():
         rows += _time_rows(measured[measured["method"] == method], asymptotic(families[method]))
     for method in measured["method"].unique():
-        both = paired(points, method, REFERENCE, ("flops", "overhead_dominated"))
+        both = paired(points, method, REFERENCE, ("flops", "overhead_dominated", "flag"))
         if method != REFERENCE and not both.empty:
-            rows += _ratio_rows(both, asymptotic(families[method])["N"] - 1)
+            rows += _ratio_rows(both.assign(left_out=sanity.pair_reasons(both, REFERENCE)),
+                                asymptotic(families[method])["N"] - 1)
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
 def _time_rows(mine: pd.DataFrame, theory: dict[str, float]) -> list[dict]:
-    """Time fits of one method's measured points (P rows), compute-bound points only."""
-    overhead = mine["overhead_dominated"].astype(bool)
-    sel, excluded = mine[~overhead], int(overhead.sum())
+    """Time fits of one method's measured points (P rows): compute-bound, unflagged points only."""
+    overhead, flagged = mine["overhead_dominated"].astype(bool), sanity.flagged(mine)
+    sel, excluded = mine[~overhead & ~flagged], int((overhead & ~flagged).sum())
+    out = mine.loc[flagged, "flag"].map(sanity.kind)
     terms = [t for t in ("depth", "width", "batch") if sel[t].nunique() > 1]
     model = "time ~ " + " * ".join(f"{t}^k" for t in terms) if terms else "time ~ size"
-    return (_fit_rows(mine["method"].iloc[0], model, "compute-bound", sel, terms, sel["median_s"], excluded, theory)
-            + _fit_rows(mine["method"].iloc[0], "time ~ N^k", "compute-bound", sel, ["N"], sel["median_s"], excluded,
-                        theory))
+    method = mine["method"].iloc[0]
+    return (_fit_rows(method, model, "compute-bound", sel, terms, sel["median_s"], excluded, theory, out=out)
+            + _fit_rows(method, "time ~ N^k", "compute-bound", sel, ["N"], sel["median_s"], excluded, theory,
+                        out=out))
 
 
 def _ratio_rows(both: pd.DataFrame, exponent: float) -> list[dict]:
     """Ratio fits t(method) / t(backprop) ~ N^k per regime; both: one method's points merged with the reference's
-    (columns with suffix _ref). A pair is compute-bound when neither side is overhead-dominated."""
+    (columns with suffix _ref) and ``left_out`` (sanity.pair_reasons). A pair is compute-bound when neither side is
+    overhead-dominated; a pair with a flagged side leaves every regime."""
     overhead = both["overhead_dominated"].astype(bool) | both["overhead_dominated_ref"].astype(bool)
+    flagged = both["left_out"] != ""
     rows = []
     for regime, keep in zip(REGIMES, (overhead | ~overhead, ~overhead, overhead), strict=True):
-        sel = both[keep]
-        excluded = int(overhead.sum()) if regime == "compute-bound" else 0
+        sel = both[keep & ~flagged]
+        excluded = int((overhead & ~flagged).sum()) if regime == "compute-bound" else 0
         rows += _fit_rows(both["method"].iloc[0], "ratio ~ N^k", regime, sel, ["N"],
                           sel["ratio"], excluded, {"N": exponent},
-                          sel["flops"] / sel["flops_ref"])
+                          sel["flops"] / sel["flops_ref"], out=both.loc[keep & flagged, "left_out"])
     return rows
 
 
-def _fit_rows(method, model, regime, sel, terms, y, excluded, asymptotic, theory=None) -> list[dict]:
-    """One row per term of the power fit of y (P,) on sel's sizes (P rows), or one row whose note says why not."""
-    base = {"method": method, "model": model, "regime": regime, "points": len(sel), "excluded_overhead": excluded}
+def _positive(values: np.ndarray) -> np.ndarray:
+    """Rows of ``values`` ((P,) or (P, m)) whose every entry is finite and positive: what a log-log fit can take."""
+    values = np.asarray(values, dtype=float)
+    ok = np.isfinite(values) & (values > 0)
+    return ok if ok.ndim == 1 else ok.all(axis=1)
+
+
+def _fit_rows(method, model, regime, sel, terms, y, excluded, asymptotic, theory=None,
+              out: pd.Series | None = None) -> list[dict]:
+    """One row per term of the power fit of y (P,) on sel's sizes (P rows), or one row whose note says why not;
+    ``out``: why each flagged point (or ratio) was left out before (counted and tallied in the row)."""
+    out = pd.Series(dtype=object) if out is None else out
     features = sel[[{"N": "n_params"}.get(t, t) for t in terms]].to_numpy(dtype=float)
-    if why := _unfittable(features, terms, regime):
-        return [{**base, "term": ",".join(terms) or "-", "note": why}]
-    k, c, se = power_fit(features, np.asarray(y, dtype=float))
-    low, high, kept = bootstrap_interval(features, np.asarray(y, dtype=float))
-    k_th, _, _ = power_fit(features, np.asarray(sel["flops"] if theory is None else theory, dtype=float))
-    note = "" if np.isfinite(low).all() else (
-        f"no bootstrap interval: only {kept} of {RESAMPLES} resamples of the {len(sel)} points vary enough in size "
+    y = np.asarray(y, dtype=float)
+    usable = _positive(features) & _positive(y) if len(sel) else np.zeros(0, dtype=bool)
+    features, y = features[usable], y[usable]
+    base = {"method": method, "model": model, "regime": regime, "points": len(y), "excluded_overhead": excluded,
+            "excluded_flagged": int((out != "").sum()), "flagged_as": sanity.tally(out, most=1)}
+    dropped = f"{int((~usable).sum())} without a positive time and size left out" if not usable.all() else ""
+    if why := _unfittable(features, terms):
+        return [{**base, "term": ",".join(terms) or "-", "note": "; ".join(w for w in (why, dropped) if w)}]
+    k, c, se = power_fit(features, y)
+    low, high, kept = bootstrap_interval(features, y)
+    counted = np.asarray(sel["flops"] if theory is None else theory, dtype=float)[usable]
+    k_th = power_fit(features, counted)[0] if _positive(counted).all() else np.full(len(terms), np.nan)
+    interval = "" if np.isfinite(low).all() else (
+        f"no bootstrap interval: only {kept} of {RESAMPLES} resamples of the {len(y)} points vary enough in size "
         f"to fit (need {MIN_KEPT:.0%})")
+    note = "; ".join(w for w in (interval, dropped) if w)
     return [{**base, "term": t, "exponent": k[j], "ci_low": low[j], "ci_high": high[j], "stderr": se[j],
              "intercept": c, "theory_sizes": k_th[j], "theory_asymptotic": asymptotic[t], "note": note}
             for j, t in enumerate(terms)]
 
 
-def _unfittable(features: np.ndarray, terms: list[str], regime: str) -> str:
+def _unfittable(features: np.ndarray, terms: list[str]) -> str:
     """Why the sizes features (P, m) cannot give the exponents of terms, or "" when they can."""
-    where = {"all": "", "overhead-dominated": " overhead-dominated",
-             "compute-bound": " compute-bound (points where the cost model's fixed cost per call dominates are left "
-                              "out; the cost model explains their shape)"}[regime]
     need = max(MIN_POINTS, len(terms) + 3)
     if not terms or len(features) < need:
-        return f"not fitted: not enough points ({len(features)}{where}; need at least {need})"
+        return f"not fitted: not enough points ({len(features)}; need at least {need})"
     centred = np.log(features) - np.log(features).mean(axis=0)
     s = np.linalg.svd(centred, compute_uv=False)
     if s[-1] <= RANK_TOL * max(s[0], 1.0):
-        return f"not fitted: the {len(features)}{where} points do not vary in {', '.join(terms)}"
+        return f"not fitted: the {len(features)} points do not vary in {', '.join(terms)}"
     spans = features.max(axis=0) / features.min(axis=0)
     if (narrow := [f"{t} spans only {span:.2g}x ({lo:,.0f} to {hi:,.0f})" for t, span, lo, hi in zip(
             terms, spans, features.min(axis=0), features.max(axis=0), strict=True) if span < MIN_SPREAD]):
-        return f"not fitted: {'; '.join(narrow)} over the {len(features)}{where} points; need at least {MIN_SPREAD:g}x"
+        return f"not fitted: {'; '.join(narrow)} over the {len(features)} points; need at least {MIN_SPREAD:g}x"
     return ""

@@ -14,7 +14,9 @@ import pandas as pd
 
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from ..runfiles import CLASSIC
+from . import sanity
 from .load import KEY, paired
+from .prediction import dominant_share
 
 MIB = 2.0**20
 
@@ -63,37 +65,102 @@ DEVICE_TARGETS = [
 ]
 
 
+MODEL = ("model_s", "model_calls_s", "model_flops_s", "model_elementwise_s")  # the cost model's prediction, by term
+
+
 def ratios(points: pd.DataFrame, numerator: str, denominator: str) -> pd.DataFrame:
-    """Points where both methods were measured: depth, width, batch, device and t(numerator) / t(denominator)."""
-    both = paired(points, numerator, denominator)
+    """Points where both methods were measured: depth, width, batch, device, t(numerator) / t(denominator), the cost
+    model's terms of both sides (suffix _a, _b) and ``left_out``: why the ratio rests on a flagged point ("" when
+    neither point is flagged; results/sanity.py)."""
+    points = sanity.ensured(points)
+    extra = tuple(c for c in MODEL if c in points)
+    both = paired(points, numerator, denominator, ("flag", *extra))
     return both[[k for k in (*KEY[1:], "n_params") if k in both]].assign(
-        median_s_a=both["median_s"], median_s_b=both["median_s_ref"], ratio=both["ratio"])
+        median_s_a=both["median_s"], median_s_b=both["median_s_ref"], ratio=both["ratio"],
+        left_out=sanity.pair_reasons(both, denominator),
+        **{f"{c}_a": both[c] for c in extra}, **{f"{c}_b": both[f"{c}_ref"] for c in extra})
+
+
+def _at(row) -> str:
+    return f"d{int(row['depth'])} w{int(row['width'])} b{int(row['batch'])}"
+
+
+def why_miss(t: Target, row) -> str:
+    """Why the worst ratio ``row`` (of ratios()) misses ``t``, in the cost model's words: the ratio it predicts there,
+    and either the term that makes the miss expected ("model says 3.2 too (61% fixed cost per call)": the numerator's
+    dominant term and its share of its predicted time) or the side that ran off its prediction ("model says 0.9;
+    backprop ran 1.3x the model")."""
+    a, b = row.get("model_s_a", np.nan), row.get("model_s_b", np.nan)
+    if not (np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0):
+        return "no cost model in this run to say why"
+    predicted = a / b
+    if not t.check(predicted):
+        term, share = dominant_share(row, "_a")
+        return f"model says {predicted:.3g} too ({share:.0%} {term})"
+    off = {t.numerator: row["median_s_a"] / a, t.denominator: row["median_s_b"] / b}
+    side = max(off, key=lambda m: abs(np.log(off[m])))
+    return f"model says {predicted:.3g}; {side} ran {_times(off[side])} the model"
+
+
+def _times(x: float) -> str:
+    """1.3x, 0.61x, 400x."""
+    return f"{x:.2g}x" if x < 100 else f"{x:,.0f}x"
+
+
+def _why_not_measured(t: Target, points: pd.DataFrame) -> str:
+    measured = set(points.loc[points["status"] == "ok", "method"]) if len(points) else set()
+    missing = [m for m in (t.numerator, t.denominator) if m not in measured]
+    return f"{' and '.join(missing)} not measured in this run" if missing else "no network here measured both"
 
 
 def limits_table(points: pd.DataFrame, classic: tuple[int, int, int] = CLASSIC,
                  max_bytes: int = DEFAULT_MAX_BYTES, targets: list[Target] = TARGETS) -> pd.DataFrame:
-    """One row per target: what it compares, where, the worst measured ratio there (and at which network),
-    and "pass", "miss" or "not measured". Then the batched method's peak memory against its bound."""
-    rows = []
-    for t in targets:
-        both = ratios(points, t.numerator, t.denominator)
-        sel = both[[t.where(d, w, b, tuple(classic[:2])) and n >= t.min_params
-                    for d, w, b, n in zip(both["depth"], both["width"], both["batch"], both["n_params"])]]
-        row = {"target": f"{t.numerator} / {t.denominator} {t.op} {t.bound:g}", "where": t.where_text}
-        if sel.empty:
-            rows.append({**row, "measured": np.nan, "at": "", "points": 0, "verdict": "not measured"})
-            continue
-        worst = sel.loc[sel["ratio"].idxmax() if t.op == "<=" else sel["ratio"].idxmin()]
-        rows.append({**row, "measured": float(worst["ratio"]), "points": len(sel),
-                     "at": f"d{int(worst['depth'])} w{int(worst['width'])} b{int(worst['batch'])}",
-                     "verdict": "pass" if t.check(worst["ratio"]) else "miss"})
+    """One row per target: what it compares, where, the worst ratio there over the ratios of unflagged points (and at
+    which network), how many it judged and left out, "pass", "miss", "not judged" (every ratio there rests on a
+    flagged point) or "not measured", and ``why`` (a miss's reason, what was left out). Then the batched method's
+    peak memory against its bound."""
+    rows = [_target_row(t, points, classic) for t in targets]
+    return pd.DataFrame(rows + [_memory_row(points, max_bytes)], columns=LIMIT_COLUMNS)
+
+
+LIMIT_COLUMNS = ["target", "where", "measured", "at", "points", "left_out", "verdict", "why"]
+
+
+def _target_row(t: Target, points: pd.DataFrame, classic: tuple[int, int, int]) -> dict:
+    both = ratios(points, t.numerator, t.denominator)
+    sel = both[[t.where(d, w, b, tuple(classic[:2])) and n >= t.min_params
+                for d, w, b, n in zip(both["depth"], both["width"], both["batch"], both["n_params"])]]
+    row = {"target": f"{t.numerator} / {t.denominator} {t.op} {t.bound:g}", "where": t.where_text}
+    return _judged(row, sel, "ratio", lambda kept: kept["ratio"].idxmax() if t.op == "<=" else kept["ratio"].idxmin(),
+                   lambda worst: (float(worst["ratio"]), t.check(worst["ratio"]), why_miss(t, worst)),
+                   lambda: _why_not_measured(t, points))
+
+
+def _memory_row(points: pd.DataFrame, max_bytes: int) -> dict:
+    points = sanity.ensured(points)
     memory = points[(points["method"] == "numerical-batched") & points["peak_memory_bytes"].notna()]
+    memory = memory.assign(left_out=memory["flag"].map(sanity.kind))
     row = {"target": f"numerical-batched peak memory <= {max_bytes / MIB:g} MiB (its bound)", "where": "every point"}
-    if memory.empty:
-        rows.append({**row, "measured": np.nan, "at": "", "points": 0, "verdict": "not measured"})
-    else:
-        worst = memory.loc[memory["peak_memory_bytes"].idxmax()]
-        rows.append({**row, "measured": worst["peak_memory_bytes"] / MIB, "points": len(memory),
-                     "at": f"d{int(worst['depth'])} w{int(worst['width'])} b{int(worst['batch'])}",
-                     "verdict": "pass" if worst["peak_memory_bytes"] <= max_bytes else "miss"})
-    return pd.DataFrame(rows, columns=["target", "where", "measured", "at", "points", "verdict"])
+    return _judged(row, memory, "point", lambda kept: kept["peak_memory_bytes"].idxmax(),
+                   lambda worst: (worst["peak_memory_bytes"] / MIB, worst["peak_memory_bytes"] <= max_bytes,
+                                  f"its chunks are sized to stay within {max_bytes / MIB:g} MiB (methods/prefix.py "
+                                  "chunk_size): a chunk outgrew its estimate"),
+                   lambda: "numerical-batched not measured in this run")
+
+
+def _judged(row: dict, sel: pd.DataFrame, noun: str, pick, judge, absent) -> dict:
+    """A target's row from its selected rows ``sel`` (with ``left_out``): the worst unflagged one (``pick`` its
+    index), judged by ``judge`` -> (measured, passed, why it missed); what was left out said in ``why``."""
+    if sel.empty:
+        return {**row, "measured": np.nan, "at": "", "points": 0, "left_out": 0, "verdict": "not measured",
+                "why": absent()}
+    out = sel["left_out"] != ""
+    kept, note = sel[~out], sanity.left_out(sel["left_out"], noun, short=True)
+    if kept.empty:
+        return {**row, "measured": np.nan, "at": "", "points": 0, "left_out": int(out.sum()),
+                "verdict": "not judged", "why": sanity.all_flagged(sel["left_out"])}
+    worst = kept.loc[pick(kept)]
+    measured, passed, why = judge(worst)
+    why = "; ".join(w for w in ("" if passed else why, note) if w)
+    return {**row, "measured": measured, "at": _at(worst), "points": len(kept), "left_out": int(out.sum()),
+            "verdict": "pass" if passed else "miss", "why": why}

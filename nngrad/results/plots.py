@@ -30,10 +30,12 @@ from .._figures import finish as _finish
 from .._figures import positive as _positive
 from .._figures import require as _require
 from .._figures import save
+from .._words import plural
 from ..methods import registered
 from ..methods.base import FAMILIES, REFERENCE, UNIT
 from ..methods.prefix import DEFAULT_MAX_BYTES
 from .load import paired
+from .sanity import flagged
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -53,25 +55,12 @@ __all__ = ["accuracy", "cost_gap", "device_gap", "flagged", "landscape", "memory
            "predicted_vs_measured", "save", "time_vs_depth", "time_vs_width", "work"]
 
 
-def flagged(points: pd.DataFrame) -> pd.Series:
-    """Boolean Series aligned with ``points``: True where the run flagged the point (its ``flag`` non-empty: the
-    string says why); all False for a frame without the column."""
-    if "flag" not in points:
-        return pd.Series(False, index=points.index)
-    return points["flag"].fillna("").astype(str) != ""
-
-
-def _plural(count: int, noun: str) -> str:
-    """'1 point', '2 points'."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
-
-
 def _ring_label(points: int, ratios: int | None = None, detail: str = "") -> str:
     """The legend entry of the rings: how many flagged points the figure draws (``ratios``: how many ratios drawn
     rest on them), and that every verdict left them out."""
-    what = _plural(points, "flagged point") + (f" {detail}" if detail else "")
+    what = plural(points, "flagged point") + (f" {detail}" if detail else "")
     if ratios is not None:
-        what = f"{_plural(ratios, 'ratio')} resting on {what}"
+        what = f"{plural(ratios, 'ratio')} resting on {what}"
     return f"ringed: {what},\nleft out of every verdict: see report"
 
 

@@ -10,18 +10,44 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from . import sanity
+
 BAND = 0.30  # a prediction within +-30% of the measured median is "inside"
 GOAL = 0.90  # the fraction of points the model should predict inside the band
 TERMS = {"calls": "fixed cost per call", "flops": "matrix products", "elementwise": "element-wise work"}
 
 
+def _modelled(points: pd.DataFrame) -> pd.Series:
+    """The measured points with a model prediction (flagged or not)."""
+    return (points["status"] == "ok") & points["model_s"].notna() & (points["median_s"] > 0)
+
+
 def predicted_points(points: pd.DataFrame) -> pd.DataFrame:
-    """The measured points that have a model prediction, with ``error`` = measured / predicted and ``inside``
-    (within BAND: 1/(1+BAND) <= error <= 1+BAND)."""
-    rows = points[(points["status"] == "ok") & points["model_s"].notna() & (points["median_s"] > 0)].copy()
+    """The measured, unflagged points that have a model prediction (a flagged point's time cannot test the model:
+    results/sanity.py), with ``error`` = measured / predicted and ``inside`` (within BAND: 1/(1+BAND) <= error <=
+    1+BAND)."""
+    rows = points[_modelled(points) & ~sanity.flagged(points)].copy()
     rows["error"] = rows["median_s"] / rows["model_s"]
     rows["inside"] = (rows["error"] <= 1 + BAND) & (rows["error"] >= 1 / (1 + BAND))
     return rows
+
+
+def left_out(points: pd.DataFrame) -> str:
+    """"left out: 3 flagged points (impossible)": the predicted points that predicted_points leaves out; "" if none."""
+    rows = points[_modelled(points)]
+    return sanity.left_out(rows["flag"].map(sanity.kind)) if "flag" in rows else ""
+
+
+def dominant_share(row, suffix: str = "") -> tuple[str, float]:
+    """The term that dominates a point's predicted time and its share of it: ("fixed cost per call", 0.61); ``row``
+    holds model_<term>_s<suffix> and model_s<suffix>. ("", NaN) without a prediction."""
+    terms = {t: float(row.get(f"model_{t}_s{suffix}", np.nan)) for t in TERMS}
+    known = {t: v for t, v in terms.items() if np.isfinite(v)}
+    total = float(row.get(f"model_s{suffix}", np.nan))
+    if not known or not np.isfinite(total) or total <= 0:
+        return "", np.nan
+    name = max(known, key=known.get)
+    return TERMS[name], known[name] / total
 
 
 def fraction_inside(points: pd.DataFrame) -> float:

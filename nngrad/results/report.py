@@ -12,17 +12,19 @@ from .. import _files
 from ..methods import get as get_method
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
-from . import devices, plots, prediction, sanity
+from . import devices, plots, prediction, sanity, tables
 from .fits import MIN_POINTS, MIN_SPREAD, growth_fits
 from .landscape import classic as _classic
 from .landscape import landscape_table
 from .limits import limits_table
 from .load import Run, load_run, paired
 from .markdown import markdown_table
+from .sanity import BUSY_LOAD  # one threshold for the run's busy warning and its points' busy flag
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "flag", "message"]
+                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "others_load",
+                   "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
     "cost_gap.png": "The cost gap: O(N) gradients / backprop",
@@ -37,7 +39,7 @@ MODEL_FIGURE = "model.png"  # shown in the cost model's own section
 
 def summary_table(points: pd.DataFrame) -> pd.DataFrame:
     """One tidy row per point; skipped points carry their predicted time and the reason."""
-    return points[SUMMARY_COLUMNS].rename(columns={"n_params": "N", "message": "note"})
+    return points[[c for c in SUMMARY_COLUMNS if c in points]].rename(columns={"n_params": "N", "message": "note"})
 
 
 def middle(values) -> int:
@@ -93,29 +95,45 @@ def build_report(source: str | Path, out: str | Path | None = None, loaded: Run 
 def headline(run: Run) -> str:
     """At the classic network (which every default run measures, whatever the machine): backprop and the textbook
     finite difference in loss evaluations, from the interleaved rounds of the headline study (median and IQR of
-    the per-round ratios); from the sweep's points for a run without that study."""
+    the per-round ratios); from the sweep's unflagged points for a run without that study."""
     if study := headline_ratios(run):
         (d, w, b), n = study["network"], study["n_params"]
+        where = f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,})"
+        if (low := study["backprop"]["median"]) < sanity.CHEAPEST:
+            return (f"{where} no headline: not judged (the headline study timed backprop at {_count(low)} loss "
+                    f"evaluations, cheaper than one: impossible; the machine was busy). Run `nngrad bench` again on a "
+                    "quiet machine.")
         parts = [f"**{_count(study[m]['median'])} loss evaluations** for {m} (IQR {_count(study[m]['q1'])} to "
                  f"{_count(study[m]['q3'])})" for m in ("backprop", "numerical-loop")]
-        return (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one gradient cost "
+        return (f"{where} one gradient cost "
                 f"{parts[0]} and {parts[1]}: medians of the per-round ratios over {study['rounds']} rounds that time "
                 "the loss, backprop and the loop in alternation (so that a second run reproduces them; a loss "
                 f"evaluation took {study['forward_s'] * 1e3:.3g} ms).")
+    return _headline_from_points(run)
+
+
+def _headline_from_points(run: Run) -> str:
+    """The headline from the landscape table's unflagged ratios (landscape.landscape_table leaves a ratio blank where
+    its point or the forward pass is flagged)."""
     table, (d, w, b) = landscape_table(run)
     ok = table[table["status"] == "ok"].set_index("method")
-    lines = []
-    if {REFERENCE, UNIT} <= set(ok.index):
-        n = int(run.points.loc[(run.points["depth"] == d) & (run.points["width"] == w), "n_params"].iloc[0])
-        bp = ok.loc[REFERENCE]
-        text = (f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,}) one backprop gradient cost "
-                f"**{bp['t / t(forward)']:.2g} loss evaluations** ({_median_iqr(bp)})")
-        slow = ok[ok["family"] == "finite-difference"]
-        if len(slow):
-            name = slow["t / t(forward)"].idxmax()
-            text += f"; {name} cost **{slow.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(slow.loc[name])})"
-        lines.append(text + ".")
-    return " ".join(lines) or "The classic network was not measured with backprop and the forward pass."
+    if not {REFERENCE, UNIT} <= set(ok.index):
+        return "The classic network was not measured with backprop and the forward pass."
+    n = int(run.points.loc[(run.points["depth"] == d) & (run.points["width"] == w), "n_params"].iloc[0])
+    where = f"At the classic network (depth {d}, width {w}, batch {b}, N = {n:,})"
+    bp = ok.loc[REFERENCE]
+    if pd.isna(bp["t / t(forward)"]):
+        return (f"{where} no headline: not judged (backprop's point there: {bp['note']}). Run `nngrad bench` again "
+                "on a quiet machine.")
+    text = (f"{where} one backprop gradient cost **{bp['t / t(forward)']:.2g} loss evaluations** ({_median_iqr(bp)})")
+    slow = ok[ok["family"] == "finite-difference"]
+    kept = slow[slow["t / t(forward)"].notna()]
+    if len(kept):
+        name = kept["t / t(forward)"].idxmax()
+        text += f"; {name} cost **{kept.loc[name, 't / t(forward)']:,.0f}** ({_median_iqr(kept.loc[name])})"
+    if len(left := slow[slow["t / t(forward)"].isna()]):
+        text += f" ({sanity.left_out(left['note'].map(sanity.kind))})"
+    return text + "."
 
 
 def reference_check(run: Run) -> str:
@@ -133,7 +151,7 @@ def headline_against_table(run: Run, table: pd.DataFrame) -> str | None:
         return None
     ok = table[table["status"] == "ok"].set_index("method")["t / t(forward)"]
     apart = "; ".join(f"{m}: {_count(study[m]['median'])} in the headline, {_count(ok[m])} here"
-                      for m in ("backprop", "numerical-loop") if m in ok.index)
+                      for m in ("backprop", "numerical-loop") if pd.notna(ok.get(m)))
     return ("The headline above and this table can differ" + (f" ({apart})" if apart else "") + ": the headline is "
             f"timed in alternation (each of its {study['rounds']} rounds times one loss evaluation, one backprop and "
             "one textbook loop back to back, and takes the ratios within the round), so whatever slows the machine "
@@ -176,15 +194,22 @@ def _median_iqr(row) -> str:
 
 
 def _largest_gap(points: pd.DataFrame) -> str:
-    both = paired(points, None, REFERENCE)  # each point against backprop's on the same network and device
+    """The largest ratio of an O(N) gradient to backprop's on the same network and device, over the ratios of two
+    unflagged points; what it left out, or "not judged" when every ratio rests on a flagged point; "" for none."""
+    both = paired(sanity.ensured(points), None, REFERENCE, ("flag",))
     both = both[both["family"].isin(["finite-difference", "forward-mode"])]
     if both.empty:
         return ""
-    top = both.loc[both["ratio"].idxmax()]
+    reasons = sanity.pair_reasons(both, REFERENCE)
+    kept = both[reasons == ""]
+    if kept.empty:
+        return f"The largest gap measured: {sanity.not_judged(reasons)}."
+    top = kept.loc[kept["ratio"].idxmax()]
     where = f" on {top['device']}" if "device" in top and points["device"].nunique() > 1 else ""
+    left = f" ({sanity.left_out(reasons, 'ratio')})" if (reasons != "").any() else ""
     return (f"The largest gap measured: {top['method']} at depth {int(top['depth'])}, width {int(top['width'])}, "
             f"batch {int(top['batch'])} (N = {int(top['n_params']):,}){where} took {top['median_s']:.3g} s against "
-            f"backprop's {top['median_s_ref']:.3g} s, **{top['ratio']:,.0f}x**.")
+            f"backprop's {top['median_s_ref']:.3g} s, **{top['ratio']:,.0f}x**{left}.")
 
 
 def model_section(run: Run) -> list[str]:
@@ -196,6 +221,7 @@ def model_section(run: Run) -> list[str]:
         return lines + ["_This run was made before the cost model: no machine constants were measured._", ""]
     libraries = ", ".join(f"{name} {s * 1e6:.3g} µs" for name, s in (c.get("library_call_s") or {}).items())
     inside = prediction.fraction_inside(run.points)
+    left = f"; {text}" if (text := prediction.left_out(run.points)) else ""
     lines += [
         ("Predicted time = numpy calls x (fixed cost of a call) + matrix-product flops / (GEMM rate) + element-wise "
          "work / (element-wise rate). Each method states its work from the code it runs; the constants were "
@@ -206,13 +232,15 @@ def model_section(run: Run) -> list[str]:
         f"- element-wise rate (nngrad's sigmoid, in place): **{c['elementwise_s'] * 1e9:.3g} ns per element**",
         *([f"- per call of a peer's library (its gradient of a tiny network, per declared call): {libraries}"]
           if libraries else []), "",
-        (f"**{inside:.0%}** of the measured points are predicted within ±{prediction.BAND:.0%} (goal: "
-         f"{prediction.GOAL:.0%})." if np.isfinite(inside) else "_No measured point has a prediction._"), "",
+        (f"**{inside:.0%}** of the {len(prediction.predicted_points(run.points)):,} measured points are predicted "
+         f"within ±{prediction.BAND:.0%} (goal: {prediction.GOAL:.0%}{left})." if np.isfinite(inside)
+         else f"_No unflagged measured point has a prediction (goal: {prediction.GOAL:.0%}{left})._"), "",
         f"![predicted against measured]({MODEL_FIGURE})", "",
         prediction.by_method(run.points).pipe(markdown_table), ""]
     misses = prediction.largest_misses(run.points)
     if not misses.empty:
-        lines += ["Largest misses (the dominant term of the prediction is where the model and the machine part):", "",
+        lines += ["Largest misses of the unflagged points (the dominant term of the prediction is where the model "
+                  "and the machine part):", "",
                   misses.pipe(markdown_table), ""]
     return lines
 
@@ -223,7 +251,6 @@ CONSTANT_WORDS = {  # a machine constant -> its words, the scale to its unit, th
     "gemm_flop_s": ("GEMM rate", 1e-9, "GFLOP/s"),
     "elementwise_s": ("element-wise cost", 1e9, "ns per element"),
 }
-BUSY_LOAD = 0.25  # other processes using more than this fraction of the CPUs before or after a run
 
 
 def busy(run: Run) -> str | None:
@@ -245,14 +272,19 @@ def busy(run: Run) -> str | None:
 
 
 def limits_section(run: Run) -> list[str]:
-    """The targets of both sides of the comparison, measured in this run."""
+    """The verdicts: the targets of both sides of the comparison, measured in this run, each miss and each row not
+    judged with its reason (``why``)."""
     table = limits_table(run.points, _classic(run))
-    return ["## Peers and limits", "",
+    return ["## Verdicts: peers and limits", "",
             ("Is each side implemented well? Ratios of two methods' median times in this run, the worst one where the "
-             "target applies. Every timed call is the computation alone: inputs are checked once before timing, for "
-             "nngrad's methods and the peers alike; a peer's conversion of the weights and JAX's compilation are "
-             "done before timing and recorded apart."), "",
-            table.pipe(markdown_table), ""]
+             "target applies, over the ratios of two unflagged points (a ratio is left out when either point is "
+             "flagged); `where`: b batch, w width, classic the classic network. `why` gives a miss's reason in the "
+             "cost model's words (the ratio it predicts there, and the share of the dominant term in its numerator's "
+             "predicted time, or the side that ran off its prediction) and what was left out; a row whose every "
+             "ratio rests on a flagged point is not judged. Every timed call is the computation alone: a peer's "
+             "conversion of the weights and JAX's compilation are done before timing and recorded apart. limits.csv "
+             "has the same table in full (the points judged and left out, and each `why` uncut)."), "",
+            tables.limits(table).pipe(markdown_table), ""]
 
 
 def precision(run: Run) -> list[str]:
@@ -285,67 +317,88 @@ def unfinished(points: pd.DataFrame, source: Path) -> str | None:
 
 def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[str],
              note: str | None = None) -> str:
-    summary = summary.drop(columns=["device"])  # one device's: the devices section names it
-    skipped = summary[summary["status"] == "skipped"]
-    failed = summary[summary["status"].isin(["failed", "not run"])]
-    cfg = run.config
-    table, (d, w, b) = landscape_table(run)
-    classic = f", plus the classic network (depth {d}, width {w}, batch {b})" if not table.empty else ""
-    if extra := cfg.get("extra"):
-        classic += ", and the networks of the targets (depth, width, batch): " + ", ".join(map(str, map(tuple, extra)))
-    methods = pd.DataFrame([{"method": name, "family": m.get("family"), "work per gradient": m.get("work"),
-                             "what it is": m.get("description")} for name, m in run.methods.items()])
-    lines = [
-        f"# nngrad benchmark: {run.name}", "",
-        f"{run.label}", "",
-        *([f"**{note}**", ""] if note else []),
-        *([f"**{warning}**", ""] if (warning := busy(run)) else []),
-        *([f"**{note}**", ""] if (note := sanity.banner(run.points)) else []),
-        (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
-         f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs and "
-         f"{cfg.get('num_output')} outputs{classic}; budget "
-         f"{cfg.get('budget_s')} s per call. Times are medians of one call (IQR in the tables); every gradient "
-         "was checked before it was timed (`reference`), and one that disagreed is a failed point, never a time."), "",
-        *precision(run),
-        headline(run), "",
-        "## The methods", "", methods.pipe(markdown_table) if not methods.empty else "", "",
-    ]
-    for name in (i for i in images if i != MODEL_FIGURE):
+    """report.md: the run's state (unfinished, busy, flagged points), the answer (the headline, the cost gap, the
+    verdicts with their reasons), then the figures and the tables, each readable on a screen (tables.WIDTH); the
+    full data is in the CSVs."""
+    table, classic = landscape_table(run)
+    lines = [f"# nngrad benchmark: {run.name}", "", f"{run.label}", "",
+             *[f"**{state}**\n" for state in (note, busy(run)) if state],
+             *([flags, ""] if (flags := sanity.banner(run.points)) else []),
+             "## The answer", "", headline(run), ""]
+    if "cost_gap.png" in images:
+        lines += [f"## {FIGURES['cost_gap.png']}", "", f"![{FIGURES['cost_gap.png']}](cost_gap.png)", ""]
+        if gap := _largest_gap(run.points):
+            lines += [gap + " (The largest network measured depends on this machine's speed and the budget.)", ""]
+    lines += limits_section(run)
+    for name in (i for i in images if i not in (MODEL_FIGURE, "cost_gap.png")):
         title = FIGURES.get(name, name)
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
-        if name == "cost_gap.png" and (gap := _largest_gap(run.points)):
-            lines += [gap + " (The largest network measured depends on this machine's speed and the budget.)", ""]
         if name == "landscape.png" and not table.empty:
-            lines += [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
-                      table.pipe(markdown_table)
-                      if not table.empty
-                      else "_not in this run_", "",
-                      ("`t / t(forward)`: the gradient's time in loss evaluations. `error vs backprop`: norm-wise "
-                       "relative error of its gradient against nngrad's backprop (backprop's own check, as in "
-                       f"the points' `reference` column: {reference_check(run)}). Peak memory is what tracemalloc sees: "
-                       "numpy's allocations; torch's and JAX's own allocators are not traced (blank)."), "",
-                      *([note, ""] if (note := headline_against_table(run, table)) else [])]
-    lines += model_section(run) + limits_section(run) + [
-        "## Fitted exponents", "",
-        ("Exponents of time per call, fitted by least squares in log-log, beside theory: `theory_sizes` is the "
-         "same fit on the operation counts of these exact networks, `theory_asymptotic` the large-network limit "
-         "by family (a constant number of passes ~ depth x width^2 ~ N; a pass per parameter ~ N x forward ~ "
-         "N^2; ratios to backprop ~ N^0 or N^1). Time fits use only the points where the cost model says the "
-         "fixed cost per call does not dominate (`excluded_overhead` counts the others). A fit needs at least "
-         f"{MIN_POINTS} points spanning at least {MIN_SPREAD:g}x in each size it fits; else it is \"not fitted\" and "
-         "the note says why (the cost model above explains the shape instead). `stderr` is the ordinary "
-         "least-squares error, which assumes independent noise; `ci_low`..`ci_high`, a 95% bootstrap interval "
-         "over the points, is the one to trust. The ratio is also fitted per regime."), "",
-        fits.drop(columns=["intercept"]).pipe(markdown_table) if not fits.empty
-        else "_no fit: not enough measured points_", ""]
-    if not skipped.empty:
-        lines += ["## Skipped (predicted, not run, or not applicable)", "",
-                  skipped[["method", "depth", "width", "batch", "N", "predicted_s", "note"]]
-                  .pipe(markdown_table), ""]
-    if not failed.empty:
-        lines += ["## Failed or not run", "",
-                  failed[["method", "depth", "width", "batch", "N", "status", "note"]].pipe(markdown_table), ""]
-    measured = summary[summary["status"] == "ok"].drop(columns=["status", "note"])
-    lines += ["## Measured points", "", measured.pipe(markdown_table), "",
-              "Compare another run with this one: `nngrad compare THIS_RUN OTHER_RUN`.", ""]
-    return "\n".join(lines)
+            lines += landscape_section(run, table, classic)
+    return "\n".join(lines + model_section(run) + fits_section(fits) + run_section(run, table, classic, summary))
+
+
+def landscape_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int]) -> list[str]:
+    """Every method at the classic network: the table (landscape.csv in full) and how to read it."""
+    d, w, b = classic
+    return [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
+            tables.landscape(table).pipe(markdown_table), "",
+            ("`t / t(forward)`: the gradient's time in loss evaluations (blank where the point or the forward pass is "
+             "flagged). `error vs backprop`: norm-wise relative error of its gradient against nngrad's backprop "
+             f"(backprop's own check, as in the points' `reference` column: {reference_check(run)}). Peak memory is "
+             "what tracemalloc sees: numpy's allocations; torch's and JAX's own allocators are not traced (blank). "
+             "IQRs and families: landscape.csv."), "",
+            *([note, ""] if (note := headline_against_table(run, table)) else [])]
+
+
+FIT_TABLES = {  # (model, regime) -> the title of its table in the report
+    ("time ~ N^k", "compute-bound"): "Time per call ~ N^k (compute-bound points)",
+    ("ratio ~ N^k", "all"): "Time / backprop's ~ N^k (every pair of points)",
+}
+
+
+def fits_section(fits: pd.DataFrame) -> list[str]:
+    """Fitted exponents: time ~ N^k and the ratio to backprop ~ N^k, one row per method (every fit, per depth, width
+    and batch and per regime: fits.csv)."""
+    lines = ["## Fitted exponents", "",
+             ("Exponents fitted by least squares in log-log, beside theory: the same fit on the operation counts of "
+              "these exact networks, and in brackets the large-network limit by family (a constant number of passes ~ "
+              "depth x width^2 ~ N; a pass per parameter ~ N x forward ~ N^2; ratios to backprop ~ N^0 or N^1). Time "
+              "fits use only the points where the cost model says the fixed cost per call does not dominate (`left "
+              "out`: overhead); no fit uses a flagged point, and a ratio leaves when either of its points is flagged. "
+              f"A fit needs at least {MIN_POINTS} points spanning at least {MIN_SPREAD:g}x in each size it fits; else "
+              "it is \"not fitted\" and the note says why (the cost model above explains the shape instead). The 95% "
+              "interval is a bootstrap over the points. fits.csv has every fit: per depth, width and batch, per "
+              "regime, with the least-squares errors."), ""]
+    if fits.empty:
+        return lines + ["_no fit: not enough measured points_", ""]
+    for (model, regime), title in FIT_TABLES.items():
+        if not (table := tables.fits(fits, model, regime)).empty:
+            lines += [f"### {title}", "", table.pipe(markdown_table), ""]
+    return lines
+
+
+def run_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int], summary: pd.DataFrame) -> list[str]:
+    """What was run: the sweep, the precision, the methods, the points per method, the failed points."""
+    cfg, (d, w, b) = run.config, classic
+    extra = f", plus the classic network (depth {d}, width {w}, batch {b})" if not table.empty else ""
+    if more := cfg.get("extra"):
+        extra += ", and the networks of the targets (depth, width, batch): " + ", ".join(map(str, map(tuple, more)))
+    points = run.points
+    lines = ["## This run", "",
+             (f"Sweep: depths {cfg.get('depths')}, widths {cfg.get('widths')}, batches {cfg.get('batches')}, "
+              f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs "
+              f"and {cfg.get('num_output')} outputs{extra}; budget {cfg.get('budget_s')} s per call. Times are medians "
+              "of one call; every gradient was checked before it was timed (`reference`), and one that disagreed is a "
+              "failed point, never a time."), "", *precision(run)]
+    if run.methods:
+        lines += [tables.methods(run.methods).pipe(markdown_table), ""]
+    lines += ["### Points per method", "", tables.per_method(points).pipe(markdown_table), "",
+              ("Every point, with its time, IQR, counted work, error, prediction, flag and note: summary.csv. "
+               "Compare another run with this one: `nngrad compare THIS_RUN OTHER_RUN`."), ""]
+    if (failed := points["status"] == "failed").any():
+        shown = tables.failed(points)
+        lines += ["### Failed points", "", shown.pipe(markdown_table), "",
+                  *([f"And {int(failed.sum()) - len(shown)} more: summary.csv.", ""]
+                    if failed.sum() > len(shown) else [])]
+    return lines
