@@ -279,7 +279,7 @@ def test_a_method_whose_every_pair_is_flagged_is_not_judged(tmp_path):
 def test_a_busy_run_makes_every_timed_verdict_inconclusive_and_the_header_says_so_first(tmp_path, capsys, machine,
                                                                                          constants, why):
     a = state_run(tmp_path, "a")
-    b = state_run(tmp_path, "b", seconds={("backprop", d): 72 * 2e-3 for d in (1, 2, 4)}, machine=machine,
+    b = state_run(tmp_path, "b", seconds={("backprop", d): 2 * 2e-3 for d in (1, 2, 4)}, machine=machine,
                   constants=constants)
     table, md, out = compared(tmp_path, a, b, capsys)
     state = f"Run B was busy ({why}): its verdicts are inconclusive."

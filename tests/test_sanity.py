@@ -141,8 +141,8 @@ def test_the_report_and_its_tables_flag_the_impossible_point_and_say_how_to_re_t
 def test_the_landscape_rings_the_impossible_point_and_its_legend_says_so(tmp_path):
     points = load_run(busy_run(tmp_path)).points
     ax = plots.landscape(points, "label").get_axes()[0]
-    (ring,) = [line for line in ax.get_lines() if line.get_label().startswith("impossible")]
+    (ring,) = [line for line in ax.get_lines() if line.get_label().startswith("ringed")]
     assert list(ring.get_ydata()) == [0.2] and ring.get_markerfacecolor() == "none"
     quiet = load_run(busy_run(tmp_path, forward_at_classic=1e-3)).points
     assert not [line for line in plots.landscape(quiet, "label").get_axes()[0].get_lines()
-                if line.get_label().startswith("impossible")]
+                if line.get_label().startswith("ringed")]

@@ -315,8 +315,8 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
         ax.plot(grid, r0 * grid / n0, ls="--", color="0.5",
                 label="theory: ratio ∝ N (slope 1; placed through the\nunflagged points' geometric mean: "
                       "the constant is not theory)")
-    ax.axhline(1, ls="-.", color="0.6", lw=1, label="ratio 1: as fast as backprop\n(an O(N) method below it "
-                                                    "is impossible)")
+    ax.axhline(1, ls="-.", color="0.6", lw=1, label="ratio 1: as fast as backprop\n(below it: flagged where the "
+                                                    "cost model rules it out)")
     _log_log(ax)
     return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
 
