@@ -16,7 +16,7 @@ from ..errors import InvalidValue
 from . import plots
 from .load import KEY, Run, load_run
 from .markdown import markdown_table
-from .report import busy as busy_warning
+from .report import busy_reasons
 from .report import unfinished as unfinished_note
 
 MIN_EFFECT = 0.05  # never call a change under 5% a change, however steady both runs were
@@ -61,21 +61,11 @@ class RunState:
     flags: tuple[str, ...]
 
 
-def busy_reasons(run: Run) -> tuple[str, ...]:
-    """The reasons report.busy gives for a busy run ("GEMM rate 38.6 -> 3.1 GFLOP/s", "other processes used 60%
-    of the CPUs before it"); empty for a quiet one."""
-    warning = busy_warning(run)
-    if not warning:
-        return ()
-    body = warning.split(": ", 1)[-1].split(". ", 1)[0]  # "The machine was busy ...: R1; R2. Its timings ..."
-    return tuple(r.strip() for r in body.split("; ") if r.strip())
-
-
 def run_state(run: Run, source: str | Path, side: str) -> RunState:
     """``run``'s state as compare reports it; ``source``: where it was read from (for the resume command)."""
     note = unfinished_note(run.points, Path(source))  # "Unfinished run: 79 of 302 points finished (...); resume ..."
     flags = tuple(f for f in run.points.get("flag", ()) if isinstance(f, str) and f)
-    return RunState(side, busy_reasons(run), note and note.split(": ", 1)[-1].rstrip("."), flags)
+    return RunState(side, tuple(busy_reasons(run)), note and note.split(": ", 1)[-1].rstrip("."), flags)
 
 
 def state_lines(states: list[RunState], same: bool = False) -> list[str]:

@@ -253,20 +253,24 @@ CONSTANT_WORDS = {  # a machine constant -> its words, the scale to its unit, th
 }
 
 
-def busy(run: Run) -> str | None:
-    """A warning when the machine was busy while the run was timed: a constant that moved by more than BUSY_CHANGE
-    between the start and the end, or other processes using more than BUSY_LOAD of the CPUs just before or just
-    after it (sampled while nngrad slept); None otherwise."""
+def busy_reasons(run: Run) -> list[str]:
+    """Why the machine was busy while the run was timed: each machine constant that moved by more than BUSY_CHANGE
+    between the start and the end ("GEMM rate 38.6 -> 3.1 GFLOP/s"), and other processes using more than BUSY_LOAD
+    of the CPUs just before or just after it (sampled while nngrad slept); empty for a quiet run."""
     m, start = run.machine, run.constants
     end = (m.get("after") or {}).get("constants") or {}
     moved = [f"{words} {start[name] * scale:.3g} -> {end[name] * scale:.3g} {unit}"
              for name, (words, scale, unit) in CONSTANT_WORDS.items()
              if name in start and name in end and abs(end[name] / start[name] - 1) > BUSY_CHANGE]
     loads = {"before": m.get("others_load"), "after": (m.get("after") or {}).get("others_load")}
-    loaded = [f"other processes used {v:.0%} of the CPUs {when} it" for when, v in loads.items()
-              if v is not None and v > BUSY_LOAD]
-    if moved or loaded:
-        return ("The machine was busy while this run was timed: " + "; ".join(moved + loaded)
+    return moved + [f"other processes used {v:.0%} of the CPUs {when} it" for when, v in loads.items()
+                    if v is not None and v > BUSY_LOAD]
+
+
+def busy(run: Run) -> str | None:
+    """The report's warning when the machine was busy (busy_reasons); None otherwise."""
+    if reasons := busy_reasons(run):
+        return ("The machine was busy while this run was timed: " + "; ".join(reasons)
                 + ". Its timings (and ratios) are not reproducible: run again on a quiet machine.")
     return None
 
