@@ -258,3 +258,19 @@ def test_the_suite_records_the_load_while_a_points_rounds_are_timed(monkeypatch)
     plugin.watch_load(bench)
     assert bench.pedantic(lambda: 3, rounds=5) == 3
     assert timeline == ["sample", "rounds", "sample"] and bench.extra_info["others_load"] == pytest.approx(0.25)
+
+
+def test_a_point_timed_in_fewer_ticks_than_the_load_window_is_measured_over_the_window_that_ends_with_it():
+    """Kills: a 2 ms point's share read from its own 0-2 ticks (tick noise: 0% or 100%), or the window not ending
+    with the point. machine.load_window: the latest sample at least LOAD_WINDOW_TICKS before, else the oldest."""
+    from nngrad.sweep.machine import LOAD_WINDOW_TICKS, CpuSample, load_window, others_share
+
+    old, mid, start = CpuSample(0, 0, 0), CpuSample(250, 170, 50), CpuSample(298, 200, 60)
+    after = CpuSample(300, 200, 62)  # 2 ticks since the point's own start, both its own
+    assert LOAD_WINDOW_TICKS == 100
+    assert load_window([old, mid, start], after) is old  # mid is 50 ticks back: under the window
+    assert others_share(load_window([old, mid, start], after), after) == pytest.approx((100 - 62) / 300)
+    assert load_window([old, CpuSample(200, 130, 50), start], after).total == 200  # the latest far enough back
+    assert load_window([mid, start], after) is mid  # nothing far enough back: the oldest
+    assert load_window([start], CpuSample(500, 300, 70)) is start  # its own window is long enough
+    assert load_window([], after) is None and load_window([old], None) is None

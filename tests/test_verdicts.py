@@ -211,6 +211,19 @@ def test_a_headline_study_that_timed_backprop_under_one_loss_evaluation_is_not_j
     assert "not judged" in headline(run) and "0.5 loss evaluations" in headline(run)
 
 
+def test_a_headline_study_timed_on_a_busy_machine_is_no_headline_and_says_why():
+    """Plant: headline() ignoring busy_reasons: a busy run's interleaved ratios would stand as the headline, in bold."""
+    study = {"network": [5, 32, 16], "seconds": {"forward": [1.0] * 5, "backprop": [2.0] * 5,
+                                                 "numerical-loop": [4000.0] * 5}}
+    quiet = Run("r", pd.DataFrame(), pd.DataFrame(), config={"num_input": 10, "num_output": 2}, headline=study)
+    assert "**2 loss evaluations**" in headline(quiet) and "not judged" not in headline(quiet)
+    busy = Run("r", pd.DataFrame(), pd.DataFrame(), config={"num_input": 10, "num_output": 2}, headline=study,
+               machine={"others_load": 0.9})
+    text = headline(busy)
+    assert "no headline, not judged: the machine was busy (other processes used 90% of the CPUs before it)" in text
+    assert "**" not in text and "2 loss evaluations" in text and "indicative only" in text
+
+
 # -- a GPU's targets and its knee ----------------------------------------------------------------------------------
 
 def two_devices(flagged: str = "") -> Run:

@@ -105,6 +105,12 @@ def headline(run: Run) -> str:
                     "quiet machine.")
         parts = [f"**{_count(study[m]['median'])} loss evaluations** for {m} (IQR {_count(study[m]['q1'])} to "
                  f"{_count(study[m]['q3'])})" for m in ("backprop", "numerical-loop")]
+        if reasons := busy_reasons(run):  # alternation cancels a slowdown that lasts a round, not one within it
+            parts = [p.replace("**", "") for p in parts]
+            return (f"{where}: no headline, not judged: the machine was busy ({'; '.join(reasons)}). Timed in "
+                    f"alternation all the same, one gradient cost {parts[0]} and {parts[1]} over {study['rounds']} "
+                    "rounds; the ratios within a round cancel a slowdown that lasts the round, not one that falls "
+                    "within it, so they are indicative only: run `nngrad bench` again on a quiet machine.")
         return (f"{where} one gradient cost "
                 f"{parts[0]} and {parts[1]}: medians of the per-round ratios over {study['rounds']} rounds that time "
                 "the loss, backprop and the loop in alternation (so that a second run reproduces them; a loss "

@@ -203,6 +203,19 @@ def cpu_sample(pids: tuple[int | str, ...], read: Callable[[], str] = proc_stat,
     return CpuSample(*machine, sum(own))
 
 
+LOAD_WINDOW_TICKS = 100  # fewer machine ticks than this (0.5 s of 2 CPUs at 100 Hz) and a share is tick noise
+
+
+def load_window(history: list[CpuSample], after: CpuSample | None) -> CpuSample | None:
+    """The sample to measure others' share from up to ``after``: the latest of ``history`` (oldest first) at
+    least LOAD_WINDOW_TICKS before it, else the oldest. A point timed in 2 ms spans no tick of /proc/stat: its
+    share is measured over the half second that ends with its rounds instead (its own window when longer)."""
+    if after is None or not history:
+        return None
+    earlier = [s for s in history if s is not None and after.total - s.total >= LOAD_WINDOW_TICKS]
+    return earlier[-1] if earlier else next((s for s in history if s is not None), None)
+
+
 def others_share(before: CpuSample | None, after: CpuSample | None) -> float | None:
     """The fraction of the machine's CPUs that processes other than nngrad's own used between two samples (1.0:
     every CPU): the machine's busy ticks less nngrad's, over all ticks. None without two samples or a tick between

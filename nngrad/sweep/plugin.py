@@ -15,12 +15,14 @@ import pytest
 
 from .. import runfiles
 from ..runfiles import test_id
-from .machine import cpu_sample, others_share
+from .machine import cpu_sample, load_window, others_share
 
 META = pytest.StashKey[dict]()
 TODO = pytest.StashKey[list]()
 RUN_DIR = pytest.StashKey[Path | None]()
 RECORDS = pytest.StashKey[list]()
+_SAMPLES: list = []  # the CPU samples around the last timed rounds, oldest first (machine.load_window)
+HISTORY = 64
 
 
 def pytest_addoption(parser):
@@ -97,17 +99,20 @@ def pytest_runtest_call(item):
 
 def watch_load(bench) -> None:
     """Make ``bench.pedantic`` (the timed rounds) record in ``extra_info["others_load"]`` the share of the machine's
-    CPUs that processes other than this one and its parent (``nngrad bench``) used while it ran (None where
-    /proc cannot be read)."""
+    CPUs that processes other than this one and its parent (``nngrad bench``) used while it ran, over at least
+    machine.LOAD_WINDOW_TICKS (None where /proc cannot be read)."""
     timed = bench.pedantic
     ours = ("self", os.getppid())
 
     def pedantic(*args, **kwargs):
-        before = cpu_sample(ours)
+        _SAMPLES.append(cpu_sample(ours))
         try:
             return timed(*args, **kwargs)
         finally:
-            bench.extra_info["others_load"] = others_share(before, cpu_sample(ours))
+            after = cpu_sample(ours)
+            bench.extra_info["others_load"] = others_share(load_window(_SAMPLES, after), after)
+            _SAMPLES.append(after)
+            del _SAMPLES[:-HISTORY]
 
     bench.pedantic = pedantic
 
