@@ -92,7 +92,17 @@ def test_the_ring_counts_what_the_figure_draws_in_plural(points):
     marked = flag(flag(points, "backprop", 1, 32), "numerical-loop", 2, 32)
     marked = flag(marked, "backprop", 1, 8)  # at width 8: not in the figure at width 32
     ax = ax_of(plots.time_vs_depth(marked, 32, LABEL))
-    assert len(ringed(ax)) == 2 and ring_entry(ax).startswith("ringed: 2 flagged points,")
+    assert len(ringed(ax)) == 2 and ring_entry(ax).startswith("ringed: 2 of the run's 3 flagged points,")
+
+
+def test_a_figure_that_draws_some_of_the_flagged_points_names_the_runs_count_the_reports(points):
+    """Kills: a legend counting only what it draws beside a report counting the run's flagged points (sanity)."""
+    marked = flag(flag(points, "backprop", 1, 32), "backprop", 1, 8)
+    assert sanity.flagged(marked).sum() == 2
+    ax = ax_of(plots.time_vs_depth(marked, 32, LABEL))
+    assert ring_entry(ax) == "ringed: 1 of the run's 2 flagged points,\nleft out of every verdict: see report"
+    ax = ax_of(plots.predicted_vs_measured(marked, LABEL))  # draws them all: the count alone
+    assert ring_entry(ax) == "ringed: 2 flagged points,\nleft out of every verdict: see report"
 
 
 def test_the_cost_model_figure_rings_flagged_points(points):

@@ -55,10 +55,13 @@ __all__ = ["accuracy", "cost_gap", "device_gap", "flagged", "landscape", "memory
            "predicted_vs_measured", "save", "time_vs_depth", "time_vs_width", "work"]
 
 
-def _ring_label(points: int, ratios: int | None = None, detail: str = "") -> str:
+def _ring_label(points: int, ratios: int | None = None, detail: str = "", of: int | None = None) -> str:
     """The legend entry of the rings: how many flagged points the figure draws (``ratios``: how many ratios drawn
-    rest on them), and that every verdict left them out."""
+    rest on them; ``of``: how many the run flagged in all, the report's count, when the figure draws fewer), and
+    that every verdict left them out."""
     what = plural(points, "flagged point") + (f" {detail}" if detail else "")
+    if of is not None and of > points:
+        what = f"{points:,} of the run's {plural(of, 'flagged point')}" + (f" {detail}" if detail else "")
     if ratios is not None:
         what = f"{plural(ratios, 'ratio')} resting on {what}"
     return f"ringed: {what},\nleft out of every verdict: see report"
@@ -141,7 +144,8 @@ def _log_log(ax: Axes) -> None:
         axis.set_major_formatter(FuncFormatter(_round))
 
 
-def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...], predicted: str | None) -> int:
+def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...], predicted: str | None,
+            of: int | None = None) -> int:
     """Per method: measured line with q1..q3 error bars, skipped rows as dashed hollow predictions, failed
     rows as an 'x' on the x axis; flagged measurements ringed. Returns how many points were drawn as
     measurements or predictions."""
@@ -178,7 +182,7 @@ def _series(ax: Axes, rows: pd.DataFrame, x: str, y: str, band: tuple[str, ...],
         drawn += len(ok) + len(skip)
         rings.append(ok[flagged(ok)])
     if rings and len(bad := pd.concat(rings)):
-        _ring(ax, bad[x], bad[y], _ring_label(len(bad)))
+        _ring(ax, bad[x], bad[y], _ring_label(len(bad), of=of))
     return drawn
 
 
@@ -192,7 +196,7 @@ def _versus(points: pd.DataFrame, x: str, fixed: str, value: int, label: str, qu
     rows = rows.assign(**{c: rows[c] * scale for c in (y, *band)})
     batch = f", batch {rows['batch'].iloc[0]}" if len(rows) else ""
     fig, ax = _figure(f"{what} vs {x} ({fixed} {value}{batch})", label, (9, 5))
-    if not _series(ax, rows, x, y, band, predicted):
+    if not _series(ax, rows, x, y, band, predicted, of=int(flagged(points).sum())):
         n_failed = int((rows["status"] == "failed").sum())
         note = f" ({n_failed} failed)" if n_failed else ""
         return _finish(fig, ax, _X_LABELS[x], ylabel, f"no measured points at {fixed} {value}{note}")
@@ -269,12 +273,12 @@ def _flagged_ratios(ratios: list[pd.DataFrame]) -> tuple[pd.DataFrame, int]:
     return bad, len(frozenset().union(*bad["sources"]))
 
 
-def _ring_ratios(ax: Axes, ratios: list[pd.DataFrame]) -> None:
+def _ring_ratios(ax: Axes, ratios: list[pd.DataFrame], of: int | None = None) -> None:
     """Ring every flagged ratio of ``ratios`` (frames of ``_ratio``); one legend entry counting the ratios and
-    the flagged points they rest on."""
+    the flagged points they rest on (``of``: the run's flagged points in all)."""
     bad, points = _flagged_ratios(ratios)
     if len(bad):
-        _ring(ax, bad["n_params"], bad["ratio"], _ring_label(points, len(bad)))
+        _ring(ax, bad["n_params"], bad["ratio"], _ring_label(points, len(bad), of=of))
 
 
 def _gap_methods(points: pd.DataFrame) -> list[str]:
@@ -306,7 +310,7 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _GAP_LABEL,
                        "no O(N) method and backprop measured\nat the same depth, width, batch")
-    _ring_ratios(ax, drawn)
+    _ring_ratios(ax, drawn, of=int(flagged(points).sum()))
     good = pd.concat(drawn)[lambda f: ~f["flagged"]]
     if len(good):  # the geometric mean of the unflagged points anchors the theory line
         n, ratio = good["n_params"].to_numpy(float), good["ratio"].to_numpy(float)
@@ -352,7 +356,7 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
                     label=f"  {per_pass:.2g} × ({_work_formula(rows, method)})")
     if not drawn:
         return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
-    _ring_ratios(ax, drawn)
+    _ring_ratios(ax, drawn, of=int(flagged(points).sum()))
     n = pd.concat(drawn)["n_params"].to_numpy(float)
     ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="0.3", lw=1, label="cheap-gradient bound (5)")
     ax.axhline(1, ls="-.", color="0.6", lw=1, label="one loss evaluation")
@@ -431,7 +435,7 @@ def work(points: pd.DataFrame, label: str) -> Figure:
     fig.supxlabel(xlabel, fontsize=10)
     fig.supylabel(f"{ylabel}; dashed: declared", fontsize=10)
     if len(bad):  # said once, in the figure's bottom right corner, under the panels
-        fig.legend(handles=[Line2D([], [], **RING)], labels=[_ring_label(len(bad))], loc="lower right", fontsize=7.5,
+        fig.legend(handles=[Line2D([], [], **RING)], labels=[_ring_label(len(bad), of=int(flagged(points).sum()))], loc="lower right", fontsize=7.5,
                    frameon=False, borderaxespad=0.2)
     return fig
 
@@ -523,7 +527,7 @@ def predicted_vs_measured(points: pd.DataFrame, label: str, band: float = 0.3) -
         sel = rows[rows["method"] == method]
         ax.plot(sel["model_s"], sel["median_s"], ls="none", ms=5, alpha=0.85, label=method, **_style(method))
     bad = rows[flagged(rows)]
-    _ring(ax, bad["model_s"], bad["median_s"], _ring_label(len(bad)))
+    _ring(ax, bad["model_s"], bad["median_s"], _ring_label(len(bad), of=int(flagged(points).sum())))
     lo = min(rows["model_s"].min(), rows["median_s"].min()) / 2
     hi = max(rows["model_s"].max(), rows["median_s"].max()) * 2
     line = np.array([lo, hi])
