@@ -163,9 +163,9 @@ def test_resume_of_a_folder_that_is_not_a_run_exits_2(tmp_path, capsys):
 
 
 def test_progress_without_a_terminal_is_plain_lines_with_consistent_counts(tmp_path, capsys, monkeypatch):
-    from nngrad.sweep import runner
+    from nngrad.sweep import follow
 
-    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)  # a line at every look
+    monkeypatch.setattr(follow, "PLAIN_EVERY_S", 0.0)  # a line at every look
     assert main(["bench", "--depths", "1", "--widths", "3,5", "--budget", "0.004", "--methods",
                  "forward,backprop,numerical-loop", "--out", str(tmp_path)]) == 0
     err = capsys.readouterr().err  # captured: not a terminal

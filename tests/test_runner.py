@@ -13,7 +13,7 @@ from nngrad import runfiles
 from nngrad.cli import main
 from nngrad.methods import registered, unregister
 from nngrad.results.load import RunError, load_run
-from nngrad.sweep import runner
+from nngrad.sweep import follow, runner
 from nngrad.sweep.plan import PlannedPoint
 
 REFERENCE = Path(__file__).resolve().parent.parent / "results" / "reference"
@@ -57,7 +57,7 @@ def test_an_interrupted_resume_reports_its_new_points_not_a_stale_json(tmp_path,
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_follow", interrupt)
+    monkeypatch.setattr(runner, "follow", interrupt)
     with pytest.raises(runner.SweepInterrupted):
         runner.run_suite(run, progress=False)
     assert not (run / runfiles.BENCHMARK_JSON).exists()  # the stale JSON, whose points all said ok, is gone
@@ -136,7 +136,7 @@ def test_the_progress_line_counts_the_points_to_time_and_names_those_left_out_ap
     run = _half_done(tmp_path)
     counts = runfiles.count_points(run)
     assert counts.left_out and counts.not_run == 3  # the fixture: the reference run, three points gone
-    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
+    monkeypatch.setattr(follow, "PLAIN_EVERY_S", 0.0)
     assert main(["bench", "--resume", str(run)]) == 0
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("points ")]
     apart = f"({counts.left_out} left out by the plan)"
@@ -150,12 +150,12 @@ def test_the_progress_line_counts_the_points_to_time_and_names_those_left_out_ap
     (90.0, 10.0, 5.0, 45.0),  # a tenth done, twice as fast
     (0.0, 0.0, 3.0, 0.0)])
 def test_the_time_left_follows_the_observed_rate_once_a_tenth_is_done(left, done, elapsed, expected):
-    assert runner.remaining_s(left, done, elapsed) == pytest.approx(expected)
+    assert follow.remaining_s(left, done, elapsed) == pytest.approx(expected)
 
 
 def test_the_progress_line_says_when_a_point_is_checking_its_gradient(tmp_path, monkeypatch, capsys):
     module = importlib.import_module("slow_check_method")
-    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
+    monkeypatch.setattr(follow, "PLAIN_EVERY_S", 0.0)
     try:
         assert main(["bench", "--depths", "1", "--widths", "3", "--methods", module.NAME, "--out",
                      str(tmp_path)]) == 0
@@ -209,7 +209,7 @@ def _each_kind(tmp_path: Path) -> Path:
 
 
 class _Ended:
-    """A suite that has ended: _follow prints its last progress line and returns."""
+    """A suite that has ended: follow prints its last progress line and returns."""
 
     returncode = 0
 
@@ -231,13 +231,13 @@ def test_bench_its_progress_line_and_the_report_say_one_count(tmp_path, monkeypa
     assert str(counts) == text
 
     todo = [PlannedPoint.from_dict(p) for p in runfiles.unfinished(run)]
-    runner._follow(run, todo, _Ended(), True, runfiles.read_run_meta(run)["config"])
+    follow.follow(run, todo, _Ended(), True, runfiles.read_run_meta(run)["config"])
     assert f"points {ok + 1}/{ok + 4} ({counts.left_out} left out by the plan), " in capsys.readouterr().err
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(runner, "_follow", interrupt)
+    monkeypatch.setattr(runner, "follow", interrupt)
     assert main(["bench", "--resume", str(run)]) == 130
     said = capsys.readouterr().err
     assert f"interrupted: {text}; kept in" in said and f"nngrad bench --resume {run}" in said
@@ -267,7 +267,7 @@ def test_the_report_of_a_finished_run_says_nothing_of_resuming(tmp_path, capsys)
     (0.5, 0.0, None),  # faster: the line's time left says so, no note
     (None, 0.9, None)])  # too few points to tell
 def test_the_pace_note_says_the_eta_was_re_estimated_and_why(rate, others, words):
-    note = runner.pace_note(rate, others)
+    note = follow.pace_note(rate, others)
     assert note == words if words is None or others is None else note.startswith(words)
 
 
@@ -297,10 +297,10 @@ def test_the_progress_line_re_estimates_the_time_left_on_a_busy_machine_and_says
                                         "extra_info": {"others_load": 0.9}})
             return None
 
-    monkeypatch.setattr(runner.time, "monotonic", lambda: now[0])
-    monkeypatch.setattr(runner.time, "sleep", lambda seconds: None)
-    monkeypatch.setattr(runner, "PLAIN_EVERY_S", 0.0)
-    runner._follow(run, todo, Suite(), True, cfg)
+    monkeypatch.setattr(follow.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(follow.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(follow, "PLAIN_EVERY_S", 0.0)
+    follow.follow(run, todo, Suite(), True, cfg)
     err = capsys.readouterr().err.splitlines()
     notes = [line for line in err if line.startswith("note: ")]
     assert len(notes) == 1 and "slower than planned; the machine is busy: other processes use 90% of" in notes[0]
