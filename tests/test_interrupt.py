@@ -22,9 +22,10 @@ def _start(out: Path) -> subprocess.Popen:
     cmd = [sys.executable, "-m", "nngrad", "bench", "--import", str(TESTS / "sleepy_method.py"), "--methods", "sleepy",
            "--depths", "1", "--widths", ",".join(map(str, WIDTHS)), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
-    # a session of its own: the group signal below reaches nngrad's group only, as a terminal's Ctrl-C would
+    # a session of its own: the group signal below reaches nngrad's group only, as a terminal's Ctrl-C would;
+    # SIGINT ignored, as a shell script's `nngrad bench &` inherits it (and these tests do when run so)
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
 
 
 def _first_point(out: Path, bench: subprocess.Popen) -> Path:

@@ -205,12 +205,17 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)  # besides SIGINT (KeyboardInterr
 @contextlib.contextmanager
 def _stop_signals():
     """While the suite runs, SIGTERM and SIGHUP raise Stop (a KeyboardInterrupt), so that they are forwarded to
-    the suite as Ctrl-C is; the handlers before are put back after (nothing changes off the main thread)."""
+    the suite as Ctrl-C is, and SIGINT raises KeyboardInterrupt even where it was ignored (a shell script starts
+    `nngrad bench &` with SIGINT ignored, and a suite started then would inherit that: `kill -INT` would do
+    nothing); the handlers before are put back after (nothing changes off the main thread)."""
     def stop(signum, frame):
         raise Stop(signum)
 
+    handlers = {number: stop for number in STOP_SIGNALS}
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        handlers[signal.SIGINT] = signal.default_int_handler
     try:
-        before = {number: signal.signal(number, stop) for number in STOP_SIGNALS}
+        before = {number: signal.signal(number, handler) for number, handler in handlers.items()}
     except ValueError:  # not the main thread: signals are not ours to handle
         before = {}
     try:
