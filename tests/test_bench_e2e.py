@@ -54,7 +54,9 @@ def test_every_output_file_exists_and_is_well_formed(run):
                 assert float(row["gradient_error"]) < method.check.tolerance
     report = (run / "report.md").read_text()
     assert all(f"({name})" in report for name in PNGS) and "## The cost model" in report
-    assert "## Verdicts: peers and limits" in report and "measured points are predicted within ±30%" in report
+    assert "## Verdicts: peers and limits" in report
+    # a loaded machine flags every point busy (these tests pass on one): then the model's share is not judged
+    assert "measured points are predicted within ±30%" in report or "No unflagged measured point has a" in report
     constants = data["nngrad"]["machine_constants"]
     assert all(constants[k] > 0 for k in ("call_s", "gemm_flop_s", "elementwise_s"))
     assert data["nngrad"]["machine"]["after"]["constants"]["call_s"] > 0  # measured again at the end

@@ -194,7 +194,9 @@ def test_a_point_timed_cheaper_than_a_loss_evaluation_is_timed_again_before_the_
     # the re-timed points say so (the forward pass, timed again as their divisor, was not impossible)
     assert set(map(tuple, points.loc[points["retimed"], key].values)) == set(map(tuple, bad[key].values))
     still = points[impossible(points).notna()]
-    assert len(points) == len(records) and not still["method"].isin(here).any()  # re-timed, none lost or doubled
+    assert len(points) == len(records)  # re-timed, none lost or doubled
+    # quiet now: no longer impossible; a machine still busy (these tests pass on one): flagged as such
+    assert still.loc[still["method"].isin(here), "flag"].str.startswith("impossible after re-timing").all()
     assert still.empty or still["status"].eq("ok").all()  # a peer missing here: kept as it was, and flagged
 
 

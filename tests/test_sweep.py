@@ -112,6 +112,8 @@ def test_a_method_whose_package_is_missing_is_refused_with_how_to_install(monkey
 
 
 def test_quick_sweep_is_smaller_than_the_default_and_measures_every_method_at_several_sizes():
+    """With every peer installed too (the classic network's O(N) points took the loop, the complex step, scipy and
+    jax-fd down to that one point at a total of 25 s)."""
     assert len(QUICK.networks()) < len(SweepConfig().networks())
     kept = [p for p in plan(QUICK) if not p.skip_reason]  # every method available here, within its total
     assert all(sum(p.method == m for p in kept) >= 3 for m in QUICK.methods)

@@ -21,7 +21,8 @@ PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "
 
 def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quick", action="store_true", help="a small sweep: small networks and the classic network "
-                   "(one point per method, and the headline), planned to take 25 s of timing (--total) on a quiet machine: docs/benchmark.md says how long on a busy one")
+                   "(one point per method, and the headline), planned to take 35 s of timing (--total) on a quiet "
+                   "machine: docs/benchmark.md says how long on a busy one")
     p.add_argument("--depths", type=int_list, help="hidden-layer counts, e.g. 1,2,4,8 (a grid of your own, by "
                    "--depths, --widths or --batch, leaves out the default's extra networks of the targets; the "
                    "classic network stays)")
@@ -36,7 +37,7 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--budget", type=positive_float, help="skip points predicted slower than this many seconds per "
                    "call (default 5, quick 1)")
     p.add_argument("--total", type=positive_float, help="leave out the costliest points until the suite is predicted "
-                   "to take at most this many seconds on a quiet machine (default 180, quick 25; planning and the "
+                   "to take at most this many seconds on a quiet machine (default 180, quick 35; planning and the "
                    "report come on top; a busy machine takes longer, and the progress line says how much)")
     p.add_argument("--out", default="results", help="folder for run folders (default %(default)s)")
     add_import(p)

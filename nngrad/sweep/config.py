@@ -119,7 +119,7 @@ def _runs_on(method: Method, where: Backend) -> bool:
 
 # the quick sweep: small networks, and the lesson's network (the classic one: one point per method, at the quick
 # batch) with its headline; its total leaves out grid points first, never the classic network's
-QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=25.0, timing_s=0.1, max_rounds=10,
+QUICK = SweepConfig(depths=(1, 2, 4, 8), widths=(16, 64), budget_s=1.0, total_s=35.0, timing_s=0.1, max_rounds=10,
                     extra=())
 
 
