@@ -36,7 +36,7 @@ class PlainProgress:
 
     def _line(self) -> None:
         minutes, seconds = divmod(round(self.clock() - self.start), 60)
-        print(f"{self.desc}: {self.n}/{plural(self.total, self.unit)}, elapsed {minutes}:{seconds:02d}"
+        print(f"{self.desc}: {self.n:,}/{plural(self.total, self.unit)}, elapsed {minutes}:{seconds:02d}"
               + (f", {self.postfix}" if self.postfix else ""), file=sys.stderr, flush=True)
         self.last, self.shown = self.clock(), self.n
 

@@ -36,3 +36,12 @@ def test_a_plain_line_of_one_step_names_it_in_the_singular(capsys):
 def test_progress_asked_for_off_a_terminal_is_plain_lines_and_not_asked_for_is_nothing(capsys):
     assert progress_bar(3, False, "x") is None
     assert isinstance(progress_bar(3, True, "x"), PlainProgress)  # pytest's stderr is not a terminal
+
+
+def test_a_plain_line_writes_both_counts_alike(capsys):
+    """Kills: 'complex step: 4642/4,642 params' (the count done without its thousands separator)."""
+    from nngrad._progress import PlainProgress
+
+    bar = PlainProgress(4642, "complex step", "param", every_s=0.0, clock=lambda: 0.0)
+    bar.update(4642)
+    assert capsys.readouterr().err.startswith("complex step: 4,642/4,642 params, elapsed 0:00")
