@@ -19,13 +19,14 @@ GENEROUS_S = 120  # a bound for a loaded machine, not a measurement: stopping ta
 
 
 def _start(out: Path) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "nngrad", "bench", "--import", str(TESTS / "sleepy_method.py"), "--methods", "sleepy",
-           "--depths", "1", "--widths", ",".join(map(str, WIDTHS)), "--out", str(out)]
+    # SIGINT ignored, as a shell script's `nngrad bench &` inherits it (and these tests do when run so): `trap ""
+    # INT` then exec keeps it ignored (a preexec_fn would fork a process that may hold JAX's threads)
+    cmd = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', sys.executable, "-m", "nngrad", "bench",
+           "--import", str(TESTS / "sleepy_method.py"), "--methods", "sleepy", "--depths", "1", "--widths", ",".join(map(str, WIDTHS)), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
-    # a session of its own: the group signal below reaches nngrad's group only, as a terminal's Ctrl-C would;
-    # SIGINT ignored, as a shell script's `nngrad bench &` inherits it (and these tests do when run so)
+    # a session of its own: the group signal below reaches nngrad's group only, as a terminal's Ctrl-C would
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+                            start_new_session=True)
 
 
 def _first_point(out: Path, bench: subprocess.Popen) -> Path:
