@@ -146,3 +146,14 @@ def test_the_landscape_rings_the_impossible_point_and_its_legend_says_so(tmp_pat
     quiet = load_run(busy_run(tmp_path, forward_at_classic=1e-3)).points
     assert not [line for line in plots.landscape(quiet, "label").get_axes()[0].get_lines()
                 if line.get_label().startswith("ringed")]
+
+
+def test_bench_ends_by_saying_how_many_points_its_report_left_out(tmp_path):
+    """Kills: a busy run ending on 'report: ...' alone, its reader never told that the verdicts left points out."""
+    from nngrad.commands.bench import flagged_note
+
+    (tmp_path / "quiet").mkdir()
+    assert flagged_note(busy_run(tmp_path)) == (
+        "note: 1 of the 12 measured points is flagged (impossible): the report's verdicts, headline and fits leave "
+        "them out (its first lines say why)")
+    assert flagged_note(busy_run(tmp_path / "quiet", forward_at_classic=1e-3)) is None

@@ -90,9 +90,26 @@ def run(args: argparse.Namespace) -> int:
     except SweepInterrupted as stop:  # what finished is kept: its report too
         raise SweepInterrupted(f"{stop}\n  {report_so_far(run)}", stop.status) from None
     print(f"report: {build_report(run)}")
+    if flagged := flagged_note(run):
+        print(flagged, file=sys.stderr)
     if status == 1:
-        print("some points failed their gradient check or crashed: see the report's 'Failed' table", file=sys.stderr)
+        print("some points failed their gradient check or crashed: see the report's 'Failed points' table",
+              file=sys.stderr)
     return status
+
+
+def flagged_note(run: Path) -> str | None:
+    """"note: 386 of the 386 measured points are flagged (385 busy, 1 impossible after re-timing): ..." for a run
+    whose report leaves points out of its verdicts (results/sanity.py), None when it leaves none out."""
+    from ..results.load import load_run
+    from ..results.sanity import flagged, kind, tally
+
+    points = load_run(run).points
+    if not (n := int(flagged(points).sum())):
+        return None
+    measured, verb = int((points["status"] == "ok").sum()), "is" if n == 1 else "are"
+    return (f"note: {n:,} of the {measured:,} measured points {verb} flagged ({tally(points['flag'].map(kind))}): the "
+            "report's verdicts, headline and fits leave them out (its first lines say why)")
 
 
 def report_so_far(run: Path) -> str:
