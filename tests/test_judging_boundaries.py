@@ -3,23 +3,25 @@ read from nngrad/tolerances.py, so a table 10 times looser fails them), and ever
 refinement, float32, the complex step's second opinion) with a case where excusing would be wrong. (Issue 27,
 items 1 and 3.)
 
-Planted mutations (each made, the file run, reverted):
-  M1  tolerances "central differences" float64 1e-6 -> 1e-5 ........... killed (rtol_boundary[5e-6])
-  M2  tolerances "central differences" float32 1e-2 -> 1e-1 ........... killed (float32_is_no_excuse)
-  M3  tolerances "exact" 1e-10 -> 1e-9 ................................. killed (exact_point[3e-10])
-  M4  compare.agree/compare: floor -> 10 * floor ....................... killed (floor[just-outside])
-  M5  compare: `excess[worst] > 1` -> `>= 1` ........................... killed (floor[exactly-at])
-  M6  compare: NaN error read as 0 (np.where isfinite -> nan_to_num) ... killed (nonfinite[*])
-  M7  compare: zero when only one side all zero (`both` -> `a`) ........ killed (all_zero_claim)
-  M8  compare: worst element -> mean excess ............................ killed (one_bad_among_many)
-  M9  checks.against_backprop: np.max(errors) -> np.mean(errors) ....... killed (one_bad_array_point)
-  M10 checks.against_backprop: np.max -> np.nanmax ..................... killed (point_nan)
-  M11 arrays.explain: refined(...).all() -> .any() ..................... killed (refinement_all_not_any)
-  M12 compare.refined: SHRINK test dropped ............................. killed (refined_needs_shrink)
-  M13 arrays.explain: kink = bracketed(...) | True (any kink excuses) .. killed (smooth_wrong_not_kink)
-  M14 arrays.explain: tie disagreement ignored ......................... killed (tie_sent_to_every_max)
-  M15 judge._second_opinion: `return confirmed` (overrules) ............ killed (second_opinion_*)
-  M16 point_check: passed = not (error > allowed) (NaN passes) ......... killed (point_nan)
+Planted mutations (each made, this file run, reverted; all 18 killed; the test that kills it in brackets):
+  M1   tolerances "central differences" float64 1e-6 -> 1e-5 ..... rtol_boundary[5e-6-outside...]
+  M2   tolerances "central differences" float32 1e-2 -> 1e-1 ..... float32_is_no_excuse
+  M3   tolerances "exact" 1e-10 -> 1e-9 ........................... exact_point[3e-10-outside]
+  M4   compare.compare: floor -> 10 * floor ....................... floor[just-outside], users_atol[twice-atol]
+  M5   compare.compare: excess > 1 -> >= 1 ........................ floor[exactly-at]
+  M6   compare.compare: a non-finite error's excess inf -> 0 ...... nonfinite[*]
+  M7   compare.compare: "zero" when the claim alone is all zero ... all_zero_claim
+  M8   compare.compare: worst element -> mean excess .............. one_bad_element_among_many
+  M9   checks.against_backprop: max over arrays -> mean ........... one_bad_array_point
+  M10  checks.against_backprop: max -> nanmax ..................... point_nan[nan-*]
+  M10b checks.directional_error: max -> nanmax .................... point_nan[*-backprop]
+  M11  arrays.explain: refined(...).all() -> .any() ............... refinement_all_not_any[one-wrong-fails]
+  M12  compare.refined: the SHRINK condition dropped .............. refined_needs_shrink[stayed, 1.5x]
+  M13  probe.bracketed: "left and right differ" dropped ........... kink[smooth_wrong_within_slack]
+  M13b arrays.explain: every failing element read as a kink ....... kink[smooth_wrong_not_kink]
+  M14  arrays.explain: a disagreeing tie ignored .................. ties[tie_sent_to_every_max]
+  M15  judge._second_opinion: returns the complex step's row ...... second_opinion_cannot_overrule
+  M16  point_check: passed = not (error > allowed) ................ point_nan[*]
 """
 
 import numpy as np
@@ -174,10 +176,11 @@ def _arrays(f, values: np.ndarray, claimed: np.ndarray, eps: float, scale: float
 @pytest.mark.parametrize("claim1, verdict", [(2.0, "refined"), (2.0002, "FAIL")],
                          ids=["both-truncation-refined", "one-truncation-one-wrong-fails"])
 def test_refinement_all_not_any_excuses_a_row(claim1, verdict):
-    """f = sin(3000 x0) / 3000 + 2 x1 at 0: x0's central difference errs by its truncation (third derivative -9e6:
+    """f = sin(3000 x0) / 3000 + 2 x1 at (0, 0.5): x0's central difference errs by its truncation (third derivative -9e6:
     ~5e-5, refined away; no kink: the second derivative is 0 there); x1's claim 2.0002 is smooth and wrong: its
     disagreement does not shrink, and the row fails though x0 is excused."""
-    out = _arrays(lambda v: np.sin(3000 * v[0]) / 3000 + 2 * v[1], np.zeros(2), [1.0, claim1], None, 2.0)
+    out = _arrays(lambda v: np.sin(3000 * v[0]) / 3000 + 2 * v[1], np.array([0.0, 0.5]), [1.0, claim1], None, 2.0)
+    assert list(out.rows[0].failing) == ([0] if claim1 == 2.0 else [0, 1])  # x1 not tied to x0: no tie rule
     assert out.rows[0].verdict == verdict
     assert out.kinks == []
 
@@ -196,7 +199,8 @@ def test_refined_needs_shrink_by_two_at_least(fine, excused):
     (lambda v: abs(v[0]), 0.0, 1.0, "kink"),  # |x| at 0: 1 is a subgradient, the differences bracket it
     (lambda v: abs(v[0]), 0.0, 3.0, "FAIL"),  # outside the bracket
     (lambda v: v[0] ** 2, 1.0, 2.01, "FAIL"),  # smooth and wrong: no kink to hide behind
-], ids=["kink-subgradient-excused", "kink-wrong-claim-fails", "smooth_wrong_not_kink"])
+    (lambda v: v[0] ** 2, 1.0, 2.00003, "FAIL"),  # within the one-sided slack (6e-5), but left and right agree
+], ids=["kink-subgradient-excused", "kink-wrong-claim-fails", "smooth_wrong_not_kink", "smooth_wrong_within_slack"])
 def test_kink_excuses_only_a_bracketed_claim(f, x0, claim, verdict):
     out = _arrays(f, np.array([x0]), [claim], None, 1.0)
     assert out.rows[0].verdict == verdict
