@@ -101,7 +101,8 @@ def directional_error(net, x: np.ndarray, y: np.ndarray, grad: np.ndarray, toler
                 unresolved.append(f"{first.name}{first.layer}" if len(group) == 1
                                   else f"layers {first.layer}-{last.layer}")
                 continue
-        error = np.abs(projected - derivative) / np.maximum(np.abs(projected) + np.abs(derivative) + allowed, TINY)
+        with np.errstate(invalid="ignore"):  # an inf claim: inf - inf is NaN, and NaN fails below
+            error = np.abs(projected - derivative) / np.maximum(np.abs(projected) + np.abs(derivative) + allowed, TINY)
         if allowed and (error > tolerance).any():
             error = _refined(prefix, group, vs, h, projected, derivative, error, tolerance, floor, net.dtype)
         errors.append(np.max(error))
