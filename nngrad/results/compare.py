@@ -122,8 +122,8 @@ def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     low, high = ratio_interval(both["round_times_s_a"], both["round_times_s_b"])
     both["ratio_ci_low"], both["ratio_ci_high"] = low, high
     tested = (both["rounds_a"] >= MIN_ROUNDS) & (both["rounds_b"] >= MIN_ROUNDS)
-    both["verdict"] = np.select([~tested, low > 1 + MIN_EFFECT, high < 1 / (1 + MIN_EFFECT)],
-                                [TOO_FEW, "slower", "faster"], "same")
+    both["verdict"] = np.select([~tested, np.isnan(low) | np.isnan(high), low > 1 + MIN_EFFECT,
+                                 high < 1 / (1 + MIN_EFFECT)], [TOO_FEW, INCONCLUSIVE, "slower", "faster"], "same")
     return both.drop(columns=["round_times_s_a", "round_times_s_b"])
 
 
