@@ -107,7 +107,8 @@ def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     ratio_b_over_a = median_s_b / median_s_a; [ratio_ci_low, ratio_ci_high] is the CONFIDENCE percentile interval
     of median(B*) / median(A*) over RESAMPLES bootstrap resamples A*, B* of each run's per-call round times
     (resampled with replacement, independently, SEED fixed). "slower" when ratio_ci_low > 1 + MIN_EFFECT,
-    "faster" when ratio_ci_high < 1 / (1 + MIN_EFFECT), else "same". Where either run kept fewer than MIN_ROUNDS
+    "faster" when ratio_ci_high < 1 / (1 + MIN_EFFECT), INCONCLUSIVE when the interval is NaN (a NaN round), else
+    "same". Where either run kept fewer than MIN_ROUNDS
     raw rounds (or none: hand-made files) the interval is NaN and the verdict TOO_FEW: the spread of so few
     rounds says nothing of the median's uncertainty, and the old IQR rule-of-thumb is what this replaced.
     The verdict is the interval's alone: ``judge`` makes it say what the runs' state leaves of it.
@@ -122,8 +123,8 @@ def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     low, high = ratio_interval(both["round_times_s_a"], both["round_times_s_b"])
     both["ratio_ci_low"], both["ratio_ci_high"] = low, high
     tested = (both["rounds_a"] >= MIN_ROUNDS) & (both["rounds_b"] >= MIN_ROUNDS)
-    both["verdict"] = np.select([~tested, low > 1 + MIN_EFFECT, high < 1 / (1 + MIN_EFFECT)],
-                                [TOO_FEW, "slower", "faster"], "same")
+    both["verdict"] = np.select([~tested, np.isnan(low) | np.isnan(high), low > 1 + MIN_EFFECT,
+                                 high < 1 / (1 + MIN_EFFECT)], [TOO_FEW, INCONCLUSIVE, "slower", "faster"], "same")
     return both.drop(columns=["round_times_s_a", "round_times_s_b"])
 
 

@@ -131,9 +131,17 @@ def _target_row(t: Target, points: pd.DataFrame, classic: tuple[int, int, int]) 
     sel = both[[t.where(d, w, b, tuple(classic[:2])) and n >= t.min_params
                 for d, w, b, n in zip(both["depth"], both["width"], both["batch"], both["n_params"])]]
     row = {"target": f"{t.numerator} / {t.denominator} {t.op} {t.bound:g}", "where": t.where_text}
-    return _judged(row, sel, "ratio", lambda kept: kept["ratio"].idxmax() if t.op == "<=" else kept["ratio"].idxmin(),
+    return _judged(row, sel, "ratio", lambda kept: _worst(kept["ratio"], t.op),
                    lambda worst: (float(worst["ratio"]), t.check(worst["ratio"]), why_miss(t, worst)),
                    lambda: _why_not_measured(t, points))
+
+
+def _worst(ratio: pd.Series, op: str):
+    """Index of the ratio that decides a target: a NaN one first (it passes no bound), else the largest for "<="
+    and the smallest for ">="."""
+    if ratio.isna().any():
+        return ratio.index[ratio.isna()][0]
+    return ratio.idxmax() if op == "<=" else ratio.idxmin()
 
 
 def _memory_row(points: pd.DataFrame, max_bytes: int) -> dict:

@@ -1,0 +1,340 @@
+"""Every rule of the benchmark's judging code pinned at its boundary (issue 27, item 1): a case just inside that is
+kept / passes and one just outside that is flagged / fails, with the numbers written from each rule's statement
+(never read from the constant under test), a NaN that must never pass or read as "same", and each boundary moved
+by one (``<`` vs ``<=``).
+
+Planted mutations (each made in nngrad/, this file run, the test seen to fail, reverted):
+- results/sanity.py: CHEAPEST x10, /10, `<`->`<=`; MIN_WORK x10, /10, `>=`->`>`; MODEL_MARGIN x10, /10, `>=`->`>`;
+  the model's NaN guard (`predicted.isna() |`) dropped; `ratio < 1`->`<= 1`; BUSY_LOAD x10, /10, `>`->`>=`; the
+  gradient-only and status-ok scopes of `impossible` dropped: all killed.
+- results/limits.py: bounds 3->30, 50->5, 2.2->22, 4.5->45, 10->1; `b >= 64`->`b > 64`, `w >= 64`->`w > 64`,
+  `w >= 256`->`w > 256` and ->`w >= 64`; `b == batch`->`b >= batch`; operator.le->lt, ge->gt; min_params
+  50_000->5_000, `n >= min_params`->`>`; the NaN-first guard of `_worst` dropped; the worst ratio replaced by the one
+  nearest the mean: all killed.
+- results/compare.py: MIN_EFFECT x10, /10; `low >`->`>=`; `high <`->`<=` (survived until the exactly-1/1.05 case
+  was added, then killed); SAME_WITHIN x10, /10, both `<=`->`<`; MIN_ROUNDS 3->30, 3->2, `>=`->`>`; the NaN guard
+  of ratio_table dropped; ratio_table's `low >`->`>=`; judge's busy rule dropped: all killed.
+- results/fits.py: MIN_POINTS x10, /10 (survived until the 4-points-spanning-4x case, then killed), terms+3->+2,
+  `<`->`<=`; MIN_SPREAD x10, /10, `<`->`<=`; MIN_KEPT x10, /10, `<`->`<=`; _positive's isfinite dropped: all killed.
+- results/prediction.py: BAND x10, /10, both `<=`/`>=` made strict; GOAL x10; the `median_s > 0` guard dropped:
+  all killed.
+- sweep/plan.py: budget `>`->`>=`; total `<=`->`<`; costliest-first order reversed: all killed.
+- runfiles.py: trim_cut_line trimming the record before the cut line too; DONE without "skipped", with "failed";
+  finished = measured only: all killed.
+Bugs these tests exposed, fixed in nngrad/: a NaN ratio beside a passing one passed its target (and a row of NaN
+ratios raised ValueError) in limits.py; a NaN bootstrap interval read "same" in compare.ratio_table.
+"""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_run_files import _planned, _record
+from test_sanity import BACKPROP, FORWARD, frame
+from test_verdicts import pair_points
+
+from nngrad import runfiles
+from nngrad.results import compare, fits, limits, prediction, sanity
+from nngrad.sweep import plan as plan_module
+from nngrad.sweep.plan import PlannedPoint
+
+NAN = float("nan")
+
+# -- results/sanity.py ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seconds, flagged", [
+    (1.0, False), (0.999, True), (1.5, False), (0.5, True), (NAN, False)],
+    ids=["exactly-one-loss-evaluation-kept", "a-hair-under-one-impossible", "1.5-kept", "0.5-impossible",
+         "nan-time-not-called-impossible"])
+def test_a_gradient_is_impossible_only_strictly_under_one_loss_evaluation(seconds, flagged):
+    flag = sanity.flags(frame([FORWARD, ("backprop", "reverse-mode", seconds, 1, None)]))[1]
+    assert sanity.kind(flag) == ("impossible" if flagged else "")
+
+
+@pytest.mark.parametrize("row, status", [(("loss", "function", 0.5, 1, None), "ok"),
+                                         (("backprop", "reverse-mode", 0.5, 1, None), "failed")],
+                         ids=["a-function-not-a-gradient-is-never-impossible", "a-failed-point-is-never-impossible"])
+def test_only_a_measured_gradient_can_be_impossible(row, status):
+    assert sanity.flags(frame([FORWARD, row], status=["ok", status]))[1] == ""
+
+
+O_N = "finite-difference"
+
+
+@pytest.mark.parametrize("row, flagged", [
+    (("numerical-batched", O_N, 1.9, 4, None), True),
+    (("numerical-batched", O_N, 1.9, 3, None), False),
+    (("forward-mode", "forward-mode", 1.9, None, 4), True),
+    (("forward-mode", "forward-mode", 1.9, None, 3), False),
+    (("numerical-batched", O_N, 2.0, 40, None), False),
+    (("numerical-batched", O_N, 1.999, 40, None), True),
+    (("numerical-batched", O_N, NAN, 40, None), False),
+], ids=["4-loss-evaluations-faster-flagged", "3-loss-evaluations-faster-kept", "4-tangent-passes-flagged",
+        "3-tangent-passes-kept", "as-fast-as-backprop-kept", "a-hair-faster-flagged", "nan-time-not-flagged"])
+def test_an_o_n_gradient_cheaper_than_backprop_is_flagged_from_4_units_of_work_on(row, flagged):
+    flag = sanity.flags(frame([FORWARD, BACKPROP, row]))[2]  # backprop: 2.0 s
+    assert sanity.kind(flag) == ("cheaper than backprop" if flagged else "")
+
+
+@pytest.mark.parametrize("model_o_n, flagged", [(2.0, True), (1.99, False), (20.0, True), (NAN, True)],
+                         ids=["predicted-2x-backprop-flagged", "predicted-1.99x-kept", "predicted-20x-flagged",
+                              "no-prediction-flagged-on-work-alone"])
+def test_a_win_the_cost_model_predicts_within_2x_of_backprop_is_no_flag(model_o_n, flagged):
+    rows = [FORWARD, BACKPROP, ("numerical-batched", O_N, 1.9, 40, None)]
+    flag = sanity.flags(frame(rows, model_s=[0.5, 1.0, model_o_n]))[2]
+    assert sanity.kind(flag) == ("cheaper than backprop" if flagged else "")
+
+
+@pytest.mark.parametrize("load, busy", [(0.26, True), (0.25, False), (0.24, False), (0.9, True), (NAN, False)],
+                         ids=["26%-busy", "exactly-25%-quiet", "24%-quiet", "90%-busy", "nan-load-quiet"])
+def test_a_point_is_busy_only_over_a_quarter_of_the_cpus(load, busy):
+    flag = sanity.flags(frame([FORWARD, BACKPROP], others_load=[0.0, load]))[1]
+    assert sanity.kind(flag) == ("busy" if busy else "")
+
+
+# -- results/limits.py ---------------------------------------------------------------------------------------------
+
+# (numerator, denominator, where_text, op, bound, just inside, just outside), from the targets' statements
+BOUNDS = [
+    ("backprop", "forward", "batch >= 64, width >= 64", "<=", 3, 3.0, 3.001),
+    ("backprop", "torch", "every point", "<=", 1.0, 1.0, 1.001),
+    ("backprop", "jax", "batch >= 64, width >= 256", "<=", 1.0, 1.0, 1.001),
+    ("numerical-loop", "numerical-batched", "classic network, batch 1", ">=", 50, 50.0, 49.99),
+    ("numerical-loop", "numerical-batched", "classic network, batch 64", ">=", 5, 5.0, 4.999),
+    ("central-batched", "numerical-batched", "classic network", "<=", 2.2, 2.2, 2.201),
+    ("forward-mode", "numerical-batched", "classic network", "<=", 1.0, 1.0, 1.001),
+    ("complex-step", "numerical-batched", "classic network", "<=", 4.5, 4.5, 4.501),
+    ("scipy", "numerical-batched", "classic network, batch 16", ">=", 10, 10.0, 9.999),
+    ("scipy", "numerical-batched", "classic network, batch 1", ">=", 50, 50.0, 49.99),
+]
+
+
+def _target(num, den, where_text, targets=limits.TARGETS):
+    (t,) = [t for t in targets if (t.numerator, t.denominator, t.where_text) == (num, den, where_text)]
+    return t
+
+
+@pytest.mark.parametrize("num, den, where_text, op, bound, inside, outside", BOUNDS,
+                         ids=[f"{n}/{d} {op} {b:g} ({w})" for n, d, w, op, b, *_ in BOUNDS])
+def test_each_target_passes_at_its_bound_and_misses_just_beyond_it_and_at_nan(num, den, where_text, op, bound,
+                                                                              inside, outside):
+    t = _target(num, den, where_text)
+    assert (t.op, t.bound) == (op, bound)
+    assert t.check(inside) and not t.check(outside) and not t.check(NAN)
+
+
+@pytest.mark.parametrize("num, den, where_text, at, selected", [
+    ("backprop", "forward", "batch >= 64, width >= 64", (1, 64, 64), True),
+    ("backprop", "forward", "batch >= 64, width >= 64", (1, 63, 64), False),
+    ("backprop", "forward", "batch >= 64, width >= 64", (1, 64, 63), False),
+    ("backprop", "jax", "batch >= 64, width >= 256", (1, 256, 64), True),
+    ("backprop", "jax", "batch >= 64, width >= 256", (1, 255, 64), False),
+    ("backprop", "jax", "batch >= 64, width >= 256", (1, 256, 63), False),
+    ("numerical-loop", "numerical-batched", "classic network, batch 1", (5, 32, 1), True),
+    ("numerical-loop", "numerical-batched", "classic network, batch 1", (5, 32, 2), False),
+    ("numerical-loop", "numerical-batched", "classic network, batch 64", (5, 32, 64), True),
+    ("numerical-loop", "numerical-batched", "classic network, batch 64", (5, 32, 65), False),
+    ("complex-step", "numerical-batched", "classic network", (5, 32, 7), True),
+    ("complex-step", "numerical-batched", "classic network", (5, 33, 16), False),
+], ids=["w64-b64-in", "w63-out", "b63-out", "w256-b64-in", "w255-out", "b63-jax-out", "classic-b1-in",
+        "classic-b2-out", "classic-b64-in", "classic-b65-out", "classic-any-batch-in", "w33-not-classic"])
+def test_each_target_applies_from_its_size_boundary_on(num, den, where_text, at, selected):
+    assert _target(num, den, where_text).where(*at, (5, 32)) is selected
+
+
+def _jax_fd(n_params: int, ratio: float) -> pd.DataFrame:
+    """jax-fd / numerical-batched = ``ratio`` at one network of ``n_params`` parameters."""
+    rows = pair_points([ratio]).assign(n_params=n_params)
+    return rows.assign(method=rows["method"].map({"torch": "numerical-batched", "backprop": "jax-fd"}))
+
+
+@pytest.mark.parametrize("n_params, ratio, verdict", [
+    (50_000, 5.0, "pass"), (50_000, 4.999, "miss"), (49_999, 5.0, "not measured"), (50_000, NAN, "miss")],
+    ids=["50000-params-at-5x-pass", "just-under-5x-miss", "49999-params-not-judged", "nan-ratio-miss"])
+def test_the_gpu_finite_difference_target_judges_from_50000_parameters_at_5x(n_params, ratio, verdict):
+    t = _target("jax-fd", "numerical-batched", "N >= 50,000", limits.DEVICE_TARGETS)
+    assert limits.limits_table(_jax_fd(n_params, ratio), targets=[t]).iloc[0]["verdict"] == verdict
+
+
+@pytest.mark.parametrize("ratios, verdict", [([0.5, NAN], "miss"), ([NAN], "miss"), ([0.5, 1.0], "pass"),
+                                             ([0.8, 1.5, 0.9], "miss"), ([0.8, 1.001, 0.9], "miss")],
+                         ids=["a-nan-ratio-beside-a-pass-misses", "only-nan-misses", "all-within-passes",
+                              "the-worst-ratio-decides-not-the-mean", "one-ratio-a-hair-over-misses"])
+def test_a_nan_ratio_never_passes_a_target_row_and_the_worst_ratio_decides(ratios, verdict):
+    t = _target("backprop", "torch", "every point")
+    assert limits.limits_table(pair_points(ratios), targets=[t]).iloc[0]["verdict"] == verdict
+
+
+# -- results/compare.py --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("low, high, verdict", [
+    (1.0501, 2.0, "slower"), (1.05, 2.0, "inconclusive"),
+    (0.5, 0.9523, "faster"), (0.5, 0.9524, "inconclusive"), (0.5, 1 / 1.05, "inconclusive"),
+    (1 / 1.5, 1.5, "same"), (0.6666, 1.0, "inconclusive"), (1.0, 1.5001, "inconclusive"),
+    (0.97, 1.04, "same"),
+    (NAN, NAN, "inconclusive"), (NAN, 1.0, "inconclusive"), (1.0, NAN, "inconclusive"),
+], ids=["just-over-5%-slower", "exactly-5%-not-slower", "just-under-1/1.05-faster", "just-over-1/1.05-not-faster",
+        "exactly-1/1.05-not-faster",
+        "exactly-within-1.5-same", "low-just-outside-1/1.5", "high-just-outside-1.5", "narrow-same",
+        "nan-interval-not-same", "nan-low-not-same", "nan-high-not-same"])
+def test_a_methods_verdict_needs_5_percent_beyond_1_and_same_within_a_factor_1_5(low, high, verdict):
+    assert compare.method_verdict(low, high) == verdict
+
+
+def _side(rounds: list[float], flag: str = "") -> pd.DataFrame:
+    """One point of one run with these per-call rounds (median_s their median)."""
+    return pd.DataFrame([{"method": "m", "depth": 1, "width": 8, "batch": 16, "device": "cpu", "n_params": 100,
+                          "median_s": float(np.median(rounds)), "iqr_s": 0.0, "round_times_s": rounds,
+                          "flag": flag, "status": "ok"}])
+
+
+@pytest.mark.parametrize("rounds_a, rounds_b, verdict", [
+    ([1.0] * 3, [2.0] * 3, "slower"), ([1.0] * 2, [2.0] * 3, "same (too few rounds)"),
+    ([1.0] * 3, [2.0] * 2, "same (too few rounds)"), ([1.0] * 3, [1.0501] * 3, "slower"),
+    ([1.0] * 3, [1.05] * 3, "same"), ([1.0] * 3, [0.95] * 3, "faster"), ([1.0] * 3, [0.953] * 3, "same"),
+    ([1.0, 1.0, NAN], [1.0] * 3, "inconclusive"), ([1.0] * 3, [NAN] * 3, "inconclusive"),
+], ids=["3-rounds-tested", "2-rounds-in-a-not-tested", "2-rounds-in-b-not-tested", "5.01%-slower",
+        "exactly-5%-same", "5%-faster", "4.7%-faster-is-same", "a-nan-round-not-same", "nan-rounds-not-same"])
+def test_a_point_is_tested_from_3_rounds_and_slower_only_beyond_5_percent(rounds_a, rounds_b, verdict):
+    assert compare.ratio_table(_side(rounds_a), _side(rounds_b))["verdict"].iloc[0] == verdict
+
+
+@pytest.mark.parametrize("flag_a, flag_b, busy, verdict, left_out", [
+    ("", "", None, "slower", ""),
+    ("", "", "run B was busy", "inconclusive (run B was busy)", ""),
+    ("", "busy: other processes used 30% of the CPUs (> 25%)", None,
+     "inconclusive (flagged in B: busy: other processes used 30% of the CPUs (> 25%))", "flagged in B"),
+    ("impossible: 0.5 loss evaluations (< 1)", "", None,
+     "inconclusive (flagged in A: impossible: 0.5 loss evaluations (< 1))", "flagged in A"),
+], ids=["quiet-unflagged-keeps-its-verdict", "busy-run-inconclusive", "flagged-in-b-left-out",
+        "flagged-in-a-left-out"])
+def test_a_busy_run_or_a_flagged_point_takes_the_verdict_away(flag_a, flag_b, busy, verdict, left_out):
+    out = compare.judge(compare.ratio_table(_side([1.0] * 3, flag_a), _side([2.0] * 3, flag_b)), busy).iloc[0]
+    assert (out["verdict"], out["left_out"], out["interval"]) == (verdict, left_out, "slower")
+
+
+def test_a_busy_run_leaves_a_too_few_rounds_verdict_alone_and_an_unfinished_run_says_so():
+    out = compare.judge(compare.ratio_table(_side([1.0] * 2), _side([2.0] * 2)), "run B was busy").iloc[0]
+    assert out["verdict"] == "same (too few rounds)"
+    states = [compare.RunState("A", (), None, 0), compare.RunState("B", (), "1 of 2 points finished", 0)]
+    assert any(line.startswith("Run B is unfinished: 1 of 2 points finished") for line in compare.state_lines(states))
+
+
+# -- results/fits.py -----------------------------------------------------------------------------------------------
+
+SPREAD_4 = [[1.0], [2.0], [2.5], [3.0], [4.0]]
+
+
+@pytest.mark.parametrize("features, terms, fitted", [
+    (SPREAD_4, ["N"], True),
+    ([[1.0], [2.0], [3.0], [4.0]], ["N"], False),
+    ([[1.0], [2.0], [2.5], [3.0], [3.99]], ["N"], False),
+    ([[1.0, 1.0], [4.0, 2.0], [1.0, 4.0], [4.0, 4.0], [2.0, 1.0]], ["depth", "width"], True),
+    ([[1.0, 1.0, 1.0], [4.0, 2.0, 1.0], [1.0, 4.0, 2.0], [4.0, 4.0, 4.0], [2.0, 1.0, 4.0]],
+     ["depth", "width", "batch"], False),
+    ([[1.0, 1.0, 1.0], [4.0, 2.0, 1.0], [1.0, 4.0, 2.0], [4.0, 4.0, 4.0], [2.0, 1.0, 4.0], [3.0, 3.0, 3.0]],
+     ["depth", "width", "batch"], True),
+], ids=["5-points-spanning-4x-fitted", "4-points-not-fitted", "spanning-3.99x-not-fitted", "2-terms-5-points-fitted",
+        "3-terms-need-6-points", "3-terms-6-points-fitted"])
+def test_a_fit_needs_5_points_or_terms_plus_3_and_each_size_spanning_4x(features, terms, fitted):
+    assert (fits._unfittable(np.array(features), terms) == "") is fitted
+
+
+@pytest.mark.parametrize("values, usable", [
+    ([1.0, NAN, 0.0, -1.0, np.inf, 2.0], [True, False, False, False, False, True])],
+    ids=["nan-zero-negative-infinite-left-out"])
+def test_only_finite_positive_times_and_sizes_enter_a_log_log_fit(values, usable):
+    assert list(fits._positive(np.array(values))) == usable
+
+
+@pytest.mark.parametrize("kept, has_interval", [(500, True), (499, False), (1000, True), (0, False)],
+                         ids=["half-the-resamples-kept-interval", "one-under-half-no-interval", "all-kept",
+                              "none-kept"])
+def test_an_interval_needs_half_the_resamples_fitted(monkeypatch, kept, has_interval):
+    monkeypatch.setattr(fits, "bootstrap_exponents", lambda f, y, resamples, seed: np.ones((kept, 1)))
+    low, high, count = fits.bootstrap_interval(np.ones((5, 1)), np.ones(5), resamples=1000)
+    assert count == kept and bool(np.isfinite(low).all() and np.isfinite(high).all()) is has_interval
+
+
+# -- results/prediction.py -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("measured, inside", [
+    (1.3, True), (1.3001, False), (1 / 1.3, True), (0.9999 / 1.3, False), (1.0, True), (0.77, True),
+], ids=["30%-over-inside", "just-over-30%-outside", "1/1.3-inside", "just-under-1/1.3-outside", "exact-inside",
+        "0.77-inside"])
+def test_a_prediction_is_inside_within_30_percent_either_way(measured, inside):
+    points = pd.DataFrame({"method": ["m"], "median_s": [measured], "model_s": [1.0], "status": ["ok"], "flag": [""]})
+    assert bool(prediction.predicted_points(points)["inside"].iloc[0]) is inside
+
+
+def test_a_nan_time_or_prediction_is_never_counted_inside_and_the_goal_is_90_percent():
+    points = pd.DataFrame({"method": ["m"] * 3, "median_s": [1.0, NAN, 1.0], "model_s": [1.0, 1.0, NAN],
+                           "status": ["ok"] * 3, "flag": [""] * 3})
+    assert len(prediction.predicted_points(points)) == 1 and prediction.fraction_inside(points) == 1.0
+    assert np.isnan(prediction.fraction_inside(points.iloc[1:])) and prediction.GOAL == 0.90
+
+
+# -- sweep/plan.py -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("predicted, skipped", [(0.02, False), (0.0200001, True), (0.0199, False)],
+                         ids=["exactly-at-the-budget-run", "a-hair-over-skipped", "under-run"])
+def test_a_point_predicted_exactly_at_the_budget_is_run(monkeypatch, predicted, skipped):
+    from test_sweep import plan
+    from nngrad.sweep.config import SweepConfig
+
+    monkeypatch.setattr(plan_module, "predict", lambda *a: (predicted, {}))
+    cfg = SweepConfig(depths=(1,), widths=(4,), methods=("backprop",), budget_s=0.02, timing_s=0.01,
+                      classic=None, total_s=None, extra=())
+    (point,) = plan(cfg)
+    assert (point.skip_reason is not None) is skipped
+
+
+def _points(seconds: list[float]) -> list[PlannedPoint]:
+    return [PlannedPoint("numerical-loop", d + 1, 8, 16, 100, 1, 1, s) for d, s in enumerate(seconds)]
+
+
+@pytest.mark.parametrize("scale, left_out", [(1.0, 0), (1 - 1e-9, 1), (0.5, 1)],
+                         ids=["exactly-the-total-keeps-all", "a-hair-under-leaves-one-out", "half-leaves-one-out"])
+def test_the_sweep_keeps_every_point_when_it_fits_its_total_exactly(scale, left_out):
+    points = _points([0.3, 0.5])
+    total = sum(p.expected_wall_s(0.01, 50) for p in points)
+    cfg = SimpleNamespace(timing_s=0.01, max_rounds=50, classic=None, total_s=total * scale)
+    plan_module._fit_total(points, cfg)
+    assert sum(p.skip_reason is not None for p in points) == left_out
+    if left_out:  # the costliest goes first
+        assert points[1].skip_reason and "total" in points[1].skip_reason
+
+
+# -- runfiles.py ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tail, methods, trimmed", [
+    ('{"status": "ok", "po', ["forward", "backprop"], True),
+    ("", ["forward", "backprop"], False),
+], ids=["a-cut-last-line-is-ignored-and-trimmed-alone", "a-whole-last-line-is-kept"])
+def test_a_cut_last_line_goes_and_the_record_before_it_stays(tmp_path, tail, methods, trimmed):
+    whole = "".join(json.dumps(_record(m)) + "\n" for m in ("forward", "backprop"))
+    (tmp_path / runfiles.POINTS).write_text(whole + tail)
+    assert [r["point"]["method"] for r in runfiles.read_points(tmp_path)] == methods
+    assert runfiles.trim_cut_line(tmp_path) is trimmed
+    assert (tmp_path / runfiles.POINTS).read_text() == whole
+
+
+@pytest.mark.parametrize("status, rerun", [("ok", False), ("skipped", False), ("failed", True)],
+                         ids=["measured-not-rerun", "skipped-not-rerun", "failed-rerun"])
+def test_a_resume_reruns_only_failed_and_missing_points(tmp_path, status, rerun):
+    runfiles.append_point(tmp_path, _record("forward", status))
+    plan = [_planned("forward"), _planned("backprop")]
+    assert [p["method"] for p in runfiles.not_done(tmp_path, plan)] == (["forward"] if rerun else []) + ["backprop"]
+
+
+@pytest.mark.parametrize("statuses, text", [
+    (["ok", "failed", "not run", "skipped"], "2 of 3 points finished (1 measured, 1 failed), 1 not run; "
+                                             "1 left out by the plan"),
+    (["ok"], "1 of 1 point finished (1 measured)"),
+], ids=["each-kind-counted-once", "one-point-singular"])
+def test_a_runs_counts_add_up_to_its_plan(statuses, text):
+    counts = runfiles.PointCounts.of(statuses)
+    assert str(counts) == text and counts.finished + counts.not_run + counts.left_out == len(statuses)
