@@ -225,7 +225,6 @@ def test_a_random_forward_is_rewound_and_checked_and_the_generator_left_as_found
 
 def test_a_factor_is_claimed_only_where_it_holds_element_by_element(x):
     """Dropout without its mask in backward: right where the mask passes, wrong where it drops: no one factor."""
-    np.random.seed(0)
     report = check_layer(DropoutNoMask(), x)
     assert report.status == "FAIL" and "scaled" not in kinds(report)
     assert "only where the numerical gradient is exactly 0" in message(report, "located")

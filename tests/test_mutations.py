@@ -111,9 +111,12 @@ def test_the_latest_record_of_a_point_wins():
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process group")
 def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path):
-    """Kills: resume re-running finished points; the old resume test never sent a real SIGINT."""
+    """Kills: resume re-running finished points; the old resume test never sent a real SIGINT.
+    No "forward" method: a bench re-times points whose gradient reads cheaper than one loss evaluation (forward's
+    time), with the forward point of their network, and on a loaded machine that chose points finished before the
+    Ctrl-C (1 failure in 6): without forward no point can read impossible, so every resumed record is the suite's."""
     cmd = [sys.executable, "-m", "nngrad", "bench", "--depths", "1,2,4,8", "--widths", "8,16,32", "--methods",
-           "forward,backprop,numerical-batched", "--out", str(tmp_path)]  # 39 points: far from done after 3
+           "backprop,numerical-batched", "--out", str(tmp_path)]  # 26 points: far from done after 3
     # a background job starts with SIGINT ignored, and a child inherits "ignored" (not a handler): with a handler
     # in place while it starts, the sweep hears the Ctrl-C however pytest was run
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -121,24 +124,26 @@ def test_ctrl_c_keeps_the_finished_points_and_resume_runs_only_the_rest(tmp_path
         child = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     finally:
         signal.signal(signal.SIGINT, previous)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    deadline = time.monotonic() + 600  # a ceiling for a hang, not a speed limit: planning is slow on a busy machine
+    while time.monotonic() < deadline and child.poll() is None:
         runs = list(tmp_path.iterdir())
         if runs and (runs[0] / runfiles.POINTS).exists() and len(runfiles.read_points(runs[0])) >= 3:
             break
         time.sleep(0.1)
     assert child.poll() is None, "the sweep finished before it could be interrupted"
     os.killpg(child.pid, signal.SIGINT)  # Ctrl-C, to the whole group as a terminal sends it
-    assert child.wait(timeout=60) == 130
+    assert child.wait(timeout=600) == 130  # it writes the report of what finished before it exits
     (run,) = tmp_path.iterdir()
-    before = [runfiles.point_key(r["point"]) for r in runfiles.read_points(run) if r["status"] in runfiles.DONE]
+    before = [r for r in runfiles.read_points(run) if r["status"] in runfiles.DONE]
     assert before and len(runfiles.unfinished(run)) > 0
     done = subprocess.run([sys.executable, "-m", "nngrad", "bench", "--resume", str(run)], capture_output=True,
-                          text=True, timeout=300, check=False)
+                          text=True, timeout=600, check=False)
     assert done.returncode == 0, done.stderr
-    after = [runfiles.point_key(r["point"]) for r in runfiles.read_points(run)]
-    assert not set(before) & set(after[len(before):])  # nothing finished before was measured again
-    assert not runfiles.unfinished(run)
+    after = runfiles.read_points(run)
+    for record in before:  # nothing finished before was measured again: its one record is the one it had
+        key = runfiles.point_key(record["point"])
+        assert [r for r in after if runfiles.point_key(r["point"]) == key] == [record], key
+    assert not runfiles.unfinished(run) and "retimed" not in runfiles.read_run_meta(run)
 
 
 def test_the_tours_give_the_numbers_they_claim():

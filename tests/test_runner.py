@@ -154,17 +154,27 @@ def test_the_time_left_follows_the_observed_rate_once_a_tenth_is_done(left, done
 
 
 def test_the_progress_line_says_when_a_point_is_checking_its_gradient(tmp_path, monkeypatch, capsys):
+    """The toy's check lasts until a progress line has said so (not a second of the clock: a busy machine)."""
     module = importlib.import_module("slow_check_method")
     monkeypatch.setattr(follow, "PLAIN_EVERY_S", 0.0)
+    shown, read_phase = tmp_path / "shown", runfiles.read_phase
+
+    def phase_seen(run):
+        if "checking the gradient" in (text := read_phase(run)):
+            shown.touch()
+        return text
+
+    monkeypatch.setattr(runfiles, "read_phase", phase_seen)
+    monkeypatch.setenv(module.SHOWN, str(shown))
     try:
         assert main(["bench", "--depths", "1", "--widths", "3", "--methods", module.NAME, "--out",
-                     str(tmp_path)]) == 0
+                     str(tmp_path / "runs")]) == 0
     finally:
         unregister(module.NAME)
         sys.modules.pop("slow_check_method", None)
     lines = [line for line in capsys.readouterr().err.splitlines() if line.startswith("points ")]
     assert any(line.endswith(f"now {module.NAME}-d1-w3-b16 (checking the gradient)") for line in lines), lines
-    (run,) = tmp_path.iterdir()
+    (run,) = (tmp_path / "runs").iterdir()
     assert not (run / runfiles.PHASE).exists()  # nothing left once the suite is done
 
 
