@@ -22,7 +22,8 @@ def _start(out: Path) -> subprocess.Popen:
     # SIGINT ignored, as a shell script's `nngrad bench &` inherits it (and these tests do when run so): `trap ""
     # INT` then exec keeps it ignored (a preexec_fn would fork a process that may hold JAX's threads)
     cmd = ["sh", "-c", 'trap "" INT; exec "$0" "$@"', sys.executable, "-m", "nngrad", "bench",
-           "--import", str(TESTS / "sleepy_method.py"), "--methods", "sleepy", "--depths", "1", "--widths", ",".join(map(str, WIDTHS)), "--out", str(out)]
+           "--import", str(TESTS / "sleepy_method.py"), "--methods", "sleepy", "--depths", "1",
+           "--widths", ",".join(map(str, WIDTHS)), "--out", str(out)]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(TESTS.parent), os.environ.get("PYTHONPATH", "")])}
     # a session of its own: the group signal below reaches nngrad's group only, as a terminal's Ctrl-C would
     return subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

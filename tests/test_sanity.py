@@ -153,7 +153,7 @@ def test_bench_ends_by_saying_how_many_points_its_report_left_out(tmp_path):
     from nngrad.commands.bench import flagged_note
 
     (tmp_path / "quiet").mkdir()
-    assert flagged_note(busy_run(tmp_path)) == (
+    assert flagged_note(load_run(busy_run(tmp_path)).points) == (
         "note: 1 of the 12 measured points is flagged (impossible): the report's verdicts, headline and fits leave "
         "them out (its first lines say why)")
-    assert flagged_note(busy_run(tmp_path / "quiet", forward_at_classic=1e-3)) is None
+    assert flagged_note(load_run(busy_run(tmp_path / "quiet", forward_at_classic=1e-3)).points) is None

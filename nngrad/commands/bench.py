@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .._words import plural
 from ..errors import UsageError
@@ -13,6 +14,9 @@ from ..model.activations import hidden_activations
 from ..model.losses import LOSSES
 from . import Command, register
 from .options import add_import, device_list, int_list, method_list, output_folder, positive_float
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # the options that shape a new run: --resume continues a stored plan, so it takes none of them
 PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget", "total", "out",
@@ -89,8 +93,11 @@ def run(args: argparse.Namespace) -> int:
             status = max(status, run_suite(run))
     except SweepInterrupted as stop:  # what finished is kept: its report too
         raise SweepInterrupted(f"{stop}\n  {report_so_far(run)}", stop.status) from None
-    print(f"report: {build_report(run)}")
-    if flagged := flagged_note(run):
+    from ..results.load import load_run
+
+    finished = load_run(run)  # read once: the report and the note on its flagged points
+    print(f"report: {build_report(run, loaded=finished)}")
+    if flagged := flagged_note(finished.points):
         print(flagged, file=sys.stderr)
     if status == 1:
         print("some points failed their gradient check or crashed: see the report's 'Failed points' table",
@@ -98,13 +105,11 @@ def run(args: argparse.Namespace) -> int:
     return status
 
 
-def flagged_note(run: Path) -> str | None:
-    """"note: 386 of the 386 measured points are flagged (385 busy, 1 impossible after re-timing): ..." for a run
-    whose report leaves points out of its verdicts (results/sanity.py), None when it leaves none out."""
-    from ..results.load import load_run
+def flagged_note(points: pd.DataFrame) -> str | None:
+    """"note: 386 of the 386 measured points are flagged (385 busy, 1 impossible after re-timing): ..." for a run's
+    ``points`` (results.load) when its report leaves some out of its verdicts (results/sanity.py), None otherwise."""
     from ..results.sanity import flagged, kind, tally
 
-    points = load_run(run).points
     if not (n := int(flagged(points).sum())):
         return None
     measured, verb = int((points["status"] == "ok").sum()), "is" if n == 1 else "are"

@@ -14,6 +14,7 @@ from .. import _files
 from .._words import plural
 from ..errors import InvalidValue
 from . import plots
+from .tables import readable
 from .load import KEY, Run, load_run
 from .markdown import markdown_table
 from .report import busy_reasons
@@ -29,7 +30,6 @@ SAME_WITHIN = 1.5  # a method is "same" only when its whole interval lies within
 INCONCLUSIVE = "inconclusive"  # neither beyond the minimum effect nor within SAME_WITHIN: the interval is too wide
 TIMED = ("slower", "faster", "same")  # the verdicts a timing supports, and a busy run takes away
 ONLY = "only in"  # the verdict of a point the other run never planned: "only in A"
-WIDTH = 160  # the widest line of a table in compare.md; the CSV holds every column in full
 ROWS = 40  # a per-point table of compare.md longer than this is summed up by method and reason
 EXPERIMENT = {"activation": "sigmoid", "loss": "mse", "dtype": "float64"}  # what a point's key leaves out: its
 # network's activation, loss and precision, and the default of a run that does not say
@@ -351,21 +351,6 @@ def compare(path_a: str | Path, path_b: str | Path, out: str | Path | None = Non
 
 
 # -- compare.md ------------------------------------------------------------------------------------------------------
-
-def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
-    """``frame`` as a markdown table no wider than ``width`` where it can be: the longest text cells are cut short
-    with "…", none under 12 characters (the CSV holds them whole)."""
-    frame, text = frame.copy(), markdown_table(frame)
-    while (excess := max(map(len, text.splitlines())) - width) > 0:
-        lengths = {c: frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() for c in frame}
-        longest = max(lengths, key=lengths.get)
-        cut = max(lengths[longest] - excess, 12)
-        if cut >= lengths[longest]:
-            return text
-        frame[longest] = frame[longest].map(lambda v: v[:cut - 1] + "…" if isinstance(v, str) and len(v) > cut else v)
-        text = markdown_table(frame)
-    return text
-
 
 def _values(column: pd.Series) -> str:
     return ", ".join(str(v) for v in sorted(column.dropna().unique()))

@@ -24,11 +24,11 @@ import pandas as pd
 
 from .._words import plural
 from ..methods.base import REFERENCE, UNIT
+from ..runfiles import BUSY_LOAD  # other processes using more than this share of the CPUs: busy
 
 CHEAPEST = 1.0  # no gradient costs less than one loss evaluation of its network
 MIN_WORK = 4  # an O(N) gradient counting this many loss evaluations (or tangent passes) cannot beat backprop's ~3
 MODEL_MARGIN = 2.0  # ... unless the cost model predicts it under this many times backprop's time (it errs less)
-BUSY_LOAD = 0.25  # other processes using more than this fraction of the machine's CPUs: busy
 O_N_FAMILIES = ("finite-difference", "forward-mode")
 NETWORK = ["depth", "width", "batch", "device"]
 NAMED = 5  # the banner names this many points of a kind, then counts the rest

@@ -31,6 +31,21 @@ def fitted(frame: pd.DataFrame, column: str, width: int = WIDTH) -> pd.DataFrame
     return frame.assign(**{column: [clip(v, room) for v in frame[column]]})
 
 
+def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
+    """``frame`` as a markdown table no wider than ``width`` where it can be (compare.md's tables): the longest text cells are cut short
+    with "…", none under 12 characters (the CSV holds them whole)."""
+    frame, text = frame.copy(), markdown_table(frame)
+    while (excess := max(map(len, text.splitlines())) - width) > 0:
+        lengths = {c: frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() for c in frame}
+        longest = max(lengths, key=lengths.get)
+        cut = max(lengths[longest] - excess, 12)
+        if cut >= lengths[longest]:
+            return text
+        frame[longest] = frame[longest].map(lambda v: v[:cut - 1] + "…" if isinstance(v, str) and len(v) > cut else v)
+        text = markdown_table(frame)
+    return text
+
+
 def landscape(table: pd.DataFrame) -> pd.DataFrame:
     """The classic network's table (landscape.landscape_table) without family, status and IQR, its notes clipped."""
     return pd.DataFrame({"method": table["method"], "time_s": table["time_s"], "work": table["work"],
