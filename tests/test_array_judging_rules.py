@@ -1,0 +1,83 @@
+"""check/compare.py's rules for one array, each just inside and just outside its boundary, in literal numbers:
+the element rule agree() (|a - b| <= rtol (|a| + |b|) + floor), the array's verdict and record (compare), the
+step-refinement excuse (refined) and the same-run rule (same)."""
+
+import numpy as np
+import pytest
+
+from nngrad.check.compare import agree, compare, refined, same
+
+# -- agree: |a - b| <= rtol (|a| + |b|) + floor ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("b, agrees", [(102.0, True), (102.1, False)])
+def test_agree_allows_rtol_of_both_sides_beside_the_floor(b, agrees):
+    """rtol 1e-2 of |100| + |b| (~2.02) plus floor 0: 100 vs 102 agrees, 100 vs 102.1 does not."""
+    assert bool(agree(np.array([100.0]), np.array([b]), 1e-2, 0.0)[0]) is agrees
+
+
+@pytest.mark.parametrize("b, agrees", [(100.5, True), (100.6, False)])
+def test_agree_adds_the_floor_to_the_relative_allowance(b, agrees):
+    """rtol 1e-3 of ~200 (0.2) plus floor 0.3: 100 vs 100.5 agrees, 100 vs 100.6 does not."""
+    assert bool(agree(np.array([100.0]), np.array([b]), 1e-3, 0.3)[0]) is agrees
+
+
+# -- compare: the element exactly at its allowance passes and is not listed as failing ------------------------------
+
+def test_an_element_exactly_at_its_allowance_is_not_failing():
+    """rtol 0, floor 0.5, |1 - 1.5| = 0.5: the rule is <=, so it passes and is no failing element."""
+    row = compare("x", (2,), [1.0, 2.0], [1.5, 2.0], "test", 0.0, 0.5)
+    assert row.verdict == "ok" and list(row.failing) == []
+
+
+def test_the_failing_elements_are_exactly_those_beyond_their_allowance():
+    row = compare("x", (4,), [1.0, 2.0, 3.0, 4.0], [1.6, 2.0, 3.5, 4.0], "test", 0.0, 0.5)
+    assert row.verdict == "FAIL" and list(row.failing) == [0]
+
+
+# -- compare: the record of an array --------------------------------------------------------------------------------
+
+def test_an_arrays_scale_is_its_largest_reference_magnitude():
+    assert compare("x", (3,), [1.0, -3.0, 2.0], [1.0, -3.0, 2.0], "test", 1e-6, 0.0).scale == 3.0
+
+
+# -- compare: unresolvable only when claim and reference both stay within 10 x the reference's error ---------------
+
+@pytest.mark.parametrize("claimed, reference", [([1.05e-2, 1e-4], [9.5e-3, 1e-4]), ([9.5e-3, 1e-4], [1.05e-2, 1e-4])],
+                         ids=["claim-above", "reference-above"])
+def test_an_array_with_either_side_above_ten_times_the_references_error_is_judged(claimed, reference):
+    """Reference error 1e-3 (so 10 x is 1e-2), floor 2e-3 (the two agree): if the claim's largest or the
+    reference's largest exceeds 1e-2, the array is judged ("ok"), not "unresolvable"."""
+    row = compare("x", (2,), claimed, reference, "central differences", 0.0, 2e-3, resolution=1e-3)
+    assert row.verdict == "ok"
+
+
+def test_an_array_with_both_sides_within_ten_times_the_references_error_is_unresolvable():
+    row = compare("x", (2,), [9.5e-3, 1e-4], [9.0e-3, 1e-4], "central differences", 0.0, 2e-3, resolution=1e-3)
+    assert row.verdict == "unresolvable"
+
+
+# -- refined: the estimate's own error and the floor ---------------------------------------------------------------
+
+def _refined(delta: float, fine_error: float, floor: float) -> bool:
+    """Claim 1, coarse difference 1 + 100 delta, fine 1 + delta (shrank 100x): the Richardson estimates lie far
+    from the claim (32 delta and 5.6 delta), so only the fine difference itself can agree, within
+    fine_error + floor (rtol 0, coarse error 0)."""
+    got = refined(np.array([1.0]), np.array([1.0 + 100 * delta]), np.array([1.0 + delta]), 0.0, 0.0, fine_error,
+                  floor)
+    return bool(got[0])
+
+
+@pytest.mark.parametrize("delta, excused", [(0.9e-4, True), (1.1e-4, False)])
+def test_refined_allows_the_fine_differences_own_error_once(delta, excused):
+    assert _refined(delta, fine_error=1e-4, floor=0.0) is excused
+
+
+@pytest.mark.parametrize("delta, excused", [(0.9e-4, True), (1.1e-4, False)])
+def test_refined_allows_the_floor_beside_the_differences_error(delta, excused):
+    assert _refined(delta, fine_error=0.0, floor=1e-4) is excused
+
+
+# -- same: two runs of the same code ---------------------------------------------------------------------------------
+
+def test_same_needs_equal_shapes():
+    assert not same(np.ones(3), np.ones((3, 1)))
