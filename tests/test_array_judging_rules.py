@@ -5,7 +5,7 @@ step-refinement excuse (refined) and the same-run rule (same)."""
 import numpy as np
 import pytest
 
-from nngrad.check.compare import agree, compare, refined, same
+from nngrad.check.compare import ArrayCheck, agree, compare, refined, same
 
 # -- agree: |a - b| <= rtol (|a| + |b|) + floor ---------------------------------------------------------------------
 
@@ -36,6 +36,12 @@ def test_the_failing_elements_are_exactly_those_beyond_their_allowance():
 
 # -- compare: the record of an array --------------------------------------------------------------------------------
 
+def test_a_row_without_numbers_lists_no_failing_element():
+    """A "shape" or "unchecked" row compared nothing: no element of it is failing."""
+    row = ArrayCheck.without_numbers("W0", (2, 3), "shape", "a (3, 2) gradient")
+    assert list(row.failing) == [] and not row.failing_mask(6).any() and not row.passed
+
+
 def test_an_arrays_scale_is_its_largest_reference_magnitude():
     assert compare("x", (3,), [1.0, -3.0, 2.0], [1.0, -3.0, 2.0], "test", 1e-6, 0.0).scale == 3.0
 
@@ -58,11 +64,11 @@ def test_an_array_with_both_sides_within_ten_times_the_references_error_is_unres
 
 # -- refined: the estimate's own error and the floor ---------------------------------------------------------------
 
-def _refined(delta: float, fine_error: float, floor: float) -> bool:
+def _refined(delta: float, fine_error: float, floor: float, rtol: float = 0.0) -> bool:
     """Claim 1, coarse difference 1 + 100 delta, fine 1 + delta (shrank 100x): the Richardson estimates lie far
     from the claim (32 delta and 5.6 delta), so only the fine difference itself can agree, within
-    fine_error + floor (rtol 0, coarse error 0)."""
-    got = refined(np.array([1.0]), np.array([1.0 + 100 * delta]), np.array([1.0 + delta]), 0.0, 0.0, fine_error,
+    rtol (|1| + |1 + delta|) + fine_error + floor (coarse error 0)."""
+    got = refined(np.array([1.0]), np.array([1.0 + 100 * delta]), np.array([1.0 + delta]), rtol, 0.0, fine_error,
                   floor)
     return bool(got[0])
 
@@ -75,6 +81,17 @@ def test_refined_allows_the_fine_differences_own_error_once(delta, excused):
 @pytest.mark.parametrize("delta, excused", [(0.9e-4, True), (1.1e-4, False)])
 def test_refined_allows_the_floor_beside_the_differences_error(delta, excused):
     assert _refined(delta, fine_error=0.0, floor=1e-4) is excused
+
+
+def test_refined_allows_a_disagreement_exactly_at_the_allowance():
+    """0.25 off the fine difference, whose own error is 0.25 (exact in binary): the rule is <=."""
+    assert _refined(0.25, fine_error=0.25, floor=0.0)
+
+
+@pytest.mark.parametrize("delta, excused", [(1.5e-3, True), (2.1e-3, False)])
+def test_refined_allows_rtol_of_the_claim_and_the_fine_difference(delta, excused):
+    """rtol 1e-3 of |1| + |1 + delta| (~2e-3), no floor nor own error."""
+    assert _refined(delta, fine_error=0.0, floor=0.0, rtol=1e-3) is excused
 
 
 # -- same: two runs of the same code ---------------------------------------------------------------------------------
