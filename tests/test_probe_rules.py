@@ -115,3 +115,11 @@ def test_invariant_moves_every_element_by_about_one():
     invariant(lambda: seen.append(values.copy()) or 0.0, values, 5, 1.0)
     moved = seen[1] - seen[0]
     assert np.all((moved >= 0.5) & (moved <= 1.5)), moved
+
+
+@pytest.mark.parametrize("moved, still", [(1e-313, True), (1e-312, False)])
+def test_a_scalar_at_0_with_no_scale_is_judged_against_a_floor_of_1e_300(moved, still):
+    """f and scale both 0: the bound is 1000 machine eps x 1e-300 (~2.2e-313), so a move to 1e-313 stays put and
+    one to 1e-312 does not (a bound of 0 would call every move a change, one 10 x larger would miss it)."""
+    values = np.zeros(2)
+    assert bool(invariant(_moves_by(moved, 0.0, values), values, 1, 0.0)) is still
