@@ -57,6 +57,12 @@ def test_an_array_with_either_side_above_ten_times_the_references_error_is_judge
     assert row.verdict == "ok"
 
 
+def test_an_array_exactly_at_ten_times_the_references_error_is_unresolvable():
+    """Reference error 0.125, largest value exactly 1.25 (both exact in binary): "within" includes the bound."""
+    row = compare("x", (2,), [1.25, 0.5], [1.25, 0.5], "central differences", 0.0, 1.0, resolution=0.125)
+    assert row.verdict == "unresolvable"
+
+
 def test_an_array_with_both_sides_within_ten_times_the_references_error_is_unresolvable():
     row = compare("x", (2,), [9.5e-3, 1e-4], [9.0e-3, 1e-4], "central differences", 0.0, 2e-3, resolution=1e-3)
     assert row.verdict == "unresolvable"
@@ -92,6 +98,31 @@ def test_refined_allows_a_disagreement_exactly_at_the_allowance():
 def test_refined_allows_rtol_of_the_claim_and_the_fine_difference(delta, excused):
     """rtol 1e-3 of |1| + |1 + delta| (~2e-3), no floor nor own error."""
     assert _refined(delta, fine_error=0.0, floor=0.0, rtol=1e-3) is excused
+
+
+def _extrapolated(claim: float, fine_error: float, coarse_error: float) -> bool:
+    """Coarse 2, fine 1.25 (shrank): their extrapolation for an error like eps, (4 x 1.25 - 2) / 3, is exactly 1,
+    the one for eps^2 is 1.2 and the fine difference 1.25; a claim near 1 can agree with the first alone, within
+    its own error (4/3) fine_error + (1/3) coarse_error (rtol 0, floor 0)."""
+    return bool(refined(np.array([claim]), np.array([2.0]), np.array([1.25]), 0.0, coarse_error, fine_error, 0.0)[0])
+
+
+@pytest.mark.parametrize("off, excused", [(0.035, True), (0.045, False)])
+def test_an_extrapolation_is_allowed_four_thirds_of_the_fine_differences_error(off, excused):
+    """fine error 0.03: the extrapolation's own error is 0.04 (not 0.03, the fine difference's alone)."""
+    assert _extrapolated(1.0 + off, fine_error=0.03, coarse_error=0.0) is excused
+
+
+@pytest.mark.parametrize("off, excused", [(0.025, True), (0.035, False)])
+def test_an_extrapolation_is_allowed_a_third_of_the_coarse_differences_error(off, excused):
+    """coarse error 0.09: the extrapolation's own error is 0.03."""
+    assert _extrapolated(1.0 + off, fine_error=0.0, coarse_error=0.09) is excused
+
+
+def test_a_disagreement_that_exactly_halves_has_shrunk():
+    """Claim 1, coarse 1.5, fine 1.25 (exact in binary): 0.5 became 0.25, a shrink of exactly 2 (the rule is
+    "by 2 at least"); the fine difference's own error 0.25 covers the rest."""
+    assert bool(refined(np.array([1.0]), np.array([1.5]), np.array([1.25]), 0.0, 0.0, 0.25, 0.0)[0])
 
 
 # -- same: two runs of the same code ---------------------------------------------------------------------------------
