@@ -129,3 +129,8 @@ def test_a_disagreement_that_exactly_halves_has_shrunk():
 
 def test_same_needs_equal_shapes():
     assert not same(np.ones(3), np.ones((3, 1)))
+
+
+def test_agree_includes_an_element_exactly_at_its_allowance():
+    """rtol 0, floor 0.5, |1 - 1.5| = 0.5 (exact in binary): the rule is <=."""
+    assert bool(agree(np.array([1.0]), np.array([1.5]), 0.0, 0.5)[0])
