@@ -39,7 +39,7 @@ def test_one_sided_gives_the_backward_and_forward_differences_and_counts_one_bas
 
 def test_central_gives_the_central_difference_and_counts_two_a_element():
     flat = np.array([1.0, 2.0, 3.0])
-    out, count = central(_squares(flat), flat, [0, 2], 0.5)
+    out, count = central(_squares(flat), flat, [0, 2], 0.25)  # 2 eps = 0.5: a difference not divided by it shows
     assert list(out) == [2.0, 6.0] and count == 4
     assert list(flat) == [1.0, 2.0, 3.0]
 
@@ -47,7 +47,7 @@ def test_central_gives_the_central_difference_and_counts_two_a_element():
 def test_directional_differences_along_each_row_and_counts_two_a_direction():
     """(f(p + eps v) - f(p - eps v)) / 2 eps of a quadratic is exactly 2 p . v."""
     flat = np.array([1.0, 2.0])
-    out, count = directional(_squares(flat), flat, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), 0.5)
+    out, count = directional(_squares(flat), flat, np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), 0.25)
     assert list(out) == [2.0, 4.0, 6.0] and count == 6
     assert list(flat) == [1.0, 2.0]
 
@@ -123,3 +123,9 @@ def test_a_scalar_at_0_with_no_scale_is_judged_against_a_floor_of_1e_300(moved, 
     one to 1e-312 does not (a bound of 0 would call every move a change, one 10 x larger would miss it)."""
     values = np.zeros(2)
     assert bool(invariant(_moves_by(moved, 0.0, values), values, 1, 0.0)) is still
+
+
+def test_a_scalar_that_moved_exactly_1000_machine_eps_of_its_scale_stayed_put():
+    """The bound is inclusive: 1000 eps x 1024 is exact in binary."""
+    values = np.zeros(2)
+    assert bool(invariant(_moves_by(1000 * EPS64 * 1024.0, 0.0, values), values, 2, 1024.0))
