@@ -9,7 +9,7 @@ import pytest
 from conftest import make_data
 
 import nngrad
-from nngrad import DNN, gradient_check
+from nngrad import DNN, gradient, gradient_check
 from nngrad.check.dnn_check import NetworkSubject
 from nngrad.errors import InvalidValue
 
@@ -98,10 +98,13 @@ def test_a_float32_network_is_warned_of_and_a_float64_one_is_not(sigmoid):
 
 # -- loss evaluations ---------------------------------------------------------------------------------------------
 
+@pytest.mark.parametrize("variant", ["loop", "batched"])
 @pytest.mark.parametrize("scheme, per_parameter, base", [("central", 2, 0), ("forward", 1, 1)])
-def test_a_passing_check_by_differences_counts_its_schemes_evaluations(sigmoid, scheme, per_parameter, base):
-    """N = 17 parameters: central differences 2N, forward N + 1 (nothing failed, nothing probed again)."""
-    report = gradient_check(*sigmoid, scheme=scheme, reference="finite-differences")
+def test_a_passing_check_by_differences_counts_its_schemes_evaluations(sigmoid, scheme, per_parameter, base,
+                                                                       variant):
+    """N = 17 parameters: central differences 2N, forward N + 1 (nothing failed, nothing probed again), looped
+    or batched."""
+    report = gradient_check(*sigmoid, scheme=scheme, reference="finite-differences", variant=variant)
     assert report.status == "PASS" and report.loss_evaluations == per_parameter * 17 + base
 
 
@@ -121,3 +124,66 @@ def test_a_relu_input_exactly_at_the_reach_is_near_a_kink_and_analytic_layers_ar
     out.b[:] -= (net.trace(x)[1][1])[0]  # the sigmoid's input near 0
     subject = NetworkSubject(net, x, y)
     assert subject.kinks_near(0.5) == 1 and subject.kinks_near(0.49) == 0 and subject.kinks_near(4.0) == 3
+
+
+# -- the rules and evidence handed to the element rules and the diagnoses -----------------------------------------
+
+EPS64 = 2.220446049250313e-16
+
+
+def test_the_element_rules_get_the_differences_own_errors_at_eps_and_at_a_quarter_of_it(monkeypatch, sigmoid):
+    """Central differences at eps = u^(1/3) on a loss L: rtol 1e-6; the difference's own error 10 (u / eps + eps^2)
+    |L| (every element's floor); at eps / 4, 10 (4u / eps + eps^2 / 16) |L|; the one-sided slack 10 (u / eps + eps)
+    |L|; the diagnoses get the same step, rtol and floor, and seed 0 (the same report on every run)."""
+    from nngrad.check import dnn_check
+
+    seen = {}
+    explain, diagnose = dnn_check._explain, dnn_check.run_diagnoses
+    monkeypatch.setattr(dnn_check, "_explain", lambda *a, **k: (seen.setdefault("rules", a[6]), explain(*a, **k))[1])
+    monkeypatch.setattr(dnn_check, "run_diagnoses", lambda e, *a: (seen.setdefault("e", e), diagnose(e, *a))[1])
+    net, x, y = sigmoid
+    gradient_check(net, x, y, reference="finite-differences")
+    loss, eps, u = abs(net.evaluate(*net.check_data(x, y))), EPS64 ** (1 / 3), EPS64
+    rules, e = seen["rules"], seen["e"]
+    assert rules.eps == pytest.approx(eps, rel=1e-12) and rules.rtol == 1e-6
+    assert rules.error == pytest.approx(10 * (u / eps + eps ** 2) * loss, rel=1e-9)
+    assert rules.fine_error == pytest.approx(10 * (4 * u / eps + eps ** 2 / 16) * loss, rel=1e-9)
+    assert rules.slack == pytest.approx(10 * (u / eps + eps) * loss, rel=1e-9)
+    assert (e.eps, e.rtol, e.floor, e.seed) == (rules.eps, 1e-6, rules.error, 0)
+
+
+def test_the_subjects_claim_is_backprops_gradient_by_array(sigmoid):
+    net, x, y = sigmoid
+    grad = gradient(net, x, y).grad
+    claim = NetworkSubject(net, *net.check_data(x, y)).claim()
+    for a in net.param_arrays():
+        assert np.array_equal(claim.grads[f"{a.name}{a.layer}"], grad[a.start:a.stop].reshape(a.shape))
+
+
+# -- a step lost against the parameters is refused ------------------------------------------------------------------
+
+def test_a_step_lost_against_the_parameters_is_refused_naming_eps(sigmoid):
+    with pytest.raises(InvalidValue, match="eps"):
+        gradient_check(*sigmoid, eps=1e-30)
+
+
+# -- rows with too many failing elements are not probed one by one ------------------------------------------------
+
+@pytest.mark.parametrize("failing, probed", [(1000, True), (1001, False)])
+def test_a_row_is_probed_element_by_element_up_to_1000_failing_elements(monkeypatch, failing, probed):
+    """W0 of 1001 elements, `failing` of them claimed 1e-6 too large: a row of 1000 failing elements is probed
+    (more loss evaluations than the reference's 2N), one of 1001 is not (a wholesale error needs no probe)."""
+    net = DNN(1, 1001, 1, 1, seed=0)
+    x, y = make_data(net, 2, np.random.default_rng(1))
+    real = nngrad.check.dnn_check.backprop_gradient
+
+    def off(*args):
+        loss, grad = real(*args)
+        grad = grad.copy()
+        grad[:failing] += 1e-6  # W0 comes first; its largest gradient is ~3e-4, its floor ~6e-10
+        return loss, grad
+
+    monkeypatch.setattr(nngrad.check.dnn_check, "backprop_gradient", off)
+    report = gradient_check(net, x, y, reference="finite-differences")
+    assert report.rows[0].verdict == "FAIL" and len(report.rows[0].failing) == failing
+    assert (report.loss_evaluations > 2 * net.num_params) is probed

@@ -184,7 +184,7 @@ def _findings(subject: NetworkSubject, analytic: np.ndarray, numerical: np.ndarr
     float32) on this check's arrays, then the words for the rows step refinement excused."""
     net, arrays = subject.net, subject.net.param_arrays()
     outcome.values = [numerical[a.start:a.stop] for a in arrays]
-    targets = [Checked(op.name, op.values.shape, op.values.reshape(-1), analytic[a.start:a.stop])
+    targets = [Checked(op.name, op.values.shape, op.values.ravel(), analytic[a.start:a.stop])
                for op, a in zip(subject.operands, arrays)]
     evidence = Evidence(subject, subject.evaluate, _claim(net, analytic), targets, outcome, rows, "full", rules.rtol,
                         floor, rules.eps, 0, net.dtype)
