@@ -187,3 +187,66 @@ def test_a_row_is_probed_element_by_element_up_to_1000_failing_elements(monkeypa
     report = gradient_check(net, x, y, reference="finite-differences")
     assert report.rows[0].verdict == "FAIL" and len(report.rows[0].failing) == failing
     assert (report.loss_evaluations > 2 * net.num_params) is probed
+
+
+# -- no kink excuse where the loss is analytic ----------------------------------------------------------------------
+
+@pytest.fixture
+def well_fitted():
+    """A sigmoid network (no kink anywhere) whose targets sit 1e-6 from its outputs: the loss (~1e-12) is far
+    below its curvature, so central differences err by their truncation well above the floor estimated from the
+    loss, and the one-sided differences differ by eps x the curvature, far above their estimated slack."""
+    net = DNN(1, 3, 2, 2, seed=1, init_std=0.5)
+    x = np.random.default_rng(2).standard_normal((3, 2))
+    return net, x, net.forward(x) + 1e-6
+
+
+@pytest.mark.parametrize("relative", [1e-4, 1e-2])
+def test_a_smooth_wrong_gradient_is_never_excused_as_a_kink_crossed(monkeypatch, well_fitted, relative):
+    """W0's claim 1e-4 (or 1e-2) too large in every element: the one-sided differences bracket it (they differ by
+    eps x the curvature), but the loss is analytic in W0, so no kink was crossed: FAIL, not "kink"."""
+    real = nngrad.check.dnn_check.backprop_gradient
+
+    def off(*args):
+        loss, grad = real(*args)
+        grad = grad.copy()
+        grad[:6] *= 1 + relative  # W0 (2 x 3) comes first
+        return loss, grad
+
+    monkeypatch.setattr(nngrad.check.dnn_check, "backprop_gradient", off)
+    report = gradient_check(*well_fitted, reference="finite-differences")
+    assert report.rows[0].verdict == "FAIL" and report.status == "FAIL"
+    assert not any(f.kind == "kink" for f in report.findings)
+
+
+def test_a_right_gradient_off_by_the_differences_truncation_is_refined_and_said_so(well_fitted):
+    report = gradient_check(*well_fitted, reference="finite-differences")
+    assert report.status == "PASS" and report.rows[0].verdict == "refined"
+    assert any("differenced again at eps/4" in f.message for f in report.findings)
+
+
+# -- the rest of the count and the words -------------------------------------------------------------------------
+
+def test_auto_counts_the_complex_steps_and_the_differences_evaluations(relu_then_sigmoid):
+    """W1, b1 by the complex step (8 parameters, one evaluation each), W0, b0 by central differences (9, two
+    each): 26."""
+    report = gradient_check(*relu_then_sigmoid)
+    assert report.status == "PASS" and report.loss_evaluations == 26
+
+
+@pytest.mark.parametrize("variant, looped", [("loop", True), ("batched", False)])
+def test_the_variant_picks_the_loop_or_the_batched_differences(monkeypatch, sigmoid, variant, looped):
+    from nngrad.check import dnn_check
+
+    calls = []
+    real = dnn_check.finite_difference
+    monkeypatch.setattr(dnn_check, "finite_difference", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+    gradient_check(*sigmoid, reference="finite-differences", variant=variant)
+    assert bool(calls) is looped
+
+
+@pytest.mark.parametrize("init, suggests_he", [("normal", True), ("he", False)])
+def test_the_kink_remedy_suggests_he_init_only_to_a_network_without_it(sigmoid, init, suggests_he):
+    _, x, y = sigmoid
+    net = DNN(1, 3, 2, 2, seed=1, init=init)
+    assert ("init='he'" in NetworkSubject(net, *net.check_data(x, y)).remedy("kink")) is suggests_he

@@ -10,6 +10,7 @@ within RESOLVE times that error is "unresolvable", never passed on an absolute t
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 
@@ -130,13 +131,16 @@ def _explain(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, numerical:
              beside: float = 0.0, most: int = 1000) -> tuple[int, Outcome]:
     """The element rules of every check (arrays.explain: a kink crossed, step refinement, ties) on the failing rows
     of a finite difference (at most ``most`` failing elements a row are probed); ``beside``: the allowance beside
-    the difference's own error (a user's atol). Returns (loss evaluations, what the rules excused)."""
+    the difference's own error (a user's atol). An array in which the loss is analytic (no ReLU from its layer on)
+    has no kink to cross: only step refinement may excuse it (an infinite slack brackets nothing). Returns (loss
+    evaluations, what the rules excused)."""
     out = Outcome(eps=rules.eps)
     for row, a in zip(rows, net.param_arrays()):
         if row.verdict != "FAIL" or row.reference == "complex step" or len(row.failing) > most:
             continue
         target = Checked(row.name, a.shape, net.params[a.start:a.stop], analytic[a.start:a.stop])
-        out.evaluations += explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop], rules, beside,
+        own = replace(rules, slack=np.inf) if net.analytic_from(a.layer) else rules
+        out.evaluations += explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop], own, beside,
                                    out)
     return out.evaluations, out
 
