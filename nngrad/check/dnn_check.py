@@ -10,8 +10,6 @@ within RESOLVE times that error is "unresolvable", never passed on an absolute t
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
-
 import numpy as np
 
 from .. import _validate as validate
@@ -29,7 +27,7 @@ from .compare import ArrayCheck, compare
 from .evidence import Evidence
 from .findings import Finding
 from .judge import run_diagnoses
-from .probe import one_sided_slack
+from .probe import one_sided_roundoff, one_sided_slack
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
 
@@ -93,7 +91,7 @@ def gradient_check(
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
     fd_rtol = rtol if rtol is not None else tolerance(f"{formula.name} differences", net.dtype)
     rules = Rules(eps, fd_rtol, fd_error, KAPPA * SCHEMES["central"].error(eps / REFINE, loss, net.dtype),
-                  one_sided_slack(eps, loss, net.dtype))
+                  one_sided_slack(eps, loss, net.dtype), one_sided_roundoff(eps / REFINE, loss, net.dtype))
     more, outcome = _explain(net, x, y, rows, analytic, numerical, rules, 0.0 if atol is None else atol)
     evaluations += more
     subject = NetworkSubject(net, x, y)
@@ -131,18 +129,36 @@ def _explain(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, numerical:
              beside: float = 0.0, most: int = 1000) -> tuple[int, Outcome]:
     """The element rules of every check (arrays.explain: a kink crossed, step refinement, ties) on the failing rows
     of a finite difference (at most ``most`` failing elements a row are probed); ``beside``: the allowance beside
-    the difference's own error (a user's atol). An array in which the loss is analytic (no ReLU from its layer on)
-    has no kink to cross: only step refinement may excuse it (an infinite slack brackets nothing). Returns (loss
-    evaluations, what the rules excused)."""
+    the difference's own error (a user's atol). A kink excuses only an element whose step moves a ReLU input across
+    0 (:func:`_crossing`): none in an array where the loss is analytic (no ReLU from its layer on), and no smooth
+    element however tiny the loss, whose curvature can bracket a wrong claim. Returns (loss evaluations, what the
+    rules excused)."""
     out = Outcome(eps=rules.eps)
     for row, a in zip(rows, net.param_arrays()):
         if row.verdict != "FAIL" or row.reference == "complex step" or len(row.failing) > most:
             continue
         target = Checked(row.name, a.shape, net.params[a.start:a.stop], analytic[a.start:a.stop])
-        own = replace(rules, slack=np.inf) if net.analytic_from(a.layer) else rules
-        out.evaluations += explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop], own, beside,
-                                   out)
+        crossing, passes = _crossing(net, x, a.start + row.failing, rules.eps)
+        out.evaluations += passes + explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop],
+                                            rules, beside, out, crossing)
     return out.evaluations, out
+
+
+def _crossing(net: DNN, x: np.ndarray, indices: np.ndarray, eps: float) -> tuple[np.ndarray, int]:
+    """(crossed (len(indices),) bool, forward passes): does moving parameter i by -eps or +eps turn any ReLU input
+    (a pre-activation of a non-analytic layer) from > 0 to <= 0 or back? ``net.params`` restored."""
+    kinked = [l for l, act in enumerate(net.activations) if not act.analytic]
+    signs = lambda: [net.trace(x)[1][l] > 0 for l in kinked]  # noqa: E731
+    base, crossed = signs(), np.zeros(len(indices), dtype=bool)
+    for k, i in enumerate(indices):
+        old = net.params[i]
+        try:
+            for step in (eps, -eps):
+                net.params[i] = old + step
+                crossed[k] |= any((s != b).any() for s, b in zip(signs(), base))
+        finally:
+            net.params[i] = old
+    return crossed, 1 + 2 * len(indices)
 
 
 class NetworkSubject(Subject):
