@@ -6,18 +6,22 @@ from the loss's size alone let a claim 1e-2 wrong pass as a kink. Each case's tr
 judged: backprop confirmed by a complex step on the network with its ReLU masks frozen (smooth and exact where no
 ReLU input is crossed), or the function's own formula.
 
-Planted (each made, this file run, reverted): the kink rule's extrapolated sides dropped in arrays.explain (the
-tiny-loss check_function cases fail); dnn_check's crossing mask dropped (the tiny-loss ReLU network cases fail);
-the tie's sides compared unextrapolated (the tied-split cases fail); the crossing test reading only +eps (the
-kink at -eps case fails).
+Planted (each made, this file run, reverted; every one killed): arrays.explain's extrapolated sides dropped
+(check_function's tiny-loss cases); dnn_check's crossing mask ignored (the tiny-loss ReLU network cases) or no
+element crossing (the kinks still excused); _crossing reading +eps only (kinks at +0.1 eps); a tie's sides compared
+unextrapolated (tie-sent-to-every-max, split-1pct-wrong); the rounding allowance at a minimum dropped or x1e6
+(exact minimum); the complex step's rtol 1e-8 -> 1e-1 (second opinion 1.05, 0.95); float32's rtol 1e-2 -> 1e-1;
+the point check's tolerance 1e-5 -> 1e-3 (the tiny-loss point at 1e-3).
 """
 
 import numpy as np
 import pytest
 
 import nngrad.check.dnn_check
-from nngrad import DNN, check_function, check_layer, gradient_check
+from nngrad import DNN, GradientResult, check_function, check_layer, gradient_check
+from nngrad.methods import get
 from nngrad.methods.backprop import backprop_gradient
+from nngrad.sweep.point_check import check_point
 
 EPS = 6.0554544523933395e-06  # central differences' default step in float64, (3 u)^(1/3): literal, not read
 
@@ -223,3 +227,32 @@ def test_the_second_opinion_confirms_only_a_right_tiny_gradient(factor, status):
     x = np.array([[-30.0, -28.0, -26.0], [-29.0, -27.0, -26.5]])
     report = check_layer(_Saturated(factor), x)
     assert report.status == status
+
+
+@pytest.mark.parametrize("off, status", [(0.0, "PASS"), (1e-6, "FAIL")], ids=["right", "1e-6-off"])
+def test_at_an_exact_minimum_the_gradient_is_pinned_only_to_its_rounding(off, status):
+    """f = (3 w + b - 1)^2 at (0.4, -0.2): the residual is 2.2e-16 (rounding), f 5e-32, the gradient ~1e-15 and
+    the differences' error from rounding w itself ~curvature x u (18 x 2.2e-16): the right claim passes whatever the
+    loss; a claim 1e-6 off (far above that rounding) fails."""
+    def grad(v):
+        r = 3 * v[0] + v[1] - 1
+        return np.array([6 * r + off, 2 * r])
+
+    report = check_function(lambda v: float((3 * v[0] + v[1] - 1) ** 2), grad, np.array([0.4, -0.2]), mode="full")
+    assert report.status == status
+
+
+# -- the benchmark's point check (no kink excuse; step refinement only) at a tiny loss ------------------------------
+
+@pytest.mark.parametrize("relative, passed", [(0.0, True), (1e-3, False), (1e-2, False)])
+def test_the_point_check_refines_no_smooth_wrong_element_at_a_tiny_loss(relative, passed):
+    """backprop's point on the ReLU network at loss ~1e-12 (3 random directions per array, tolerance 1e-5):
+    W0[1, 3] 1e-3 too large moves W0's directional error to ~4e-4: it fails; the right gradient passes."""
+    net, x, y = _network(1e-6)
+    x, y = net.check_data(x, y)
+    grad = backprop_gradient(net, x, y)[1].copy()
+    grad[W0_SMOOTH] *= 1 + relative
+    method = get("backprop")
+    check = check_point(method, lambda: GradientResult(grad, None, "backprop", method.work_count(net.num_params)),
+                        net, x, y)
+    assert check.passed is passed and not check.unresolved
