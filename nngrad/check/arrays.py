@@ -3,7 +3,8 @@ against central differences (every element, or random directions in fast mode).
 
 Before an element (or a direction) fails, the element rules try to explain its disagreement by the difference's
 own error, never blindly:
-- a kink crossed: its left and right differences bracket the claimed value;
+- a kink crossed: its left and right differences bracket the claimed value, and still do once each is
+  extrapolated from eps and eps / REFINE to eps -> 0 (where f is smooth they meet, however curved it is);
 - step refinement: differenced again at eps / REFINE, the disagreement shrinks (like eps where the function is
   smooth once but not twice, Huber at its threshold; like eps^2 where it is smooth) and the claim agrees with the
   refined difference or its Richardson extrapolation (compare.refined); a bug's disagreement stays;
