@@ -3,7 +3,8 @@ against central differences (every element, or random directions in fast mode).
 
 Before an element (or a direction) fails, the element rules try to explain its disagreement by the difference's
 own error, never blindly:
-- a kink crossed: its left and right differences bracket the claimed value;
+- a kink crossed: its left and right differences bracket the claimed value, and still do once each is
+  extrapolated from eps and eps / REFINE to eps -> 0 (where f is smooth they meet, however curved it is);
 - step refinement: differenced again at eps / REFINE, the disagreement shrinks (like eps where the function is
   smooth once but not twice, Huber at its threshold; like eps^2 where it is smooth) and the claim agrees with the
   refined difference or its Richardson extrapolation (compare.refined); a bug's disagreement stays;
@@ -25,7 +26,7 @@ from ..methods.schemes import SCHEMES
 from ..tolerances import KAPPA, REFINE
 from .compare import ArrayCheck, compare, refined
 from .findings import Finding
-from .probe import bracketed, central, directional, one_sided, one_sided_slack
+from .probe import bracketed, central, directional, one_sided, one_sided_roundoff, one_sided_slack
 
 MODES = ("auto", "full", "fast")
 FULL_UP_TO = 10_000  # "auto" checks every element up to this many in all, random directions beyond
@@ -84,7 +85,7 @@ def check_arrays(f: Callable[[], float], targets: list[Checked], scale: float, m
     the floor is atol). A failing row goes through the element rules (:func:`explain`)."""
     eps, error, floor = floors(scale, eps, atol, dtype)
     rules = Rules(eps, rtol, error, KAPPA * SCHEMES["central"].error(eps / REFINE, scale, dtype),
-                  one_sided_slack(eps, scale, dtype))
+                  one_sided_slack(eps, scale, dtype), one_sided_roundoff(eps / REFINE, scale, dtype))
     rng, out = np.random.default_rng(seed), Outcome(eps=eps)
     for t in targets:
         if mode == "fast":
@@ -121,6 +122,7 @@ class Rules:
     error: float
     fine_error: float
     slack: float
+    roundoff: float = 0.0
 
 
 def _beside(rtol: float, numerical: np.ndarray, atol: float | None) -> float:
@@ -129,15 +131,22 @@ def _beside(rtol: float, numerical: np.ndarray, atol: float | None) -> float:
 
 
 def explain(f: Callable[[], float], t: Checked, row: ArrayCheck, numerical: np.ndarray, rules: Rules, beside: float,
-            out: Outcome) -> int:
+            out: Outcome, crossing: np.ndarray | None = None) -> int:
     """The element rules on a failing ``row`` (``numerical``: its central differences at rules.eps, flat): each
     failing element is explained by a kink (bracketed by its one-sided differences within their own error) or by
     step refinement (compare.refined); if every one is, and no group of tied elements disagrees along the
     direction that moves it together, the row gets the verdict "kink" (some by a kink) or "refined" (all by
-    refinement) and is named in ``out``. Returns the evaluations."""
+    refinement) and is named in ``out``. ``crossing``: where the subject can tell (bool, one per failing element),
+    whether a kink lies within the step; else the bracket must stay apart at eps / REFINE (:func:`_kink_stays`).
+    Returns the evaluations."""
     failing = row.failing
     left, right, count = one_sided(f, t.values, failing, rules.eps)
     kink = bracketed(t.analytic[failing], left, right, rules.slack + rules.error + beside)
+    if crossing is not None:
+        kink &= crossing
+    elif kink.any():
+        more, kept = _kink_stays(f, t, failing[kink], left[kink], right[kink], rules, beside)
+        kink[kink], count = kept, count + more
     rest = failing[~kink]
     if rest.size:
         fine, more = central(f, t.values, rest, rules.eps / REFINE)
@@ -145,7 +154,7 @@ def explain(f: Callable[[], float], t: Checked, row: ArrayCheck, numerical: np.n
         if not refined(t.analytic[rest], numerical[rest], fine, rules.rtol, rules.error, rules.fine_error,
                        beside).all():
             return count
-    count += _ties(f, t, failing, rules, rules.slack + rules.error + beside, out)
+    count += _ties(f, t, failing, rules, rules.slack + rules.error + beside, out, _sides_error(rules, beside))
     if any(name == t.name for name, *_ in out.ties):
         return count
     if kink.any():
@@ -155,6 +164,37 @@ def explain(f: Callable[[], float], t: Checked, row: ArrayCheck, numerical: np.n
         row.verdict = row.verdict if kink.any() else "refined"
         out.refined.append((t.name, int(rest.size), _shrink(t.analytic[rest], numerical[rest], fine)))
     return count
+
+
+def _kink_stays(f, t: Checked, at: np.ndarray, left: np.ndarray, right: np.ndarray, rules: Rules, beside: float
+                ) -> tuple[int, np.ndarray]:
+    """(evaluations, which bracketed elements ``at`` a kink explains): their one-sided differences again at
+    eps / REFINE, each side extrapolated (Richardson, an error like eps) to the one-sided derivative. A smooth
+    function's two sides then meet at its derivative, however curved it is (its left and right differ by eps f'',
+    which no allowance from f's size bounds: a well-fitted loss is tiny and curved), so a wrong claim falls outside
+    them; a crossed kink's sides stay apart and bracket the claim. Allowed beside: their round-off, the central
+    difference's own error, and how far a derivative moves when its element is rounded (KAPPA u max(|p|, 1) x the
+    curvature, (right - left) / eps: at an exact minimum the gradient is that rounding, whatever the loss)."""
+    fine_left, fine_right, count = one_sided(f, t.values, at, rules.eps / REFINE)
+    sides = _extrapolated(left, fine_left), _extrapolated(right, fine_right)
+    low, high = np.minimum(*sides), np.maximum(*sides)
+    pinned = KAPPA * float(np.finfo(t.values.dtype).eps) * np.abs(right - left) / rules.eps * np.maximum(
+        np.abs(t.values[at]), 1.0)
+    own = _sides_error(rules, beside) + pinned
+    claimed = t.analytic[at]
+    return count, (claimed >= low - own) & (claimed <= high + own)
+
+
+def _extrapolated(coarse, fine):
+    """A one-sided difference at eps and at eps / REFINE -> the one-sided derivative (Richardson: its O(eps)
+    truncation, eps f'' / 2, removed)."""
+    return fine + (fine - coarse) / (REFINE - 1)
+
+
+def _sides_error(rules: Rules, beside: float) -> float:
+    """The own error of an extrapolated one-sided derivative: its round-off, (REFINE + 1) / (REFINE - 1) times a
+    fine one-sided difference's, beside the central difference's own error and ``beside``."""
+    return (REFINE + 1) / (REFINE - 1) * rules.roundoff + rules.error + beside
 
 
 def _refine_directions(f, t: Checked, v: np.ndarray, row: ArrayCheck, numerical: np.ndarray, rules: Rules,
@@ -197,17 +237,20 @@ def refinement_findings(outcome: Outcome) -> list[Finding]:
                     "at 0): not a bug")]
 
 
-def _ties(f, t: Checked, failing: np.ndarray, rules: Rules, floor: float, out: Outcome) -> int:
+def _ties(f, t: Checked, failing: np.ndarray, rules: Rules, floor: float, out: Outcome, own: float) -> int:
     """Groups of tied failing elements moved together: where the derivative along that direction is defined (left
-    and right agree), the claimed gradients' sum must match it; a disagreeing group is added to ``out.ties``.
-    Returns the evaluations."""
+    and right agree once each is extrapolated to eps -> 0, within ``own``: curvature alone, eps f'', parts them at
+    eps), the claimed gradients' sum must match it; a disagreeing group is added to ``out.ties``. Returns the
+    evaluations."""
     count = 0
     for tied in _tied_groups(t.values, failing):
         v = np.zeros(t.values.size)
         v[tied] = 1.0
         (left, right), more = _sides(f, t.values, v, rules.eps)
-        count += more
-        if abs(right - left) > floor * len(tied) + rules.rtol * (abs(right) + abs(left)):
+        (fine_left, fine_right), finer = _sides(f, t.values, v, rules.eps / REFINE)
+        low, high = _extrapolated(left, fine_left), _extrapolated(right, fine_right)
+        count += more + finer
+        if abs(high - low) > own * len(tied) + rules.rtol * (abs(high) + abs(low)):
             continue  # a kink along this direction too (ReLUs at 0): the subgradient's sum is not pinned down
         claimed, numerical = float(t.analytic[tied].sum()), (left + right) / 2
         if abs(claimed - numerical) > rules.rtol * (abs(claimed) + abs(numerical)) + floor * len(tied):

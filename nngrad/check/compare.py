@@ -67,8 +67,8 @@ def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: 
     |a - n| <= rtol (|a| + |n|) + floor (``floor``: the reference's own error per element, or a user's absolute
     tolerance). Unresolvable when the whole array stays within RESOLVE x ``resolution`` (the error of an inexact
     reference: 0 for an exact one); zero when both are all zero."""
-    a = np.asarray(analytic, dtype=np.float64).reshape(-1)
-    n = np.asarray(numerical, dtype=np.float64).reshape(-1)
+    a = np.asarray(analytic, dtype=np.float64).ravel()
+    n = np.asarray(numerical, dtype=np.float64).ravel()
     with np.errstate(invalid="ignore", over="ignore"):  # inf or NaN claimed (or measured): a FAIL, not a warning
         err, both = np.abs(a - n), np.abs(a) + np.abs(n)
         allowed = rtol * both + floor
@@ -76,7 +76,7 @@ def compare(name: str, shape: tuple[int, ...], analytic: np.ndarray, numerical: 
         relative = err / np.maximum(both, TINY)
     worst = int(np.argmax(excess)) if a.size else 0
     scale = float(np.abs(n).max()) if n.size else 0.0
-    if not a.size or (not both.any() and np.isfinite(both).all()):
+    if not a.size or not both.any():  # every |a| + |n| exactly 0 (NaN and inf are truthy)
         verdict = "zero"
     elif excess[worst] > 1:
         verdict = "FAIL"
@@ -105,7 +105,7 @@ def refined(analytic: np.ndarray, coarse: np.ndarray, fine: np.ndarray, rtol: fl
       (its coefficients times the two differences' errors; ``floor``: the allowance beside the differences'
       error, the array's own scale or a user's atol).
     Round-off at the finer step is larger, not smaller: a disagreement made of round-off does not shrink."""
-    a, n, m = (np.asarray(v, dtype=np.float64).reshape(-1) for v in (analytic, coarse, fine))
+    a, n, m = (np.asarray(v, dtype=np.float64).ravel() for v in (analytic, coarse, fine))
     with np.errstate(all="ignore"):
         shrinks = np.abs(a - m) * SHRINK <= np.abs(a - n)
         agrees = np.zeros(a.shape, dtype=bool)

@@ -10,7 +10,6 @@ within RESOLVE times that error is "unresolvable", never passed on an absolute t
 from __future__ import annotations
 
 import warnings
-
 import numpy as np
 
 from .. import _validate as validate
@@ -28,7 +27,7 @@ from .compare import ArrayCheck, compare
 from .evidence import Evidence
 from .findings import Finding
 from .judge import run_diagnoses
-from .probe import one_sided_slack
+from .probe import one_sided_roundoff, one_sided_slack
 from .report import GradientReport
 from .subject import Claim, Operand, Subject
 
@@ -92,7 +91,7 @@ def gradient_check(
                       "precision; build the network with dtype=float64 for a meaningful check", stacklevel=2)
     fd_rtol = rtol if rtol is not None else tolerance(f"{formula.name} differences", net.dtype)
     rules = Rules(eps, fd_rtol, fd_error, KAPPA * SCHEMES["central"].error(eps / REFINE, loss, net.dtype),
-                  one_sided_slack(eps, loss, net.dtype))
+                  one_sided_slack(eps, loss, net.dtype), one_sided_roundoff(eps / REFINE, loss, net.dtype))
     more, outcome = _explain(net, x, y, rows, analytic, numerical, rules, 0.0 if atol is None else atol)
     evaluations += more
     subject = NetworkSubject(net, x, y)
@@ -130,15 +129,36 @@ def _explain(net, x, y, rows: list[ArrayCheck], analytic: np.ndarray, numerical:
              beside: float = 0.0, most: int = 1000) -> tuple[int, Outcome]:
     """The element rules of every check (arrays.explain: a kink crossed, step refinement, ties) on the failing rows
     of a finite difference (at most ``most`` failing elements a row are probed); ``beside``: the allowance beside
-    the difference's own error (a user's atol). Returns (loss evaluations, what the rules excused)."""
+    the difference's own error (a user's atol). A kink excuses only an element whose step moves a ReLU input across
+    0 (:func:`_crossing`): none in an array where the loss is analytic (no ReLU from its layer on), and no smooth
+    element however tiny the loss, whose curvature can bracket a wrong claim. Returns (loss evaluations, what the
+    rules excused)."""
     out = Outcome(eps=rules.eps)
     for row, a in zip(rows, net.param_arrays()):
         if row.verdict != "FAIL" or row.reference == "complex step" or len(row.failing) > most:
             continue
         target = Checked(row.name, a.shape, net.params[a.start:a.stop], analytic[a.start:a.stop])
-        out.evaluations += explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop], rules, beside,
-                                   out)
+        crossing, passes = _crossing(net, x, a.start + row.failing, rules.eps)
+        out.evaluations += passes + explain(lambda: net.evaluate(x, y), target, row, numerical[a.start:a.stop],
+                                            rules, beside, out, crossing)
     return out.evaluations, out
+
+
+def _crossing(net: DNN, x: np.ndarray, indices: np.ndarray, eps: float) -> tuple[np.ndarray, int]:
+    """(crossed (len(indices),) bool, forward passes): does moving parameter i by -eps or +eps turn any ReLU input
+    (a pre-activation of a non-analytic layer) from > 0 to <= 0 or back? ``net.params`` restored."""
+    kinked = [l for l, act in enumerate(net.activations) if not act.analytic]
+    signs = lambda: [net.trace(x)[1][l] > 0 for l in kinked]  # noqa: E731
+    base, crossed = signs(), np.zeros(len(indices), dtype=bool)
+    for k, i in enumerate(indices):
+        old = net.params[i]
+        try:
+            for step in (eps, -eps):
+                net.params[i] = old + step
+                crossed[k] |= any((s != b).any() for s, b in zip(signs(), base))
+        finally:
+            net.params[i] = old
+    return crossed, 1 + 2 * len(indices)
 
 
 class NetworkSubject(Subject):
@@ -184,7 +204,7 @@ def _findings(subject: NetworkSubject, analytic: np.ndarray, numerical: np.ndarr
     float32) on this check's arrays, then the words for the rows step refinement excused."""
     net, arrays = subject.net, subject.net.param_arrays()
     outcome.values = [numerical[a.start:a.stop] for a in arrays]
-    targets = [Checked(op.name, op.values.shape, op.values.reshape(-1), analytic[a.start:a.stop])
+    targets = [Checked(op.name, op.values.shape, op.values.ravel(), analytic[a.start:a.stop])
                for op, a in zip(subject.operands, arrays)]
     evidence = Evidence(subject, subject.evaluate, _claim(net, analytic), targets, outcome, rows, "full", rules.rtol,
                         floor, rules.eps, 0, net.dtype)

@@ -36,6 +36,12 @@ def one_sided_slack(eps: float, scale: float, dtype=np.float64) -> float:
     return KAPPA * SCHEMES["forward"].error(eps, scale, dtype)
 
 
+def one_sided_roundoff(eps: float, scale: float, dtype=np.float64) -> float:
+    """The round-off alone of a one-sided difference at ``eps`` on terms of ``scale``: KAPPA x u x scale / eps (what
+    is left of its error once its O(eps) truncation is extrapolated away)."""
+    return KAPPA * float(np.finfo(dtype).eps) * abs(scale) / eps
+
+
 def bracketed(analytic: np.ndarray, left: np.ndarray, right: np.ndarray, slack: float) -> np.ndarray:
     """Where the analytic value lies between the left and right differences (within ``slack``), and those two
     differ by more than the slack: a kink between p - eps and p + eps explains the central difference."""
