@@ -10,6 +10,7 @@ within RESOLVE times that error is "unresolvable", never passed on an absolute t
 from __future__ import annotations
 
 import warnings
+
 import numpy as np
 
 from .. import _validate as validate
@@ -148,7 +149,10 @@ def _crossing(net: DNN, x: np.ndarray, indices: np.ndarray, eps: float) -> tuple
     """(crossed (len(indices),) bool, forward passes): does moving parameter i by -eps or +eps turn any ReLU input
     (a pre-activation of a non-analytic layer) from > 0 to <= 0 or back? ``net.params`` restored."""
     kinked = [l for l, act in enumerate(net.activations) if not act.analytic]
-    signs = lambda: [net.trace(x)[1][l] > 0 for l in kinked]  # noqa: E731
+
+    def signs() -> list[np.ndarray]:
+        return [net.trace(x)[1][l] > 0 for l in kinked]
+
     base, crossed = signs(), np.zeros(len(indices), dtype=bool)
     for k, i in enumerate(indices):
         old = net.params[i]
