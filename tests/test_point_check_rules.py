@@ -163,3 +163,198 @@ def test_refined_a_direction_that_passed_keeps_its_error_and_a_failing_bug_keeps
     """A bug of 1e-3 seen alike at both steps (no shrink): its error stays the coarse one, 1e-3 / (2 + 3)."""
     got = _refine(monkeypatch, 1.0, 1 + 1e-3, 1 + 1e-3)
     assert got == pytest.approx(1e-3 / (2 + 1e-3 + 3), rel=1e-12)
+
+
+# -- the check's price: forward passes, per array up to 32 layers, per block of layers beyond ----------------------
+
+@pytest.mark.parametrize("layers, passes", [(1, 6.0), (2, 9.0), (32, 99.0), (33, 1587 / 33), (64, 49.5)])
+def test_directional_passes_are_three_per_array_or_block_times_the_share_of_layers_it_moves(layers, passes):
+    """3 passes per array (W and b of each layer) through the layers from its own on, up to 32 layers: 32 layers
+    cost 6 x (32 + 31 + ... + 1) / 32 = 99; beyond, 32 blocks of consecutive layers (33 layers: the first block
+    holds 2) cost 3 x sum of (layers - first layer) / layers: 64 layers 3 x 16.5."""
+    assert directional_passes(layers) == pytest.approx(passes, rel=1e-12)
+
+
+def _deep_sigmoid(layers: int):
+    net = DNN(layers - 1, 4, 3, 2, seed=1)
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 3))
+    return net, *net.check_data(x, rng.random((4, 2)))
+
+
+@pytest.mark.parametrize("off", [1e-4, 3e-5])
+def test_up_to_32_layers_each_array_is_judged_alone_its_error_c_over_2_plus_c(off):
+    """32 sigmoid layers (complex step: exact): the last b scaled by 1 + c has error exactly c / (2 + c) in every
+    direction when judged alone (g.v and D_v L in the ratio (1 + c) : 1); moved together with its W (a block) it
+    would be diluted."""
+    net, x, y = _deep_sigmoid(32)
+    assert len(net.dense_layers) == 32
+    g = _scaled(net, gradient(net, x, y).grad, 1 + off, len(net.param_arrays()) - 1)
+    error, unresolved = directional_error(net, x, y, g)
+    assert error == pytest.approx(off / (2 + off), rel=1e-6) and unresolved == []
+
+
+@pytest.mark.parametrize("off, passes", [(1e-5, True), (3e-5, False)], ids=["1e-5-inside", "3e-5-outside"])
+def test_backprops_point_check_tolerance_is_1e5_along_directions(off, passes):
+    """backprop's benchmark check (along_directions' default): a sigmoid network's last W scaled by 1 + c has error
+    c / (2 + c): 1e-5 -> 5e-6 passes, 3e-5 -> 1.5e-5 fails (a tolerance of 1e-4 would pass it)."""
+    net, x, y = _deep_sigmoid(3)
+    m = get("backprop")
+    g = _scaled(net, gradient(net, x, y).grad, 1 + off, 4)
+    check = check_point(m, lambda: GradientResult(g, None, "backprop", m.work_count(net.num_params)), net, x, y)
+    assert check.passed is passes and check.gradient_error == pytest.approx(off / (2 + off), rel=1e-6)
+
+
+# -- what the differences cannot resolve, and what they can -------------------------------------------------------
+
+@pytest.mark.parametrize("which", [0, 1, 5], ids=["W0", "b0", "b2"])
+@pytest.mark.parametrize("far", [0.0, 1e3], ids=["small-loss", "large-loss"])
+def test_a_zero_claim_for_an_array_the_differences_resolve_fails_never_unresolved(which, far):
+    """An array's gradient claimed all zero where its central differences are far above their own error: the
+    check fails on it (error ~1 at a small loss; at a large one, where the differences' error is allowed for, still
+    far above 1e-5) and does not name it unresolved."""
+    net, x, y = _relu_with_kink(3e-6, far)
+    g = _scaled(net, gradient(net, x, y).grad, 0.0, which)
+    error, unresolved = directional_error(net, x, y, g)
+    assert error > 1e-3 and unresolved == []
+
+
+def _dead_unit():
+    """A ReLU network of one hidden unit, dead at every sample (W0, b0: true gradient exactly 0, their differences
+    exactly 0), a linear output (complex step for W1, b1), every array of one element (a random unit direction is
+    +-1: g.v = +-g)."""
+    net = DNN(1, 1, 1, 1, activation="relu", output_activation="identity", seed=0)
+    net.dense_layers[0].b[:] = -5.0
+    rng = np.random.default_rng(1)
+    x, y = net.check_data(rng.standard_normal((4, 1)), rng.random((4, 1)))
+    return net, x, y
+
+
+@pytest.mark.parametrize("times, named", [(0.5, True), (1.0, True), (2.0, False)],
+                         ids=["half-unresolved", "exactly-at-unresolved", "twice-judged"])
+def test_an_array_within_ten_times_the_differences_error_is_unresolved(times, named):
+    """Unresolved when max(|g.v|, |D_v L|) <= 10 x 10 (u / h + h^2) |L| (10 x the central difference's own error,
+    KAPPA 10, h = u^(1/3)): b0's true gradient is 0, its claim ``times`` that bound; at twice the bound it is
+    judged, and fails (error ~2e-4: a claim the differences contradict)."""
+    net, x, y = _dead_unit()
+    loss = gradient(net, x, y).loss
+    bound = 10 * (10 * ((U / H + H ** 2) * abs(loss)))
+    g = gradient(net, x, y).grad.copy()
+    g[net.param_arrays()[1].start] = times * bound
+    error, unresolved = directional_error(net, x, y, g)
+    assert ("b0" in unresolved) is named
+    assert "W0" in unresolved  # claimed 0, measured 0: nothing to judge
+    assert (error > TOL) is (not named)
+
+
+# -- the finite differences' check against backprop, per array ---------------------------------------------------
+
+FD_TOL = 1e-5  # a forward difference's point: ||g - r|| <= 1e-5 ||r|| + its own error, per array
+
+
+@pytest.mark.parametrize("far", [0.0, 30.0, 300.0, 3e3, 3e4])
+def test_against_backprop_an_array_within_ten_times_its_differences_error_is_unresolved(far):
+    """A forward difference's own error per element is 10 x 2 sqrt(u) |L| (KAPPA x (u / eps + eps) |L| at eps =
+    sqrt(u)), sqrt(n) times that over an array of n: an array with ||r|| <= 10 x that is unresolved, the others
+    are judged: ||g - r|| / (||r|| + noise / 1e-5), the worst decides. (The larger loss of a dead sample's far targets
+    moves the arrays across the bound one by one; the gradient stays.) Every array scaled by 1 + 1e-6."""
+    net, x, y = _relu_with_kink(3e-6, far)
+    reference = gradient(net, x, y)
+    claim = reference.grad * (1 + 1e-6)
+    error, unresolved = checks.against_backprop(FD_TOL, SCHEMES["forward"]).error(
+        net, x, y, GradientResult(claim, None, "numerical-batched", 0))
+    per_element = 10 * 2 * np.sqrt(U) * abs(reference.loss)
+    expected_unresolved, errors = [], []
+    for a in net.param_arrays():
+        r, g = reference.grad[a.start:a.stop], claim[a.start:a.stop]
+        noise = per_element * np.sqrt(r.size)
+        if np.linalg.norm(r) <= 10 * noise:
+            expected_unresolved.append(f"{a.name}{a.layer}")
+        else:
+            errors.append(np.linalg.norm(g - r) / (np.linalg.norm(r) + noise / FD_TOL))
+    assert unresolved == expected_unresolved
+    assert error == pytest.approx(max(errors), rel=1e-9) if errors else np.isnan(error)
+
+
+def test_against_backprop_the_far_targets_cross_every_kind_of_array_over_the_bound():
+    """The fixture of the test above discriminates: at some loss an array lies between 10 x the element error
+    and 10 sqrt(n) x it (unresolved only when the error is summed over its n elements), at another all are
+    judged, at another none."""
+    ratios = {}
+    for far in (0.0, 30.0, 300.0, 3e3, 3e4):
+        net, x, y = _relu_with_kink(3e-6, far)
+        reference = gradient(net, x, y)
+        per_element = 10 * 10 * 2 * np.sqrt(U) * abs(reference.loss)
+        ratios[far] = [(np.linalg.norm(reference.grad[a.start:a.stop]) / per_element, a.stop - a.start)
+                       for a in net.param_arrays()]
+    assert any(1 < ratio <= np.sqrt(n) for rows in ratios.values() for ratio, n in rows)
+    assert all(ratio > np.sqrt(n) for ratio, n in ratios[0.0])
+    assert all(ratio <= 1 for ratio, n in ratios[3e4])
+
+
+class _Reference:
+    """A stand-in for backprop (the reference) giving a chosen gradient and loss."""
+
+    def __init__(self, grad: np.ndarray, loss: float):
+        self.result = GradientResult(grad, loss, "backprop", 0)
+
+    def prepare(self, net, x, y):
+        return lambda: self.result
+
+
+def test_against_backprop_exactly_at_ten_times_the_differences_error_is_unresolved(monkeypatch):
+    """Every array of one element (noise = the element's error 10 (u / sqrt(u) + sqrt(u)) |L|): references at
+    0.5, 1 (exactly) and 2 times 10 x that, and 100 times: the first two unresolved ("within"), the others judged
+    (the claim equals them: error 0)."""
+    net, x, y = _dead_unit()
+    loss, eps = 0.37, np.sqrt(U)
+    bound = 10 * (10 * ((U / eps + eps ** 1) * abs(loss)))
+    reference = np.array([0.5 * bound, bound, 2 * bound, 100 * bound])
+    monkeypatch.setattr(checks, "get", lambda name: _Reference(reference, loss))
+    error, unresolved = checks.against_backprop(FD_TOL, SCHEMES["forward"]).error(
+        net, x, y, GradientResult(reference.copy(), None, "numerical-batched", 0))
+    assert unresolved == ["W0", "b0"] and error == 0.0
+
+
+@pytest.mark.parametrize("spread, judged", [((2.1, 0.3, 0.3), True), ((0.9, 0.9, 0.9), False),
+                                            ((0.3, 0.3, 1.05), True)],
+                         ids=["one-direction-above-judged", "all-below-unresolved", "last-direction-above-judged"])
+def test_an_array_is_unresolved_only_when_every_direction_is_within_the_bound(monkeypatch, spread, judged):
+    """Claimed zero; the central differences along the 3 directions chosen (``spread`` x 10 x 10 (u / h + h^2)
+    |L|): one direction above the bound is enough to judge the array (and the claim 0 then fails, error ~2e-4);
+    only when all are within is it unresolved (their mean, 1.0 x the bound in the first case, decides nothing)."""
+    net = DNN(1, 1, 1, 1, activation="relu", seed=0)
+    rng = np.random.default_rng(1)
+    x, y = net.check_data(rng.standard_normal((4, 1)), rng.random((4, 1)))
+    bound = 10 * (10 * ((U / H + H ** 2) * abs(gradient(net, x, y).loss)))
+    derivatives = np.array(spread) * bound
+    monkeypatch.setattr(checks, "_moved", lambda prefix, group, vs, step: derivatives * step)
+    error, unresolved = directional_error(net, x, y, np.zeros(net.num_params))
+    assert unresolved == ([] if judged else ["W0", "b0", "W1", "b1"])
+    assert (error > 1e-4) if judged else np.isnan(error)
+
+
+@pytest.mark.parametrize("spread, judged", [((2.1, 0.3, 0.3), True), ((0.9, -0.9, 0.9), False),
+                                            ((0.3, -1.05, 0.3), True)],
+                         ids=["one-projection-above-judged", "all-below-unresolved", "one-negative-above-judged"])
+def test_an_array_is_unresolved_only_when_every_claimed_projection_is_within_the_bound(monkeypatch, spread, judged):
+    """The same rule on the claimed side: differences all 0, b0's claim chosen so that its projections on the 3
+    directions (recorded on a first call: the same seed, the same directions) are ``spread`` x the bound."""
+    net = DNN(1, 3, 1, 1, activation="relu", seed=0)
+    rng = np.random.default_rng(1)
+    x, y = net.check_data(rng.standard_normal((4, 1)), rng.random((4, 1)))
+    bound = 10 * (10 * ((U / H + H ** 2) * abs(gradient(net, x, y).loss)))
+    b0 = net.param_arrays()[1]
+    seen = {}
+
+    def moved(prefix, group, vs, step):
+        seen.setdefault(group[0].name + str(group[0].layer), vs[0].reshape(3, -1))
+        return np.zeros(3)
+
+    monkeypatch.setattr(checks, "_moved", moved)
+    directional_error(net, x, y, np.zeros(net.num_params))
+    claim = np.zeros(net.num_params)
+    claim[b0.start:b0.stop] = np.linalg.solve(seen["b0"], np.array(spread) * bound)
+    error, unresolved = directional_error(net, x, y, claim)
+    assert ("b0" in unresolved) is (not judged) and {"W0", "W1", "b1"} <= set(unresolved)
+    assert (error > 1e-4) if judged else np.isnan(error)
