@@ -358,3 +358,45 @@ def test_an_array_is_unresolved_only_when_every_claimed_projection_is_within_the
     error, unresolved = directional_error(net, x, y, claim)
     assert ("b0" in unresolved) is (not judged) and {"W0", "W1", "b1"} <= set(unresolved)
     assert (error > 1e-4) if judged else np.isnan(error)
+
+
+def test_a_deep_blocks_array_of_zero_gradient_is_moved_at_a_thousandth_share_and_the_check_passes():
+    """33 layers: blocks of layers moved together, each array's part of the direction scaled by 1 / max(|g_a|,
+    1e-3 x the block's largest |g_a|). The first layer is dead (its W, b and the next W have gradient exactly 0)
+    beside a live b: the zero arrays are moved at the floor's share, and the right gradient passes; scaling by
+    1 / max(|g_a|, 1e-3 x the smallest, 0) would divide by zero."""
+    net = DNN(32, 4, 3, 2, activation="relu", output_activation="identity", init="he", seed=1)
+    for dense in net.dense_layers:
+        dense.b[:] = 0.1
+    net.dense_layers[0].b[:] = -100.0
+    rng = np.random.default_rng(2)
+    x, y = net.check_data(rng.standard_normal((4, 3)), rng.random((4, 2)))
+    g = gradient(net, x, y).grad
+    sizes = [float(np.linalg.norm(g[a.start:a.stop])) for a in net.param_arrays()[:4]]
+    assert sizes[:3] == [0.0, 0.0, 0.0] and sizes[3] > 0
+    error, unresolved = directional_error(net, x, y, g)
+    assert error <= TOL and unresolved == []
+
+
+def test_the_checks_default_directions_are_seed_0s():
+    """The error a run records is reproducible from the documented seed (0): the default is seed 0, and another
+    seed draws other directions (another error)."""
+    net, x, y = _relu_with_kink(3e-6)
+    g = gradient(net, x, y).grad * (1 + 1e-7)
+    g[0] += 1e-6
+    assert directional_error(net, x, y, g) == directional_error(net, x, y, g, seed=0)
+    assert directional_error(net, x, y, g)[0] != directional_error(net, x, y, g, seed=1)[0]
+
+
+def test_a_deep_networks_unresolved_block_is_named_by_its_first_and_last_layer():
+    """33 layers, the first two dead (gradients and differences exactly 0): the first block (layers 0 and 1, the
+    only one of two layers) cannot be judged and is named "layers 0-1"; the rest passes."""
+    net = DNN(32, 4, 3, 2, activation="relu", output_activation="identity", init="he", seed=1)
+    for dense in net.dense_layers:
+        dense.b[:] = 0.1
+    net.dense_layers[0].b[:] = -100.0
+    net.dense_layers[1].b[:] = -100.0
+    rng = np.random.default_rng(2)
+    x, y = net.check_data(rng.standard_normal((4, 3)), rng.random((4, 2)))
+    error, unresolved = directional_error(net, x, y, gradient(net, x, y).grad)
+    assert unresolved == ["layers 0-1"] and error <= TOL
