@@ -400,3 +400,64 @@ def test_a_deep_networks_unresolved_block_is_named_by_its_first_and_last_layer()
     x, y = net.check_data(rng.standard_normal((4, 3)), rng.random((4, 2)))
     error, unresolved = directional_error(net, x, y, gradient(net, x, y).grad)
     assert unresolved == ["layers 0-1"] and error <= TOL
+
+
+@pytest.mark.parametrize("largest", [1.0, 100.0])
+@pytest.mark.parametrize("block", [0, 2], ids=["block-of-2-layers", "block-of-1-layer"])
+def test_a_blocks_array_is_moved_at_its_share_floored_at_a_thousandth_of_the_largest(monkeypatch, largest, block):
+    """33 layers: block 0 holds layers 0 and 1 (W0, b0, W1, b1), the block of layer 2 W2, b2. Each array's part of
+    a direction is scaled by 1 / max(|g_a|, 1e-3 x the block's largest |g_a|) (then the direction is normalised).
+    With the other arrays of the block at norm ``largest``, its first b's part, against its first W's, is 10x larger
+    when |g_b| is 1e-5 or 0 x largest (floored at 1e-3) than when it is 1e-2 x largest (the same draws: the
+    directions are recorded from the moves)."""
+    net, x, y = _deep_sigmoid(33)
+    arrays = [a for a in net.param_arrays() if a.layer in ((0, 1) if block == 0 else (2,))]
+    seen = {}
+
+    def moved(prefix, group, vs, step):
+        if group[0].layer == block:
+            seen.setdefault("parts", [np.linalg.norm(v[0]) for v in vs])
+        return np.zeros(len(vs[0]))
+
+    monkeypatch.setattr(checks, "_moved", moved)
+    ratios = {}
+    for small in (1e-2, 1e-5, 0.0):
+        g = np.random.default_rng(7).standard_normal(net.num_params)
+        for a in arrays:
+            u = np.random.default_rng(a.start).standard_normal(a.stop - a.start)
+            g[a.start:a.stop] = (small if a.name == "b" and a.layer == block else 1.0) * largest * u / np.linalg.norm(u)
+        seen.clear()
+        directional_error(net, x, y, g)
+        ratios[small] = seen["parts"][1] / seen["parts"][0]
+    assert len(seen["parts"]) == len(arrays)
+    assert ratios[1e-5] / ratios[1e-2] == pytest.approx(10.0, rel=1e-9)
+    assert ratios[0.0] / ratios[1e-2] == pytest.approx(10.0, rel=1e-9)
+
+
+def test_the_check_against_backprop_costs_one_backprop_three_passes():
+    """Its price in forward passes: one backprop (a forward and a backward pass: 3), at any depth."""
+    check = checks.against_backprop(FD_TOL, SCHEMES["forward"])
+    assert [check.passes(layers) for layers in (1, 7, 100)] == [3.0, 3.0, 3.0]
+
+
+def test_refined_a_direction_exactly_at_the_tolerance_is_not_failing_and_keeps_its_error(monkeypatch):
+    """_refined refines failing directions only (error > 1e-5): one whose error is exactly 1e-5 keeps it, even
+    where the refined difference agrees better."""
+    monkeypatch.setattr(checks, "_moved", lambda prefix, group, vs, step: np.array([1.0 * step]))
+    error = np.array([TOL])
+    got = checks._refined(_Loss(), [None], [None], H, np.array([1.0]), np.array([1.0 + 1e-4]), error, TOL,
+                          3e-5, np.float64)
+    assert got.tolist() == [TOL]
+
+
+def test_a_shallow_networks_arrays_are_each_moved_from_their_layers_kept_pre_activation(monkeypatch):
+    """Up to 32 layers each array is moved alone from its layer's kept pre-activation (z_l + h dz: no product
+    with the layer's W again), the pass the check's price counts: one stacked evaluation per array and step."""
+    from nngrad.methods.prefix import Prefix
+
+    net, x, y = _deep_sigmoid(3)
+    layers = []
+    real = Prefix.losses_from
+    monkeypatch.setattr(Prefix, "losses_from", lambda self, l, dz: layers.append(l) or real(self, l, dz))
+    error, _ = directional_error(net, x, y, gradient(net, x, y).grad)
+    assert layers == [0, 0, 1, 1, 2, 2] and error <= TOL  # W0, b0, W1, b1, W2, b2: complex step, one each
