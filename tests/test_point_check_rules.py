@@ -461,3 +461,20 @@ def test_a_shallow_networks_arrays_are_each_moved_from_their_layers_kept_pre_act
     monkeypatch.setattr(Prefix, "losses_from", lambda self, l, dz: layers.append(l) or real(self, l, dz))
     error, _ = directional_error(net, x, y, gradient(net, x, y).grad)
     assert layers == [0, 0, 1, 1, 2, 2] and error <= TOL  # W0, b0, W1, b1, W2, b2: complex step, one each
+
+
+def test_a_block_with_a_relu_layer_in_it_is_judged_by_central_differences_not_the_complex_step():
+    """64 ReLU layers and a linear output: blocks of two layers, the last one (layers 62-63) a ReLU layer and the
+    linear output: the loss is not analytic from its first layer, so central differences judge it (and name it
+    unresolved where they cannot resolve it), not the complex step. Here every gradient is exactly 0 (one input
+    twice, with residuals +1 and -1: backprop's is 0 to rounding): every block is unresolved, the last too."""
+    net = DNN(63, 3, 2, 1, activation="relu", output_activation="identity", init="he", seed=3)
+    for dense in net.dense_layers:
+        dense.b[:] = 0.1
+    x = np.array([[0.4, -0.3], [0.4, -0.3]])
+    out = net.forward(x)
+    x, y = net.check_data(x, out + np.array([[1.0], [-1.0]]))
+    g = gradient(net, x, y).grad
+    assert np.abs(g).max() < 1e-14
+    error, unresolved = directional_error(net, x, y, g)
+    assert unresolved[-1] == "layers 62-63" and len(unresolved) == 32 and np.isnan(error)
