@@ -76,3 +76,174 @@ def test_second_opinion_rtol_is_1e8_of_both_sides(off, confirmed):
     report = check_layer(_Offset(1 + off), np.array([[0.3, -0.2, 0.5], [0.1, 0.7, -0.4]]))
     assert (report.status == "PASS") is confirmed, report
     assert report.rows[0].verdict == ("ok" if confirmed else "unresolvable")
+
+
+# -- zero by design: a claim of exactly zero is a PASS, not "zero" ------------------------------------------------
+
+def test_zero_by_design_an_exactly_zero_claim_for_an_array_the_output_ignores_passes():
+    """theta[3:] move the output only at its last bit (1e-16 sin(1e7 theta3) beside ~0.7): their central differences
+    are rounding noise (unresolvable, not all zero), the output stays put when they move by ~1, and the claim is
+    exactly 0: checked against zero, a PASS (not "zero": nothing left unverified)."""
+    from nngrad import check_function
+
+    w = np.array([0.5, -1.5, 2.0])
+
+    def f(t):
+        t = np.asarray(t, dtype=float)
+        return float(np.dot(w, t[:3]) + 1e-16 * np.sin(1e7 * t[3]))
+
+    report = check_function(f, lambda t: np.concatenate([w, [0.0, 0.0]]), np.full(5, 0.7),
+                            parts={"a": (3,), "c": (2,)}, mode="full")
+    assert report.status == "PASS" and report.rows[1].verdict == "ok", report
+    assert report.rows[1].reference == "zero (invariant)"
+
+
+# -- what the judge counts: loss evaluations ------------------------------------------------------------------------
+
+def test_loss_evaluations_count_every_real_and_complex_evaluation_once():
+    """check_loss on 6 saturated elements: 2 (is the loss repeatable?) + 2 x 6 (central differences) + 2 + 6 (the
+    complex step's second opinion: its base, a real evaluation to compare it with, one per element) = 22; a loss
+    has no second point."""
+    assert check_loss(_saturated_loss(1.0), X_SATURATED.copy()).loss_evaluations == 22
+
+
+def test_loss_evaluations_of_a_function_without_a_second_point():
+    """check_function of 3 elements: 2 + 2 x 3 = 8 (no second point to add)."""
+    from nngrad import check_function
+
+    w = np.array([0.5, -1.5, 2.0])
+    report = check_function(lambda t: float(np.dot(w, t) ** 2), lambda t: 2 * np.dot(w, t) * w,
+                            np.array([0.1, 0.2, 0.3]), mode="full")
+    assert report.status == "PASS" and report.loss_evaluations == 8
+
+
+def _pair():
+    """forward(x, W) = x @ W with a right backward; x (2, 3), W (3, 2): 12 elements."""
+    def forward(x, W):
+        return x @ W, (x, W)
+
+    def backward(d, cache):
+        x, W = cache
+        return d @ W.T, x.T @ d
+
+    return forward, backward, np.full((2, 3), 0.3), np.arange(6.0).reshape(3, 2) / 10
+
+
+def test_loss_evaluations_add_the_second_points():
+    """check_pair of 12 elements: first point 2 + 2 x 12, second point (another dout) 2 x 12: 50."""
+    from nngrad import check_pair
+
+    report = check_pair(*_pair())
+    assert report.status == "PASS" and len(report.second) == 2 and report.loss_evaluations == 50
+
+
+def test_a_second_point_that_cannot_run_adds_no_evaluation_and_says_so():
+    """backward raises at any dout but the first: the second point is skipped (said in a finding), and the count
+    is the first point's alone, 2 + 2 x 12 = 26."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    seen = []
+
+    def first_dout_only(d, cache):
+        seen.append(d.copy()) if not seen else None
+        if not np.array_equal(d, seen[0]):
+            raise RuntimeError("another dout")
+        return backward(d, cache)
+
+    report = check_pair(forward, first_dout_only, x, W)
+    assert "probe-skipped" in {f.kind for f in report.findings} and report.second == []
+    assert report.loss_evaluations == 26
+
+
+# -- the second point: only where everything agreed, at another dout -------------------------------------------------
+
+def test_no_second_point_where_one_array_failed():
+    """dW doubled, dx right: the check fails on dW at the first point and does not go on to a second."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    report = check_pair(forward, lambda d, c: (backward(d, c)[0], 2 * backward(d, c)[1]), x, W)
+    assert report.status == "FAIL" and report.second == []
+    assert [r.verdict for r in report.rows] == ["ok", "FAIL"]
+
+
+def test_the_second_point_is_at_another_dout():
+    """A backward that remembers its first dout's answer (right there, wrong at any other dout) passes the first
+    point and fails the second."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    memo = []
+
+    def remembered(d, cache):
+        if not memo:
+            memo.append(backward(d, cache))
+        return memo[0]
+
+    report = check_pair(forward, remembered, x, W)
+    assert all(r.verdict == "ok" for r in report.rows)
+    assert report.status == "FAIL" and any(r.verdict == "FAIL" for r in report.second)
+
+
+@pytest.mark.parametrize("seed", [0, 5])
+def test_the_second_point_of_seed_s_is_the_first_point_of_seed_s_plus_1(seed):
+    """Fast mode (random directions): the second point of a check at seed s draws its dout and its directions as
+    a check at seed s + 1 draws its first."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    second = check_pair(forward, backward, x, W, mode="fast", seed=seed).second
+    first = check_pair(forward, backward, x, W, mode="fast", seed=seed + 1).rows
+    assert [(r.numerical, r.analytic) for r in second] == [(r.numerical, r.analytic) for r in first]
+
+
+# -- which tolerances a report names ----------------------------------------------------------------------------
+
+def test_a_report_names_the_complex_steps_rtol_when_any_row_used_it():
+    """forward(x, w) = sigmoid(x) + w at saturated x, w ~ 1e3: dx (1e-13 .. 5e-12) is confirmed by the complex step, dw
+    (= dout) by central differences: both rtols are named, 1e-6 and 1e-8."""
+    from nngrad import check_pair
+
+    def forward(x, w):
+        s = 1 / (1 + np.exp(-x))
+        return s + w, s
+
+    def backward(d, s):
+        return d * s * (1 - s), d
+
+    report = check_pair(forward, backward, X_SATURATED.copy(), np.full((2, 3), 1e3))
+    assert [r.reference for r in report.rows] == ["complex step", "central differences"], report
+    assert report.rtols == {"central differences": 1e-6, "complex step": 1e-8}
+
+
+# -- the words of a skipped probe, a wrong dtype, a forward that cannot be repeated --------------------------------
+
+def test_a_skipped_probes_error_is_cut_at_160_characters():
+    from nngrad.check.judge import _short
+
+    assert _short("x" * 160) == "x" * 160
+    assert _short("x" * 161) == "x" * 157 + "..."
+    assert _short("a  b\n c") == "a b c"
+
+
+@pytest.mark.parametrize("grad_dtype, words", [(np.float32, "its digits are lost"),
+                                               (np.int64, "an integer gradient is truncated")])
+def test_a_gradient_of_the_wrong_dtype_is_named_with_its_likely_cause(grad_dtype, words):
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    report = check_pair(forward, lambda d, c: tuple(g.astype(grad_dtype) for g in backward(d, c)), x, W)
+    said = " ".join(f.message for f in report.findings if f.kind == "dtype")
+    assert words in said, report
+
+
+def test_a_forward_that_cannot_be_repeated_has_no_numbers():
+    """A forward drawing from a generator nngrad cannot reach: nothing checked, no claimed or numerical values."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    hidden = np.random.default_rng(3)
+    report = check_pair(lambda x, W: forward(x * hidden.uniform(0.5, 1.5), W), backward, x, W)
+    assert report.status == "INCONCLUSIVE" and report.mode == "not checked"
+    assert report.analytic.size == 0 and report.numerical.size == 0
