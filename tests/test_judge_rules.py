@@ -247,3 +247,70 @@ def test_a_forward_that_cannot_be_repeated_has_no_numbers():
     report = check_pair(lambda x, W: forward(x * hidden.uniform(0.5, 1.5), W), backward, x, W)
     assert report.status == "INCONCLUSIVE" and report.mode == "not checked"
     assert report.analytic.size == 0 and report.numerical.size == 0
+
+
+def test_no_second_point_where_an_array_failed_though_no_finding_fails():
+    """dW1 off (by an amount growing with dout), db1 right, both of layer 1: no diagnosis names it (the first-sample
+    probe cannot slice this code: skipped) so no finding fails; the failed row alone keeps the second point off."""
+    from nngrad import check_pair
+
+    x0 = np.random.default_rng(1).standard_normal((2, 3))
+    noise = np.random.default_rng(4).standard_normal((3, 2))
+
+    def forward(W1, b1):
+        return x0 @ W1 + b1, None
+
+    def backward(d, cache):
+        return x0.T @ d + 1e-3 * noise * float(np.sum(d * d)), d.sum(axis=0)
+
+    report = check_pair(forward, backward, np.arange(6.0).reshape(3, 2) / 10, np.array([0.1, -0.2]))
+    assert [r.verdict for r in report.rows] == ["FAIL", "ok"] and not any(f.fails for f in report.findings)
+    assert report.status == "FAIL" and report.second == []
+
+
+def test_no_second_point_after_a_failing_finding_and_no_evaluation_counted_for_it():
+    """backward right but zeroing the dout it was given: a failing finding ("dout-modified"), every row right; no
+    second point, and the count is the first point's: 2 + 2 x 12 = 26."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+
+    def zeroes_dout(d, cache):
+        grads = backward(d.copy(), cache)
+        d[...] = 0.0
+        return grads
+
+    report = check_pair(forward, zeroes_dout, x, W)
+    assert "dout-modified" in {f.kind for f in report.findings} and report.second == []
+    assert report.loss_evaluations == 26
+
+
+def test_the_second_points_zero_by_design_probe_draws_with_the_second_points_seed():
+    """c moves the output only at its last bit while c < 1.8, and by 1e-3 (c - 1.8) beyond: the probe "does the
+    output stay put when c moves by ~1?" answers by its draw (uniform in [0.5, 1.5]: yes below 0.8). The second
+    point of a check at seed 2 is the first point of a check at seed 3: the same draw, the same verdict (here
+    "ok", checked against zero); seed 4's or seed 1's draw (1.44, 1.01) would leave it unresolvable."""
+    from nngrad import check_pair
+
+    def forward(x, c):
+        bump = 1e-16 * np.sin(1e7 * c[0]) + 1e-3 * max(float(np.real(c[0])) - 1.8, 0.0)
+        return 2.0 * x + bump, None
+
+    def backward(d, cache):
+        return 2.0 * d, np.zeros(1)
+
+    x = np.array([[0.3, -0.2], [0.5, 0.1]])
+    second = check_pair(forward, backward, x.copy(), np.ones(1), seed=2).second
+    first = check_pair(forward, backward, x.copy(), np.ones(1), seed=3).rows
+    assert [(r.name, r.verdict, r.reference) for r in second] == [(r.name, r.verdict, r.reference) for r in first]
+    assert second[1].verdict == "ok" and second[1].reference == "zero (invariant)"
+
+
+def test_a_check_with_no_array_compared_has_no_numbers():
+    """Every gradient of the wrong shape: nothing compared, no claimed or numerical values."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    report = check_pair(forward, lambda d, c: (backward(d, c)[0].T, backward(d, c)[1].T), x, W)
+    assert {r.verdict for r in report.rows} == {"shape"}
+    assert report.analytic.size == 0 and report.numerical.size == 0
