@@ -189,13 +189,14 @@ def test_the_second_point_is_at_another_dout():
 @pytest.mark.parametrize("seed", [0, 5])
 def test_the_second_point_of_seed_s_is_the_first_point_of_seed_s_plus_1(seed):
     """Fast mode (random directions): the second point of a check at seed s draws its dout and its directions as
-    a check at seed s + 1 draws its first."""
+    a check at seed s + 1 draws its first; its rows are in their arrays' shapes."""
     from nngrad import check_pair
 
     forward, backward, x, W = _pair()
     second = check_pair(forward, backward, x, W, mode="fast", seed=seed).second
     first = check_pair(forward, backward, x, W, mode="fast", seed=seed + 1).rows
     assert [(r.numerical, r.analytic) for r in second] == [(r.numerical, r.analytic) for r in first]
+    assert [r.shape for r in second] == [(2, 3), (3, 2)]  # each row in its array's shape, as at the first point
 
 
 # -- which tolerances a report names ----------------------------------------------------------------------------
@@ -288,8 +289,9 @@ def test_no_second_point_after_a_failing_finding_and_no_evaluation_counted_for_i
 def test_the_second_points_zero_by_design_probe_draws_with_the_second_points_seed():
     """c moves the output only at its last bit while c < 1.8, and by 1e-3 (c - 1.8) beyond: the probe "does the
     output stay put when c moves by ~1?" answers by its draw (uniform in [0.5, 1.5]: yes below 0.8). The second
-    point of a check at seed 2 is the first point of a check at seed 3: the same draw, the same verdict (here
-    "ok", checked against zero); seed 4's or seed 1's draw (1.44, 1.01) would leave it unresolvable."""
+    point of a check at seed 19 is the first point of a check at seed 20: the same draw (0.78), the same verdict
+    (here "ok", checked against zero); seed 19's, 21's or 1's draw (0.92, 1.28, 1.01) would leave it
+    unresolvable."""
     from nngrad import check_pair
 
     def forward(x, c):
@@ -300,8 +302,8 @@ def test_the_second_points_zero_by_design_probe_draws_with_the_second_points_see
         return 2.0 * d, np.zeros(1)
 
     x = np.array([[0.3, -0.2], [0.5, 0.1]])
-    second = check_pair(forward, backward, x.copy(), np.ones(1), seed=2).second
-    first = check_pair(forward, backward, x.copy(), np.ones(1), seed=3).rows
+    second = check_pair(forward, backward, x.copy(), np.ones(1), seed=19).second
+    first = check_pair(forward, backward, x.copy(), np.ones(1), seed=20).rows
     assert [(r.name, r.verdict, r.reference) for r in second] == [(r.name, r.verdict, r.reference) for r in first]
     assert second[1].verdict == "ok" and second[1].reference == "zero (invariant)"
 
@@ -314,3 +316,42 @@ def test_a_check_with_no_array_compared_has_no_numbers():
     report = check_pair(forward, lambda d, c: (backward(d, c)[0].T, backward(d, c)[1].T), x, W)
     assert {r.verdict for r in report.rows} == {"shape"}
     assert report.analytic.size == 0 and report.numerical.size == 0
+
+
+def test_an_operand_not_contiguous_in_memory_is_unchecked_and_said_why():
+    """W stored column-major cannot be perturbed in place through a flat view: its row is unchecked and a finding
+    says why and what to do."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    report = check_pair(forward, backward, x, np.asfortranarray(W))  # column-major: flattening copies it
+    said = " ".join(f.message for f in report.findings if f.kind == "unchecked")
+    assert report.rows[1].verdict == "unchecked" and "not contiguous in memory" in said, report
+
+
+class _Steep:
+    """out = 1e12 + 1e3 x m (m: a mask with one 0): derivatives 1e3 dout, far above max|dout| yet far below
+    central differences' resolution at a scalar of ~1e12; the claim for the masked element (true derivative 0) is
+    off by ``times`` x 100 u x the largest derivative."""
+
+    MASK = np.array([[1.0, 1.0, 0.0], [1.0, 1.0, 1.0]])
+
+    def __init__(self, times: float):
+        self.times = times
+
+    def forward(self, x):
+        return 1e12 + 1e3 * x * self.MASK
+
+    def backward(self, dout):
+        g = 1e3 * self.MASK * dout
+        g[0, 2] += self.times * EXACT_FLOOR * np.abs(g).max()
+        return g
+
+
+@pytest.mark.parametrize("times, confirmed", [(0.3, True), (0.9, True), (3.0, False)])
+def test_second_opinion_floor_scales_with_the_largest_derivative_where_it_exceeds_dout(times, confirmed):
+    """The floor is 100 u x max(largest |derivative|, max |dout|): here the derivatives (1e3 dout) set it."""
+    from nngrad import check_layer
+
+    report = check_layer(_Steep(times), np.array([[0.3, -0.2, 0.5], [0.1, 0.7, -0.4]]))
+    assert (report.status == "PASS") is confirmed and report.rows[0].verdict == ("ok" if confirmed else "unresolvable")
