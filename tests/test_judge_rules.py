@@ -355,3 +355,35 @@ def test_second_opinion_floor_scales_with_the_largest_derivative_where_it_exceed
 
     report = check_layer(_Steep(times), np.array([[0.3, -0.2, 0.5], [0.1, 0.7, -0.4]]))
     assert (report.status == "PASS") is confirmed and report.rows[0].verdict == ("ok" if confirmed else "unresolvable")
+
+
+def test_a_probes_warnings_stay_inside_the_check():
+    """The check at a second point runs the user's code at a dout of its own: a warning the code raises only
+    there does not reach the caller (the check itself passes)."""
+    import warnings
+
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    first = []
+
+    def warns_at_another_dout(d, cache):
+        first.append(d.copy()) if not first else None
+        if not np.array_equal(d, first[0]):
+            warnings.warn("another dout")
+        return backward(d, cache)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = check_pair(forward, warns_at_another_dout, x, W)
+    assert report.status == "PASS" and len(report.second) == 2
+    assert [str(w.message) for w in caught] == []
+
+
+def test_a_check_of_float32_and_float64_operands_is_judged_at_float32s_tolerance():
+    """x float32, W float64: the check's dtype is the narrowest, float32: central differences' rtol 1e-2."""
+    from nngrad import check_pair
+
+    forward, backward, x, W = _pair()
+    report = check_pair(forward, backward, x.astype(np.float32), W)
+    assert report.rtols["central differences"] == 1e-2
