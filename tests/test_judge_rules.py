@@ -2,7 +2,11 @@
 gradient too small for central differences (it confirms a claim within 1e-8 (|a| + |n|) + 100 u x the size of
 the numbers the backward multiplies, and never overrules), and the judge's own bookkeeping.
 
-Planted to watch them fail: see the report of helper mjudge (issue 27).
+Planted to watch them fail (each made, this file run, reverted): every Cosmic Ray survivor of judge.py's first run
+but the five argued equivalent (tools/mutation/results-issue27/mjudge.md), among them the second opinion's floor
+without EXACT_FLOOR or from the smallest derivative, its rtol 1e-6 or 1e-7, counts off by one, the second point at
+the first point's seed or after a failed row, its probe's seed, _short's cut, rtols named only when all rows used
+the complex step, the dtype of the check the widest.
 """
 
 import numpy as np

@@ -4,7 +4,12 @@ differences with step refinement where it has kinks), the per-array check agains
 differences, and the check's price in forward passes. Each excuse (a kink crossed by the difference, refined
 away; an array below the differences' resolution) has its negative: a smooth but wrong gradient still fails.
 
-Planted to watch them fail (each made, this file run, reverted): see the report of helper mjudge (issue 27).
+Planted to watch them fail (each made, this file run, reverted): every Cosmic Ray survivor of checks.py's first run
+(tools/mutation/results-issue27/mjudge.md) but the ten argued equivalent, among them _refined's refined difference
+not divided by its step, its estimate without the fine difference, its own errors without their (1 + k) or k
+terms, its ratio without ``own / tolerance``; the unresolved bound with ``<`` and with a mean; the share floor at
+1e-4, absolute or from the smallest array; ``len(group) <= BLOCKS`` as ``<``; against_backprop's noise without
+sqrt(n); and two hand-made ones: every failing direction excused (M17) and the estimates' own error x100 (M19).
 """
 
 import numpy as np
