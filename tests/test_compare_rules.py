@@ -250,3 +250,34 @@ def test_a_busy_run_leaves_an_inconclusive_or_not_judged_methods_verdict_as_it_w
     assert compare.method_table(wide, "run A was busy: x").iloc[0]["verdict"] == "inconclusive"
     none = _rows(("m", 2.0, "flagged in A"))
     assert compare.method_table(none, "run A was busy: x").iloc[0]["verdict"] == "not judged (1 flagged in A)"
+
+
+# -- compare.md's tables -------------------------------------------------------------------------------------------
+
+def _digest_rows(n: int, why: str = "", verdict: str = "slower") -> pd.DataFrame:
+    return pd.DataFrame({"method": "m", "device": "cpu", "depth": np.arange(1, n + 1), "width": 8, "batch": 16,
+                         "ratio_b_over_a": 2.0, "ratio_ci_low": 1.9, "ratio_ci_high": 2.1, "verdict": verdict,
+                         "interval": "slower", "left_out": why})
+
+
+@pytest.mark.parametrize("n, summed", [(40, False), (41, True)], ids=["40-points-listed", "41-points-summed"])
+def test_a_table_of_up_to_40_points_lists_each_and_a_longer_one_is_summed_by_method_and_reason(n, summed):
+    text = compare.digest(_digest_rows(n))
+    assert text.startswith(f"{n} points, by method and reason") is summed
+    assert ("1.9 to 2.1" in text) is not summed
+
+
+def test_a_summed_table_puts_the_points_measured_in_one_run_only_last():
+    frame = pd.concat([_digest_rows(30, "only in A", "only in A"), _digest_rows(11, "flagged in B", "x")],
+                      ignore_index=True)
+    text = compare.digest(frame)
+    assert text.index("flagged in B") < text.index("only in A")
+
+
+def test_a_listed_table_says_what_the_interval_alone_said_only_when_asked_and_names_devices_only_when_two():
+    frame = _digest_rows(2, verdict="inconclusive (run B was busy)")
+    assert "interval says" not in compare.digest(frame) and "interval says" in compare.digest(frame, said=True)
+    assert "cpu" not in compare.digest(frame)
+    two = frame.assign(device=["cpu", "cuda"])
+    assert "cuda" in compare.digest(two)
+    assert compare.digest(frame.iloc[:0]) == "_none_"
