@@ -24,7 +24,9 @@ MACHINE = Constants(call_s=1e-6, gemm_flop_s=1e10, elementwise_s=1e-8,
     (1.0, 0.5, (3 * 1 + 1) * 1.0 + 0.5 + 0.25),  # slow: 3 rounds of one call, one untimed call
     (0.25, 0.0, (3 * 1 + 1) * 0.25 + 0.25),  # 0.5 s / 0.25 s = 2 rounds: the minimum of 3
     (0.01, 0.125, (50 * 1 + 2) * 0.01 + 0.125 + 0.25),  # fast: 50 rounds (the cap), untimed call and warm-up
-], ids=["one-second-call-with-its-check", "minimum-3-rounds", "fast-call-capped-at-50-rounds"])
+    (2.0 ** -14, 0.0, (50 * 33 + 2) * 2.0 ** -14 + 0.25),  # 61 us: 33 calls a round (2 ms), 50 rounds
+], ids=["one-second-call-with-its-check", "minimum-3-rounds", "fast-call-capped-at-50-rounds",
+        "each-round-counts-its-33-calls"])
 def test_a_points_expected_time_is_its_calls_its_check_and_a_quarter_second_of_overhead(predicted, check_s, wall):
     point = PlannedPoint("backprop", 1, 8, 16, 100, 1, 1, predicted, check_s=check_s)
     assert point.expected_wall_s(0.5, 50) == pytest.approx(wall, rel=1e-12)
@@ -41,7 +43,7 @@ class _Clock:
     """perf_counter that moves only when the timed function runs: each call lasts ``step`` seconds."""
 
     def __init__(self, step: float):
-        self.now, self.step, self.calls = 0.0, step, 0
+        self.now, self.step, self.calls = 4.0, step, 0  # a clock that does not start at 0: elapsed is now - start
 
     def __call__(self) -> float:
         return self.now
