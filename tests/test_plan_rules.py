@@ -40,17 +40,19 @@ def test_a_skipped_point_is_expected_to_take_no_time():
 # -- the planning estimate of a method without a cost ------------------------------------------------------------
 
 class _Clock:
-    """perf_counter that moves only when the timed function runs: each call lasts ``step`` seconds."""
+    """perf_counter that moves only when the timed function runs: each call lasts ``step`` seconds; the clock
+    reads ``start`` + calls x step (not a sum: exact where the product is)."""
 
-    def __init__(self, step: float):
-        self.now, self.step, self.calls = 4.0, step, 0  # a clock that does not start at 0: elapsed is now - start
+    def __init__(self, step: float, start: float = 4.0):  # a clock that does not start at 0: elapsed is now - start
+        self.start, self.step, self.calls = start, step, 0
+        self.now = start
 
     def __call__(self) -> float:
         return self.now
 
     def call(self) -> None:
         self.calls += 1
-        self.now += self.step
+        self.now = self.start + self.calls * self.step
 
 
 @pytest.mark.parametrize("step, calls", [(2.0 ** -10, 21), (1.0, 3), (0.0, 200), (2.0 ** -7, 3)],
@@ -62,6 +64,15 @@ def test_a_planning_estimate_times_3_calls_at_least_for_0_02_s_and_200_at_most(m
     clock = _Clock(step)
     monkeypatch.setattr(plan_module, "time", SimpleNamespace(perf_counter=clock))
     assert median_time(clock.call) == step and clock.calls == calls
+
+
+def test_a_planning_estimate_stops_once_exactly_0_02_s_went_by(monkeypatch):
+    """Calls of 5 ms from 0: after 4 calls exactly 0.02 s went by (4 x 0.005 == 0.02 in floating point): no 5th."""
+    clock = _Clock(0.005, start=0.0)
+    assert 4 * 0.005 == 0.02
+    monkeypatch.setattr(plan_module, "time", SimpleNamespace(perf_counter=clock))
+    median_time(clock.call)
+    assert clock.calls == 4
 
 
 def test_a_planning_estimate_is_the_median_call(monkeypatch):
