@@ -4,6 +4,8 @@ resamples drawn with numpy's default_rng([0, side, n]); a method's, over its poi
 default_rng(0); a verdict carries each run's state (a busy run takes every timed verdict, a flagged point takes
 its pair out of its method's verdict); a NaN interval is never "same"."""
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -281,3 +283,39 @@ def test_a_listed_table_says_what_the_interval_alone_said_only_when_asked_and_na
     two = frame.assign(device=["cpu", "cuda"])
     assert "cuda" in compare.digest(two)
     assert compare.digest(frame.iloc[:0]) == "_none_"
+
+
+# -- compare.md ------------------------------------------------------------------------------------------------------
+
+def _comparison(n: int, busy: tuple = ()) -> compare.Comparison:
+    """n points measured in both runs, B 2x slower, A busy for ``busy``'s reasons."""
+    a = _frame(*[_point([1.0] * 3, depth=d) for d in range(1, n + 1)])
+    b = _frame(*[_point([2.0] * 3, depth=d) for d in range(1, n + 1)])
+    states = [compare.RunState("A", busy, None, ()), compare.RunState("B", (), None, ())]
+    table = compare.judge(compare.ratio_table(a, b), compare.busy_words(states))
+    others = compare.not_compared(a, b)
+    run = lambda name: SimpleNamespace(name=name, label=f"run {name}", config={}, points=a)  # noqa: E731
+    return compare.Comparison(run("a"), run("b"), states, table, others,
+                              compare.method_table(table, compare.busy_words(states)), same=False, across=False)
+
+
+def test_compare_md_states_the_same_rule_as_within_0_667_to_1_5_and_the_5_percent_effect():
+    md = compare.markdown(_comparison(3))
+    assert '"same" needs the whole interval within 0.667 to 1.5' in md
+    assert "lies beyond ±5% (above 1.05: slower; below 1/1.05: faster)" in md and "(2,000 resamples)" in md
+
+
+@pytest.mark.parametrize("n, listed", [(40, True), (41, False)], ids=["40-points-listed", "41-points-in-the-csv"])
+def test_compare_md_lists_every_point_measured_in_both_up_to_40(n, listed):
+    md = compare.markdown(_comparison(n))
+    all_points = md.split("## All points")[1]
+    assert all_points.strip().endswith("is in compare.csv.") is not listed
+    assert (f"; the {n} points measured in both:" in all_points) is listed
+    assert ("| slower" in all_points) is listed
+
+
+def test_compare_md_under_a_busy_run_says_what_each_interval_alone_said():
+    md = compare.markdown(_comparison(2, busy=("load 40%",)))
+    assert "**Run A was busy (load 40%): its verdicts are inconclusive.**" in md
+    inconclusive = md.split("## Inconclusive points")[1].split("##")[0]
+    assert "interval says" in inconclusive and "inconclusive (run A was busy)" in inconclusive
