@@ -273,7 +273,8 @@ def test_a_summed_table_puts_the_points_measured_in_one_run_only_last():
     frame = pd.concat([_digest_rows(30, "only in A", "only in A"), _digest_rows(11, "flagged in B", "x")],
                       ignore_index=True)
     text = compare.digest(frame)
-    assert text.index("flagged in B") < text.index("only in A")
+    assert text.index("flagged in B") < text.index("only in A") and text.startswith("41 points, by method")
+    assert "| 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11 " in text and "|       11 |" in text and "|       30 |" in text
 
 
 def test_a_listed_table_says_what_the_interval_alone_said_only_when_asked_and_names_devices_only_when_two():
@@ -319,3 +320,31 @@ def test_compare_md_under_a_busy_run_says_what_each_interval_alone_said():
     assert "**Run A was busy (load 40%): its verdicts are inconclusive.**" in md
     inconclusive = md.split("## Inconclusive points")[1].split("##")[0]
     assert "interval says" in inconclusive and "inconclusive (run A was busy)" in inconclusive
+
+
+# -- what each run says of itself -------------------------------------------------------------------------------
+
+def _run(statuses: list[str], flags: list, machine: dict | None = None) -> SimpleNamespace:
+    points = pd.DataFrame({"status": statuses, "flag": flags})
+    return SimpleNamespace(points=points, machine=machine or {}, constants={})
+
+
+def test_a_runs_state_carries_its_unfinished_count_with_the_resume_command_and_its_flags(tmp_path):
+    run = _run(["ok", "not run", "ok"], ["impossible: x", None, ""], {"others_load": 0.4})
+    state = compare.run_state(run, tmp_path, "B")
+    assert state.side == "B" and state.flags == ("impossible: x",)
+    assert state.unfinished == f"2 of 3 points finished (2 measured), 1 not run; resume with `nngrad bench --resume " \
+                               f"{tmp_path}`"
+    assert state.busy == ("other processes used 40% of the CPUs before it",)
+
+
+def test_a_finished_quiet_run_without_flags_says_nothing_of_itself(tmp_path):
+    state = compare.run_state(_run(["ok", "skipped"], ["", ""], {"others_load": 0.25}), tmp_path / "r.json", "A")
+    assert (state.busy, state.unfinished, state.flags) == ((), None, ())
+
+
+def test_the_methods_measured_in_one_run_only_are_named_by_run():
+    others = pd.DataFrame({"method": ["torch", "jax", "torch", "m", "autograd"],
+                           "left_out": ["only in A", "only in A", "only in A", "only in B", "only in B"]})
+    c = SimpleNamespace(others=others, methods=pd.DataFrame({"method": ["m"]}))
+    assert compare.one_run_only(c) == "torch, jax (A only); autograd (B only)"
