@@ -348,3 +348,41 @@ def test_the_methods_measured_in_one_run_only_are_named_by_run():
                            "left_out": ["only in A", "only in A", "only in A", "only in B", "only in B"]})
     c = SimpleNamespace(others=others, methods=pd.DataFrame({"method": ["m"]}))
     assert compare.one_run_only(c) == "torch, jax (A only); autograd (B only)"
+
+
+def test_compare_md_puts_each_point_in_its_section_and_counts_every_row():
+    c = _comparison(2)
+    c.others = pd.DataFrame([{"method": "torch", "depth": 9, "width": 8, "batch": 16, "device": "cpu",
+                              "n_params": 100, "median_s_a": 1.0, "verdict": "only in A", "left_out": "only in A"}])
+    md = compare.markdown(c)
+    changed = md.split("## Changed points")[1].split("##")[0]
+    doubted = md.split("## Inconclusive points")[1].split("##")[0]
+    assert changed.count("| slower") == 2 and "_none_" in doubted
+    assert "Every point measured in either run (3 rows:" in md
+    assert "Measured in one run only (no verdict possible): torch (A only)." in md
+    assert "same run" not in md and "A ran on" not in md
+    busy = compare.markdown(_comparison(2, busy=("load",)))
+    assert "_none_" in busy.split("## Changed points")[1].split("##")[0]
+    assert busy.split("## Inconclusive points")[1].split("##")[0].count("inconclusive (run A was busy)") == 2
+
+
+def test_compare_md_says_when_a_and_b_are_the_same_run_or_ran_on_two_devices():
+    c = _comparison(1)
+    c.same, c.across, c.devices = True, False, ("cpu", "cpu")
+    assert "**A and B are the same run**: every ratio is 1 by construction." in compare.markdown(c)
+    c.same, c.across, c.devices = False, True, ("cpu", "cuda")
+    assert "**A ran on cpu, B on cuda**: the points are matched" in compare.markdown(c)
+
+
+def test_a_ratio_is_b_over_a():
+    out = compare.ratio_table(_frame(_point([2.0] * 3)), _frame(_point([3.0] * 3))).iloc[0]
+    assert out["ratio_b_over_a"] == 1.5 and (out["ratio_ci_low"], out["ratio_ci_high"]) == (1.5, 1.5)
+    assert (out["rounds_a"], out["rounds_b"]) == (3, 3)
+
+
+def test_a_run_folder_whose_name_holds_a_colon_is_named_whole_in_the_resume_command(tmp_path):
+    folder = tmp_path / "run: 2"
+    folder.mkdir()
+    state = compare.run_state(_run(["not run", "ok"], ["", ""]), folder, "A")
+    assert state.unfinished.endswith(f"resume with `nngrad bench --resume {folder}`")
+    assert state.unfinished.startswith("1 of 2 points finished")
