@@ -386,3 +386,10 @@ def test_a_run_folder_whose_name_holds_a_colon_is_named_whole_in_the_resume_comm
     state = compare.run_state(_run(["not run", "ok"], ["", ""]), folder, "A")
     assert state.unfinished.endswith(f"resume with `nngrad bench --resume {folder}`")
     assert state.unfinished.startswith("1 of 2 points finished")
+
+
+def test_compare_writes_beside_b_into_a_folder_named_for_a(tmp_path):
+    c = SimpleNamespace(run_a=SimpleNamespace(name="run-a"))
+    (tmp_path / "run-b").mkdir()
+    assert compare.default_out("x", tmp_path / "run-b", c) == tmp_path / "run-b" / "compare-run-a"
+    assert compare.default_out("x", tmp_path / "b.json", c) == tmp_path / "compare-run-a"
