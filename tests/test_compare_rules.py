@@ -65,6 +65,14 @@ def test_a_methods_interval_is_the_95_percent_interval_of_2000_resampled_medians
     assert row["median ratio B/A"] == pytest.approx(1.2) and row["judged"] == 7
 
 
+def test_a_methods_interval_is_cut_at_the_2_5th_and_97_5th_percentiles():
+    """40 ratios: their resampled medians take 66 values, so the 1.5th, 2.5th, 3.5th (96.5th, 97.5th, 98.5th)
+    percentiles differ: 1.173, 1.1815, 1.19 (1.329, 1.3375, 1.346)."""
+    ratios = 1 + np.arange(40) * 0.013 + (np.arange(40) % 3) * 0.004
+    row = compare.method_table(pd.DataFrame({"method": "m", "ratio_b_over_a": ratios})).iloc[0]
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx((1.1815, 1.3375), rel=1e-9)
+
+
 # -- what each run's state leaves of a verdict -----------------------------------------------------------------------
 
 def _judged(flag_a: str = "", flag_b: str = "", busy: str | None = None, rounds_b=(2.0, 2.0, 2.0)):
@@ -320,6 +328,30 @@ def test_compare_md_under_a_busy_run_says_what_each_interval_alone_said():
     assert "**Run A was busy (load 40%): its verdicts are inconclusive.**" in md
     inconclusive = md.split("## Inconclusive points")[1].split("##")[0]
     assert "interval says" in inconclusive and "inconclusive (run A was busy)" in inconclusive
+
+
+def test_a_points_interval_is_cut_at_exactly_the_2_5th_and_97_5th_percentiles():
+    """20 rounds a side (a local generator, seed 1): the resampled ratios are dense enough there that cutting at
+    the 2.525th or 2.475th percentile instead moves the interval (checked below)."""
+    g = np.random.default_rng(1)
+    a, b = np.round(1 + g.random(20) * 0.3, 3).tolist(), np.round(1.2 + g.random(20) * 0.3, 3).tolist()
+    low, high = compare.ratio_interval(pd.Series([a]), pd.Series([b]))
+    ratios = _medians(b, 1) / _medians(a, 0)
+    assert (low[0], high[0]) == pytest.approx(tuple(np.percentile(ratios, [2.5, 97.5])), rel=1e-12)
+    for near in ([2.475, 97.525], [2.525, 97.475]):
+        moved = np.percentile(ratios, near)
+        assert abs(moved[0] - low[0]) > 1e-12 * low[0] and abs(moved[1] - high[0]) > 1e-12 * high[0]
+
+
+def test_a_methods_interval_is_cut_at_exactly_the_2_5th_and_97_5th_percentiles():
+    """40 ratios (a local generator, seed 162) whose resampled medians differ around both cuts."""
+    ratios = np.round(1 + np.random.default_rng(162).random(40) * 0.5, 3)
+    row = compare.method_table(pd.DataFrame({"method": "m", "ratio_b_over_a": ratios})).iloc[0]
+    medians = np.median(ratios[np.random.default_rng(0).integers(0, 40, (2000, 40))], axis=1)
+    assert (row["ci_low"], row["ci_high"]) == pytest.approx(tuple(np.percentile(medians, [2.5, 97.5])), rel=1e-12)
+    for near in ([2.475, 97.525], [2.525, 97.475]):
+        moved = np.percentile(medians, near)
+        assert abs(moved[0] - row["ci_low"]) > 1e-12 and abs(moved[1] - row["ci_high"]) > 1e-12
 
 
 # -- what each run says of itself -------------------------------------------------------------------------------
