@@ -425,3 +425,20 @@ def test_compare_writes_beside_b_into_a_folder_named_for_a(tmp_path):
     (tmp_path / "run-b").mkdir()
     assert compare.default_out("x", tmp_path / "run-b", c) == tmp_path / "run-b" / "compare-run-a"
     assert compare.default_out("x", tmp_path / "b.json", c) == tmp_path / "compare-run-a"
+
+
+def _loaded(points: pd.DataFrame, devices: list[str], name: str) -> SimpleNamespace:
+    return SimpleNamespace(points=points, devices=devices, config={}, machine={}, constants={}, name=name,
+                           label=f"run {name}")
+
+
+def test_a_comparison_names_each_runs_first_device_and_matches_across_devices_only_one_each(monkeypatch):
+    a = _frame(_point([1.0] * 3), {**_point([1.0] * 3), "device": "cuda"})
+    b = _frame(_point([2.0] * 3))
+    runs = {"a": _loaded(a, ["cpu", "cuda"], "a"), "b": _loaded(b, ["cpu"], "b")}
+    monkeypatch.setattr(compare, "load_run", lambda path: runs[str(path)])
+    c = compare.comparison("a", "b")
+    assert c.devices == ("cpu", "cpu") and not c.across and not c.same
+    assert list(c.table["device"]) == ["cpu"] and list(c.others["device"]) == ["cuda"]
+    c = compare.comparison("b", "a")
+    assert c.devices == ("cpu", "cpu") and not c.across
