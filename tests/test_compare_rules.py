@@ -442,3 +442,33 @@ def test_a_comparison_names_each_runs_first_device_and_matches_across_devices_on
     assert list(c.table["device"]) == ["cpu"] and list(c.others["device"]) == ["cuda"]
     c = compare.comparison("b", "a")
     assert c.devices == ("cpu", "cpu") and not c.across
+
+
+# -- orders: methods as the runs list them, reasons as they come -----------------------------------------------------
+
+def test_a_method_table_keeps_the_runs_order_of_methods_and_of_reasons():
+    table = _rows(("torch", 2.0, ""), ("torch", NAN, "not timed by B (interrupted)"), ("torch", 0.1, "flagged in B"),
+                  ("torch", 0.1, "flagged in B"), ("backprop", 2.0, ""), ("backprop", 2.0, ""))
+    rows = compare.method_table(table)
+    assert list(rows["method"]) == ["torch", "backprop"]
+    assert rows.iloc[0]["left out"] == "1 not timed by B (interrupted); 2 flagged in B"
+
+
+def test_the_count_lists_the_reasons_for_points_not_compared_as_they_come():
+    table = compare.judge(compare.ratio_table(_frame(_point([1.0] * 3)), _frame(_point([2.0] * 3))))
+    others = pd.DataFrame({"left_out": ["only in B", "failed in B", "failed in B"]})
+    assert compare.summary(table, others).endswith("3 points measured in one run only, not compared: 1 only in B, "
+                                                   "2 failed in B.")
+
+
+def test_the_methods_measured_in_one_run_only_come_in_the_order_of_their_runs_rows():
+    others = pd.DataFrame({"method": ["autograd", "torch"], "left_out": ["only in B", "only in A"]})
+    c = SimpleNamespace(others=others, methods=pd.DataFrame({"method": []}))
+    assert compare.one_run_only(c) == "autograd (B only); torch (A only)"
+
+
+def test_a_summed_table_keeps_the_order_of_methods_and_reasons_as_they_come():
+    frame = pd.concat([_digest_rows(20, "flagged in B", "x").assign(method="torch"),
+                       _digest_rows(21, "", "slower").assign(method="backprop")], ignore_index=True)
+    text = compare.digest(frame)
+    assert text.startswith("41 points") and text.index("| torch") < text.index("| backprop")
