@@ -312,6 +312,8 @@ def test_compare_md_states_the_same_rule_as_within_0_667_to_1_5_and_the_5_percen
     md = compare.markdown(_comparison(3))
     assert '"same" needs the whole interval within 0.667 to 1.5' in md
     assert "lies beyond ±5% (above 1.05: slower; below 1/1.05: faster)" in md and "(2,000 resamples)" in md
+    assert ("Both: activation sigmoid, loss mse, dtype float64 (points are matched by method, depth, width and batch "
+            "within one experiment).") in md
 
 
 @pytest.mark.parametrize("n, listed", [(40, True), (41, False)], ids=["40-points-listed", "41-points-in-the-csv"])
