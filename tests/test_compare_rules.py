@@ -474,3 +474,10 @@ def test_a_summed_table_keeps_the_order_of_methods_and_reasons_as_they_come():
                        _digest_rows(21, "", "slower").assign(method="backprop")], ignore_index=True)
     text = compare.digest(frame)
     assert text.startswith("41 points") and text.index("| torch") < text.index("| backprop")
+
+
+def test_a_listed_table_of_points_measured_in_one_run_only_has_no_empty_ratio_column():
+    a = _frame(_point([1.0] * 3), _point([1.0] * 3, depth=2))
+    others = compare.not_compared(a, _frame(_point([1.0] * 3)))
+    text = compare.digest(others)
+    assert "B/A" not in text and "only in A" in text and "nan" not in text.lower()
