@@ -414,6 +414,13 @@ def test_a_ratio_is_b_over_a():
     assert (out["rounds_a"], out["rounds_b"]) == (3, 3)
 
 
+@pytest.mark.parametrize("kept", [None, (), NAN], ids=["none", "empty", "nan"])
+def test_a_point_with_no_rounds_kept_counts_0_rounds_and_is_not_tested(kept):
+    a = _frame({**_point([1.0] * 3), "round_times_s": kept})
+    out = compare.ratio_table(a, _frame(_point([2.0] * 3))).iloc[0]
+    assert (out["rounds_a"], out["rounds_b"], out["verdict"]) == (0, 3, "same (too few rounds)")
+
+
 def test_a_run_folder_whose_name_holds_a_colon_is_named_whole_in_the_resume_command(tmp_path):
     folder = tmp_path / "run: 2"
     folder.mkdir()
