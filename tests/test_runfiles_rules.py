@@ -102,6 +102,14 @@ def test_a_damaged_line_is_quoted_to_its_first_60_characters(tmp_path):
     assert repr("x" * 59 + "Y") in str(error.value) and "YZ" not in str(error.value)
 
 
+def test_a_json_line_that_is_no_record_is_quoted_to_its_first_60_characters(tmp_path):
+    line = json.dumps(list(range(40)))  # valid JSON, 150 characters, not a record
+    (tmp_path / runfiles.POINTS).write_text(line + "\n")
+    with pytest.raises(InvalidValue) as error:
+        runfiles.read_points(tmp_path)
+    assert repr(line[:60]) in str(error.value) and repr(line[:61]) not in str(error.value)
+
+
 # -- what a resume reruns ------------------------------------------------------------------------------------------
 
 def test_forget_removes_only_the_named_points_and_counts_them(tmp_path):
@@ -174,6 +182,12 @@ def test_a_run_folder_is_named_by_its_second_and_host_and_never_reused(tmp_path,
     names = [runfiles.new_run_dir(tmp_path).name for _ in range(3)]
     assert names == ["run-20260102-030405-box", "run-20260102-030405-box-2", "run-20260102-030405-box-3"]
     assert runfiles.new_run_dir(tmp_path, "train").name == "train-20260102-030405-box"
+
+
+def test_a_run_folder_is_made_under_a_results_folder_that_does_not_exist_yet(tmp_path, fixed_clock):
+    root = tmp_path / "results" / "nested"
+    assert runfiles.new_run_dir(root) == root / "run-20260102-030405-box" and root.is_dir()
+    assert runfiles.new_run_dir(root).name == "run-20260102-030405-box-2"  # the root existing is no error
 
 
 def test_a_host_without_a_name_is_host(tmp_path, monkeypatch, fixed_clock):
