@@ -488,3 +488,13 @@ def test_a_listed_table_of_points_measured_in_one_run_only_has_no_empty_ratio_co
     others = compare.not_compared(a, _frame(_point([1.0] * 3)))
     text = compare.digest(others)
     assert "B/A" not in text and "only in A" in text and "nan" not in text.lower()
+
+
+@pytest.mark.parametrize("b, verdict", [(1 / 1.05, "same"), (1 / 1.0501, "faster"), (1.05, "same"),
+                                        (1.0501, "slower")],
+                         ids=["exactly-1/1.05-not-faster", "just-under-faster", "exactly-1.05-not-slower",
+                              "just-over-slower"])
+def test_a_points_ratio_exactly_at_the_5_percent_effect_is_no_change(b, verdict):
+    assert 1 / (1 + 0.05) == 1 / 1.05  # the bound as the rule states it is this float
+    out = compare.ratio_table(_frame(_point([1.0] * 3)), _frame(_point([b] * 3))).iloc[0]
+    assert out["ratio_ci_high"] == b and out["verdict"] == verdict
