@@ -1,8 +1,8 @@
 """The sweep's plan, each rule with the numbers it states (nngrad/sweep/plan.py): a point's expected wall time
 counts its timed calls, its untimed ones, its check and 0.25 s of overhead; a planning estimate times 3 calls at
 least, 0.02 s in all, 200 calls at most; a declared cost is the sum of its terms and an unpriceable one is timed;
-the total is fitted by leaving out the O(N) methods first, never the classic network; a check costs its passes of
-the network's layers. Literal numbers throughout: a table looser than the rule must fail these."""
+a check costs its passes of the network's Dense layers at the forward pass's price. Literal numbers throughout: a
+table looser than the rule must fail these. (Fitting the total: tests/test_result_boundaries.py, test_sweep.py.)"""
 
 from types import SimpleNamespace
 
