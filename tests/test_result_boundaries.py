@@ -139,8 +139,29 @@ def test_each_target_passes_at_its_bound_and_misses_just_beyond_it_and_at_nan(nu
     ("numerical-loop", "numerical-batched", "classic network, batch 64", (5, 32, 65), False),
     ("complex-step", "numerical-batched", "classic network", (5, 32, 7), True),
     ("complex-step", "numerical-batched", "classic network", (5, 33, 16), False),
+    ("complex-step", "numerical-batched", "classic network", (4, 32, 16), False),
+    ("central-batched", "numerical-batched", "classic network", (5, 32, 7), True),
+    ("central-batched", "numerical-batched", "classic network", (5, 33, 16), False),
+    ("central-batched", "numerical-batched", "classic network", (6, 32, 16), False),
+    ("forward-mode", "numerical-batched", "classic network", (5, 32, 1), True),
+    ("forward-mode", "numerical-batched", "classic network", (5, 31, 16), False),
+    ("forward-mode", "numerical-batched", "classic network", (4, 32, 16), False),
+    ("scipy", "numerical-batched", "classic network, batch 16", (5, 32, 16), True),
+    ("scipy", "numerical-batched", "classic network, batch 16", (5, 32, 15), False),
+    ("scipy", "numerical-batched", "classic network, batch 16", (5, 32, 17), False),
+    ("scipy", "numerical-batched", "classic network, batch 16", (4, 32, 16), False),
+    ("scipy", "numerical-batched", "classic network, batch 1", (5, 32, 1), True),
+    ("scipy", "numerical-batched", "classic network, batch 1", (5, 32, 2), False),
+    ("scipy", "numerical-batched", "classic network, batch 1", (5, 33, 1), False),
+    ("numerical-loop", "numerical-batched", "classic network, batch 1", (6, 32, 1), False),
+    ("numerical-loop", "numerical-batched", "classic network, batch 64", (5, 32, 63), False),
+    ("backprop", "torch", "every point", (1, 1, 1), True),
 ], ids=["w64-b64-in", "w63-out", "b63-out", "w256-b64-in", "w255-out", "b63-jax-out", "classic-b1-in",
-        "classic-b2-out", "classic-b64-in", "classic-b65-out", "classic-any-batch-in", "w33-not-classic"])
+        "classic-b2-out", "classic-b64-in", "classic-b65-out", "classic-any-batch-in", "w33-not-classic",
+        "complex-step-d4-out", "central-any-batch-in", "central-w33-out", "central-d6-out", "forward-mode-b1-in",
+        "forward-mode-w31-out", "forward-mode-d4-out", "scipy-b16-in", "scipy-b15-out", "scipy-b17-out",
+        "scipy-b16-d4-out", "scipy-b1-in", "scipy-b2-out", "scipy-b1-w33-out", "loop-b1-d6-out", "loop-b63-out",
+        "torch-every-point-in"])
 def test_each_target_applies_from_its_size_boundary_on(num, den, where_text, at, selected):
     assert _target(num, den, where_text).where(*at, (5, 32)) is selected
 
@@ -166,6 +187,85 @@ def test_the_gpu_finite_difference_target_judges_from_50000_parameters_at_5x(n_p
 def test_a_nan_ratio_never_passes_a_target_row_and_the_worst_ratio_decides(ratios, verdict):
     t = _target("backprop", "torch", "every point")
     assert limits.limits_table(pair_points(ratios), targets=[t]).iloc[0]["verdict"] == verdict
+
+
+# the same targets on a GPU (issue 12), from their statements
+DEVICE_BOUNDS = [
+    ("jax-fd", "numerical-batched", ">=", 5, 5.0, 4.999),
+    ("backprop", "torch", "<=", 1.0, 1.0, 1.001),
+    ("backprop-graph", "jax", "<=", 2.0, 2.0, 2.001),
+    ("forward-mode", "numerical-batched", "<=", 1.0, 1.0, 1.001),
+]
+
+
+@pytest.mark.parametrize("num, den, op, bound, inside, outside", DEVICE_BOUNDS,
+                         ids=[f"{n}/{d} {op} {b:g}" for n, d, op, b, *_ in DEVICE_BOUNDS])
+def test_each_device_target_passes_at_its_bound_and_misses_just_beyond_it_everywhere(num, den, op, bound, inside,
+                                                                                   outside):
+    (t,) = [t for t in limits.DEVICE_TARGETS if (t.numerator, t.denominator) == (num, den)]
+    assert (t.op, t.bound) == (op, bound) and t.where(1, 1, 1, (5, 32)) and t.where(9, 999, 999, (5, 32))
+    assert t.check(inside) and not t.check(outside) and not t.check(NAN)
+
+
+MIB = 2**20
+
+
+@pytest.mark.parametrize("peak, max_bytes, measured, verdict", [
+    (64 * MIB, 64 * MIB, 64.0, "pass"), (64 * MIB + 1, 64 * MIB, 64.000001, "miss"), (3 * MIB, 4 * MIB, 3.0, "pass"),
+    (5 * MIB, 4 * MIB, 5.0, "miss")],
+    ids=["exactly-at-its-bound-passes", "one-byte-over-misses", "3-of-4-mib-passes", "5-of-4-mib-misses"])
+def test_the_batched_memory_passes_up_to_its_bound_and_is_stated_in_mib(peak, max_bytes, measured, verdict):
+    rows = pair_points([1.0]).assign(method="numerical-batched", peak_memory_bytes=[peak, np.nan])
+    row = limits.limits_table(rows, targets=[], max_bytes=max_bytes).iloc[0]
+    assert (row["verdict"], row["points"], row["at"]) == (verdict, 1, "d1 w8 b16")
+    assert row["measured"] == pytest.approx(measured, abs=1e-7)
+    assert row["target"] == f"numerical-batched peak memory <= {max_bytes // MIB} MiB (its bound)"
+    assert ("a chunk outgrew its estimate" in row["why"]) is (verdict == "miss")
+
+
+def test_the_memory_target_is_judged_at_the_largest_peak():
+    rows = pd.concat([pair_points([1.0]), pair_points([1.0]).assign(depth=2)], ignore_index=True)
+    rows = rows.assign(method="numerical-batched", peak_memory_bytes=[1 * MIB, np.nan, 5 * MIB, np.nan])
+    row = limits.limits_table(rows, targets=[], max_bytes=4 * MIB).iloc[0]
+    assert (row["verdict"], row["measured"], row["at"]) == ("miss", 5.0, "d2 w8 b16")
+
+
+def test_a_target_whose_methods_were_not_both_measured_says_which_is_missing():
+    t = _target("backprop", "torch", "every point")
+    torch_only = pair_points([1.0]).query("method == 'torch'")
+    apart = pair_points([1.0, 1.0]).iloc[[0, 3]]  # torch at depth 1, backprop at depth 2
+    none = pair_points([1.0]).iloc[:0]
+    for points, why in ((torch_only, "backprop not measured in this run"), (apart, "no network here measured both"),
+                        (none, "backprop and torch not measured in this run")):
+        row = limits.limits_table(points, targets=[t]).iloc[0]
+        assert (row["verdict"], row["why"], row["points"]) == ("not measured", why, 0)
+    memory = limits.limits_table(torch_only, targets=[]).iloc[0]
+    assert (memory["verdict"], memory["why"]) == ("not measured", "numerical-batched not measured in this run")
+
+
+def _model_row(measured_a: float, model_a: float, model_b: float = 1.0) -> pd.Series:
+    """A ratios() row: backprop ``measured_a`` s against torch's 1 s, the model predicting ``model_a`` and
+    ``model_b`` (all of it matrix products)."""
+    return pd.Series({"depth": 1, "width": 8, "batch": 16, "median_s_a": measured_a, "median_s_b": 1.0,
+                      "ratio": measured_a, "model_s_a": model_a, "model_flops_s_a": model_a,
+                      "model_s_b": model_b, "model_flops_s_b": model_b})
+
+
+@pytest.mark.parametrize("measured_a, model_a, model_b, why", [
+    (100.0, 1.0, 1.0, "model says 1; backprop ran 100x the model"),
+    (99.0, 1.0, 1.0, "model says 1; backprop ran 99x the model"),
+    (150.0, 1.0, 1.0, "model says 1; backprop ran 150x the model"),
+    (1234.0, 1.0, 1.0, "model says 1; backprop ran 1,234x the model"),
+    (1.3, 1.0, 1.0, "model says 1; backprop ran 1.3x the model"),
+    (2.0, 2.0, 1.0, "model says 2 too (100% matrix products)"),
+    (2.0, 0.0, 1.0, "no cost model in this run to say why"),
+    (2.0, 1.0, 0.0, "no cost model in this run to say why"),
+    (2.0, NAN, 1.0, "no cost model in this run to say why"),
+], ids=["100x-whole", "99x", "150x-whole", "1234x-with-a-comma", "1.3x", "the-model-predicts-the-miss",
+        "a-zero-prediction-says-nothing", "a-zero-reference-prediction-says-nothing", "no-prediction"])
+def test_a_miss_says_what_the_cost_model_predicted_and_which_side_ran_off_it(measured_a, model_a, model_b, why):
+    t = _target("backprop", "torch", "every point")
+    assert limits.why_miss(t, _model_row(measured_a, model_a, model_b)) == why
 
 
 # -- results/compare.py --------------------------------------------------------------------------------------------
