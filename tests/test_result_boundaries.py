@@ -377,6 +377,62 @@ def test_a_nan_time_or_prediction_is_never_counted_inside_and_the_goal_is_90_per
     assert np.isnan(prediction.fraction_inside(points.iloc[1:])) and prediction.GOAL == 0.90
 
 
+def _predicted(errors: list[float], **columns) -> pd.DataFrame:
+    """One method's points at N = 100, 200 ...: measured / predicted = ``errors`` (the model predicts 1 s)."""
+    n = len(errors)
+    return pd.DataFrame({"method": "m", "depth": range(1, n + 1), "width": 8, "batch": 16,
+                         "n_params": [100 * (i + 1) for i in range(n)], "status": "ok", "median_s": errors,
+                         "model_s": 1.0, "dominant": "calls", "flag": ""}).assign(**columns)
+
+
+@pytest.mark.parametrize("median_s, status, flag, kept", [
+    (1.0, "ok", "", True), (0.0, "ok", "", False), (-1.0, "ok", "", False), (1.0, "failed", "", False),
+    (1.0, "ok", "busy: other processes used 30% of the CPUs (> 25%)", False)],
+    ids=["measured-kept", "a-zero-time-left-out", "a-negative-time-left-out", "a-failed-point-left-out",
+         "a-flagged-point-left-out"])
+def test_only_a_measured_unflagged_point_with_a_positive_time_tests_the_model(median_s, status, flag, kept):
+    points = _predicted([1.0, median_s], status=["ok", status], flag=["", flag])
+    assert len(prediction.predicted_points(points)) == 1 + kept
+    assert prediction.left_out(points) == ("left out: 1 flagged point (busy)" if flag else "")
+
+
+def test_the_fraction_inside_counts_every_kept_point_once():
+    assert prediction.fraction_inside(_predicted([1.0] * 9 + [1.31])) == pytest.approx(0.9)
+    assert prediction.fraction_inside(_predicted([1.0, 1.31, 0.5, 2.0])) == pytest.approx(0.25)
+
+
+def test_the_largest_misses_are_the_8_farthest_outside_the_band_either_way():
+    errors = [1.0, 0.09, 5.0, 1.5, 0.6, 3.0, 0.19, 10.0, 0.7, 4.0, 1.29]  # 1.0, 1.29 inside; 9 misses
+    misses = prediction.largest_misses(_predicted(errors))
+    assert list(misses["measured/predicted"]) == [0.09, 10.0, 0.19, 5.0, 4.0, 3.0, 0.6, 1.5]  # 0.7: the nearest
+    assert list(misses["depth"]) == [2, 8, 7, 3, 10, 6, 5, 4] and (misses["dominant term"] == "fixed cost per call").all()
+    assert len(prediction.largest_misses(_predicted(errors), count=9)) == 9
+    assert len(prediction.largest_misses(_predicted(errors), count=20)) == 9  # never a point inside the band
+
+
+def test_each_methods_row_gives_its_spread_and_the_term_dominating_at_its_smallest_and_largest_network():
+    points = _predicted([2.0, 0.5, 1.0, 1.2], n_params=[200, 100, 400, 300],
+                        dominant=["flops", "calls", "elementwise", "flops"])
+    row = prediction.by_method(points).iloc[0]
+    assert (row["points"], row["inside"], row["median measured/predicted"]) == (4, 0.5, 1.1)
+    assert (row["lowest"], row["highest"]) == (0.5, 2.0)
+    assert (row["dominant term at smallest N"], row["dominant term at largest N"]) == ("fixed cost per call",
+                                                                                      "element-wise work")
+
+
+@pytest.mark.parametrize("terms, total, share", [
+    ({"calls": 0.6, "flops": 0.3, "elementwise": 0.1}, 1.0, ("fixed cost per call", 0.6)),
+    ({"calls": 0.1, "flops": 0.3, "elementwise": NAN}, 0.5, ("matrix products", 0.6)),
+    ({"calls": 0.1, "flops": 0.3}, 0.0, ("", NAN)), ({"calls": 0.1, "flops": 0.3}, -1.0, ("", NAN)),
+    ({"calls": 0.1}, NAN, ("", NAN)), ({}, 1.0, ("", NAN)), ({"calls": NAN}, 1.0, ("", NAN))],
+    ids=["the-largest-term-and-its-share", "a-nan-term-ignored", "a-zero-total-no-share", "a-negative-total-no-share",
+         "no-total-no-share", "no-terms-no-share", "only-nan-terms-no-share"])
+def test_the_dominant_term_is_the_largest_known_one_over_a_positive_total(terms, total, share):
+    row = pd.Series({**{f"model_{t}_s": v for t, v in terms.items()}, "model_s": total})
+    name, value = prediction.dominant_share(row)
+    assert name == share[0] and (value == pytest.approx(share[1]) if share[0] else np.isnan(value))
+
+
 # -- sweep/plan.py -------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("predicted, skipped", [(0.02, False), (0.0200001, True), (0.0199, False)],
