@@ -359,6 +359,24 @@ def test_an_interval_needs_half_the_resamples_fitted(monkeypatch, kept, has_inte
     assert count == kept and bool(np.isfinite(low).all() and np.isfinite(high).all()) is has_interval
 
 
+def _resampled_slopes(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The log-log slope of each of 1000 resamples of the points with replacement, drawn by default_rng(0), the
+    resamples whose sizes are all equal dropped: the rule written out with np.polyfit."""
+    idx = np.random.default_rng(0).integers(0, len(y), (1000, len(y)))
+    return np.array([np.polyfit(np.log(x[i]), np.log(y[i]), 1)[0] for i in idx if np.ptp(x[i]) > 0])
+
+
+@pytest.mark.parametrize("x", [np.geomspace(1, 64, 7), np.array([1.0, 1.0, 1.0, 2.0, 8.0])],
+                         ids=["7-sizes", "some-resamples-of-one-size-dropped"])
+def test_the_interval_is_the_95_percent_percentile_interval_of_1000_resamples_drawn_with_seed_0(x):
+    y = 2 * x**1.5 * np.exp(np.random.default_rng(7).normal(0, 0.3, len(x)))
+    slopes = _resampled_slopes(x, y)
+    low, high, kept = fits.bootstrap_interval(x[:, None], y)
+    assert kept == len(slopes) and (x[0] != x[1] or kept < 1000)
+    assert low[0] == pytest.approx(np.percentile(slopes, 2.5), rel=1e-9)
+    assert high[0] == pytest.approx(np.percentile(slopes, 97.5), rel=1e-9)
+
+
 # -- results/prediction.py -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("measured, inside", [
