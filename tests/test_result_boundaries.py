@@ -33,7 +33,7 @@ import pandas as pd
 import pytest
 from test_run_files import _planned, _record
 from test_sanity import BACKPROP, FORWARD, frame
-from test_verdicts import pair_points
+from test_verdicts import IMPOSSIBLE, pair_points
 
 from nngrad import runfiles
 from nngrad.results import compare, fits, limits, prediction, sanity
@@ -375,6 +375,64 @@ def test_the_interval_is_the_95_percent_percentile_interval_of_1000_resamples_dr
     assert kept == len(slopes) and (x[0] != x[1] or kept < 1000)
     assert low[0] == pytest.approx(np.percentile(slopes, 2.5), rel=1e-9)
     assert high[0] == pytest.approx(np.percentile(slopes, 97.5), rel=1e-9)
+
+
+@pytest.mark.parametrize("kept, resamples, has_interval", [(1, 1, True), (0, 1, False), (1, 2, True), (0, 0, False)],
+                         ids=["1-of-1-kept-interval", "0-of-1-no-interval", "1-of-2-is-half-interval",
+                              "no-resamples-no-interval"])
+def test_an_interval_needs_at_least_one_fitted_resample(monkeypatch, kept, resamples, has_interval):
+    monkeypatch.setattr(fits, "bootstrap_exponents", lambda f, y, resamples, seed: np.ones((kept, 1)))
+    low, high, count = fits.bootstrap_interval(np.ones((5, 1)), np.ones(5), resamples=resamples)
+    assert count == kept and bool(np.isfinite(low).all() and np.isfinite(high).all()) is has_interval
+
+
+@pytest.mark.parametrize("values, usable", [
+    ([[1.0, 2.0], [1.0, NAN], [0.0, 2.0], [3.0, 4.0], [-1.0, -2.0]], [True, False, False, True, False])],
+    ids=["a-row-with-one-bad-size-left-out"])
+def test_a_point_enters_a_log_log_fit_only_when_every_size_is_finite_and_positive(values, usable):
+    assert list(fits._positive(np.array(values))) == usable
+
+
+WIDTHS = [2**k for k in range(3, 13)]  # 10 networks, N = 100 * width
+BUSY = "busy: other processes used 30% of the CPUs (> 25%)"
+
+
+def _grown(method: str, family: str, power: float, overhead=(), flags=None, seconds=None) -> list[dict]:
+    """One method's points at WIDTHS: time and flops ~ N^power exactly; ``overhead``: indices overhead-dominated;
+    ``flags``: index -> flag; ``seconds``: index -> a time in its place."""
+    return [{"method": method, "family": family, "status": "ok", "depth": 1, "width": w, "batch": 16,
+             "device": "cpu", "n_params": 100 * w, "median_s": (seconds or {}).get(i, 1e-6 * (100 * w) ** power),
+             "flops": float((100 * w) ** power), "overhead_dominated": i in overhead, "flag": (flags or {}).get(i, "")}
+            for i, w in enumerate(WIDTHS)]
+
+
+def test_each_fit_counts_a_point_left_out_once_flagged_before_overhead_and_a_pair_by_either_side():
+    """fd: network 0 overhead-dominated, 1 overhead-dominated and busy, 2 impossible; backprop: network 3
+    overhead-dominated. Time fits: 7 of fd's 10 points, 1 left as overhead, 2 as flagged. Ratio fits: a pair is
+    overhead-dominated when either side is (0, 1, 3), left out when either side is flagged (1, 2)."""
+    points = pd.DataFrame(_grown("fd", "finite-difference", 2, overhead=(0, 1), flags={1: BUSY, 2: IMPOSSIBLE})
+                          + _grown("backprop", "reverse-mode", 1, overhead=(3,)))
+    table = fits.growth_fits(points).set_index(["method", "model", "regime"]).sort_index()
+    counts = ["points", "excluded_overhead", "excluded_flagged"]
+    assert list(table.loc[("fd", "time ~ N^k", "compute-bound"), counts]) == [7, 1, 2]
+    assert list(table.loc[("backprop", "time ~ N^k", "compute-bound"), counts]) == [9, 1, 0]
+    ratio = table.loc["fd", "ratio ~ N^k"]
+    assert ratio.loc[["all", "compute-bound", "overhead-dominated"], counts].values.tolist() == [[8, 0, 2], [6, 2, 1],
+                                                                                                 [2, 0, 1]]
+    assert list(ratio["flagged_as"])[1:] == ["fd impossible", "fd busy"]  # one reason: named with its method
+    assert ratio.loc["all", "flagged_as"] in ("1 busy, 1 impossible", "1 impossible, 1 busy")  # two: by kind
+    assert table.loc[("fd", "time ~ N^k", "compute-bound"), "flagged_as"] in ("1 busy, 1 impossible",
+                                                                               "1 impossible, 1 busy")
+    fitted = table.loc[("fd", "time ~ N^k", "compute-bound")]
+    assert (fitted["exponent"], fitted["theory_sizes"], fitted["theory_asymptotic"]) == pytest.approx((2, 2, 2))
+    assert (ratio.loc["all", "exponent"], ratio.loc["all", "theory_sizes"]) == pytest.approx((1, 1))
+
+
+def test_a_point_without_a_positive_time_leaves_the_fit_and_the_note_counts_it():
+    points = pd.DataFrame(_grown("backprop", "reverse-mode", 1, seconds={0: 0.0, 1: NAN}))
+    row = fits.growth_fits(points).set_index("model").loc["time ~ N^k"]
+    assert (row["points"], row["exponent"]) == (8, pytest.approx(1.0))
+    assert row["note"] == "2 without a positive time and size left out"
 
 
 # -- results/prediction.py -----------------------------------------------------------------------------------------
