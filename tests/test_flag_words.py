@@ -3,7 +3,8 @@ ratio to 2 significant digits unless more are needed to stay visibly under its b
 only when the run has more than one device.
 
 Planted (each made in nngrad/results/sanity.py, this file run, the test seen to fail, reverted): _under's
-digits from 3 (range(3, 8)); the banner's several-devices test `nunique() > 1` -> `> 2`.
+digits from 3 (range(3, 8)) and up to 6 (range(2, 7)); the banner's several-devices test `nunique() > 1` -> `> 2`;
+its `len(mine) > NAMED` -> `>=` ("and 0 more").
 """
 
 import pandas as pd
@@ -19,8 +20,9 @@ from nngrad.results import sanity
     (0.9912, "impossible: 0.99 loss evaluations (< 1)"),
     (0.999, "impossible: 0.999 loss evaluations (< 1)"),
     (0.9996, "impossible: 0.9996 loss evaluations (< 1)"),
+    (0.99999961, "impossible: 0.9999996 loss evaluations (< 1)"),
 ], ids=["0.3912-two-digits", "0.6172-two-digits-rounded-up", "0.9912-two-digits", "0.999-three-digits-to-stay-under",
-        "0.9996-four-digits-to-stay-under"])
+        "0.9996-four-digits-to-stay-under", "0.99999961-seven-digits-to-stay-under"])
 def test_an_impossible_flag_gives_its_ratio_to_two_digits_or_as_many_as_keep_it_under_one(seconds, text):
     assert sanity.flags(frame([FORWARD, ("backprop", "reverse-mode", seconds, 1, None)]))[1] == text
 
@@ -47,3 +49,12 @@ def _impossible_on(devices: list[str]) -> pd.DataFrame:
 def test_the_banner_names_a_points_device_only_when_the_run_has_more_than_one(devices, named):
     text = sanity.banner(_impossible_on(devices))
     assert all(n in text for n in named) and (" on cpu" in text) is (len(devices) > 1)
+
+
+@pytest.mark.parametrize("count, more", [(5, ""), (6, "; and 1 more: see summary.csv's flag column."), (4, "")],
+                         ids=["5-all-named", "6-five-named-1-more", "4-all-named"])
+def test_the_banner_names_up_to_five_points_of_a_kind_and_counts_only_those_beyond(count, more):
+    points = pd.concat([frame([FORWARD, ("backprop", "reverse-mode", 0.5, 1, None)]).assign(depth=d)
+                        for d in range(1, count + 1)], ignore_index=True)
+    text = sanity.banner(points.assign(flag=sanity.flags(points)))
+    assert text.count("backprop at d") == min(count, 5) and ("more: see" in text) is bool(more) and more in text
