@@ -58,3 +58,18 @@ def test_the_banner_names_up_to_five_points_of_a_kind_and_counts_only_those_beyo
                         for d in range(1, count + 1)], ignore_index=True)
     text = sanity.banner(points.assign(flag=sanity.flags(points)))
     assert text.count("backprop at d") == min(count, 5) and ("more: see" in text) is bool(more) and more in text
+
+
+@pytest.mark.parametrize("reasons, text", [
+    (["jax impossible"] * 2 + ["backprop busy"], "2 jax impossible, 1 backprop busy"),
+    (["jax impossible"] * 3 + ["torch impossible"] * 2 + ["backprop busy"], "5 impossible, 1 busy"),
+    (["jax impossible after re-timing"] * 2 + ["torch impossible", "fd cheaper than backprop"],
+     "2 impossible after re-timing, 1 impossible, 1 cheaper than backprop"),
+    (["impossible"] * 3 + ["busy"] * 2 + ["cheaper than backprop"], "3 impossible, 2 busy, 1 cheaper than backprop"),
+    (["jax impossible and backprop busy"] * 3 + ["torch busy"] * 2 + ["fd impossible"],
+     "3 impossible and busy, 2 busy, 1 impossible"),
+    (["jax impossible", "", "jax impossible"], "jax impossible"),
+], ids=["2-reasons-listed", "3-reasons-counted-by-kind", "re-timing-not-counted-as-impossible",
+        "3-kinds-counted", "a-pair-named-by-both-its-kinds", "a-lone-reason-without-its-count"])
+def test_up_to_two_reasons_are_listed_and_more_are_counted_by_the_kinds_they_name(reasons, text):
+    assert sanity.tally(pd.Series(reasons, dtype=object)) == text
