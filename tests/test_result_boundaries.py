@@ -230,6 +230,16 @@ def test_the_memory_target_is_judged_at_the_largest_peak():
     assert (row["verdict"], row["measured"], row["at"]) == ("miss", 5.0, "d2 w8 b16")
 
 
+@pytest.mark.parametrize("width, batch, verdict", [(64, 64, "miss"), (63, 64, "not measured"), (64, 63, "not measured")],
+                         ids=["w64-b64-judged", "w63-outside", "b63-outside"])
+def test_a_target_row_judges_only_the_networks_its_where_selects(width, batch, verdict):
+    t = _target("backprop", "forward", "batch >= 64, width >= 64")
+    points = pair_points([5.0]).assign(width=width, batch=batch, method=lambda p: p["method"].replace("torch",
+                                                                                                      "forward"))
+    row = limits.limits_table(points, targets=[t]).iloc[0]
+    assert (row["verdict"], row["points"]) == (verdict, int(verdict == "miss"))
+
+
 def test_a_target_whose_methods_were_not_both_measured_says_which_is_missing():
     t = _target("backprop", "torch", "every point")
     torch_only = pair_points([1.0]).query("method == 'torch'")
@@ -243,15 +253,16 @@ def test_a_target_whose_methods_were_not_both_measured_says_which_is_missing():
     assert (memory["verdict"], memory["why"]) == ("not measured", "numerical-batched not measured in this run")
 
 
-def _model_row(measured_a: float, model_a: float, model_b: float = 1.0) -> pd.Series:
-    """A ratios() row: backprop ``measured_a`` s against torch's 1 s, the model predicting ``model_a`` and
-    ``model_b`` (all of it matrix products)."""
-    return pd.Series({"depth": 1, "width": 8, "batch": 16, "median_s_a": measured_a, "median_s_b": 1.0,
-                      "ratio": measured_a, "model_s_a": model_a, "model_flops_s_a": model_a,
+def _model_row(ratio: float, model_a: float, model_b: float = 1.0) -> pd.Series:
+    """A ratios() row: backprop / torch = ``ratio`` (torch 1 s, or 1.1 s where backprop's time is under 1 s), the
+    model predicting ``model_a`` and ``model_b`` (all of it matrix products)."""
+    measured_b = 1.0 if ratio >= 1 else 1.1
+    return pd.Series({"depth": 1, "width": 8, "batch": 16, "median_s_a": ratio * measured_b, "median_s_b": measured_b,
+                      "ratio": ratio, "model_s_a": model_a, "model_flops_s_a": model_a,
                       "model_s_b": model_b, "model_flops_s_b": model_b})
 
 
-@pytest.mark.parametrize("measured_a, model_a, model_b, why", [
+@pytest.mark.parametrize("ratio, model_a, model_b, why", [
     (100.0, 1.0, 1.0, "model says 1; backprop ran 100x the model"),
     (99.0, 1.0, 1.0, "model says 1; backprop ran 99x the model"),
     (150.0, 1.0, 1.0, "model says 1; backprop ran 150x the model"),
@@ -261,11 +272,15 @@ def _model_row(measured_a: float, model_a: float, model_b: float = 1.0) -> pd.Se
     (2.0, 0.0, 1.0, "no cost model in this run to say why"),
     (2.0, 1.0, 0.0, "no cost model in this run to say why"),
     (2.0, NAN, 1.0, "no cost model in this run to say why"),
+    (1.5, 0.5, 1.0, "model says 0.5; backprop ran 3x the model"),
+    (1.0, 1.0, 4.0, "model says 0.25; torch ran 0.25x the model"),
+    (3.0, 2.0, 0.5, "model says 4 too (100% matrix products)"),
 ], ids=["100x-whole", "99x", "150x-whole", "1234x-with-a-comma", "1.3x", "the-model-predicts-the-miss",
-        "a-zero-prediction-says-nothing", "a-zero-reference-prediction-says-nothing", "no-prediction"])
-def test_a_miss_says_what_the_cost_model_predicted_and_which_side_ran_off_it(measured_a, model_a, model_b, why):
+        "a-zero-prediction-says-nothing", "a-zero-reference-prediction-says-nothing", "no-prediction",
+        "backprop-ran-3x-its-prediction-of-half", "torch-ran-a-quarter-of-its-prediction-of-4", "predicted-4-of-2-over-half"])
+def test_a_miss_says_what_the_cost_model_predicted_and_which_side_ran_off_it(ratio, model_a, model_b, why):
     t = _target("backprop", "torch", "every point")
-    assert limits.why_miss(t, _model_row(measured_a, model_a, model_b)) == why
+    assert limits.why_miss(t, _model_row(ratio, model_a, model_b)) == why
 
 
 # -- results/compare.py --------------------------------------------------------------------------------------------
