@@ -509,6 +509,8 @@ def test_each_methods_row_gives_its_spread_and_the_term_dominating_at_its_smalle
     assert (row["lowest"], row["highest"]) == (0.5, 2.0)
     assert (row["dominant term at smallest N"], row["dominant term at largest N"]) == ("fixed cost per call",
                                                                                       "element-wise work")
+    two = pd.concat([points.assign(method="zeta"), points.assign(method="alpha")], ignore_index=True)
+    assert list(prediction.by_method(two)["method"]) == ["zeta", "alpha"]  # in the run's order, not sorted
 
 
 @pytest.mark.parametrize("terms, total, share", [
