@@ -399,6 +399,7 @@ def test_an_interval_needs_at_least_one_fitted_resample(monkeypatch, kept, resam
     monkeypatch.setattr(fits, "bootstrap_exponents", lambda f, y, resamples, seed: np.ones((kept, 1)))
     low, high, count = fits.bootstrap_interval(np.ones((5, 1)), np.ones(5), resamples=resamples)
     assert count == kept and bool(np.isfinite(low).all() and np.isfinite(high).all()) is has_interval
+    assert low.shape == high.shape == (1,)  # one bound per exponent, never per point
 
 
 @pytest.mark.parametrize("values, usable", [
@@ -441,6 +442,22 @@ def test_each_fit_counts_a_point_left_out_once_flagged_before_overhead_and_a_pai
     fitted = table.loc[("fd", "time ~ N^k", "compute-bound")]
     assert (fitted["exponent"], fitted["theory_sizes"], fitted["theory_asymptotic"]) == pytest.approx((2, 2, 2))
     assert (ratio.loc["all", "exponent"], ratio.loc["all", "theory_sizes"]) == pytest.approx((1, 1))
+
+
+def test_a_time_fit_takes_every_size_that_varies_and_only_those():
+    rows = pd.DataFrame(_grown("backprop", "reverse-mode", 1)).assign(depth=[1, 2] * 5)
+    assert set(fits.growth_fits(rows)["model"]) == {"time ~ depth^k * width^k", "time ~ N^k"}
+    assert set(fits.growth_fits(rows.assign(depth=1))["model"]) == {"time ~ width^k", "time ~ N^k"}
+
+
+def test_a_fit_whose_counted_operations_are_unknown_somewhere_has_no_theory_there():
+    rows = pd.DataFrame(_grown("backprop", "reverse-mode", 1))
+    row = fits.growth_fits(rows.assign(flops=[0.0] + [1.0] * 9)).set_index("model").loc["time ~ N^k"]
+    assert row["exponent"] == pytest.approx(1.0) and np.isnan(row["theory_sizes"])
+
+
+def test_sizes_with_no_term_are_not_fitted_however_many_points():
+    assert fits._unfittable(np.ones((6, 0)), []).startswith("not fitted")
 
 
 def test_a_point_without_a_positive_time_leaves_the_fit_and_the_note_counts_it():
