@@ -456,6 +456,35 @@ def test_a_fit_whose_counted_operations_are_unknown_somewhere_has_no_theory_ther
     assert row["exponent"] == pytest.approx(1.0) and np.isnan(row["theory_sizes"])
 
 
+def _nearly_collinear(spread: float, smallest: float) -> np.ndarray:
+    """Sizes (5, 2) whose centred logs have the singular values (about 2.2 log(``spread``), ``smallest``): the
+    second column the first times a tiny factor off its line."""
+    logs = np.log(spread) * np.array([0.0, 0.25, 0.5, 0.75, 1.0])
+    off = np.array([1.0, -2.0, 0.0, 2.0, -1.0])  # centred, orthogonal to the line
+    return np.exp(np.column_stack([logs, logs + smallest * np.sqrt(2) * off / np.linalg.norm(off)]))
+
+
+@pytest.mark.parametrize("spread, relative, fitted", [
+    (16.0, 3e-9, True), (16.0, 5e-10, False), (16.0, 3e-10, False), (16.0, 0.0, False)],
+    ids=["3e-9-of-the-largest-independent", "5e-10-of-a-largest-of-3-collinear", "3e-10-of-the-largest-collinear",
+         "exactly-collinear"])
+def test_two_sizes_vary_apart_when_the_smallest_singular_value_is_over_1e_9_of_the_largest(spread, relative, fitted):
+    features = _nearly_collinear(spread, 0.0)
+    largest = np.linalg.svd(np.log(features) - np.log(features).mean(axis=0), compute_uv=False)[0]
+    features = _nearly_collinear(spread, relative * largest)
+    singular = np.linalg.svd(np.log(features) - np.log(features).mean(axis=0), compute_uv=False)
+    assert largest > 3 and singular[1] == pytest.approx(relative * singular[0], rel=1e-3, abs=1e-15)
+    why = fits._unfittable(features, ["depth", "width"])
+    assert (why == "") is fitted and (fitted or "do not vary in depth, width" in why)
+
+
+@pytest.mark.parametrize("smallest, why", [(3e-9, "spans only"), (3e-10, "do not vary")],
+                         ids=["3e-9-absolute-varies", "3e-10-absolute-does-not"])
+def test_under_a_largest_singular_value_of_1_the_tolerance_is_1e_9_absolute(smallest, why):
+    features = _nearly_collinear(1.3, smallest)  # spans 1.3x: the largest singular value about 0.6
+    assert why in fits._unfittable(features, ["depth", "width"])
+
+
 def test_sizes_with_no_term_are_not_fitted_however_many_points():
     assert fits._unfittable(np.ones((6, 0)), []).startswith("not fitted")
 
