@@ -485,6 +485,18 @@ def test_under_a_largest_singular_value_of_1_the_tolerance_is_1e_9_absolute(smal
     assert why in fits._unfittable(features, ["depth", "width"])
 
 
+@pytest.mark.parametrize("spread, smallest", [(16.0, 3e-9), (1.3, 1e-9)],
+                         ids=["largest-about-3-relative-tolerance", "largest-under-1-absolute-tolerance"])
+def test_a_resample_is_fitted_only_when_its_smallest_singular_value_is_over_1e_9_of_max_largest_1(spread, smallest):
+    features = _nearly_collinear(spread, smallest)
+    y = np.exp(np.log(features).sum(axis=1))
+    expected = 0
+    for i in np.random.default_rng(0).integers(0, 5, (1000, 5)):
+        singular = np.linalg.svd(np.log(features[i]) - np.log(features[i]).mean(axis=0), compute_uv=False)
+        expected += singular[-1] > 1e-9 * max(singular[0], 1.0)
+    assert 0 < expected < 700 and len(fits.bootstrap_exponents(features, y)) == expected  # some kept, not all
+
+
 def test_sizes_with_no_term_are_not_fitted_however_many_points():
     assert fits._unfittable(np.ones((6, 0)), []).startswith("not fitted")
 
