@@ -240,6 +240,13 @@ def test_a_target_row_judges_only_the_networks_its_where_selects(width, batch, v
     assert (row["verdict"], row["points"]) == (verdict, int(verdict == "miss"))
 
 
+def test_a_ratio_row_is_one_network_with_both_times_their_ratio_and_why_it_is_left_out():
+    out = limits.ratios(pair_points([1.0, 2.0], {2: IMPOSSIBLE}), "backprop", "torch")
+    assert list(out.columns) == ["depth", "width", "batch", "device", "n_params", "median_s_a", "median_s_b", "ratio",
+                                 "left_out"]
+    assert list(out["ratio"]) == [1.0, 2.0] and list(out["left_out"]) == ["", "torch impossible"]
+
+
 def test_a_target_whose_methods_were_not_both_measured_says_which_is_missing():
     t = _target("backprop", "torch", "every point")
     torch_only = pair_points([1.0]).query("method == 'torch'")
