@@ -504,7 +504,8 @@ def test_a_resample_is_fitted_only_when_its_smallest_singular_value_is_over_1e_9
     assert 0 < expected < 700 and len(fits.bootstrap_exponents(features, y)) == expected  # some kept, not all
 
 
-@pytest.mark.parametrize("n, m", [(2, 1), (3, 2), (4, 3)], ids=["2-points-1-term", "3-points-2-terms", "4-points-3-terms"])
+@pytest.mark.parametrize("n, m", [(2, 1), (3, 2), (4, 3), (2, 2), (1, 3)],
+                         ids=["2-points-1-term", "3-points-2-terms", "4-points-3-terms", "2-points-2-terms", "1-point-3-terms"])
 def test_a_fit_without_residual_degrees_of_freedom_has_one_nan_standard_error_per_exponent(n, m):
     features = np.exp(np.random.default_rng(1).normal(size=(n, m)))
     k, _, se = fits.power_fit(features, np.exp(np.log(features).sum(axis=1)))
