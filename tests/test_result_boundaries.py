@@ -230,7 +230,8 @@ def test_the_memory_target_is_judged_at_the_largest_peak():
     assert (row["verdict"], row["measured"], row["at"]) == ("miss", 5.0, "d2 w8 b16")
 
 
-@pytest.mark.parametrize("width, batch, verdict", [(64, 64, "miss"), (63, 64, "not measured"), (64, 63, "not measured")],
+@pytest.mark.parametrize("width, batch, verdict",
+                         [(64, 64, "miss"), (63, 64, "not measured"), (64, 63, "not measured")],
                          ids=["w64-b64-judged", "w63-outside", "b63-outside"])
 def test_a_target_row_judges_only_the_networks_its_where_selects(width, batch, verdict):
     t = _target("backprop", "forward", "batch >= 64, width >= 64")
@@ -284,7 +285,8 @@ def _model_row(ratio: float, model_a: float, model_b: float = 1.0) -> pd.Series:
     (3.0, 2.0, 0.5, "model says 4 too (100% matrix products)"),
 ], ids=["100x-whole", "99x", "150x-whole", "1234x-with-a-comma", "1.3x", "the-model-predicts-the-miss",
         "a-zero-prediction-says-nothing", "a-zero-reference-prediction-says-nothing", "no-prediction",
-        "backprop-ran-3x-its-prediction-of-half", "torch-ran-a-quarter-of-its-prediction-of-4", "predicted-4-of-2-over-half"])
+        "backprop-ran-3x-its-prediction-of-half", "torch-ran-a-quarter-of-its-prediction-of-4",
+        "predicted-4-of-2-over-half"])
 def test_a_miss_says_what_the_cost_model_predicted_and_which_side_ran_off_it(ratio, model_a, model_b, why):
     t = _target("backprop", "torch", "every point")
     assert limits.why_miss(t, _model_row(ratio, model_a, model_b)) == why
@@ -505,7 +507,8 @@ def test_a_resample_is_fitted_only_when_its_smallest_singular_value_is_over_1e_9
 
 
 @pytest.mark.parametrize("n, m", [(2, 1), (3, 2), (4, 3), (2, 2), (1, 3)],
-                         ids=["2-points-1-term", "3-points-2-terms", "4-points-3-terms", "2-points-2-terms", "1-point-3-terms"])
+                         ids=["2-points-1-term", "3-points-2-terms", "4-points-3-terms", "2-points-2-terms",
+                              "1-point-3-terms"])
 def test_a_fit_without_residual_degrees_of_freedom_has_one_nan_standard_error_per_exponent(n, m):
     features = np.exp(np.random.default_rng(1).normal(size=(n, m)))
     k, _, se = fits.power_fit(features, np.exp(np.log(features).sum(axis=1)))
@@ -574,7 +577,8 @@ def test_the_largest_misses_are_the_8_farthest_outside_the_band_either_way():
     errors = [1.0, 0.09, 5.0, 1.5, 0.6, 3.0, 0.19, 10.0, 0.7, 4.0, 1.29]  # 1.0, 1.29 inside; 9 misses
     misses = prediction.largest_misses(_predicted(errors))
     assert list(misses["measured/predicted"]) == [0.09, 10.0, 0.19, 5.0, 4.0, 3.0, 0.6, 1.5]  # 0.7: the nearest
-    assert list(misses["depth"]) == [2, 8, 7, 3, 10, 6, 5, 4] and (misses["dominant term"] == "fixed cost per call").all()
+    assert list(misses["depth"]) == [2, 8, 7, 3, 10, 6, 5, 4]
+    assert (misses["dominant term"] == "fixed cost per call").all()
     assert len(prediction.largest_misses(_predicted(errors), count=9)) == 9
     assert len(prediction.largest_misses(_predicted(errors), count=20)) == 9  # never a point inside the band
 
