@@ -256,7 +256,8 @@ def test_a_target_whose_methods_were_not_both_measured_says_which_is_missing():
     for points, why in ((torch_only, "backprop not measured in this run"), (apart, "no network here measured both"),
                         (none, "backprop and torch not measured in this run")):
         row = limits.limits_table(points, targets=[t]).iloc[0]
-        assert (row["verdict"], row["why"], row["points"]) == ("not measured", why, 0)
+        assert (row["verdict"], row["why"], row["points"], row["left_out"], row["at"]) == ("not measured", why, 0, 0, "")
+        assert np.isnan(row["measured"])
     memory = limits.limits_table(torch_only, targets=[]).iloc[0]
     assert (memory["verdict"], memory["why"]) == ("not measured", "numerical-batched not measured in this run")
 
