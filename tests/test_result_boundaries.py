@@ -21,6 +21,24 @@ Planted mutations (each made in nngrad/, this file run, the test seen to fail, r
 - sweep/plan.py: budget `>`->`>=`; total `<=`->`<`; costliest-first order reversed: all killed.
 - runfiles.py: trim_cut_line trimming the record before the cut line too; DONE without "skipped", with "failed";
   finished = measured only: all killed.
+Issue 27, Cosmic Ray's survivors (each planted in nngrad/, this file run, the test seen to fail, reverted):
+- results/limits.py: the classic-network scope `==`->`!=` of central-batched and forward-mode; scipy's batch 16->17;
+  backprop-graph/jax 2.0->20.0; MIB 2**20->2**21; the memory bound `<=`->`<`, its idxmax->idxmin; _times
+  `x < 100`->`<=`; why_miss's `a > 0 and b > 0`->`>=`, ->`or`, each side's `/ a`, `/ b` and `a / b` dropped;
+  `m not in measured`->`in`; `where(...) and n >= min_params`->`or`; ratios' KEY[1:]->KEY[0:]; a not-measured
+  row's left_out 0->1: all killed.
+- results/prediction.py: `median_s > 0`->`>=`; `total <= 0`->`<`; the dominant term max->min; largest_misses'
+  count 8->9, ->7; by_method's idxmin->idxmax, min->max, max->mean, sort=False->True; the miss's abs dropped; misses
+  taken from every point, not only those outside the band; the flagged filter dropped; dominant_share's isfinite
+  filter dropped; left_out's `"flag" in rows`->`not in`: all killed.
+- results/fits.py: RESAMPLES 1000->1001, ->999; SEED 0->1; CONFIDENCE 0.95->0.095; the tail's `/ 2` dropped;
+  `max(MIN_KEPT * resamples, 1)` 1->2, ->0; _positive's all->any; the overhead count's `& ~flagged` dropped (time
+  and ratio fits); the pair's `| overhead_ref` dropped; tally most=1->2; the ratio's theory `/ flops_ref` dropped;
+  `regime == "compute-bound"`->`!=`; the unusable count inverted; excluded_flagged `!=`->`==`; the NaN interval
+  sized by points; `nunique() > 1`->`> 2`, ->`>= 1`; "time ~ " dropped; `not terms or`->`and`; RANK_TOL 1e-9->1e-8,
+  ->1e-10 and `max(s[0], 1.0)` ->10.0, ->0.1, ->s[-1], ->min (in _unfittable and in the resamples' filter); `s[-1]`
+  ->`s[0]`; the NaN standard errors sized X.shape[1], X.shape[0] - 1; `.iloc[0]`->`.iloc[1]`: all killed. The
+  centring of log y in bootstrap_exponents dropped survives: equivalent (tools/mutation/equivalent).
 Bugs these tests exposed, fixed in nngrad/: a NaN ratio beside a passing one passed its target (and a row of NaN
 ratios raised ValueError) in limits.py; a NaN bootstrap interval read "same" in compare.ratio_table.
 """
