@@ -21,8 +21,11 @@ from nngrad.results import sanity
     (0.999, "impossible: 0.999 loss evaluations (< 1)"),
     (0.9996, "impossible: 0.9996 loss evaluations (< 1)"),
     (0.99999961, "impossible: 0.9999996 loss evaluations (< 1)"),
+    (1 - 1e-10, "impossible: 0.9999999999 loss evaluations (< 1)"),
+    (1 - 2**-53, "impossible: 0.9999999999999999 loss evaluations (< 1)"),
 ], ids=["0.3912-two-digits", "0.6172-two-digits-rounded-up", "0.9912-two-digits", "0.999-three-digits-to-stay-under",
-        "0.9996-four-digits-to-stay-under", "0.99999961-seven-digits-to-stay-under"])
+        "0.9996-four-digits-to-stay-under", "0.99999961-seven-digits-to-stay-under",
+        "1-minus-1e-10-ten-digits-to-stay-under", "the-largest-double-under-1-sixteen-digits"])
 def test_an_impossible_flag_gives_its_ratio_to_two_digits_or_as_many_as_keep_it_under_one(seconds, text):
     assert sanity.flags(frame([FORWARD, ("backprop", "reverse-mode", seconds, 1, None)]))[1] == text
 
