@@ -149,7 +149,7 @@ def tally(reasons: pd.Series, most: int = 2) -> str:
 
 def _names(reason: str, name: str) -> bool:
     """Whether ``reason`` ("jax impossible and backprop busy") names the kind ``name`` (not merely a longer one)."""
-    return any(part == name or part.endswith(" " + name) for part in reason.split(" and "))
+    return any(f" {part}".endswith(f" {name}") for part in reason.split(" and "))
 
 
 def count_text(points: pd.DataFrame) -> str:
