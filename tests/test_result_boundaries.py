@@ -207,6 +207,12 @@ def test_a_nan_ratio_never_passes_a_target_row_and_the_worst_ratio_decides(ratio
     assert limits.limits_table(pair_points(ratios), targets=[t]).iloc[0]["verdict"] == verdict
 
 
+def test_the_first_nan_ratio_is_the_one_a_target_row_names():
+    t = _target("backprop", "torch", "every point")
+    row = limits.limits_table(pair_points([0.5, NAN, NAN]), targets=[t]).iloc[0]
+    assert (row["verdict"], row["at"], row["points"]) == ("miss", "d2 w8 b16", 3) and np.isnan(row["measured"])
+
+
 # the same targets on a GPU (issue 12), from their statements
 DEVICE_BOUNDS = [
     ("jax-fd", "numerical-batched", ">=", 5, 5.0, 4.999),
@@ -295,6 +301,10 @@ def _model_row(ratio: float, model_a: float, model_b: float = 1.0) -> pd.Series:
     (150.0, 1.0, 1.0, "model says 1; backprop ran 150x the model"),
     (1234.0, 1.0, 1.0, "model says 1; backprop ran 1,234x the model"),
     (1.3, 1.0, 1.0, "model says 1; backprop ran 1.3x the model"),
+    (9.9, 1.0, 1.0, "model says 1; backprop ran 9.9x the model"),
+    (9.95, 1.0, 1.0, "model says 1; backprop ran 10x the model"),
+    (12.0, 1.0, 1.0, "model says 1; backprop ran 12x the model"),
+    (99.7, 1.0, 1.0, "model says 1; backprop ran 100x the model"),
     (2.0, 2.0, 1.0, "model says 2 too (100% matrix products)"),
     (2.0, 0.0, 1.0, "no cost model in this run to say why"),
     (2.0, 1.0, 0.0, "no cost model in this run to say why"),
@@ -302,7 +312,8 @@ def _model_row(ratio: float, model_a: float, model_b: float = 1.0) -> pd.Series:
     (1.5, 0.5, 1.0, "model says 0.5; backprop ran 3x the model"),
     (1.0, 1.0, 4.0, "model says 0.25; torch ran 0.25x the model"),
     (3.0, 2.0, 0.5, "model says 4 too (100% matrix products)"),
-], ids=["100x-whole", "99x", "150x-whole", "1234x-with-a-comma", "1.3x", "the-model-predicts-the-miss",
+], ids=["100x-whole", "99x", "150x-whole", "1234x-with-a-comma", "1.3x", "9.9x-two-digits",
+        "9.95x-whole-from-there", "12x-whole", "99.7x-whole-never-1e+02", "the-model-predicts-the-miss",
         "a-zero-prediction-says-nothing", "a-zero-reference-prediction-says-nothing", "no-prediction",
         "backprop-ran-3x-its-prediction-of-half", "torch-ran-a-quarter-of-its-prediction-of-4",
         "predicted-4-of-2-over-half"])

@@ -103,8 +103,8 @@ def why_miss(t: Target, row) -> str:
 
 
 def _times(x: float) -> str:
-    """1.3x, 0.61x, 400x."""
-    return f"{x:.2g}x" if x < 100 else f"{x:,.0f}x"
+    """0.61x, 1.3x, 9.9x under 9.95 (2 significant digits); 10x, 400x, 1,234x from there (whole)."""
+    return f"{x:.2g}x" if x < 9.95 else f"{x:,.0f}x"
 
 
 def _why_not_measured(t: Target, points: pd.DataFrame) -> str:
