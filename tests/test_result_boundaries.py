@@ -37,8 +37,10 @@ Issue 27, Cosmic Ray's survivors (each planted in nngrad/, this file run, the te
   `regime == "compute-bound"`->`!=`; the unusable count inverted; excluded_flagged `!=`->`==`; the NaN interval
   sized by points; `nunique() > 1`->`> 2`, ->`>= 1`; "time ~ " dropped; `not terms or`->`and`; RANK_TOL 1e-9->1e-8,
   ->1e-10 and `max(s[0], 1.0)` ->10.0, ->0.1, ->s[-1], ->min (in _unfittable and in the resamples' filter); `s[-1]`
-  ->`s[0]`; the NaN standard errors sized X.shape[1], X.shape[0] - 1; `.iloc[0]`->`.iloc[1]`: all killed. The
-  centring of log y in bootstrap_exponents dropped survives: equivalent (tools/mutation/equivalent).
+  ->`s[0]`; the NaN standard errors sized X.shape[1], X.shape[0] - 1; `.iloc[0]`->`.iloc[1]`: all killed. (The
+  centring of log y in bootstrap_exponents, equivalent, was then removed from fits.py.)
+- results/limits.py, later: _times' threshold 9.95 ->99.5, ->0.995, `<`->`<=`; the first NaN [0]->[-1]; the
+  memory miss's `max_bytes / MIB` -> `max_bytes`; `min_params is None or`->`is not None or`, ->`and`: all killed.
 Bugs these tests exposed, fixed in nngrad/: a NaN ratio beside a passing one passed its target (and a row of NaN
 ratios raised ValueError) in limits.py; a NaN bootstrap interval read "same" in compare.ratio_table.
 """
