@@ -64,8 +64,7 @@ def bootstrap_exponents(features: np.ndarray, y: np.ndarray, resamples: int = RE
     are dropped. Vectorised: one batched SVD of the centred log sizes (centring removes the intercept)."""
     idx = np.random.default_rng(seed).integers(0, len(y), (resamples, len(y)))  # (R, n)
     logx, logy = np.log(features)[idx], np.log(y)[idx]  # (R, n, m), (R, n)
-    logx = logx - logx.mean(axis=1, keepdims=True)
-    logy = logy - logy.mean(axis=1, keepdims=True)
+    logx = logx - logx.mean(axis=1, keepdims=True)  # logy need not be centred: U's columns sum to zero
     u, s, vt = np.linalg.svd(logx, full_matrices=False)  # (R, n, m), (R, m), (R, m, m)
     full = s[:, -1] > RANK_TOL * np.maximum(s[:, 0], 1.0)
     u, s, vt, logy = u[full], s[full], vt[full], logy[full]
@@ -100,30 +99,29 @@ def growth_fits(points: pd.DataFrame) -> pd.DataFrame:
     families = dict(zip(points["method"], points["family"]))
     rows = []
     for method in measured["method"].unique():
-        rows += _time_rows(measured[measured["method"] == method], asymptotic(families[method]))
+        rows += _time_rows(method, measured[measured["method"] == method], asymptotic(families[method]))
     for method in measured["method"].unique():
         both = paired(points, method, REFERENCE, ("flops", "overhead_dominated", "flag"))
         if method != REFERENCE and not both.empty:
-            rows += _ratio_rows(both.assign(left_out=sanity.pair_reasons(both, REFERENCE)),
+            rows += _ratio_rows(method, both.assign(left_out=sanity.pair_reasons(both, REFERENCE)),
                                 asymptotic(families[method])["N"] - 1)
     return pd.DataFrame(rows, columns=FIT_COLUMNS)
 
 
-def _time_rows(mine: pd.DataFrame, theory: dict[str, float]) -> list[dict]:
-    """Time fits of one method's measured points (P rows): compute-bound, unflagged points only."""
+def _time_rows(method: str, mine: pd.DataFrame, theory: dict[str, float]) -> list[dict]:
+    """Time fits of ``method``'s measured points ``mine`` (P rows): compute-bound, unflagged points only."""
     overhead, flagged = mine["overhead_dominated"].astype(bool), sanity.flagged(mine)
     sel, excluded = mine[~overhead & ~flagged], int((overhead & ~flagged).sum())
     out = mine.loc[flagged, "flag"].map(sanity.kind)
     terms = [t for t in ("depth", "width", "batch") if sel[t].nunique() > 1]
     model = "time ~ " + " * ".join(f"{t}^k" for t in terms) if terms else "time ~ size"
-    method = mine["method"].iloc[0]
     return (_fit_rows(method, model, "compute-bound", sel, terms, sel["median_s"], excluded, theory, out=out)
             + _fit_rows(method, "time ~ N^k", "compute-bound", sel, ["N"], sel["median_s"], excluded, theory,
                         out=out))
 
 
-def _ratio_rows(both: pd.DataFrame, exponent: float) -> list[dict]:
-    """Ratio fits t(method) / t(backprop) ~ N^k per regime; both: one method's points merged with the reference's
+def _ratio_rows(method: str, both: pd.DataFrame, exponent: float) -> list[dict]:
+    """Ratio fits t(method) / t(backprop) ~ N^k per regime; both: ``method``'s points merged with the reference's
     (columns with suffix _ref) and ``left_out`` (sanity.pair_reasons). A pair is compute-bound when neither side is
     overhead-dominated; a pair with a flagged side leaves every regime."""
     overhead = both["overhead_dominated"].astype(bool) | both["overhead_dominated_ref"].astype(bool)
@@ -132,7 +130,7 @@ def _ratio_rows(both: pd.DataFrame, exponent: float) -> list[dict]:
     for regime, keep in zip(REGIMES, (overhead | ~overhead, ~overhead, overhead), strict=True):
         sel = both[keep & ~flagged]
         excluded = int((overhead & ~flagged).sum()) if regime == "compute-bound" else 0
-        rows += _fit_rows(both["method"].iloc[0], "ratio ~ N^k", regime, sel, ["N"],
+        rows += _fit_rows(method, "ratio ~ N^k", regime, sel, ["N"],
                           sel["ratio"], excluded, {"N": exponent},
                           sel["flops"] / sel["flops_ref"], out=both.loc[keep & flagged, "left_out"])
     return rows

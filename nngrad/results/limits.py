@@ -32,7 +32,7 @@ class Target:
     bound: float
     where: Callable[[int, int, int, tuple[int, int]], bool]
     where_text: str
-    min_params: int = 0  # and only at networks of at least this many parameters
+    min_params: int | None = None  # and only at networks of at least this many parameters (None: of any size)
 
     def check(self, ratio: float) -> bool:
         return {"<=": operator.le, ">=": operator.ge}[self.op](ratio, self.bound)
@@ -103,8 +103,8 @@ def why_miss(t: Target, row) -> str:
 
 
 def _times(x: float) -> str:
-    """1.3x, 0.61x, 400x."""
-    return f"{x:.2g}x" if x < 100 else f"{x:,.0f}x"
+    """0.61x, 1.3x, 9.9x under 9.95 (2 significant digits); 10x, 400x, 1,234x from there (whole)."""
+    return f"{x:.2g}x" if x < 9.95 else f"{x:,.0f}x"
 
 
 def _why_not_measured(t: Target, points: pd.DataFrame) -> str:
@@ -128,7 +128,7 @@ LIMIT_COLUMNS = ["target", "where", "measured", "at", "points", "left_out", "ver
 
 def _target_row(t: Target, points: pd.DataFrame, classic: tuple[int, int, int]) -> dict:
     both = ratios(points, t.numerator, t.denominator)
-    sel = both[[t.where(d, w, b, tuple(classic[:2])) and n >= t.min_params
+    sel = both[[t.where(d, w, b, tuple(classic[:2])) and (t.min_params is None or n >= t.min_params)
                 for d, w, b, n in zip(both["depth"], both["width"], both["batch"], both["n_params"])]]
     row = {"target": f"{t.numerator} / {t.denominator} {t.op} {t.bound:g}", "where": t.where_text}
     return _judged(row, sel, "ratio", lambda kept: _worst(kept["ratio"], t.op),

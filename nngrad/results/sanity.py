@@ -19,6 +19,8 @@ The kinds (KINDS), most serious first; a point carries the first that applies:
 
 from __future__ import annotations
 
+from itertools import count
+
 import numpy as np
 import pandas as pd
 
@@ -84,7 +86,7 @@ def cheaper_than_backprop(points: pd.DataFrame) -> pd.Series:
 def _work(points: pd.DataFrame) -> pd.Series:
     """Counted work of each point: loss evaluations + tangent passes (0 where neither is known)."""
     cols = [c for c in ("loss_evaluations", "tangent_passes") if c in points]
-    return points[cols].apply(pd.to_numeric, errors="coerce").sum(axis=1, min_count=1).fillna(0)
+    return points[cols].apply(pd.to_numeric, errors="coerce").sum(axis=1)  # skips NaN: 0 where none is known
 
 
 def _column(points: pd.DataFrame, name: str, default) -> pd.Series:
@@ -112,13 +114,14 @@ def flags(points: pd.DataFrame) -> pd.Series:
 
 
 def _under(value: float, bound: float) -> str:
-    """``value`` (< ``bound``) to 2 significant digits, or as many more as keep it visibly under: 0.39, 0.999."""
-    return next((text for d in range(2, 8) if float(text := f"{value:.{d}g}") < bound), f"{value:.8g}")
+    """``value`` (< ``bound``) to 2 significant digits, or as many more as keep it visibly under: 0.39, 0.999
+    (17 digits at most: they give back ``value`` itself)."""
+    return next(text for d in count(2) if float(text := f"{value:.{d}g}") < bound)
 
 
 def kind(flag: object) -> str:
     """The kind a flag starts with ("impossible", "busy" ...); "" for no flag."""
-    return str(flag).split(":", 1)[0] if isinstance(flag, str) and flag else ""
+    return str(flag).partition(":")[0] if isinstance(flag, str) and flag else ""
 
 
 def ensured(points: pd.DataFrame) -> pd.DataFrame:
@@ -141,14 +144,12 @@ def tally(reasons: pd.Series, most: int = 2) -> str:
     if reasons.nunique() > most:
         reasons = reasons.map(lambda r: " and ".join(k for k in KINDS if _names(r, k)))
     counts = reasons.value_counts(sort=True)
-    if len(counts) == 1:
-        return str(counts.index[0])
-    return ", ".join(f"{n} {r}" for r, n in counts.items())
+    return ", ".join(f"{n} {r}" if len(counts) > 1 else str(r) for r, n in counts.items())
 
 
 def _names(reason: str, name: str) -> bool:
     """Whether ``reason`` ("jax impossible and backprop busy") names the kind ``name`` (not merely a longer one)."""
-    return any(part == name or part.endswith(" " + name) for part in reason.split(" and "))
+    return any(f" {part}".endswith(f" {name}") for part in reason.split(" and "))
 
 
 def count_text(points: pd.DataFrame) -> str:
@@ -204,7 +205,7 @@ def banner(points: pd.DataFrame) -> str | None:
         if mine.empty:
             continue
         named = [f"{r.method} at d{r.depth} w{r.width} b{r.batch}" + (f" on {r.device}" if several else "")
-                 + f": {r.flag.split(': ', 1)[-1]}" for r in mine.head(NAMED).itertuples()]
+                 + f": {r.flag.partition(': ')[2]}" for r in mine.head(NAMED).itertuples()]
         more = f"; and {len(mine) - NAMED} more: see summary.csv's flag column" if len(mine) > NAMED else ""
         lines.append(f"- **{plural(len(mine), 'point')} {name}**, {means}: {'; '.join(named)}{more}. "
                      f"{todo[0].upper()}{todo[1:]}.")
