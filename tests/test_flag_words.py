@@ -76,3 +76,19 @@ def test_the_banner_names_up_to_five_points_of_a_kind_and_counts_only_those_beyo
         "3-kinds-counted", "a-pair-named-by-both-its-kinds", "a-lone-reason-without-its-count"])
 def test_up_to_two_reasons_are_listed_and_more_are_counted_by_the_kinds_they_name(reasons, text):
     assert sanity.tally(pd.Series(reasons, dtype=object)) == text
+
+
+def test_a_ratio_not_under_its_bound_gets_its_full_text_instead_of_a_search_without_end():
+    # callers pass ratios under the bound; one at or over it must still return (it once searched digits forever)
+    assert sanity._under(1.0, 1) == "1"
+    assert sanity._under(1.25, 1) == "1.25"
+
+
+def test_the_per_method_table_lists_every_skip_reason_of_a_method_however_many_there_are():
+    from nngrad.results.tables import per_method
+
+    messages = ["predicted 10.9 s per call > budget 5 s", "needs 12 GiB of memory", "needs torch",
+                "predicted 3 s per call > budget 5 s"]
+    points = pd.DataFrame({"method": "jax", "status": "skipped", "message": messages})
+    why = per_method(points).loc[0, "why skipped"]
+    assert why == "2 > budget 5 s, 1 needs 12 GiB of memory, 1 needs torch"

@@ -19,7 +19,6 @@ The kinds (KINDS), most serious first; a point carries the first that applies:
 
 from __future__ import annotations
 
-from itertools import count
 
 import numpy as np
 import pandas as pd
@@ -115,8 +114,8 @@ def flags(points: pd.DataFrame) -> pd.Series:
 
 def _under(value: float, bound: float) -> str:
     """``value`` (< ``bound``) to 2 significant digits, or as many more as keep it visibly under: 0.39, 0.999
-    (17 digits at most: they give back ``value`` itself)."""
-    return next(text for d in count(2) if float(text := f"{value:.{d}g}") < bound)
+    (17 digits at most: they give back ``value`` itself, the text also of a value not under ``bound``)."""
+    return next((text for d in range(2, 17) if float(text := f"{value:.{d}g}") < bound), f"{value:.17g}")
 
 
 def kind(flag: object) -> str:

@@ -130,7 +130,7 @@ def per_method(points: pd.DataFrame) -> pd.DataFrame:
         rows.append({"method": method, "measured": int((status == "ok").sum()),
                      "flagged": int(sanity.flagged(mine).sum()), "skipped": int(len(skipped)),
                      "failed": int((status == "failed").sum()), "not run": int((status == "not run").sum()),
-                     "why skipped": sanity.tally(skipped) if len(skipped) else ""})
+                     "why skipped": sanity.tally(skipped, most=skipped.nunique()) if len(skipped) else ""})
     return pd.DataFrame(rows).pipe(fitted, "why skipped")
 
 
