@@ -81,7 +81,7 @@ def test_up_to_two_reasons_are_listed_and_more_are_counted_by_the_kinds_they_nam
 def test_a_ratio_not_under_its_bound_gets_its_full_text_instead_of_a_search_without_end():
     # callers pass ratios under the bound; one at or over it must still return (it once searched digits forever)
     assert sanity._under(1.0, 1) == "1"
-    assert sanity._under(1.25, 1) == "1.25"
+    assert sanity._under(1.1, 1) == "1.1000000000000001"  # 17 digits: the value itself
 
 
 def test_the_per_method_table_lists_every_skip_reason_of_a_method_however_many_there_are():
