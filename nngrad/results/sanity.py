@@ -19,7 +19,6 @@ The kinds (KINDS), most serious first; a point carries the first that applies:
 
 from __future__ import annotations
 
-
 import numpy as np
 import pandas as pd
 
