@@ -105,9 +105,9 @@ def check_arrays(f: Callable[[], float], targets: list[Checked], scale: float, m
             row = compare(t.name, t.shape, t.analytic, numerical, "central differences", rtol,
                           error + beside if atol is None else atol, error)
             if row.verdict == "FAIL" and len(row.failing) <= MOST_PROBED:
-                count += explain(f, t, row, numerical.reshape(-1), rules, beside, out)
+                count += explain(f, t, row, numerical.ravel(), rules, beside, out)
             out.rows.append(row)
-            out.values.append(numerical.reshape(-1))
+            out.values.append(numerical.ravel())
         out.evaluations += count
     return out
 
