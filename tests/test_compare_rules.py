@@ -453,6 +453,15 @@ def test_a_comparison_names_each_runs_first_device_and_matches_across_devices_on
     assert c.devices == ("cpu", "cpu") and not c.across
 
 
+
+def test_two_runs_on_the_same_two_devices_listed_in_another_order_compare_device_by_device(monkeypatch):
+    # each run has several devices: not a comparison across devices, however their first devices differ
+    points = _frame(_point([1.0] * 3), {**_point([1.0] * 3), "device": "cuda"})
+    runs = {"a": _loaded(points, ["cpu", "cuda"], "a"), "b": _loaded(points.copy(), ["cuda", "cpu"], "b")}
+    monkeypatch.setattr(compare, "load_run", lambda path: runs[str(path)])
+    c = compare.comparison("a", "b")
+    assert not c.across and sorted(c.table["device"]) == ["cpu", "cuda"]
+
 # -- orders: methods as the runs list them, reasons as they come -----------------------------------------------------
 
 def test_a_method_table_keeps_the_runs_order_of_methods_and_of_reasons():
