@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from concurrent.futures import ThreadPoolExecutor
@@ -35,6 +36,7 @@ from mutate import MODULES, ROOT, copy_tree, run_tests
 
 HERE = Path(__file__).resolve().parent
 # Cosmic Ray's own operators kept beside ours: flipped booleans (defaults among them) and swapped and/or
+STOP = threading.Event()  # set on Ctrl-C: every module's run stops its Cosmic Ray and cleans its copy
 CORE_KEPT = ("core/ReplaceTrueWithFalse", "core/ReplaceFalseWithTrue", "core/ReplaceAndWithOr",
              "core/ReplaceOrWithAnd", "core/AddNot")
 
@@ -152,7 +154,7 @@ def run_module(module: str, out: Path, say, again: bool = False) -> ModuleRun:
     there, its survivors run again)."""
     run = ModuleRun(module)
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="nngrad-cr-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="nngrad-cr-", ignore_cleanup_errors=True) as tmp:
         tree = Path(tmp)
         copy_tree(tree, None)
         outcome, seconds, failed = run_tests(tree, MODULES[module], timeout=1800)
@@ -173,11 +175,15 @@ def run_module(module: str, out: Path, say, again: bool = False) -> ModuleRun:
                                 cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         while proc.poll() is None:
-            time.sleep(15)
+            if STOP.wait(15):
+                proc.terminate()
+                proc.wait()
+                run.error = "interrupted"
+                break
             done, total = pending(db)
             elapsed = time.monotonic() - start
             say(f"{module}: {done}/{total} mutants, {elapsed / 60:.0f} min")
-        if proc.returncode:
+        if proc.returncode and not run.error:
             run.error = f"cosmic-ray exec failed: {proc.stderr.read().strip().splitlines()[-1:]}"
     read_session(db, run)
     run.seconds = time.monotonic() - start
@@ -212,6 +218,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--again", action="store_true", help="run only the survivors of the session in --out")
     parser.add_argument("--out", type=Path, default=HERE / "runs", help="folder for sessions and the summary")
     args = parser.parse_args(argv)
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        parser.error(f"--out: cannot make the folder {args.out}: {e.strerror}")
+    if not os.access(args.out, os.W_OK):
+        parser.error(f"--out: {args.out} is not a writable folder")
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"MODULE: {', '.join(unknown)} is not a judging module; expected one of: {', '.join(MODULES)}")
@@ -225,17 +237,28 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     modules = list(MODULES) if args.all else args.modules
-    args.out.mkdir(parents=True, exist_ok=True)
 
     def say(line: str) -> None:
-        print(line, flush=True)
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:  # piped to head: the run goes on, its summary still written
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the rest of the run
 
-    with ThreadPoolExecutor(args.jobs) as pool:
-        runs = list(pool.map(lambda m: run_module(m, args.out, say, args.again), modules))
+    pool = ThreadPoolExecutor(args.jobs)
+    futures = [pool.submit(run_module, m, args.out, say, args.again) for m in modules]
+    try:
+        runs = [f.result() for f in futures]
+    except KeyboardInterrupt:
+        STOP.set()
+        pool.shutdown(wait=True, cancel_futures=True)
+        print(f"interrupted: the mutants run so far are in {args.out}; `--again` with the same modules goes on "
+              "from there", file=sys.stderr)
+        return 130
+    pool.shutdown()
     (args.out / "summary.json").write_text(json.dumps([asdict(r) for r in runs], indent=1))
     text = summary_md(runs)
     (args.out / "summary.md").write_text(text)
-    print(text)
+    say(text)
     return 1 if any(r.unexplained or r.error for r in runs) else 0
 
 
