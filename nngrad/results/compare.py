@@ -108,9 +108,9 @@ def ratio_table(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     of median(B*) / median(A*) over RESAMPLES bootstrap resamples A*, B* of each run's per-call round times
     (resampled with replacement, independently, SEED fixed). "slower" when ratio_ci_low > 1 + MIN_EFFECT,
     "faster" when ratio_ci_high < 1 / (1 + MIN_EFFECT), INCONCLUSIVE when the interval is NaN (a NaN round), else
-    "same". Where either run kept fewer than MIN_ROUNDS
-    raw rounds (or none: hand-made files) the interval is NaN and the verdict TOO_FEW: the spread of so few
-    rounds says nothing of the median's uncertainty, and the old IQR rule-of-thumb is what this replaced.
+    "same". Where either run kept fewer than MIN_ROUNDS raw rounds (or none: hand-made files) the interval is NaN
+    and the verdict TOO_FEW: the spread of so few rounds says nothing of the median's uncertainty, and the old IQR
+    rule-of-thumb is what this replaced.
     The verdict is the interval's alone: ``judge`` makes it say what the runs' state leaves of it.
     """
     cols = [*KEY, "n_params", "median_s", "iqr_s", "round_times_s", "flag"]

@@ -32,8 +32,8 @@ def fitted(frame: pd.DataFrame, column: str, width: int = WIDTH) -> pd.DataFrame
 
 
 def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
-    """``frame`` as a markdown table no wider than ``width`` where it can be (compare.md's tables): the longest text cells are cut short
-    with "…", none under 12 characters (the CSV holds them whole)."""
+    """``frame`` as a markdown table no wider than ``width`` where it can be (compare.md's tables): the longest
+    text cells are cut short with "…", none under 12 characters (the CSV holds them whole)."""
     frame, text = frame.copy(), markdown_table(frame)
     while (excess := max(map(len, text.splitlines())) - width) > 0:
         lengths = {c: frame[c].map(lambda v: len(v) if isinstance(v, str) else 0).max() for c in frame}

@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -127,8 +128,6 @@ def read_session(db: Path, run: ModuleRun) -> None:
 
 def pending(db: Path) -> tuple[int, int]:
     """(done, total) of a session's mutants that are not filtered out, read while it runs."""
-    import sqlite3
-
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30) as con:
         total = con.execute("select count(*) from work_items").fetchone()[0]
         skipped = con.execute("select count(*) from work_results where worker_outcome = 'SKIPPED'").fetchone()[0]
@@ -136,15 +135,17 @@ def pending(db: Path) -> tuple[int, int]:
     return done - skipped, total - skipped
 
 
+def tool(name: str) -> str:
+    """A Cosmic Ray command installed beside this Python."""
+    return str(Path(sys.executable).parent / name)
+
+
 def cosmic(tree: Path, *args: str) -> None:
-    bindir = Path(sys.executable).parent
-    subprocess.run([str(bindir / args[0]), *args[1:]], cwd=tree, check=True, capture_output=True, text=True)
+    subprocess.run([tool(args[0]), *args[1:]], cwd=tree, check=True, capture_output=True, text=True)
 
 
 def forget_survivors(db: Path) -> None:
     """Make a finished session's survivors pending again, so that ``exec`` runs only them."""
-    import sqlite3
-
     with sqlite3.connect(db) as con:
         con.execute("delete from work_results where test_outcome = 'SURVIVED'")
 
@@ -171,9 +172,11 @@ def run_module(module: str, out: Path, say, again: bool = False) -> ModuleRun:
             cosmic(tree, "cr-filter-operators", str(db), "cr.toml")
         done, total = pending(db)
         say(f"{module}: {total - done} of {total} mutants to run, tests {seconds:.0f} s unmutated")
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "cosmic-ray"), "exec", "cr.toml", str(db)],
-                                cwd=tree, env={**os.environ, "PYTHONPATH": str(tree)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        log = out / f"{slug(module)}.log"  # Cosmic Ray's own messages (a pipe left unread would fill and stall it)
+        with log.open("w") as errors:
+            proc = subprocess.Popen([tool("cosmic-ray"), "exec", "cr.toml", str(db)], cwd=tree,
+                                    env={**os.environ, "PYTHONPATH": str(tree)}, stdout=subprocess.DEVNULL,
+                                    stderr=errors)
         while proc.poll() is None:
             if STOP.wait(15):
                 proc.terminate()
@@ -181,10 +184,9 @@ def run_module(module: str, out: Path, say, again: bool = False) -> ModuleRun:
                 run.error = "interrupted"
                 break
             done, total = pending(db)
-            elapsed = time.monotonic() - start
-            say(f"{module}: {done}/{total} mutants, {elapsed / 60:.0f} min")
+            say(f"{module}: {done}/{total} mutants, {(time.monotonic() - start) / 60:.0f} min")
         if proc.returncode and not run.error:
-            run.error = f"cosmic-ray exec failed: {proc.stderr.read().strip().splitlines()[-1:]}"
+            run.error = f"cosmic-ray exec failed: {log.read_text().strip().splitlines()[-1:]} (all in {log})"
     read_session(db, run)
     run.seconds = time.monotonic() - start
     return run
@@ -197,7 +199,7 @@ def summary_md(runs: list[ModuleRun]) -> str:
             "|:--|--:|--:|--:|--:|--:|--:|--:|"]
     for r in runs:
         rows.append(f"| `{r.module}` | {r.mutants} | {r.killed} | {r.timeouts} | {r.incompetent} | "
-                    f"{len(r.survivors)} | {len(r.unexplained)} | {r.seconds / 60:.1f} |" + (f" {r.error}" if r.error else ""))
+                    f"{len(r.survivors)} | {len(r.unexplained)} | {r.seconds / 60:.1f} |{f' {r.error}' if r.error else ''}")
     share = f"{100 * survived / mutants:.1f}%" if mutants else "n/a"
     lines = [f"{mutants} mutants, {survived} survived ({share}), "
              f"{sum(len(r.unexplained) for r in runs)} of them unexplained.", "", *rows, ""]

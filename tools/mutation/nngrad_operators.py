@@ -43,6 +43,21 @@ def _replace_leaf(node, code: str):
     return parso.parse(node.get_first_leaf().prefix + code)
 
 
+class _NodeRewrite(Operator):
+    """An operator that writes each text of ``rewrites(node)`` in place of ``node``, one mutant each."""
+
+    @staticmethod
+    def rewrites(node) -> list[str]:
+        raise NotImplementedError
+
+    def mutation_positions(self, node):
+        for _ in self.rewrites(node):
+            yield node.start_pos, node.end_pos
+
+    def mutate(self, node, index):
+        return _replace_leaf(node, self.rewrites(node)[index])
+
+
 def _scalings(node) -> list[str]:
     value = _number(node)
     if isinstance(value, float) and value != 0.0:
@@ -52,15 +67,10 @@ def _scalings(node) -> list[str]:
     return []
 
 
-class ScaleConstant(Operator):
+class ScaleConstant(_NodeRewrite):
     """A float constant times 10 or divided by 10; an integer of at least 2 times 10."""
 
-    def mutation_positions(self, node):
-        for _ in _scalings(node):
-            yield node.start_pos, node.end_pos
-
-    def mutate(self, node, index):
-        return _replace_leaf(node, _scalings(node)[index])
+    rewrites = staticmethod(_scalings)
 
     @classmethod
     def examples(cls):
@@ -68,16 +78,13 @@ class ScaleConstant(Operator):
                 Example("x = 4", "x = 40"))
 
 
-class ShiftInteger(Operator):
+class ShiftInteger(_NodeRewrite):
     """An integer constant plus or minus one."""
 
-    def mutation_positions(self, node):
-        if isinstance(_number(node), int):
-            yield node.start_pos, node.end_pos
-            yield node.start_pos, node.end_pos
-
-    def mutate(self, node, index):
-        return _replace_leaf(node, str(_number(node) + (1, -1)[index]))
+    @staticmethod
+    def rewrites(node) -> list[str]:
+        value = _number(node)
+        return [str(value + 1), str(value - 1)] if isinstance(value, int) else []
 
     @classmethod
     def examples(cls):
@@ -127,27 +134,21 @@ FlipComparison = type("FlipComparison", (_comparison_operator({
     {"__doc__": "An order comparison reversed (< for >=): the rule's direction."})
 
 
-def _term_drops(node) -> list[tuple[int, int]]:
-    """(first, last) child indices to remove, one per droppable operand of a sum or a product."""
+def _term_drops(node) -> list[str]:
+    """A sum or a product's text without each droppable operand in turn."""
     if node.type not in ("arith_expr", "term"):
         return []
     drops = [(i, i + 1) for i in range(1, len(node.children), 2)]  # "op operand" after the first
     if _code(node.children[1]) in ("+", "*"):
         drops.append((0, 1))  # the first operand and the operator after it
-    return drops
+    return ["".join(c.get_code() for c in node.children[:first] + node.children[last + 1:]).strip()
+            for first, last in drops]
 
 
-class DropTerm(Operator):
+class DropTerm(_NodeRewrite):
     """One operand of a sum, difference, product or quotient left out."""
 
-    def mutation_positions(self, node):
-        for _ in _term_drops(node):
-            yield node.start_pos, node.end_pos
-
-    def mutate(self, node, index):
-        first, last = _term_drops(node)[index]
-        kept = node.children[:first] + node.children[last + 1:]
-        return _replace_leaf(node, "".join(c.get_code() for c in kept).strip())
+    rewrites = staticmethod(_term_drops)
 
     @classmethod
     def examples(cls):
@@ -169,15 +170,10 @@ def _reductions(node) -> list[str]:
     return out
 
 
-class SwapReduction(Operator):
+class SwapReduction(_NodeRewrite):
     """any for all, max for min, a worst (.max) for a mean: the scope of a rule changed."""
 
-    def mutation_positions(self, node):
-        for _ in _reductions(node):
-            yield node.start_pos, node.end_pos
-
-    def mutate(self, node, index):
-        return _replace_leaf(node, _reductions(node)[index])
+    rewrites = staticmethod(_reductions)
 
     @classmethod
     def examples(cls):
@@ -192,15 +188,12 @@ def _is_call_statement(node) -> bool:
             and node.children[-1].children[0].value == "(")
 
 
-class DropCall(Operator):
+class DropCall(_NodeRewrite):
     """A statement that only calls something does nothing instead (state not set or not restored)."""
 
-    def mutation_positions(self, node):
-        if _is_call_statement(node):
-            yield node.start_pos, node.end_pos
-
-    def mutate(self, node, index):
-        return _replace_leaf(node, "None")
+    @staticmethod
+    def rewrites(node) -> list[str]:
+        return ["None"] if _is_call_statement(node) else []
 
     @classmethod
     def examples(cls):
