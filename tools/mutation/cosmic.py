@@ -13,7 +13,7 @@ by module, operator and the changed line) or unexplained; the exit status is 1 w
     python tools/mutation/cosmic.py --again nngrad/results/sanity.py  # its survivors only, against today's tests
 
 Results go to ``--out`` (default ``tools/mutation/runs/``): one Cosmic Ray session per module (``*.sqlite``, read
-with ``cr-report``), ``summary.json`` and ``summary.md``.
+with ``cr-report``) and its messages (``*.log``), ``summary.json`` and ``summary.md``.
 """
 
 from __future__ import annotations
