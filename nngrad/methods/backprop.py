@@ -43,7 +43,7 @@ def backprop_arrays(net, x: np.ndarray, y: np.ndarray):
 def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
     def call() -> GradientResult:
         loss, grad = backprop(net, x, y)
-        return GradientResult(grad, loss, "backprop", 1)
+        return GradientResult(grad, loss, "backprop", 1, backward_passes=1)
 
     return call
 

@@ -16,7 +16,8 @@ from ..errors import InvalidType, InvalidValue, UserError
 from .cost import Cost, Network
 
 # family -> exponent k of how its counted work grows with N (work ~ N^k)
-FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1, "finite-difference": 1}
+FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1, "finite-difference": 1,
+                            "estimator": 0}  # estimators: k random directions, whatever N is (not exact)
 WORK_UNITS = ("loss evaluations", "tangent passes")
 SINGULAR = {"loss evaluations": "loss evaluation", "tangent passes": "tangent pass"}
 REFERENCE = "backprop"  # the gradient every other is compared with (checks, cost gap, ratio fits)
@@ -27,13 +28,15 @@ UNIT = "forward"  # one loss evaluation: the unit every gradient's cost is measu
 class GradientResult:
     """A gradient and what it cost. ``grad``: (N,), layout of ``net.params`` (None for the "forward" method,
     which computes only the loss); ``loss``: L(params) when the method computes it, else None. Work is counted
-    as it happens: ``loss_evaluations`` (real or complex), ``tangent_passes`` (forward mode)."""
+    as it happens: ``loss_evaluations`` (real or complex), ``tangent_passes`` (forward mode), ``backward_passes``
+    (reverse mode: one per backprop)."""
 
     grad: np.ndarray | None
     loss: float | None
     method: str
     loss_evaluations: int
     tangent_passes: int = 0
+    backward_passes: int = 0
     info: dict = field(default_factory=dict)  # what the method wants recorded (threads, compile time, ...)
 
 

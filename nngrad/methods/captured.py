@@ -71,7 +71,7 @@ def _captured(name: str, gradient: Callable, info: dict, net) -> Call:
 
     def call() -> GradientResult:
         loss, grad = replay()
-        return GradientResult(grad, float(loss), name, 1, info=info)
+        return GradientResult(grad, float(loss), name, 1, backward_passes=1, info=info)
 
     return call
 

@@ -149,3 +149,37 @@ def _moved(prefix: Prefix, group: list, vs: list[np.ndarray], step: complex) -> 
         z = z + (dense.b + step * moves[(l, "b")])[:, None, :] if (l, "b") in moves else z + dense.b
         out = act.inplace(z)
     return prefix.loss_layer.function(prefix.suffix(layers[-1] + 1, out), prefix.y)
+
+
+STATISTICAL_ESTIMATES = 64  # estimates averaged by the estimators' check
+STATISTICAL_SIGMAS = 3.0  # how many standard errors the mean's cosine may stray from its prediction
+
+
+def statistical(estimates: int = STATISTICAL_ESTIMATES, sigmas: float = STATISTICAL_SIGMAS) -> Check:
+    """An estimator cannot be checked by equality: the mean of ``estimates`` fresh estimates (seeds 1..M, the
+    method's default options) must have a cosine with backprop's gradient within ``sigmas`` standard errors of its
+    prediction sqrt(kM / (kM + N + 1)) (methods.estimators.predicted_cosine). The error is |cosine - prediction|
+    in standard errors; it passes at <= ``sigmas``. The standard error is measured from the M estimates'
+    projections on the true gradient's direction (a bootstrap-free plug-in)."""
+    def error(net, x, y, result: GradientResult) -> tuple[float, list[str]]:
+        from .estimators import predicted_cosine
+
+        reference = get(REFERENCE).prepare(net, x, y)().grad
+        method = get(result.method)
+        draws = np.stack([method.prepare(net, x, y, rng=seed)().grad for seed in range(1, estimates + 1)])
+        mean = draws.mean(axis=0)
+        norm = float(np.linalg.norm(reference))
+        if norm <= TINY:
+            return float("nan"), [f"every array (backprop's gradient is zero: nothing to estimate)"]
+        k = int(result.info.get("k", 1))
+        cosine = float(mean @ reference / max(np.linalg.norm(mean) * norm, TINY))
+        predicted = predicted_cosine(k * estimates, net.num_params, result.info.get("directions", "gaussian"))
+        # the spread of the mean's cosine: from the estimates' own spread along and across the true direction
+        along = draws @ reference / norm
+        across = np.sqrt(np.maximum((draws ** 2).sum(axis=1) - along ** 2, 0.0))
+        spread = float(np.std(along) / max(float(np.linalg.norm(mean)), TINY) + np.std(across) / max(
+            float(np.linalg.norm(mean)), TINY)) / np.sqrt(estimates)
+        return abs(cosine - predicted) / max(spread, TINY), []
+
+    return Check(f"backprop, statistically: the cosine of the mean of {estimates} estimates within {sigmas:g} "
+                 "standard errors of its prediction", sigmas, error, lambda layers: 3.0 + estimates)

@@ -44,7 +44,8 @@ def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
 
     def call() -> GradientResult:
         loss, grad = gradient()
-        return GradientResult(grad if own else net.backend.asarray(grad.numpy()), float(loss), "torch", 1, info=info)
+        return GradientResult(grad if own else net.backend.asarray(grad.numpy()), float(loss), "torch", 1,
+                              backward_passes=1, info=info)
 
     return call
 

@@ -1,0 +1,67 @@
+"""Loss-evaluation equivalents: one currency for the work of every gradient, counted, priced by measured ratios.
+
+A step's work is counted as it happens (GradientResult: loss evaluations, tangent passes, backward passes); its
+cost in loss evaluations is
+
+    equivalents = loss_evaluations + tangent_pass x tangent_passes + backward_pass x backward_passes
+
+where ``tangent_pass`` and ``backward_pass`` are the measured time of one tangent pass and one backward pass over
+the time of one loss evaluation (a forward pass and the loss) of the same network at the same batch. A backprop
+step is then worth 1 + backward_pass forward passes (about 1.5-2.3 at nngrad's sizes), a forward-gradient step
+with one direction 1 + tangent_pass. The counts do not depend on the machine; the ratios do, so a run measures
+them once and stores them beside its counts.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+ROUNDS = 15  # interleaved rounds of the ratio measurement (medians)
+MIN_ROUND_S = 2e-3  # calls repeated within a round until it lasts this long
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """Seconds of a tangent pass and of a backward pass, each over the seconds of one loss evaluation."""
+
+    tangent_pass: float
+    backward_pass: float
+
+    def equivalents(self, loss_evaluations: float, tangent_passes: float = 0, backward_passes: float = 0) -> float:
+        """Work in loss-evaluation equivalents (works on numbers and on pandas columns alike)."""
+        return loss_evaluations + self.tangent_pass * tangent_passes + self.backward_pass * backward_passes
+
+    def to_dict(self) -> dict[str, float]:
+        return asdict(self)
+
+
+def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> Ratios:
+    """The ratios on ``net`` at checked (x, y) (2D): a loss evaluation, a backprop and a one-direction tangent
+    pass with its primal pass (the direction drawn beforehand: drawing is not a pass; SPSA's draws are not counted
+    either) timed interleaved, ``rounds`` rounds, medians; a backward pass is backprop less a loss evaluation, a
+    tangent pass the tangent call less one."""
+    from ..methods import get
+    from ..methods.estimators import draw, generator, tangents
+
+    v = draw(generator(None), 1, net.num_params, "gaussian", net.dtype)
+    calls = {"forward": get("forward").prepare(net, x, y), "backprop": get("backprop").prepare(net, x, y),
+             "forward-gradient": lambda: tangents(net, x, y, v)}
+    for call in calls.values():
+        call()  # warm up
+    repeats = {name: max(1, int(MIN_ROUND_S / max(_seconds(call, 1), 1e-9))) for name, call in calls.items()}
+    times = {name: [] for name in calls}
+    for _ in range(rounds):
+        for name, call in calls.items():
+            times[name].append(_seconds(call, repeats[name]))
+    forward, backprop, tangent = (float(np.median(times[n])) for n in ("forward", "backprop", "forward-gradient"))
+    return Ratios(tangent_pass=max(tangent - forward, 0.0) / forward, backward_pass=max(backprop - forward, 0.0) / forward)
+
+
+def _seconds(call, repeats: int) -> float:
+    start = time.perf_counter()
+    for _ in range(repeats):
+        call()
+    return (time.perf_counter() - start) / repeats
