@@ -42,13 +42,28 @@ def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> R
     """The ratios on ``net`` at checked (x, y) (2D): a loss evaluation, a backprop and a one-direction tangent
     pass with its primal pass (the direction drawn beforehand: drawing is not a pass; SPSA's draws are not counted
     either) timed interleaved, ``rounds`` rounds, medians; a backward pass is backprop less a loss evaluation, a
-    tangent pass the tangent call less one."""
+    tangent pass the tangent call less one. The tangent pass runs on numpy only: on a network elsewhere (torch,
+    a GPU) its ratio is that of a numpy copy of the network on the CPU, each pass over its own loss evaluation."""
+    from ..backend import to_numpy
     from ..methods import get
     from ..methods.estimators import draw, generator, tangents
 
+    host, hx, hy = net, x, y
+    if not net.backend.is_numpy:
+        host, hx, hy = net.to("cpu", "numpy"), to_numpy(x), to_numpy(y)
     v = draw(generator(None), 1, net.num_params, "gaussian", net.dtype)
     calls = {"forward": get("forward").prepare(net, x, y), "backprop": get("backprop").prepare(net, x, y),
-             "forward-gradient": lambda: tangents(net, x, y, v)}
+             "host forward": get("forward").prepare(host, hx, hy), "tangent": lambda: tangents(host, hx, hy, v)}
+    if host is net:
+        del calls["host forward"]
+    times = _medians(calls, rounds)
+    forward, host_forward = times["forward"], times.get("host forward", times["forward"])
+    return Ratios(tangent_pass=max(times["tangent"] - host_forward, 0.0) / host_forward,
+                  backward_pass=max(times["backprop"] - forward, 0.0) / forward)
+
+
+def _medians(calls: dict, rounds: int) -> dict[str, float]:
+    """Median seconds of each call, timed interleaved over ``rounds`` rounds (each round >= MIN_ROUND_S)."""
     for call in calls.values():
         call()  # warm up
     repeats = {name: max(1, int(MIN_ROUND_S / max(_seconds(call, 1), 1e-9))) for name, call in calls.items()}
@@ -56,8 +71,7 @@ def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> R
     for _ in range(rounds):
         for name, call in calls.items():
             times[name].append(_seconds(call, repeats[name]))
-    forward, backprop, tangent = (float(np.median(times[n])) for n in ("forward", "backprop", "forward-gradient"))
-    return Ratios(tangent_pass=max(tangent - forward, 0.0) / forward, backward_pass=max(backprop - forward, 0.0) / forward)
+    return {name: float(np.median(t)) for name, t in times.items()}
 
 
 def _seconds(call, repeats: int) -> float:
