@@ -103,3 +103,11 @@ def test_equivalents_work_on_numbers_and_columns_alike():
     counts = pd.DataFrame({"e": [2, 1], "t": [0, 3], "b": [1, 0]})
     np.testing.assert_array_equal(RATIOS.equivalents(counts["e"], counts["t"], counts["b"]), [3.5, 3.25])
     assert RATIOS.equivalents(2, 0, 1) == 3.5
+
+
+def test_a_network_off_numpy_has_its_ratios_measured_too(data):
+    pytest.importorskip("array_api_strict")
+    net, x, y = data
+    history = train(net.to("cpu", "array_api_strict"), x, y, epochs=1, lr=0.05, batch_size=BATCH, seed=0)
+    assert all(np.isfinite(v) and v >= 0 for v in history.attrs["ratios"].values())  # the tangent's on a numpy copy
+    assert history["equivalents"].iloc[0] == STEPS * (1 + history.attrs["ratios"]["backward_pass"])

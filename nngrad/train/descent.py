@@ -123,7 +123,7 @@ def train(
         options = {**options, "rng": directions(seed, options.get("rng"))}
     classify = net.loss_name == "softmax_ce" and namespace(y).isdtype(y.dtype, "integral")
     rng = np.random.default_rng(seed)
-    ratios = ratios or measure_ratios(net, x[:batch_size], y[:batch_size])
+    ratios = ratios or measure_ratios(net, x[:batch_size, ...], y[:batch_size, ...])
     saved = namespace(net.params).asarray(net.params, copy=True)
     rows: list[dict] = []
     bar = progress_bar(epochs, progress, f"training ({gradient})", "epoch")
@@ -193,7 +193,7 @@ def _epoch(net, x, y, x_test, y_test, rng, batch_size, classify, epoch, step) ->
         order = net.backend.asarray(order)
     xp = namespace(x)
     for s in range(0, n, batch_size):
-        idx = order[s:s + batch_size]
+        idx = order[s:min(s + batch_size, n)]  # array_api_strict refuses a stop past the end
         result = step(xp.take(x, idx, axis=0), xp.take(y, idx, axis=0))
         total += result.loss * idx.shape[0]
         for count in COUNTS:

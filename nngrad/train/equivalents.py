@@ -41,9 +41,10 @@ class Ratios:
 def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> Ratios:
     """The ratios on ``net`` at checked (x, y) (2D): a loss evaluation, a backprop and a one-direction tangent
     pass with its primal pass (the direction drawn beforehand: drawing is not a pass; SPSA's draws are not counted
-    either) timed interleaved, ``rounds`` rounds, medians; a backward pass is backprop less a loss evaluation, a
-    tangent pass the tangent call less one. The tangent pass runs on numpy only: on a network elsewhere (torch,
-    a GPU) its ratio is that of a numpy copy of the network on the CPU, each pass over its own loss evaluation."""
+    either) timed interleaved, ``rounds`` rounds; a backward pass is backprop less a loss evaluation, a tangent
+    pass the tangent call less one, each over the loss evaluation of its round, the median over rounds. The
+    tangent pass runs on numpy only: on a network elsewhere (torch, a GPU) its ratio is that of a numpy copy of
+    the network on the CPU, each pass over its own loss evaluation."""
     from ..backend import to_numpy
     from ..methods import get
     from ..methods.estimators import draw, generator, tangents
@@ -56,14 +57,20 @@ def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> R
              "host forward": get("forward").prepare(host, hx, hy), "tangent": lambda: tangents(host, hx, hy, v)}
     if host is net:
         del calls["host forward"]
-    times = _medians(calls, rounds)
-    forward, host_forward = times["forward"], times.get("host forward", times["forward"])
-    return Ratios(tangent_pass=max(times["tangent"] - host_forward, 0.0) / host_forward,
-                  backward_pass=max(times["backprop"] - forward, 0.0) / forward)
+    rounds_ = _rounds(calls, rounds)
+    host_forward = rounds_["host forward"] if "host forward" in rounds_ else rounds_["forward"]
+    return Ratios(tangent_pass=_paired(rounds_["tangent"], host_forward),
+                  backward_pass=_paired(rounds_["backprop"], rounds_["forward"]))
 
 
-def _medians(calls: dict, rounds: int) -> dict[str, float]:
-    """Median seconds of each call, timed interleaved over ``rounds`` rounds (each round >= MIN_ROUND_S)."""
+def _paired(call: np.ndarray, forward: np.ndarray) -> float:
+    """The median over rounds of (call - forward) / forward, each round's pair timed back to back (a load that
+    comes and goes slows both), never below 0."""
+    return max(float(np.median((call - forward) / forward)), 0.0)
+
+
+def _rounds(calls: dict, rounds: int) -> dict[str, np.ndarray]:
+    """Seconds of each call in each of ``rounds`` interleaved rounds (each round >= MIN_ROUND_S): (rounds,)."""
     for call in calls.values():
         call()  # warm up
     repeats = {name: max(1, int(MIN_ROUND_S / max(_seconds(call, 1), 1e-9))) for name, call in calls.items()}
@@ -71,7 +78,7 @@ def _medians(calls: dict, rounds: int) -> dict[str, float]:
     for _ in range(rounds):
         for name, call in calls.items():
             times[name].append(_seconds(call, repeats[name]))
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return {name: np.array(t) for name, t in times.items()}
 
 
 def _seconds(call, repeats: int) -> float:
