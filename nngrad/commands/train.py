@@ -50,7 +50,8 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--eps", type=positive_float, help="the step of a finite difference (classic default: the "
                    "lesson's 1e-4) or SPSA's perturbation (default 1e-3)")
     p.add_argument("--directions", choices=DIRECTIONS, help="the estimators: gaussian (default) or rademacher")
-    p.add_argument("--seed", type=int, default=0, help="weights, split, shuffling and the estimators' directions (default %(default)s)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="weights, split, shuffling and the estimators' directions (default %(default)s)")
     p.add_argument("--test-fraction", type=open_fraction, help="digits/mnist: held-out share (default 0.2)")
     p.add_argument("--images", help="mnist: IDX file of training images")
     p.add_argument("--labels", help="mnist: IDX file of training labels")
@@ -190,7 +191,7 @@ def _classic(args: argparse.Namespace, root: Path | None) -> int:
     write_atomic(out / "history.csv", history.to_csv(index=False))
     write_atomic(out / "summary.csv", summary.to_csv(index=False))
     estimator = bool(summary["estimator"].any())
-    per_step = ", ".join(f"depth {r.depth}: {r.equivalents / r.backprop_equivalents:.3g}x backprop's"
+    per_step = ", ".join(f"depth {r.depth}: {_times(r.equivalents / r.backprop_equivalents)} backprop's"
                          for r in summary.itertuples())
     title = (f"Backprop and {args.gradient}: the loss against the work spent" if estimator else
              "Backprop and finite differences learn the same; one spends far more")
@@ -211,6 +212,11 @@ def _classic(args: argparse.Namespace, root: Path | None) -> int:
               file=sys.stderr)
         return 1
     return 0
+
+
+def _times(ratio: float) -> str:
+    """0.895 -> "0.9x", 2101.4 -> "2,101x"."""
+    return f"{ratio:,.0f}x" if ratio >= 10 else f"{ratio:.2g}x"
 
 
 CLASSIC_SHOWN = ("depth", "N", "backprop_s_per_epoch", "numerical_s_per_epoch", "ratio", "max_relative_loss_gap",
