@@ -103,7 +103,10 @@ def classic_report(summary: pd.DataFrame, width: int, epochs: int, lr: float, gr
                    "coincide with backprop's, and its differing is no failure. What counts is where it ends and "
                    "what it spent to get there: on this one-sample, two-output problem the loss's curvature has an "
                    "effective rank of about 2, so a random direction loses almost nothing per step; that is why "
-                   "the classic task flatters the estimators and is not representative (digits' rank is about 7)."),
+                   "the classic task flatters the estimators and is not representative (digits' rank is about 7). "
+                   "One run's end depends on its draw of directions (a step's progress along the gradient is "
+                   "lr (g . z)^2, a chi-square variable with one degree of freedom for k = 1): compare several "
+                   "seeds before reading a gap of a few percent."),
                   ""] + [f"- {work_line(row, gradient)}" for row in summary.itertuples()] + [""]
     else:
         lines += [(f"The loss curves coincide when they differ by at most {CURVE_RTOL:g} (relative) at every "
