@@ -19,8 +19,9 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-ROUNDS = 15  # interleaved rounds of the ratio measurement (the fastest of each call counts)
-MIN_ROUND_S = 2e-3  # calls repeated within a round until it lasts this long
+ROUNDS = 25  # interleaved rounds of the ratio measurement (the fastest of each call counts)
+MIN_ROUND_S = 5e-4  # calls repeated within a round until it lasts this long (short: some rounds escape a load)
+TRIES = 3  # measurements at most, while a pass comes out costing nothing (a disturbed one: it cannot)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,8 @@ def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> R
     either) timed interleaved, ``rounds`` rounds; a backward pass is backprop less a loss evaluation, a tangent
     pass the tangent call less one, each over a loss evaluation, from the fastest round of each. The
     tangent pass runs on numpy only: on a network elsewhere (torch, a GPU) its ratio is that of a numpy copy of
-    the network on the CPU, each pass over its own loss evaluation."""
+    the network on the CPU, each pass over its own loss evaluation. A pass measured to cost nothing (the machine's
+    load slowed every round of the loss evaluation) is measured again, ``TRIES`` times at most."""
     from ..backend import to_numpy
     from ..methods import get
     from ..methods.estimators import draw, generator, tangents
@@ -57,10 +59,14 @@ def measure_ratios(net, x: np.ndarray, y: np.ndarray, rounds: int = ROUNDS) -> R
              "host forward": get("forward").prepare(host, hx, hy), "tangent": lambda: tangents(host, hx, hy, v)}
     if host is net:
         del calls["host forward"]
-    rounds_ = _rounds(calls, rounds)
-    host_forward = rounds_["host forward"] if "host forward" in rounds_ else rounds_["forward"]
-    return Ratios(tangent_pass=_over_forward(rounds_["tangent"], host_forward),
-                  backward_pass=_over_forward(rounds_["backprop"], rounds_["forward"]))
+    for _ in range(TRIES):
+        rounds_ = _rounds(calls, rounds)
+        host_forward = rounds_["host forward"] if "host forward" in rounds_ else rounds_["forward"]
+        ratios = Ratios(tangent_pass=_over_forward(rounds_["tangent"], host_forward),
+                        backward_pass=_over_forward(rounds_["backprop"], rounds_["forward"]))
+        if ratios.tangent_pass > 0 and ratios.backward_pass > 0:
+            break
+    return ratios
 
 
 def _over_forward(call: np.ndarray, forward: np.ndarray) -> float:
