@@ -172,7 +172,7 @@ def _data_and_network(args: argparse.Namespace, where) -> tuple:
 
 
 def _gradient_words(args: argparse.Namespace) -> str:
-    """"spsa k=16" : the gradient and the options given to it."""
+    """The gradient and the options given to it, e.g. "spsa k=16 eps=0.0001"."""
     return " ".join([args.gradient, *(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}"
                                       for k, v in method_options(args).items())])
 
@@ -191,12 +191,12 @@ def _classic(args: argparse.Namespace, root: Path | None) -> int:
     write_atomic(out / "history.csv", history.to_csv(index=False))
     write_atomic(out / "summary.csv", summary.to_csv(index=False))
     estimator = bool(summary["estimator"].any())
-    per_step = ", ".join(f"depth {r.depth}: {_times(r.equivalents / r.backprop_equivalents)} backprop's"
-                         for r in summary.itertuples())
+    work = ", ".join(f"depth {r.depth}: {_times(r.equivalents / r.backprop_equivalents)} backprop's"
+                     for r in summary.itertuples())
     title = (f"Backprop and {args.gradient}: the loss against the work spent" if estimator else
-             "Backprop and finite differences learn the same; one spends far more")
+             f"Backprop and {args.gradient} learn the same; one spends far more")
     save(classic_curves(history, f"one sample, sigmoid width {args.width}, lr {args.lr:g}, {_gradient_words(args)}; "
-                                 f"its work: {per_step}", "cumulative_equivalents", title), out / "learning_curve.png")
+                                 f"its work: {work}", "cumulative_equivalents", title), out / "learning_curve.png")
     write_atomic(out / "report.md", classic_report(summary, args.width, args.epochs, args.lr,
                                                    _gradient_words(args)))
     print(summary[list(CLASSIC_SHOWN)].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
