@@ -31,11 +31,13 @@ def test_training_on_any_gradient_gives_the_parameters_of_backprop(rng, loss, ba
 def test_history_columns_for_regression_and_classification(rng):
     net = DNN(1, 4, 3, 2, seed=0)
     x, y = make_data(net, 4, rng)
-    assert list(train(net, x, y, epochs=2).columns) == ["epoch", "loss", "elapsed_s"]
+    work = ["loss_evaluations", "tangent_passes", "backward_passes", "equivalents", "cumulative_steps",
+            "cumulative_equivalents"]
+    assert list(train(net, x, y, epochs=2).columns) == ["epoch", "loss", *work, "elapsed_s"]
     clf = DNN(1, 4, 3, 3, loss="softmax_ce", seed=0)
     x, y = make_data(clf, 6, rng)
     history = train(clf, x, y, epochs=2, batch_size=2, seed=0, x_test=x[:3], y_test=y[:3])
-    assert list(history.columns) == ["epoch", "loss", "accuracy", "test_loss", "test_accuracy", "elapsed_s"]
+    assert list(history.columns) == ["epoch", "loss", "accuracy", "test_loss", "test_accuracy", *work, "elapsed_s"]
     assert history["accuracy"].isin(np.arange(7) / 6).all() and history["test_accuracy"].isin(np.arange(4) / 3).all()
     assert ((0 <= history["accuracy"]) & (history["accuracy"] <= 1)).all()
 
@@ -148,8 +150,8 @@ def test_an_interrupted_training_restores_the_parameters(rng, monkeypatch):
 
     from nngrad.train import descent
 
-    real = descent.gradient_descent
-    monkeypatch.setattr(descent, "gradient_descent", step_then_interrupt)
+    real = descent.descent_step
+    monkeypatch.setattr(descent, "descent_step", step_then_interrupt)
     with pytest.raises(KeyboardInterrupt):
         train(net, x, y, epochs=5, lr=0.5)
     np.testing.assert_array_equal(net.params, before)

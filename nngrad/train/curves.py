@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator
 
 from .._figures import figure, finish, require
+from ..errors import InvalidValue
 
 HEADROOM = 0.04  # above 100% on the accuracy axis, as a fraction of the span shown below it
 
@@ -19,6 +20,7 @@ def learning_curve(history: pd.DataFrame, label: str) -> Figure:
     if "test_loss" in history:
         ax.plot(history["epoch"], history["test_loss"], color="#1f77b4", ls="--", label="test loss")
     ax.set_yscale("log")
+    _work_axis(ax, history)
     if {"accuracy", "test_accuracy"} & set(history.columns):
         acc = ax.twinx()
         for column, ls in (("accuracy", "-"), ("test_accuracy", "--")):
@@ -39,16 +41,36 @@ def learning_curve(history: pd.DataFrame, label: str) -> Figure:
     return finish(fig, ax, "epoch", "loss (mean over the epoch's steps)", outside=True)
 
 
-def classic_curves(history: pd.DataFrame, label: str) -> Figure:
-    """Loss against the seconds of training, log-log, of each depth: backprop (solid) and the finite difference
-    (markers) follow the same curve, but the finite difference takes a thousand times longer to get there."""
-    require("history", history, ("epoch", "loss", "depth", "gradient", "elapsed_s"))
-    fig, ax = figure("Backprop and finite differences learn the same; one takes far longer", label, (9, 4.5))
+def _work_axis(ax, history: pd.DataFrame) -> None:
+    """A top axis in loss-evaluation equivalents, when every epoch cost the same (then linear in epochs)."""
+    if "equivalents" not in history or history["equivalents"].nunique() != 1 or not history["equivalents"].iloc[0] > 0:
+        return
+    per_epoch = float(history["equivalents"].iloc[0])
+    top = ax.secondary_xaxis("top", functions=(lambda e: e * per_epoch, lambda w: w / per_epoch))
+    top.set_xlabel(f"work (loss-evaluation equivalents; {per_epoch:,.4g} an epoch)", fontsize=8)
+    top.tick_params(labelsize=8)
+
+
+AGAINST = {"elapsed_s": "training time (s, cumulative)",
+           "cumulative_equivalents": "work (loss-evaluation equivalents, cumulative)"}
+
+
+def classic_curves(history: pd.DataFrame, label: str, against: str = "elapsed_s",
+                   title: str = "Backprop and finite differences learn the same; one takes far longer") -> Figure:
+    """Loss of each depth and gradient against ``against`` (the seconds of training, or the work in
+    loss-evaluation equivalents), log-log: backprop solid, the other gradient dashed with markers (a finite
+    difference follows backprop's curve a thousand times further right; an estimator its own curve)."""
+    if against not in AGAINST:
+        raise InvalidValue(f"against must be one of {', '.join(AGAINST)}, got {against!r}")
+    require("history", history, ("epoch", "loss", "depth", "gradient", against))
+    fig, ax = figure(title, label, (9, 4.5))
     colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     for k, (depth, rows) in enumerate(history.groupby("depth")):
         for gradient, curve in rows.groupby("gradient"):
-            numerical = gradient != "backprop"
-            ax.plot(curve["elapsed_s"], curve["loss"], color=colors[k % len(colors)], ls="none" if numerical else "-",
-                    marker="o" if numerical else None, ms=3, markevery=5, label=f"depth {depth}, {gradient}")
+            other = gradient != "backprop"
+            ax.plot(curve[against], curve["loss"], color=colors[k % len(colors)], ls="--" if other else "-",
+                    lw=1 if other else 1.5, marker="o" if other else None, ms=3, markevery=5,
+                    label=f"depth {depth}, {gradient}")
     ax.set_xscale("log")
-    return finish(fig, ax, "training time (s, cumulative)", "loss (MSE, 1/2 mean squared error)", outside=True)
+    ax.set_yscale("log")
+    return finish(fig, ax, AGAINST[against], "loss (MSE, 1/2 mean squared error)", outside=True)

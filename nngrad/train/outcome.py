@@ -10,14 +10,15 @@ import pandas as pd
 CHANCE_MARGIN = 1.5  # a test accuracy under 1.5 x chance (1 / classes) did not learn
 
 
-def expected_seconds(net, x, y, batch_size: int, lr: float, gradient: str, epochs: int) -> tuple[float, float]:
-    """(seconds the training should take, seconds of one step), from one step of ``gradient`` on a copy of ``net``
-    with the first ``batch_size`` samples of x: (n, in), y: (n,)."""
+def expected_seconds(net, x, y, batch_size: int, lr: float, gradient: str, epochs: int,
+                     **options) -> tuple[float, float]:
+    """(seconds the training should take, seconds of one step), from one step of ``gradient`` (its ``options``)
+    on a copy of ``net`` with the first ``batch_size`` samples of x: (n, in), y: (n,)."""
     from .descent import gradient_descent
 
     batch = min(batch_size, len(y))
     start = time.perf_counter()
-    gradient_descent(net.copy(), x[:batch], y[:batch], lr, gradient)
+    gradient_descent(net.copy(), x[:batch], y[:batch], lr, gradient, **options)
     step = time.perf_counter() - start
     return step * math.ceil(len(y) / batch) * epochs, step
 
