@@ -136,13 +136,18 @@ def test_loss_against_equivalents_draws_a_median_and_each_seed_per_method_at_k(c
     assert all(line.get_color() == registered()["spsa"].color for label, line in medians.items() if "spsa" in label)
 
 
-def test_the_median_is_over_seeds_at_each_checkpoint(curves, race):
-    fig = race_plots.race_figures(curves, race, meta())["loss_vs_steps.png"]
-    line = next(line for label, line in median_lines(fig).items() if label.startswith("spsa k=1,"))
-    runs = curves[(curves["method"] == "spsa") & (curves["k"] == 1) & (curves["phase"] == "final")]
-    expected = runs[runs["step"] == 100]["train_loss"].median()
-    x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
-    assert y[x == 100] == pytest.approx(expected) and expected != runs[runs["step"] == 100]["train_loss"].mean()
+def test_the_median_is_over_seeds_at_each_checkpoint_and_a_nan_loss_counts_as_the_worst(curves, race):
+    step = int(checkpoints()[30])
+    at = (curves["method"] == "spsa") & (curves["k"] == 1) & (curves["phase"] == "final") & (curves["step"] == step)
+    losses = curves.loc[at, "train_loss"].to_numpy()
+    assert len(losses) == 3 and np.median(losses) != losses.mean()
+    diverged = curves.copy()
+    diverged.loc[at & (diverged["seed"] == 1), "train_loss"] = np.nan  # the median seed: the other two are left
+    for frame, expected in ((curves, np.median(losses)), (diverged, max(losses[0], losses[2]))):
+        fig = race_plots.race_figures(frame, race, meta())["loss_vs_steps.png"]
+        line = next(line for label, line in median_lines(fig).items() if label.startswith("spsa k=1,"))
+        x, y = np.asarray(line.get_xdata(), float), np.asarray(line.get_ydata(), float)
+        assert (x == step).sum() == 1 and y[x == step][0] == pytest.approx(expected)
 
 
 def test_targets_and_budget_are_drawn_and_labelled(curves, race):
