@@ -117,8 +117,8 @@ def report(frame: pd.DataFrame) -> str:
         lines += [f"At batch {TARGET_AT['batch']}, depth {TARGET_AT['depth']}: one step's peak against backprop's "
                   "(the target: at most a third, judged on the step alone; with the weights added for those who "
                   "count the model too).", "", markdown_table(targets, ".3f"), "",
-                  "What nngrad's methods keep: all three draw N-sized directions and return the gradient as an N-vector "
-                  "(a method's contract); `spsa` also makes 2k moved copies of the weights; `spsa-in-place` "
+                  "What nngrad's methods keep: all three draw N-sized directions and return the gradient as an "
+                  "N-vector (a method's contract); `spsa` also makes 2k moved copies of the weights; `spsa-in-place` "
                   "evaluates its losses through net.evaluate, whose forward keeps every layer; `forward-gradient`'s "
                   "primal pass keeps z and h of every layer. `mezo` is MeZO's fused step (memory.mezo_step): "
                   "directions regenerated per parameter array, the update applied direction by direction, no "
