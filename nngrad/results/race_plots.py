@@ -160,20 +160,14 @@ def draw_runs(ax: Axes, curves: pd.DataFrame, results: pd.DataFrame, x: str, y: 
     return drawn
 
 
-def guides(ax: Axes, levels: dict[str, float], vertical: float | None, what: str, top: bool = True) -> None:
-    """The targets as grey horizontal lines, each labelled at the left (where the curves are still high), and
-    ``vertical`` (the budget) as a line labelled ``what`` at the top (where falling losses have left; ``top=False``:
-    at the bottom, where rising accuracies have left)."""
+def guides(ax: Axes, levels: dict[str, float], vertical: float | None, what: str) -> None:
+    """The targets as grey horizontal lines and ``vertical`` (the budget) as a vertical one, each labelled in the
+    legend (a label in the axes would sit on some curve: where they cross the targets is the race)."""
     for target, level in levels.items():
         if np.isfinite(level) and level > 0:
-            ax.axhline(level, color="0.35", lw=1, ls=TARGET_STYLE.get(target, "-."))
-            ax.annotate(f"{target} = {level:.3g}", (0.01, level), xycoords=("axes fraction", "data"),
-                        xytext=(0, 2), textcoords="offset points", fontsize=8, color="0.25", va="bottom")
+            ax.axhline(level, color="0.35", lw=1, ls=TARGET_STYLE.get(target, "-."), label=f"{target} = {level:.3g}")
     if vertical is not None:
-        ax.axvline(vertical, color="0.2", lw=1.2, ls="-.")
-        ax.annotate(f"{what} {vertical:,.0f}", (vertical, 0.98 if top else 0.02), xycoords=("data", "axes fraction"),
-                    xytext=(-5, 0), textcoords="offset points", rotation=90, ha="right",
-                    va="top" if top else "bottom", fontsize=8, color="0.2")
+        ax.axvline(vertical, color="0.2", lw=1.2, ls="-.", label=f"{what}: {vertical:,.0f}")
 
 
 def hit_note(ax: Axes) -> None:
@@ -187,7 +181,7 @@ def loss_vs_equivalents(curves: pd.DataFrame, results: pd.DataFrame, meta: dict)
     fig, ax = figure("Training loss against cost", caption(curves, meta), (10, 5.5))
     if not draw_runs(ax, curves, results, "equivalents", "train_loss", "equivalents"):
         return finish(fig, ax, EQUIVALENTS, LOSS, "no final-phase runs recorded")
-    guides(ax, targets(results, meta), budget(results, meta, "budget_equivalents"), "budget")
+    guides(ax, targets(results, meta), budget(results, meta, "budget_equivalents"), "budget (equivalents)")
     hit_note(ax)
     _log_log(ax)
     return finish(fig, ax, EQUIVALENTS, LOSS, outside=True)
@@ -199,7 +193,7 @@ def loss_vs_steps(curves: pd.DataFrame, results: pd.DataFrame, meta: dict) -> Fi
     fig, ax = figure("Training loss against steps (cost per step factored out)", caption(curves, meta), (10, 5.5))
     if not draw_runs(ax, curves, results, "step", "train_loss", "steps"):
         return finish(fig, ax, STEPS, LOSS, "no final-phase runs recorded")
-    guides(ax, targets(results, meta), budget(results, meta, "budget_steps"), "step cap")
+    guides(ax, targets(results, meta), budget(results, meta, "budget_steps"), "step cap (steps)")
     hit_note(ax)
     _log_log(ax)
     return finish(fig, ax, STEPS, LOSS, outside=True)
@@ -209,7 +203,7 @@ def accuracy_vs_equivalents(curves: pd.DataFrame, results: pd.DataFrame, meta: d
     """Test accuracy against loss-evaluation equivalents (log x); the budget drawn."""
     fig, ax = figure("Test accuracy against cost", caption(curves, meta), (10, 5.5))
     draw_runs(ax, curves, results, "equivalents", "test_accuracy", None)
-    guides(ax, {}, budget(results, meta, "budget_equivalents"), "budget", top=False)
+    guides(ax, {}, budget(results, meta, "budget_equivalents"), "budget (equivalents)")
     ax.set_xscale("log")
     ax.set_ylim(0, 1.02)
     return finish(fig, ax, EQUIVALENTS, ACCURACY, outside=True)
