@@ -130,7 +130,8 @@ def prepare_spsa(net, x: np.ndarray, y: np.ndarray, k: int = 1, eps: float = SPS
             z = draw(gen, k, net.num_params, directions, net.dtype)
             projections, losses = spsa_projections(net, x2, y2, z, eps)
             grad, loss = projections @ z / k, float(losses.mean())
-        return GradientResult(grad, loss, "spsa", 2 * k, info={"k": k, "eps": eps, "directions": directions})
+        return GradientResult(grad, loss, "spsa", 2 * k,
+                              info={"k": k, "eps": eps, "directions": directions, "in_place": in_place})
 
     return call
 
@@ -200,12 +201,13 @@ SPSA = Method(
     options=("k", "eps", "directions", "rng", "in_place"), prepare=prepare_spsa,
     description="SPSA (MeZO): (L(p + eps z) - L(p - eps z)) / 2 eps times z, k random directions: 2k loss "
                 "evaluations whatever N is, unbiased, not exact",
-    work_count=lambda n: 2, cost=spsa_cost, check=statistical(), color="#ad494a", marker=">")
+    work_count=lambda n: 2, cost=spsa_cost, check=statistical(per_estimate=3.0), color="#ad494a", marker=">")
 
 FORWARD_GRADIENT = Method(
     name="forward-gradient", family="estimator", exact=False,
     options=("k", "directions", "rng"), prepare=prepare_forward_gradient,
     description="the forward gradient (Baydin et al. 2022): (grad L . v) v, k random tangents through the forward "
                 "pass: k tangent passes whatever N is, unbiased, not exact",
-    work_count=lambda n: 1, work_unit="tangent passes", cost=forward_gradient_cost, check=statistical(),
+    work_count=lambda n: 1, work_unit="tangent passes", cost=forward_gradient_cost,
+    check=statistical(per_estimate=3.0),
     color="#7f7f7f", marker="p")
