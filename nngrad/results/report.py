@@ -23,7 +23,7 @@ from .sanity import BUSY_LOAD  # one threshold for the run's busy warning and it
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "others_load",
+                   "cosine", "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "others_load",
                    "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
@@ -52,7 +52,7 @@ def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
     p, label, cfg = run.points, run.label, run.config
     width, depth = middle(cfg.get("widths") or p["width"]), middle(cfg.get("depths") or p["depth"])
     figs = {
-        "landscape.png": plots.landscape(p, label),
+        "landscape.png": plots.landscape(p, label, cfg.get("method_options")),
         "cost_gap.png": plots.cost_gap(p, fits, label),
         "time_vs_depth.png": plots.time_vs_depth(p, width, label),
         "time_vs_width.png": plots.time_vs_width(p, depth, label),
@@ -354,7 +354,9 @@ def landscape_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, in
     return [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
             tables.landscape(table).pipe(markdown_table), "",
             ("`t / t(forward)`: the gradient's time in loss evaluations (blank where the point or the forward pass is "
-             "flagged). `error vs backprop`: norm-wise relative error of its gradient against nngrad's backprop "
+             "flagged). `error vs backprop`: norm-wise relative error of its gradient against nngrad's backprop; for an "
+             "estimator (SPSA, the forward gradient: unbiased, not exact) the cosine of the estimate it timed with "
+             "backprop's gradient instead "
              f"(backprop's own check, as in the points' `reference` column: {reference_check(run)}). Peak memory is "
              "what tracemalloc sees: numpy's allocations; torch's and JAX's own allocators are not traced (blank). "
              "IQRs and families: landscape.csv."), "",
@@ -388,6 +390,16 @@ def fits_section(fits: pd.DataFrame) -> list[str]:
     return lines
 
 
+def method_options_lines(cfg: dict) -> list[str]:
+    """The options the run gave its methods (`nngrad bench --method-option`), one sentence, or nothing."""
+    given = cfg.get("method_options") or {}
+    if not given:
+        return []
+    each = "; ".join(f"{name}: " + ", ".join(f"{k} = {v}" for k, v in opts.items()) for name, opts in given.items())
+    return [f"Method options (`--method-option`, given at every point): {each}. An estimator's statistical check "
+            "(`reference`) used the same options.", ""]
+
+
 def run_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int], summary: pd.DataFrame) -> list[str]:
     """What was run: the sweep, the precision, the methods, the points per method, the failed points."""
     cfg, (d, w, b) = run.config, classic
@@ -400,7 +412,7 @@ def run_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int], su
               f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs "
               f"and {cfg.get('num_output')} outputs{extra}; budget {cfg.get('budget_s')} s per call. Times are medians "
               "of one call; every gradient was checked before it was timed (`reference`), and one that disagreed is a "
-              "failed point, never a time."), "", *precision(run)]
+              "failed point, never a time."), "", *precision(run), *method_options_lines(cfg)]
     if run.methods:
         lines += [tables.methods(run.methods).pipe(markdown_table), ""]
     lines += ["### Points per method", "", tables.per_method(points).pipe(markdown_table), "",

@@ -47,9 +47,12 @@ def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
 
 
 def landscape(table: pd.DataFrame) -> pd.DataFrame:
-    """The classic network's table (landscape.landscape_table) without family, status and IQR, its notes clipped."""
+    """The classic network's table (landscape.landscape_table) without family, status and IQR, its notes clipped;
+    an estimator's cosine with backprop's gradient in the error's column ("cosine 0.233")."""
+    cosine = table.get("cosine vs backprop", pd.Series("", index=table.index))
+    error = [f"cosine {c}" if c else e for e, c in zip(table["error vs backprop"], cosine)]
     return pd.DataFrame({"method": table["method"], "time_s": table["time_s"], "work": table["work"],
-                         "t / t(forward)": table["t / t(forward)"], "error vs backprop": table["error vs backprop"],
+                         "t / t(forward)": table["t / t(forward)"], "error vs backprop": error,
                          "peak_MiB": table["peak_MiB"],
                          "note": [n if s == "ok" else f"{s}: {n}" for n, s in zip(table["note"], table["status"])]}
                         ).pipe(fitted, "note")

@@ -9,6 +9,7 @@ does not apply.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import asdict, dataclass, fields
 
@@ -86,12 +87,18 @@ def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
 
 
 def predict(method: Method, net, x: np.ndarray, y: np.ndarray, batch: int,
-            constants: Constants) -> tuple[float, dict[str, float]]:
-    """(predicted seconds of one call of ``method`` on (net, x, y), the cost model's terms in seconds): the cost
-    model where the method declares its cost, else one call timed (and no terms)."""
-    terms = method.cost(Network.of(net, batch)).terms(constants.of(method.name)) if method.cost is not None else {}
+            constants: Constants, options: dict | None = None) -> tuple[float, dict[str, float]]:
+    """(predicted seconds of one call of ``method`` with ``options`` on (net, x, y), the cost model's terms in
+    seconds): the cost model where the method declares its cost (given the options its cost takes, e.g. an
+    estimator's k), else one call timed (and no terms)."""
+    options = options or {}
+    terms = {}
+    if method.cost is not None:
+        taken = inspect.signature(method.cost).parameters
+        work = method.cost(Network.of(net, batch), **{k: v for k, v in options.items() if k in taken})
+        terms = work.terms(constants.of(method.name))
     if not terms or not np.isfinite(sum(terms.values())):  # no cost declared, or its library was not measured
-        return median_time(method.prepare(net, x, y)), {}
+        return median_time(method.prepare(net, x, y, **options)), {}
     return sum(terms.values()), terms
 
 
@@ -135,7 +142,8 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constant
     for name in cfg.methods_on(device):
         method = get(name)
         reason = method.why_not(net)
-        predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants)
+        predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants,
+                                                                    cfg.method_options.get(name))
         if predicted is not None and predicted > cfg.budget_s:
             reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"
         passes = method.check.passes(len(layer_sizes) - 1) if method.check.passes else 0.0
