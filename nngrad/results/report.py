@@ -27,7 +27,7 @@ SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_p
                    "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
-    "cost_gap.png": "The cost gap: O(N) gradients / backprop",
+    "cost_gap.png": "The cost gap: O(N) gradients (and estimators) / backprop",
     "time_vs_depth.png": "Time per gradient vs depth",
     "time_vs_width.png": "Time per gradient vs width",
     "work.png": "Counted work: loss evaluations and tangent passes",
