@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from nngrad.methods import get, register, unregister
+from nngrad.methods.backprop import backprop
 from nngrad.methods.base import GradientResult, Method
 from nngrad.methods.checks import STATISTICAL_SIGMAS, statistical
 from nngrad.methods.estimators import (draw, generator, options, prepare_forward_gradient, prepare_spsa,
@@ -99,8 +100,28 @@ def _wrapped(bug):
     return prepare
 
 
+def _exact(net, x, y, k=1, eps=1e-3, directions="gaussian", rng=None, in_place=False):
+    """An "estimator" that returns backprop's gradient: right in scale and direction, but no estimate is that
+    good (its cosine is 1, not sqrt(kM / (kM + N + 1))): only the cosine sees it."""
+    def call():
+        loss, grad = backprop(net, x, y)
+        return GradientResult(grad, loss, "planted", 2 * k, info={"k": k, "directions": directions})
+
+    return call
+
+
+def _one_direction(net, x, y, k=1, **given):
+    """SPSA that draws one direction whatever k is, and says k: its projection is right, its cosine too low."""
+    call = prepare_spsa(net, x, y, k=1, **given)
+
+    def planted():
+        return replace(call(), method="planted", info={"k": k, "directions": "gaussian"})
+
+    return planted
+
+
 BUGS = {"sign flipped": _wrapped(_sign), "factor 2": _wrapped(_twice), "largest layer zeroed": _wrapped(_layer_zeroed),
-        "directions redrawn after the losses": _redrawn}
+        "directions redrawn after the losses": _redrawn, "the exact gradient, not an estimate": _exact}
 
 
 @pytest.fixture
@@ -121,6 +142,14 @@ def test_each_planted_bug_fails_the_statistical_check(planted_method, bug, netwo
     net, x, y = build(*NETWORKS[network])
     method = planted_method(BUGS[bug])
     error, _ = method.check.error(net, x, y, method.prepare(net, x, y)())
+    assert error > STATISTICAL_SIGMAS
+
+
+@pytest.mark.parametrize("network", NETWORKS)
+def test_k_ignored_fails_the_cosine_though_the_scale_is_right(planted_method, network):
+    net, x, y = build(*NETWORKS[network])
+    method = planted_method(_one_direction)
+    error, _ = method.check.error(net, x, y, method.prepare(net, x, y, k=16)())
     assert error > STATISTICAL_SIGMAS
 
 
