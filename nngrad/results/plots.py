@@ -400,12 +400,14 @@ def _quality_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 def _quality_panel(ax: Axes, quality: pd.DataFrame, options: dict) -> None:
     """Each estimator's recorded cosines against N (log-log; a cosine <= 0 sits at the panel's floor, said in its
-    legend entry), its prediction as a dashed line."""
+    legend entry; the second estimator hollow: drawn from the same seed, SPSA's and the forward gradient's
+    directions are the same, and so nearly their cosines), its prediction (a root mean square: one estimate
+    scatters about it) as a dashed line."""
     from ..methods.estimators import predicted_cosine
 
     cosine = pd.to_numeric(quality["cosine"], errors="coerce")
     floor = max(float(cosine[cosine > 0].min()) / 3 if (cosine > 0).any() else 1e-3, 1e-6)
-    for method in _ordered(quality["method"]):
+    for i, method in enumerate(_ordered(quality["method"])):  # the second hollow: from one seed, they coincide
         mine = quality[quality["method"] == method]
         c = pd.to_numeric(mine["cosine"], errors="coerce")
         opts = options.get(method, {})
@@ -413,10 +415,10 @@ def _quality_panel(ax: Axes, quality: pd.DataFrame, options: dict) -> None:
         below = int((c <= 0).sum())
         ax.plot(mine["n_params"], c.clip(lower=floor), ls="none", ms=6,
                 label=f"{method} (k = {k})" + (f": {below} at the floor, cosine <= 0" if below else ""),
-                **_style(method))
+                **_style(method), **({"mfc": "none", "mew": 1.3} if i else {}))
         n = np.geomspace(quality["n_params"].min(), quality["n_params"].max(), 50)
         ax.plot(n, [predicted_cosine(k, int(v), kind) for v in n], ls="--", lw=1, color=_style(method)["color"],
-                label=f"  predicted sqrt(k / (k + N {'+' if kind == 'gaussian' else '-'} 1))")
+                label=f"  predicted sqrt(k / (k + N {'+' if kind == 'gaussian' else '-'} 1)): typical, one estimate")
     ax.grid(True, which="major", alpha=0.45)
     _log_log(ax)
     ax.set_ylim(top=1.05)
