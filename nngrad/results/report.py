@@ -23,8 +23,8 @@ from .sanity import BUSY_LOAD  # one threshold for the run's busy warning and it
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "cosine", "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "others_load",
-                   "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
+                   "cosine", "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated",
+                   "others_load", "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
     "cost_gap.png": "The cost gap: O(N) gradients (and estimators) / backprop",
@@ -354,10 +354,10 @@ def landscape_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, in
     return [f"### Every method at the classic network (depth {d}, width {w}, batch {b})", "",
             tables.landscape(table).pipe(markdown_table), "",
             ("`t / t(forward)`: the gradient's time in loss evaluations (blank where the point or the forward pass is "
-             "flagged). `error vs backprop`: norm-wise relative error of its gradient against nngrad's backprop; for an "
-             "estimator (SPSA, the forward gradient: unbiased, not exact) the cosine of the estimate it timed with "
-             "backprop's gradient instead "
-             f"(backprop's own check, as in the points' `reference` column: {reference_check(run)}). Peak memory is "
+             "flagged). `error vs backprop`: norm-wise relative error of its gradient against nngrad's backprop "
+             f"(backprop's own check, as in the points' `reference` column: {reference_check(run)}); for an "
+             "estimator (SPSA, the forward gradient: unbiased, not exact), the cosine of the estimate it checked with "
+             "backprop's gradient instead (its check is statistical: methods.md). Peak memory is "
              "what tracemalloc sees: numpy's allocations; torch's and JAX's own allocators are not traced (blank). "
              "IQRs and families: landscape.csv."), "",
             *([note, ""] if (note := headline_against_table(run, table)) else [])]

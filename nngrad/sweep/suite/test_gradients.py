@@ -19,7 +19,8 @@ def test_gradient(benchmark, planned, sweep_config, phase, method, depth, width,
     m = get(method)
     start = time.perf_counter()
     options = (sweep_config.get("method_options") or {}).get(method, {})  # nngrad bench --method-option
-    call = m.prepare(net, x, y, **options)  # what a user does once: convert weights, compile (off the CPU: ends synchronised)
+    call = m.prepare(net, x, y, **options)  # what a user does once: convert weights, compile (off the CPU: ends
+    # synchronised)
     prepare_s = time.perf_counter() - start
     # outside the timed region: gradient error (against numpy's backprop on the CPU), work and peak memory
     phase("checking the gradient")
