@@ -181,3 +181,14 @@ def test_a_zero_gradient_cannot_be_judged_and_says_so():
 
 def test_prepare_forward_gradient_is_what_the_registry_holds():
     assert get("forward-gradient").prepare.__wrapped__ is prepare_forward_gradient
+
+
+def test_the_plan_prices_the_check_as_m_calls_of_the_method_twice_over_when_they_cannot_be_kept():
+    from nngrad.sweep.plan import check_seconds
+
+    check = get("spsa").check
+    assert check_seconds(get("spsa"), 6, 4642, 1e-4, 2e-4) == pytest.approx(3e-4 + 256 * 2e-4)
+    assert check_seconds(get("spsa"), 6, 10**6, 1e-3, 0.02) == pytest.approx(3e-3 + 512 * 0.02)
+    assert check.calls(10**6) == 512  # 256 x 1e6 x 8 bytes: drawn again rather than kept
+    assert check_seconds(get("backprop"), 6, 4642, 1e-4, 2e-4) == pytest.approx(
+        get("backprop").check.passes(6) * 1e-4)

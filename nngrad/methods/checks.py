@@ -236,6 +236,19 @@ def mean_of_estimates(method, net, x: np.ndarray, y: np.ndarray, reference: np.n
                                  for l in range(len(layers))))
 
 
+@dataclass(frozen=True)
+class StatisticalCheck(Check):
+    """A Check that calls the method itself ``estimates`` times (twice over where the estimates are too large
+    to keep): what it costs is ``calls(N)`` calls of the method (priced by the method's own cost model) besides
+    one backprop; ``passes`` (forward passes) prices it where the method's call has no prediction."""
+
+    estimates: int = STATISTICAL_ESTIMATES
+
+    def calls(self, n_params: int) -> int:
+        """The method's calls the check makes on a network of ``n_params`` parameters."""
+        return self.estimates * (1 if self.estimates * n_params * 8 <= HELD_BYTES else 2)
+
+
 def statistical(per_estimate: float, estimates: int = STATISTICAL_ESTIMATES,
                 sigmas: float = STATISTICAL_SIGMAS) -> Check:
     """An estimator's pre-timing check. An estimate is unbiased, not exact, so it cannot be checked by equality:
@@ -267,8 +280,10 @@ def statistical(per_estimate: float, estimates: int = STATISTICAL_ESTIMATES,
     fail far beyond it; a layer's part zeroed fails (c) when its share f of ||g||^2 has 4 sqrt((1/f + 1) / kM)
     < 1, f > ~7% at kM = 256 (smaller shares are named not resolved).
 
-    Cost: M calls of the method and one backprop, ``per_estimate`` forward passes each (declared as the check's
-    passes); the classic network's check takes ~0.08 s."""
+    Cost: M calls of the method (2M where the M estimates, (M, N), exceed HELD_BYTES and are drawn again) and one
+    backprop (StatisticalCheck.calls; ``per_estimate`` forward passes a call where no prediction of the call
+    exists); the classic network's check takes ~0.08 s; on large networks the M x N random draws dominate it
+    (~10 ns a Gaussian: 2.5 s per 1e6 parameters and pass)."""
     def error(net, x, y, result: GradientResult) -> tuple[float, list[str]]:
         reference = get(REFERENCE).prepare(net, x, y)().grad
         if float(np.linalg.norm(reference)) <= TINY:
@@ -281,6 +296,6 @@ def statistical(per_estimate: float, estimates: int = STATISTICAL_ESTIMATES,
         worst, blind = stats.layer_sigmas(sigmas)
         return max(stats.cosine_sigmas, stats.projection_sigmas, worst), [f"layer {l}" for l in blind]
 
-    return Check(f"backprop, statistically: the mean of {estimates} estimates, its cosine against its prediction "
-                 f"and its projection against 1, within {sigmas:g} standard errors", sigmas, error,
-                 lambda layers: 3.0 + estimates * per_estimate)
+    return StatisticalCheck(f"backprop, statistically: the mean of {estimates} estimates, its cosine against its "
+                            f"prediction and its projection against 1, within {sigmas:g} standard errors", sigmas,
+                            error, lambda layers: 3.0 + estimates * per_estimate, estimates)

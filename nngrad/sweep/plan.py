@@ -18,6 +18,7 @@ import numpy as np
 from .. import runfiles
 from ..methods import cost, get
 from ..methods.base import Method
+from ..methods.checks import StatisticalCheck
 from ..methods.cost import Constants, Network
 from ..model.counts import forward_flops, num_params
 from .config import SweepConfig
@@ -131,6 +132,16 @@ def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
                              f"{cfg.total_s:g} s")
 
 
+def check_seconds(method: Method, layers: int, n: int, forward_s: float, call_s: float | None) -> float:
+    """Predicted seconds of ``method``'s check before timing on a network of ``layers`` Dense layers and ``n``
+    parameters: its declared forward passes; a statistical check (an estimator's) calls the method itself many
+    times: those calls at the method's predicted ``call_s`` and one backprop (3 forward passes)."""
+    check = method.check
+    if isinstance(check, StatisticalCheck) and call_s is not None:
+        return 3 * forward_s + check.calls(n) * call_s
+    return (check.passes(layers) if check.passes else 0.0) * forward_s
+
+
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constants: Constants,
                   device: str = "cpu") -> list[PlannedPoint]:
     net, x, y = build_on(device, depth, width, batch, cfg.num_input, cfg.num_output, cfg.seed, cfg.activation,
@@ -146,8 +157,7 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constant
                                                                     cfg.method_options.get(name))
         if predicted is not None and predicted > cfg.budget_s:
             reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"
-        passes = method.check.passes(len(layer_sizes) - 1) if method.check.passes else 0.0
         points.append(PlannedPoint(name, depth, width, batch, n, method.operations(layer_sizes, batch), fwd,
                                    predicted, reason, *(terms.get(t) for t in ("calls", "flops", "elementwise")),
-                                   device, passes * forward_s))
+                                   device, check_seconds(method, len(layer_sizes) - 1, n, forward_s, predicted)))
     return points
