@@ -192,3 +192,14 @@ def test_the_plan_prices_the_check_as_m_calls_of_the_method_twice_over_when_they
     assert check.calls(10**6) == 512  # 256 x 1e6 x 8 bytes: drawn again rather than kept
     assert check_seconds(get("backprop"), 6, 4642, 1e-4, 2e-4) == pytest.approx(
         get("backprop").check.passes(6) * 1e-4)
+
+
+def test_estimates_drawn_twice_give_the_same_statistics_as_estimates_kept(monkeypatch):
+    from nngrad.methods import checks
+
+    net, x, y = build(*NETWORKS["relu softmax_ce depth 1"])
+    exact = get("backprop").prepare(net, x, y)().grad
+    kept = checks.mean_of_estimates(get("spsa"), net, x, y, exact, {}, estimates=64)
+    monkeypatch.setattr(checks, "HELD_BYTES", 0)
+    again = checks.mean_of_estimates(get("spsa"), net, x, y, exact, {}, estimates=64)
+    assert again.cosine_se == pytest.approx(kept.cosine_se, rel=1e-9) and again.cosine == kept.cosine
