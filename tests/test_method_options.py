@@ -95,4 +95,7 @@ def test_the_options_reach_the_suite_the_run_and_its_report(tmp_path):
     spsa = [r["extra_info"] for r in records if r["point"]["method"] == "spsa"]
     assert spsa and all(info["loss_evaluations"] == 6 and info["k"] == 3 and info["directions"] == "rademacher"
                         and 0 < info["cosine"] <= 1 for info in spsa)
-    assert "spsa: k = 3, directions = rademacher" in (run / "report.md").read_text()
+    report = (run / "report.md").read_text()
+    assert "spsa: k = 3, directions = rademacher" in report
+    assert "2 loss evaluations (default options; this run: k = 3, directions = rademacher)" in report
+    assert meta["methods"]["spsa"]["options"] == {"k": 3, "directions": "rademacher"}

@@ -102,9 +102,18 @@ def _left(row) -> str:
 
 
 def methods(declared: dict) -> pd.DataFrame:
-    """What each method is: its name, work per gradient and description."""
-    return pd.DataFrame([{"method": name, "work per gradient": m.get("work"), "what it is": m.get("description")}
-                         for name, m in declared.items()]).pipe(fitted, "what it is")
+    """What each method is: its name, work per gradient (at its default options; the run's own options said after
+    it) and description."""
+    return pd.DataFrame([{"method": name, "work per gradient": f"{m.get('work')}{_options(m.get('options'))}",
+                          "what it is": m.get("description")} for name, m in declared.items()]).pipe(fitted,
+                                                                                                     "what it is")
+
+
+def _options(given: dict | None) -> str:
+    """" (default options; this run: k = 16)" for a method the run gave options, "" otherwise."""
+    if not given:
+        return ""
+    return " (default options; this run: " + ", ".join(f"{k} = {v}" for k, v in given.items()) + ")"
 
 
 def _skip_reason(message: object) -> str:
