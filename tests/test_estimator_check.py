@@ -203,3 +203,18 @@ def test_estimates_drawn_twice_give_the_same_statistics_as_estimates_kept(monkey
     monkeypatch.setattr(checks, "HELD_BYTES", 0)
     again = checks.mean_of_estimates(get("spsa"), net, x, y, exact, {}, estimates=64)
     assert again.cosine_se == pytest.approx(kept.cosine_se, rel=1e-9) and again.cosine == kept.cosine
+
+
+def test_a_tight_total_leaves_out_an_estimators_costly_checks_before_backprops_points():
+    from nngrad.methods.cost import Constants
+    from nngrad.sweep.config import SweepConfig
+    from nngrad.sweep.plan import plan
+
+    """Trimmed with the O(N) methods, costliest first: spsa's check at N = 200k (~4.4 s) goes, the small
+    finite differences stay."""
+    cfg = SweepConfig(depths=(1, 4), widths=(16, 256), methods=("forward", "backprop", "numerical-batched", "spsa"),
+                      total_s=7.0, classic=None, extra=())
+    points = plan(cfg, {"cpu": Constants(2e-6, 1e10, 5e-9)})
+    left_out = {(p.method, p.depth, p.width) for p in points if p.skip_reason}
+    assert ("spsa", 4, 256) in left_out and ("numerical-batched", 1, 16) not in left_out
+    assert not any(m in ("forward", "backprop") for m, *_ in left_out)

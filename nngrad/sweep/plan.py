@@ -118,12 +118,13 @@ def plan(cfg: SweepConfig, constants: dict[str, Constants]) -> list[PlannedPoint
 
 def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
     """Leave out the costliest points until the rest is predicted to take at most ``cfg.total_s`` seconds: those of
-    the methods whose work grows with N first (they are what runs long), never the classic network's (at any
-    batch: the headline and the targets need them)."""
+    the methods whose work grows with N and the estimators (whose check calls them hundreds of times) first:
+    they are what runs long; never the classic network's (at any batch: the headline and the targets need
+    them)."""
     cost = {id(p): p.expected_wall_s(cfg.timing_s, cfg.max_rounds) for p in points}
     total = sum(cost.values())
     classic = tuple(cfg.classic or ())[:2]
-    for p in sorted(points, key=lambda p: (-get(p.method).work_exponent, -cost[id(p)])):
+    for p in sorted(points, key=lambda p: (-_runs_long(get(p.method)), -cost[id(p)])):
         if total <= cfg.total_s:
             return
         if cost[id(p)] and (p.depth, p.width) != classic:
@@ -140,6 +141,12 @@ def check_seconds(method: Method, layers: int, n: int, forward_s: float, call_s:
     if isinstance(check, StatisticalCheck) and call_s is not None:
         return 3 * forward_s + check.calls(n) * call_s
     return (check.passes(layers) if check.passes else 0.0) * forward_s
+
+
+def _runs_long(method: Method) -> bool:
+    """Does ``method``'s point run long on a large network: its work grows with N, or its check before timing
+    is a statistical one (hundreds of calls)?"""
+    return method.work_exponent >= 1 or isinstance(method.check, StatisticalCheck)
 
 
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constants: Constants,
