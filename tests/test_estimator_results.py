@@ -96,3 +96,12 @@ def test_the_report_writes_the_cosine_to_summary_csv_and_the_table(tmp_path):
     assert "cosine 0.001" in report  # 0.1 / sqrt(4642) at the classic network
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert summary.loc[summary["method"] == "spsa", "cosine"].notna().all()
+
+
+def test_the_work_figure_declares_an_estimators_work_times_the_runs_k(run):
+    fig = plots.work(run.points, "test", {"spsa": {"k": 16}})
+    titles = {ax.get_title(): ax for ax in fig.axes if ax.get_visible()}
+    spsa = titles["spsa: 2 loss evaluations x k, k = 16"]
+    (declared,) = [line for line in spsa.get_lines() if line.get_linestyle() == "--"]
+    assert set(declared.get_ydata()) == {32}
+    assert "forward-gradient: 1 tangent pass" in titles

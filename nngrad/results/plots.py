@@ -457,9 +457,10 @@ def overlay_gap(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, labe
     return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
 
 
-def work(points: pd.DataFrame, label: str) -> Figure:
+def work(points: pd.DataFrame, label: str, options: dict | None = None) -> Figure:
     """Counted work per call (loss evaluations; tangent passes for forward mode) vs N, log-log: one small panel
-    per method (so that equal counts never hide one another), each with the work its method declares."""
+    per method (so that equal counts never hide one another), each with the work its method declares (an
+    estimator's per direction, times the run's k: ``options``, the run's method options)."""
     column = "work" if "work" in points else "loss_evaluations"
     _require("points", points, ("method", "n_params", "status", column))
     rows = points[(points["status"] == "ok") & _positive(points[column]) & _positive(points["n_params"])]
@@ -484,9 +485,10 @@ def work(points: pd.DataFrame, label: str) -> Figure:
         ringed = bad[bad["method"] == method]
         _ring(ax, ringed["n_params"], ringed[column], None)
         declared = registered().get(method)
+        k = int((options or {}).get(method, {}).get("k", 1)) if _estimator(rows, method) else 1
         if declared is not None:
-            ax.plot(n, [max(declared.work_count(int(k)), 1) for k in n], ls="--", color="0.4", lw=1)
-        ax.set_title(f"{method}: {_work_formula(rows, method)}", fontsize=8)
+            ax.plot(n, [max(declared.work_count(int(v)) * k, 1) for v in n], ls="--", color="0.4", lw=1)
+        ax.set_title(f"{method}: {_work_formula(rows, method)}" + (f" x k, k = {k}" if k != 1 else ""), fontsize=8)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.grid(True, which="major", alpha=0.45)

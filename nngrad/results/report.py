@@ -56,7 +56,7 @@ def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
         "cost_gap.png": plots.cost_gap(p, fits, label),
         "time_vs_depth.png": plots.time_vs_depth(p, width, label),
         "time_vs_width.png": plots.time_vs_width(p, depth, label),
-        "work.png": plots.work(p, label),
+        "work.png": plots.work(p, label, cfg.get("method_options")),
         "memory_vs_depth.png": plots.memory_vs_depth(p, width, label),
     }
     if not run.accuracy.empty:
@@ -374,7 +374,8 @@ def fits_section(fits: pd.DataFrame) -> list[str]:
     and batch and per regime: fits.csv)."""
     lines = ["## Fitted exponents", "",
              ("Exponents fitted by least squares in log-log, beside theory: the same fit on the operation counts of "
-              "these exact networks, and in brackets the large-network limit by family (a constant number of passes ~ "
+              "these exact networks, and in brackets the large-network limit by family (a constant number of passes, "
+              "reverse mode's or an estimator's, ~ "
               "depth x width^2 ~ N; a pass per parameter ~ N x forward ~ N^2; ratios to backprop ~ N^0 or N^1). Time "
               "fits use only the points where the cost model says the fixed cost per call does not dominate (`left "
               "out`: overhead); no fit uses a flagged point, and a ratio leaves when either of its points is flagged. "
