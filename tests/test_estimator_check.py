@@ -218,3 +218,13 @@ def test_a_tight_total_leaves_out_an_estimators_costly_checks_before_backprops_p
     left_out = {(p.method, p.depth, p.width) for p in points if p.skip_reason}
     assert ("spsa", 4, 256) in left_out and ("numerical-batched", 1, 16) not in left_out
     assert not any(m in ("forward", "backprop") for m, *_ in left_out)
+
+
+def test_a_layer_whose_part_of_the_gradient_is_zero_is_named_not_judged():
+    """A dead ReLU layer (every unit's input negative) leaves the layers before it no gradient: nothing to
+    project on, so no verdict on them, and the check passes on the rest."""
+    net, x, y = build(*NETWORKS["relu softmax_ce depth 5"])
+    net.dense_layers[2].b[:] = -1e3  # layer 2's units all dead: layers 0-2 get no gradient
+    net.dense_layers[3].b[:] = 0.5  # and layer 3's units away from their kink (its input is now 0)
+    error, blind = checked("spsa", net, x, y)
+    assert error <= STATISTICAL_SIGMAS and {"layer 0", "layer 1", "layer 2"} <= set(blind)

@@ -157,6 +157,7 @@ STATISTICAL_ESTIMATES = 256  # estimates M averaged by the estimators' check (th
 STATISTICAL_SIGMAS = 4.0  # how many standard errors each statistic may stray (see statistical)
 STATISTICAL_SEED = 1  # the check's directions: fixed, so that its verdict on a network never changes
 HELD_BYTES = 64 * 2**20  # the M estimates are kept (M, N) up to this size; beyond it they are drawn twice
+ZERO_SHARE = 1e-15  # a layer whose part of g is below this fraction of ||g|| holds none of it (not judged)
 
 
 @dataclass(frozen=True)
@@ -232,8 +233,17 @@ def mean_of_estimates(method, net, x: np.ndarray, y: np.ndarray, reference: np.n
     return MeanOfEstimates(estimates, k * estimates, cosine, cosine_se, float(projections.mean()),
                            float(projections.std(ddof=1) / np.sqrt(estimates)),
                            predicted_cosine(k * estimates, n, options.get("directions", "gaussian")),
-                           tuple((l, float(parts[:, l].mean()), float(parts[:, l].std(ddof=1) / np.sqrt(estimates)))
-                                 for l in range(len(layers))))
+                           tuple(_layer_projection(l, parts[:, l], reference[a:b], norm)
+                                 for l, (a, b) in enumerate(layers)))
+
+
+def _layer_projection(layer: int, parts: np.ndarray, part: np.ndarray, norm: float) -> tuple[int, float, float]:
+    """(layer, mean projection, its standard error) from the M estimates' projections ``parts`` (M,) on the
+    layer's part of g; a layer whose part of g is zero (a dead ReLU layer) has nothing to project on: (NaN, inf),
+    never judged."""
+    if float(part @ part) <= (ZERO_SHARE * norm) ** 2:
+        return layer, float("nan"), float("inf")
+    return layer, float(parts.mean()), float(parts.std(ddof=1) / np.sqrt(len(parts)))
 
 
 @dataclass(frozen=True)
@@ -273,7 +283,7 @@ def statistical(per_estimate: float, estimates: int = STATISTICAL_ESTIMATES,
     (simulated, 2e5 trials: M = 256 exceeds 3 sigma 0.7% of the time, 4 sigma 0.08%; M = 64: 1.9% and 0.5%).
     A check runs before every timed point of every estimator (hundreds in a sweep) and a deterministic false
     failure never goes away for that network, so the default is 4 sigma at M = 256: about 0.1% per point for
-    (a) and (b) (the jackknifed cosine's tails are close to normal) and 0.01-0.08% per judged layer (simulated:
+    (a) and (b) (the jackknifed cosine: no excess over normal tails seen in 100 trials) and 0.01-0.08% per judged layer (simulated:
     a layer's projection is a product of two correlated normals, lighter-tailed than a square), i.e. ~0.2-0.5%
     per point from depth 1 to 16. What 4 sigma costs: a scale must be off by more than ~4 x sqrt(2 / kM) = 35%
     (k = 1) to be seen in (b); a sign flip, a factor 2 and directions redrawn after the losses (projection ~0)
