@@ -212,16 +212,21 @@ def mean_of_estimates(method, net, x: np.ndarray, y: np.ndarray, reference: np.n
         for _ in range(estimates):
             yield np.asarray(call().grad, dtype=np.float64)
 
-    held = estimates * n * 8 <= HELD_BYTES
-    kept, total, along, squares = [], np.zeros(n), np.empty(estimates), np.empty(estimates)
-    parts = np.empty((estimates, len(layers)))  # each estimate's projection on each layer's part of g
-    for i, d in enumerate(draws()):
-        total += d
-        along[i], squares[i] = d @ unit, d @ d
-        parts[i] = [d[a:b] @ reference[a:b] / max(float(reference[a:b] @ reference[a:b]), TINY) for a, b in layers]
-        if held:
-            kept.append(d)
-    with_total = np.stack(kept) @ total if held else np.array([d @ total for d in draws()])
+    # each layer's part of g as a column, scaled: d @ columns = d's projection on each layer's part (M, L)
+    columns = np.zeros((n, len(layers)))
+    for l, (a, b) in enumerate(layers):
+        columns[a:b, l] = reference[a:b] / max(float(reference[a:b] @ reference[a:b]), TINY)
+    if estimates * n * 8 <= HELD_BYTES:  # kept: every product at once
+        d = np.stack(list(draws()))
+        total = d.sum(axis=0)
+        along, squares, parts, with_total = d @ unit, np.einsum("mn,mn->m", d, d), d @ columns, d @ total
+    else:  # streamed, then drawn again (the same seed: the same estimates) for their products with the total
+        total, along, squares = np.zeros(n), np.empty(estimates), np.empty(estimates)
+        parts = np.empty((estimates, len(layers)))
+        for i, d in enumerate(draws()):
+            total += d
+            along[i], squares[i], parts[i] = d @ unit, d @ d, d @ columns
+        with_total = np.array([d @ total for d in draws()])
     # leave-one-out sums (M - 1) m_(i) = total - d_i: their cosines with g, from dot products only
     loo_along = total @ unit - along
     loo_norm = np.sqrt(np.maximum(total @ total - 2 * with_total + squares, TINY))
