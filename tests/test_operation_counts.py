@@ -64,6 +64,12 @@ HAND_COUNTS = {
     "scipy": lambda s, b: (_n(s) + 1) * _forward(s, b),
     "backprop-graph": lambda s, b: 3 * _forward(s, b),  # the same products, replayed
     "torch-graph": lambda s, b: 3 * _forward(s, b),
+    # one direction (k = 1): the 2 moved networks' stacked pass, the estimate (1,) @ (1, N)
+    "spsa": lambda s, b: 2 * _forward(s, b) + 2 * _n(s),
+    # the primal pass; layer 0's tangent from its own direction, every later layer's from its own and its input's
+    # tangent (twice layer l's products), the output's tangent . dL/d output, the estimate
+    "forward-gradient": lambda s, b: (_forward(s, b) + 2 * _forward(s, b) - 2 * b * s[0] * s[1] + 2 * b * s[-1]
+                                      + 2 * _n(s)),
 }
 
 

@@ -13,14 +13,14 @@ from ..methods import registered
 from ..model.activations import hidden_activations
 from ..model.losses import LOSSES
 from . import Command, register
-from .options import add_import, device_list, int_list, method_list, output_folder, positive_float
+from .options import add_import, device_list, int_list, method_list, method_option, output_folder, positive_float
 
 if TYPE_CHECKING:
     import pandas as pd
 
 # the options that shape a new run: --resume continues a stored plan, so it takes none of them
 PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget", "total", "out",
-                "device", "devices", "dtype")
+                "device", "devices", "dtype", "method_option")
 
 
 def options(p: argparse.ArgumentParser) -> None:
@@ -34,6 +34,11 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch", type=int_list, help="batch sizes, e.g. 1,16 (default 16)")
     p.add_argument("--methods", type=method_list, help=f"comma-separated subset of {','.join(registered())} "
                    "(default: every one available here)")
+    p.add_argument("--method-option", type=method_option, action="append", metavar="NAME.KEY=VALUE",
+                   help="an option given to one method at every point, e.g. --method-option spsa.k=16 "
+                   "--method-option spsa.directions=rademacher (repeat it; VALUE is read as an int, a float, true or "
+                   "false, else text; `nngrad methods` lists each method's options); stored in the run and its "
+                   "report")
     p.add_argument("--activation", choices=hidden_activations(), help="hidden activation (default sigmoid)")
     p.add_argument("--loss", choices=list(LOSSES), help="loss (default mse)")
     p.add_argument("--dtype", choices=["float64", "float32"], help="precision of every network (default float64; "
@@ -76,9 +81,11 @@ def run(args: argparse.Namespace) -> int:
                   f"{run / 'report.md'} (nngrad report {run} rebuilds it)")
             return 0
     else:
+        given = method_options(args.method_option, args.methods)
         cfg = configure(args.quick, depths=args.depths, widths=args.widths, batches=args.batch, methods=args.methods,
                         budget_s=args.budget, total_s=args.total, activation=args.activation, loss=args.loss,
-                        devices=args.devices or ((args.device,) if args.device else None), dtype=args.dtype)
+                        devices=args.devices or ((args.device,) if args.device else None), dtype=args.dtype,
+                        method_options=given)
         root = output_folder(args.out)  # bad input: refused before any note
         if args.methods is None:
             for note in left_out(cfg):
@@ -103,6 +110,22 @@ def run(args: argparse.Namespace) -> int:
         print("some points failed their gradient check or crashed: see the report's 'Failed points' table",
               file=sys.stderr)
     return status
+
+
+def method_options(given: list[tuple[str, str, object]] | None, methods: tuple[str, ...] | None) -> dict | None:
+    """--method-option's (name, key, value) triples -> {name: {key: value}} (None: none given); a method outside
+    --methods, or a key given twice, is a usage error."""
+    if not given:
+        return None
+    out: dict[str, dict] = {}
+    for name, key, value in given:
+        if methods is not None and name not in methods:
+            raise UsageError(f"--method-option {name}.{key}={value}: {name} is not among --methods "
+                             f"({','.join(methods)})")
+        if key in out.setdefault(name, {}):
+            raise UsageError(f"--method-option {name}.{key} given twice ({out[name][key]} and {value}): give it once")
+        out[name][key] = value
+    return out
 
 
 def flagged_note(points: pd.DataFrame) -> str | None:

@@ -27,7 +27,12 @@ from .cost import Cost
 DIRECTIONS = ("gaussian", "rademacher")
 SPSA_EPS = 1e-3  # MeZO's perturbation size (absolute, per element of z)
 SEED = 0  # the directions' seed when none is given: a one-off call is reproducible
-DRAW = 1.0  # one standard normal draw, in sigmoid elements (numpy's ziggurat: about an exp's work)
+# drawing directions, measured against nngrad's sigmoid on the development machine (min of 7 medians, N = 1e2..1e6):
+# a standard normal 10.3 ns (numpy's ziggurat) where a sigmoid element took 1.9 ns; a Rademacher sign 1.0 ns
+# (rng.bytes, unpackbits, x 2 - 1) but some 20 numpy calls more (its fixed cost shows at small N)
+DRAW = {"gaussian": Cost(3, 0, 5.5), "rademacher": Cost(22, 0, 0.55)}  # (calls, -, sigmoid elements per number)
+SPSA_CALLS, SPSA_LAYER_CALLS = 14, 2  # fixed calls beyond the stacked forward pass (measured), and per layer
+TANGENT_CALLS, TANGENT_LAYER_CALLS = 6, 12  # the forward gradient's fixed calls, and per layer (measured)
 
 
 def generator(rng: int | np.random.Generator | None) -> np.random.Generator:
@@ -130,7 +135,8 @@ def prepare_spsa(net, x: np.ndarray, y: np.ndarray, k: int = 1, eps: float = SPS
             z = draw(gen, k, net.num_params, directions, net.dtype)
             projections, losses = spsa_projections(net, x2, y2, z, eps)
             grad, loss = projections @ z / k, float(losses.mean())
-        return GradientResult(grad, loss, "spsa", 2 * k, info={"k": k, "eps": eps, "directions": directions})
+        return GradientResult(grad, loss, "spsa", 2 * k,
+                              info={"k": k, "eps": eps, "directions": directions, "in_place": in_place})
 
     return call
 
@@ -177,21 +183,37 @@ def predicted_cosine(k: int, n: int, directions: str = "gaussian") -> float:
     return float(np.sqrt(k / (k + n + (1 if directions == "gaussian" else -1))))
 
 
-def spsa_cost(net: cost.Network, k: int = 1) -> cost.Cost:
-    """k Gaussian directions (N each), the 2k moved parameter vectors, one stacked loss evaluation of the 2k
-    networks, the estimate (a (k,) @ (k, N) product)."""
-    n = net.n_params
-    return (cost.forward(net, 2 * k) + cost.passes(6, 4 * k * n) + Cost(2, 2 * k * n, DRAW * k * n))
+def draw_cost(numbers: float, directions: str = "gaussian") -> cost.Cost:
+    """Drawing ``numbers`` random numbers: DRAW's calls once, its per-number work ``numbers`` times."""
+    unit = DRAW[directions]
+    return Cost(unit.calls, 0, unit.elementwise * numbers)
 
 
-def forward_gradient_cost(net: cost.Network, k: int = 1) -> cost.Cost:
-    """The primal pass keeping act'(z), k directions, per layer the tangents (k, B, out) from the layer's own
-    directions and its input's tangent, the k directional derivatives, the estimate."""
+def estimate_cost(n: int, k: int) -> cost.Cost:
+    """The estimate (k,) @ (k, N) / k: a matrix-vector product, memory-bound (measured: ~5 plain passes per
+    parameter at k = 1 beside its flops), and the division."""
+    return Cost(2, 2 * k * n, 0) + cost.passes(0, 4 * n + n)
+
+
+def spsa_cost(net: cost.Network, k: int = 1, directions: str = "gaussian") -> cost.Cost:
+    """k directions (k N numbers drawn), the 2k moved parameter vectors (eps z, p + it, p - it, stacked: 6 k N
+    plain passes), one stacked loss evaluation of the 2k networks (their layers viewed from the stack), the
+    projections and the estimate; SPSA_CALLS, SPSA_LAYER_CALLS: the Python around them, measured."""
+    n, layers = net.n_params, len(net.layers)
+    return (draw_cost(k * n, directions) + cost.passes(4, 6 * k * n) + cost.forward(net, 2 * k)
+            + Cost(SPSA_CALLS + SPSA_LAYER_CALLS * layers) + estimate_cost(n, k))
+
+
+def forward_gradient_cost(net: cost.Network, k: int = 1, directions: str = "gaussian") -> cost.Cost:
+    """k directions drawn, the primal pass keeping act'(z), per layer the tangents (k, B, out) from the layer's
+    own directions and its input's tangent (act'(z) computed, multiplied in), the k directional derivatives, the
+    estimate; TANGENT_CALLS, TANGENT_LAYER_CALLS: the Python around them, measured."""
     b, n = net.batch, net.n_params
-    total = cost.forward(net) + cost.passes(2, 2 * b * net.sizes[-1]) + Cost(2, 2 * k * n, DRAW * k * n)
+    total = (draw_cost(k * n, directions) + cost.forward(net) + cost.passes(2, 2 * b * net.sizes[-1])
+             + estimate_cost(n, k) + Cost(TANGENT_CALLS))
     for l, (i, o, act) in enumerate(net.layers):
         flops = 2 * k * b * i * o * (2 if l else 1)
-        total += Cost(6, flops, 0) + cost.passes(0, 3 * k * b * o) + cost.passes(2, 2 * b * o)  # act'(z), products
+        total += Cost(TANGENT_LAYER_CALLS, flops, 0) + cost.passes(0, 3 * k * b * o) + cost.passes(0, 2 * b * o)
     return total + Cost(1, 2 * k * b * net.sizes[-1], 0)
 
 
@@ -200,12 +222,13 @@ SPSA = Method(
     options=("k", "eps", "directions", "rng", "in_place"), prepare=prepare_spsa,
     description="SPSA (MeZO): (L(p + eps z) - L(p - eps z)) / 2 eps times z, k random directions: 2k loss "
                 "evaluations whatever N is, unbiased, not exact",
-    work_count=lambda n: 2, cost=spsa_cost, check=statistical(), color="#ad494a", marker=">")
+    work_count=lambda n: 2, cost=spsa_cost, check=statistical(per_estimate=3.0), color="#ad494a", marker=">")
 
 FORWARD_GRADIENT = Method(
     name="forward-gradient", family="estimator", exact=False,
     options=("k", "directions", "rng"), prepare=prepare_forward_gradient,
     description="the forward gradient (Baydin et al. 2022): (grad L . v) v, k random tangents through the forward "
                 "pass: k tangent passes whatever N is, unbiased, not exact",
-    work_count=lambda n: 1, work_unit="tangent passes", cost=forward_gradient_cost, check=statistical(),
+    work_count=lambda n: 1, work_unit="tangent passes", cost=forward_gradient_cost,
+    check=statistical(per_estimate=3.0),
     color="#7f7f7f", marker="p")

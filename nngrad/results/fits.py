@@ -3,7 +3,9 @@
 Theory, per call, from each method's family (methods.base.FAMILIES: work ~ N^k passes): a forward pass,
 backprop and the other reverse-mode methods (k = 0) cost ~ sum_i n_i n_{i+1} ~ depth * width^2 (linear in N);
 a finite difference or forward mode (k = 1) costs ~ N forward passes ~ depth^2 * width^4 (N^2), so its ratio to
-backprop grows like N. "theory_sizes" is the same fit applied to the operation counts of the measured sizes
+backprop grows like N; an estimator (k = 0: a few random directions, and k N random numbers drawn) costs a
+constant number of passes, like backprop, so its ratio to backprop tends to a constant (N^0), however slowly
+its cosine with the gradient falls. "theory_sizes" is the same fit applied to the operation counts of the measured sizes
 (exact for these networks, where edge layers still matter); "theory_asymptotic" is the large-network limit.
 
 Flagged points (results/sanity.py: a time the run itself disowns) leave every fit, and a ratio leaves when either of

@@ -21,7 +21,8 @@ def classic(run: Run) -> tuple[int, int, int]:
 
 def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
     """Every method at the classic network (the run's ``landscape`` network): time, counted work, t / t(forward),
-    norm-wise relative error against backprop, peak memory. The ratio is left out (blank, the note says why) where
+    norm-wise relative error against backprop (an estimator: its estimate's cosine with backprop's gradient
+    instead), peak memory. The ratio is left out (blank, the note says why) where
     the point or the forward pass is flagged (results/sanity.py). Returns (table, (depth, width, batch))."""
     d, w, b = classic(run)
     p = sanity.ensured(run.points)
@@ -36,6 +37,7 @@ def landscape_table(run: Run) -> tuple[pd.DataFrame, tuple[int, int, int]]:
         "work": [_work(r) for r in rows.itertuples()],
         "t / t(forward)": (rows["median_s"] / t_forward).where(~out),
         "error vs backprop": [_error(r) for r in rows.itertuples()],
+        "cosine vs backprop": [_cosine(r) for r in rows.itertuples()],
         "peak_MiB": rows["peak_memory_bytes"] / MIB,
         "note": [_note(r, forward_flag) for r in rows.itertuples()],
     })
@@ -59,6 +61,12 @@ def _note(row, forward_flag: str = "") -> str:
     if pd.notna(row.capture_s):
         return f"recorded as a CUDA graph once, in {row.capture_s:.2g} s (not timed)"
     return "" if pd.isna(row.message) else str(row.message)
+
+
+def _cosine(row) -> str:
+    """An estimator's checked estimate: its cosine with backprop's gradient ("" for an exact method)."""
+    value = getattr(row, "cosine", np.nan)
+    return "" if row.status != "ok" or pd.isna(value) else f"{value:.3f}"
 
 
 def _error(row) -> str:

@@ -23,9 +23,10 @@ OVERHEAD_FLOPS = 5e5  # runs without a cost model: a forward pass under this man
 MODEL_TERMS = ["model_calls_s", "model_flops_s", "model_elementwise_s"]  # the cost model's prediction, by term
 COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q3_s", "min_s", "rounds",
            "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
-           "peak_memory_bytes", "gradient_error", "reference", "predicted_s", "prepare_s", "compile_s", "capture_s",
-           "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s", "dominant",
-           "others_load", "retimed", "flag"]
+           "peak_memory_bytes", "gradient_error", "cosine", "reference", "predicted_s", "prepare_s", "compile_s",
+           "capture_s", "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s",
+           "dominant", "others_load", "retimed", "flag"]
+# cosine: an estimator's estimate (the one checked) against backprop's gradient (NaN: an exact method, or older runs);
 # others_load: the share of the machine's CPUs other processes used while the point was timed (NaN: not recorded);
 # retimed: True for a point that `nngrad bench` timed a second time because it was impossible (older runs: False)
 TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant", "flag")

@@ -281,28 +281,39 @@ def _ring_ratios(ax: Axes, ratios: list[pd.DataFrame], of: int | None = None) ->
         _ring(ax, bad["n_params"], bad["ratio"], _ring_label(points, len(bad), of=of))
 
 
+def _estimator(points: pd.DataFrame, method: str) -> bool:
+    """Is ``method`` an estimator (SPSA, the forward gradient: a few random directions, whatever N is)?"""
+    return _family(points, method) == "estimator"
+
+
 def _gap_methods(points: pd.DataFrame) -> list[str]:
-    """The methods the cost gap shows: those whose work grows with N, in registry order."""
-    return [m for m in _ordered(points["method"]) if _grows_with_n(points, m)]
+    """The methods the cost gap shows: those whose work grows with N, and the estimators (whose work does not:
+    their ratio to backprop stays flat), in registry order."""
+    return [m for m in _ordered(points["method"]) if _grows_with_n(points, m) or _estimator(points, m)]
 
 
 def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Figure:
     """Median time ratio method / backprop vs N, log-log, at matching (depth, width, batch), for every method
-    whose work grows with N (finite differences, forward mode); the fitted ``ratio ~ N^k`` lines from ``fits``
-    when given, and the theoretical slope-1 line through the unflagged points; a ratio resting on a flagged point
+    whose work grows with N (finite differences, forward mode) and every estimator (flat: a few directions whatever
+    N is); the fitted ``ratio ~ N^k`` lines from ``fits`` when given, and the theoretical slope-1 line through
+    the O(N) methods' unflagged points; a ratio resting on a flagged point
     (among them any O(N) method timed cheaper than backprop) is ringed, and the axis keeps ratio 1 in view."""
     _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     if fits is not None:
         _require("fits", fits, ("method", "model", "term", "exponent", "intercept", "stderr"))
-    fig, ax = _figure("Cost gap: time of each O(N) gradient / backprop vs number of parameters", label, (9, 5))
-    drawn = []
+    fig, ax = _figure("Cost gap: time of each O(N) gradient (and estimator) / backprop vs number of parameters",
+                      label, (9, 5))
+    drawn, o_n = [], []  # every ratio drawn; those of the O(N) methods (the theory line's)
     for method in _gap_methods(points):
         gap = _ratio(points, method, REFERENCE)
         if gap.empty:
             continue
         style = _style(method)
-        ax.plot(gap["n_params"], gap["ratio"], ls="none", label=method, **style)
+        ax.plot(gap["n_params"], gap["ratio"], ls="none", label=method + (" (estimator)" if _estimator(
+            points, method) else ""), **style)
         drawn.append(gap)
+        if _grows_with_n(points, method):
+            o_n.append(gap)
         if (fit := _fit(fits, method)) is not None:
             grid = np.geomspace(gap["n_params"].min(), gap["n_params"].max(), 50)
             ax.plot(grid, np.exp(fit["intercept"]) * grid ** fit["exponent"], color=style["color"], lw=1.2,
@@ -311,8 +322,8 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
         return _finish(fig, ax, _N_LABEL, _GAP_LABEL,
                        "no O(N) method and backprop measured\nat the same depth, width, batch")
     _ring_ratios(ax, drawn, of=int(flagged(points).sum()))
-    good = pd.concat(drawn)[lambda f: ~f["flagged"]]
-    if len(good):  # the geometric mean of the unflagged points anchors the theory line
+    good = pd.concat(o_n)[lambda f: ~f["flagged"]] if o_n else pd.DataFrame()
+    if len(good):  # the geometric mean of the O(N) methods' unflagged points anchors the theory line
         n, ratio = good["n_params"].to_numpy(float), good["ratio"].to_numpy(float)
         n0, r0 = np.exp(np.log(n).mean()), np.exp(np.log(ratio).mean())
         grid = np.geomspace(n.min(), n.max(), 50)
@@ -329,15 +340,25 @@ CHEAP_GRADIENT_BOUND = 5  # reverse mode costs at most ~5 function evaluations (
 _LANDSCAPE_LABEL = "time of one gradient / time of one loss evaluation (s/s)"
 
 
-def landscape(points: pd.DataFrame, label: str) -> Figure:
+def landscape(points: pd.DataFrame, label: str, options: dict | None = None) -> Figure:
     """The cost of every method in units of one loss evaluation, t(method) / t(forward) at the same (depth,
     width, batch) vs N, log-log (the batch with most points): the standard figure of automatic differentiation. Beside
     each O(N) method its theory, c x (counted work), with c its measured constant per pass (the median of
     ratio / work over the unflagged ratios: 1 for the textbook loop, below 1 where passes are batched); the
-    cheap-gradient bound (5) and one loss evaluation (1) for reference; ratios resting on a flagged point ringed."""
+    cheap-gradient bound (5) and one loss evaluation (1) for reference; ratios resting on a flagged point ringed.
+    Where estimators were measured, a second panel shows what their low cost buys: each checked estimate's cosine
+    with backprop's gradient against N, beside its prediction sqrt(k / (k + N + 1)) (k from ``options``, the
+    run's method options: {method: {"k": ...}}; 1 by default)."""
     _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
-    fig, ax = _figure("The cost of a gradient in loss evaluations", label, (9, 5.5))
     rows = _main_batch(points[points["status"] == "ok"])
+    quality = _quality_rows(rows)
+    fig, ax = _figure("The cost of a gradient in loss evaluations" + (", and what an estimate is worth"
+                                                                       if len(quality) else ""),
+                      label, (9, 9) if len(quality) else (9, 5.5))
+    if len(quality):
+        grid = fig.add_gridspec(2, 1, height_ratios=(3, 2))
+        ax.set_subplotspec(grid[0])
+        _quality_panel(fig.add_subplot(grid[1]), quality, options or {})
     drawn = []
     for method in _ordered(rows["method"]):
         if method == UNIT:
@@ -363,6 +384,45 @@ def landscape(points: pd.DataFrame, label: str) -> Figure:
     ax.set_xlim(n.min() / 1.5, n.max() * 1.5)
     _log_log(ax)
     return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, outside=True)
+
+
+_QUALITY_LABEL = "cosine of one estimate with backprop's gradient (1: exact)"
+
+
+def _quality_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """The measured estimator points of ``rows`` whose cosine was recorded."""
+    if "cosine" not in rows:
+        return rows.iloc[0:0]
+    cosine = pd.to_numeric(rows["cosine"], errors="coerce")
+    keep = rows["method"].map(lambda m: _estimator(rows, m)) & np.isfinite(cosine)
+    return rows[keep.astype(bool)]
+
+
+def _quality_panel(ax: Axes, quality: pd.DataFrame, options: dict) -> None:
+    """Each estimator's recorded cosines against N (log-log; a cosine <= 0 sits at the panel's floor, said in its
+    legend entry; the second estimator hollow: drawn from the same seed, SPSA's and the forward gradient's
+    directions are the same, and so nearly their cosines), its prediction (a root mean square: one estimate
+    scatters about it) as a dashed line."""
+    from ..methods.estimators import predicted_cosine
+
+    cosine = pd.to_numeric(quality["cosine"], errors="coerce")
+    floor = max(float(cosine[cosine > 0].min()) / 3 if (cosine > 0).any() else 1e-3, 1e-6)
+    for i, method in enumerate(_ordered(quality["method"])):  # the second hollow: from one seed, they coincide
+        mine = quality[quality["method"] == method]
+        c = pd.to_numeric(mine["cosine"], errors="coerce")
+        opts = options.get(method, {})
+        k, kind = int(opts.get("k", 1)), str(opts.get("directions", "gaussian"))
+        below = int((c <= 0).sum())
+        ax.plot(mine["n_params"], c.clip(lower=floor), ls="none", ms=6,
+                label=f"{method} (k = {k})" + (f": {below} at the floor, cosine <= 0" if below else ""),
+                **_style(method), **({"mfc": "none", "mew": 1.3} if i else {}))
+        n = np.geomspace(quality["n_params"].min(), quality["n_params"].max(), 50)
+        ax.plot(n, [predicted_cosine(k, int(v), kind) for v in n], ls="--", lw=1, color=_style(method)["color"],
+                label=f"  predicted sqrt(k / (k + N {'+' if kind == 'gaussian' else '-'} 1)): typical, one estimate")
+    ax.grid(True, which="major", alpha=0.45)
+    _log_log(ax)
+    ax.set_ylim(top=1.05)
+    _finish(ax.figure, ax, _N_LABEL, _QUALITY_LABEL, outside=True)
 
 
 def _work_formula(points: pd.DataFrame, method: str) -> str:
@@ -397,9 +457,10 @@ def overlay_gap(a: pd.DataFrame, b: pd.DataFrame, name_a: str, name_b: str, labe
     return _finish(fig, ax, _N_LABEL, _GAP_LABEL, outside=True)
 
 
-def work(points: pd.DataFrame, label: str) -> Figure:
+def work(points: pd.DataFrame, label: str, options: dict | None = None) -> Figure:
     """Counted work per call (loss evaluations; tangent passes for forward mode) vs N, log-log: one small panel
-    per method (so that equal counts never hide one another), each with the work its method declares."""
+    per method (so that equal counts never hide one another), each with the work its method declares (an
+    estimator's per direction, times the run's k: ``options``, the run's method options)."""
     column = "work" if "work" in points else "loss_evaluations"
     _require("points", points, ("method", "n_params", "status", column))
     rows = points[(points["status"] == "ok") & _positive(points[column]) & _positive(points["n_params"])]
@@ -424,9 +485,10 @@ def work(points: pd.DataFrame, label: str) -> Figure:
         ringed = bad[bad["method"] == method]
         _ring(ax, ringed["n_params"], ringed[column], None)
         declared = registered().get(method)
+        k = int((options or {}).get(method, {}).get("k", 1)) if _estimator(rows, method) else 1
         if declared is not None:
-            ax.plot(n, [max(declared.work_count(int(k)), 1) for k in n], ls="--", color="0.4", lw=1)
-        ax.set_title(f"{method}: {_work_formula(rows, method)}", fontsize=8)
+            ax.plot(n, [max(declared.work_count(int(v)) * k, 1) for v in n], ls="--", color="0.4", lw=1)
+        ax.set_title(f"{method}: {_work_formula(rows, method)}" + (f" x k, k = {k}" if k != 1 else ""), fontsize=8)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.grid(True, which="major", alpha=0.45)

@@ -23,11 +23,11 @@ from .sanity import BUSY_LOAD  # one threshold for the run's busy warning and it
 
 SUMMARY_COLUMNS = ["method", "device", "family", "depth", "width", "batch", "n_params", "status", "median_s", "iqr_s", "rounds",
                    "iterations", "loss_evaluations", "tangent_passes", "gflops", "peak_memory_bytes", "gradient_error",
-                   "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated", "others_load",
-                   "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
+                   "cosine", "reference", "predicted_s", "model_s", "dominant", "compile_s", "overhead_dominated",
+                   "others_load", "retimed", "flag", "message"]  # others_load, retimed: runs that recorded them
 FIGURES = {  # file -> section title, in the report's order
     "landscape.png": "The cost of a gradient in loss evaluations",
-    "cost_gap.png": "The cost gap: O(N) gradients / backprop",
+    "cost_gap.png": "The cost gap: O(N) gradients (and estimators) / backprop",
     "time_vs_depth.png": "Time per gradient vs depth",
     "time_vs_width.png": "Time per gradient vs width",
     "work.png": "Counted work: loss evaluations and tangent passes",
@@ -52,11 +52,11 @@ def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
     p, label, cfg = run.points, run.label, run.config
     width, depth = middle(cfg.get("widths") or p["width"]), middle(cfg.get("depths") or p["depth"])
     figs = {
-        "landscape.png": plots.landscape(p, label),
+        "landscape.png": plots.landscape(p, label, cfg.get("method_options")),
         "cost_gap.png": plots.cost_gap(p, fits, label),
         "time_vs_depth.png": plots.time_vs_depth(p, width, label),
         "time_vs_width.png": plots.time_vs_width(p, depth, label),
-        "work.png": plots.work(p, label),
+        "work.png": plots.work(p, label, cfg.get("method_options")),
         "memory_vs_depth.png": plots.memory_vs_depth(p, width, label),
     }
     if not run.accuracy.empty:
@@ -355,7 +355,9 @@ def landscape_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, in
             tables.landscape(table).pipe(markdown_table), "",
             ("`t / t(forward)`: the gradient's time in loss evaluations (blank where the point or the forward pass is "
              "flagged). `error vs backprop`: norm-wise relative error of its gradient against nngrad's backprop "
-             f"(backprop's own check, as in the points' `reference` column: {reference_check(run)}). Peak memory is "
+             f"(backprop's own check, as in the points' `reference` column: {reference_check(run)}); for an "
+             "estimator (SPSA, the forward gradient: unbiased, not exact), the cosine of the estimate it checked with "
+             "backprop's gradient instead (its check is statistical: methods.md). Peak memory is "
              "what tracemalloc sees: numpy's allocations; torch's and JAX's own allocators are not traced (blank). "
              "IQRs and families: landscape.csv."), "",
             *([note, ""] if (note := headline_against_table(run, table)) else [])]
@@ -372,7 +374,8 @@ def fits_section(fits: pd.DataFrame) -> list[str]:
     and batch and per regime: fits.csv)."""
     lines = ["## Fitted exponents", "",
              ("Exponents fitted by least squares in log-log, beside theory: the same fit on the operation counts of "
-              "these exact networks, and in brackets the large-network limit by family (a constant number of passes ~ "
+              "these exact networks, and in brackets the large-network limit by family (a constant number of passes, "
+              "reverse mode's or an estimator's, ~ "
               "depth x width^2 ~ N; a pass per parameter ~ N x forward ~ N^2; ratios to backprop ~ N^0 or N^1). Time "
               "fits use only the points where the cost model says the fixed cost per call does not dominate (`left "
               "out`: overhead); no fit uses a flagged point, and a ratio leaves when either of its points is flagged. "
@@ -388,6 +391,16 @@ def fits_section(fits: pd.DataFrame) -> list[str]:
     return lines
 
 
+def method_options_lines(cfg: dict) -> list[str]:
+    """The options the run gave its methods (`nngrad bench --method-option`), one sentence, or nothing."""
+    given = cfg.get("method_options") or {}
+    if not given:
+        return []
+    each = "; ".join(f"{name}: " + ", ".join(f"{k} = {v}" for k, v in opts.items()) for name, opts in given.items())
+    return [f"Method options (`--method-option`, given at every point): {each}. An estimator's statistical check "
+            "(`reference`) used the same options.", ""]
+
+
 def run_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int], summary: pd.DataFrame) -> list[str]:
     """What was run: the sweep, the precision, the methods, the points per method, the failed points."""
     cfg, (d, w, b) = run.config, classic
@@ -400,7 +413,7 @@ def run_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int], su
               f"network {cfg.get('activation', 'sigmoid')}/{cfg.get('loss', 'mse')} with {cfg.get('num_input')} inputs "
               f"and {cfg.get('num_output')} outputs{extra}; budget {cfg.get('budget_s')} s per call. Times are medians "
               "of one call; every gradient was checked before it was timed (`reference`), and one that disagreed is a "
-              "failed point, never a time."), "", *precision(run)]
+              "failed point, never a time."), "", *precision(run), *method_options_lines(cfg)]
     if run.methods:
         lines += [tables.methods(run.methods).pipe(markdown_table), ""]
     lines += ["### Points per method", "", tables.per_method(points).pipe(markdown_table), "",

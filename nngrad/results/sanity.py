@@ -13,6 +13,8 @@ The kinds (KINDS), most serious first; a point carries the first that applies:
   3 loss evaluations in flops: under MIN_WORK a win is possible) and, in a run with the cost model, the model
   predicts it at least MODEL_MARGIN times backprop's time (where backprop's fixed cost per call dominates, at batch 1
   or at depth 1 where prefix reuse leaves the batched methods few matrix products, fewer, larger calls can win);
+  An estimator (SPSA, the forward gradient) is never flagged so: it counts a few passes whatever N is, and beating
+  backprop per call is what it is for ("impossible" applies to it as to every gradient);
 - "busy": other processes used more than BUSY_LOAD of the machine's CPUs while the point was timed (column
   ``others_load``; runs made before it was recorded have no busy flag).
 """

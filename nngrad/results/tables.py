@@ -47,9 +47,12 @@ def readable(frame: pd.DataFrame, width: int = WIDTH) -> str:
 
 
 def landscape(table: pd.DataFrame) -> pd.DataFrame:
-    """The classic network's table (landscape.landscape_table) without family, status and IQR, its notes clipped."""
+    """The classic network's table (landscape.landscape_table) without family, status and IQR, its notes clipped;
+    an estimator's cosine with backprop's gradient in the error's column ("cosine 0.233")."""
+    cosine = table.get("cosine vs backprop", pd.Series("", index=table.index))
+    error = [f"cosine {c}" if c else e for e, c in zip(table["error vs backprop"], cosine)]
     return pd.DataFrame({"method": table["method"], "time_s": table["time_s"], "work": table["work"],
-                         "t / t(forward)": table["t / t(forward)"], "error vs backprop": table["error vs backprop"],
+                         "t / t(forward)": table["t / t(forward)"], "error vs backprop": error,
                          "peak_MiB": table["peak_MiB"],
                          "note": [n if s == "ok" else f"{s}: {n}" for n, s in zip(table["note"], table["status"])]}
                         ).pipe(fitted, "note")
@@ -99,9 +102,18 @@ def _left(row) -> str:
 
 
 def methods(declared: dict) -> pd.DataFrame:
-    """What each method is: its name, work per gradient and description."""
-    return pd.DataFrame([{"method": name, "work per gradient": m.get("work"), "what it is": m.get("description")}
-                         for name, m in declared.items()]).pipe(fitted, "what it is")
+    """What each method is: its name, work per gradient (at its default options; the run's own options said after
+    it) and description."""
+    return pd.DataFrame([{"method": name, "work per gradient": f"{m.get('work')}{_options(m.get('options'))}",
+                          "what it is": m.get("description")} for name, m in declared.items()]).pipe(fitted,
+                                                                                                     "what it is")
+
+
+def _options(given: dict | None) -> str:
+    """" (default options; this run: k = 16)" for a method the run gave options, "" otherwise."""
+    if not given:
+        return ""
+    return " (default options; this run: " + ", ".join(f"{k} = {v}" for k, v in given.items()) + ")"
 
 
 def _skip_reason(message: object) -> str:

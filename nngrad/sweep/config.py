@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+
+import numpy as np
 
 from .. import _validate as validate
 from ..backend import Backend, from_label
-from ..errors import InvalidValue, MissingPackage
+from ..errors import InvalidType, InvalidValue, MissingPackage
 from ..methods import available_methods, get
 from ..methods.base import Method
 from ..methods.prefix import DEFAULT_MAX_BYTES
@@ -49,6 +51,8 @@ class SweepConfig:
     extra: tuple[tuple[int, int, int], ...] = TARGET_NETWORKS
     devices: tuple[str, ...] = ("cpu",)
     dtype: str = "float64"  # or "float32": its finite differences err ~1e-3 relative (the report states it)
+    # method -> {option: value} given to its prepare at every point (e.g. {"spsa": {"k": 16}}); checked here
+    method_options: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for name in ("depths", "widths", "batches"):
@@ -74,6 +78,14 @@ class SweepConfig:
         if nowhere := [m for m in self.methods if not any(m in self.methods_on(d) for d in self.devices)]:
             raise InvalidValue(f"{', '.join(nowhere)} cannot run on {', '.join(self.devices)} (numpy-only methods "
                                "need cpu, the -graph methods cuda): change the devices or leave those methods out")
+        if not isinstance(self.method_options, dict):
+            raise InvalidType(f"method_options must be a dict of method -> {{option: value}}, got "
+                              f"{type(self.method_options).__name__}")
+        for name, given in self.method_options.items():
+            if name not in self.methods:
+                raise InvalidValue(f"method_options names {name!r}, which this sweep does not time (its methods: "
+                                   f"{', '.join(self.methods)})")
+            checked_options(name, given)
         validate.positive_float("budget_s", self.budget_s)
         if self.total_s is not None:
             validate.positive_float("total_s", self.total_s)
@@ -110,6 +122,24 @@ class SweepConfig:
         grid = [(d, w, b) for b in self.batches for d in self.depths for w in self.widths]
         extra = [tuple(n) for n in ([self.classic] if self.classic else []) + list(self.extra)]
         return list(dict.fromkeys(grid + extra))
+
+
+def checked_options(name: str, given: object) -> dict:
+    """``given`` ({option: value}) if the method ``name`` takes those options with those values: each key one of
+    its declared options, the values checked by preparing it on a tiny network (the method's own checks: one line
+    naming the option). Nothing is timed."""
+    method = get(name)
+    if not isinstance(given, dict):
+        raise InvalidType(f"the options of {name} must be a dict of option -> value, got {type(given).__name__}")
+    if unknown := [k for k in given if k not in method.options]:
+        raise InvalidValue(f"{name} takes no option {unknown[0]!r} (its options: "
+                           f"{', '.join(method.options) or 'none'})")
+    if given:
+        from ..model.network import DNN
+
+        net = DNN(1, 2, 2, 1, seed=0)  # N = 9
+        method.prepare(net, *net.check_data(np.zeros((1, 2)), np.zeros((1, 1))), **given)
+    return dict(given)
 
 
 def _runs_on(method: Method, where: Backend) -> bool:

@@ -9,6 +9,7 @@ does not apply.
 
 from __future__ import annotations
 
+import inspect
 import time
 from dataclasses import asdict, dataclass, fields
 
@@ -17,6 +18,7 @@ import numpy as np
 from .. import runfiles
 from ..methods import cost, get
 from ..methods.base import Method
+from ..methods.checks import StatisticalCheck
 from ..methods.cost import Constants, Network
 from ..model.counts import forward_flops, num_params
 from .config import SweepConfig
@@ -86,12 +88,18 @@ def median_time(fn, min_total_s: float = 0.02, max_calls: int = 200) -> float:
 
 
 def predict(method: Method, net, x: np.ndarray, y: np.ndarray, batch: int,
-            constants: Constants) -> tuple[float, dict[str, float]]:
-    """(predicted seconds of one call of ``method`` on (net, x, y), the cost model's terms in seconds): the cost
-    model where the method declares its cost, else one call timed (and no terms)."""
-    terms = method.cost(Network.of(net, batch)).terms(constants.of(method.name)) if method.cost is not None else {}
+            constants: Constants, options: dict | None = None) -> tuple[float, dict[str, float]]:
+    """(predicted seconds of one call of ``method`` with ``options`` on (net, x, y), the cost model's terms in
+    seconds): the cost model where the method declares its cost (given the options its cost takes, e.g. an
+    estimator's k), else one call timed (and no terms)."""
+    options = options or {}
+    terms = {}
+    if method.cost is not None:
+        taken = inspect.signature(method.cost).parameters
+        work = method.cost(Network.of(net, batch), **{k: v for k, v in options.items() if k in taken})
+        terms = work.terms(constants.of(method.name))
     if not terms or not np.isfinite(sum(terms.values())):  # no cost declared, or its library was not measured
-        return median_time(method.prepare(net, x, y)), {}
+        return median_time(method.prepare(net, x, y, **options)), {}
     return sum(terms.values()), terms
 
 
@@ -110,18 +118,35 @@ def plan(cfg: SweepConfig, constants: dict[str, Constants]) -> list[PlannedPoint
 
 def _fit_total(points: list[PlannedPoint], cfg: SweepConfig) -> None:
     """Leave out the costliest points until the rest is predicted to take at most ``cfg.total_s`` seconds: those of
-    the methods whose work grows with N first (they are what runs long), never the classic network's (at any
-    batch: the headline and the targets need them)."""
+    the methods whose work grows with N and the estimators (whose check calls them hundreds of times) first:
+    they are what runs long; never the classic network's (at any batch: the headline and the targets need
+    them)."""
     cost = {id(p): p.expected_wall_s(cfg.timing_s, cfg.max_rounds) for p in points}
     total = sum(cost.values())
     classic = tuple(cfg.classic or ())[:2]
-    for p in sorted(points, key=lambda p: (-get(p.method).work_exponent, -cost[id(p)])):
+    for p in sorted(points, key=lambda p: (-_runs_long(get(p.method)), -cost[id(p)])):
         if total <= cfg.total_s:
             return
         if cost[id(p)] and (p.depth, p.width) != classic:
             total -= cost[id(p)]
             p.skip_reason = (f"predicted {p.predicted_s:.3g} s per call: left out to fit the sweep in its total of "
                              f"{cfg.total_s:g} s")
+
+
+def check_seconds(method: Method, layers: int, n: int, forward_s: float, call_s: float | None) -> float:
+    """Predicted seconds of ``method``'s check before timing on a network of ``layers`` Dense layers and ``n``
+    parameters: its declared forward passes; a statistical check (an estimator's) calls the method itself many
+    times: those calls at the method's predicted ``call_s`` and one backprop (3 forward passes)."""
+    check = method.check
+    if isinstance(check, StatisticalCheck) and call_s is not None:
+        return 3 * forward_s + check.calls(n) * call_s
+    return (check.passes(layers) if check.passes else 0.0) * forward_s
+
+
+def _runs_long(method: Method) -> bool:
+    """Does ``method``'s point run long on a large network: its work grows with N, or its check before timing
+    is a statistical one (hundreds of calls)?"""
+    return method.work_exponent >= 1 or isinstance(method.check, StatisticalCheck)
 
 
 def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constants: Constants,
@@ -135,11 +160,11 @@ def _plan_network(depth: int, width: int, batch: int, cfg: SweepConfig, constant
     for name in cfg.methods_on(device):
         method = get(name)
         reason = method.why_not(net)
-        predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants)
+        predicted, terms = (None, {}) if reason else predict(method, net, x, y, batch, constants,
+                                                                    cfg.method_options.get(name))
         if predicted is not None and predicted > cfg.budget_s:
             reason = f"predicted {predicted:.3g} s per call > budget {cfg.budget_s:g} s"
-        passes = method.check.passes(len(layer_sizes) - 1) if method.check.passes else 0.0
         points.append(PlannedPoint(name, depth, width, batch, n, method.operations(layer_sizes, batch), fwd,
                                    predicted, reason, *(terms.get(t) for t in ("calls", "flops", "elementwise")),
-                                   device, passes * forward_s))
+                                   device, check_seconds(method, len(layer_sizes) - 1, n, forward_s, predicted)))
     return points

@@ -31,6 +31,7 @@ class PointCheck:
     unresolved: list[str]  # parameter arrays the check could not judge (below a finite difference's resolution)
     passed: bool
     info: dict  # what the method recorded (threads, compile time, ...)
+    cosine: float = math.nan  # an estimator's: the checked estimate's cosine with backprop's gradient (NaN: exact)
 
 
 def check_point(method: Method, call: Call, net, x: np.ndarray, y: np.ndarray, cpu: tuple | None = None) -> PointCheck:
@@ -41,13 +42,23 @@ def check_point(method: Method, call: Call, net, x: np.ndarray, y: np.ndarray, c
     check, allowed, twin = method.check, method.check.tolerance, cpu or (net, x, y)
     error, unresolved, reference = None, [], check.reference
     on_host = replace(result, grad=None if result.grad is None else to_numpy(result.grad))
-    if check.error is not None and net.dtype == np.float64:
-        error, unresolved = check.error(*twin, on_host)
+    if check.error is not None and (net.dtype == np.float64 or method.family == "estimator"):
+        error, unresolved = check.error(*twin, on_host)  # an estimator's statistical check holds in float32 too
     elif check.error is not None:  # float32: how far from the exact gradient, whatever the method
         error, allowed, reference = *float32_error(method, *twin, on_host.grad), "backprop in float64"
     return PointCheck(error, reference, allowed, result.loss_evaluations, result.tangent_passes,
                       method.counted(result), peak, unresolved, passed=error is None or bool(error <= allowed),
-                      info=result.info)
+                      info=result.info, cosine=estimate_cosine(method, *twin, on_host.grad))
+
+
+def estimate_cosine(method: Method, net, x: np.ndarray, y: np.ndarray, grad: np.ndarray | None) -> float:
+    """An estimator's ``grad`` (N,): its cosine with backprop's gradient on the numpy twin (net, x, y), the quality
+    of the very estimate checked and timed; NaN for every other method (exact, or a finite difference's ~1)."""
+    if method.family != "estimator" or grad is None:
+        return math.nan
+    exact = backprop(net, x, y)[1]
+    norms = float(np.linalg.norm(grad) * np.linalg.norm(exact))
+    return float(grad @ exact / norms) if norms > 0 else math.nan
 
 
 def float32_error(method: Method, net, x: np.ndarray, y: np.ndarray, grad: np.ndarray) -> tuple[float, float]:

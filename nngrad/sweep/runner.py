@@ -45,8 +45,9 @@ SIGNAL_MEANS = {signal.SIGKILL: "most likely the kernel's out-of-memory killer (
                 signal.SIGSEGV: "a crash in native code (a BLAS, a peer library): see pytest.log"}
 
 
-def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
-    """What each method of a sweep declares, for run.json: a report can read it without the method registered."""
+def method_declarations(names: tuple[str, ...], options: dict | None = None) -> dict[str, dict]:
+    """What each method of a sweep declares, for run.json: a report can read it without the method registered;
+    with the options the sweep gives it (``options``: {method: {option: value}}), where it gives some."""
     out = {}
     for name in names:
         m, module = get(name), origin(name)
@@ -56,6 +57,8 @@ def method_declarations(names: tuple[str, ...]) -> dict[str, dict]:
         out[name] = {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
                      "description": m.description, "module": module, "path": _import_root(module), "color": m.color,
                      "marker": m.marker}
+        if given := (options or {}).get(name):
+            out[name]["options"] = dict(given)
     return out
 
 
@@ -82,7 +85,7 @@ def run_meta(cfg: SweepConfig) -> dict:
     ``device_constants``: by device label) and the plan made with them (predictions and skips)."""
     others = others_load()
     constants = device_constants(cfg)
-    meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods),
+    meta = runfiles.new_run_meta(asdict(cfg), method_declarations(cfg.methods, cfg.method_options),
                                  [p.to_dict() for p in plan(cfg, constants)], [], constants[cfg.devices[0]].to_dict())
     machine = {**meta["machine"], "others_load": others, "devices": [from_label(d).describe() for d in cfg.devices]}
     return {**meta, "machine": machine, "device_constants": {d: c.to_dict() for d, c in constants.items()},

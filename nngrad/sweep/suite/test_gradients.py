@@ -18,7 +18,9 @@ def test_gradient(benchmark, planned, sweep_config, phase, method, depth, width,
     net, x, y = build_point(planned, sweep_config)
     m = get(method)
     start = time.perf_counter()
-    call = m.prepare(net, x, y)  # what a user does once: convert weights, compile (off the CPU: ends synchronised)
+    options = (sweep_config.get("method_options") or {}).get(method, {})  # nngrad bench --method-option
+    call = m.prepare(net, x, y, **options)  # what a user does once: convert weights, compile (off the CPU: ends
+    # synchronised)
     prepare_s = time.perf_counter() - start
     # outside the timed region: gradient error (against numpy's backprop on the CPU), work and peak memory
     phase("checking the gradient")
@@ -32,7 +34,7 @@ def test_gradient(benchmark, planned, sweep_config, phase, method, depth, width,
         "work": checked.work, "work_unit": m.work_unit, "flops": planned["flops"],
         "forward_flops": planned["forward_flops"], "gradient_error": checked.gradient_error,
         "reference": checked.reference, "unresolved_arrays": ",".join(checked.unresolved),
-        "peak_memory_bytes": checked.peak_memory_bytes,
+        "peak_memory_bytes": checked.peak_memory_bytes, "cosine": checked.cosine,
         "predicted_s": planned["predicted_s"], "prepare_s": prepare_s, **checked.info,
     })
     if not checked.passed:
