@@ -53,7 +53,7 @@ def test_a_registered_activation_reaches_every_method_and_peer(softplus, rng):
         if get(method).why_not(net) is not None:  # a method that does not apply here says why: skip it
             continue
         got = nngrad.gradient(net, x, y, method=method).grad
-        if got is None:  # "forward": a loss evaluation, no gradient
+        if got is None or get(method).family == "estimator":  # "forward": no gradient; estimators: not exact
             continue
         tol = 1e-5 if get(method).family == "finite-difference" else 1e-10
         np.testing.assert_allclose(got, reference, rtol=tol, atol=tol * np.abs(reference).max(), err_msg=method)
