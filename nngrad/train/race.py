@@ -105,7 +105,7 @@ class Runner:
         return {s: self.read(s) for s in specs}
 
     def read(self, spec: RunSpec) -> pd.DataFrame:
-        curve = pd.read_csv(self.path(spec), float_precision="round_trip")
+        curve = pd.read_csv(self.path(spec))  # pandas reads back the shortest repr exactly
         return curve.assign(phase=spec.phase)
 
     def _results(self, todo: list[RunSpec]):

@@ -100,5 +100,5 @@ def step_penalty(race: pd.DataFrame, reference: str = "backprop") -> pd.Series:
     ref = race[race["method"] == reference].set_index(["width", "target"])["steps"]
     base = pd.Series([ref.get((w, t), np.nan) for w, t in zip(race["width"], race["target"])], index=race.index)
     ratio = race["steps"] / base
-    ratio[~np.isfinite(ratio) | (race["method"] == reference)] = np.nan
+    ratio[~np.isfinite(race["steps"]) | ~np.isfinite(base) | (race["method"] == reference)] = np.nan
     return ratio

@@ -170,11 +170,13 @@ def _step(net: DNN, result: GradientResult, lr: float) -> bool:
 
 def probe(task: str, width: int, method: str, k: int) -> tuple[GradientResult, int | None]:
     """One step's gradient of the contestant on seed 0's first batch: (its result: the counts a step spends, the
-    peak memory of the call in bytes, measured as sweep/point_check.py does)."""
+    peak memory of the call in bytes, measured as sweep/point_check.py does, after one warm-up call: a
+    measurement, like seconds, not a count)."""
     data = task_data(task, width)
     net = data.network(0)
     x, y = net.check_data(data.x, data.y)
     idx = next(batches(data, 0))
     m = get(method)
     call = m.prepare(net, x[idx], y[idx], **({"k": k, "rng": 0} if k else {}))
+    call()  # warm: first-call caches are not a step's memory
     return net.backend.peak_memory(call, m.traced_memory)
