@@ -48,7 +48,7 @@ def test_medians_over_seeds_count_a_miss_as_infinite():
 
 
 def test_targets_come_from_the_median_of_the_reference_seeds():
-    a, b, c = curve([2.0, 1.0, 0.2]), curve([2.0, 1.2, 0.4]), curve([2.0, 0.5, 0.0])
+    a, b, c = curve([2.2, 1.0, 0.1]), curve([2.0, 1.2, 0.4]), curve([1.8, 0.5, 0.2])  # medians: 2.0 and 0.2
     t = judge.targets([a, b, c], {"T90": 0.9, "T50": 0.5})
     assert t["T90"] == pytest.approx(2.0 - 0.9 * (2.0 - 0.2)) and t["T50"] == pytest.approx(2.0 - 0.5 * 1.8)
 

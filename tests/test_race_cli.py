@@ -56,11 +56,11 @@ def test_ctrl_c_keeps_finished_runs_says_how_to_continue_and_resume_finishes(tmp
     monkeypatch.setattr(engine, "measure_ratios", lambda net, x, y: Ratios(1.0, 1.0))
     real, calls = engine.run, []
 
-    def interrupted(spec, ratios):
+    def interrupted(spec, ratios, tick=None):
         calls.append(spec)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return real(spec, ratios)
+        return real(spec, ratios, tick)
 
     monkeypatch.setattr(engine, "run", interrupted)
     assert main(["race", "classic", *TINY, "--out", str(tmp_path)]) == 130

@@ -106,9 +106,9 @@ def _race(engine, out: Path, meta: dict, jobs: int, scheduler: str | None) -> in
     total = engine.total_runs(meta["config"])
     bar = progress_bar(total, True, f"race {meta['config']['task']}", "run")
 
-    def done(n: int, label: str) -> None:
+    def done(n: int, label: str) -> None:  # n runs finished (0: a heartbeat from the run under way)
         if label:
-            bar.set_postfix({"last": label})
+            bar.set_postfix({"method": label})
         bar.update(n)
 
     start = time.perf_counter()

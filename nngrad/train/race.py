@@ -113,7 +113,7 @@ class Runner:
             return
         if self.jobs == 1 and self.scheduler is None:
             for spec in todo:
-                yield spec, run(spec, self.ratios)
+                yield spec, run(spec, self.ratios, lambda: self.done(0, spec.contestant.label))
             return
         from joblib import Parallel, delayed, parallel_config
 

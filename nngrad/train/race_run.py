@@ -110,8 +110,12 @@ def load() -> float:
         return float("nan")
 
 
-def run(spec: RunSpec, ratios: Ratios) -> pd.DataFrame:
-    """The run's curve: one row per checkpoint (race-schema28.md's curves.csv columns, phase included)."""
+TICK_STEPS = 1000  # a long run calls ``tick`` this often (the progress line's heartbeat)
+
+
+def run(spec: RunSpec, ratios: Ratios, tick=None) -> pd.DataFrame:
+    """The run's curve: one row per checkpoint (race-schema28.md's curves.csv columns, phase included, and
+    budget_steps). ``tick()``, if given, is called every TICK_STEPS steps (progress; never in the counts)."""
     data = task_data(spec.task, spec.width)
     net = data.network(spec.seed)
     x, y = net.check_data(data.x, data.y)
@@ -131,6 +135,8 @@ def run(spec: RunSpec, ratios: Ratios) -> pd.DataFrame:
                 break
         if step == spec.steps:
             break
+        if tick is not None and step % TICK_STEPS == 0:
+            tick()
         start = time.perf_counter()
         idx = next(order)
         result = (call or method.prepare(net, x[idx], y[idx], **options))()
