@@ -4,6 +4,7 @@ folder (race.json, runs/, curves.csv, race.csv, report.md, figures). Ctrl-C keep
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -112,6 +113,8 @@ def _race(engine, out: Path, meta: dict, jobs: int, scheduler: str | None) -> in
         bar.update(n)
 
     start = time.perf_counter()
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started with `&` from a script: kill -INT still stops
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         curves, table, meta = engine.race(out, meta, jobs, scheduler, done)
     except KeyboardInterrupt:
