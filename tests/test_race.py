@@ -154,3 +154,14 @@ def test_counts_are_identical_on_a_local_dask_cluster(tmp_path):
             distributed.Client(cluster) as client:
         dask = engine.race(tmp_path / "dask", tiny(tmp_path / "dask"), scheduler=client)[1]
     pd.testing.assert_frame_equal(counts_only(one), counts_only(dask))
+
+
+def test_the_report_says_what_estimators_cost_against_backprop_and_forward_differences():
+    from nngrad.train.race_report import verdict
+
+    rows = pd.DataFrame({"method": ["backprop", "numerical-batched", "spsa", "spsa", "forward-gradient"],
+                         "k": [0, 0, 1, 16, 1], "target": "T90",
+                         "equivalents": [200.0, 300_000.0, 60_000.0, 100_000.0, np.inf]})
+    said = verdict(rows, "T90")
+    assert "cost 300x-500x backprop's" in said and "3.0x-5.0x fewer than forward differences" in said
+    assert "missed (median over seeds): forward-gradient k=1" in said
