@@ -56,19 +56,23 @@ def new_config(task: str, methods=None, ks=None, targets=(90.0, 99.0), seeds: in
 
 
 def start(out: Path, config: dict, ratios: Ratios | None = None) -> dict:
-    """Write race.json for a new race in ``out`` (made if missing) and return it; the ratios are measured on the
-    race's first network at its batch unless given."""
-    if ratios is None:
-        data = task_data(config["task"], config["widths"][0])
-        net = data.network(0)
-        x, y = net.check_data(data.x[:data.batch or None], data.y[:data.batch or None])
-        ratios = measure_ratios(net, x, y)
-    meta = {"format": FORMAT, "task": config["task"], "config": config, "ratios": ratios.to_dict(),
-            "finished": False}
+    """Write race.json for a new race in ``out`` (made if missing) and return it; the ratios are measured on each
+    width's network at its batch unless given (then the same at every width): "ratios" holds the first width's,
+    "ratios_by_width" each width's."""
+    by_width = {str(w): (ratios or _measure(config["task"], w)).to_dict() for w in config["widths"]}
+    meta = {"format": FORMAT, "task": config["task"], "config": config,
+            "ratios": by_width[str(config["widths"][0])], "ratios_by_width": by_width, "finished": False}
     out.mkdir(parents=True, exist_ok=True)
     (out / RUNS).mkdir(exist_ok=True)
     write_json(out / RACE_JSON, meta)
     return meta
+
+
+def _measure(task: str, width: int) -> Ratios:
+    data = task_data(task, width)
+    net = data.network(0)
+    x, y = net.check_data(data.x[:data.batch or None], data.y[:data.batch or None])
+    return measure_ratios(net, x, y)
 
 
 def read_meta(out: Path) -> dict:
@@ -147,12 +151,13 @@ def race(out: Path, meta: dict, jobs: int = 1, scheduler=None,
          done: Callable[[int, str], None] | None = None) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
     """Run (or finish) the race described by ``meta`` (race.json) in ``out``: (curves, race table, meta with the
     targets, grids and tuned rates, ``finished`` True), written to curves.csv, race.csv and race.json."""
-    config, ratios = meta["config"], Ratios(**meta["ratios"])
-    runner = Runner(out, ratios, jobs, scheduler, done)
+    config = meta["config"]
     spec = TASKS[config["task"]]
     chosen = [Contestant(m, k) for m, k in config["contestants"]]
     curves, rows, per_width = [], [], {}
     for width in config["widths"]:
+        ratios = Ratios(**meta.get("ratios_by_width", {}).get(str(width), meta["ratios"]))
+        runner = Runner(out, ratios, jobs, scheduler, done)
         plan = plan_width(config, spec, chosen, width, ratios)
         per_width[str(width)] = plan["meta"]
         c, r = race_width(config, plan, chosen, runner)

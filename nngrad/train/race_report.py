@@ -16,7 +16,7 @@ SHOWN = ("method", "k", "lr", "reached", "steps", "loss_evaluations", "equivalen
 def report(curves: pd.DataFrame, table: pd.DataFrame, meta: dict, figures: list[str], seconds: float | None = None,
            note: str | None = None) -> str:
     """The report's markdown."""
-    config, ratios = meta["config"], meta["ratios"]
+    config = meta["config"]
     lines = [f"# The race: {config['task']}", "", *rules(meta), ""]
     if note:
         lines += [note, ""]
@@ -30,8 +30,9 @@ def report(curves: pd.DataFrame, table: pd.DataFrame, meta: dict, figures: list[
             lines += [f"### {target}: train loss <= {loss:.4g}", "", shown(part).to_markdown(index=False,
                                                                                            floatfmt=".4g"), ""]
         lines += [verdict(rows, next(iter(per["targets"]))), ""]
-    lines += [f"Ratios (measured once, stored in race.json): a backward pass is worth {ratios['backward_pass']:.2f} "
-              f"loss evaluations, a tangent pass {ratios['tangent_pass']:.2f}. Machine load (1-minute load average "
+    measured = "; ".join(f"width {w}: a backward pass is worth {r['backward_pass']:.2f} loss evaluations, a tangent "
+                         f"pass {r['tangent_pass']:.2f}" for w, r in meta.get("ratios_by_width", {"all widths": meta["ratios"]}).items())
+    lines += [f"Ratios (measured once per width at the race's start, stored in race.json): {measured}. Machine load (1-minute load average "
               f"per core when each run started): median {np.nanmedian(curves['load']):.2f}, at most "
               f"{np.nanmax(curves['load']):.2f}." + (f" Wall time {seconds:.0f} s." if seconds else ""), ""]
     lines += [f"![{name}]({name})" for name in figures]
