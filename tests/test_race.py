@@ -165,3 +165,9 @@ def test_the_report_says_what_estimators_cost_against_backprop_and_forward_diffe
     said = verdict(rows, "T90")
     assert "cost 300x-500x backprop's" in said and "3.0x-5.0x fewer than forward differences" in said
     assert "missed (median over seeds): forward-gradient k=1" in said
+
+
+def test_time_ratios_measured_as_free_are_measured_again(monkeypatch):
+    answers = iter([Ratios(0.0, 0.0), Ratios(0.9, 0.0), Ratios(0.9, 0.7)])
+    monkeypatch.setattr(engine, "measure_ratios", lambda net, x, y: next(answers))
+    assert engine._measure("classic", 8) == Ratios(0.9, 0.7)

@@ -68,11 +68,23 @@ def start(out: Path, config: dict, ratios: Ratios | None = None) -> dict:
     return meta
 
 
+MEASURE_TRIES = 5  # a busy machine can time a backprop no slower than a forward pass: measure again
+MIN_RATIO = 0.05  # a backward or tangent pass cheaper than this many loss evaluations is a failed measurement
+
+
 def _measure(task: str, width: int) -> Ratios:
+    """The width's ratios, measured again while either comes out implausibly small (below MIN_RATIO: a busy
+    machine's medians); refused after MEASURE_TRIES."""
     data = task_data(task, width)
     net = data.network(0)
     x, y = net.check_data(data.x[:data.batch or None], data.y[:data.batch or None])
-    return measure_ratios(net, x, y)
+    for _ in range(MEASURE_TRIES):
+        ratios = measure_ratios(net, x, y)
+        if min(ratios.tangent_pass, ratios.backward_pass) >= MIN_RATIO:
+            return ratios
+    raise UsageError(f"the time ratios at width {width} came out {ratios.backward_pass:.2f} (backward) and "
+                     f"{ratios.tangent_pass:.2f} (tangent) loss evaluations {MEASURE_TRIES} times: the machine is "
+                     "too busy to price a step; try again when it is quieter")
 
 
 def read_meta(out: Path) -> dict:
