@@ -8,6 +8,11 @@ runs/<key>.csv (each finished run, written atomically as it finishes: a resumed 
 curves.csv, race.csv and report.md (race_report). Runs are independent: ``jobs`` processes through joblib, or a
 Dask cluster (``scheduler``, joblib's dask backend); every curve is read back from its file, so a resumed race
 and an uninterrupted one judge the same numbers.
+
+curves.csv holds every tuning run (phase "tune") and every final run (phase "final"): a contestant's seed-0 final
+run IS its tuning run at the tuned rate (a run is fixed by its seed, method, k and rate), so it appears in both
+phases. Ratios are measured once per width when the race starts (race.json "ratios_by_width"); the counts never
+depend on them, the equivalents do.
 """
 
 from __future__ import annotations
