@@ -51,8 +51,8 @@ def options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--widths", type=int_list, help="hidden widths (default 32; widths: 32,256)")
     p.add_argument("--budget", type=positive_float, help="loss-evaluation equivalents per run (default: classic "
                    "100 (N + 1), digits 600,000)")
-    p.add_argument("--max-steps", type=positive_int, help="step cap (default: classic 3,000, digits 60,000, "
-                   "widths 200,000)")
+    p.add_argument("--max-steps", type=positive_int, help="step cap (default: classic 3,000, digits 50,000, "
+                   "widths 100,000)")
     p.add_argument("--quick", action="store_true", help="a first look: one seed, k = 1, 3 learning rates")
     p.add_argument("--reference", default=None, help="the method that sets the targets (backprop: exact)")
     p.add_argument("--jobs", type=positive_int, default=1, help="runs in parallel on this machine (default 1)")
