@@ -171,3 +171,10 @@ def test_time_ratios_measured_as_free_are_measured_again(monkeypatch):
     answers = iter([Ratios(0.0, 0.0), Ratios(0.9, 0.0), Ratios(0.9, 0.7)])
     monkeypatch.setattr(engine, "measure_ratios", lambda net, x, y: next(answers))
     assert engine._measure("classic", 8) == Ratios(0.9, 0.7)
+
+
+def test_quick_is_one_seed_k_1_and_a_smaller_grid_of_the_same_size_for_everyone():
+    config = engine.new_config("digits", quick=True)
+    assert config["seeds"] == 1 and config["grid_size"] == 3
+    assert {k for m, k in config["contestants"] if m in ("spsa", "forward-gradient")} == {1}
+    assert engine.total_runs(config) == len(config["contestants"]) * 3
