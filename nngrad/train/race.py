@@ -138,12 +138,10 @@ class Runner:
             return
         from joblib import Parallel, delayed, parallel_config
 
-        backend = {"backend": "dask"} if self.scheduler else {"n_jobs": self.jobs}
         client = _client(self.scheduler) if self.scheduler else None
         try:
-            with parallel_config(**backend):
-                parallel = Parallel(return_as="generator_unordered", **({} if self.scheduler else {"n_jobs": self.jobs}))
-                yield from parallel(delayed(_one)(spec, self.ratios) for spec in todo)
+            with parallel_config(**({"backend": "dask"} if client else {"n_jobs": self.jobs})):
+                yield from Parallel(return_as="generator_unordered")(delayed(_one)(s, self.ratios) for s in todo)
         finally:
             if client is not None and isinstance(self.scheduler, str):  # made here: closed here
                 client.close()
