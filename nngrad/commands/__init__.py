@@ -30,7 +30,7 @@ def register(command: Command) -> Command:
     return command
 
 
-ORDER = ("check", "bench", "report", "compare", "train", "memory", "methods", "examples")  # of ``nngrad --help``
+ORDER = ("check", "bench", "report", "compare", "train", "race", "memory", "methods", "examples")  # of ``nngrad --help``
 
 
 def _register_all() -> None:
