@@ -101,22 +101,27 @@ def spsa_projections(net, x: np.ndarray, y: np.ndarray, z: np.ndarray, eps: floa
 
 
 def spsa_in_place(net, x: np.ndarray, y: np.ndarray, k: int, eps: float, kind: str, seed: int) -> tuple:
-    """MeZO's step without its update: (estimate (N,), mean of the 2k losses). The weights move in place along
-    each direction and back; each direction is drawn from its own seed and dropped after use (never kept beside the estimate: MeZO draws it
-    again for the update). No copy of the weights is kept: the moves are undone by adding them back, so
+    """MeZO's moves without its update: (estimate (N,), mean of the 2k losses). The weights move in place along
+    each direction and back, each loss evaluated one layer at a time (nothing of the forward pass kept); a
+    direction is drawn from its own seed, scaled in place and dropped after use: besides the estimate, one
+    N-sized array lives at a time. No copy of the weights is kept: the moves are undone by adding them back, so
     ``net.params`` come back to rounding (a few units in the last place), not bit for bit."""
     p, grad, losses = net.params, np.zeros_like(net.params), []
-    seeds = np.random.SeedSequence(seed).spawn(k)
-    for s in seeds:
+    one = p[None, :]  # a view: the network at p, stacked once
+    for s in np.random.SeedSequence(seed).spawn(k):
         z = draw(np.random.default_rng(s), 1, p.shape[0], kind, p.dtype)[0]
-        p += eps * z
-        plus = net.evaluate(x, y)
-        p -= 2 * eps * z
-        minus = net.evaluate(x, y)
-        p += eps * z
+        z *= eps  # the move, in place
+        p += z
+        plus = float(stacked_losses(net, x, y, one)[0])
+        p -= z
+        p -= z
+        minus = float(stacked_losses(net, x, y, one)[0])
+        p += z
         losses += [plus, minus]
-        grad += ((plus - minus) / (2 * eps)) * z
-    return grad / k, float(np.mean(losses))
+        z *= (plus - minus) / (2 * eps * eps)  # now the direction's term of the estimate
+        grad += z
+    grad /= k
+    return grad, float(np.mean(losses))
 
 
 def prepare_spsa(net, x: np.ndarray, y: np.ndarray, k: int = 1, eps: float = SPSA_EPS, directions: str = "gaussian",
@@ -231,4 +236,4 @@ FORWARD_GRADIENT = Method(
                 "pass: k tangent passes whatever N is, unbiased, not exact",
     work_count=lambda n: 1, work_unit="tangent passes", cost=forward_gradient_cost,
     check=statistical(per_estimate=3.0),
-    color="#7f7f7f", marker="p")
+    color="#8c6d31", marker="H")

@@ -92,11 +92,9 @@ def spsa_model(s: Shapes, k: int) -> int:
 
 
 def spsa_in_place_model(s: Shapes, k: int) -> int:
-    """max(3N, 2N + 2A + a) elements + A mask bytes: one direction at a time (N), the estimate (N) and a move or
-    a term of the estimate (N); during each loss evaluation nngrad's forward (net.evaluate: the trace) keeps z and
-    h of every layer (2A + a) and the ReLU masks, not one layer's."""
-    n, big, a = s.n, s.activations, s.widest
-    return s.bytes(max(3 * n, 2 * n + 2 * big + a), big)
+    """2N + a2 elements: the estimate (N) and one direction at a time (N), scaled and added in place; each loss
+    evaluation runs one layer at a time (a layer's input and output, a2; ReLU in place: no mask)."""
+    return s.bytes(2 * s.n + s.pair)
 
 
 def forward_gradient_model(s: Shapes, k: int) -> int:

@@ -37,7 +37,7 @@ from ..methods.prefix import DEFAULT_MAX_BYTES
 from .load import paired
 from .sanity import flagged
 
-_OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "H"),
+_OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "x"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
 FIT_MODEL, FIT_TERM = "ratio ~ N^k", "N"
 MIB = 2.0**20

@@ -209,6 +209,9 @@ def accuracy_vs_equivalents(curves: pd.DataFrame, results: pd.DataFrame, meta: d
     return finish(fig, ax, EQUIVALENTS, ACCURACY, outside=True)
 
 
+PENALTY_MARGIN = 1.5  # the step-penalty axes reach this factor beyond the drawn values
+
+
 def step_penalty_vs_n(race: pd.DataFrame, meta: dict) -> Figure:
     """The step penalty at T90 (steps / backprop's steps) against N per estimator (method@k, k > 0), log-log,
     with lines proportional to N and to sqrt(N) through the first point drawn; a miss named in the legend."""
@@ -222,16 +225,25 @@ def step_penalty_vs_n(race: pd.DataFrame, meta: dict) -> Figure:
         missed = mine.loc[np.isnan(y), "N"]
         label = name(method, k) + (f" (missed at N = {', '.join(f'{int(n):,}' for n in missed)})" if len(missed)
                                    else "")
-        ax.plot(mine["N"].to_numpy(float), y, ls=styles[k], marker=_style(method)["marker"],
-                color=_style(method)["color"], label=label)
+        hollow = {"mfc": "none", "ms": 11, "mew": 1.5} if first is not None else {"ms": 7}  # coinciding stay seen
+        ax.plot(mine["N"].to_numpy(float), y, ls=styles[k], lw=1, marker=_style(method)["marker"],
+                color=_style(method)["color"], label=label, **hollow)
         if first is None and np.isfinite(y).any():
             first = (float(mine["N"].to_numpy(float)[np.isfinite(y)][0]), float(y[np.isfinite(y)][0]))
     if first is None:
         return finish(fig, ax, N_LABEL, PENALTY, "no estimator reached T90 at any N: no step penalty to draw")
     n = np.geomspace(rows["N"].min(), rows["N"].max(), 50)
+    drawn = [finite(rows["step_penalty"])]
     for power, what, ls in ((1.0, "N", "--"), (0.5, "sqrt(N)", ":")):
-        ax.plot(n, first[1] * (n / first[0]) ** power, color="0.4", lw=1, ls=ls,
-                label=f"proportional to {what} (through the first point)")
+        reference = first[1] * (n / first[0]) ** power
+        ax.plot(n, reference, color="black", lw=1.2, ls=ls, label=f"proportional to {what} (through the first point)",
+                zorder=3)  # over the estimators' lines: a reference the data lie on stays visible
+        drawn.append(reference)
+    values = np.concatenate(drawn)
+    values = values[np.isfinite(values) & (values > 0)]
+    ax.set_yscale("log")
+    ax.set_ylim(values.min() / PENALTY_MARGIN, values.max() * PENALTY_MARGIN)  # no point on the frame
+    ax.set_xlim(rows["N"].min() / PENALTY_MARGIN, rows["N"].max() * PENALTY_MARGIN)
     _log_log(ax)
     at = race.drop_duplicates("N").sort_values("N")
     ax.set_xticks(at["N"].to_numpy(float), [f"{int(n):,}\n(width {int(w)})" for n, w in zip(at["N"], at["width"])])
