@@ -72,3 +72,13 @@ def test_ctrl_c_keeps_finished_runs_says_how_to_continue_and_resume_finishes(tmp
     assert json.loads((folder / "race.json").read_text())["finished"]
     assert {"curves.csv", "race.csv", "report.md"} <= {p.name for p in folder.iterdir()}
     assert "race.csv" in capsys.readouterr().out
+
+
+def test_the_wall_time_adds_up_over_sessions_that_ran_runs_and_a_redraw_adds_none(tmp_path, monkeypatch):
+    monkeypatch.setattr(engine, "measure_ratios", lambda net, x, y: Ratios(1.0, 1.0))
+    assert main(["race", "classic", *TINY, "--out", str(tmp_path)]) == 0
+    (folder,) = tmp_path.iterdir()
+    first = json.loads((folder / "race.json").read_text())["wall_s"]
+    assert first > 0 and f"wall time of the race: {first:.0f} s" in (folder / "report.md").read_text()
+    assert main(["race", "--resume", str(folder)]) == 0  # every run on disk: judged and drawn again, nothing run
+    assert json.loads((folder / "race.json").read_text())["wall_s"] == first

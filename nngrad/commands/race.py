@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from .._files import write_atomic, write_json
 from .._words import plural
 from ..errors import UsageError
 from . import Command, register
@@ -107,10 +108,13 @@ def _race(engine, out: Path, meta: dict, jobs: int, scheduler: str | None) -> in
     total = engine.total_runs(meta["config"])
     bar = progress_bar(total, True, f"race {meta['config']['task']}", "run")
 
+    ran = []
+
     def done(n: int, label: str) -> None:  # n runs finished (0: a heartbeat from the run under way)
         if label:
             bar.set_postfix({"method": label})
         bar.update(n)
+        ran.append(n if label else 0)  # runs read back from disk come with no label: not run here
 
     start = time.perf_counter()
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started with `&` from a script: kill -INT still stops
@@ -125,11 +129,13 @@ def _race(engine, out: Path, meta: dict, jobs: int, scheduler: str | None) -> in
         return 130
     bar.close()
     seconds = time.perf_counter() - start
+    if sum(ran):  # this session ran runs: its wall time adds to the race's (a resume that only redraws adds none)
+        meta = {**meta, "wall_s": meta.get("wall_s", 0.0) + seconds}
+        write_json(out / engine.RACE_JSON, meta)
     names = _figures(out, curves, table, meta)
-    from .._files import write_atomic
     from ..train.race_report import report
 
-    write_atomic(out / "report.md", report(curves, table, meta, names, seconds))
+    write_atomic(out / "report.md", report(curves, table, meta, names))
     cols = ["width", "method", "k", "lr", "target", "reached", "steps", "equivalents", "final_loss", "step_penalty"]
     print(table[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     print(f"curves.csv, race.csv, race.json and report.md in {out} ({seconds:.0f} s)")
@@ -137,12 +143,9 @@ def _race(engine, out: Path, meta: dict, jobs: int, scheduler: str | None) -> in
 
 
 def _figures(out: Path, curves, table, meta) -> list[str]:
-    """The figures of helper race-fig's nngrad.results.race_plots, when it is there."""
-    try:
-        from ..results.race_plots import race_figures
-    except ImportError:
-        return []
+    """Draw the race's figures (nngrad.results.race_plots) into ``out``; their file names."""
     from .._figures import save
+    from ..results.race_plots import race_figures
 
     names = []
     for name, fig in race_figures(curves, table, meta).items():

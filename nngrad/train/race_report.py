@@ -13,9 +13,9 @@ SHOWN = ("method", "k", "lr", "reached", "steps", "loss_evaluations", "equivalen
          "final_loss", "test_accuracy", "step_penalty")
 
 
-def report(curves: pd.DataFrame, table: pd.DataFrame, meta: dict, figures: list[str], seconds: float | None = None,
-           note: str | None = None) -> str:
-    """The report's markdown."""
+def report(curves: pd.DataFrame, table: pd.DataFrame, meta: dict, figures: list[str], note: str | None = None) -> str:
+    """The report's markdown (the race's wall time from race.json's ``wall_s``, summed over the sessions that ran
+    its runs; the seconds in steps summed over the runs from ``curves``)."""
     config = meta["config"]
     lines = [f"# The race: {config['task']}", "", *rules(meta), ""]
     if note:
@@ -34,7 +34,9 @@ def report(curves: pd.DataFrame, table: pd.DataFrame, meta: dict, figures: list[
                          f"pass {r['tangent_pass']:.2f}" for w, r in meta.get("ratios_by_width", {"all widths": meta["ratios"]}).items())
     lines += [f"Ratios (measured once per width at the race's start, stored in race.json): {measured}. Machine load (1-minute load average "
               f"per core when each run started): median {np.nanmedian(curves['load']):.2f}, at most "
-              f"{np.nanmax(curves['load']):.2f}." + (f" Wall time {seconds:.0f} s." if seconds else ""), ""]
+              f"{np.nanmax(curves['load']):.2f}. Seconds in steps, summed over the runs: {stepped(curves):.0f} s"
+              + (f"; wall time of the race: {meta['wall_s']:.0f} s." if meta.get("wall_s") else
+                 " (wall time not recorded)."), ""]
     lines += [f"![{name}]({name})" for name in figures]
     return "\n".join(lines) + "\n"
 
@@ -98,3 +100,10 @@ def verdict(rows: pd.DataFrame, target: str) -> str:
     if len(missed):
         parts.append("missed (median over seeds): " + ", ".join(m if not k else f"{m} k={k}" for m, k in missed.index))
     return f"At {target}, " + "; ".join(parts) + "."
+
+
+def stepped(curves: pd.DataFrame) -> float:
+    """Seconds spent in the steps of every run (each run's last cumulative ``seconds``), summed; a seed-0 final
+    run is its tuning run at the tuned rate (listed in both phases), counted once."""
+    keys = [c for c in ("task", "width", "method", "k", "lr", "seed") if c in curves]
+    return float(curves.groupby(keys, dropna=False)["seconds"].max().sum())
