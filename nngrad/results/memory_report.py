@@ -119,7 +119,8 @@ def report(frame: pd.DataFrame) -> str:
                   "count the model too).", "", markdown_table(targets, ".3f"), "",
                   "What nngrad's methods keep: all three draw N-sized directions and return the gradient as an "
                   "N-vector (a method's contract); `spsa` also makes 2k moved copies of the weights; `spsa-in-place` "
-                  "evaluates its losses through net.evaluate, whose forward keeps every layer; `forward-gradient`'s "
+                  "keeps the estimate and one direction (its losses evaluated one layer at a time); "
+                  "`forward-gradient`'s "
                   "primal pass keeps z and h of every layer. `mezo` is MeZO's fused step (memory.mezo_step): "
                   "directions regenerated per parameter array, the update applied direction by direction, no "
                   "N-sized array at all."]

@@ -30,7 +30,7 @@ def report(curves: pd.DataFrame, table: pd.DataFrame, meta: dict, figures: list[
             lines += [f"### {target}: train loss <= {loss:.4g}", "", shown(part).to_markdown(index=False,
                                                                                            floatfmt=".4g"), ""]
         lines += [verdict(rows, next(iter(per["targets"]))), ""]
-    measured = "; ".join(f"width {w}: a backward pass is worth {r['backward_pass']:.2f} loss evaluations, a tangent "
+    measured = "; ".join(f"{'' if w == 'all widths' else 'width '}{w}: a backward pass is worth {r['backward_pass']:.2f} loss evaluations, a tangent "
                          f"pass {r['tangent_pass']:.2f}" for w, r in meta.get("ratios_by_width", {"all widths": meta["ratios"]}).items())
     lines += [f"Ratios (measured once per width at the race's start, stored in race.json): {measured}. Machine load (1-minute load average "
               f"per core when each run started): median {np.nanmedian(curves['load']):.2f}, at most "
