@@ -178,25 +178,28 @@ def hit_note(ax: Axes) -> None:
 
 def loss_vs_equivalents(curves: pd.DataFrame, results: pd.DataFrame, meta: dict) -> Figure:
     """Training loss against cumulative loss-evaluation equivalents, log-log: targets and budget drawn."""
-    fig, ax = figure("Training loss against cost", caption(curves, meta), (10, 5.5))
-    if not draw_runs(ax, curves, results, "equivalents", "train_loss", "equivalents"):
-        return finish(fig, ax, EQUIVALENTS, LOSS, "no final-phase runs recorded")
-    guides(ax, targets(results, meta), budget(results, meta, "budget_equivalents"), "budget (equivalents)")
-    hit_note(ax)
-    _log_log(ax)
-    return finish(fig, ax, EQUIVALENTS, LOSS, outside=True)
+    return _loss_against(curves, results, meta, "Training loss against cost", ("equivalents", "equivalents"),
+                         EQUIVALENTS, ("budget_equivalents", "budget (equivalents)"))
 
 
 def loss_vs_steps(curves: pd.DataFrame, results: pd.DataFrame, meta: dict) -> Figure:
     """Training loss against steps, log-log (the cost per step factored out: what is left is the estimators'
     step penalty); targets and the step cap drawn."""
-    fig, ax = figure("Training loss against steps (cost per step factored out)", caption(curves, meta), (10, 5.5))
-    if not draw_runs(ax, curves, results, "step", "train_loss", "steps"):
-        return finish(fig, ax, STEPS, LOSS, "no final-phase runs recorded")
-    guides(ax, targets(results, meta), budget(results, meta, "budget_steps"), "step cap (steps)")
+    return _loss_against(curves, results, meta, "Training loss against steps (cost per step factored out)",
+                         ("step", "steps"), STEPS, ("budget_steps", "step cap (steps)"))
+
+
+def _loss_against(curves: pd.DataFrame, results: pd.DataFrame, meta: dict, title: str, x: tuple[str, str],
+                  xlabel: str, cap: tuple[str, str]) -> Figure:
+    """Training loss against ``x`` (curves' column, the race column of the first hold), log-log; the targets and
+    ``cap`` (the budget's column, its legend label) drawn."""
+    fig, ax = figure(title, caption(curves, meta), (10, 5.5))
+    if not draw_runs(ax, curves, results, x[0], "train_loss", x[1]):
+        return finish(fig, ax, xlabel, LOSS, "no final-phase runs recorded")
+    guides(ax, targets(results, meta), budget(results, meta, cap[0]), cap[1])
     hit_note(ax)
     _log_log(ax)
-    return finish(fig, ax, STEPS, LOSS, outside=True)
+    return finish(fig, ax, xlabel, LOSS, outside=True)
 
 
 def accuracy_vs_equivalents(curves: pd.DataFrame, results: pd.DataFrame, meta: dict) -> Figure:
