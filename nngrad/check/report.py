@@ -124,7 +124,7 @@ class GradientReport:
 
     def __repr__(self) -> str:
         """One line: subject, verdict, arrays (the failing ones named), findings."""
-        failing = [r.name for r in self.rows + self.second if r.verdict in FAILED]
+        failing = list(dict.fromkeys(r.name for r in self.rows + self.second if r.verdict in FAILED))
         arrays = plural(len(self.rows), "array") + (f" ({listed(failing)} FAIL)" if failing else "")
         return short_repr("GradientReport", self.subject, self.status,
                           [arrays, plural(len(self.findings), "finding")])
@@ -135,7 +135,7 @@ class GradientReport:
         parts = [html_lines(self._head()[1:]), _table(self.rows, "arrays")]
         if self.second:
             also = self._second_line()
-            parts.append(html_lines([also]) if also else _table(self.second, "at a second random point (another dout)"))
+            parts.append(html_lines([also]) if also else _table(self.second, "at a second random point (another dout):"))
         parts.append(html_list([str(f) for f in self.findings], [i for i, f in enumerate(self.findings) if f.fails],
                                "findings"))
         parts.append(html_lines([f"result: {self.status}"], [0]))
