@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import learner_models as lm
 import nngrad
 from nngrad import display
 from nngrad._words import plural
@@ -47,12 +48,23 @@ def _built_report() -> GradientReport:
                           {"central differences": 1e-6}, 42, 9, np.zeros(9), np.zeros(9), second=[second])
 
 
+def _inconclusive_report() -> GradientReport:
+    """Nothing wrong, something not verified: an array without a gradient found, and the finding that says so."""
+    ok = ArrayCheck("W", (2,), "complex step", 1.0, 0.0, 0.0, (0,), 1.0, 1.0, 1e-15, "ok")
+    none = ArrayCheck.without_numbers("gamma", (2,), "unchecked", "no gradient found for it")
+    return GradientReport("layer Norm", [ok, none], [Finding("unchecked", "gamma: no gradient found for it")],
+                          "element-wise", "central", 1e-5, {"complex step": 1e-8}, 4, 4, np.zeros(4), np.zeros(4))
+
+
 def _reports() -> dict[str, GradientReport]:
     rng = np.random.default_rng(0)
     net = nngrad.DNN(1, 3, 2, 2, seed=0)
     x, y = rng.random((2, 2)), rng.random((2, 2))
     return {"layer": nngrad.check_layer(Scaled(), rng.random((3, 4))), "names": _names_report(),
-            "built": _built_report(), "dnn": nngrad.gradient_check(net, x, y),
+            "built": _built_report(), "inconclusive": _inconclusive_report(),
+            "network": nngrad.check_network(lm.Regressor(np.random.default_rng(8), False),
+                                            rng.standard_normal((5, 2)), rng.standard_normal((5, 2))),
+            "dnn": nngrad.gradient_check(net, x, y),
             "pair": nngrad.check_pair(lambda x, w: (x @ w, (x, w)),
                                       lambda d, c: (d @ c[1].T, c[0].T @ d), rng.random((2, 3)), rng.random((3, 2))),
             "loss": nngrad.check_loss(lambda p: (float((p ** 2).sum()), 2 * p), rng.random(3))}
@@ -105,6 +117,13 @@ def test_a_failing_row_is_marked_by_a_word_as_well_as_colour():
     assert first["W"] == "" and first["b"] == "FAIL" and first["dx"] == "FAIL"  # a "shape" row is a FAIL too
     assert "bold" in body["b"] and "bold" not in body["W"]
     assert markup.count('<li style="font-weight:bold') == 1  # the bug, not the informative finding
+
+
+def test_an_inconclusive_report_says_so_first_and_marks_no_row_as_failing():
+    report = REPORTS["inconclusive"]
+    markup = report._repr_html_()
+    assert report.status == "INCONCLUSIVE" and _text(markup).split()[0] == "INCONCLUSIVE"
+    assert ">FAIL<" not in markup and "unchecked: no gradient found for it" in _text(markup)
 
 
 def test_the_display_has_no_javascript_and_no_external_css():
