@@ -135,7 +135,8 @@ class GradientReport:
         parts = [html_lines(self._head()[1:]), _table(self.rows, "arrays")]
         if self.second:
             also = self._second_line()
-            parts.append(html_lines([also]) if also else _table(self.second, "at a second random point (another dout):"))
+            parts.append(html_lines([also]) if also else
+                         _table(self.second, "at a second random point (another dout):"))
         parts.append(html_list([str(f) for f in self.findings], [i for i, f in enumerate(self.findings) if f.fails],
                                "findings"))
         parts.append(html_lines([f"result: {self.status}"], [0]))
