@@ -121,3 +121,11 @@ def test_bad_notebooks_are_one_line_and_exit_2(tmp_path, capsys, content, words)
     assert main(["check", "--layer", f"{path}:Tanh", "--input-shape", "4,3"]) == 2
     err = capsys.readouterr().err
     assert words.format(p=path) in err and err.count("\n") == 1 and "Traceback" not in err, err
+
+
+def test_the_documented_command_checks_the_relu_of_the_docs_notebook_without_running_it(capsys):
+    """docs/notebooks/is_my_backward_right.ipynb says this command works: its ReLU changes dout in place."""
+    from test_notebooks import FOLDER
+    assert main(["check", "--layer", f"{FOLDER / 'is_my_backward_right.ipynb'}:Relu", "--input-shape", "4,3"]) == 1
+    out, err = capsys.readouterr()
+    assert "dout-modified" in out and "took definitions from cells 2, 4, 6, 8, 10, 12" in err
