@@ -29,6 +29,14 @@ class Taken:
     path: Path
     took: list[int] = field(default_factory=list)
     skipped: dict[int, list[str]] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)  # a name assigned by a statement not run: its cell
+
+    def why_missing(self, name: str) -> str:
+        """"; cell 5 assigns Relu in a statement that is not run (...)" where it does, else ""."""
+        if name not in self.left_out:
+            return ""
+        return (f"; cell {self.left_out[name]} assigns {name} in a statement that is not run (only imports, def, "
+                "class and constants of literals are taken)")
 
     def __str__(self) -> str:
         took = (f"took definitions from {'cell' if len(self.took) == 1 else 'cells'} "
@@ -98,6 +106,8 @@ def _run_cell(module: types.ModuleType, taken: Taken, names: set[str], number: i
     kept = []
     for statement in tree.body:
         kind = _kept(statement, names)
+        if kind and kind.startswith("assignment to "):
+            taken.left_out.update((n, number) for n in kind.removeprefix("assignment to ").split(", "))
         if kind is None:
             kept.append(statement)
         elif kind:
@@ -173,15 +183,12 @@ def _constant(value: ast.expr, names: set[str]) -> bool:
 
 
 def _counted(kinds: list[str]) -> str:
-    """["loop", "call", "call"] -> "loop and 2 calls"."""
+    """["loop", "call", "call", "assignment to W", "assignment to b"] -> "loop, 2 calls and assignments to W, b"."""
     counts: dict[str, int] = {}
+    assigned = [k.removeprefix("assignment to ") for k in kinds if k.startswith("assignment to ")]
     for kind in kinds:
-        counts[kind] = counts.get(kind, 0) + 1
-    words = [kind if n == 1 else plural(n, kind, _many(kind)) for kind, n in counts.items()]
+        key = "assignment to" if kind.startswith("assignment to ") else kind
+        counts[key] = counts.get(key, 0) + 1
+    words = [(f"assignment{'s' if len(assigned) > 1 else ''} to {', '.join(assigned)}" if kind == "assignment to"
+              else kind if n == 1 else plural(n, kind)) for kind, n in counts.items()]
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _many(kind: str) -> str:
-    """"assignment to W" -> "assignments to W"."""
-    head, sep, rest = kind.partition(" to ")
-    return f"{head}s{sep}{rest}"

@@ -39,7 +39,7 @@ def load_class(spec: str, option: str = "--layer"):
         factories = sorted(k for k, v in own.items() if inspect.isfunction(v) and not k.startswith("_"))
         raise UserCodeError(f"{where} has no class {name!r} (it defines: {', '.join(classes) or 'no classes'}"
                             + (f"; and the functions {', '.join(factories)}: a function that returns the layer works "
-                               "too" if factories else "") + ")")
+                               "too" if factories else "") + ")" + _why_missing(module, name))
     return _found(module, cls)
 
 
@@ -60,7 +60,8 @@ def load_functions(spec: str, option: str, names: int) -> list:
         if not callable(f) or isinstance(f, type):
             defined = sorted(k for k, v in vars(module).items()
                              if inspect.isfunction(v) and v.__module__ == module.__name__)
-            raise UserCodeError(f"{where} has no function {name!r} (it defines: {', '.join(defined) or 'none'})")
+            raise UserCodeError(f"{where} has no function {name!r} (it defines: {', '.join(defined) or 'none'})"
+                                + _why_missing(module, name))
         found.append(f)
     return _found(module, found)
 
@@ -81,6 +82,12 @@ def _load_notebook(path: Path):
     module, taken = notebook_code.load(path)
     module.__nngrad_taken__ = taken
     return module
+
+
+def _why_missing(module, name: str) -> str:
+    """For a notebook's module, why ``name`` is not in it where a statement that was not run assigns it."""
+    taken = getattr(module, "__nngrad_taken__", None)
+    return taken.why_missing(name) if taken is not None else ""
 
 
 def _found(module, what):

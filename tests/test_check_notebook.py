@@ -97,7 +97,7 @@ def test_constants_built_from_calls_or_untaken_names_are_left_out(tmp_path, caps
     from nngrad import notebook_code
     module, taken = notebook_code.load(path)
     assert not hasattr(module, "A") and not hasattr(module, "B") and module.Layer.scale == pytest.approx(6.283185)
-    assert str(taken) == "took definitions from cell 1 of c.ipynb; skipped cell 1's assignment to A and assignment to B"
+    assert str(taken) == "took definitions from cell 1 of c.ipynb; skipped cell 1's assignments to A, B"
 
 
 @pytest.mark.parametrize("content,words", [
@@ -106,6 +106,8 @@ def test_constants_built_from_calls_or_untaken_names_are_left_out(tmp_path, caps
     (json.dumps({"metadata": {}}), "is not a notebook: nbformat 4 JSON has a list of cells, this has none"),
     ("cells", "cell 3 of {p} does not parse: line 2: invalid syntax"),
     ("missing", "lesson.ipynb has no class 'Tanh' (it defines: Relu, Sigmoid)"),
+    ("assigned", "lesson.ipynb has no class 'Tanh' (it defines: Relu, Sigmoid); cell 2 assigns Tanh in a statement "
+                 "that is not run"),
     ("raising", "the definitions of cell 1 of {p} raised ModuleNotFoundError: No module named 'no_such_module'"),
 ])
 def test_bad_notebooks_are_one_line_and_exit_2(tmp_path, capsys, content, words):
@@ -114,6 +116,8 @@ def test_bad_notebooks_are_one_line_and_exit_2(tmp_path, capsys, content, words)
         notebook(path, ("code", BOOK_LAYERS), ("markdown", "text"), ("code", "x = 1\ndef f(:\n    pass\n"))
     elif content == "missing":
         notebook(path, ("code", BOOK_LAYERS))
+    elif content == "assigned":
+        notebook(path, ("code", BOOK_LAYERS), ("code", "Tanh = type('Tanh', (Sigmoid,), {})\n"))
     elif content == "raising":
         notebook(path, ("code", "import no_such_module\n"))
     elif content is not None:
