@@ -133,3 +133,12 @@ def test_the_documented_command_checks_the_relu_of_the_docs_notebook_without_run
     assert main(["check", "--layer", f"{FOLDER / 'is_my_backward_right.ipynb'}:Relu", "--input-shape", "4,3"]) == 1
     out, err = capsys.readouterr()
     assert "dout-modified" in out and "took definitions from cells 2, 4, 6, 8, 10, 12" in err
+
+
+def test_an_error_in_a_notebook_layer_points_at_its_cell_and_line(tmp_path, capsys):
+    path = notebook(tmp_path / "nb.ipynb", ("markdown", "text"), ("code", "import numpy as np\n\nclass Broken:\n"
+                    "    def forward(self, x):\n        return x\n\n    def backward(self, dout):\n"
+                    "        return dout @ self.V\n"))
+    assert main(["check", "--layer", f"{path}:Broken", "--input-shape", "4,3"]) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert "AttributeError" in err and "(nb.ipynb cell 2, line 8: return dout @ self.V)" in err, err
