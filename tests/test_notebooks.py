@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 FOLDER = Path(__file__).resolve().parent.parent / "docs" / "notebooks"
-NOTEBOOKS = ["lesson.ipynb", "is_my_backward_right.ipynb"]
+NOTEBOOKS = ["lesson.ipynb", "is_my_backward_right.ipynb", "race.ipynb"]
 CELL_TIMEOUT = 120  # seconds a cell may take: a bound on a hang, not a measure of speed
 
 
@@ -45,6 +45,14 @@ def test_is_my_backward_right_finds_each_classic_mistake_and_passes_each_fix():
     assert text.count("result: FAIL") == 4
     for fixed in ("FixedSigmoid", "FixedRelu", "FixedSoftmaxWithLoss"):
         assert f"{fixed}: PASS" in text
+
+
+def test_the_race_reads_the_reference_race_and_runs_a_tiny_one_live():
+    pytest.importorskip("sklearn", reason="the race on digits needs scikit-learn: pip install -e '.[data]'")
+    text = _run("race.ipynb")
+    assert "T90 (90% of backprop's loss reduction): train loss <= 0.238" in text  # the stored reference race
+    assert "backprop (lr 0.3): T90 reached after" in text and "spsa (lr " in text
+    assert text.count("<image/png>") == 2
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
