@@ -9,6 +9,7 @@ import ast
 import builtins
 import json
 import linecache
+import re
 import sys
 import types
 from dataclasses import dataclass, field
@@ -16,6 +17,9 @@ from pathlib import Path
 
 from ._words import plural
 from .errors import InvalidValue
+
+
+MAGIC = re.compile(r"^\s*([%!]|[\w, ]+=\s*[%!])")  # %timeit ..., !pip ..., files = !ls, t = %time f()
 
 
 class NotebookError(InvalidValue):
@@ -93,7 +97,7 @@ def _run_cell(module: types.ModuleType, taken: Taken, names: set[str], number: i
         taken.skipped[number] = ["cell magic"]
         return
     lines = source.splitlines()
-    magic = [i for i, line in enumerate(lines) if line.lstrip().startswith(("%", "!"))]
+    magic = [i for i, line in enumerate(lines) if MAGIC.match(line)]
     skipped += ["magic line"] * len(magic)
     python = "\n".join("" if i in magic else line for i, line in enumerate(lines))
     filename = f"{taken.path.name} cell {number}"

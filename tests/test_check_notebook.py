@@ -62,7 +62,7 @@ def notebook(path, *cells):
 
 @pytest.fixture
 def lesson(tmp_path):
-    return notebook(tmp_path / "lesson.ipynb", ("markdown", "# Layers"), ("code", "%matplotlib inline\n!pip list\n"
+    return notebook(tmp_path / "lesson.ipynb", ("markdown", "# Layers"), ("code", "%matplotlib inline\n!pip list\nfiles = !ls\n"
                     + BOOK_LAYERS + "EPS = 1e-7\nHALF = EPS / 2\n"), ("code", TRAINING), ("code", CODE))
 
 
@@ -70,7 +70,7 @@ def test_a_notebook_class_is_checked_without_running_the_training_loop(capsys, l
     assert main(["check", "--layer", f"{lesson}:Relu", "--input-shape", "4,3"]) == 0
     out, err = capsys.readouterr()
     assert "gradient check of layer Relu" in out and "result: PASS" in out
-    assert err == ("nngrad: took definitions from cells 2, 4 of lesson.ipynb; skipped cell 2's 2 magic lines, "
+    assert err == ("nngrad: took definitions from cells 2, 4 of lesson.ipynb; skipped cell 2's 3 magic lines, "
                    "cell 3's call, assignment to W, 2 loops and raise statement\n"), err
 
 
