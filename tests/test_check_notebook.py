@@ -62,8 +62,8 @@ def notebook(path, *cells):
 
 @pytest.fixture
 def lesson(tmp_path):
-    return notebook(tmp_path / "lesson.ipynb", ("markdown", "# Layers"), ("code", "%matplotlib inline\n!pip list\nfiles = !ls\n"
-                    + BOOK_LAYERS + "EPS = 1e-7\nHALF = EPS / 2\n"), ("code", TRAINING), ("code", CODE))
+    magics = "%matplotlib inline\n!pip list\nfiles = !ls\n"
+    return notebook(tmp_path / "lesson.ipynb", ("markdown", "# Layers"), ("code", magics + BOOK_LAYERS + "EPS = 1e-7\nHALF = EPS / 2\n"), ("code", TRAINING), ("code", CODE))
 
 
 def test_a_notebook_class_is_checked_without_running_the_training_loop(capsys, lesson):
