@@ -63,7 +63,9 @@ def notebook(path, *cells):
 @pytest.fixture
 def lesson(tmp_path):
     magics = "%matplotlib inline\n!pip list\nfiles = !ls\n"
-    return notebook(tmp_path / "lesson.ipynb", ("markdown", "# Layers"), ("code", magics + BOOK_LAYERS + "EPS = 1e-7\nHALF = EPS / 2\n"), ("code", TRAINING), ("code", CODE))
+    constants = "EPS = 1e-7\nHALF = EPS / 2\n"
+    return notebook(tmp_path / "lesson.ipynb", ("markdown", "# Layers"), ("code", magics + BOOK_LAYERS + constants),
+                    ("code", TRAINING), ("code", CODE))
 
 
 def test_a_notebook_class_is_checked_without_running_the_training_loop(capsys, lesson):
