@@ -1,4 +1,5 @@
-"""A user's code on the command line: a class or function named FILE.py:Name or module:Name, loaded; its
+"""A user's code on the command line: a class or function named FILE.py:Name, NOTEBOOK.ipynb:Name (the notebook's
+definitions, notebook_code.py) or module:Name, loaded; its
 constructor's arguments and its inputs built from the options; and an exception it raised told in one line that
 points at the user's own file and line."""
 
@@ -31,15 +32,15 @@ def load_class(spec: str, option: str = "--layer"):
     module, where, name = _module(spec, option, "ClassName")
     cls = getattr(module, name, None)
     if inspect.isfunction(cls) and cls.__module__ == module.__name__:
-        return cls
+        return _found(module, cls)
     if not isinstance(cls, type):
         own = {k: v for k, v in vars(module).items() if getattr(v, "__module__", None) == module.__name__}
         classes = sorted(k for k, v in own.items() if isinstance(v, type))
         factories = sorted(k for k, v in own.items() if inspect.isfunction(v) and not k.startswith("_"))
         raise UserCodeError(f"{where} has no class {name!r} (it defines: {', '.join(classes) or 'no classes'}"
                             + (f"; and the functions {', '.join(factories)}: a function that returns the layer works "
-                               "too" if factories else "") + ")")
-    return cls
+                               "too" if factories else "") + ")" + _why_missing(module, name))
+    return _found(module, cls)
 
 
 def load_functions(spec: str, option: str, names: int) -> list:
@@ -59,17 +60,42 @@ def load_functions(spec: str, option: str, names: int) -> list:
         if not callable(f) or isinstance(f, type):
             defined = sorted(k for k, v in vars(module).items()
                              if inspect.isfunction(v) and v.__module__ == module.__name__)
-            raise UserCodeError(f"{where} has no function {name!r} (it defines: {', '.join(defined) or 'none'})")
+            raise UserCodeError(f"{where} has no function {name!r} (it defines: {', '.join(defined) or 'none'})"
+                                + _why_missing(module, name))
         found.append(f)
-    return found
+    return _found(module, found)
 
 
 def _module(spec: str, option: str, what: str):
     where, _, name = spec.rpartition(":")
     if not where or not name:
         raise UserCodeError(f"{option} must be FILE.py:{what} or module:{what}, got {spec!r}")
+    if where.endswith(".ipynb"):
+        return _load_notebook(Path(where)), where, name
     module = _load_file(Path(where)) if where.endswith(".py") or "/" in where else _import(where)
     return module, where, name
+
+
+def _load_notebook(path: Path):
+    """The definitions of the notebook at ``path`` as a module; which cells gave them, said on stderr."""
+    from . import notebook_code
+    module, taken = notebook_code.load(path)
+    module.__nngrad_taken__ = taken
+    return module
+
+
+def _why_missing(module, name: str) -> str:
+    """For a notebook's module, why ``name`` is not in it where a statement that was not run assigns it."""
+    taken = getattr(module, "__nngrad_taken__", None)
+    return taken.why_missing(name) if taken is not None else ""
+
+
+def _found(module, what):
+    """``what``, found in ``module``; a notebook's module says on stderr which cells gave its definitions (only
+    once the names are found, so that a refusal stays one line)."""
+    if (taken := getattr(module, "__nngrad_taken__", None)) is not None:
+        print(f"nngrad: {taken}", file=sys.stderr)
+    return what
 
 
 def _load_file(path: Path):
