@@ -85,7 +85,8 @@ class BenchResult:
 
     def __repr__(self) -> str:
         head = self.headline.replace("**", "")
-        return (f"<BenchResult {self.folder}\n  {self._state()}\n  {head[:157] + "..." if len(head) > 160 else head}>")
+        head = head if len(head) <= 160 else head[:157] + "..."
+        return f"<BenchResult {self.folder}\n  {self._state()}\n  {head}>"
 
     def _repr_html_(self) -> str:
         head = html.escape(self.headline).replace("**", "")
