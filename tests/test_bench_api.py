@@ -153,3 +153,34 @@ def test_the_command_refuses_a_method_as_the_api_does(capsys):
     with pytest.raises(InvalidValue) as caught:
         nngrad.bench(methods="backprop,nope")
     assert str(caught.value).removeprefix("methods: ") in said
+
+
+
+def test_progress_is_a_bar_in_a_notebook_and_not_in_a_plain_python(monkeypatch, tmp_path):
+    """Kills: follow asking only whether stderr is a terminal (a notebook's is not: it would get no bar), or
+    in_notebook taking a terminal IPython for a notebook."""
+    import sys
+    import types
+
+    import tqdm.auto
+
+    from nngrad.sweep import follow
+
+    bars = []
+
+    class Bar(tqdm.auto.tqdm):
+        def __init__(self, *args, **kwargs):
+            bars.append(kwargs["disable"])
+            super().__init__(*args, **{**kwargs, "disable": True})
+
+    (tmp_path / "run.json").write_text('{"plan": [], "config": {}}')
+    child = types.SimpleNamespace(poll=lambda: 0)
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    for shell, disabled in (("ZMQInteractiveShell", False), ("TerminalInteractiveShell", True)):
+        made = type(shell, (), {})()
+        monkeypatch.setitem(sys.modules, "IPython", types.SimpleNamespace(get_ipython=lambda made=made: made))
+        follow.follow(tmp_path, [], child, True, {"timing_s": 0.1, "max_rounds": 3})
+        assert bars.pop() is disabled, shell
+    monkeypatch.delitem(sys.modules, "IPython")
+    assert not follow.in_notebook()
