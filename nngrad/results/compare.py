@@ -319,7 +319,8 @@ class Comparison:
                         "compare_gap": plots.overlay_gap(a.points, b.points, a.name, b.name, label)})
 
     def __repr__(self) -> str:
-        verdicts = ", ".join(f"{r.method} {r.verdict}" for r in self.shown(self.methods).itertuples())
+        counted = self.shown(self.methods)["verdict"].value_counts()
+        verdicts = f"{plural(len(self.methods), 'method')}: " + ", ".join(f"{n} {v}" for v, n in counted.items())
         return f"<Comparison B = {self.run_b.name} against A = {self.run_a.name}\n  {self.lines()[-1]}\n  {verdicts}>"
 
     def _repr_html_(self) -> str:

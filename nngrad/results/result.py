@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import InvalidType
+from ..errors import InvalidType, InvalidValue, UsageError
 from ..runfiles import PointCounts
-from . import sanity
-from .inline import Figures, Markdown, html_table
+from . import plots, sanity
+from . import report as run_report
+from .compare import Comparison, comparison, write
+from .fits import growth_fits
+from .inline import Figures, Markdown
 from .load import Run, load_run
 
 
@@ -38,9 +41,7 @@ class BenchResult:
     @property
     def summary(self) -> pd.DataFrame:
         """summary.csv's table: one row per point, the columns a reader needs."""
-        from .report import summary_table
-
-        return summary_table(self.run.points)
+        return run_report.summary_table(self.run.points)
 
     @property
     def counts(self) -> PointCounts:
@@ -50,9 +51,7 @@ class BenchResult:
     @property
     def headline(self) -> str:
         """The report's answer (markdown): the cost of a gradient at the classic network, in loss evaluations."""
-        from .report import headline
-
-        return headline(self._first)
+        return run_report.headline(self._first)
 
     def to_frame(self) -> pd.DataFrame:
         """A copy of :attr:`points`."""
@@ -61,9 +60,6 @@ class BenchResult:
     def plot(self) -> Figures:
         """The cost gap and the landscape (the report's figures of those names): a tuple of two matplotlib Figures
         that a notebook draws inline."""
-        from . import plots
-        from .fits import growth_fits
-
         p, label = self._first.points, self._first.label
         return Figures({"cost_gap": plots.cost_gap(p, growth_fits(p), label),
                         "landscape": plots.landscape(p, label, self.run.config.get("method_options"))})
@@ -71,11 +67,9 @@ class BenchResult:
     def report(self) -> Markdown:
         """report.md's text (a str that a notebook renders, its figures embedded); a run without one (a JSON file,
         an old folder) has it written first, as ``nngrad report`` does."""
-        from .report import build_report
-
         path = self.folder / "report.md" if self.folder.is_dir() else None
         if path is None or not path.is_file():
-            path = build_report(self.folder, loaded=self.run)
+            path = run_report.build_report(self.folder, loaded=self.run)
         return Markdown(path.read_text(), path.parent)
 
     def _state(self) -> str:
@@ -103,13 +97,11 @@ def load(run_folder: str | Path) -> BenchResult:
     return BenchResult(Path(run_folder), load_run(run_folder))
 
 
-def compare(a: BenchResult | str | Path, b: BenchResult | str | Path, out: str | Path | None = None):
+def compare(a: BenchResult | str | Path, b: BenchResult | str | Path, out: str | Path | None = None) -> Comparison:
     """Run B against run A (``nngrad compare A B``): a results.compare.Comparison, with the table of every point
     measured in either, ``.plot()`` and ``to_frame()``; ``out``: a folder to write compare.csv, .md and .png into
     (None: nothing is written)."""
     from ..commands.options import output_folder
-    from ..errors import InvalidValue, UsageError
-    from .compare import comparison, write
 
     paths = []
     for name, side in (("a", a), ("b", b)):
