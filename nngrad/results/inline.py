@@ -61,9 +61,14 @@ class Markdown(str):
         return IMAGE.sub(embed, str(self))
 
 
+def number(value: float) -> str:
+    """3 significant digits, in full with thousands separators from 1,000 on: 0.000184, 2.03, 5,321."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def html_table(frame: pd.DataFrame, rows: int = 20) -> str:
     """The first ``rows`` rows of ``frame`` as an HTML table (every cell escaped), with how many were left off."""
-    shown = frame.head(rows).to_html(index=False, escape=True, na_rep="-", float_format=lambda v: f"{v:.3g}",
+    shown = frame.head(rows).to_html(index=False, escape=True, na_rep="-", float_format=number,
                                      border=0)
     more = len(frame) - rows
     return shown + (f"<p>... and {more:,} more rows (to_frame() has them all)</p>" if more > 0 else "")

@@ -15,8 +15,12 @@ from . import plots, sanity
 from . import report as run_report
 from .compare import Comparison, comparison, write
 from .fits import growth_fits
-from .inline import Figures, Markdown
+from .inline import Figures, Markdown, html_table
+from .landscape import landscape_table
 from .load import Run, load_run
+
+
+LANDSCAPE = ["method", "status", "work", "t / t(forward)", "note"]  # the columns a notebook shows of it
 
 
 @dataclass(repr=False, eq=False)
@@ -84,9 +88,14 @@ class BenchResult:
 
     def _repr_html_(self) -> str:
         head = html.escape(self.headline).replace("**", "")
+        table, (d, w, b) = landscape_table(self._first)
+        shown = table[LANDSCAPE] if not table.empty else table
         return (f"<div><p><b>nngrad benchmark</b> <code>{html.escape(str(self.folder))}</code></p>"
                 f"<p>{html.escape(self._state())}</p><p>{head}</p>"
-                "<p>.summary, .plot(), .report(), .to_frame()</p></div>")
+                + (f"<p>At the classic network (depth {d}, width {w}, batch {b}), the report's landscape table (a "
+                   f"ratio is blank where its point is flagged: the note says why):</p>{html_table(shown)}"
+                   if not table.empty else "")
+                + "<p>.summary, .plot(), .report(), .to_frame()</p></div>")
 
 
 def load(run_folder: str | Path) -> BenchResult:

@@ -149,10 +149,11 @@ def bench(methods: Iterable[str] | str | None = None, depths: int | Iterable[int
     if out is not None and not isinstance(out, (str, Path)):
         raise InvalidType(f"out must be a folder (str or Path), got {type(out).__name__}")
     try:
-        root = output_folder(out, "out") if out is not None else Path(tempfile.mkdtemp(prefix="nngrad-bench-"))
+        root = output_folder(out, "out")
     except UsageError as exc:
         raise InvalidValue(str(exc)) from None
     blas_check()
+    root = root or Path(tempfile.mkdtemp(prefix="nngrad-bench-"))
     run = start(cfg, root, say_left_out=methods is None)
     status, loaded = finish(run, progress)
     return BenchResult(run, loaded, status)
