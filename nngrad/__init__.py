@@ -18,12 +18,17 @@ from .methods.schemes import default_eps
 from .model.layers import AddLayer, Affine, Dense, Identity, MulLayer, Relu, Sigmoid
 from .model.losses import MeanSquaredError, SoftmaxWithLoss
 from .model.network import DNN
+from .results.compare import Comparison
+from .results.result import BenchResult, compare, load
+from .sweep.bench import bench
 from .train import gradient_descent, train
 
 __all__ = [
     "DNN",
     "AddLayer",
     "Affine",
+    "BenchResult",
+    "Comparison",
     "Dense",
     "GradientReport",
     "GradientResult",
@@ -37,18 +42,21 @@ __all__ = [
     "Sigmoid",
     "SoftmaxWithLoss",
     "backprop_gradient",
+    "bench",
     "check_engine",
     "check_function",
     "check_layer",
     "check_loss",
     "check_network",
     "check_pair",
+    "compare",
     "default_eps",
     "finite_difference",
     "gradient",
     "gradient_check",
     "gradient_descent",
     "list_methods",
+    "load",
     "numerical_gradient",
     "register",
     "train",

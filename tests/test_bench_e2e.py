@@ -110,9 +110,9 @@ def test_resume_runs_a_failed_point_again_and_nothing_else(run, tmp_path, monkey
     """Kills: resume treating failed points as finished (runfiles.not_done). A planted failed record of a measured
     point: --resume measures that point again, and no other (the re-timing of impossible points, which a busy
     machine can set off, is another rule: it is left out here)."""
-    from nngrad.commands import bench
+    from nngrad.sweep import bench as sweep_bench
 
-    monkeypatch.setattr(bench, "retime_impossible", lambda run: 0)
+    monkeypatch.setattr(sweep_bench, "retime_impossible", lambda run: 0)
     again = tmp_path / "failed"
     again.mkdir()
     (again / "run.json").write_text((run / "run.json").read_text())

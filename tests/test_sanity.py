@@ -150,7 +150,7 @@ def test_the_landscape_rings_the_impossible_point_and_its_legend_says_so(tmp_pat
 
 def test_bench_ends_by_saying_how_many_points_its_report_left_out(tmp_path):
     """Kills: a busy run ending on 'report: ...' alone, its reader never told that the verdicts left points out."""
-    from nngrad.commands.bench import flagged_note
+    from nngrad.sweep.bench import flagged_note
 
     (tmp_path / "quiet").mkdir()
     assert flagged_note(load_run(busy_run(tmp_path)).points) == (

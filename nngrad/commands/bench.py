@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from .._words import plural
 from ..errors import UsageError
 from ..methods import registered
 from ..model.activations import hidden_activations
 from ..model.losses import LOSSES
 from . import Command, register
 from .options import add_import, device_list, int_list, method_list, method_option, output_folder, positive_float
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 # the options that shape a new run: --resume continues a stored plan, so it takes none of them
 PLAN_OPTIONS = ("quick", "depths", "widths", "batch", "methods", "activation", "loss", "budget", "total", "out",
@@ -60,15 +54,10 @@ def options(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..results.report import build_report
     from ..runfiles import unfinished
-    from ..sweep.config import configure, left_out
-    from ..sweep.runner import SweepInterrupted, blas_env_warning, blas_hangs, run_suite, start_run
+    from ..sweep.bench import blas_check, finish, start, sweep_config
 
-    if note := blas_env_warning():
-        print(note, file=sys.stderr)
-        if hang := blas_hangs():
-            raise UsageError(hang)
+    blas_check()
     if args.resume:
         run = Path(args.resume)
         if not (run / "run.json").is_file():
@@ -81,35 +70,13 @@ def run(args: argparse.Namespace) -> int:
                   f"{run / 'report.md'} (nngrad report {run} rebuilds it)")
             return 0
     else:
-        given = method_options(args.method_option, args.methods)
-        cfg = configure(args.quick, depths=args.depths, widths=args.widths, batches=args.batch, methods=args.methods,
-                        budget_s=args.budget, total_s=args.total, activation=args.activation, loss=args.loss,
-                        devices=args.devices or ((args.device,) if args.device else None), dtype=args.dtype,
-                        method_options=given)
+        cfg = sweep_config(args.quick, depths=args.depths, widths=args.widths, batches=args.batch,
+                           methods=args.methods, method_options=method_options(args.method_option, args.methods),
+                           budget=args.budget, total=args.total, activation=args.activation, loss=args.loss,
+                           devices=args.devices or ((args.device,) if args.device else None), dtype=args.dtype)
         root = output_folder(args.out)  # bad input: refused before any note
-        if args.methods is None:
-            for note in left_out(cfg):
-                print(f"note: {note}", file=sys.stderr)
-        run = start_run(cfg, root)
-    print(f"run folder: {run}", file=sys.stderr)
-    try:
-        status = run_suite(run)
-        if again := retime_impossible(run):
-            print(f"note: {plural(again, 'point')} timed a gradient cheaper than one loss evaluation of their network "
-                  "(the machine was busy?): timing them and their networks' forward pass once more", file=sys.stderr)
-            status = max(status, run_suite(run))
-    except SweepInterrupted as stop:  # what finished is kept: its report too
-        raise SweepInterrupted(f"{stop}\n  {report_so_far(run)}", stop.status) from None
-    from ..results.load import load_run
-
-    finished = load_run(run)  # read once: the report and the note on its flagged points
-    print(f"report: {build_report(run, loaded=finished)}")
-    if flagged := flagged_note(finished.points):
-        print(flagged, file=sys.stderr)
-    if status == 1:
-        print("some points failed their gradient check or crashed: see the report's 'Failed points' table",
-              file=sys.stderr)
-    return status
+        run = start(cfg, root, say_left_out=args.methods is None)
+    return finish(run)[0]
 
 
 def method_options(given: list[tuple[str, str, object]] | None, methods: tuple[str, ...] | None) -> dict | None:
@@ -126,52 +93,6 @@ def method_options(given: list[tuple[str, str, object]] | None, methods: tuple[s
             raise UsageError(f"--method-option {name}.{key} given twice ({out[name][key]} and {value}): give it once")
         out[name][key] = value
     return out
-
-
-def flagged_note(points: pd.DataFrame) -> str | None:
-    """"note: 386 of the 386 measured points are flagged (385 busy, 1 impossible after re-timing): ..." for a run's
-    ``points`` (results.load) when its report leaves some out of its verdicts (results/sanity.py), None otherwise."""
-    from ..results.sanity import flagged, kind, tally
-
-    if not (n := int(flagged(points).sum())):
-        return None
-    measured, verb = int((points["status"] == "ok").sum()), "is" if n == 1 else "are"
-    return (f"note: {n:,} of the {measured:,} measured points {verb} flagged ({tally(points['flag'].map(kind))}): the "
-            "report's verdicts, headline and fits leave them out (its first lines say why)")
-
-
-def report_so_far(run: Path) -> str:
-    """The report of an interrupted run's finished points, written now: where it is, or why there is none."""
-    from ..results.report import build_report
-
-    try:
-        return f"report of what finished: {build_report(run)}"
-    except KeyboardInterrupt:
-        return f"report not written (interrupted again):  nngrad report {run}"
-    except Exception as exc:  # noqa: BLE001 - the interrupt's message must come out whatever the report does
-        return f"report not written ({type(exc).__name__}: {exc}):  nngrad report {run}"
-
-
-def retime_impossible(run: Path) -> int:
-    """Forget the measured points that cannot be (results.sanity: a gradient cheaper than a loss evaluation of its
-    network) and the forward pass they were divided by, so that resuming times them again; returns how many
-    impossible points there were (0: nothing forgotten). A point whose method cannot run here (its package is
-    missing, or it is not registered in this process) is kept as it was, flagged."""
-    from ..methods import registered
-    from ..methods.base import UNIT
-    from ..results.load import load_run
-    from ..results.sanity import impossible
-    from ..runfiles import forget, mark_retimed
-
-    points = load_run(run).points
-    here = {name for name, method in registered().items() if method.missing() is None}
-    bad = points[impossible(points).notna() & points["method"].isin(here)]
-    if bad.empty:
-        return 0
-    keys = {(r.method, r.depth, r.width, r.batch, r.device) for r in bad.itertuples()}
-    mark_retimed(run, keys)  # their new records say so (``retimed``): still impossible, they are flagged as such
-    forget(run, keys | {(UNIT, d, w, b, device) for _, d, w, b, device in keys})
-    return len(bad)
 
 
 COMMAND = register(Command(

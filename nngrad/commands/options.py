@@ -13,7 +13,6 @@ import numpy as np
 
 from ..backend import parse_label
 from ..errors import InvalidValue, UsageError, UserError
-from ..methods import registered
 
 
 class Deprecated(argparse.Action):
@@ -71,15 +70,14 @@ def int_list(text: str) -> tuple[int, ...]:
 
 
 def method_list(text: str) -> tuple[str, ...]:
-    """'backprop,torch' -> ('backprop', 'torch'): registered method names, comma-separated, each once."""
-    values = tuple(v.strip() for v in text.split(",") if v.strip())
-    if twice := sorted({v for v in values if values.count(v) > 1}):
-        raise argparse.ArgumentTypeError(f"{', '.join(twice)} named twice: each method is timed once")
-    bad = [v for v in values if v not in registered()]
-    if bad or not values:
-        raise argparse.ArgumentTypeError(f"unknown method(s) {', '.join(map(repr, bad)) or repr(text)}; "
-                                         f"valid: {', '.join(registered())} (nngrad methods lists them)")
-    return values
+    """'backprop,torch' -> ('backprop', 'torch'): registered method names, comma-separated, each once (the check of
+    nngrad.bench's ``methods``: sweep.bench.method_names)."""
+    from ..sweep.bench import method_names
+
+    try:
+        return method_names(text)
+    except UserError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("methods: ")) from None
 
 
 def option_value(text: str) -> int | float | bool | str:

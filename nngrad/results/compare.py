@@ -305,6 +305,34 @@ class Comparison:
         """What the terminal leads with: the runs' state, then the count."""
         return [*state_lines(self.states, self.same), summary(self.table, self.others)]
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per point measured in either run, with its ratio B/A, interval and verdict (compare.csv)."""
+        return self.whole.copy()
+
+    def plot(self):
+        """The two runs overlaid (time per gradient) and their cost gaps: inline.Figures of two Figures."""
+        from .inline import Figures
+
+        a, b = self.run_a, self.run_b
+        label = f"A = {a.label}\nB = {b.label}"
+        return Figures({"compare": plots.overlay(a.points, b.points, a.name, b.name, label),
+                        "compare_gap": plots.overlay_gap(a.points, b.points, a.name, b.name, label)})
+
+    def __repr__(self) -> str:
+        counted = self.shown(self.methods)["verdict"].value_counts()
+        verdicts = f"{plural(len(self.methods), 'method')}: " + ", ".join(f"{n} {v}" for v, n in counted.items())
+        return f"<Comparison B = {self.run_b.name} against A = {self.run_a.name}\n  {self.lines()[-1]}\n  {verdicts}>"
+
+    def _repr_html_(self) -> str:
+        import html
+
+        from .inline import html_table
+
+        said = "".join(f"<p>{html.escape(line)}</p>" for line in self.lines())
+        return (f"<div><p><b>nngrad comparison</b>: B = {html.escape(self.run_b.name)} against A = "
+                f"{html.escape(self.run_a.name)}</p>{said}{html_table(self.shown(self.methods))}"
+                "<p>.plot(), .to_frame() (every point, with its verdict)</p></div>")
+
 
 def comparison(path_a: str | Path, path_b: str | Path) -> Comparison:
     """Read both runs and judge every point measured in either."""

@@ -1,6 +1,6 @@
 """Following the suite while it runs: the run's points finished of those it times, the current point, the time
 elapsed and left, and why the time left was re-estimated (the pace the points keep, other processes' load): a bar
-on a terminal, a plain line every PLAIN_EVERY_S seconds elsewhere."""
+on a terminal or in a notebook (tqdm.auto), a plain line every PLAIN_EVERY_S seconds elsewhere."""
 
 from __future__ import annotations
 
@@ -114,7 +114,7 @@ def follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progres
     seen = _Seen(run, todo, cfg)
     path = run / runfiles.POINTS
     offset = path.stat().st_size if path.exists() else 0  # earlier sessions' points are not this one's progress
-    terminal = progress and sys.stderr.isatty()
+    terminal = progress and (sys.stderr.isatty() or in_notebook())  # tqdm.auto: a widget in a notebook
     counts = seen.counts
     apart = f" ({counts.left_out:,} left out by the plan)" if counts.left_out else ""
     bar = tqdm(total=counts.to_time, initial=counts.finished, unit="point", disable=not terminal,
@@ -144,6 +144,13 @@ def follow(run: Path, todo: list[PlannedPoint], child: subprocess.Popen, progres
             if finished:
                 return
             time.sleep(0.25)
+
+
+def in_notebook() -> bool:
+    """Is this a Jupyter kernel (IPython's ZMQ shell)? Only asked of an IPython already imported."""
+    ipython = sys.modules.get("IPython")
+    shell = getattr(ipython, "get_ipython", lambda: None)() if ipython else None
+    return type(shell).__name__ == "ZMQInteractiveShell"
 
 
 def _status(run: Path, seen: _Seen, todo: list[PlannedPoint], now: float) -> str:
