@@ -326,11 +326,11 @@ class Comparison:
     def _repr_html_(self) -> str:
         import html
 
-        from .inline import html_table
+        from .inline import frame_table
 
         said = "".join(f"<p>{html.escape(line)}</p>" for line in self.lines())
         return (f"<div><p><b>nngrad comparison</b>: B = {html.escape(self.run_b.name)} against A = "
-                f"{html.escape(self.run_a.name)}</p>{said}{html_table(self.shown(self.methods))}"
+                f"{html.escape(self.run_a.name)}</p>{said}{frame_table(self.shown(self.methods))}"
                 "<p>.plot(), .to_frame() (every point, with its verdict)</p></div>")
 
 

@@ -66,9 +66,11 @@ def number(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
-def html_table(frame: pd.DataFrame, rows: int = 20) -> str:
-    """The first ``rows`` rows of ``frame`` as an HTML table (every cell escaped), with how many were left off."""
-    shown = frame.head(rows).to_html(index=False, escape=True, na_rep="-", float_format=number,
-                                     border=0)
+def frame_table(frame: pd.DataFrame, rows: int = 20) -> str:
+    """The first ``rows`` rows of ``frame`` as an HTML table (nngrad.display's: every cell escaped; numbers to 3
+    significant digits, missing ones as -), with how many were left off."""
+    from ..display import html_table
+
+    shown = frame.head(rows).map(lambda v: "-" if pd.isna(v) else number(v) if isinstance(v, float) else v)
     more = len(frame) - rows
-    return shown + (f"<p>... and {more:,} more rows (to_frame() has them all)</p>" if more > 0 else "")
+    return html_table(shown) + (f"<p>... and {more:,} more rows (to_frame() has them all)</p>" if more > 0 else "")

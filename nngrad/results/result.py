@@ -15,7 +15,7 @@ from . import plots, sanity
 from . import report as run_report
 from .compare import Comparison, comparison, write
 from .fits import growth_fits
-from .inline import Figures, Markdown, html_table
+from .inline import Figures, Markdown, frame_table
 from .landscape import landscape_table
 from .load import Run, load_run
 
@@ -93,7 +93,7 @@ class BenchResult:
         return (f"<div><p><b>nngrad benchmark</b> <code>{html.escape(str(self.folder))}</code></p>"
                 f"<p>{html.escape(self._state())}</p><p>{head}</p>"
                 + (f"<p>At the classic network (depth {d}, width {w}, batch {b}), the report's landscape table (a "
-                   f"ratio is blank where its point is flagged: the note says why):</p>{html_table(shown)}"
+                   f"ratio is blank where its point is flagged: the note says why):</p>{frame_table(shown)}"
                    if not table.empty else "")
                 + "<p>.summary, .plot(), .report(), .to_frame()</p></div>")
 
