@@ -19,6 +19,7 @@ from .model.layers import AddLayer, Affine, Dense, Identity, MulLayer, Relu, Sig
 from .model.losses import MeanSquaredError, SoftmaxWithLoss
 from .model.network import DNN
 from .results.compare import Comparison
+from .results.race_result import RaceResult
 from .results.result import BenchResult, compare, load
 from .sweep.bench import bench
 from .train import gradient_descent, train
@@ -28,6 +29,7 @@ __all__ = [
     "AddLayer",
     "Affine",
     "BenchResult",
+    "RaceResult",
     "Comparison",
     "Dense",
     "GradientReport",

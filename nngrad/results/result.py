@@ -18,6 +18,7 @@ from .fits import growth_fits
 from .inline import Figures, Markdown, frame_table
 from .landscape import landscape_table
 from .load import Run, load_run
+from .race_result import RaceResult, is_race
 
 
 LANDSCAPE = ["method", "status", "work", "t / t(forward)", "note"]  # the columns a notebook shows of it
@@ -98,11 +99,13 @@ class BenchResult:
                 + "<p>.summary, .plot(), .report(), .to_frame()</p></div>")
 
 
-def load(run_folder: str | Path) -> BenchResult:
-    """A run folder (or a pytest-benchmark JSON of nngrad's suite) read back as a BenchResult; RunError (an
-    InvalidValue) says what is wrong with it."""
+def load(run_folder: str | Path) -> BenchResult | RaceResult:
+    """A run folder (or a pytest-benchmark JSON of nngrad's suite) read back as a BenchResult, or a race folder
+    (``nngrad race``) as a RaceResult; RunError (an InvalidValue) says what is wrong with it."""
     if not isinstance(run_folder, (str, Path)):
         raise InvalidType(f"run_folder must be a folder or a file (str or Path), got {type(run_folder).__name__}")
+    if is_race(Path(run_folder)):
+        return RaceResult.read(run_folder)
     return BenchResult(Path(run_folder), load_run(run_folder))
 
 

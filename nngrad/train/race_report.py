@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from .._words import plural
+from ..methods import get
 from .race_plan import TASKS
 
 SHOWN = ("method", "k", "lr", "reached", "steps", "loss_evaluations", "equivalents", "seconds", "peak_MiB",
@@ -86,7 +87,7 @@ def verdict(rows: pd.DataFrame, target: str) -> str:
     at = rows[rows["target"] == target].set_index(["method", "k"])
     bp = at["equivalents"].get(("backprop", 0), np.inf)
     fd = at["equivalents"].get(("numerical-batched", 0), np.nan)
-    est = at[[m in ("spsa", "forward-gradient") for m, _ in at.index]]["equivalents"]
+    est = at[[get(m).family == "estimator" for m, _ in at.index]]["equivalents"]
     if est.empty or not np.isfinite(bp):
         return f"At {target}: no estimator raced, or backprop missed its own target: nothing to compare."
     hit, missed = est[np.isfinite(est)], est[~np.isfinite(est)]
