@@ -151,5 +151,5 @@ def _cost(net: cost.Network) -> cost.Cost:
 BACKPROP = Method(
     name="backprop-numba", family="reverse-mode", prepare=prepare, requires=("numba",), install=INSTALL,
     description="nngrad's backprop compiled by numba: the whole forward and backward pass in one call",
-    work_count=lambda n: 1, cost=_cost, why_not=why_not, check=against_backprop(EXACT_TOL), traced_memory=False,
-    color="#08306b", marker="d")
+    work_count=lambda n: 1, cost=_cost, why_not=why_not, check=against_backprop(EXACT_TOL),
+    color="#08306b", marker="d")  # tracemalloc sees its memory: a call allocates only its gradient's copy, by numpy
