@@ -11,10 +11,12 @@ from test_gradients import architectures, build, rel_error, relu_margin
 
 from nngrad import DNN, GradientResult, backprop_gradient, gradient, list_methods
 from nngrad.methods import available_methods, get, gradient_methods, registered
+from nngrad.methods.compiled import ACTIVATION_CODES
 from nngrad.methods.forward_mode import Tangents
 from nngrad.model.activations import ACTIVATIONS
 
 PEERS = ("torch", "jax", "jax-fd", "autograd", "scipy", "backprop-graph", "torch-graph")  # the -graph ones: torch's CUDA graphs
+COMPILED = ("backprop-numba",)  # the fast extra's (numba)
 LOOPS = [m for m in registered() if get(m).per_parameter]  # a loss evaluation per parameter: small networks only
 NO_LOSS = [m for m in registered() if not get(m).evaluates_loss]  # never evaluate L at the unperturbed parameters
 ON_NUMPY = [name for name in gradient_methods() if not get(name).cuda_only]  # the CUDA graphs: tests/test_captured.py
@@ -46,6 +48,9 @@ def test_every_method_gives_backprops_gradient_within_its_declared_tolerance(met
     assume(method not in LOOPS or net.num_params < 3000)
     if method == "complex-step" and not ACTIVATIONS[arch["activation"]].analytic:  # a kink: no complex extension
         assert_rejected(lambda: gradient(net, x, y, method), net, ValueError, "kink")
+        return
+    if method in COMPILED and arch["activation"] not in ACTIVATION_CODES:  # compiled for these activations only
+        assert_rejected(lambda: gradient(net, x, y, method), net, ValueError, "supports the activations")
         return
     if method == "backprop":  # the reference itself is checked against central differences
         reference, tolerance = gradient(net, x, y, "central-batched").grad, 1e-6
@@ -219,11 +224,12 @@ def test_list_methods_has_one_row_per_registered_method():
     assert table.work[table.name == "central-batched"].item() == "2N loss evaluations"
 
 
-def test_without_the_optional_packages_only_the_peers_are_unavailable_and_say_how_to_install(monkeypatch):
+def test_without_the_optional_packages_only_the_peers_and_compiled_methods_are_unavailable_and_say_how_to_install(
+        monkeypatch):
     monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
     table = list_methods().set_index("name")
-    peers = table.index.isin(PEERS)
-    assert peers.sum() == len(PEERS) and not table.available[peers].any() and table.available[~peers].all()
+    peers = table.index.isin(PEERS + COMPILED)
+    assert peers.sum() == len(PEERS + COMPILED) and not table.available[peers].any() and table.available[~peers].all()
     assert table.reason[peers].str.contains("pip install").all() and (table.reason[~peers] == "").all()
 
 

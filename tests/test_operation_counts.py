@@ -52,6 +52,7 @@ def _n(sizes: list[int]) -> int:
 HAND_COUNTS = {
     "forward": lambda s, b: _forward(s, b),
     "backprop": lambda s, b: 3 * _forward(s, b),
+    "backprop-numba": lambda s, b: 3 * _forward(s, b),  # backprop's products, in one compiled call
     "numerical-loop": lambda s, b: (_n(s) + 1) * _forward(s, b),
     "numerical-batched": lambda s, b: _forward(s, b) + _perturbed(s, b),
     "central-batched": lambda s, b: _forward(s, b) + 2 * _perturbed(s, b),
