@@ -90,6 +90,11 @@ def _rows(net, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return net.loss_layer.as_rows(y, net.num_output).astype(x.dtype, copy=False)
 
 
+def _batched(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Checked (x, y) with a batch axis: one sample x (in,) becomes (1, in), its target likewise."""
+    return (x[None, ...], np.asarray(y)[None, ...]) if x.ndim == 1 else (x, y)
+
+
 def spsa_projections(net, x: np.ndarray, y: np.ndarray, z: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
     """((L(p + eps z_j) - L(p - eps z_j)) / (2 eps) for each direction z_j of z (k, N), the 2k losses (2k,)),
     from one stacked evaluation of the 2k moved networks (x (B, in) checked, 2D)."""
@@ -129,7 +134,7 @@ def prepare_spsa(net, x: np.ndarray, y: np.ndarray, k: int = 1, eps: float = SPS
     """One SPSA estimate per call: k directions, 2k loss evaluations (see the module)."""
     k, eps, directions = options(k, eps, directions)
     gen = generator(rng)
-    x2, y2 = (x[None, ...], np.asarray(y)[None, ...]) if x.ndim == 1 else (x, y)
+    x2, y2 = _batched(x, y)
     if not isinstance(in_place, bool):
         raise InvalidType(f"in_place must be True or False, got {in_place!r}")
 
@@ -167,7 +172,7 @@ def prepare_forward_gradient(net, x: np.ndarray, y: np.ndarray, k: int = 1, dire
     """One forward-gradient estimate per call: the primal pass (1 loss evaluation) and k tangent passes."""
     k, _, directions = options(k, None, directions)
     gen = generator(rng)
-    x2, y2 = (x[None, ...], np.asarray(y)[None, ...]) if x.ndim == 1 else (x, y)
+    x2, y2 = _batched(x, y)
 
     def call() -> GradientResult:
         v = draw(gen, k, net.num_params, directions, net.dtype)
