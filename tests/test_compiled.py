@@ -105,9 +105,20 @@ def test_why_not_an_unsupported_activation():
     assert_rejected(lambda: gradient(net, x, y, "backprop-numba"), net, InvalidValue, "supports the activations")
 
 
-def test_the_registry_lists_it_after_backprop_with_its_install_line():
+def test_the_registry_lists_the_compiled_pair_after_backprop_with_its_install_line():
     from nngrad.methods import registered
 
     names = list(registered())
-    assert names.index("backprop-numba") == names.index("backprop") + 1
+    assert names.index("forward-numba") == names.index("backprop") + 1
+    assert names.index("backprop-numba") == names.index("backprop") + 2
+    assert get("forward-numba").runtime == get("backprop-numba").runtime == "numba"
     assert "nngrad[fast]" in get("backprop-numba").install
+
+
+@pytest.mark.parametrize("loss", list(LOSS_CODES))
+def test_the_compiled_forward_pass_is_one_loss_evaluation_of_the_network(loss):
+    net, x, y = network("tanh", loss)
+    result = gradient(net, x, y, "forward-numba")
+    assert result.grad is None and result.loss_evaluations == 1
+    assert result.loss == pytest.approx(net.evaluate(x, y), rel=1e-12)
+    assert result.info["compile_s"] >= 0

@@ -76,8 +76,8 @@ def test_names_are_unique_and_lookups_list_the_valid_names():
         register(get("backprop"))
     with pytest.raises(ValueError, match="method must be one of 'forward', 'backprop'"):
         get("adjoint")
-    assert list(registered())[:8] == ["forward", "backprop", "backprop-numba", "numerical-loop", "numerical-batched",
-                                      "central-batched", "complex-step", "forward-mode"]  # each twin beside its own
+    assert list(registered())[:9] == ["forward", "backprop", "forward-numba", "backprop-numba", "numerical-loop",
+                                      "numerical-batched", "central-batched", "complex-step", "forward-mode"]
 
 
 def _mine(folder: Path) -> Path:

@@ -157,3 +157,31 @@ def test_bench_ends_by_saying_how_many_points_its_report_left_out(tmp_path):
         "note: 1 of the 12 measured points is flagged (impossible): the report's verdicts, headline and fits leave "
         "them out (its first lines say why)")
     assert flagged_note(load_run(busy_run(tmp_path / "quiet", forward_at_classic=1e-3)).points) is None
+
+
+COMPILED_FORWARD = ("forward-numba", "function", 0.1, 1, None)
+
+
+def test_a_compiled_gradient_is_measured_against_the_compiled_forward_pass_not_numpys():
+    """Compiled code has no interpreter's overhead: backprop-numba at 0.3 numpy forward passes is 3 compiled ones."""
+    runtime = ["numpy", "numpy", "numba", "numba"]
+    ok = frame([FORWARD, BACKPROP, COMPILED_FORWARD, ("backprop-numba", "reverse-mode", 0.3, 1, None)], runtime=runtime)
+    assert list(sanity.flags(ok)) == ["", "", "", ""]
+    fast = frame([FORWARD, BACKPROP, COMPILED_FORWARD, ("backprop-numba", "reverse-mode", 0.05, 1, None)],
+                 runtime=runtime)
+    assert list(sanity.flags(fast))[3] == "impossible: 0.5 loss evaluations (< 1)"
+
+
+def test_a_compiled_o_n_gradient_is_measured_against_the_compiled_backprop():
+    rows = [FORWARD, BACKPROP, COMPILED_FORWARD, ("backprop-numba", "reverse-mode", 0.3, 1, None),
+            ("numerical-batched-numba", "finite-difference", 1.5, 100, None)]
+    flags = sanity.flags(frame(rows, runtime=["numpy", "numpy", "numba", "numba", "numba"]))
+    assert list(flags)[4] == ""  # 5x the compiled backprop, though faster than numpy's backprop
+    rows[4] = ("numerical-batched-numba", "finite-difference", 0.2, 100, None)
+    flags = sanity.flags(frame(rows, runtime=["numpy", "numpy", "numba", "numba", "numba"]))
+    assert sanity.kind(list(flags)[4]) == "cheaper than backprop"
+
+
+def test_a_frame_without_a_runtime_column_is_numpys():
+    assert list(sanity.flags(frame([FORWARD, ("backprop", "reverse-mode", 0.5, 1, None)]))) == [
+        "", "impossible: 0.5 loss evaluations (< 1)"]

@@ -11,7 +11,7 @@ from . import backprop, batched, captured, compiled, complex_step, estimators, f
 from .base import FAMILIES, GradientResult, Method, get, register, registered, unregister
 from .peers import autograd, jax, jax_fd, scipy, torch
 
-BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.BACKPROP, finite_differences.METHOD, batched.NUMERICAL, batched.CENTRAL,
+BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.FORWARD, compiled.BACKPROP, finite_differences.METHOD, batched.NUMERICAL, batched.CENTRAL,
            complex_step.METHOD, forward_mode.METHOD, estimators.SPSA, estimators.FORWARD_GRADIENT, torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD,
            scipy.METHOD,
            captured.BACKPROP, captured.TORCH)

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..errors import InvalidType, InvalidValue, UserError
+from . import runtimes
 from .cost import Cost, Network
+from .runtimes import DEFAULT as DEFAULT_RUNTIME
 
 # family -> exponent k of how its counted work grows with N (work ~ N^k)
 FAMILIES: dict[str, int] = {"function": 0, "reverse-mode": 0, "forward-mode": 1, "finite-difference": 1,
@@ -98,12 +100,14 @@ class Method:
     exact: bool = True  # its gradient is exact to rounding (False: it carries a finite difference's own error)
     evaluates_loss: bool = True  # it evaluates L at the unperturbed parameters, and returns it
     per_parameter: bool = False  # a whole loss evaluation per parameter, one at a time: small networks only
+    runtime: str = DEFAULT_RUNTIME  # where its code runs (methods/runtimes.py): its unit, its backprop, its constants
     color: str = "#8c564b"
     marker: str = "P"
 
     def __post_init__(self) -> None:
         if self.family not in FAMILIES:
             raise InvalidValue(f"family must be one of {', '.join(FAMILIES)}; got {self.family!r}")
+        runtimes.get(self.runtime)
         if self.cost is None and self.flops is None:
             raise InvalidValue(f"method {self.name!r} must declare its cost (or at least its flops)")
         if self.work_unit not in WORK_UNITS:

@@ -1,20 +1,22 @@
-"""Compiled methods (the ``fast`` extra, numba): the whole gradient as ONE compiled call over buffers made once.
+"""Compiled methods (the ``fast`` extra, numba, runtime "numba"): the whole gradient as ONE compiled call over
+buffers made once, in ``prepare``.
 
-``backprop-numba``: nngrad's backprop (one forward pass keeping each layer's output, one backward pass) in one
-``@njit(cache=True)`` function, ``np.dot`` inside for the products (BLAS does them). Compile time is paid in
-``prepare`` (its first call; 0 s or so from numba's disk cache) and recorded as ``info["compile_s"]``, never inside
+``forward-numba``: one loss evaluation, compiled: the unit a compiled gradient's cost is measured in.
+``backprop-numba``: nngrad's backprop (one forward pass keeping each layer's output, one backward pass).
+Their code is in compiled_kernels.py (``np.dot`` inside for the products: BLAS does them). Compile time is paid in
+``prepare`` (its first call; about 0 s from numba's disk cache) and recorded as ``info["compile_s"]``, never inside
 a timed call. numba is imported only in ``prepare``: the registry imports without it.
 """
 
 from __future__ import annotations
 
-import functools
 import time
+from dataclasses import dataclass
 
 import numpy as np
 
 from . import cost
-from .base import Call, GradientResult, Method
+from .base import Call, Check, GradientResult, Method
 from .checks import EXACT_TOL, against_backprop
 from .peers._common import activations, batch
 
@@ -22,134 +24,119 @@ INSTALL = "pip install 'nngrad[fast]' (or: pip install numba scipy)"
 ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "relu": 2, "tanh": 3}  # dispatched on inside the compiled call
 LOSS_CODES = {"mse": 0, "softmax_ce": 1}
 DTYPES = (np.float32, np.float64)
-
-
-def _backprop(x, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs):  # pragma: no cover (compiled)
-    """The loss; writes the gradient into gWs, gbs. x (B, in), t (B, out); Ws, bs, gWs, gbs, outs (B, o_l),
-    douts (B, o_l): tuples, one array per Dense layer; codes: ACTIVATION_CODES per layer."""
-    depth = len(Ws)
-    h = x
-    for k in range(depth):
-        out = outs[k]
-        np.dot(h, Ws[k], out)
-        out += bs[k]
-        code = codes[k]
-        if code == 1:
-            for i in range(out.shape[0]):
-                for j in range(out.shape[1]):
-                    out[i, j] = 1.0 / (1.0 + np.exp(-out[i, j]))
-        elif code == 2:
-            for i in range(out.shape[0]):
-                for j in range(out.shape[1]):
-                    if out[i, j] < 0.0:
-                        out[i, j] = 0.0
-        elif code == 3:
-            for i in range(out.shape[0]):
-                for j in range(out.shape[1]):
-                    out[i, j] = np.tanh(out[i, j])
-        h = out
-    rows, cols = h.shape
-    d = douts[depth - 1]
-    loss = 0.0
-    if loss_code == 0:  # 1/2 mean((h - t)^2); d = (h - t) / h.size
-        for i in range(rows):
-            for j in range(cols):
-                e = h[i, j] - t[i, j]
-                loss += e * e
-                d[i, j] = e / (rows * cols)
-        loss = 0.5 * loss / (rows * cols)
-    else:  # mean over the batch of -sum t log softmax(h); d = (softmax(h) - t) / B
-        for i in range(rows):
-            m = h[i, 0]
-            for j in range(1, cols):
-                m = max(m, h[i, j])
-            s = 0.0
-            for j in range(cols):
-                s += np.exp(h[i, j] - m)
-            log_s = np.log(s)
-            for j in range(cols):
-                shifted = h[i, j] - m
-                loss -= t[i, j] * (shifted - log_s)
-                d[i, j] = (np.exp(shifted) / s - t[i, j]) / rows
-        loss = loss / rows
-    for k in range(depth - 1, -1, -1):
-        d, out, code = douts[k], outs[k], codes[k]
-        for i in range(d.shape[0]):  # through the activation, from its output
-            for j in range(d.shape[1]):
-                o = out[i, j]
-                if code == 1:
-                    d[i, j] *= (1.0 - o) * o
-                elif code == 2:
-                    if o <= 0.0:
-                        d[i, j] = 0.0
-                elif code == 3:
-                    d[i, j] *= 1.0 - o * o
-        np.dot((x if k == 0 else outs[k - 1]).T, d, gWs[k])
-        gb = gbs[k]
-        gb[:] = 0.0
-        for i in range(d.shape[0]):
-            gb += d[i]
-        if k > 0:
-            np.dot(d, Ws[k].T, douts[k - 1])
-    return loss
-
-
-@functools.cache
-def kernel():
-    """The compiled :func:`_backprop` (numba imported here, on first use)."""
-    import numba
-
-    return numba.njit(cache=True)(_backprop)
+RUNTIME = "numba"
 
 
 def why_not(net) -> str | None:
-    """None, or why backprop-numba does not apply to ``net``."""
+    """None, or why the compiled methods do not apply to ``net``."""
     if unsupported := sorted({a for a in activations(net) if a not in ACTIVATION_CODES}):
-        return (f"backprop-numba supports the activations {', '.join(ACTIVATION_CODES)}; this network has "
+        return (f"numba's compiled code supports the activations {', '.join(ACTIVATION_CODES)}; this network has "
                 f"{', '.join(unsupported)}")
     if net.loss_name not in LOSS_CODES:
-        return f"backprop-numba supports the losses {', '.join(LOSS_CODES)}; this network has {net.loss_name}"
+        return f"numba's compiled code supports the losses {', '.join(LOSS_CODES)}; this network has {net.loss_name}"
     if net.dtype not in DTYPES:
-        return f"backprop-numba supports float32 and float64; this network is {net.dtype}"
+        return f"numba's compiled code supports float32 and float64; this network is {net.dtype}"
     return None
 
 
-def prepare(net, x: np.ndarray, y: np.ndarray) -> Call:
-    """One compiled call per gradient over buffers made here; the compile (or the cache's load) is timed here."""
+@dataclass(frozen=True)
+class Buffers:
+    """What a compiled call reads and writes, made once: x (B, in), t (B, out), Ws and bs (views of net.params, so
+    that a call sees the parameters as they are), outs and douts (B, o) per layer, grad (N,) with gWs and gbs its
+    views shaped as Ws and bs; codes (one per layer) and loss_code."""
+
+    x: np.ndarray
+    t: np.ndarray
+    Ws: tuple
+    bs: tuple
+    codes: np.ndarray
+    loss_code: int
+    outs: tuple
+    douts: tuple
+    grad: np.ndarray
+    gWs: tuple
+    gbs: tuple
+
+    @classmethod
+    def of(cls, net, x: np.ndarray, y: np.ndarray) -> Buffers:
+        xb, t = batch(net, x, y)
+        xb, t = (np.ascontiguousarray(a, dtype=net.dtype) for a in (xb, t))
+        grad = np.empty_like(net.params)
+        Ws, bs = tuple(d.W for d in net.dense_layers), tuple(d.b for d in net.dense_layers)
+        offsets = np.cumsum([0] + [W.size + b.size for W, b in zip(Ws, bs)])
+        gWs = tuple(grad[o:o + W.size].reshape(W.shape) for o, W in zip(offsets, Ws))
+        gbs = tuple(grad[o + W.size:o + W.size + b.size] for o, W, b in zip(offsets, Ws, bs))
+        outs = tuple(np.empty((xb.shape[0], b.size), net.dtype) for b in bs)
+        codes = np.array([ACTIVATION_CODES[a] for a in activations(net)], dtype=np.int64)
+        return cls(xb, t, Ws, bs, codes, LOSS_CODES[net.loss_name], outs, tuple(np.empty_like(o) for o in outs),
+                   grad, gWs, gbs)
+
+    @property
+    def network(self) -> tuple:
+        """The arguments every kernel starts with: (x, t, Ws, bs, codes, loss_code)."""
+        return self.x, self.t, self.Ws, self.bs, self.codes, self.loss_code
+
+
+def compiled(kernel, args: tuple) -> dict:
+    """Call ``kernel(*args)`` once (numba compiles it for these types, or loads it from its disk cache) and return
+    what to record: {"numba": version, "compile_s": seconds}."""
     import numba
 
-    xb, t = batch(net, x, y)
-    xb, t = (np.ascontiguousarray(a, dtype=net.dtype) for a in (xb, t))
-    grad = np.empty_like(net.params)
-    Ws, bs = tuple(d.W for d in net.dense_layers), tuple(d.b for d in net.dense_layers)  # views of net.params
-    offsets = np.cumsum([0] + [W.size + b.size for W, b in zip(Ws, bs)])
-    gWs = tuple(grad[o:o + W.size].reshape(W.shape) for o, W in zip(offsets, Ws))
-    gbs = tuple(grad[o + W.size:o + W.size + b.size] for o, W, b in zip(offsets, Ws, bs))
-    outs = tuple(np.empty((xb.shape[0], b.size), net.dtype) for b in bs)
-    douts = tuple(np.empty_like(o) for o in outs)
-    codes = np.array([ACTIVATION_CODES[a] for a in activations(net)], dtype=np.int64)
-    loss_code, run = LOSS_CODES[net.loss_name], kernel()
-    args = (xb, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs)
     start = time.perf_counter()
-    run(*args)  # compiles (or loads from the cache) for these types
-    info = {"numba": numba.__version__, "compile_s": time.perf_counter() - start}
+    kernel(*args)
+    return {"numba": numba.__version__, "compile_s": time.perf_counter() - start}
+
+
+def prepare_forward(net, x: np.ndarray, y: np.ndarray) -> Call:
+    """One compiled loss evaluation over buffers made here."""
+    from . import compiled_kernels as k
+
+    b = Buffers.of(net, x, y)
+    args = (*b.network, b.outs, b.douts[-1])
+    info = compiled(k.forward, args)
 
     def call() -> GradientResult:
-        loss = run(*args)
-        return GradientResult(grad.copy(), float(loss), "backprop-numba", 1, backward_passes=1, info=info)
+        return GradientResult(None, float(k.forward(*args)), "forward-numba", 1, info=info)
 
     return call
 
 
-def _cost(net: cost.Network) -> cost.Cost:
+def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
+    """One compiled call per gradient over buffers made here."""
+    from . import compiled_kernels as k
+
+    b = Buffers.of(net, x, y)
+    args = (*b.network, b.outs, b.douts, b.gWs, b.gbs)
+    info = compiled(k.backprop, args)
+
+    def call() -> GradientResult:
+        loss = k.backprop(*args)
+        return GradientResult(b.grad.copy(), float(loss), "backprop-numba", 1, backward_passes=1, info=info)
+
+    return call
+
+
+def _backprop_cost(net: cost.Network) -> cost.Cost:
     """One call, and backprop's products and element-wise work. The per-call term is one numpy call's price (the
     cost model's own constant for compiled code, issue 30's item 2, is not done yet)."""
     math = cost.forward(net) + cost.backward(net)
     return cost.Cost(1, math.flops, math.elementwise)
 
 
+def _forward_cost(net: cost.Network) -> cost.Cost:
+    """One call, and a loss evaluation's products and element-wise work (see _backprop_cost)."""
+    math = cost.forward(net)
+    return cost.Cost(1, math.flops, math.elementwise)
+
+
+COMMON = dict(requires=("numba",), install=INSTALL, why_not=why_not, runtime=RUNTIME)
+FORWARD = Method(
+    name="forward-numba", family="function", prepare=prepare_forward, **COMMON,
+    description="one loss evaluation compiled by numba, in one call: the unit of cost of the compiled methods",
+    work_count=lambda n: 1, cost=_forward_cost, check=Check("none (one loss evaluation)"),
+    color="#3f3f3f", marker="h")
 BACKPROP = Method(
-    name="backprop-numba", family="reverse-mode", prepare=prepare, requires=("numba",), install=INSTALL,
+    name="backprop-numba", family="reverse-mode", prepare=prepare_backprop, **COMMON,
     description="nngrad's backprop compiled by numba: the whole forward and backward pass in one call",
-    work_count=lambda n: 1, cost=_cost, why_not=why_not, check=against_backprop(EXACT_TOL),
+    work_count=lambda n: 1, cost=_backprop_cost, check=against_backprop(EXACT_TOL),
     color="#08306b", marker="d")  # tracemalloc sees its memory: a call allocates only its gradient's copy, by numpy

@@ -15,6 +15,7 @@ import pandas as pd
 from .. import runfiles
 from ..errors import InvalidValue
 from ..methods import registered
+from ..methods.runtimes import DEFAULT as DEFAULT_RUNTIME
 from ..runfiles import point_key
 from . import sanity
 
@@ -25,11 +26,12 @@ COLUMNS = [*KEY, "family", "n_params", "status", "median_s", "iqr_s", "q1_s", "q
            "iterations", "loss_evaluations", "tangent_passes", "work", "work_unit", "flops", "gflops",
            "peak_memory_bytes", "gradient_error", "cosine", "reference", "predicted_s", "prepare_s", "compile_s",
            "capture_s", "forward_flops", "overhead_dominated", "message", "round_times_s", *MODEL_TERMS, "model_s",
-           "dominant", "others_load", "retimed", "flag"]
+           "dominant", "others_load", "retimed", "flag", "runtime"]
 # cosine: an estimator's estimate (the one checked) against backprop's gradient (NaN: an exact method, or older runs);
 # others_load: the share of the machine's CPUs other processes used while the point was timed (NaN: not recorded);
+# runtime: where the method's code ran (methods/runtimes.py; older runs: numpy);
 # retimed: True for a point that `nngrad bench` timed a second time because it was impossible (older runs: False)
-TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant", "flag")
+TEXT = ("status", "message", "family", "work_unit", "reference", "overhead_dominated", "dominant", "flag", "runtime")
 FLAGS = ("retimed",)  # True or False
 RAW = ("round_times_s",)  # a tuple of per-call seconds, one per timed round (None where the run kept none)
 
@@ -176,6 +178,7 @@ def _assemble(name: str, meta: dict, records: list[dict], benchmarks: list[dict]
     if not points.empty:
         points["family"] = points["method"].map(lambda m: methods[m]["family"])
         points["work_unit"] = points["method"].map(lambda m: methods[m]["work_unit"])
+        points["runtime"] = points["method"].map(lambda m: methods[m].get("runtime", DEFAULT_RUNTIME))
         order = {m: i for i, m in enumerate(methods)}
         points = _derive(points).sort_values(
             KEY, key=lambda c: c.map(order) if c.name == "method" else c).reset_index(drop=True)
@@ -189,7 +192,7 @@ def _declarations(meta: dict, names) -> dict[str, dict]:
     """What each method of the run declared: from run.json, else from this nngrad's registry (older runs), in
     the registry's order; a method known to neither is "unknown"."""
     known = {name: {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
-                    "description": m.description} for name, m in registered().items()}
+                    "description": m.description, "runtime": m.runtime} for name, m in registered().items()}
     stored = meta.get("methods") or {}
     out = {n: {**known[n], **stored.get(n, {})} for n in known if n in names or n in stored}
     for n in [*stored, *names]:

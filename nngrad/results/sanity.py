@@ -5,11 +5,12 @@ ratio; whatever leaves it out says so with the words built here, and the figures
 The kinds (KINDS), most serious first; a point carries the first that applies:
 - "impossible after re-timing": re-timed by ``nngrad bench`` at the end of its run (column ``retimed``) and still
   impossible;
-- "impossible": a gradient timed cheaper than one loss evaluation of the same network on the same device (every
-  gradient evaluates the loss at least once). On a loaded machine the forward pass's rounds, timed in one burst,
+- "impossible": a gradient timed cheaper than one loss evaluation of the same network on the same device, in the
+  same runtime (every gradient evaluates the loss at least once; a compiled gradient is compared with the compiled
+  forward pass, methods/runtimes.py). On a loaded machine the forward pass's rounds, timed in one burst,
   came out 100-200x slow, and backprop read 0.18 loss evaluations, JAX 0.024;
-- "cheaper than backprop": an O(N) method (finite-difference or forward-mode) timed faster than backprop at the same
-  network and device although it counts at least MIN_WORK loss evaluations or tangent passes (backprop costs about
+- "cheaper than backprop": an O(N) method (finite-difference or forward-mode) timed faster than its runtime's
+  backprop at the same network and device although it counts at least MIN_WORK loss evaluations or tangent passes (backprop costs about
   3 loss evaluations in flops: under MIN_WORK a win is possible) and, in a run with the cost model, the model
   predicts it at least MODEL_MARGIN times backprop's time (where backprop's fixed cost per call dominates, at batch 1
   or at depth 1 where prefix reuse leaves the batched methods few matrix products, fewer, larger calls can win);
@@ -25,7 +26,8 @@ import numpy as np
 import pandas as pd
 
 from .._words import plural
-from ..methods.base import REFERENCE, UNIT
+from ..methods.runtimes import DEFAULT as DEFAULT_RUNTIME
+from ..methods.runtimes import RUNTIMES
 from ..runfiles import BUSY_LOAD  # other processes using more than this share of the CPUs: busy
 
 CHEAPEST = 1.0  # no gradient costs less than one loss evaluation of its network
@@ -63,22 +65,41 @@ def _ratio_to(points: pd.DataFrame, method: str) -> pd.Series:
         return pd.Series(points["median_s"].to_numpy(dtype=float) / other_s, index=points.index)
 
 
+def _runtimes(points: pd.DataFrame) -> pd.Series:
+    """The runtime of each point (methods/runtimes.py): its column, numpy where a frame or a row has none."""
+    if "runtime" not in points:
+        return pd.Series(DEFAULT_RUNTIME, index=points.index, dtype=object)
+    return points["runtime"].where(points["runtime"].isin(list(RUNTIMES)), DEFAULT_RUNTIME)
+
+
+def _ratio_to_own(points: pd.DataFrame, role: str) -> pd.Series:
+    """t(point) / t(its runtime's ``role`` method: "unit", its forward pass, or "backprop") at the same network and
+    device, NaN where that was not measured: like is compared with like (a compiled gradient with the compiled
+    forward pass, never with numpy's), a Series aligned with ``points``."""
+    runtime, out = _runtimes(points), pd.Series(np.nan, index=points.index)
+    for name in runtime.unique():
+        mine = runtime == name
+        out[mine] = _ratio_to(points, getattr(RUNTIMES[name], role))[mine]
+    return out
+
+
 def impossible(points: pd.DataFrame) -> pd.Series:
-    """t(gradient) / t(forward) of every measured gradient point (not the forward pass itself) that is under
-    CHEAPEST at the same network and device, NaN elsewhere: a Series aligned with ``points``."""
-    ratio = _ratio_to(points, UNIT)
-    gradient = (points["status"] == "ok") & (points["method"] != UNIT) & (points["family"] != "function")
+    """t(gradient) / t(forward pass of its runtime) of every measured gradient point (not a forward pass itself)
+    that is under CHEAPEST at the same network and device, NaN elsewhere: a Series aligned with ``points``."""
+    ratio = _ratio_to_own(points, "unit")
+    gradient = (points["status"] == "ok") & (points["family"] != "function")
     return ratio.where(gradient & (ratio < CHEAPEST))
 
 
 def cheaper_than_backprop(points: pd.DataFrame) -> pd.Series:
-    """t(point) / t(backprop) of every measured O(N) point counting at least MIN_WORK loss evaluations or tangent
-    passes (and predicted at least MODEL_MARGIN times backprop's time, where the run predicts both) that was timed
-    faster than backprop at the same network and device, NaN elsewhere (aligned)."""
-    ratio = _ratio_to(points, REFERENCE)
+    """t(point) / t(backprop of its runtime) of every measured O(N) point counting at least MIN_WORK loss
+    evaluations or tangent passes (and predicted at least MODEL_MARGIN times that backprop's time, where the run
+    predicts both) that was timed faster than that backprop at the same network and device, NaN elsewhere
+    (aligned)."""
+    ratio = _ratio_to_own(points, "backprop")
     o_n = (points["status"] == "ok") & points["family"].isin(O_N_FAMILIES) & (_work(points) >= MIN_WORK)
     if "model_s" in points:  # the model's ratio, where it predicts both: it must rule the win out too
-        predicted = _ratio_to(points.assign(median_s=points["model_s"]), REFERENCE)
+        predicted = _ratio_to_own(points.assign(median_s=points["model_s"]), "backprop")
         o_n &= predicted.isna() | (predicted >= MODEL_MARGIN)
     return ratio.where(o_n & (ratio < 1))
 
