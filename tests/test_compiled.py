@@ -122,3 +122,12 @@ def test_the_compiled_forward_pass_is_one_loss_evaluation_of_the_network(loss):
     assert result.grad is None and result.loss_evaluations == 1
     assert result.loss == pytest.approx(net.evaluate(x, y), rel=1e-12)
     assert result.info["compile_s"] >= 0
+
+
+def test_each_compiled_method_names_the_numpy_method_it_compiles_and_that_one_runs_on_numpy():
+    from nngrad.methods import registered
+
+    compiled = {n: m for n, m in registered().items() if m.runtime == "numba"}
+    assert {"forward-numba", "backprop-numba"} <= set(compiled)
+    for name, method in compiled.items():
+        assert get(method.compiles).runtime == "numpy" and get(method.compiles).family == method.family, name

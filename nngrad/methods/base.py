@@ -101,6 +101,7 @@ class Method:
     evaluates_loss: bool = True  # it evaluates L at the unperturbed parameters, and returns it
     per_parameter: bool = False  # a whole loss evaluation per parameter, one at a time: small networks only
     runtime: str = DEFAULT_RUNTIME  # where its code runs (methods/runtimes.py): its unit, its backprop, its constants
+    compiles: str | None = None  # a compiled method: the numpy method whose algorithm it compiles (its twin)
     color: str = "#8c564b"
     marker: str = "P"
 

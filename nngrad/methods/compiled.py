@@ -131,12 +131,12 @@ def _forward_cost(net: cost.Network) -> cost.Cost:
 
 COMMON = dict(requires=("numba",), install=INSTALL, why_not=why_not, runtime=RUNTIME)
 FORWARD = Method(
-    name="forward-numba", family="function", prepare=prepare_forward, **COMMON,
+    name="forward-numba", family="function", prepare=prepare_forward, compiles="forward", **COMMON,
     description="one loss evaluation compiled by numba, in one call: the unit of cost of the compiled methods",
     work_count=lambda n: 1, cost=_forward_cost, check=Check("none (one loss evaluation)"),
     color="#3f3f3f", marker="h")
 BACKPROP = Method(
-    name="backprop-numba", family="reverse-mode", prepare=prepare_backprop, **COMMON,
+    name="backprop-numba", family="reverse-mode", prepare=prepare_backprop, compiles="backprop", **COMMON,
     description="nngrad's backprop compiled by numba: the whole forward and backward pass in one call",
     work_count=lambda n: 1, cost=_backprop_cost, check=against_backprop(EXACT_TOL),
     color="#08306b", marker="d")  # tracemalloc sees its memory: a call allocates only its gradient's copy, by numpy

@@ -192,7 +192,8 @@ def _declarations(meta: dict, names) -> dict[str, dict]:
     """What each method of the run declared: from run.json, else from this nngrad's registry (older runs), in
     the registry's order; a method known to neither is "unknown"."""
     known = {name: {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
-                    "description": m.description, "runtime": m.runtime} for name, m in registered().items()}
+                    "description": m.description, "runtime": m.runtime, "compiles": m.compiles}
+             for name, m in registered().items()}
     stored = meta.get("methods") or {}
     out = {n: {**known[n], **stored.get(n, {})} for n in known if n in names or n in stored}
     for n in [*stored, *names]:
