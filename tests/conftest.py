@@ -15,9 +15,10 @@ settings.register_profile("default", max_examples=25, deadline=None, derandomize
 settings.register_profile("thorough", max_examples=250, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
-# CI runs the suite without the peers, then again with them on the tests that need them: with NNGRAD_PEER_SKIPS set,
-# the ids of the tests skipped for want of a peer package are written to that file, one a line (.ci/run)
-PEER_PACKAGES = re.compile(r"\b(torch|jax|jaxlib|autograd|scipy)\b")
+# CI runs the suite without the optional extras, then again with them on the tests that need them: with
+# NNGRAD_PEER_SKIPS set, the ids of the tests skipped for want of a package of the `peers` or the `fast` extra (numba)
+# are written to that file, one a line (.ci/run)
+PEER_PACKAGES = re.compile(r"\b(torch|jax|jaxlib|autograd|scipy|numba)\b")
 NOT_INSTALLED = re.compile(r"not installed|No module named|could not import")
 _peer_skips: list[str] = []
 
