@@ -121,8 +121,8 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
 # constant (an np.dot of tiny matrices, about 60 ns): every np.dot, every loop over an array (an activation, its
 # derivative, the bias's add and its gradient, the loss), every array the kernel receives (numba unboxes each one:
 # measured about 70 ns, 1 unit); plus its ENTRY, the call from Python (numba's dispatch, the wrapper's GradientResult
-# and copy): units measured once on a tiny network (Python 3.11, numba 0.6x), a property of the code like
-# cost.CALLS. On tiny networks of 2 to 17 layers the counts came within 12% of the measured time per layer.
+# and copy): units measured once on a tiny network (sweep/compiled_machine.entry_units; Python 3.11, numba 0.68),
+# a property of the code like cost.CALLS. On tiny networks of 2 to 17 layers the predictions came within 13%.
 ENTRY = {"forward": 8, "backprop": 19}
 
 

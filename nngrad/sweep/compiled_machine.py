@@ -62,6 +62,14 @@ def elementwise_seconds(dtype: str = "float64") -> float:
     return float(np.median([machine.best_of(lambda buf=buf: k.activate(buf, 1)) / buf.size for buf in arrays]))
 
 
+def entry_units(method, operations: int, c: Constants, dtype: str = "float64") -> float:
+    """The ENTRY of a compiled method (methods/compiled.py), in units of ``c.call_s``: its gradient of the tiny
+    network machine.SMALLEST_NET timed, less the ``operations`` its kernel issues there. How ENTRY was measured
+    (once, like cost.CALLS), for a new compiled method's declaration."""
+    net, x, y = machine.tiny(dtype=dtype)
+    return machine.best_of(method.prepare(net, x, y)) / c.call_s - operations
+
+
 def measure(trials: int, dtype: str = "float64") -> Constants:
     """The three constants inside compiled code, each the best of ``trials`` runs of the three in turn (the
     caller has warmed the machine up)."""
