@@ -31,15 +31,6 @@ def test_the_compiled_constants_round_trip_through_to_dict_and_json():
     assert Constants.from_dict({"call_s": 1e-6, "gemm_flop_s": 1e10, "elementwise_s": 2e-9}).runtimes == {}  # older run
 
 
-def test_the_compiled_constants_are_kept_in_run_json(tmp_path):
-    """What a run writes (machine_constants in run.json) reads back as the same constants."""
-    from nngrad.runfiles import write_json
-
-    write_json(tmp_path / "run.json", {"machine_constants": BOTH.to_dict()})
-    read = json.loads((tmp_path / "run.json").read_text())["machine_constants"]
-    assert Constants.from_dict(read).of("backprop-numba") == NUMBA
-
-
 @pytest.mark.parametrize("name", COMPILED)
 def test_a_compiled_method_is_priced_with_the_compiled_constants(name):
     work = get(name).cost(Network((10, 32, 32, 10), 16))
