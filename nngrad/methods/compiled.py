@@ -147,7 +147,8 @@ def compiled_cost(entry: float, operations: dict[str, int], math: cost.Cost) -> 
 
 def _backprop_cost(net: cost.Network) -> cost.Cost:
     """One compiled forward and backward pass: backprop's arithmetic, its kernel's operations."""
-    return compiled_cost(ENTRY["backprop"], backprop_operations(len(net.layers)), cost.forward(net) + cost.backward(net))
+    math = cost.forward(net) + cost.backward(net)
+    return compiled_cost(ENTRY["backprop"], backprop_operations(len(net.layers)), math)
 
 
 def _forward_cost(net: cost.Network) -> cost.Cost:
