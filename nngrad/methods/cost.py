@@ -10,6 +10,12 @@ one element (an add, a multiply, a copy) counts PASS of a sigmoid element: the e
 A peer's calls are issued by its own library (torch, jax, autograd), whose fixed cost per call is its own
 constant, measured like numpy's (``Constants.library_call_s``).
 
+Compiled code (a method of runtime "numba", methods/compiled.py) changes the machine's prices, not the work: the
+same three terms, the same three constants measured again inside compiled code (``Constants.runtimes``,
+sweep/compiled_machine.py): a call is then one operation the kernel issues (an ``np.dot``, a loop over an array,
+an array it receives), the GEMM rate is ``np.dot``'s inside ``@njit``, the element-wise rate the compiled sigmoid
+loop's. A method of a runtime whose constants were not measured is priced NaN, never with numpy's.
+
 Each method states its cost from the code it runs (``Method.cost``); nothing here is fitted to the timings.
 """
 
@@ -52,14 +58,42 @@ class Constants:
     library_call_s: dict[str, float] = field(default_factory=dict)
     # off numpy: seconds per declared call of each method's own code there (the CALLS table is numpy's)
     method_call_s: dict[str, float] = field(default_factory=dict)
+    # the same three constants measured inside another runtime's code (methods/runtimes.py), by runtime name
+    runtimes: dict[str, Constants] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return {"call_s": self.call_s, "gemm_flop_s": self.gemm_flop_s, "elementwise_s": self.elementwise_s,
-                "library_call_s": dict(self.library_call_s), "method_call_s": dict(self.method_call_s)}
+                "library_call_s": dict(self.library_call_s), "method_call_s": dict(self.method_call_s),
+                "runtimes": {name: c.to_dict() for name, c in self.runtimes.items()}}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Constants:
+        """The constants ``to_dict`` wrote (run.json's ``machine_constants``; keys it lacks are empty)."""
+        return cls(float(d["call_s"]), float(d["gemm_flop_s"]), float(d["elementwise_s"]),
+                   dict(d.get("library_call_s") or {}), dict(d.get("method_call_s") or {}),
+                   {name: cls.from_dict(c) for name, c in (d.get("runtimes") or {}).items()})
 
     def of(self, method: str) -> Constants:
-        """The constants that price ``method``: its own cost per call where it was measured, else ``call_s``."""
+        """The constants that price the method called ``method``: its runtime's (all NaN where that runtime was
+        not measured), else its own cost per call where it was measured, else ``call_s``."""
+        runtime = _runtime_of(method)
+        if runtime != "numpy":
+            return self.runtimes.get(runtime, UNMEASURED)
         return replace(self, call_s=self.method_call_s[method]) if method in self.method_call_s else self
+
+
+def _runtime_of(method: str) -> str:
+    """The runtime of the registered method ``method``; "numpy" for a name not registered."""
+    from ..errors import InvalidValue
+    from .base import get  # the registry's modules import this one: looked up when called
+
+    try:
+        return get(method).runtime
+    except InvalidValue:
+        return "numpy"
+
+
+UNMEASURED = Constants(math.nan, math.nan, math.nan)  # a runtime whose constants were not measured: NaN predictions
 
 
 @dataclass(frozen=True)

@@ -237,7 +237,11 @@ def model_section(run: Run) -> list[str]:
         f"**{c['gemm_flop_s'] / 1e9:.3g} GFLOP/s**"),
         f"- element-wise rate (nngrad's sigmoid, in place): **{c['elementwise_s'] * 1e9:.3g} ns per element**",
         *([f"- per call of a peer's library (its gradient of a tiny network, per declared call): {libraries}"]
-          if libraries else []), "",
+          if libraries else []),
+        *([(f"- inside compiled code (numba, its methods priced with these): an operation (np.dot of tiny matrices, "
+            f"an array received) **{n['call_s'] * 1e9:.3g} ns**, np.dot **{n['gemm_flop_s'] / 1e9:.3g} GFLOP/s**, "
+            f"the compiled sigmoid **{n['elementwise_s'] * 1e9:.3g} ns per element**")]
+          if (n := (c.get("runtimes") or {}).get("numba")) else []), "",
         (f"**{inside:.0%}** of the {len(prediction.predicted_points(run.points)):,} measured points are predicted "
          f"within ±{prediction.BAND:.0%} (goal: {prediction.GOAL:.0%}{left})." if np.isfinite(inside)
          else f"_No unflagged measured point has a prediction (goal: {prediction.GOAL:.0%}{left})._"), "",

@@ -25,6 +25,7 @@ from ..methods import get
 from ..methods.base import Method
 from ..methods.cost import Constants, Network
 from ..model.layers import Sigmoid
+from . import compiled_machine
 from .config import DTYPES
 from .networks import build
 
@@ -229,8 +230,9 @@ def others_share(before: CpuSample | None, after: CpuSample | None) -> float | N
 
 def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = "float64") -> Constants:
     """The machine constants of ``where`` (numpy on the CPU by default) in ``dtype`` (the run's precision), and
-    the per-call cost of the library of each of ``methods`` that issues its own calls (a peer): a second or two in
-    all."""
+    the per-call cost of the library of each of ``methods`` that issues its own calls (a peer), and the same three
+    constants inside compiled code where one of ``methods`` is compiled (runtime "numba") and numba is installed
+    (compiled_machine.py): a second or two in all."""
     dtype = validate.choice("dtype", dtype, DTYPES)
     warm_up()
     calls = call_seconds if where.is_numpy else own_call_seconds
@@ -238,6 +240,9 @@ def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = 
               for _ in range(TRIALS)]
     numpy_only = Constants(min(t[0] for t in trials), max(t[1] for t in trials), min(t[2] for t in trials))
     libraries, own = {}, {}
+    runtimes = {compiled_machine.RUNTIME: compiled_machine.measure(TRIALS, dtype)} if (
+        where.is_numpy and compiled_machine.available()
+        and any(get(name).runtime == compiled_machine.RUNTIME for name in methods)) else {}
     for name in methods:
         method = get(name)
         work = method.cost(Network((2, 2, 2), 1)) if method.cost else None  # SMALLEST_NET's shape
@@ -248,4 +253,4 @@ def measure(methods: tuple[str, ...] = (), where: Backend = NUMPY, dtype: str = 
             libraries[work.library] = library_call_seconds(method, numpy_only, where, dtype)
         elif not work.library_calls and not where.is_numpy:
             own[name] = method_call_seconds(method, where, dtype)
-    return replace(numpy_only, library_call_s=libraries, method_call_s=own)
+    return replace(numpy_only, library_call_s=libraries, method_call_s=own, runtimes=runtimes)
