@@ -156,7 +156,7 @@ def _target(num: str, den: str, where: str) -> limits.Target:
     return t
 
 
-PEERS = "peers' table: classic, w128 b64, w256 b64"
+PEERS = "peers' table: classic b1-64, w128/256 b64"
 
 
 def _row(points, t, constants=None):

@@ -118,7 +118,7 @@ def shown(rows: pd.DataFrame) -> pd.DataFrame:
         return s.map(lambda v: f"{v * 1e6:,.3g}")
 
     def times(s):
-        return s.map(lambda v: f"{v:.2g}x" if np.isfinite(v) else "")
+        return s.map(lambda v: "" if not np.isfinite(v) else f"{v:.2g}x" if v < 9.95 else f"{v:,.0f}x")
 
     return pd.DataFrame({"method": rows["method"], "network": [f"d{d} w{w} b{b}" for d, w, b in zip(
         rows["depth"], rows["width"], rows["batch"])], "N": rows["n_params"].map(lambda n: f"{int(n):,}"),

@@ -407,7 +407,7 @@ def _landscape_panel(ax: Axes, rows: pd.DataFrame, runtime: str, of: int, titled
     the ratios drawn (empty: nothing drawn)."""
     unit, drawn = RUNTIMES[runtime].unit, []
     if titled:
-        ax.set_title(f"{RUNTIMES[runtime].label}:\nover {unit}", fontsize=9)
+        ax.set_title(f"{RUNTIMES[runtime].label}:\nover {unit}", fontsize=9, color="0.1")
     for method in _ordered(rows["method"]):
         if method == unit:
             continue

@@ -373,8 +373,9 @@ def overhead_section(run: Run, images: list[str]) -> list[str]:
         ("The same algorithm in numpy (a Python-level numpy call per operation) and compiled (numba: the whole "
          "gradient in one call), at each network where both were measured: the interpreter's share is 1 - compiled / "
          "numpy; the flop floor is the gradient's flops at this run's matrix-product rate "
-         f"({run.constants['gemm_flop_s'] / 1e9:.3g} GFLOP/s), so `/ floor` says how far each one is from the machine's "
-         "limit" if run.constants.get("gemm_flop_s") else "the gradient's flops at the run's GEMM rate, which this "
+         f"({run.constants['gemm_flop_s'] / 1e9:.3g} GFLOP/s, the median over the sweep's shapes: a large network's "
+         "products can run faster, and its time fall under 1x), so `/ floor` says how far each one is from the "
+         "machine's limit" if run.constants.get("gemm_flop_s") else "the gradient's flops at the run's GEMM rate, which this "
          "run did not measure (blank)") + f"; no row rests on a flagged point{note}.", "",
         overhead.shown(kept).pipe(markdown_table), ""]
 
