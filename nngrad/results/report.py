@@ -367,7 +367,9 @@ def overhead_section(run: Run, images: list[str]) -> list[str]:
     note = f" ({sanity.left_out(rows['left_out'], 'row')})" if out.any() else ""
     if kept.empty:
         return lines + [f"_The interpreter's share: {sanity.not_judged(rows['left_out'])}._", ""]
-    first = kept.sort_values(["batch", "n_params"], kind="stable").groupby("method", sort=False).head(1)
+    classic = (kept["depth"] == _classic(run)[0]) & (kept["width"] == _classic(run)[1])  # the lesson's network first
+    first = kept.assign(other=~classic).sort_values(["other", "batch", "n_params"], kind="stable").groupby(
+        "method", sort=False).head(1)
     return lines + [
         "; ".join(overhead.sentence(r) for _, r in first.iterrows()) + ".", "",
         ("The same algorithm in numpy (a Python-level numpy call per operation) and compiled (numba: the whole "
