@@ -18,7 +18,7 @@ from nngrad.results.load import load_run
 from nngrad.sweep.config import SweepConfig
 
 IMPOSSIBLE = "impossible: 0.39 loss evaluations (< 1)"
-GEMM = {"gemm_flop_s": 1e9}
+GEMM = {"gemm_flop_s": 2e9}
 COMPILED = {"backprop-numba": {"compiles": "backprop"}, "backprop": {"compiles": None}}
 
 
@@ -46,8 +46,8 @@ def test_the_overhead_figure_draws_each_reverse_mode_method_and_the_flop_floor_a
                      ("forward", 5, 32, 16, 20e-6, 700)])
     (ax,) = overhead.figure(points, GEMM, "test").axes
     (floor,) = _lines(ax, "flop floor")
-    assert list(floor.get_ydata()) == pytest.approx([2e-6, 8e-6]) and list(floor.get_xdata()) == [16000, 32000]
-    assert "1 GFLOP/s" in floor.get_label()
+    assert list(floor.get_ydata()) == pytest.approx([1e-6, 4e-6]) and list(floor.get_xdata()) == [16000, 32000]
+    assert "2 GFLOP/s" in floor.get_label()
     assert {line.get_label() for line in ax.get_lines()} >= {"backprop", "backprop-numba"}
     assert not _lines(ax, "forward") and ax.get_yscale() == "log" and "(s)" in ax.get_ylabel()
 
@@ -114,14 +114,14 @@ def test_a_run_of_one_runtime_keeps_its_one_panel_landscape(two_runtimes):
 def test_the_interpreters_share_and_the_floors_are_exact_on_a_constructed_frame():
     points = _frame([("backprop", 5, 32, 1, 80e-6, 2000), ("backprop-numba", 5, 32, 1, 10e-6, 2000),
                      ("backprop", 5, 32, 16, 120e-6, 40000), ("backprop-numba", 5, 32, 16, 50e-6, 40000)])
-    table = overhead.table(points, COMPILED, 1e9)
+    table = overhead.table(points, COMPILED, 2e9)
     assert list(table["batch"]) == [1, 16] and set(table["method"]) == {"backprop"}
     first = table.iloc[0]
     assert first["numpy_s"] == 80e-6 and first["compiled_s"] == 10e-6
     assert first["interpreter_share"] == pytest.approx(0.875)
-    assert first["numpy_over_floor"] == pytest.approx(40) and first["compiled_over_floor"] == pytest.approx(5)
-    assert table.iloc[1]["compiled_over_floor"] == pytest.approx(1.25)
-    assert "88%" in overhead.sentence(first) and "**5x** its flop floor" in overhead.sentence(first)
+    assert first["numpy_over_floor"] == pytest.approx(80) and first["compiled_over_floor"] == pytest.approx(10)
+    assert table.iloc[1]["compiled_over_floor"] == pytest.approx(2.5)
+    assert "88%" in overhead.sentence(first) and "**10x** its flop floor" in overhead.sentence(first)
 
 
 def test_without_a_gemm_rate_the_floors_are_blank_and_the_share_stays():
@@ -202,15 +202,15 @@ FLOOR_WHERE = "flops of 50 µs or more"
 
 @pytest.mark.parametrize("seconds, verdict", [(200e-6, "pass"), (201e-6, "miss")])
 def test_compiled_backprop_is_judged_against_twice_its_flop_floor_where_the_flops_take_50_us(seconds, verdict):
-    # floors at 1 GFLOP/s: 100 µs (judged) and 10 µs (too short: not judged, however slow)
-    points = _frame([("backprop-numba", 5, 32, 64, seconds, 100_000), ("backprop-numba", 5, 32, 1, 1e-3, 10_000)])
+    # floors at 2 GFLOP/s: 100 µs (judged) and 10 µs (too short: not judged, however slow)
+    points = _frame([("backprop-numba", 5, 32, 64, seconds, 200_000), ("backprop-numba", 5, 32, 1, 1e-3, 20_000)])
     row = _row(points, _target("backprop-numba", limits.FLOOR, FLOOR_WHERE), GEMM)
     assert row["verdict"] == verdict and row["points"] == 1 and row["measured"] == pytest.approx(seconds / 100e-6)
 
 
 def test_the_floor_target_is_not_judged_on_flagged_points_and_not_measured_without_a_gemm_rate():
     t = _target("backprop-numba", limits.FLOOR, FLOOR_WHERE)
-    flagged = _frame([("backprop-numba", 5, 32, 64, 150e-6, 100_000, IMPOSSIBLE)])
+    flagged = _frame([("backprop-numba", 5, 32, 64, 150e-6, 200_000, IMPOSSIBLE)])
     row = _row(flagged, t, GEMM)
     assert row["verdict"] == "not judged" and "every point here is flagged" in row["why"]
     row = _row(flagged.assign(flag=""), t, {})
