@@ -54,6 +54,7 @@ _X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden
 RING = {"ls": "none", "marker": "o", "ms": 15, "mfc": "none", "mec": "#d62728", "mew": 1.6}  # a flagged point
 
 __all__ = ["accuracy", "cost_gap", "device_gap", "flagged", "landscape", "memory_vs_depth", "overlay", "overlay_gap",
+           "runtimes_of",
            "predicted_vs_measured", "save", "time_vs_depth", "time_vs_width", "work"]
 
 
