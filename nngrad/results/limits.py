@@ -102,10 +102,10 @@ MODEL = ("model_s", "model_calls_s", "model_flops_s", "model_elementwise_s")  # 
 
 
 def ratios(points: pd.DataFrame, numerator: str, denominator: str, flops: bool = False) -> pd.DataFrame:
-    """Points where both methods were measured: depth, width, batch, device, t(numerator) / t(denominator), the ratio
-    of their flop counts (``flop_ratio``, when ``flops``; NaN without a ``flops`` column), the cost model's terms of both sides (suffix
-    _a, _b) and ``left_out``: why the ratio rests on a flagged point ("" when
-    neither point is flagged; results/sanity.py)."""
+    """Points where both methods were measured: depth, width, batch, device, t(numerator) / t(denominator), with
+    ``flops`` the ratio of their flop counts (``flop_ratio``; NaN without a ``flops`` column), the cost model's terms
+    of both sides (suffix _a, _b) and ``left_out``: why the ratio rests on a flagged point ("" when neither point is
+    flagged; results/sanity.py)."""
     points = sanity.ensured(points)
     extra = tuple(c for c in MODEL if c in points)
     both = paired(points if "flops" in points else points.assign(flops=np.nan), numerator, denominator,

@@ -84,6 +84,8 @@ def build_report(source: str | Path, out: str | Path | None = None, loaded: Run 
                                                          ).to_csv(index=False))
     _files.write_atomic(out / "fits.csv", fits.to_csv(index=False))
     _files.write_atomic(out / "landscape.csv", landscape.to_csv(index=False))
+    if not (shares := overhead.table(run.points, run.methods, run.constants.get("gemm_flop_s"))).empty:
+        _files.write_atomic(out / "overhead.csv", shares.to_csv(index=False))
     images = figures(run, fits)
     on_devices = devices.figures(whole) if len(whole.devices) > 1 else {}
     if on_devices:
@@ -377,9 +379,19 @@ def overhead_section(run: Run, images: list[str]) -> list[str]:
          "numpy; the flop floor is the gradient's flops at this run's matrix-product rate "
          f"({run.constants['gemm_flop_s'] / 1e9:.3g} GFLOP/s, the median over the sweep's shapes: a large network's "
          "products can run faster, and its time fall under 1x), so `/ floor` says how far each one is from the "
-         "machine's limit" if run.constants.get("gemm_flop_s") else "the gradient's flops at the run's GEMM rate, which this "
-         "run did not measure (blank)") + f"; no row rests on a flagged point{note}.", "",
-        overhead.shown(kept).pipe(markdown_table), ""]
+         "machine's limit" if run.constants.get("gemm_flop_s") else "the gradient's flops at the run's GEMM rate, "
+         "which this run did not measure (blank)") + f"; no row rests on a flagged point{note}. Shown: the lesson's "
+        "network, the networks of the targets and the sweep's middle depth; every network: overhead.csv.", "",
+        overhead.shown(_overhead_shown(run, kept)).pipe(markdown_table), ""]
+
+
+def _overhead_shown(run: Run, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of overhead.table the report shows: the lesson's network at every batch, the networks off the main
+    batch (the targets'), and the middle depth of the main batch (time_vs_width's)."""
+    (d, w, _), main = _classic(run), rows["batch"].value_counts().idxmax()
+    depth = middle(run.config.get("depths") or rows["depth"])
+    keep = ((rows["depth"] == d) & (rows["width"] == w)) | (rows["batch"] != main) | (rows["depth"] == depth)
+    return rows[keep]
 
 
 def landscape_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int]) -> list[str]:
