@@ -141,8 +141,9 @@ def test_the_report_section_leaves_out_a_row_resting_on_a_flagged_point_and_says
     run = dataclasses.replace(run, points=p, constants=GEMM)
     text = "\n".join(report.overhead_section(run, ["overhead.png"]))
     assert "left out: 1 row (backprop-numba impossible)" in text
-    shown = {network for network in ("d1 w8 b1", "d2 w8 b1") if re.search(rf"\| {network} +\|", text)}
-    assert shown == {"d2 w8 b1"}
+    shown = {network for network in ("d1 w8 b1", "d2 w8 b1", "d1 w8 b16", "d2 w8 b16")
+             if re.search(rf"\| {network} +\|", text)}
+    assert shown == {"d2 w8 b1", "d2 w8 b16"}  # off the main batch, or at the middle depth; the rest: overhead.csv
     assert text.count("of numpy backprop's time is the interpreter") == 1 and "depth 2, width 8, batch 1" in text
     p.loc[p["method"] == "backprop-numba", "flag"] = IMPOSSIBLE
     text = "\n".join(report.overhead_section(dataclasses.replace(run, points=p), ["overhead.png"]))
@@ -234,3 +235,12 @@ def test_the_peers_tables_networks_are_in_the_default_sweep():
         assert network in networks
         assert limits._peers_table(*network, (5, 32))
     assert not limits._peers_table(2, 512, 64, (5, 32)) and not limits._peers_table(5, 64, 16, (5, 32))
+
+
+def test_the_report_writes_every_network_of_the_interpreters_share_to_overhead_csv(tmp_path):
+    pts = [fake_point(m, d, 8) for m in ("forward", "backprop", "backprop-numba") for d in (1, 2)]
+    (tmp_path / "benchmark.json").write_text(json.dumps(fake_benchmark_json(pts)))
+    report.build_report(tmp_path)
+    table = pd.read_csv(tmp_path / "overhead.csv")
+    assert list(table["compiled"]) == ["backprop-numba"] * 2 and list(table["depth"]) == [1, 2]
+    assert (tmp_path / "overhead.png").exists()
