@@ -114,8 +114,8 @@ def sentence(row: pd.Series) -> str:
 
 def shown(rows: pd.DataFrame) -> pd.DataFrame:
     """table()'s unflagged rows as the report shows them: times in µs, the share in %, the floors' multiples."""
-    def us(s):
-        return s.map(lambda v: f"{v * 1e6:,.3g}")
+    def us(s):  # 3 significant digits, whole from 1,000 on
+        return s.map(lambda v: f"{float(f'{v * 1e6:.3g}'):,.0f}" if v * 1e6 >= 1000 else f"{v * 1e6:.3g}")
 
     def times(s):
         return s.map(lambda v: "" if not np.isfinite(v) else f"{v:.2g}x" if v < 9.95 else f"{v:,.0f}x")

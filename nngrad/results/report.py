@@ -373,7 +373,7 @@ def overhead_section(run: Run, images: list[str]) -> list[str]:
     first = kept.assign(other=~classic).sort_values(["other", "batch", "n_params"], kind="stable").groupby(
         "method", sort=False).head(1)
     return lines + [
-        "; ".join(overhead.sentence(r) for _, r in first.iterrows()) + ".", "",
+        ". ".join(overhead.sentence(r) for _, r in first.iterrows()) + ".", "",
         ("The same algorithm in numpy (a Python-level numpy call per operation) and compiled (numba: the whole "
          "gradient in one call), at each network where both were measured: the interpreter's share is 1 - compiled / "
          "numpy; the flop floor is the gradient's flops at this run's matrix-product rate "
