@@ -114,14 +114,14 @@ def sentence(row: pd.Series) -> str:
 
 def shown(rows: pd.DataFrame) -> pd.DataFrame:
     """table()'s unflagged rows as the report shows them: times in µs, the share in %, the floors' multiples."""
-    def us(s):  # 3 significant digits, whole from 1,000 on
-        return s.map(lambda v: f"{float(f'{v * 1e6:.3g}'):,.0f}" if v * 1e6 >= 1000 else f"{v * 1e6:.3g}")
+    def us(s):  # 3 significant digits, whole from 1,000 on; with its unit (a bare number would be reformatted)
+        return s.map(lambda v: (f"{float(f'{v * 1e6:.3g}'):,.0f}" if v * 1e6 >= 1000 else f"{v * 1e6:.3g}") + " µs")
 
     def times(s):
         return s.map(lambda v: "" if not np.isfinite(v) else f"{v:.2g}x" if v < 9.95 else f"{v:,.0f}x")
 
     return pd.DataFrame({"method": rows["method"], "network": [f"d{d} w{w} b{b}" for d, w, b in zip(
         rows["depth"], rows["width"], rows["batch"])], "N": rows["n_params"].map(lambda n: f"{int(n):,}"),
-        "numpy (µs)": us(rows["numpy_s"]), "compiled (µs)": us(rows["compiled_s"]),
+        "numpy": us(rows["numpy_s"]), "compiled": us(rows["compiled_s"]),
         "interpreter's share": rows["interpreter_share"].map(lambda v: f"{v:.0%}"),
         "numpy / floor": times(rows["numpy_over_floor"]), "compiled / floor": times(rows["compiled_over_floor"])})
