@@ -382,6 +382,9 @@ def landscape(points: pd.DataFrame, label: str, options: dict | None = None) -> 
     grid = fig.add_gridspec(2 if len(quality) else 1, wide, height_ratios=(3, 2) if len(quality) else None)
     ax.set_subplotspec(grid[0, 0])
     axes = [ax] + [fig.add_subplot(grid[0, k], sharey=ax) for k in range(1, wide)]
+    for a in axes[1:]:  # gridded as _figure grids the first
+        a.grid(True, which="major", alpha=0.45)
+        a.grid(True, which="minor", alpha=0.12)
     if len(quality):
         _quality_panel(fig.add_subplot(grid[1, :]), quality, options or {})
     drawn = [_landscape_panel(a, mine, name, of=int(flagged(points).sum()), titled=wide > 1)
