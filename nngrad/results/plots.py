@@ -32,8 +32,10 @@ from .._figures import require as _require
 from .._figures import save
 from .._words import plural
 from ..methods import registered
-from ..methods.base import FAMILIES, REFERENCE, UNIT
+from ..methods.base import FAMILIES, REFERENCE
 from ..methods.prefix import DEFAULT_MAX_BYTES
+from ..methods.runtimes import DEFAULT as DEFAULT_RUNTIME
+from ..methods.runtimes import RUNTIMES
 from .load import paired
 from .sanity import flagged
 
@@ -52,6 +54,7 @@ _X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden
 RING = {"ls": "none", "marker": "o", "ms": 15, "mfc": "none", "mec": "#d62728", "mew": 1.6}  # a flagged point
 
 __all__ = ["accuracy", "cost_gap", "device_gap", "flagged", "landscape", "memory_vs_depth", "overlay", "overlay_gap",
+           "runtimes_of",
            "predicted_vs_measured", "save", "time_vs_depth", "time_vs_width", "work"]
 
 
@@ -340,30 +343,79 @@ CHEAP_GRADIENT_BOUND = 5  # reverse mode costs at most ~5 function evaluations (
 _LANDSCAPE_LABEL = "time of one gradient / time of one loss evaluation (s/s)"
 
 
+def runtimes_of(points: pd.DataFrame) -> pd.Series:
+    """The runtime of each point (methods/runtimes.py): its ``runtime`` column, numpy where a frame or a row has
+    none (an older run), aligned with ``points``."""
+    if "runtime" not in points:
+        return pd.Series(DEFAULT_RUNTIME, index=points.index, dtype=object)
+    return points["runtime"].where(points["runtime"].isin(list(RUNTIMES)), DEFAULT_RUNTIME)
+
+
+def _landscape_panels(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """(runtime, its rows) for each runtime of ``rows`` whose unit (forward pass) and another method were measured,
+    in RUNTIMES' order; numpy's alone (as before runtimes) when no runtime has both."""
+    runtime = runtimes_of(rows)
+    panels = [(name, rows[runtime == name]) for name in RUNTIMES]
+    panels = [(name, mine) for name, mine in panels
+              if RUNTIMES[name].unit in set(mine["method"]) and mine["method"].nunique() > 1]
+    return panels or [(DEFAULT_RUNTIME, rows[runtime == DEFAULT_RUNTIME])]
+
+
 def landscape(points: pd.DataFrame, label: str, options: dict | None = None) -> Figure:
     """The cost of every method in units of one loss evaluation, t(method) / t(forward) at the same (depth,
     width, batch) vs N, log-log (the batch with most points): the standard figure of automatic differentiation. Beside
     each O(N) method its theory, c x (counted work), with c its measured constant per pass (the median of
     ratio / work over the unflagged ratios: 1 for the textbook loop, below 1 where passes are batched); the
     cheap-gradient bound (5) and one loss evaluation (1) for reference; ratios resting on a flagged point ringed.
-    Where estimators were measured, a second panel shows what their low cost buys: each checked estimate's cosine
-    with backprop's gradient against N, beside its prediction sqrt(k / (k + N + 1)) (k from ``options``, the
-    run's method options: {method: {"k": ...}}; 1 by default)."""
+    One panel per runtime measured with its forward pass (methods/runtimes.py: numpy's methods over numpy's forward
+    pass, compiled ones over the compiled forward pass), side by side on one y axis: the lesson with and without the
+    interpreter. Where estimators were measured, a panel below shows what their low cost buys: each checked
+    estimate's cosine with backprop's gradient against N, beside its prediction sqrt(k / (k + N + 1)) (k from
+    ``options``, the run's method options: {method: {"k": ...}}; 1 by default)."""
     _require("points", points, ("method", *_GAP_KEY, "n_params", "status", "median_s"))
     rows = _main_batch(points[points["status"] == "ok"])
-    quality = _quality_rows(rows)
+    quality, panels = _quality_rows(rows), _landscape_panels(rows)
+    wide = len(panels)
+    size = (9 + 4.5 * (wide - 1), (9 if len(quality) else 5.5) + (1.5 if wide > 1 else 0))
     fig, ax = _figure("The cost of a gradient in loss evaluations" + (", and what an estimate is worth"
-                                                                       if len(quality) else ""),
-                      label, (9, 9) if len(quality) else (9, 5.5))
+                                                                       if len(quality) else ""), label, size)
+    grid = fig.add_gridspec(2 if len(quality) else 1, wide, height_ratios=(3, 2) if len(quality) else None)
+    ax.set_subplotspec(grid[0, 0])
+    axes = [ax] + [fig.add_subplot(grid[0, k], sharey=ax) for k in range(1, wide)]
+    for a in axes[1:]:  # gridded as _figure grids the first
+        a.grid(True, which="major", alpha=0.45)
+        a.grid(True, which="minor", alpha=0.12)
     if len(quality):
-        grid = fig.add_gridspec(2, 1, height_ratios=(3, 2))
-        ax.set_subplotspec(grid[0])
-        _quality_panel(fig.add_subplot(grid[1]), quality, options or {})
-    drawn = []
+        _quality_panel(fig.add_subplot(grid[1, :]), quality, options or {})
+    drawn = [_landscape_panel(a, mine, name, of=int(flagged(points).sum()), titled=wide > 1)
+             for a, (name, mine) in zip(axes, panels)]
+    if not any(drawn):
+        return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
+    for a, n in zip(axes, drawn):
+        if n:
+            a.set_xlim(min(n) / 1.5, max(n) * 1.5)
+        _log_log(a)
+    if wide == 1:
+        return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, outside=True)
+    fig.suptitle(f"{fig.get_suptitle()}: with and without the interpreter\n{label}", fontsize=12)
+    for a in axes:  # side by side: each legend under its panel, never over the next one
+        _finish(fig, a, _N_LABEL, _LANDSCAPE_LABEL if a is ax else "")
+        if a.get_legend() is not None:
+            a.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), borderaxespad=0, framealpha=0.9)
+    return fig
+
+
+def _landscape_panel(ax: Axes, rows: pd.DataFrame, runtime: str, of: int, titled: bool) -> list[float]:
+    """One runtime's landscape in ``ax``: each of its methods over its unit, the theory lines of its O(N) methods,
+    the bound and one loss evaluation, the flagged ratios ringed (``of``: the run's flagged points); returns the N of
+    the ratios drawn (empty: nothing drawn)."""
+    unit, drawn = RUNTIMES[runtime].unit, []
+    if titled:
+        ax.set_title(f"{RUNTIMES[runtime].label}:\nover {unit}", fontsize=9, color="0.1")
     for method in _ordered(rows["method"]):
-        if method == UNIT:
+        if method == unit:
             continue
-        ratio = _ratio(rows, method, UNIT)
+        ratio = _ratio(rows, method, unit)
         if ratio.empty:
             continue
         style = _style(method)
@@ -376,14 +428,11 @@ def landscape(points: pd.DataFrame, label: str, options: dict | None = None) -> 
             ax.plot(work["n_params"], per_pass * work["work"], ls="--", lw=1, color=style["color"],
                     label=f"  {per_pass:.2g} × ({_work_formula(rows, method)})")
     if not drawn:
-        return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, "no method measured beside the forward pass")
-    _ring_ratios(ax, drawn, of=int(flagged(points).sum()))
-    n = pd.concat(drawn)["n_params"].to_numpy(float)
+        return []
+    _ring_ratios(ax, drawn, of=of)
     ax.axhline(CHEAP_GRADIENT_BOUND, ls=":", color="0.3", lw=1, label="cheap-gradient bound (5)")
     ax.axhline(1, ls="-.", color="0.6", lw=1, label="one loss evaluation")
-    ax.set_xlim(n.min() / 1.5, n.max() * 1.5)
-    _log_log(ax)
-    return _finish(fig, ax, _N_LABEL, _LANDSCAPE_LABEL, outside=True)
+    return list(pd.concat(drawn)["n_params"].to_numpy(float))
 
 
 _QUALITY_LABEL = "cosine of one estimate with backprop's gradient (1: exact)"

@@ -12,7 +12,7 @@ from .. import _files
 from ..methods import get as get_method
 from ..methods.base import REFERENCE, UNIT
 from ..model.counts import num_params
-from . import devices, plots, prediction, sanity, tables
+from . import devices, overhead, plots, prediction, sanity, tables
 from .fits import MIN_POINTS, MIN_SPREAD, growth_fits
 from .landscape import classic as _classic
 from .landscape import landscape_table
@@ -33,6 +33,7 @@ FIGURES = {  # file -> section title, in the report's order
     "work.png": "Counted work: loss evaluations and tangent passes",
     "memory_vs_depth.png": "Peak memory of one gradient",
     "accuracy.png": "Accuracy vs step: finite differences and the complex step",
+    "overhead.png": "The interpreter's share: backprop in numpy, compiled, torch and JAX against the flop floor",
 }
 MODEL_FIGURE = "model.png"  # shown in the cost model's own section
 
@@ -61,6 +62,8 @@ def figures(run: Run, fits: pd.DataFrame) -> dict[str, object]:
     }
     if not run.accuracy.empty:
         figs["accuracy.png"] = plots.accuracy(run.accuracy, label)
+    if len(overhead.measured(p)) >= 2:
+        figs["overhead.png"] = overhead.figure(p, run.constants, label)
     figs[MODEL_FIGURE] = plots.predicted_vs_measured(p, label, prediction.BAND)
     return figs
 
@@ -77,9 +80,12 @@ def build_report(source: str | Path, out: str | Path | None = None, loaded: Run 
     summary = summary_table(run.points)
     landscape, _ = landscape_table(run)
     _files.write_atomic(out / "summary.csv", summary_table(whole.points).to_csv(index=False))
-    _files.write_atomic(out / "limits.csv", limits_table(run.points, _classic(run)).to_csv(index=False))
+    _files.write_atomic(out / "limits.csv", limits_table(run.points, _classic(run), constants=run.constants
+                                                         ).to_csv(index=False))
     _files.write_atomic(out / "fits.csv", fits.to_csv(index=False))
     _files.write_atomic(out / "landscape.csv", landscape.to_csv(index=False))
+    if not (shares := overhead.table(run.points, run.methods, run.constants.get("gemm_flop_s"))).empty:
+        _files.write_atomic(out / "overhead.csv", shares.to_csv(index=False))
     images = figures(run, fits)
     on_devices = devices.figures(whole) if len(whole.devices) > 1 else {}
     if on_devices:
@@ -288,7 +294,7 @@ def busy(run: Run) -> str | None:
 def limits_section(run: Run) -> list[str]:
     """The verdicts: the targets of both sides of the comparison, measured in this run, each miss and each row not
     judged with its reason (``why``)."""
-    table = limits_table(run.points, _classic(run))
+    table = limits_table(run.points, _classic(run), constants=run.constants)
     return ["## Verdicts: peers and limits", "",
             ("Is each side implemented well? Ratios of two methods' median times in this run, the worst one where the "
              "target applies, over the ratios of two unflagged points (a ratio is left out when either point is "
@@ -343,13 +349,53 @@ def markdown(run: Run, summary: pd.DataFrame, fits: pd.DataFrame, images: list[s
         lines += [f"## {FIGURES['cost_gap.png']}", "", f"![{FIGURES['cost_gap.png']}](cost_gap.png)", ""]
         if gap := _largest_gap(run.points):
             lines += [gap + " (The largest network measured depends on this machine's speed and the budget.)", ""]
-    lines += limits_section(run)
-    for name in (i for i in images if i not in (MODEL_FIGURE, "cost_gap.png")):
+    lines += limits_section(run) + overhead_section(run, images)
+    for name in (i for i in images if i not in (MODEL_FIGURE, "cost_gap.png", "overhead.png")):
         title = FIGURES.get(name, name)
         lines += [f"## {title}", "", f"![{title}]({name})", ""]
         if name == "landscape.png" and not table.empty:
             lines += landscape_section(run, table, classic)
     return "\n".join(lines + model_section(run) + fits_section(fits) + run_section(run, table, classic, summary))
+
+
+def overhead_section(run: Run, images: list[str]) -> list[str]:
+    """The lesson without the interpreter: the overhead figure (when drawn) and, for each method with a compiled twin,
+    its time in numpy and compiled at each network, the interpreter's share of numpy's time and each one's time over
+    its flop floor (overhead.table), over unflagged points only; nothing when neither was measured."""
+    rows = overhead.table(run.points, run.methods, run.constants.get("gemm_flop_s"))
+    if "overhead.png" not in images and rows.empty:
+        return []
+    title = FIGURES["overhead.png"]
+    lines = [f"## {title}", ""] + ([f"![{title}](overhead.png)", ""] if "overhead.png" in images else [])
+    if rows.empty:
+        return lines + ["_No method was measured both in numpy and compiled at the same network._", ""]
+    kept, out = rows[rows["left_out"] == ""], rows["left_out"] != ""
+    note = f" ({sanity.left_out(rows['left_out'], 'row')})" if out.any() else ""
+    if kept.empty:
+        return lines + [f"_The interpreter's share: {sanity.not_judged(rows['left_out'])}._", ""]
+    classic = (kept["depth"] == _classic(run)[0]) & (kept["width"] == _classic(run)[1])  # the lesson's network first
+    first = kept.assign(other=~classic).sort_values(["other", "batch", "n_params"], kind="stable").groupby(
+        "method", sort=False).head(1)
+    return lines + [
+        ". ".join(overhead.sentence(r) for _, r in first.iterrows()) + ".", "",
+        ("The same algorithm in numpy (a Python-level numpy call per operation) and compiled (numba: the whole "
+         "gradient in one call), at each network where both were measured: the interpreter's share is 1 - compiled / "
+         "numpy; the flop floor is the gradient's flops at this run's matrix-product rate "
+         f"({run.constants['gemm_flop_s'] / 1e9:.3g} GFLOP/s, the median over the sweep's shapes: a large network's "
+         "products can run faster, and its time fall under 1x), so `/ floor` says how far each one is from the "
+         "machine's limit" if run.constants.get("gemm_flop_s") else "the gradient's flops at the run's GEMM rate, "
+         "which this run did not measure (blank)") + f"; no row rests on a flagged point{note}. Shown: the lesson's "
+        "network, the networks of the targets and the sweep's middle depth; every network: overhead.csv.", "",
+        overhead.shown(_overhead_shown(run, kept)).pipe(markdown_table), ""]
+
+
+def _overhead_shown(run: Run, rows: pd.DataFrame) -> pd.DataFrame:
+    """The rows of overhead.table the report shows: the lesson's network at every batch, the networks off the main
+    batch (the targets'), and the middle depth of the main batch (time_vs_width's)."""
+    (d, w, _), main = _classic(run), rows["batch"].value_counts().idxmax()
+    depth = middle(run.config.get("depths") or rows["depth"])
+    keep = ((rows["depth"] == d) & (rows["width"] == w)) | (rows["batch"] != main) | (rows["depth"] == depth)
+    return rows[keep]
 
 
 def landscape_section(run: Run, table: pd.DataFrame, classic: tuple[int, int, int]) -> list[str]:
