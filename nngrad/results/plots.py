@@ -37,7 +37,7 @@ from ..methods.prefix import DEFAULT_MAX_BYTES
 from ..methods.runtimes import DEFAULT as DEFAULT_RUNTIME
 from ..methods.runtimes import RUNTIMES
 from .load import paired
-from .sanity import flagged
+from .sanity import flagged, runtimes_of
 
 _OTHER = [{"color": c, "marker": m} for c, m in (("#8c564b", "P"), ("#393b79", "8"), ("#637939", "x"),
                                                   ("#843c39", "1"))]  # methods this nngrad does not know
@@ -54,7 +54,6 @@ _X_LABELS = {"depth": "depth (hidden layers)", "width": "width (units per hidden
 RING = {"ls": "none", "marker": "o", "ms": 15, "mfc": "none", "mec": "#d62728", "mew": 1.6}  # a flagged point
 
 __all__ = ["accuracy", "cost_gap", "device_gap", "flagged", "landscape", "memory_vs_depth", "overlay", "overlay_gap",
-           "runtimes_of",
            "predicted_vs_measured", "save", "time_vs_depth", "time_vs_width", "work"]
 
 
@@ -341,14 +340,6 @@ def cost_gap(points: pd.DataFrame, fits: pd.DataFrame | None, label: str) -> Fig
 
 CHEAP_GRADIENT_BOUND = 5  # reverse mode costs at most ~5 function evaluations (Griewank & Walther)
 _LANDSCAPE_LABEL = "time of one gradient / time of one loss evaluation (s/s)"
-
-
-def runtimes_of(points: pd.DataFrame) -> pd.Series:
-    """The runtime of each point (methods/runtimes.py): its ``runtime`` column, numpy where a frame or a row has
-    none (an older run), aligned with ``points``."""
-    if "runtime" not in points:
-        return pd.Series(DEFAULT_RUNTIME, index=points.index, dtype=object)
-    return points["runtime"].where(points["runtime"].isin(list(RUNTIMES)), DEFAULT_RUNTIME)
 
 
 def _landscape_panels(rows: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:

@@ -65,8 +65,9 @@ def _ratio_to(points: pd.DataFrame, method: str) -> pd.Series:
         return pd.Series(points["median_s"].to_numpy(dtype=float) / other_s, index=points.index)
 
 
-def _runtimes(points: pd.DataFrame) -> pd.Series:
-    """The runtime of each point (methods/runtimes.py): its column, numpy where a frame or a row has none."""
+def runtimes_of(points: pd.DataFrame) -> pd.Series:
+    """The runtime of each point (methods/runtimes.py): its ``runtime`` column, numpy where a frame or a row has
+    none (an older run), aligned with ``points``."""
     if "runtime" not in points:
         return pd.Series(DEFAULT_RUNTIME, index=points.index, dtype=object)
     return points["runtime"].where(points["runtime"].isin(list(RUNTIMES)), DEFAULT_RUNTIME)
@@ -76,7 +77,7 @@ def _ratio_to_own(points: pd.DataFrame, role: str) -> pd.Series:
     """t(point) / t(its runtime's ``role`` method: "unit", its forward pass, or "backprop") at the same network and
     device, NaN where that was not measured: like is compared with like (a compiled gradient with the compiled
     forward pass, never with numpy's), a Series aligned with ``points``."""
-    runtime, out = _runtimes(points), pd.Series(np.nan, index=points.index)
+    runtime, out = runtimes_of(points), pd.Series(np.nan, index=points.index)
     for name in runtime.unique():
         mine = runtime == name
         out[mine] = _ratio_to(points, getattr(RUNTIMES[name], role))[mine]
