@@ -109,3 +109,134 @@ def backprop(x, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs):  # pragma: 
         if k > 0:
             np.dot(d, Ws[k].T, douts[k - 1])
     return value
+
+
+@numba.njit(cache=True)
+def kept(x, Ws, bs, codes, zs, outs, slopes):  # pragma: no cover (compiled)
+    """The forward pass keeping each layer's pre-activation zs[l] and output outs[l] (B, o_l), and the activation's
+    derivative slopes[l] (B, o_l); returns the output (B, out)."""
+    h = x
+    for k in range(len(Ws)):
+        z, out, slope = zs[k], outs[k], slopes[k]
+        np.dot(h, Ws[k], z)
+        z += bs[k]
+        out[:] = z
+        activate(out, codes[k])
+        slope[:] = 1.0
+        derivative(slope, out, codes[k])
+        h = out
+    return h
+
+
+@numba.njit(cache=True)
+def stacked(buffer, rows, cols):  # pragma: no cover (compiled)
+    """The first rows * cols numbers of a flat buffer as a (rows, cols) matrix (K networks stacked: rows K * B)."""
+    return buffer[:rows * cols].reshape((rows, cols))
+
+
+@numba.njit(cache=True)
+def tangents(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, g, grad, chunk, a, b):  # pragma: no cover (compiled)
+    """Forward mode: the loss, and its gradient (N,) written into grad from N tangent passes, ``chunk`` at a time.
+    The tangent of W_l[r, c] (or b_l[c], row r = n_in) is zero before layer l; at layer l it is column c,
+    slope_l[:, c] * h_l[:, r] (B,); at layer l+1 the rank-one term of that column times W_{l+1}[c, :]; after it,
+    (K*B, n) @ W_m for the chunk's K networks at once, times slope_m. g (B, out): dL/d output; a, b: flat buffers
+    of chunk * B * width numbers."""
+    depth, rows = len(Ws), x.shape[0]
+    value = loss(kept(x, Ws, bs, codes, zs, outs, slopes), t, loss_code, g, True)
+    offset = 0
+    for l in range(depth):
+        n_in, n_out = Ws[l].shape
+        h, s = x if l == 0 else outs[l - 1], slopes[l]
+        size = (n_in + 1) * n_out
+        for start in range(0, size, chunk):
+            k = min(chunk, size - start)
+            if l == depth - 1:  # the tangent of the output is the column itself: dL = <g[:, c], column>
+                for j in range(k):
+                    r, c = divmod(start + j, n_out)
+                    total = 0.0
+                    for i in range(rows):
+                        total += s[i, c] * (h[i, r] if r < n_in else 1.0) * g[i, c]
+                    grad[offset + start + j] = total
+                continue
+            w, s1 = Ws[l + 1], slopes[l + 1]
+            cur = stacked(a, k * rows, w.shape[1])
+            for j in range(k):
+                r, c = divmod(start + j, n_out)
+                for i in range(rows):
+                    column = s[i, c] * (h[i, r] if r < n_in else 1.0)
+                    for q in range(w.shape[1]):
+                        cur[j * rows + i, q] = column * w[c, q] * s1[i, q]
+            for m in range(l + 2, depth):
+                nxt = stacked(b if (m - l) % 2 == 0 else a, k * rows, Ws[m].shape[1])
+                np.dot(cur, Ws[m], nxt)
+                for j in range(k):
+                    nxt[j * rows:(j + 1) * rows] *= slopes[m]
+                cur = nxt
+            for j in range(k):
+                total = 0.0
+                for i in range(rows):
+                    for q in range(cur.shape[1]):
+                        total += cur[j * rows + i, q] * g[i, q]
+                grad[offset + start + j] = total
+        offset += size
+    return value
+
+
+@numba.njit(cache=True)
+def stacked_losses(out, t, loss_code, d, k, losses):  # pragma: no cover (compiled)
+    """The losses (k,) of k networks' outputs stacked in out (k * B, out)."""
+    rows = t.shape[0]
+    for j in range(k):
+        losses[j] = loss(out[j * rows:(j + 1) * rows], t, loss_code, d, False)
+
+
+@numba.njit(cache=True)
+def differences(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, d, grad, eps, chunk, a, b, column,
+                losses):  # pragma: no cover (compiled)
+    """Forward differences: L at the parameters, and grad (N,) = (L(p + eps e_i) - L) / eps from N perturbed
+    networks, ``chunk`` at a time. Moving W_l[r, c] (or b_l[c]) by eps changes column c of z_l by eps * h_l[:, r]
+    (or eps): layers before l are kept; layer l+1's pre-activation changes by a rank-one term; full products
+    (K*B, n) @ W_m after it. d (B, out): scratch; a, b: flat buffers of chunk * B * width numbers; column (chunk, B);
+    losses (chunk,)."""
+    depth, rows = len(Ws), x.shape[0]
+    base = loss(kept(x, Ws, bs, codes, zs, outs, slopes), t, loss_code, d, False)
+    offset = 0
+    for l in range(depth):
+        n_in, n_out = Ws[l].shape
+        h = x if l == 0 else outs[l - 1]
+        size = (n_in + 1) * n_out
+        for start in range(0, size, chunk):
+            k = min(chunk, size - start)
+            col = column[:k]
+            for j in range(k):  # the new column c of h_{l+1}, one row per network
+                r, c = divmod(start + j, n_out)
+                for i in range(rows):
+                    col[j, i] = (h[i, r] if r < n_in else 1.0) * eps + zs[l][i, c]
+            activate(col, codes[l])
+            if l == depth - 1:  # the kept output with column c replaced
+                cur = stacked(a, k * rows, n_out)
+                for j in range(k):
+                    c = (start + j) % n_out
+                    cur[j * rows:(j + 1) * rows] = outs[l]
+                    cur[j * rows:(j + 1) * rows, c] = col[j]
+            else:  # z_{l+1} plus the rank-one term (new column - kept column) x W_{l+1}[c, :]
+                w, z1 = Ws[l + 1], zs[l + 1]
+                cur = stacked(a, k * rows, w.shape[1])
+                for j in range(k):
+                    c = (start + j) % n_out
+                    for i in range(rows):
+                        change = col[j, i] - outs[l][i, c]
+                        for q in range(w.shape[1]):
+                            cur[j * rows + i, q] = change * w[c, q] + z1[i, q]
+                activate(cur, codes[l + 1])
+                for m in range(l + 2, depth):
+                    nxt = stacked(b if (m - l) % 2 == 0 else a, k * rows, Ws[m].shape[1])
+                    np.dot(cur, Ws[m], nxt)
+                    nxt += bs[m]
+                    activate(nxt, codes[m])
+                    cur = nxt
+            stacked_losses(cur, t, loss_code, d, k, losses)
+            for j in range(k):
+                grad[offset + start + j] = (losses[j] - base) / eps
+        offset += size
+    return base
