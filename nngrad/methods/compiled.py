@@ -125,7 +125,7 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
 class Stacked:
     """What the O(N) kernels add to Buffers, made once: zs and slopes (B, o) per layer (pre-activations and the
     activations' derivatives), g (B, out), chunk (networks per stacked product, so that one stacked (chunk * B,
-    width) array fits ``max_bytes``: CHUNK_BYTES, in the core's own cache, was faster than the numpy twins' 64 MiB),
+    width) array fits CHUNK_BYTES: CHUNK_BYTES, in the core's own cache, was faster than the numpy twins' 64 MiB),
     a and b flat buffers of chunk * B * width numbers, column (chunk, B), losses (chunk,)."""
 
     zs: tuple
@@ -138,10 +138,10 @@ class Stacked:
     losses: np.ndarray
 
     @classmethod
-    def of(cls, net, buffers: Buffers, max_bytes: int = CHUNK_BYTES) -> Stacked:
+    def of(cls, net, buffers: Buffers) -> Stacked:
         rows, width, dtype = buffers.x.shape[0], max(net.sizes), net.dtype
         largest = max((W.shape[0] + 1) * W.shape[1] for W in buffers.Ws)  # no chunk needs more networks
-        chunk = min(largest, max(1, max_bytes // (rows * width * dtype.itemsize)))
+        chunk = min(largest, max(1, CHUNK_BYTES // (rows * width * dtype.itemsize)))
         return cls(tuple(np.empty_like(o) for o in buffers.outs), tuple(np.empty_like(o) for o in buffers.outs),
                    np.empty_like(buffers.t), chunk, np.empty(chunk * rows * width, dtype),
                    np.empty(chunk * rows * width, dtype), np.empty((chunk, rows), dtype), np.empty(chunk, dtype))
