@@ -30,9 +30,12 @@ ARCHITECTURES = st.fixed_dictionaries({
 
 
 def network(activation="sigmoid", loss="mse", depth=2, width=6, outputs=3, batch=4, seed=0, output=None, **kw):
-    """A small network (N = 93 at the defaults) and checked data for it."""
+    """A small network (N = 93 at the defaults) with biases of its own (not 0) and checked data for it."""
     net = DNN(depth, width, 5, outputs, activation=activation, loss=loss, init=ACTIVATIONS[activation].init,
               seed=seed, output_activation=output, **kw)
+    rng = np.random.default_rng(seed + 2)
+    for dense in net.dense_layers:
+        dense.b[...] = rng.uniform(-0.5, 0.5, dense.b.shape)  # views of net.params
     return (net, *net.check_data(*make_data(net, batch, np.random.default_rng(seed + 1))))
 
 

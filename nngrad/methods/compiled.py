@@ -126,7 +126,8 @@ class Stacked:
     """What the O(N) kernels add to Buffers, made once: zs and slopes (B, o) per layer (pre-activations and the
     activations' derivatives), g (B, out), chunk (networks per stacked product, so that one stacked (chunk * B,
     width) array fits CHUNK_BYTES: CHUNK_BYTES, in the core's own cache, was faster than the numpy twins' 64 MiB),
-    a and b flat buffers of chunk * B * width numbers, column (chunk, B), losses (chunk,)."""
+    a and b flat buffers of chunk * B * width numbers, column (chunk, B), losses (chunk,), bits (chunk * B * width,)
+    int64: the vectorized sigmoid's scratch."""
 
     zs: tuple
     slopes: tuple
@@ -136,6 +137,7 @@ class Stacked:
     b: np.ndarray
     column: np.ndarray
     losses: np.ndarray
+    bits: np.ndarray
 
     @classmethod
     def of(cls, net, buffers: Buffers) -> Stacked:
@@ -144,7 +146,8 @@ class Stacked:
         chunk = min(largest, max(1, CHUNK_BYTES // (rows * width * dtype.itemsize)))
         return cls(tuple(np.empty_like(o) for o in buffers.outs), tuple(np.empty_like(o) for o in buffers.outs),
                    np.empty_like(buffers.t), chunk, np.empty(chunk * rows * width, dtype),
-                   np.empty(chunk * rows * width, dtype), np.empty((chunk, rows), dtype), np.empty(chunk, dtype))
+                   np.empty(chunk * rows * width, dtype), np.empty((chunk, rows), dtype), np.empty(chunk, dtype),
+                   np.empty(chunk * rows * width, np.int64))
 
 
 def prepare_forward_mode(net, x: np.ndarray, y: np.ndarray) -> Call:
@@ -153,7 +156,7 @@ def prepare_forward_mode(net, x: np.ndarray, y: np.ndarray) -> Call:
 
     b = Buffers.of(net, x, y)
     s = Stacked.of(net, b)
-    args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, s.chunk, s.a, s.b)
+    args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, s.chunk, s.a, s.b, s.bits)
     info = compiled(k.tangents, args)
     n = b.grad.size
 
@@ -173,7 +176,7 @@ def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None)
     b = Buffers.of(net, x, y)
     s = Stacked.of(net, b)
     args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, net.dtype.type(step), s.chunk, s.a, s.b, s.column,
-            s.losses)
+            s.losses, s.bits)
     info = compiled(k.differences, args)
     evaluations = SCHEMES["forward"].evaluations(b.grad.size)
 
