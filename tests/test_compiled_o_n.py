@@ -170,3 +170,16 @@ def test_the_declared_flops_are_the_twins(method, batch):
     net = Network((10, 32, 32, 32, 32, 32, 2), batch)
     mine, twin = get(method).cost(net), get(get(method).compiles).cost(net)
     assert (mine.calls, mine.flops, mine.elementwise) == (1, twin.flops, twin.elementwise)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_the_vectorized_sigmoid_is_numpys_to_4_ulp_from_underflow_to_saturation(dtype):
+    from nngrad.methods import compiled_kernels
+
+    z = np.concatenate([np.linspace(-750, 750, 3001), [0.0, 1e-300, -1e-300, 709.5, -709.5]]).astype(dtype)
+    out = z.reshape(2, -1).copy()
+    compiled_kernels.sigmoid(out, np.empty(z.size, np.int64))
+    with np.errstate(over="ignore"):  # exp(750): inf, and the sigmoid 0
+        expected = (1 / (1 + np.exp(-z.astype(np.float64)))).astype(dtype)
+    assert out.dtype == dtype
+    np.testing.assert_array_less(np.abs(out.ravel() - expected), 4 * np.spacing(expected) + np.finfo(dtype).tiny)

@@ -117,13 +117,13 @@ COEFFICIENTS = (2.08767569878681e-09, 2.505210838544172e-08, 2.755731922398589e-
 
 @numba.njit(cache=True, fastmath={"nsz", "contract"})
 def sigmoid(out, bits):  # pragma: no cover (compiled)
-    """The sigmoid of out (R, C), in place, in loops LLVM vectorizes: exp(-x) = 2^k exp(r), r = -x - k ln 2 in
+    """The sigmoid of out (R, C), in place, in loops LLVM vectorizes: exp(-z) = 2^k exp(r), r = -z - k ln 2 in
     [-ln2/2, ln2/2], exp(r) by its Taylor series to r^13 (within 4 ulp of numpy's sigmoid); 2^k built in bits
     (R * C,) int64 scratch. numba's own exp is a libm call per element: about twice as slow."""
     rows, cols = out.shape
     for i in range(rows):
         for j in range(cols):
-            x = min(max(-out[i, j], -708.0), 708.0)
+            x = min(max(-out[i, j], -708.0), 709.0)  # 2^k normal; beyond: sigmoid < 2e-308 or 1
             k = np.floor(x * INV_LN2 + 0.5)
             r = (x - k * LN2_HI) - k * LN2_LO
             p = 1.0 / 6227020800.0
