@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .. import _validate as validate
 from . import batched, cost, forward_mode
 from .base import Call, Check, GradientResult, Method
 from .checks import EXACT_TOL, FINITE_DIFFERENCE_TOL, against_backprop
-from .prefix import DEFAULT_MAX_BYTES, step_and_memory
 from .schemes import SCHEMES
 from .peers._common import activations, batch
 
@@ -124,10 +124,10 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
 @dataclass(frozen=True)
 class Stacked:
     """What the O(N) kernels add to Buffers, made once: zs and slopes (B, o) per layer (pre-activations and the
-    activations' derivatives), g (B, out), chunk (networks per stacked product, so that one stacked (chunk * B,
-    width) array fits CHUNK_BYTES: CHUNK_BYTES, in the core's own cache, was faster than the numpy twins' 64 MiB),
-    a and b flat buffers of chunk * B * width numbers, column (chunk, B), losses (chunk,), bits (chunk * B * width,)
-    int64: the vectorized sigmoid's scratch."""
+    activations' derivatives), g (B, out), chunk (networks per stacked product: a stacked (chunk * B, width) array
+    within CHUNK_BYTES, in the core's own cache; the numpy twins' 64 MiB chunks were slower here), a and b flat
+    buffers of chunk * B * width numbers, column (chunk, B), losses (chunk,), bits (chunk * B * width,) int64: the
+    vectorized sigmoid's scratch."""
 
     zs: tuple
     slopes: tuple
@@ -172,7 +172,7 @@ def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None)
     sqrt(u) of the network's dtype, as numerical-batched)."""
     from . import compiled_kernels as k
 
-    step = step_and_memory(eps, DEFAULT_MAX_BYTES, SCHEMES["forward"].default_eps(net.dtype))["eps"]
+    step = SCHEMES["forward"].default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
     b = Buffers.of(net, x, y)
     s = Stacked.of(net, b)
     args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, net.dtype.type(step), s.chunk, s.a, s.b, s.column,
