@@ -58,6 +58,9 @@ HAND_COUNTS = {
     "central-batched": lambda s, b: _forward(s, b) + 2 * _perturbed(s, b),
     "complex-step": lambda s, b: _forward(s, b) + _perturbed(s, b, per_product=4),
     "forward-mode": lambda s, b: _forward(s, b) + _tangents(s, b),
+    "forward-numba": lambda s, b: _forward(s, b),  # the compiled twins: their numpy twins' products, in one call
+    "forward-mode-numba": lambda s, b: _forward(s, b) + _tangents(s, b),
+    "numerical-batched-numba": lambda s, b: _forward(s, b) + _perturbed(s, b),
     "torch": lambda s, b: 3 * _forward(s, b),
     "jax": lambda s, b: 3 * _forward(s, b),
     "autograd": lambda s, b: 3 * _forward(s, b),

@@ -12,7 +12,7 @@ from .base import FAMILIES, GradientResult, Method, get, register, registered, u
 from .peers import autograd, jax, jax_fd, scipy, torch
 
 BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.FORWARD, compiled.BACKPROP, finite_differences.METHOD, batched.NUMERICAL, batched.CENTRAL,
-           complex_step.METHOD, forward_mode.METHOD, estimators.SPSA, estimators.FORWARD_GRADIENT, torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD,
+           complex_step.METHOD, forward_mode.METHOD, compiled.FORWARD_MODE, compiled.NUMERICAL, estimators.SPSA, estimators.FORWARD_GRADIENT, torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD,
            scipy.METHOD,
            captured.BACKPROP, captured.TORCH)
 for _method in BUILTIN:

@@ -3,6 +3,8 @@ buffers made once, in ``prepare``.
 
 ``forward-numba``: one loss evaluation, compiled: the unit a compiled gradient's cost is measured in.
 ``backprop-numba``: nngrad's backprop (one forward pass keeping each layer's output, one backward pass).
+``forward-mode-numba``, ``numerical-batched-numba``: forward mode's N tangent passes and forward differences'
+N + 1 loss evaluations with prefix reuse (prefix.py), K perturbed networks stacked per product as their numpy twins.
 Their code is in compiled_kernels.py (``np.dot`` inside for the products: BLAS does them). Compile time is paid in
 ``prepare`` (its first call; about 0 s from numba's disk cache) and recorded as ``info["compile_s"]``, never inside
 a timed call. numba is imported only in ``prepare``: the registry imports without it.
@@ -15,9 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import cost
+from .. import _validate as validate
+from . import batched, cost, forward_mode
 from .base import Call, Check, GradientResult, Method
-from .checks import EXACT_TOL, against_backprop
+from .checks import EXACT_TOL, FINITE_DIFFERENCE_TOL, against_backprop
+from .schemes import SCHEMES
 from .peers._common import activations, batch
 
 INSTALL = "pip install 'nngrad[fast]' (or: pip install numba scipy)"
@@ -25,6 +29,7 @@ ACTIVATION_CODES = {"identity": 0, "sigmoid": 1, "relu": 2, "tanh": 3}  # dispat
 LOSS_CODES = {"mse": 0, "softmax_ce": 1}
 DTYPES = (np.float32, np.float64)
 RUNTIME = "numba"
+CHUNK_BYTES = 128 * 2**10  # one stacked array of the O(N) kernels (measured: 32 KiB to 512 KiB alike, 64 MiB slower)
 
 
 def why_not(net) -> str | None:
@@ -116,6 +121,72 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
     return call
 
 
+@dataclass(frozen=True)
+class Stacked:
+    """What the O(N) kernels add to Buffers, made once: zs and slopes (B, o) per layer (pre-activations and the
+    activations' derivatives), g (B, out), chunk (networks per stacked product: a stacked (chunk * B, width) array
+    within CHUNK_BYTES, in the core's own cache; the numpy twins' 64 MiB chunks were slower here), a and b flat
+    buffers of chunk * B * width numbers, column (chunk, B), losses (chunk,), bits (chunk * B * width,) int64: the
+    vectorized sigmoid's scratch."""
+
+    zs: tuple
+    slopes: tuple
+    g: np.ndarray
+    chunk: int
+    a: np.ndarray
+    b: np.ndarray
+    column: np.ndarray
+    losses: np.ndarray
+    bits: np.ndarray
+
+    @classmethod
+    def of(cls, net, buffers: Buffers) -> Stacked:
+        rows, width, dtype = buffers.x.shape[0], max(net.sizes), net.dtype
+        largest = max((W.shape[0] + 1) * W.shape[1] for W in buffers.Ws)  # no chunk needs more networks
+        chunk = min(largest, max(1, CHUNK_BYTES // (rows * width * dtype.itemsize)))
+        return cls(tuple(np.empty_like(o) for o in buffers.outs), tuple(np.empty_like(o) for o in buffers.outs),
+                   np.empty_like(buffers.t), chunk, np.empty(chunk * rows * width, dtype),
+                   np.empty(chunk * rows * width, dtype), np.empty((chunk, rows), dtype), np.empty(chunk, dtype),
+                   np.empty(chunk * rows * width, np.int64))
+
+
+def prepare_forward_mode(net, x: np.ndarray, y: np.ndarray) -> Call:
+    """Forward mode in one compiled call per gradient over buffers made here."""
+    from . import compiled_kernels as k
+
+    b = Buffers.of(net, x, y)
+    s = Stacked.of(net, b)
+    args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, s.chunk, s.a, s.b, s.bits)
+    info = compiled(k.tangents, args)
+    n = b.grad.size
+
+    def call() -> GradientResult:
+        loss = k.tangents(*args)
+        return GradientResult(b.grad.copy(), float(loss), "forward-mode-numba", 1, n, info=info)
+
+    return call
+
+
+def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call:
+    """Forward differences in one compiled call per gradient over buffers made here; ``eps``: the step (default
+    sqrt(u) of the network's dtype, as numerical-batched)."""
+    from . import compiled_kernels as k
+
+    step = SCHEMES["forward"].default_eps(net.dtype) if eps is None else validate.positive_float("eps", eps)
+    b = Buffers.of(net, x, y)
+    s = Stacked.of(net, b)
+    args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, net.dtype.type(step), s.chunk, s.a, s.b, s.column,
+            s.losses, s.bits)
+    info = compiled(k.differences, args)
+    evaluations = SCHEMES["forward"].evaluations(b.grad.size)
+
+    def call() -> GradientResult:
+        loss = k.differences(*args)
+        return GradientResult(b.grad.copy(), float(loss), "numerical-batched-numba", evaluations, info=info)
+
+    return call
+
+
 # The cost of a compiled call (cost.py's three terms at the constants measured inside compiled code,
 # sweep/compiled_machine.py): its calls are the operations its kernel issues, each one unit of the compiled call
 # constant (an np.dot of tiny matrices, about 60 ns): every np.dot, every loop over an array (an activation, its
@@ -156,6 +227,18 @@ def _forward_cost(net: cost.Network) -> cost.Cost:
     return compiled_cost(ENTRY["forward"], forward_operations(len(net.layers)), cost.forward(net))
 
 
+def _forward_mode_cost(net: cost.Network) -> cost.Cost:
+    """One call, and forward mode's products and element-wise work (its numpy twin's; see _backprop_cost)."""
+    math = forward_mode.work(net)
+    return cost.Cost(1, math.flops, math.elementwise)
+
+
+def _batched_cost(net: cost.Network) -> cost.Cost:
+    """One call, and forward differences' products and element-wise work (numerical-batched's; see _backprop_cost)."""
+    math = batched.NUMERICAL.cost(net)
+    return cost.Cost(1, math.flops, math.elementwise)
+
+
 COMMON = dict(requires=("numba",), install=INSTALL, why_not=why_not, runtime=RUNTIME)
 FORWARD = Method(
     name="forward-numba", family="function", prepare=prepare_forward, compiles="forward", **COMMON,
@@ -167,3 +250,14 @@ BACKPROP = Method(
     description="nngrad's backprop compiled by numba: the whole forward and backward pass in one call",
     work_count=lambda n: 1, cost=_backprop_cost, check=against_backprop(EXACT_TOL),
     color="#08306b", marker="d")  # tracemalloc sees its memory: a call allocates only its gradient's copy, by numpy
+FORWARD_MODE = Method(
+    name="forward-mode-numba", family="forward-mode", prepare=prepare_forward_mode, compiles="forward-mode", **COMMON,
+    description="forward mode compiled by numba: N tangent passes, stacked with prefix reuse, in one call",
+    work_count=lambda n: n, work_unit="tangent passes", cost=_forward_mode_cost, check=against_backprop(EXACT_TOL),
+    color="#54278f", marker="X")
+NUMERICAL = Method(
+    name="numerical-batched-numba", family="finite-difference", prepare=prepare_batched,
+    compiles="numerical-batched", exact=False, options=("eps",), step=SCHEMES["forward"].default_eps, **COMMON,
+    description="forward differences (N+1 loss evaluations) compiled by numba: stacked with prefix reuse, in one call",
+    work_count=SCHEMES["forward"].evaluations, cost=_batched_cost,
+    check=against_backprop(FINITE_DIFFERENCE_TOL, SCHEMES["forward"]), color="#a63603", marker="D")
