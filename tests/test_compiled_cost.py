@@ -22,7 +22,7 @@ NUMPY = Constants(call_s=1e-6, gemm_flop_s=1e10, elementwise_s=2e-9, library_cal
 NUMBA = Constants(call_s=6e-8, gemm_flop_s=3e10, elementwise_s=4e-9)
 BOTH = Constants(NUMPY.call_s, NUMPY.gemm_flop_s, NUMPY.elementwise_s, dict(NUMPY.library_call_s),
                  runtimes={"numba": NUMBA})
-COMPILED = ["forward-numba", "backprop-numba"]
+COMPILED = ["forward-numba", "backprop-numba", "forward-mode-numba", "numerical-batched-numba"]
 
 
 def test_the_compiled_constants_round_trip_through_to_dict_and_json():
@@ -114,14 +114,34 @@ INLINE = {"forward": 1, "backprop": 3}
 def test_the_declared_operations_are_what_the_kernel_issues(monkeypatch, kind, depth):
     net, x, y = build(depth, 3, 4, 2, 2)
     b = compiled.Buffers.of(net, x, y)
-    args = (*b.network, b.outs, b.douts[-1]) if kind == "forward" else (*b.network, b.outs, b.douts, b.gWs, b.gbs)
+    args = ((*b.network, b.outs, b.douts[-1], b.bits) if kind == "forward"
+            else (*b.network, b.outs, b.douts, b.gWs, b.gbs, b.bits))
     module, counted, loops = kernels_in_python(monkeypatch)
     getattr(module, kind)(*args)
-    layers = depth + 1
-    declared = getattr(compiled, f"{kind}_operations")(layers)
+    declared = getattr(compiled, f"{kind}_operations")(Network.of(net, 4))
     assert declared["dots"] == counted.dots
     assert declared["arrays"] == arrays_in(args)
-    assert declared["loops"] == loops["loops"] + INLINE[kind] * layers
+    assert declared["loops"] == loops["loops"] + INLINE[kind] * (depth + 1)
+
+
+@pytest.mark.parametrize("depth, width, batch", [(1, 3, 4), (3, 5, 2), (4, 40, 16)])  # one chunk a layer, several
+@pytest.mark.parametrize("kind", ["forward-mode", "numerical-batched"])
+def test_the_o_n_kernels_issue_the_declared_products_and_receive_the_declared_arrays(monkeypatch, kind, depth, width,
+                                                                                     batch):
+    net, x, y = build(depth, width, batch, 2, 2)
+    b = compiled.Buffers.of(net, x, y)
+    s = compiled.Stacked.of(net, b)
+    if kind == "forward-mode":
+        args, kernel = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, s.chunk, s.a, s.b, s.bits), "tangents"
+    else:
+        args, kernel = ((*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, 1e-7, s.chunk, s.a, s.b, s.column, s.losses,
+                         s.bits), "differences")
+    module, counted, _ = kernels_in_python(monkeypatch)
+    getattr(module, kernel)(*args)
+    declared = getattr(compiled, f"{kind.replace('-', '_').removeprefix('numerical_')}_operations")(
+        Network.of(net, batch))
+    assert declared["dots"] == counted.dots
+    assert declared["arrays"] == arrays_in(args)
 
 
 @pytest.mark.parametrize("name", COMPILED)
@@ -129,7 +149,8 @@ def test_a_compiled_methods_calls_are_its_entry_and_operations_and_its_arithmeti
     net = Network((10, 32, 32, 10), 16)
     kind = name.removesuffix("-numba")
     work, twin = get(name).cost(net), get(kind).cost(net)
-    assert work.calls == compiled.ENTRY[kind] + sum(getattr(compiled, f"{kind}_operations")(3).values())
+    operations = getattr(compiled, f"{kind.replace('-', '_').removeprefix('numerical_')}_operations")(net)
+    assert work.calls == compiled.ENTRY[kind] + sum(operations.values())
     assert (work.flops, work.elementwise) == pytest.approx((twin.flops, twin.elementwise))
 
 

@@ -48,7 +48,8 @@ def why_not(net) -> str | None:
 class Buffers:
     """What a compiled call reads and writes, made once: x (B, in), t (B, out), Ws and bs (views of net.params, so
     that a call sees the parameters as they are), outs and douts (B, o) per layer, grad (N,) with gWs and gbs its
-    views shaped as Ws and bs; codes (one per layer) and loss_code."""
+    views shaped as Ws and bs; codes (one per layer) and loss_code; bits (B * width,) int64: the compiled sigmoid's
+    scratch."""
 
     x: np.ndarray
     t: np.ndarray
@@ -61,6 +62,7 @@ class Buffers:
     grad: np.ndarray
     gWs: tuple
     gbs: tuple
+    bits: np.ndarray
 
     @classmethod
     def of(cls, net, x: np.ndarray, y: np.ndarray) -> Buffers:
@@ -74,7 +76,7 @@ class Buffers:
         outs = tuple(np.empty((xb.shape[0], b.size), net.dtype) for b in bs)
         codes = np.array([ACTIVATION_CODES[a] for a in activations(net)], dtype=np.int64)
         return cls(xb, t, Ws, bs, codes, LOSS_CODES[net.loss_name], outs, tuple(np.empty_like(o) for o in outs),
-                   grad, gWs, gbs)
+                   grad, gWs, gbs, np.empty(xb.shape[0] * max(net.sizes), np.int64))
 
     @property
     def network(self) -> tuple:
@@ -97,7 +99,7 @@ def prepare_forward(net, x: np.ndarray, y: np.ndarray) -> Call:
     from . import compiled_kernels as k
 
     b = Buffers.of(net, x, y)
-    args = (*b.network, b.outs, b.douts[-1])
+    args = (*b.network, b.outs, b.douts[-1], b.bits)
     info = compiled(k.forward, args)
 
     def call() -> GradientResult:
@@ -111,7 +113,7 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
     from . import compiled_kernels as k
 
     b = Buffers.of(net, x, y)
-    args = (*b.network, b.outs, b.douts, b.gWs, b.gbs)
+    args = (*b.network, b.outs, b.douts, b.gWs, b.gbs, b.bits)
     info = compiled(k.backprop, args)
 
     def call() -> GradientResult:
@@ -119,6 +121,13 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
         return GradientResult(b.grad.copy(), float(loss), "backprop-numba", 1, backward_passes=1, info=info)
 
     return call
+
+
+def chunk_size(sizes: tuple[int, ...], batch: int, itemsize: int) -> int:
+    """Networks per stacked product of the O(N) kernels: a (chunk * batch, width) array within CHUNK_BYTES, and
+    no more than the largest layer's parameters."""
+    largest = max((i + 1) * o for i, o in zip(sizes[:-1], sizes[1:]))
+    return min(largest, max(1, CHUNK_BYTES // (batch * max(sizes) * itemsize)))
 
 
 @dataclass(frozen=True)
@@ -142,8 +151,7 @@ class Stacked:
     @classmethod
     def of(cls, net, buffers: Buffers) -> Stacked:
         rows, width, dtype = buffers.x.shape[0], max(net.sizes), net.dtype
-        largest = max((W.shape[0] + 1) * W.shape[1] for W in buffers.Ws)  # no chunk needs more networks
-        chunk = min(largest, max(1, CHUNK_BYTES // (rows * width * dtype.itemsize)))
+        chunk = chunk_size(tuple(net.sizes), rows, dtype.itemsize)
         return cls(tuple(np.empty_like(o) for o in buffers.outs), tuple(np.empty_like(o) for o in buffers.outs),
                    np.empty_like(buffers.t), chunk, np.empty(chunk * rows * width, dtype),
                    np.empty(chunk * rows * width, dtype), np.empty((chunk, rows), dtype), np.empty(chunk, dtype),
@@ -194,20 +202,22 @@ def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None)
 # measured about 70 ns, 1 unit); plus its ENTRY, the call from Python (numba's dispatch, the wrapper's GradientResult
 # and copy): units measured once on a tiny network (sweep/compiled_machine.entry_units; Python 3.11, numba 0.68),
 # a property of the code like cost.CALLS. On tiny networks of 2 to 17 layers the predictions came within 13%.
-ENTRY = {"forward": 8, "backprop": 19}
+ENTRY = {"forward": 8, "backprop": 19, "forward-mode": 13, "numerical-batched": 15}
 
 
-def forward_operations(layers: int) -> dict[str, int]:
-    """What compiled_kernels.forward issues on ``layers`` Dense layers: arrays received (x, t, codes, d, and
+def forward_operations(net: cost.Network) -> dict[str, int]:
+    """What compiled_kernels.forward issues on ``net``'s Dense layers: arrays received (x, t, codes, d, bits, and
     W, b, out per layer), np.dot calls, loops (bias add and activation per layer, the loss)."""
-    return {"arrays": 4 + 3 * layers, "dots": layers, "loops": 2 * layers + 1}
+    layers = len(net.layers)
+    return {"arrays": 5 + 3 * layers, "dots": layers, "loops": 2 * layers + 1}
 
 
-def backprop_operations(layers: int) -> dict[str, int]:
-    """What compiled_kernels.backprop issues on ``layers`` Dense layers: arrays received (x, t, codes, and W, b, out,
+def backprop_operations(net: cost.Network) -> dict[str, int]:
+    """What compiled_kernels.backprop issues on ``net``'s Dense layers: arrays received (x, t, codes, bits, and W, b, out,
     dout, gW, gb per layer), np.dot calls (the forward product, dW, and dx but for the first layer), loops (bias add,
     activation; derivative, gb's zeroing and row sum per layer; the loss)."""
-    return {"arrays": 3 + 6 * layers, "dots": 3 * layers - 1, "loops": 5 * layers + 1}
+    layers = len(net.layers)
+    return {"arrays": 4 + 6 * layers, "dots": 3 * layers - 1, "loops": 5 * layers + 1}
 
 
 def compiled_cost(entry: float, operations: dict[str, int], math: cost.Cost) -> cost.Cost:
@@ -219,24 +229,52 @@ def compiled_cost(entry: float, operations: dict[str, int], math: cost.Cost) -> 
 def _backprop_cost(net: cost.Network) -> cost.Cost:
     """One compiled forward and backward pass: backprop's arithmetic, its kernel's operations."""
     math = cost.forward(net) + cost.backward(net)
-    return compiled_cost(ENTRY["backprop"], backprop_operations(len(net.layers)), math)
+    return compiled_cost(ENTRY["backprop"], backprop_operations(net), math)
 
 
 def _forward_cost(net: cost.Network) -> cost.Cost:
     """One compiled loss evaluation: a loss evaluation's arithmetic, its kernel's operations."""
-    return compiled_cost(ENTRY["forward"], forward_operations(len(net.layers)), cost.forward(net))
+    return compiled_cost(ENTRY["forward"], forward_operations(net), cost.forward(net))
+
+
+def _chunks(net: cost.Network) -> list[int]:
+    """The chunks of each Dense layer's parameters the O(N) kernels stack."""
+    chunk = chunk_size(net.sizes, net.batch, net.itemsize)
+    return [-(-(i + 1) * o // chunk) for i, o, _ in net.layers]
+
+
+def forward_mode_operations(net: cost.Network) -> dict[str, int]:
+    """What compiled_kernels.tangents issues: arrays received (x, t, codes, g, grad, a, b, bits, and W, b, z, out,
+    slope per layer); the kept pass (a product, 5 loops per layer, the loss); per chunk of layer l < last: the
+    rank-one loop, a product and a loop per later layer, the tangents' dot with g; of the last layer: one loop."""
+    depth, chunks = len(net.layers), _chunks(net)
+    per_chunk = [(depth - l - 2, 2 + 2 * (depth - l - 2)) if l < depth - 1 else (0, 1) for l in range(depth)]
+    return {"arrays": 8 + 5 * depth, "dots": depth + sum(c * d for c, (d, _) in zip(chunks, per_chunk)),
+            "loops": 5 * depth + 1 + sum(c * n for c, (_, n) in zip(chunks, per_chunk))}
+
+
+def batched_operations(net: cost.Network) -> dict[str, int]:
+    """What compiled_kernels.differences issues: arrays received (x, t, codes, d, grad, a, b, column, losses, bits,
+    and W, b, z, out, slope per layer); the kept pass (a product, 5 loops per layer, the loss); per chunk of layer l:
+    the new column and its activation, the rank-one loop and its activation (l < last) or the output copied
+    (last), a product, the bias and the activation per later layer, the chunk's losses and gradient."""
+    depth, chunks = len(net.layers), _chunks(net)
+    chunk = chunk_size(net.sizes, net.batch, net.itemsize)
+    per_chunk = [(depth - l - 2, 4 + 2 * (depth - l - 2)) if l < depth - 1 else (0, 3) for l in range(depth)]
+    return {"arrays": 10 + 5 * depth, "dots": depth + sum(c * d for c, (d, _) in zip(chunks, per_chunk)),
+            "loops": 5 * depth + 1 + sum(c * (n + 1 + chunk) for c, (_, n) in zip(chunks, per_chunk))}
 
 
 def _forward_mode_cost(net: cost.Network) -> cost.Cost:
-    """One call, and forward mode's products and element-wise work (its numpy twin's; see _backprop_cost)."""
-    math = forward_mode.work(net)
-    return cost.Cost(1, math.flops, math.elementwise)
+    """One compiled call of N tangent passes: forward mode's arithmetic (its numpy twin's), its kernel's
+    operations."""
+    return compiled_cost(ENTRY["forward-mode"], forward_mode_operations(net), forward_mode.work(net))
 
 
 def _batched_cost(net: cost.Network) -> cost.Cost:
-    """One call, and forward differences' products and element-wise work (numerical-batched's; see _backprop_cost)."""
-    math = batched.NUMERICAL.cost(net)
-    return cost.Cost(1, math.flops, math.elementwise)
+    """One compiled call of N + 1 loss evaluations: forward differences' arithmetic (numerical-batched's), its
+    kernel's operations."""
+    return compiled_cost(ENTRY["numerical-batched"], batched_operations(net), batched.NUMERICAL.cost(net))
 
 
 COMMON = dict(requires=("numba",), install=INSTALL, why_not=why_not, runtime=RUNTIME)

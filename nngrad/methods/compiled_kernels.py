@@ -13,13 +13,37 @@ import numba
 import numpy as np
 
 
+LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.44269504088896338700e+00
+COEFFICIENTS = tuple(1 / math.factorial(j) for j in range(13, -1, -1))  # exp's Taylor series, r^13 term first
+
+
+@numba.njit(cache=True, fastmath={"nsz", "contract"})
+def sigmoid(out, bits):  # pragma: no cover (compiled)
+    """The sigmoid of out (R, C), in place, in loops LLVM vectorizes: exp(-z) = 2^k exp(r), r = -z - k ln 2 in
+    [-ln2/2, ln2/2], exp(r) by its Taylor series to r^13 (within 4 ulp of numpy's sigmoid); 2^k built in bits
+    (R * C,) int64 scratch. numba's own exp is a libm call per element: about twice as slow."""
+    rows, cols = out.shape
+    for i in range(rows):
+        for j in range(cols):
+            x = min(max(-out[i, j], -708.0), 709.0)  # 2^k normal; beyond: sigmoid < 2e-308 or 1
+            k = np.floor(x * INV_LN2 + 0.5)
+            r = (x - k * LN2_HI) - k * LN2_LO
+            p = 0.0
+            for c in COEFFICIENTS:
+                p = p * r + c
+            out[i, j] = p
+            bits[i * cols + j] = (np.int64(k) + 1023) << 52
+    scale = bits[:rows * cols].view(np.float64)
+    for i in range(rows):
+        for j in range(cols):
+            out[i, j] = 1.0 / (1.0 + out[i, j] * scale[i * cols + j])
+
+
 @numba.njit(cache=True)
-def activate(out, code):  # pragma: no cover (compiled)
-    """The activation ``code`` applied in place to out (B, o)."""
+def activate(out, code, bits):  # pragma: no cover (compiled)
+    """The activation ``code`` applied in place to out (B, o); bits: ``sigmoid``'s scratch (at least B * o,)."""
     if code == 1:
-        for i in range(out.shape[0]):
-            for j in range(out.shape[1]):
-                out[i, j] = 1.0 / (1.0 + np.exp(-out[i, j]))
+        sigmoid(out, bits)
     elif code == 2:
         for i in range(out.shape[0]):
             for j in range(out.shape[1]):
@@ -32,15 +56,15 @@ def activate(out, code):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
-def layers(x, Ws, bs, codes, outs):  # pragma: no cover (compiled)
+def layers(x, Ws, bs, codes, outs, bits):  # pragma: no cover (compiled)
     """The forward pass through every Dense layer and its activation, each layer's output kept in outs; returns the
-    last (B, out)."""
+    last (B, out). bits: activate's scratch."""
     h = x
     for k in range(len(Ws)):
         out = outs[k]
         np.dot(h, Ws[k], out)
         out += bs[k]
-        activate(out, codes[k])
+        activate(out, codes[k], bits)
         h = out
     return h
 
@@ -75,9 +99,9 @@ def loss(h, t, loss_code, d, want_d):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
-def forward(x, t, Ws, bs, codes, loss_code, outs, d):  # pragma: no cover (compiled)
-    """One loss evaluation (d: an unused (B, out) buffer)."""
-    return loss(layers(x, Ws, bs, codes, outs), t, loss_code, d, False)
+def forward(x, t, Ws, bs, codes, loss_code, outs, d, bits):  # pragma: no cover (compiled)
+    """One loss evaluation (d: an unused (B, out) buffer; bits: activate's scratch)."""
+    return loss(layers(x, Ws, bs, codes, outs, bits), t, loss_code, d, False)
 
 
 @numba.njit(cache=True)
@@ -96,10 +120,10 @@ def derivative(d, out, code):  # pragma: no cover (compiled)
 
 
 @numba.njit(cache=True)
-def backprop(x, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs):  # pragma: no cover (compiled)
-    """The loss; writes its gradient into gWs, gbs (shaped as Ws, bs)."""
+def backprop(x, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs, bits):  # pragma: no cover (compiled)
+    """The loss; writes its gradient into gWs, gbs (shaped as Ws, bs). bits: activate's scratch."""
     depth = len(Ws)
-    value = loss(layers(x, Ws, bs, codes, outs), t, loss_code, douts[depth - 1], True)
+    value = loss(layers(x, Ws, bs, codes, outs, bits), t, loss_code, douts[depth - 1], True)
     for k in range(depth - 1, -1, -1):
         d = douts[k]
         derivative(d, outs[k], codes[k])
@@ -113,52 +137,17 @@ def backprop(x, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs):  # pragma: 
     return value
 
 
-LN2_HI, LN2_LO, INV_LN2 = 6.93147180369123816490e-01, 1.90821492927058770002e-10, 1.44269504088896338700e+00
-COEFFICIENTS = tuple(1 / math.factorial(j) for j in range(13, -1, -1))  # exp's Taylor series, r^13 term first
-
-
-@numba.njit(cache=True, fastmath={"nsz", "contract"})
-def sigmoid(out, bits):  # pragma: no cover (compiled)
-    """The sigmoid of out (R, C), in place, in loops LLVM vectorizes: exp(-z) = 2^k exp(r), r = -z - k ln 2 in
-    [-ln2/2, ln2/2], exp(r) by its Taylor series to r^13 (within 4 ulp of numpy's sigmoid); 2^k built in bits
-    (R * C,) int64 scratch. numba's own exp is a libm call per element: about twice as slow."""
-    rows, cols = out.shape
-    for i in range(rows):
-        for j in range(cols):
-            x = min(max(-out[i, j], -708.0), 709.0)  # 2^k normal; beyond: sigmoid < 2e-308 or 1
-            k = np.floor(x * INV_LN2 + 0.5)
-            r = (x - k * LN2_HI) - k * LN2_LO
-            p = 0.0
-            for c in COEFFICIENTS:
-                p = p * r + c
-            out[i, j] = p
-            bits[i * cols + j] = (np.int64(k) + 1023) << 52
-    scale = bits[:rows * cols].view(np.float64)
-    for i in range(rows):
-        for j in range(cols):
-            out[i, j] = 1.0 / (1.0 + out[i, j] * scale[i * cols + j])
-
-
-@numba.njit(cache=True)
-def activate_stacked(out, code, bits):  # pragma: no cover (compiled)
-    """``activate``, the sigmoid's exp vectorized (``sigmoid``): the O(N) kernels spend most of their time here."""
-    if code == 1:
-        sigmoid(out, bits)
-    else:
-        activate(out, code)
-
-
 @numba.njit(cache=True)
 def kept(x, Ws, bs, codes, zs, outs, slopes, bits):  # pragma: no cover (compiled)
     """The forward pass keeping each layer's pre-activation zs[l] and output outs[l] (B, o_l), and the activation's
-    derivative slopes[l] (B, o_l); returns the output (B, out). bits: activate_stacked's scratch."""
+    derivative slopes[l] (B, o_l); returns the output (B, out). bits: activate's scratch."""
     h = x
     for k in range(len(Ws)):
         z, out, slope = zs[k], outs[k], slopes[k]
         np.dot(h, Ws[k], z)
         z += bs[k]
         out[:] = z
-        activate_stacked(out, codes[k], bits)
+        activate(out, codes[k], bits)
         slope[:] = 1.0
         derivative(slope, out, codes[k])
         h = out
@@ -178,7 +167,7 @@ def tangents(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, g, grad, chunk, a
     The tangent of W_l[r, c] (or b_l[c], row r = n_in) is zero before layer l; at layer l it is column c,
     slope_l[:, c] * h_l[:, r] (B,); at layer l+1 the rank-one term of that column times W_{l+1}[c, :]; after it,
     (K*B, n) @ W_m for the chunk's K networks at once, times slope_m. g (B, out): dL/d output; a, b: flat buffers
-    of chunk * B * width numbers; bits: activate_stacked's scratch."""
+    of chunk * B * width numbers; bits: activate's scratch."""
     depth, rows = len(Ws), x.shape[0]
     value = loss(kept(x, Ws, bs, codes, zs, outs, slopes, bits), t, loss_code, g, True)
     offset = 0
@@ -235,7 +224,7 @@ def differences(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, d, grad, eps, 
     networks, ``chunk`` at a time. Moving W_l[r, c] (or b_l[c]) by eps changes column c of z_l by eps * h_l[:, r]
     (or eps): layers before l are kept; layer l+1's pre-activation changes by a rank-one term; full products
     (K*B, n) @ W_m after it. d (B, out): scratch; a, b: flat buffers of chunk * B * width numbers; column (chunk, B);
-    losses (chunk,); bits: activate_stacked's scratch."""
+    losses (chunk,); bits: activate's scratch."""
     depth, rows = len(Ws), x.shape[0]
     base = loss(kept(x, Ws, bs, codes, zs, outs, slopes, bits), t, loss_code, d, False)
     offset = 0
@@ -250,7 +239,7 @@ def differences(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, d, grad, eps, 
                 r, c = divmod(start + j, n_out)
                 for i in range(rows):
                     col[j, i] = (h[i, r] if r < n_in else 1.0) * eps + zs[l][i, c]
-            activate_stacked(col, codes[l], bits)
+            activate(col, codes[l], bits)
             if l == depth - 1:  # the kept output with column c replaced
                 cur = stacked(a, k * rows, n_out)
                 for j in range(k):
@@ -266,12 +255,12 @@ def differences(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, d, grad, eps, 
                         change = col[j, i] - outs[l][i, c]
                         for q in range(w.shape[1]):
                             cur[j * rows + i, q] = change * w[c, q] + z1[i, q]
-                activate_stacked(cur, codes[l + 1], bits)
+                activate(cur, codes[l + 1], bits)
                 for m in range(l + 2, depth):
                     nxt = stacked(b if (m - l) % 2 == 0 else a, k * rows, Ws[m].shape[1])
                     np.dot(cur, Ws[m], nxt)
                     nxt += bs[m]
-                    activate_stacked(nxt, codes[m], bits)
+                    activate(nxt, codes[m], bits)
                     cur = nxt
             stacked_losses(cur, t, loss_code, d, k, losses)
             for j in range(k):
