@@ -169,7 +169,7 @@ def test_the_declared_flops_are_the_twins(method, batch):
 
     net = Network((10, 32, 32, 32, 32, 32, 2), batch)
     mine, twin = get(method).cost(net), get(get(method).compiles).cost(net)
-    assert (mine.calls, mine.flops, mine.elementwise) == (1, twin.flops, twin.elementwise)
+    assert (mine.flops, mine.elementwise) == (twin.flops, twin.elementwise)  # the calls: test_compiled_cost
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

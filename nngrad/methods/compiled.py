@@ -200,9 +200,11 @@ def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None)
 # constant (an np.dot of tiny matrices, about 60 ns): every np.dot, every loop over an array (an activation, its
 # derivative, the bias's add and its gradient, the loss), every array the kernel receives (numba unboxes each one:
 # measured about 70 ns, 1 unit); plus its ENTRY, the call from Python (numba's dispatch, the wrapper's GradientResult
-# and copy): units measured once on a tiny network (sweep/compiled_machine.entry_units; Python 3.11, numba 0.68),
-# a property of the code like cost.CALLS. On tiny networks of 2 to 17 layers the predictions came within 13%.
-ENTRY = {"forward": 8, "backprop": 19, "forward-mode": 13, "numerical-batched": 15}
+# and copy): units measured once (Python 3.11, numba 0.6x), a property of the code like cost.CALLS: for forward and
+# backprop the intercept of a line through networks of width 2, batch 1 and 2 to 17 Dense layers (measured units
+# 12.7 + 7.0 per layer and 19.6 + 15.8 per layer, against 6 + 6 and 4 + 14 operations declared), for the O(N)
+# kernels sweep/compiled_machine.entry_units on the tiny network (their calls are a small part of their time).
+ENTRY = {"forward": 7, "backprop": 16, "forward-mode": 13, "numerical-batched": 15}
 
 
 def forward_operations(net: cost.Network) -> dict[str, int]:

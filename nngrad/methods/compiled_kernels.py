@@ -130,8 +130,9 @@ def backprop(x, t, Ws, bs, codes, loss_code, outs, douts, gWs, gbs, bits):  # pr
         np.dot((x if k == 0 else outs[k - 1]).T, d, gWs[k])
         gb = gbs[k]
         gb[:] = 0.0
-        for i in range(d.shape[0]):
-            gb += d[i]
+        for i in range(d.shape[0]):  # gb = d.sum(0), one loop (a slice add per row costs a call's overhead each)
+            for j in range(d.shape[1]):
+                gb[j] += d[i, j]
         if k > 0:
             np.dot(d, Ws[k].T, douts[k - 1])
     return value
@@ -196,8 +197,10 @@ def tangents(x, t, Ws, bs, codes, loss_code, zs, outs, slopes, g, grad, chunk, a
             for m in range(l + 2, depth):
                 nxt = stacked(b if (m - l) % 2 == 0 else a, k * rows, Ws[m].shape[1])
                 np.dot(cur, Ws[m], nxt)
-                for j in range(k):
-                    nxt[j * rows:(j + 1) * rows] *= slopes[m]
+                slope = slopes[m]
+                for i in range(k * rows):  # times slope_m, row i of network i // rows: one loop over the chunk
+                    for q in range(nxt.shape[1]):
+                        nxt[i, q] *= slope[i % rows, q]
                 cur = nxt
             for j in range(k):
                 total = 0.0
