@@ -92,3 +92,11 @@ def test_two_methods_are_paired_at_the_same_network_on_the_same_device_only():
     both = paired(points, "numerical-batched", "backprop").set_index("device")
     assert both.loc["cpu", "ratio"] == pytest.approx(10) and both.loc["cuda:0", "ratio"] == pytest.approx(20)
     assert "on cuda:0 took 0.02 s against backprop's 0.001 s, **20x**" in _largest_gap(points)  # not 1.0 / 0.001
+
+
+def test_a_run_read_as_dot_is_named_for_its_folder(tmp_path, monkeypatch):
+    run = tmp_path / "run-20260101-000000-host"
+    run.mkdir()
+    write_json(run / "benchmark.json", fake_benchmark_json([fake_point("forward", 1, 8), fake_point("backprop", 1, 8)]))
+    monkeypatch.chdir(run)
+    assert load_run(".").name == "run-20260101-000000-host"

@@ -107,7 +107,7 @@ def load_run(path: str | Path) -> Run:
     if path.is_dir():
         bench = path / runfiles.BENCHMARK_JSON
         if bench.exists():
-            return _from_benchmark_json(bench, name=path.name)
+            return _from_benchmark_json(bench, name=path.resolve().name)  # "." is named for its folder
         try:
             meta = runfiles.read_run_meta(path)
         except (FileNotFoundError, ValueError) as exc:
@@ -118,7 +118,7 @@ def load_run(path: str | Path) -> Run:
             raise RunError(str(exc)) from None
         if not records and not meta.get("plan"):
             raise RunError(f"{path} holds no results yet: {runfiles.POINTS} is missing or empty")
-        return _checked(path, _assemble, path.name, meta, records, [])
+        return _checked(path, _assemble, path.resolve().name, meta, records, [])
     return _from_benchmark_json(path, name=path.stem)
 
 

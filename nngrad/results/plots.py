@@ -370,7 +370,8 @@ def landscape(points: pd.DataFrame, label: str, options: dict | None = None) -> 
     size = (9 + 4.5 * (wide - 1), (9 if len(quality) else 5.5) + (1.5 if wide > 1 else 0))
     fig, ax = _figure("The cost of a gradient in loss evaluations" + (", and what an estimate is worth"
                                                                        if len(quality) else ""), label, size)
-    grid = fig.add_gridspec(2 if len(quality) else 1, wide, height_ratios=(3, 2) if len(quality) else None)
+    grid = fig.add_gridspec(2 if len(quality) else 1, wide, height_ratios=(3, 2) if len(quality) else None,
+                            hspace=0.95 if len(quality) and wide > 1 else None)  # room for the legends between
     ax.set_subplotspec(grid[0, 0])
     axes = [ax] + [fig.add_subplot(grid[0, k], sharey=ax) for k in range(1, wide)]
     for a in axes[1:]:  # gridded as _figure grids the first
@@ -392,7 +393,8 @@ def landscape(points: pd.DataFrame, label: str, options: dict | None = None) -> 
     for a in axes:  # side by side: each legend under its panel, never over the next one
         _finish(fig, a, _N_LABEL, _LANDSCAPE_LABEL if a is ax else "")
         if a.get_legend() is not None:
-            a.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), borderaxespad=0, framealpha=0.9)
+            a.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.16), borderaxespad=0, framealpha=0.9,
+                     ncols=2)  # under the axis label, in two columns: short enough to stay above the panel below
     return fig
 
 
