@@ -16,11 +16,11 @@ def python_blocks(path: Path) -> list[str]:
     return [b.split("```", 1)[0] for b in path.read_text().split("```python\n")[1:]]
 
 
-def test_ci_runs_the_test_command_of_the_readme_then_the_tests_that_need_the_peers():
+def test_ci_runs_the_test_command_of_the_readme_then_the_tests_that_need_the_peers_or_numba():
     lines = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()]
     first = next(k for k, line in enumerate(lines) if "pytest" in line)
     assert lines[first] in (ROOT / "README.md").read_text()  # the README's test command, literally
-    peers = next(k for k, line in enumerate(lines) if "[test,data,peers]" in line)  # then the peers extra
+    peers = next(k for k, line in enumerate(lines) if "[test,data,peers,fast]" in line)  # then the peers and numba
     assert first < peers and any("pytest" in line and "tests[@]" in line for line in lines[peers:])
 
 
