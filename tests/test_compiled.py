@@ -78,6 +78,7 @@ def test_counts_one_loss_evaluation_and_one_backward_pass_and_records_compile_ti
     assert (result.loss_evaluations, result.backward_passes, result.tangent_passes) == (1, 1, 0)
     assert get("backprop-numba").counted(result) == get("backprop-numba").work_count(93) == 1
     assert result.info["compile_s"] >= 0
+    assert "threads" in result.info["blas"]  # SciPy's BLAS, which numba's np.dot calls, is named in the record
 
 
 def test_params_unchanged():

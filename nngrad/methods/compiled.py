@@ -86,12 +86,23 @@ class Buffers:
 
 def compiled(kernel, args: tuple) -> dict:
     """Call ``kernel(*args)`` once (numba compiles it for these types, or loads it from its disk cache) and return
-    what to record: {"numba": version, "compile_s": seconds}."""
+    what to record: {"numba": version, "compile_s": seconds, "blas": the BLAS its np.dot calls}."""
     import numba
 
     start = time.perf_counter()
     kernel(*args)
-    return {"numba": numba.__version__, "compile_s": time.perf_counter() - start}
+    return {"numba": numba.__version__, "compile_s": time.perf_counter() - start, "blas": scipy_blas()}
+
+
+def scipy_blas() -> str:
+    """The BLAS numba's np.dot calls (SciPy's, through scipy.linalg.cython_blas: a library and a thread pool of its
+    own beside numpy's), in words: "openblas 0.3.30 SkylakeX, 2 threads"; "unknown" where threadpoolctl cannot
+    tell."""
+    from threadpoolctl import threadpool_info
+
+    found = [i for i in threadpool_info() if i.get("user_api") == "blas" and "scipy" in str(i.get("filepath"))]
+    return (", ".join(f"{i.get('internal_api')} {i.get('version')} {i.get('architecture')}, {i.get('num_threads')} "
+                      f"threads" for i in found) or "unknown")
 
 
 def prepare_forward(net, x: np.ndarray, y: np.ndarray) -> Call:
