@@ -61,12 +61,12 @@ FLOOR_MIN_S = 50e-6  # the floor target applies where the flops take at least th
 
 
 def _peers_table(d: int, w: int, b: int, classic: tuple[int, int]) -> bool:
-    """The peers' table of the benchmark (issue 30): the classic network at batch 1, 16 and 64; widths 128 and 256 at
-    batch 64 (sweep/config.py TARGET_NETWORKS, at depth 2)."""
+    """The peers' table of the benchmark (compiled backprop against JAX): the classic network at batch 1, 16 and 64;
+    widths 128 and 256 at batch 64 (sweep/config.py TARGET_NETWORKS, at depth 2)."""
     return ((d, w) == classic and b in (1, 16, 64)) or (b == 64 and w in (128, 256))
 
 
-# issue 30: the gradient without the interpreter, compiled (numba) against JAX's jit and the machine's flop rate
+# the gradient without the interpreter, compiled (numba) against JAX's jit and the machine's flop rate
 COMPILED_TARGETS = [
     Target("backprop-numba", "jax", "<=", 1.0, _peers_table, "peers' table: classic b1-64, w128/256 b64"),
     Target("backprop-numba", "jax", "<=", 0.5, _classic(1), "classic network, batch 1"),

@@ -19,8 +19,8 @@ from ..runfiles import CLASSIC
 
 DTYPES = ("float64", "float32")
 # besides the grid, for every method: the classic network at batch 1 and 64, wide networks at batch 64 (where
-# the report's "peers and limits" targets apply; the peers' table of issue 30: the classic network at batch 1, 16
-# and 64, widths 128 and 256 at batch 64)
+# the report's "peers and limits" targets apply; the peers' table, compiled backprop against JAX: the classic
+# network at batch 1, 16 and 64, widths 128 and 256 at batch 64)
 TARGET_NETWORKS = ((5, 32, 1), (5, 32, 64), (2, 64, 64), (2, 128, 64), (2, 256, 64), (2, 512, 64))
 
 
