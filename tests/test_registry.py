@@ -76,8 +76,9 @@ def test_names_are_unique_and_lookups_list_the_valid_names():
         register(get("backprop"))
     with pytest.raises(ValueError, match="method must be one of 'forward', 'backprop'"):
         get("adjoint")
-    assert list(registered())[:9] == ["forward", "backprop", "forward-numba", "backprop-numba", "numerical-loop",
-                                      "numerical-batched", "central-batched", "complex-step", "forward-mode"]
+    assert list(registered())[:11] == ["forward", "backprop", "forward-numba", "backprop-numba", "numerical-loop",
+                                       "numerical-batched", "numerical-batched-numba", "central-batched",
+                                       "complex-step", "forward-mode", "forward-mode-numba"]  # each twin after its own
 
 
 def _mine(folder: Path) -> Path:

@@ -7,13 +7,15 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import InvalidType, InvalidValue, MissingPackage
-from . import backprop, batched, captured, compiled, complex_step, estimators, finite_differences, forward_mode, forward_pass
+from . import (backprop, batched, captured, compiled, complex_step, estimators, finite_differences, forward_mode,
+               forward_pass)
 from .base import FAMILIES, GradientResult, Method, get, register, registered, unregister
 from .peers import autograd, jax, jax_fd, scipy, torch
 
-BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.FORWARD, compiled.BACKPROP, finite_differences.METHOD, batched.NUMERICAL, batched.CENTRAL,
-           complex_step.METHOD, forward_mode.METHOD, compiled.FORWARD_MODE, compiled.NUMERICAL, estimators.SPSA, estimators.FORWARD_GRADIENT, torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD,
-           scipy.METHOD,
+BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.FORWARD, compiled.BACKPROP,  # each compiled twin after its own
+           finite_differences.METHOD, batched.NUMERICAL, compiled.NUMERICAL, batched.CENTRAL, complex_step.METHOD,
+           forward_mode.METHOD, compiled.FORWARD_MODE, estimators.SPSA, estimators.FORWARD_GRADIENT,
+           torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD, scipy.METHOD,
            captured.BACKPROP, captured.TORCH)
 for _method in BUILTIN:
     register(_method)
