@@ -244,3 +244,14 @@ def test_the_report_writes_every_network_of_the_interpreters_share_to_overhead_c
     table = pd.read_csv(tmp_path / "overhead.csv")
     assert list(table["compiled"]) == ["backprop-numba"] * 2 and list(table["depth"]) == [1, 2]
     assert (tmp_path / "overhead.png").exists()
+
+
+def test_a_run_without_compiled_methods_says_how_to_get_them_and_one_with_them_does_not(tmp_path):
+    pts = [fake_point(m, d, 8) for m in ("forward", "backprop", "torch") for d in (1, 2)]
+    (tmp_path / "benchmark.json").write_text(json.dumps(fake_benchmark_json(pts)))
+    text = "\n".join(report.overhead_section(load_run(tmp_path), ["overhead.png"]))
+    assert "no compiled method" in text and "pip install 'nngrad[fast]'" in text
+    pts += [fake_point("backprop-numba", 3, 8)]  # compiled, but at no network of its twin's
+    (tmp_path / "benchmark.json").write_text(json.dumps(fake_benchmark_json(pts)))
+    text = "\n".join(report.overhead_section(load_run(tmp_path), ["overhead.png"]))
+    assert "No method was measured both in numpy and compiled" in text and "nngrad[fast]" not in text

@@ -11,6 +11,7 @@ import pandas as pd
 from .. import _files
 from ..methods import get as get_method
 from ..methods.base import REFERENCE, UNIT
+from ..methods.runtimes import DEFAULT as DEFAULT_RUNTIME
 from ..model.counts import num_params
 from . import devices, overhead, plots, prediction, sanity, tables
 from .fits import MIN_POINTS, MIN_SPREAD, growth_fits
@@ -368,7 +369,10 @@ def overhead_section(run: Run, images: list[str]) -> list[str]:
     title = FIGURES["overhead.png"]
     lines = [f"## {title}", ""] + ([f"![{title}](overhead.png)", ""] if "overhead.png" in images else [])
     if rows.empty:
-        return lines + ["_No method was measured both in numpy and compiled at the same network._", ""]
+        compiled = any((m.get("runtime") or DEFAULT_RUNTIME) != DEFAULT_RUNTIME for m in run.methods.values())
+        why = "" if compiled else (": this run has no compiled method (they need numba: `pip install 'nngrad[fast]'`, "
+                                   "then run again)")
+        return lines + [f"_No method was measured both in numpy and compiled at the same network{why}._", ""]
     kept, out = rows[rows["left_out"] == ""], rows["left_out"] != ""
     note = f" ({sanity.left_out(rows['left_out'], 'row')})" if out.any() else ""
     if kept.empty:
