@@ -24,6 +24,15 @@ _peer_skips: list[str] = []
 
 
 def pytest_runtest_logreport(report) -> None:
+    _record_peer_skip(report)
+
+
+def pytest_collectreport(report) -> None:
+    """A whole module skipped at import (``pytest.importorskip`` at its top) is a collection report, not a test's."""
+    _record_peer_skip(report)
+
+
+def _record_peer_skip(report) -> None:
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2])
         if PEER_PACKAGES.search(reason) and NOT_INSTALLED.search(reason):

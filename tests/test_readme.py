@@ -90,3 +90,17 @@ def test_no_comment_in_a_runnable_block_says_its_line_raises():
     wrong = [(page.name, line.strip()) for page in PAGES for block in python_blocks(page) for line in block.splitlines()
              if re.search(r"#\s*[A-Z]\w*(Error|Exception)\b", line)]
     assert not wrong, wrong
+
+
+def test_a_test_file_skipped_whole_for_want_of_numba_is_listed_for_ci_to_run_again(monkeypatch):
+    import types
+
+    import conftest
+
+    monkeypatch.setattr(conftest, "_peer_skips", [])
+    skipped = types.SimpleNamespace(skipped=True, nodeid="tests/test_x.py",
+                                    longrepr=("tests/test_x.py", 20, "Skipped: could not import 'numba': No module named"))
+    conftest.pytest_collectreport(skipped)  # pytest.importorskip at a module's top: a collection report
+    conftest.pytest_collectreport(types.SimpleNamespace(skipped=True, nodeid="tests/test_y.py",
+                                                        longrepr=("tests/test_y.py", 3, "Skipped: needs a CUDA device")))
+    assert conftest._peer_skips == ["tests/test_x.py"]
