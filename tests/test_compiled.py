@@ -132,3 +132,12 @@ def test_each_compiled_method_names_the_numpy_method_it_compiles_and_that_one_ru
     assert {"forward-numba", "backprop-numba"} <= set(compiled)
     for name, method in compiled.items():
         assert get(method.compiles).runtime == "numpy" and get(method.compiles).family == method.family, name
+
+
+def test_numba_without_scipy_is_said_to_be_missing_scipy(monkeypatch):
+    """np.dot inside numba calls SciPy's BLAS: without SciPy the methods are unavailable, and say so."""
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None if name == "scipy" else real(name))
+    assert "needs scipy" in get("backprop-numba").missing() and "nngrad[fast]" in get("backprop-numba").missing()

@@ -159,7 +159,7 @@ def test_the_registry_lists_them_after_forward_mode_as_compiled_twins():
     for method, twin in ((FORWARD_MODE, "forward-mode"), (DIFFERENCES, "numerical-batched")):
         m = get(method)
         assert (m.compiles, m.runtime, m.family, m.work_unit) == (twin, "numba", get(twin).family, get(twin).work_unit)
-        assert m.requires == ("numba",) and "nngrad[fast]" in m.install
+        assert m.requires == ("numba", "scipy") and "nngrad[fast]" in m.install
 
 
 @pytest.mark.parametrize("method", [FORWARD_MODE, DIFFERENCES])

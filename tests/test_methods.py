@@ -16,7 +16,7 @@ from nngrad.methods.forward_mode import Tangents
 from nngrad.model.activations import ACTIVATIONS
 
 PEERS = ("torch", "jax", "jax-fd", "autograd", "scipy", "backprop-graph", "torch-graph")  # the -graph ones: torch's CUDA graphs
-COMPILED = ("forward-numba", "backprop-numba", "forward-mode-numba", "numerical-batched-numba")  # the fast extra's (numba)
+COMPILED = ("forward-numba", "backprop-numba", "forward-mode-numba", "numerical-batched-numba")  # the fast extra's
 LOOPS = [m for m in registered() if get(m).per_parameter]  # a loss evaluation per parameter: small networks only
 NO_LOSS = [m for m in registered() if not get(m).evaluates_loss]  # never evaluate L at the unperturbed parameters
 ON_NUMPY = [name for name in gradient_methods() if not get(name).cuda_only]  # the CUDA graphs: tests/test_captured.py

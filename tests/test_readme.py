@@ -102,9 +102,8 @@ def test_a_test_file_skipped_whole_for_want_of_numba_is_listed_for_ci_to_run_aga
     import conftest
 
     monkeypatch.setattr(conftest, "_peer_skips", [])
-    skipped = types.SimpleNamespace(skipped=True, nodeid="tests/test_x.py",
-                                    longrepr=("tests/test_x.py", 20, "Skipped: could not import 'numba': No module named"))
-    conftest.pytest_collectreport(skipped)  # pytest.importorskip at a module's top: a collection report
-    conftest.pytest_collectreport(types.SimpleNamespace(skipped=True, nodeid="tests/test_y.py",
-                                                        longrepr=("tests/test_y.py", 3, "Skipped: needs a CUDA device")))
+    numba = ("tests/test_x.py", 20, "Skipped: could not import 'numba': No module named")
+    cuda = ("tests/test_y.py", 3, "Skipped: needs a CUDA device")
+    conftest.pytest_collectreport(types.SimpleNamespace(skipped=True, nodeid="tests/test_x.py", longrepr=numba))
+    conftest.pytest_collectreport(types.SimpleNamespace(skipped=True, nodeid="tests/test_y.py", longrepr=cuda))
     assert conftest._peer_skips == ["tests/test_x.py"]

@@ -12,7 +12,8 @@ from . import (backprop, batched, captured, compiled, complex_step, estimators, 
 from .base import FAMILIES, GradientResult, Method, get, register, registered, unregister
 from .peers import autograd, jax, jax_fd, scipy, torch
 
-BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.FORWARD, compiled.BACKPROP,  # each compiled twin after its own
+# each compiled method right after its numpy twin
+BUILTIN = (forward_pass.METHOD, backprop.METHOD, compiled.FORWARD, compiled.BACKPROP,
            finite_differences.METHOD, batched.NUMERICAL, compiled.NUMERICAL, batched.CENTRAL, complex_step.METHOD,
            forward_mode.METHOD, compiled.FORWARD_MODE, estimators.SPSA, estimators.FORWARD_GRADIENT,
            torch.METHOD, jax.METHOD, jax_fd.METHOD, autograd.METHOD, scipy.METHOD,

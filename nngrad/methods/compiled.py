@@ -226,9 +226,9 @@ def forward_operations(net: cost.Network) -> dict[str, int]:
 
 
 def backprop_operations(net: cost.Network) -> dict[str, int]:
-    """What compiled_kernels.backprop issues on ``net``'s Dense layers: arrays received (x, t, codes, bits, and W, b, out,
-    dout, gW, gb per layer), np.dot calls (the forward product, dW, and dx but for the first layer), loops (bias add,
-    activation; derivative, gb's zeroing and row sum per layer; the loss)."""
+    """What compiled_kernels.backprop issues on ``net``'s Dense layers: arrays received (x, t, codes, bits, and W, b,
+    out, dout, gW, gb per layer), np.dot calls (the forward product, dW, and dx but for the first layer), loops (bias
+    add, activation; derivative, gb's zeroing and row sum per layer; the loss)."""
     layers = len(net.layers)
     return {"arrays": 4 + 6 * layers, "dots": 3 * layers - 1, "loops": 5 * layers + 1}
 
@@ -290,7 +290,8 @@ def _batched_cost(net: cost.Network) -> cost.Cost:
     return compiled_cost(ENTRY["numerical-batched"], batched_operations(net), batched.NUMERICAL.cost(net))
 
 
-COMMON = dict(requires=("numba",), install=INSTALL, why_not=why_not, runtime=RUNTIME)
+# np.dot inside numba calls SciPy's BLAS: without SciPy numba refuses to compile it
+COMMON = dict(requires=("numba", "scipy"), install=INSTALL, why_not=why_not, runtime=RUNTIME)
 FORWARD = Method(
     name="forward-numba", family="function", prepare=prepare_forward, compiles="forward", **COMMON,
     description="one loss evaluation compiled by numba, in one call: the unit of cost of the compiled methods",

@@ -3,7 +3,8 @@ preallocated buffers, ``np.dot`` inside for the products (BLAS does them). Impor
 a compiled method's ``prepare`` imports it, so the registry imports without numba.
 
 Shapes: x (B, in), t (B, out); Ws, bs, outs, douts: tuples with one array per Dense layer, W (i, o), b (o,),
-out and dout (B, o); codes: an activation code per layer, loss_code: the loss's (compiled.ACTIVATION_CODES, LOSS_CODES)."""
+out and dout (B, o); codes: an activation code per layer, loss_code: the loss's (compiled.ACTIVATION_CODES,
+LOSS_CODES)."""
 
 from __future__ import annotations
 

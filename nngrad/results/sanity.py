@@ -10,8 +10,8 @@ The kinds (KINDS), most serious first; a point carries the first that applies:
   forward pass, methods/runtimes.py). On a loaded machine the forward pass's rounds, timed in one burst,
   came out 100-200x slow, and backprop read 0.18 loss evaluations, JAX 0.024;
 - "cheaper than backprop": an O(N) method (finite-difference or forward-mode) timed faster than its runtime's
-  backprop at the same network and device although it counts at least MIN_WORK loss evaluations or tangent passes (backprop costs about
-  3 loss evaluations in flops: under MIN_WORK a win is possible) and, in a run with the cost model, the model
+  backprop at the same network and device although it counts at least MIN_WORK loss evaluations or tangent passes
+  (backprop costs about 3 loss evaluations in flops: under MIN_WORK a win is possible) and, in a run with the cost model, the model
   predicts it at least MODEL_MARGIN times backprop's time (where backprop's fixed cost per call dominates, at batch 1
   or at depth 1 where prefix reuse leaves the batched methods few matrix products, fewer, larger calls can win);
   An estimator (SPSA, the forward gradient) is never flagged so: it counts a few passes whatever N is, and beating

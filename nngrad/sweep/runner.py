@@ -55,8 +55,8 @@ def method_declarations(names: tuple[str, ...], options: dict | None = None) -> 
             raise InvalidValue(f"method {name!r} is registered by __main__: the suite runs in another process and "
                              "cannot import it; register it when an importable module is imported")
         out[name] = {"family": m.family, "work_unit": m.work_unit, "work": m.work_count_label(),
-                     "description": m.description, "runtime": m.runtime, "compiles": m.compiles, "module": module, "path": _import_root(module), "color": m.color,
-                     "marker": m.marker}
+                     "description": m.description, "runtime": m.runtime, "compiles": m.compiles, "module": module,
+                     "path": _import_root(module), "color": m.color, "marker": m.marker}
         if given := (options or {}).get(name):
             out[name]["options"] = dict(given)
     return out
