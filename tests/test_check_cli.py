@@ -97,6 +97,16 @@ class TwoLayerNet:
 '''
 
 
+# a functional pair, a loss and a network of CODE, checked from the shell ({f}: the file holding it); the notebook
+# tests run the same from a notebook
+PAIR_LOSS_NET = [
+    (["--pair", "{f}:affine", "--shapes", "4,5", "5,3", "3"], 0, "affine_backward(dout, cache) returned (dx, dw, db)"),
+    (["--loss-fn", "{f}:softmax_loss", "--shapes", "5,3", "labels"], 1, "5 times the numerical gradient"),
+    (["--net", "{f}:TwoLayerNet", "--kwargs", '{"input_size": 4, "hidden_size": 5, "output_size": 3}',
+      "--input-shape", "6,4"], 0, "gradient check of network TwoLayerNet"),
+]
+
+
 @pytest.fixture
 def code(tmp_path):
     path = tmp_path / "mycode.py"
@@ -109,10 +119,7 @@ def code(tmp_path):
     (["--layer", "{f}:SquareTransposed", "--param", "W=4,4", "--param", "b=4", "--input-shape", "4,4"], 1,
      "transposed: dW is the transpose of the numerical gradient"),
     (["--layer", "{f}:ReluMaskFromDout", "--input-shape", "4,4"], 1, "the mask taken from dout instead of x"),
-    (["--pair", "{f}:affine", "--shapes", "4,5", "5,3", "3"], 0, "affine_backward(dout, cache) returned (dx, dw, db)"),
-    (["--loss-fn", "{f}:softmax_loss", "--shapes", "5,3", "labels"], 1, "5 times the numerical gradient"),
-    (["--net", "{f}:TwoLayerNet", "--kwargs", '{"input_size": 4, "hidden_size": 5, "output_size": 3}',
-      "--input-shape", "6,4"], 0, "gradient check of network TwoLayerNet"),
+    *PAIR_LOSS_NET,
 ])
 def test_each_kind_of_user_code_from_the_shell(capsys, code, argv, status, words):
     assert main(["check", *(a.replace("{f}", str(code)) for a in argv)]) == status

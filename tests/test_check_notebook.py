@@ -9,7 +9,7 @@ import pytest
 from nngrad import notebook_code
 from nngrad.cli import main
 
-from test_check_cli import CODE
+from test_check_cli import CODE, PAIR_LOSS_NET
 
 BOOK_LAYERS = '''import numpy as np
 
@@ -82,12 +82,7 @@ def test_a_notebook_sigmoid_with_exp_of_minus_one_fails_with_the_constant_output
     assert "constant-output" in out and "np.exp(-1) for np.exp(-x)?" in out and "result: FAIL" in out
 
 
-@pytest.mark.parametrize("argv,status,words", [
-    (["--pair", "{f}:affine", "--shapes", "4,5", "5,3", "3"], 0, "affine_backward(dout, cache) returned (dx, dw, db)"),
-    (["--loss-fn", "{f}:softmax_loss", "--shapes", "5,3", "labels"], 1, "5 times the numerical gradient"),
-    (["--net", "{f}:TwoLayerNet", "--kwargs", '{"input_size": 4, "hidden_size": 5, "output_size": 3}',
-      "--input-shape", "6,4"], 0, "gradient check of network TwoLayerNet"),
-])
+@pytest.mark.parametrize("argv,status,words", PAIR_LOSS_NET)
 def test_pairs_losses_and_networks_come_from_a_notebook_too(capsys, lesson, argv, status, words):
     assert main(["check", *(a.replace("{f}", str(lesson)) for a in argv)]) == status
     assert words in capsys.readouterr().out

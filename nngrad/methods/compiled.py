@@ -6,8 +6,8 @@ buffers made once, in ``prepare``.
 ``forward-mode-numba``, ``numerical-batched-numba``: forward mode's N tangent passes and forward differences'
 N + 1 loss evaluations with prefix reuse (prefix.py), K perturbed networks stacked per product as their numpy twins.
 Their code is in compiled_kernels.py (``np.dot`` inside for the products: BLAS does them). Compile time is paid in
-``prepare`` (its first call; about 0 s from numba's disk cache) and recorded as ``info["compile_s"]``, never inside
-a timed call. numba is imported only in ``prepare``: the registry imports without it.
+``prepare`` (its first call, in ``one_call``; about 0 s from numba's disk cache) and recorded as
+``info["compile_s"]``, never inside a timed call. numba is imported only in ``prepare``: the registry imports without it.
 """
 
 from __future__ import annotations
@@ -84,14 +84,24 @@ class Buffers:
         return self.x, self.t, self.Ws, self.bs, self.codes, self.loss_code
 
 
-def compiled(kernel, args: tuple) -> dict:
-    """Call ``kernel(*args)`` once (numba compiles it for these types, or loads it from its disk cache) and return
-    what to record: {"numba": version, "compile_s": seconds, "blas": the BLAS its np.dot calls}."""
+def one_call(name: str, kernel, args: tuple, grad: np.ndarray | None, loss_evaluations: int,
+             **counts: int) -> Call:
+    """The prepared call of a compiled method ``name``: ``kernel(*args)`` (the loss; the gradient written into
+    ``grad``, None for a loss alone), its work counted (``counts``: tangent_passes, backward_passes). ``kernel`` is
+    called once here (numba compiles it for these types, or loads it from its disk cache), and what to record is
+    kept: {"numba": version, "compile_s": seconds, "blas": the BLAS its np.dot calls}."""
     import numba
 
     start = time.perf_counter()
     kernel(*args)
-    return {"numba": numba.__version__, "compile_s": time.perf_counter() - start, "blas": scipy_blas()}
+    info = {"numba": numba.__version__, "compile_s": time.perf_counter() - start, "blas": scipy_blas()}
+
+    def call() -> GradientResult:
+        loss = float(kernel(*args))
+        return GradientResult(None if grad is None else grad.copy(), loss, name, loss_evaluations, **counts,
+                              info=info)
+
+    return call
 
 
 def scipy_blas() -> str:
@@ -110,13 +120,7 @@ def prepare_forward(net, x: np.ndarray, y: np.ndarray) -> Call:
     from . import compiled_kernels as k
 
     b = Buffers.of(net, x, y)
-    args = (*b.network, b.outs, b.douts[-1], b.bits)
-    info = compiled(k.forward, args)
-
-    def call() -> GradientResult:
-        return GradientResult(None, float(k.forward(*args)), "forward-numba", 1, info=info)
-
-    return call
+    return one_call("forward-numba", k.forward, (*b.network, b.outs, b.douts[-1], b.bits), None, 1)
 
 
 def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
@@ -124,14 +128,8 @@ def prepare_backprop(net, x: np.ndarray, y: np.ndarray) -> Call:
     from . import compiled_kernels as k
 
     b = Buffers.of(net, x, y)
-    args = (*b.network, b.outs, b.douts, b.gWs, b.gbs, b.bits)
-    info = compiled(k.backprop, args)
-
-    def call() -> GradientResult:
-        loss = k.backprop(*args)
-        return GradientResult(b.grad.copy(), float(loss), "backprop-numba", 1, backward_passes=1, info=info)
-
-    return call
+    return one_call("backprop-numba", k.backprop, (*b.network, b.outs, b.douts, b.gWs, b.gbs, b.bits), b.grad, 1,
+                    backward_passes=1)
 
 
 def chunk_size(sizes: tuple[int, ...], batch: int, itemsize: int) -> int:
@@ -176,14 +174,7 @@ def prepare_forward_mode(net, x: np.ndarray, y: np.ndarray) -> Call:
     b = Buffers.of(net, x, y)
     s = Stacked.of(net, b)
     args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, s.chunk, s.a, s.b, s.bits)
-    info = compiled(k.tangents, args)
-    n = b.grad.size
-
-    def call() -> GradientResult:
-        loss = k.tangents(*args)
-        return GradientResult(b.grad.copy(), float(loss), "forward-mode-numba", 1, n, info=info)
-
-    return call
+    return one_call("forward-mode-numba", k.tangents, args, b.grad, 1, tangent_passes=b.grad.size)
 
 
 def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None) -> Call:
@@ -196,14 +187,8 @@ def prepare_batched(net, x: np.ndarray, y: np.ndarray, eps: float | None = None)
     s = Stacked.of(net, b)
     args = (*b.network, s.zs, b.outs, s.slopes, s.g, b.grad, net.dtype.type(step), s.chunk, s.a, s.b, s.column,
             s.losses, s.bits)
-    info = compiled(k.differences, args)
-    evaluations = SCHEMES["forward"].evaluations(b.grad.size)
-
-    def call() -> GradientResult:
-        loss = k.differences(*args)
-        return GradientResult(b.grad.copy(), float(loss), "numerical-batched-numba", evaluations, info=info)
-
-    return call
+    return one_call("numerical-batched-numba", k.differences, args, b.grad,
+                    SCHEMES["forward"].evaluations(b.grad.size))
 
 
 # The cost of a compiled call (cost.py's three terms at the constants measured inside compiled code,

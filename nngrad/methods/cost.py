@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from ..model.activations import ACTIVATIONS
 from ..model.counts import num_params
 from ..model.losses import LOSSES
+from .runtimes import DEFAULT as DEFAULT_RUNTIME
 
 PASS = 1 / 8  # one plain element-wise pass, in sigmoid elements
 # an activation's and a loss's costs are their units' own (nngrad.model.activations, nngrad.model.losses)
@@ -77,20 +78,20 @@ class Constants:
         """The constants that price the method called ``method``: its runtime's (all NaN where that runtime was
         not measured), else its own cost per call where it was measured, else ``call_s``."""
         runtime = _runtime_of(method)
-        if runtime != "numpy":
+        if runtime != DEFAULT_RUNTIME:
             return self.runtimes.get(runtime, UNMEASURED)
         return replace(self, call_s=self.method_call_s[method]) if method in self.method_call_s else self
 
 
 def _runtime_of(method: str) -> str:
-    """The runtime of the registered method ``method``; "numpy" for a name not registered."""
+    """The runtime of the registered method ``method``; numpy's (the default) for a name not registered."""
     from ..errors import InvalidValue
     from .base import get  # the registry's modules import this one: looked up when called
 
     try:
         return get(method).runtime
     except InvalidValue:
-        return "numpy"
+        return DEFAULT_RUNTIME
 
 
 UNMEASURED = Constants(math.nan, math.nan, math.nan)  # a runtime whose constants were not measured: NaN predictions
